@@ -1,0 +1,122 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request, send_file
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from crmproject import paths
+from crmproject.config import load_config
+from crmproject.errors import register_error_handlers
+from crmproject.extensions import csrf, db, login_manager, migrate
+from crmproject.i18n import _, lazy_gettext, ngettext
+
+MIGRATIONS_DIR = str(paths.PACKAGE_DIR / "migrations")
+
+# Endpoints reachable without logging in: the login page, static files and plotly.js.
+PUBLIC_ENDPOINTS = {"auth.login", "static", "vendor_plotly", "health"}
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        "crmproject",
+        instance_relative_config=True,
+        template_folder=str(paths.templates_dir()),
+        static_folder=str(paths.static_dir()),
+    )
+    load_config(app, test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
+    login_manager.session_protection = "strong"
+
+    _register_blueprints(app)
+    register_error_handlers(app)
+    _register_template_helpers(app)
+    _require_login_everywhere(app)
+    _register_vendor_routes(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from crmproject.auth import bp as auth_bp
+    from crmproject.departments import bp as departments_bp
+    from crmproject.home import bp as home_bp
+    from crmproject.plans import bp as plans_bp
+
+    for bp in (auth_bp, departments_bp, home_bp, plans_bp):
+        app.register_blueprint(bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from crmproject.auth.permissions import TemplatePermissions
+    from crmproject.charts import figure_json
+
+    app.jinja_env.globals.update(_=_, ngettext=ngettext, can=TemplatePermissions(), figure_json=figure_json)
+    app.jinja_env.policies["json.dumps_kwargs"] = {"sort_keys": False}
+
+    @app.template_filter("date")
+    def format_date(value) -> str:
+        return value.strftime("%Y-%m-%d") if value else ""
+
+    @app.template_filter("datetime")
+    def format_datetime(value) -> str:
+        return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+def _require_login_everywhere(app: Flask) -> None:
+    """Every page needs a login: the default is closed, the few public endpoints are listed."""
+
+    @app.before_request
+    def require_login():
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-eval'; object-src 'none'; frame-ancestors 'none'",
+        )
+        return response
+
+
+def _register_vendor_routes(app: Flask) -> None:
+    @app.get("/vendor/plotly.min.js")
+    def vendor_plotly():
+        """plotly.js from the wheel or the plotly package: never a CDN."""
+        return send_file(paths.plotly_js_path(), mimetype="text/javascript", max_age=86400)
+
+    @app.get("/healthz")
+    def health():
+        return {"status": "ok"}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite enforces foreign keys only when asked, per connection."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+

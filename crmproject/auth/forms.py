@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from crmproject.auth.models import Role
+from crmproject.forms import AppForm, IdSelectField
+from crmproject.i18n import lazy_gettext as _l
+
+
+class LoginForm(AppForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me logged in"))
+    submit = SubmitField(_l("Log in"))
+
+
+class UserCreateForm(AppForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=Role.choices())
+    department_id = IdSelectField(_l("Department"), description=_l("Required for a department head."))
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)])
+    submit = SubmitField(_l("Add user"))
+
+
+class UserEditForm(AppForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=Role.choices())
+    department_id = IdSelectField(_l("Department"), description=_l("Required for a department head."))
+    active = BooleanField(_l("Active (may log in)"))
+    submit = SubmitField(_l("Save"))
+
+
+class PasswordForm(AppForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+    submit = SubmitField(_l("Set password"))

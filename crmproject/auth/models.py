@@ -1,0 +1,47 @@
+"""Users of crmproject and their roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crmproject.db import Base, TimestampMixin, UTCDateTime
+from crmproject.enums import LabelledEnum, enum_column_type
+from crmproject.i18n import lazy_gettext as _l
+
+if TYPE_CHECKING:
+    from crmproject.departments.models import Department
+
+
+class Role(LabelledEnum):
+    ADMIN = "admin", _l("Administrator")
+    PROJECT_MANAGER = "project_manager", _l("Project manager")
+    DEPARTMENT_HEAD = "department_head", _l("Department head")
+    EXECUTIVE = "executive", _l("Executive (read-only)")
+
+
+class User(UserMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_column_type(Role))
+    # A department head is bound to one department; other roles may name theirs.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    department: Mapped[Department | None] = relationship(back_populates="members", foreign_keys=[department_id])
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role.value}>"

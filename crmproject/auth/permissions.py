@@ -1,0 +1,107 @@
+"""Every authorisation rule of crmproject, in one place.
+
+Role rules (who may do a kind of thing) and object rules (may this user
+change this department's data). Views call `require(...)` or use the
+decorators; templates get the same functions as `can.<rule>(...)` so a
+button the user cannot use is not shown, while the route still refuses it.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import TYPE_CHECKING, Callable, TypeVar
+
+from flask import abort
+from flask_login import current_user
+
+from crmproject.auth.models import Role, User
+
+if TYPE_CHECKING:
+    from crmproject.departments.models import Department
+
+F = TypeVar("F", bound=Callable)
+
+PLANNERS = (Role.ADMIN, Role.PROJECT_MANAGER)
+
+
+def is_admin(user: User) -> bool:
+    return user.is_authenticated and user.role == Role.ADMIN
+
+
+def can_manage_users(user: User) -> bool:
+    return is_admin(user)
+
+
+def can_edit_plans(user: User) -> bool:
+    """Create, change and delete plans, phases and waves."""
+    return user.is_authenticated and user.role in PLANNERS
+
+
+def can_manage_departments(user: User) -> bool:
+    """Create and delete departments, rename them, choose their heads."""
+    return user.is_authenticated and user.role in PLANNERS
+
+
+def can_manage_modules(user: User) -> bool:
+    return user.is_authenticated and user.role in PLANNERS
+
+
+def can_edit_department(user: User, department: Department) -> bool:
+    """Change a department's own data (headcount, seats; later its reports and numbers).
+
+    Planners may change every department, a department head only their own.
+    """
+    if not user.is_authenticated:
+        return False
+    if user.role in PLANNERS:
+        return True
+    return user.role == Role.DEPARTMENT_HEAD and user.department_id == department.id
+
+
+def can_view(user: User) -> bool:
+    """Every active role may read the plans, departments and charts."""
+    return user.is_authenticated and user.is_active
+
+
+def require(allowed: bool) -> None:
+    """Refuse the request with 403 unless `allowed`."""
+    if not allowed:
+        abort(403)
+
+
+def allow(rule: Callable[[User], bool]) -> Callable[[F], F]:
+    """Decorate a view so only users for whom `rule(user)` holds may call it."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            require(rule(current_user))
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+admins_only = allow(can_manage_users)
+planners_only = allow(can_edit_plans)
+
+
+class TemplatePermissions:
+    """The rules, bound to the current user, for templates: `can.edit_plans`."""
+
+    def __getattr__(self, name: str):
+        rule = RULES[name]
+        if rule.__code__.co_argcount == 1:
+            return rule(current_user)
+        return lambda *args: rule(current_user, *args)
+
+
+RULES: dict[str, Callable[..., bool]] = {
+    "manage_users": can_manage_users,
+    "edit_plans": can_edit_plans,
+    "manage_departments": can_manage_departments,
+    "manage_modules": can_manage_modules,
+    "edit_department": can_edit_department,
+    "view": can_view,
+}

@@ -1,0 +1,121 @@
+"""Users: creation, roles, deactivation and authentication."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from crmproject.auth.models import Role, User
+from crmproject.db import utcnow
+from crmproject.departments.models import Department
+from crmproject.errors import ValidationFailed
+from crmproject.extensions import db
+from crmproject.i18n import _
+
+MIN_PASSWORD_LENGTH = 8
+# Compared against when the e-mail is unknown, so a login takes as long either way.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.active.desc(), User.name)))
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="password"
+        )
+
+
+def _check_role_department(role: Role, department: Department | None) -> None:
+    if role == Role.DEPARTMENT_HEAD and department is None:
+        raise ValidationFailed(_("A department head must be bound to a department."), field="department_id")
+
+
+def create_user(
+    *, email: str, name: str, password: str, role: Role, department: Department | None = None
+) -> User:
+    """Add a user with a hashed password. Raises ValidationFailed on a taken e-mail or a weak password."""
+    email = normalise_email(email)
+    errors: dict[str, str] = {}
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        errors["email"] = _("Enter a valid e-mail address.")
+    elif get_user_by_email(email) is not None:
+        errors["email"] = _("A user with the e-mail %(email)s already exists.", email=email)
+    if not (name or "").strip():
+        errors["name"] = _("Enter the user's name.")
+    if errors:
+        raise ValidationFailed(errors)
+    _check_password(password)
+    _check_role_department(role, department)
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=generate_password_hash(password),
+        role=role,
+        department=department,
+        active=True,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _active_admin_count() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active.is_(True))
+    ) or 0
+
+
+def update_user(
+    user: User, *, acting_user: User, name: str, role: Role, department: Department | None, active: bool
+) -> User:
+    """Change a user's name, role, department or active flag.
+
+    The last active administrator cannot be demoted or deactivated, and
+    nobody can deactivate or demote themselves (so nobody locks themselves out).
+    """
+    if not (name or "").strip():
+        raise ValidationFailed(_("Enter the user's name."), field="name")
+    losing_admin = user.role == Role.ADMIN and user.active and (role != Role.ADMIN or not active)
+    if losing_admin and _active_admin_count() <= 1:
+        raise ValidationFailed(_("This is the last active administrator; make another user an administrator first."), field="role")
+    if user.id == acting_user.id and (not active or role != user.role):
+        raise ValidationFailed(_("You cannot change your own role or deactivate yourself."), field="role")
+    _check_role_department(role, department)
+    user.name = name.strip()
+    user.role = role
+    user.department = department
+    user.active = active
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    _check_password(password)
+    user.password_hash = generate_password_hash(password)
+    db.session.flush()
+
+
+def authenticate(email: str, password: str, *, now: datetime | None = None) -> User | None:
+    """Return the active user with these credentials, or None."""
+    user = get_user_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    user.last_login_at = now or utcnow()
+    db.session.flush()
+    return user

@@ -1,0 +1,37 @@
+"""Shared chart plumbing: figures are built by pure functions per feature and drawn by static/js/charts.js."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from markupsafe import Markup
+
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
+COLOURS = {
+    "phase": "#3b6ea8",
+    "pilot": "#d9822b",
+    "wave": "#2e8b57",
+    "enterprise": "#7b4ea3",
+    "today": "#c0392b",
+    "red": "#c0392b",
+    "amber": "#e6a23c",
+    "green": "#2e8b57",
+    "grey": "#9aa5b1",
+}
+
+
+def base_layout(fig: go.Figure, *, height: int = 360) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=30),
+        font=dict(family=FONT, size=12),
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        hoverlabel=dict(font=dict(family=FONT)),
+    )
+    return fig
+
+
+def figure_json(fig: go.Figure) -> Markup:
+    """The figure as JSON for a data attribute; Jinja escapes it for the attribute."""
+    return pio.to_json(fig, validate=False, pretty=False)

@@ -1,0 +1,161 @@
+"""The `crmproject` command: Flask's group (run, routes, shell, db) plus crmproject's own commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from crmproject.app import create_app
+
+
+def _cli_app() -> Flask:
+    """The app for a command line.
+
+    `crmproject demo` runs in demo mode. Housekeeping commands (db, users,
+    plans) sign nothing, so they may use the instance folder's generated key;
+    serving (`run`) still requires CRMPROJECT_SECRET_KEY unless --debug.
+    """
+    ctx = click.get_current_context(silent=True)
+    command = ctx.find_root().invoked_subcommand if ctx is not None else None
+    if command == "demo":
+        return create_app({"DEMO": True})
+    if command == "run":
+        return create_app()
+    return create_app({"ALLOW_INSTANCE_SECRET": True})
+
+
+@click.group(cls=FlaskGroup, create_app=_cli_app, add_version_option=False, load_dotenv=False)
+def main() -> None:
+    """crmproject: run a CRM implementation project."""
+
+
+# --- users -----------------------------------------------------------------------
+
+@main.group()
+def users() -> None:
+    """Manage users."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["admin", "project_manager", "department_head", "executive"]), required=True)
+@click.option("--department", "department_code", help="Department code; required for a department head.")
+@click.password_option(help="Asked for when not given.")
+@with_appcontext
+def users_create(email: str, name: str, role: str, department_code: str | None, password: str) -> None:
+    """Add a user."""
+    from crmproject.auth.models import Role
+    from crmproject.auth.services import create_user
+    from crmproject.departments.services import get_department_by_code
+    from crmproject.errors import ValidationFailed
+    from crmproject.extensions import db
+
+    department = None
+    if department_code:
+        department = get_department_by_code(department_code)
+        if department is None:
+            raise click.UsageError(f"There is no department with the code {department_code!r}.")
+    try:
+        user = create_user(email=email, name=name, password=password, role=Role(role), department=department)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        raise click.ClickException(_errors_text(exc)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+
+
+def _errors_text(exc) -> str:
+    return "; ".join(f"{field or 'error'}: {' '.join(messages)}" for field, messages in exc.errors.items())
+
+
+# --- plans -------------------------------------------------------------------------
+
+@main.group()
+def plans() -> None:
+    """Plan templates and plans."""
+
+
+@plans.command("templates")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@with_appcontext
+def plans_templates(as_json: bool) -> None:
+    """List the seed plan templates (and check that every file is valid)."""
+    from crmproject.plans.seeds import TemplateError, load_templates
+
+    try:
+        templates = load_templates()
+    except TemplateError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps([
+            {"key": t.key, "name": t.name, "summary": t.summary, "duration_days": t.duration_days,
+             "phases": len(t.phases), "waves": len(t.waves)} for t in templates
+        ], indent=2))
+        return
+    width = max((len(t.key) for t in templates), default=10)
+    for t in templates:
+        click.echo(f"{t.key:<{width}}  {t.name} ({len(t.phases)} phases, {len(t.waves)} waves, {t.duration_days} days)")
+        click.echo(f"{'':<{width}}  {t.summary}")
+
+
+@plans.command("create")
+@click.option("--template", "template_key", required=True, help="Template key, as `crmproject plans templates` lists it.")
+@click.option("--start", "start", required=True, help="Start date, YYYY-MM-DD.")
+@click.option("--name", default=None, help="Plan name (default: the template's name).")
+@with_appcontext
+def plans_create(template_key: str, start: str, name: str | None) -> None:
+    """Create a plan from a template, every date shifted to --start."""
+    from crmproject.errors import NotFound, ValidationFailed
+    from crmproject.extensions import db
+    from crmproject.plans.seeds import TemplateError, create_plan_from_template, get_template
+
+    try:
+        start_date = date.fromisoformat(start)
+    except ValueError:
+        raise click.BadParameter(f"{start!r} is not a date in the form YYYY-MM-DD.", param_hint="--start") from None
+    try:
+        template = get_template(template_key)
+        plan = create_plan_from_template(template, start=start_date, name=name)
+    except (NotFound, TemplateError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except ValidationFailed as exc:
+        db.session.rollback()
+        raise click.ClickException(_errors_text(exc)) from None
+    db.session.commit()
+    click.echo(
+        f"Created plan {plan.id}: {plan.name} ({plan.start_date} to {plan.end_date}, "
+        f"{len(plan.phases)} phases, {len(plan.waves)} waves)."
+    )
+
+
+# --- demo --------------------------------------------------------------------------
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare the database and demo data, then exit.")
+@with_appcontext
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Create or upgrade the database, load the demo organisation and serve the app."""
+    from flask_migrate import upgrade
+
+    from crmproject.demo.services import DEMO_PASSWORD, load_demo
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    summary = load_demo(today=date.today())
+    click.echo(f"Database: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(summary.describe())
+    click.echo("Demo accounts (password %s):" % DEMO_PASSWORD)
+    for email, role in summary.accounts:
+        click.echo(f"  {email:<28} {role}")
+    if no_serve:
+        return
+    click.echo(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
+    sys.stdout.flush()
+    current_app.run(host=host, port=port, debug=False, use_reloader=False)

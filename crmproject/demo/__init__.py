@@ -1,0 +1,1 @@
+"""The demo organisation for `crmproject demo`."""

@@ -1,0 +1,105 @@
+"""Department pages."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from crmproject.auth.models import Role, User
+from crmproject.auth.permissions import allow, can_edit_department, can_manage_departments, require
+from crmproject.departments import bp, services
+from crmproject.departments.forms import DepartmentForm, DepartmentNumbersForm
+from crmproject.departments.models import Department
+from crmproject.errors import ValidationFailed, apply_to_form
+from crmproject.extensions import db
+from crmproject.i18n import _
+from crmproject.plans.services import department_waves
+
+
+def _head_choices() -> list[tuple[object, str]]:
+    heads = db.session.scalars(
+        select(User).where(User.role == Role.DEPARTMENT_HEAD, User.active.is_(True)).order_by(User.name)
+    )
+    return [("", _("— none —"))] + [(u.id, f"{u.name} <{u.email}>") for u in heads]
+
+
+@bp.get("/")
+def index():
+    return render_template("departments/index.html", departments=services.list_departments())
+
+
+@bp.get("/<int:department_id>")
+def show(department_id: int):
+    department = db.get_or_404(Department, department_id)
+    return render_template(
+        "departments/show.html", department=department, waves=department_waves(department)
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(can_manage_departments)
+def new():
+    form = DepartmentForm()
+    form.head_id.choices = _head_choices()
+    if form.validate_on_submit():
+        try:
+            head = db.session.get(User, form.head_id.data) if form.head_id.data else None
+            department = services.create_department(
+                name=form.name.data, code=form.code.data, headcount=form.headcount.data,
+                licensed_seats=form.licensed_seats.data, head=head,
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Department %(name)s added.", name=department.name), "success")
+            return redirect(url_for("departments.show", department_id=department.id))
+    return render_template("departments/form.html", form=form, department=None)
+
+
+@bp.route("/<int:department_id>/edit", methods=["GET", "POST"])
+def edit(department_id: int):
+    department = db.get_or_404(Department, department_id)
+    require(can_edit_department(current_user, department))
+    full = can_manage_departments(current_user)
+    form = (DepartmentForm if full else DepartmentNumbersForm)(obj=department if request.method == "GET" else None)
+    if full:
+        form.head_id.choices = _head_choices()
+        if request.method == "GET":
+            form.head_id.data = department.heads[0].id if department.heads else None
+    if form.validate_on_submit():
+        try:
+            services.update_department(
+                department,
+                name=form.name.data if full else department.name,
+                code=form.code.data if full else department.code,
+                headcount=form.headcount.data, licensed_seats=form.licensed_seats.data,
+            )
+            if full:
+                services.set_head(department, db.session.get(User, form.head_id.data) if form.head_id.data else None)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Department %(name)s saved.", name=department.name), "success")
+            return redirect(url_for("departments.show", department_id=department.id))
+    return render_template("departments/form.html", form=form, department=department)
+
+
+@bp.post("/<int:department_id>/delete")
+@allow(can_manage_departments)
+def delete(department_id: int):
+    department = db.get_or_404(Department, department_id)
+    name = department.name
+    try:
+        services.delete_department(department)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
+        return redirect(url_for("departments.show", department_id=department_id))
+    db.session.commit()
+    flash(_("Department %(name)s deleted.", name=name), "success")
+    return redirect(url_for("departments.index"))

@@ -1,0 +1,103 @@
+"""Domain exceptions and the HTTP error pages (400/403/404/405/409/413/500, CSRF)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from crmproject.i18n import _
+
+
+class DomainError(Exception):
+    """Base class for errors a service raises about the domain, not about code."""
+
+
+class ValidationFailed(DomainError):
+    """Input breaks a domain rule. `errors` maps a field name (or "" for the
+    whole form) to the messages about it, so a view can show them in place."""
+
+    def __init__(self, errors: Mapping[str, str | list[str]] | str, field: str = ""):
+        if isinstance(errors, str):
+            errors = {field: [errors]}
+        self.errors: dict[str, list[str]] = {
+            name: [msgs] if isinstance(msgs, str) else list(msgs) for name, msgs in errors.items()
+        }
+        super().__init__("; ".join(f"{k or 'form'}: {' '.join(v)}" for k, v in self.errors.items()))
+
+
+class NotFound(DomainError):
+    """A named thing (template, plan, user) does not exist."""
+
+
+class ConfigError(RuntimeError):
+    """The application is not configured well enough to start."""
+
+
+def apply_to_form(form, exc: ValidationFailed) -> None:
+    """Show a service's validation errors next to the form's fields."""
+    for name, messages in exc.errors.items():
+        field = getattr(form, name, None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + messages
+        else:
+            form.form_errors = list(getattr(form, "form_errors", [])) + messages
+
+
+ERROR_TITLES = {
+    400: lambda: _("Bad request"),
+    403: lambda: _("You are not allowed to do this"),
+    404: lambda: _("Not found"),
+    405: lambda: _("Not allowed"),
+    409: lambda: _("Conflict"),
+    413: lambda: _("File too large"),
+    500: lambda: _("Something went wrong"),
+}
+
+ERROR_TEXTS = {
+    400: lambda: _("The request could not be understood."),
+    403: lambda: _("Your role does not allow this page or action. Ask an administrator if you need access."),
+    404: lambda: _("There is nothing at this address. It may have been deleted, or the link is wrong."),
+    405: lambda: _("This address does not accept that kind of request."),
+    409: lambda: _("Someone else changed this at the same time. Reload and try again."),
+    413: lambda: _("The upload is larger than the limit of %(limit)s MB.", limit="{limit}"),
+    500: lambda: _("The error has been logged. Please try again; if it keeps happening, tell an administrator."),
+}
+
+
+def _render_error(code: int, text: str | None = None):
+    title = ERROR_TITLES.get(code, ERROR_TITLES[500])()
+    body = text or ERROR_TEXTS.get(code, ERROR_TEXTS[500])()
+    if code == 413:
+        from flask import current_app
+
+        limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        body = body.replace("{limit}", str(limit))
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": title, "message": body}, code
+    return render_template("errors/error.html", code=code, title=title, text=body), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return _render_error(
+            400, _("This page has expired (its security token is missing or too old). Go back, reload the page and try again.")
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = exc.code or 500
+        if code in ERROR_TITLES:
+            return _render_error(code)
+        return exc
+
+    @app.errorhandler(Exception)
+    def unhandled(exc: Exception):
+        from crmproject.extensions import db
+
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return _render_error(500)

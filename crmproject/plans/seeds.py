@@ -1,0 +1,266 @@
+"""Seed plans: YAML plan templates in seed_plans/, validated on load.
+
+A template describes a plan relative to its start: phases and go-lives are
+day offsets, so a plan can be made from it for any start date. Every field is
+checked when the file is read, and a bad file fails with a message that names
+the file and the field (for example ``pilot.yaml: phases[2].duration_days:
+must be a whole number of days >= 1``).
+
+Format (all offsets in days from the plan's start)::
+
+    name: Pilot, then waves         # required
+    summary: one line for the list   # required
+    vision: text                      # optional
+    horizon_years: 3                  # optional, 1-10
+    duration_days: 720                # required: length of the plan
+    phases:                           # required, at least one
+      - name: Pilot                   # unique within the template
+        start_day: 0
+        duration_days: 90
+        goal: text
+        exit_criteria: text
+    waves:                            # optional
+      - name: Pilot
+        kind: pilot | wave | enterprise
+        go_live_day: 120
+        modules: [SFA]                # module codes; unknown codes are created
+        departments: [SALES]          # department codes; missing ones are skipped
+        notes: text
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from crmproject.auth.models import User
+from crmproject.departments.services import get_department_by_code
+from crmproject.errors import NotFound
+from crmproject.extensions import db
+from crmproject.i18n import _
+from crmproject.paths import seed_plans_dir
+from crmproject.plans import services
+from crmproject.plans.models import Plan, WaveKind
+
+
+class TemplateError(ValueError):
+    """A seed plan file is malformed; the message names the file and the field."""
+
+    def __init__(self, filename: str, path: str, problem: str):
+        self.filename, self.path, self.problem = filename, path, problem
+        super().__init__(f"{filename}: {path}: {problem}" if path else f"{filename}: {problem}")
+
+
+@dataclass(frozen=True)
+class PhaseTemplate:
+    name: str
+    start_day: int
+    duration_days: int
+    goal: str = ""
+    exit_criteria: str = ""
+
+
+@dataclass(frozen=True)
+class WaveTemplate:
+    name: str
+    kind: WaveKind
+    go_live_day: int
+    modules: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class PlanTemplate:
+    key: str
+    name: str
+    summary: str
+    duration_days: int
+    phases: tuple[PhaseTemplate, ...]
+    waves: tuple[WaveTemplate, ...] = ()
+    vision: str = ""
+    horizon_years: int = 3
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class _Reader:
+    """Typed access to a mapping that names the file and path in every error."""
+
+    def __init__(self, filename: str, data: Any, path: str, allowed: set[str]):
+        self.filename, self.path = filename, path
+        if not isinstance(data, dict):
+            raise TemplateError(filename, path, "must be a mapping of fields")
+        unknown = sorted(set(map(str, data)) - allowed)
+        if unknown:
+            raise TemplateError(filename, self._at(unknown[0]), f"unknown field (allowed: {', '.join(sorted(allowed))})")
+        self.data = data
+
+    def _at(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def text(self, key: str, *, required: bool = False, default: str = "") -> str:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise TemplateError(self.filename, self._at(key), "is required")
+            return default
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise TemplateError(self.filename, self._at(key), "must be non-empty text")
+        return value.strip()
+
+    def integer(self, key: str, *, minimum: int, maximum: int | None = None, required: bool = False, default: int = 0) -> int:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise TemplateError(self.filename, self._at(key), "is required")
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (maximum is not None and value > maximum):
+            bound = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+            raise TemplateError(self.filename, self._at(key), f"must be a whole number {bound}, not {value!r}")
+        return value
+
+    def codes(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise TemplateError(self.filename, self._at(key), "must be a list of codes")
+        return tuple(v.strip().upper() for v in value)
+
+    def items(self, key: str, *, required: bool = False) -> list[tuple[str, Any]]:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise TemplateError(self.filename, self._at(key), "is required")
+            return []
+        if not isinstance(value, list) or (required and not value):
+            raise TemplateError(self.filename, self._at(key), "must be a non-empty list" if required else "must be a list")
+        return [(f"{self._at(key)}[{i}]", item) for i, item in enumerate(value)]
+
+
+TOP_FIELDS = {"name", "summary", "vision", "horizon_years", "duration_days", "phases", "waves"}
+PHASE_FIELDS = {"name", "start_day", "duration_days", "goal", "exit_criteria"}
+WAVE_FIELDS = {"name", "kind", "go_live_day", "modules", "departments", "notes"}
+
+
+def parse_template(filename: str, text: str) -> PlanTemplate:
+    """Validate one template's YAML text; raise TemplateError naming the field."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise TemplateError(filename, where, f"is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    top = _Reader(filename, data, "", TOP_FIELDS)
+    duration = top.integer("duration_days", minimum=1, required=True)
+
+    phases: list[PhaseTemplate] = []
+    for path, item in top.items("phases", required=True):
+        r = _Reader(filename, item, path, PHASE_FIELDS)
+        phase = PhaseTemplate(
+            name=r.text("name", required=True),
+            start_day=r.integer("start_day", minimum=0, required=True),
+            duration_days=r.integer("duration_days", minimum=1, required=True),
+            goal=r.text("goal"),
+            exit_criteria=r.text("exit_criteria"),
+        )
+        if any(p.name.lower() == phase.name.lower() for p in phases):
+            raise TemplateError(filename, f"{path}.name", f"repeats the phase name {phase.name!r}")
+        if phase.start_day + phase.duration_days > duration:
+            raise TemplateError(
+                filename, f"{path}.duration_days",
+                f"the phase ends on day {phase.start_day + phase.duration_days}, after the plan's duration_days {duration}",
+            )
+        phases.append(phase)
+
+    waves: list[WaveTemplate] = []
+    seen_departments: dict[str, str] = {}
+    for path, item in top.items("waves"):
+        r = _Reader(filename, item, path, WAVE_FIELDS)
+        kind_text = r.text("kind", default="wave")
+        try:
+            kind = WaveKind(kind_text)
+        except ValueError:
+            raise TemplateError(filename, f"{path}.kind", f"must be one of pilot, wave, enterprise, not {kind_text!r}") from None
+        wave = WaveTemplate(
+            name=r.text("name", required=True),
+            kind=kind,
+            go_live_day=r.integer("go_live_day", minimum=0, maximum=duration - 1, required=True),
+            modules=r.codes("modules"),
+            departments=r.codes("departments"),
+            notes=r.text("notes"),
+        )
+        if any(w.name.lower() == wave.name.lower() for w in waves):
+            raise TemplateError(filename, f"{path}.name", f"repeats the wave name {wave.name!r}")
+        for code in wave.departments:
+            if code in seen_departments:
+                raise TemplateError(filename, f"{path}.departments", f"{code} is already in the wave {seen_departments[code]!r}")
+            seen_departments[code] = wave.name
+        waves.append(wave)
+
+    return PlanTemplate(
+        key=Path(filename).stem,
+        name=top.text("name", required=True),
+        summary=top.text("summary", required=True),
+        vision=top.text("vision"),
+        horizon_years=top.integer("horizon_years", minimum=1, maximum=10, default=3),
+        duration_days=duration,
+        phases=tuple(phases),
+        waves=tuple(waves),
+    )
+
+
+def load_template_file(path: Path) -> PlanTemplate:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise TemplateError(path.name, "", "is not UTF-8 text") from None
+    return parse_template(path.name, text)
+
+
+def load_templates(directory: Path | None = None) -> list[PlanTemplate]:
+    """Every template in seed_plans/, sorted by name. A bad file raises TemplateError."""
+    directory = directory or seed_plans_dir()
+    templates = [load_template_file(p) for p in sorted(directory.glob("*.y*ml"))]
+    return sorted(templates, key=lambda t: t.name)
+
+
+def get_template(key: str, directory: Path | None = None) -> PlanTemplate:
+    for template in load_templates(directory):
+        if template.key == key:
+            return template
+    raise NotFound(_("There is no plan template named %(key)s.", key=key))
+
+
+def create_plan_from_template(
+    template: PlanTemplate, *, start: date, name: str | None = None, created_by: User | None = None
+) -> Plan:
+    """Make a plan from a template with every date shifted to `start`.
+
+    Waves take the departments the template names by code where such a
+    department exists; module codes the database lacks are created.
+    """
+    name = (name or "").strip() or template.name
+    plan = services.create_plan(
+        name=name, start=start, end=start + timedelta(days=template.duration_days - 1),
+        vision=template.vision, horizon_years=template.horizon_years, created_by=created_by, template_key=template.key,
+    )
+    for p in template.phases:
+        phase_start = start + timedelta(days=p.start_day)
+        services.add_phase(
+            plan, name=p.name, start=phase_start, end=phase_start + timedelta(days=p.duration_days - 1),
+            goal=p.goal, exit_criteria=p.exit_criteria,
+        )
+    services.ensure_standard_modules()
+    for w in template.waves:
+        modules = [services.get_module_by_code(c) or services.create_module(code=c, name=c) for c in w.modules]
+        departments = [d for d in (get_department_by_code(c) for c in w.departments) if d is not None]
+        services.add_wave(
+            plan, name=w.name, kind=w.kind, go_live=start + timedelta(days=w.go_live_day),
+            modules=modules, departments=departments, notes=w.notes,
+        )
+    db.session.flush()
+    return plan
+
