@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from collections.abc import Iterable
+
 from wtforms import SelectField, SelectMultipleField, widgets
+from wtforms.fields.choices import SelectChoice
 
 from crmproject.i18n import gettext, ngettext
 
@@ -14,6 +17,11 @@ class _Translations:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return ngettext(singular, plural, n)
+
+
+def options(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
 
 
 class AppForm(FlaskForm):

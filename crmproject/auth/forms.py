@@ -4,7 +4,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from crmproject.auth.models import Role
-from crmproject.forms import AppForm, IdSelectField
+from crmproject.forms import AppForm, IdSelectField, options
 from crmproject.i18n import lazy_gettext as _l
 
 
@@ -18,7 +18,7 @@ class LoginForm(AppForm):
 class UserCreateForm(AppForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=Role.choices())
+    role = SelectField(_l("Role"), choices=options(Role.choices()))
     department_id = IdSelectField(_l("Department"), description=_l("Required for a department head."))
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)])
     submit = SubmitField(_l("Add user"))
@@ -26,7 +26,7 @@ class UserCreateForm(AppForm):
 
 class UserEditForm(AppForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=Role.choices())
+    role = SelectField(_l("Role"), choices=options(Role.choices()))
     department_id = IdSelectField(_l("Department"), description=_l("Required for a department head."))
     active = BooleanField(_l("Active (may log in)"))
     submit = SubmitField(_l("Save"))

@@ -15,6 +15,7 @@ from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
 from crmproject.errors import ValidationFailed, apply_to_form
 from crmproject.extensions import db, login_manager
+from crmproject.forms import options
 from crmproject.i18n import _
 
 
@@ -57,8 +58,8 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-def _department_choices() -> list[tuple[object, str]]:
-    return [("", _("— none —"))] + [(d.id, d.name) for d in list_departments()]
+def _department_choices():
+    return options([("", _("— none —"))] + [(d.id, d.name) for d in list_departments()])
 
 
 def _department(department_id: int | None) -> Department | None:

@@ -94,6 +94,8 @@ def delete_department(department: Department) -> None:
     Refused while a department head is bound to it: a department head
     without a department could not work, so they are moved first.
     """
+    db.session.flush()
+    db.session.expire(department, ["heads"])  # a viewonly list may be stale after set_head elsewhere
     if department.heads:
         raise ValidationFailed(
             _(

@@ -13,15 +13,16 @@ from crmproject.departments.forms import DepartmentForm, DepartmentNumbersForm
 from crmproject.departments.models import Department
 from crmproject.errors import ValidationFailed, apply_to_form
 from crmproject.extensions import db
+from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.plans.services import department_waves
 
 
-def _head_choices() -> list[tuple[object, str]]:
+def _head_choices():
     heads = db.session.scalars(
         select(User).where(User.role == Role.DEPARTMENT_HEAD, User.active.is_(True)).order_by(User.name)
     )
-    return [("", _("— none —"))] + [(u.id, f"{u.name} <{u.email}>") for u in heads]
+    return options([("", _("— none —"))] + [(u.id, f"{u.name} <{u.email}>") for u in heads])
 
 
 @bp.get("/")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from crmproject.forms import AppForm, CheckboxListField
+from crmproject.forms import AppForm, CheckboxListField, options
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.plans.models import PhaseStatus, WaveKind
 
@@ -29,14 +29,14 @@ class PhaseForm(AppForm):
     goal = TextAreaField(_l("Goal"), description=_l("Quantified where possible: what this phase must achieve."))
     start_date = DateField(_l("Start"), validators=[InputRequired()])
     end_date = DateField(_l("End"), validators=[InputRequired()])
-    status = SelectField(_l("Status"), choices=PhaseStatus.choices(), default=PhaseStatus.PLANNED.value)
+    status = SelectField(_l("Status"), choices=options(PhaseStatus.choices()), default=PhaseStatus.PLANNED.value)
     exit_criteria = TextAreaField(_l("Exit criteria"), description=_l("What the steering committee checks at the phase gate."))
     submit = SubmitField(_l("Save phase"))
 
 
 class WaveForm(AppForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=WaveKind.choices(), default=WaveKind.WAVE.value)
+    kind = SelectField(_l("Kind"), choices=options(WaveKind.choices()), default=WaveKind.WAVE.value)
     go_live_date = DateField(_l("Go-live"), validators=[InputRequired()])
     department_ids = CheckboxListField(_l("Departments"))
     module_ids = CheckboxListField(_l("CRM modules"))

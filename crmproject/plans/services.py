@@ -210,7 +210,7 @@ def update_phase(
 def delete_phase(phase: Phase) -> None:
     plan = phase.plan
     plan.phases.remove(phase)
-    _renumber(plan.phases)
+    _renumber(sorted(plan.phases, key=lambda p: p.position))
     db.session.flush()
 
 
@@ -229,7 +229,8 @@ def _move(items: list, item, offset: int) -> None:
 
 
 def _renumber(items: Sequence) -> None:
-    for position, item in enumerate(sorted(items, key=lambda x: x.position), start=1):
+    """Number items 1, 2, 3 ... in the order given."""
+    for position, item in enumerate(items, start=1):
         item.position = position
 
 
@@ -311,7 +312,7 @@ def _set_departments(wave: Wave, departments: list[Department]) -> None:
 def delete_wave(wave: Wave) -> None:
     plan = wave.plan
     plan.waves.remove(wave)
-    _renumber(plan.waves)
+    _renumber(sorted(plan.waves, key=lambda w: w.position))
     db.session.flush()
 
 

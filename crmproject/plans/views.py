@@ -12,6 +12,7 @@ from crmproject.auth.permissions import allow, can_edit_plans, can_manage_module
 from crmproject.departments.services import list_departments
 from crmproject.errors import NotFound, ValidationFailed, apply_to_form
 from crmproject.extensions import db
+from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.plans import bp, seeds, services
 from crmproject.plans.charts import timeline_figure
@@ -76,7 +77,7 @@ def new():
 def from_template():
     templates = seeds.load_templates()
     form = PlanFromTemplateForm()
-    form.template.choices = [(t.key, t.name) for t in templates]
+    form.template.choices = options((t.key, t.name) for t in templates)
     if request.method == "GET":
         form.template.data = request.args.get("template") or (templates[0].key if templates else None)
         form.start_date.data = date.today()
@@ -185,8 +186,8 @@ def wave_form(plan_id: int, wave_id: int | None = None):
     form = WaveForm(obj=wave if request.method == "GET" else None)
     departments = {d.id: d for d in list_departments()}
     modules = {m.id: m for m in services.list_modules()}
-    form.department_ids.choices = [(d.id, f"{d.name} ({d.code})") for d in departments.values()]
-    form.module_ids.choices = [(m.id, f"{m.code}: {m.name}") for m in modules.values()]
+    form.department_ids.choices = options((d.id, f"{d.name} ({d.code})") for d in departments.values())
+    form.module_ids.choices = options((m.id, f"{m.code}: {m.name}") for m in modules.values())
     if request.method == "GET" and wave is not None:
         form.kind.data = wave.kind.value
         form.department_ids.data = [a.department_id for a in wave.assignments]

@@ -1,0 +1,153 @@
+"""Fixtures: one app and schema per test session, every table emptied after each test.
+
+The database is CRMPROJECT_TEST_DATABASE_URL when set (PostgreSQL in CI),
+otherwise a SQLite file in a temporary folder (a file, not :memory:, so the
+browser tests' server thread sees the same data).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+from flask.cli import ScriptInfo
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from crmproject import create_app
+from crmproject.auth.models import Role, User
+from crmproject.auth.services import create_user
+from crmproject.departments.models import Department
+from crmproject.departments.services import create_department
+from crmproject.extensions import db
+from crmproject.plans import services as plan_services
+from crmproject.plans.models import Plan
+
+PASSWORD = "correct-horse-1"
+
+
+@pytest.fixture(scope="session")
+def _app(tmp_path_factory):
+    url = os.environ.get("CRMPROJECT_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    })
+    with app.app_context():
+        db.drop_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        # The schema comes from the migrations, as in production; test_migrations checks they match the models.
+        upgrade(directory=app.extensions["migrate"].directory)
+    yield app
+    with app.app_context():
+        db.drop_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    db.session.rollback()
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(_app):
+    with _app.app_context():
+        yield _app
+        db.session.remove()
+        _empty_tables()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """Runs the real `crmproject` command group against the test app."""
+    from crmproject.cli import main
+
+    cli_runner = app.test_cli_runner()
+
+    def invoke(*args: str, **kwargs):
+        return cli_runner.invoke(main, list(args), obj=ScriptInfo(create_app=lambda: app), **kwargs)
+
+    return invoke
+
+
+# --- factories ----------------------------------------------------------------------
+
+@pytest.fixture
+def make_department(app):
+    counter = iter(range(1, 10_000))
+
+    def make(name: str | None = None, code: str | None = None, **kwargs) -> Department:
+        n = next(counter)
+        department = create_department(name=name or f"Department {n}", code=code or f"D{n}", **kwargs)
+        db.session.commit()
+        return department
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_department):
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role = Role.PROJECT_MANAGER, department: Department | None = None, email: str | None = None,
+             name: str | None = None) -> User:
+        n = next(counter)
+        if role == Role.DEPARTMENT_HEAD and department is None:
+            department = make_department()
+        user = create_user(
+            email=email or f"{role.value}{n}@example.com", name=name or f"{role.label} {n}", password=PASSWORD,
+            role=role, department=department,
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_plan(app):
+    def make(name: str = "CRM rollout", start: date = date(2026, 1, 1), end: date = date(2027, 12, 31), **kwargs) -> Plan:
+        plan = plan_services.create_plan(name=name, start=start, end=end, **kwargs)
+        db.session.commit()
+        return plan
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in through the real login form."""
+
+    def do(user: User, password: str = PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return do
+
+
+@pytest.fixture
+def testdata() -> Path:
+    """../shared/testdata: real third-party files for importer tests."""
+    return Path(__file__).resolve().parents[2] / "shared" / "testdata"

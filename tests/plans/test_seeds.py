@@ -1,0 +1,101 @@
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from crmproject.errors import NotFound, ValidationFailed
+from crmproject.plans.seeds import (
+    TemplateError, create_plan_from_template, get_template, load_templates, parse_template,
+)
+
+GOOD = """
+name: Test template
+summary: For tests
+duration_days: 100
+phases:
+  - {name: Prepare, start_day: 0, duration_days: 30}
+  - {name: Pilot, start_day: 30, duration_days: 70, exit_criteria: "80% active"}
+waves:
+  - {name: Pilot, kind: pilot, go_live_day: 40, modules: [SFA], departments: [SALES, NOPE]}
+  - {name: Enterprise, kind: enterprise, go_live_day: 99, modules: [XYZ]}
+"""
+
+
+def test_every_shipped_template_is_valid_and_there_are_at_least_three():
+    templates = load_templates()
+    assert len(templates) >= 3
+    keys = {t.key for t in templates}
+    assert {"eight-stages", "pilot-then-waves", "small-company-quick-start"} <= keys
+    eight = get_template("eight-stages")
+    assert len(eight.phases) == 8
+    for template in templates:
+        assert template.phases, template.key
+        assert all(p.start_day + p.duration_days <= template.duration_days for p in template.phases)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "problem"),
+    [
+        ("name: X\nsummary: Y\nphases: []\n", "duration_days", "is required"),
+        ("name: X\nsummary: Y\nduration_days: 10\nphases: []\n", "phases", "non-empty list"),
+        ("name: X\nsummary: Y\nduration_days: 10\nphases:\n  - {name: A, start_day: 0, duration_days: 0}\n",
+         "phases[0].duration_days", "whole number >= 1"),
+        ("name: X\nsummary: Y\nduration_days: 10\nphases:\n  - {name: A, start_day: 5, duration_days: 6}\n",
+         "phases[0].duration_days", "after the plan's duration_days"),
+        ("name: X\nsummary: Y\nduration_days: 10\nphases:\n  - {name: A, start_day: 0, duration_days: 5, colour: red}\n",
+         "phases[0].colour", "unknown field"),
+        ("name: X\nsummary: Y\nduration_days: 10\nphases:\n  - {name: A, start_day: 0, duration_days: 5}\n"
+         "waves:\n  - {name: W, kind: big, go_live_day: 3}\n", "waves[0].kind", "must be one of"),
+        ("name: X\nsummary: Y\nduration_days: 10\nphases:\n  - {name: A, start_day: 0, duration_days: 5}\n"
+         "waves:\n  - {name: W, go_live_day: 3, departments: [S]}\n  - {name: V, go_live_day: 4, departments: [s]}\n",
+         "waves[1].departments", "already in the wave"),
+        ("name: [unclosed\n", "line", "not valid YAML"),
+    ],
+)
+def test_a_bad_template_names_the_file_and_the_field(text, where, problem):
+    with pytest.raises(TemplateError) as exc:
+        parse_template("broken.yaml", text)
+    message = str(exc.value)
+    assert message.startswith("broken.yaml: ")
+    assert where in message
+    assert problem in message
+
+
+def test_a_bad_file_in_the_folder_fails_the_whole_load(tmp_path: Path):
+    (tmp_path / "good.yaml").write_text(GOOD)
+    (tmp_path / "bad.yaml").write_text("name: X\nsummary: Y\nduration_days: ten\nphases: []\n")
+    with pytest.raises(TemplateError, match=r"bad.yaml: duration_days: must be a whole number"):
+        load_templates(tmp_path)
+
+
+def test_plan_from_template_shifts_every_date_to_the_start(app, tmp_path, make_department):
+    (tmp_path / "t.yaml").write_text(GOOD)
+    sales = make_department(name="Sales", code="SALES")
+    template = get_template("t", tmp_path)
+    start = date(2027, 3, 1)
+    plan = create_plan_from_template(template, start=start, name="Shifted")
+    assert (plan.start_date, plan.end_date) == (start, start + timedelta(days=99))
+    assert [(p.name, p.start_date, p.end_date) for p in plan.phases] == [
+        ("Prepare", start, start + timedelta(days=29)),
+        ("Pilot", start + timedelta(days=30), start + timedelta(days=99)),
+    ]
+    pilot, enterprise = plan.waves
+    assert pilot.go_live_date == start + timedelta(days=40)
+    assert pilot.departments == [sales]  # NOPE does not exist and is skipped
+    assert [m.code for m in pilot.modules] == ["SFA"]
+    assert [m.code for m in enterprise.modules] == ["XYZ"]  # unknown module codes are created
+    assert plan.template_key == "t"
+
+
+def test_plan_from_template_refuses_a_taken_name(app, tmp_path):
+    (tmp_path / "t.yaml").write_text(GOOD)
+    template = get_template("t", tmp_path)
+    create_plan_from_template(template, start=date(2027, 1, 1))
+    with pytest.raises(ValidationFailed) as exc:
+        create_plan_from_template(template, start=date(2028, 1, 1))
+    assert "already exists" in exc.value.errors["name"][0]
+
+
+def test_unknown_template_key(app):
+    with pytest.raises(NotFound, match="no plan template named nope"):
+        get_template("nope")

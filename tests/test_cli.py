@@ -1,0 +1,61 @@
+import json
+from datetime import date
+
+from sqlalchemy import func, select
+
+from crmproject.auth.models import Role, User
+from crmproject.departments.models import Department
+from crmproject.extensions import db
+from crmproject.plans.models import Plan
+
+
+def test_plans_templates_lists_every_template(runner):
+    result = runner("plans", "templates")
+    assert result.exit_code == 0, result.output
+    assert "pilot-then-waves" in result.output and "eight-stages" in result.output
+    listed = json.loads(runner("plans", "templates", "--json").output)
+    assert {t["key"] for t in listed} >= {"eight-stages", "pilot-then-waves", "small-company-quick-start"}
+
+
+def test_plans_create_from_a_template(runner):
+    result = runner("plans", "create", "--template", "small-company-quick-start", "--start", "2027-01-04", "--name", "Quick")
+    assert result.exit_code == 0, result.output
+    plan = db.session.scalar(select(Plan).where(Plan.name == "Quick"))
+    assert plan.start_date == date(2027, 1, 4)
+    assert f"Created plan {plan.id}" in result.output
+
+
+def test_plans_create_with_bad_input_says_what_is_wrong(runner):
+    result = runner("plans", "create", "--template", "nope", "--start", "2027-01-04")
+    assert result.exit_code != 0 and "no plan template named nope" in result.output
+    result = runner("plans", "create", "--template", "eight-stages", "--start", "04/01/2027")
+    assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Plan)) == 0
+
+
+def test_users_create(runner, make_department):
+    make_department(name="Sales", code="SALES")
+    result = runner("users", "create", "--email", "h@example.com", "--name", "H", "--role", "department_head",
+                    "--department", "sales", "--password", "long-enough")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "h@example.com"))
+    assert user.role == Role.DEPARTMENT_HEAD and user.department.code == "SALES"
+    again = runner("users", "create", "--email", "H@example.com", "--name", "H", "--role", "executive", "--password", "long-enough")
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_demo_loads_the_organisation_once(runner):
+    first = runner("demo", "--no-serve")
+    assert first.exit_code == 0, first.output
+    for account in ("admin@example.com", "pm@example.com", "exec@example.com", "head.sales@example.com"):
+        assert account in first.output
+    counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (User, Department, Plan)]
+    assert counts[1] >= 10 and counts[2] == 1
+    second = runner("demo", "--no-serve")
+    assert second.exit_code == 0, second.output
+    assert "nothing added" in second.output
+    assert [db.session.scalar(select(func.count()).select_from(m)) for m in (User, Department, Plan)] == counts
+    head = db.session.scalar(select(User).where(User.email == "head.sales@example.com"))
+    assert head.role == Role.DEPARTMENT_HEAD and head.department.name == "Sales"
+    plan = db.session.scalar(select(Plan))
+    assert plan.waves[0].kind.value == "pilot" and any(d.code == "SALES" for d in plan.waves[0].departments)
