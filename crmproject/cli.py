@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from crmproject.app import create_app
+from crmproject.i18n import _
 
 
 def _cli_app() -> Flask:
@@ -60,14 +61,14 @@ def users_create(email: str, name: str, role: str, department_code: str | None, 
     if department_code:
         department = get_department_by_code(department_code)
         if department is None:
-            raise click.UsageError(f"There is no department with the code {department_code!r}.")
+            raise click.UsageError(_("There is no department with the code %(code)s.", code=department_code))
     try:
         user = create_user(email=email, name=name, password=password, role=Role(role), department=department)
     except ValidationFailed as exc:
         db.session.rollback()
         raise click.ClickException(_errors_text(exc)) from None
     db.session.commit()
-    click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+    click.echo(_("Created %(role)s %(email)s (id %(id)s).", role=user.role.label, email=user.email, id=user.id))
 
 
 def _errors_text(exc) -> str:
@@ -100,7 +101,8 @@ def plans_templates(as_json: bool) -> None:
         return
     width = max((len(t.key) for t in templates), default=10)
     for t in templates:
-        click.echo(f"{t.key:<{width}}  {t.name} ({len(t.phases)} phases, {len(t.waves)} waves, {t.duration_days} days)")
+        facts = _("%(phases)s phases, %(waves)s waves, %(days)s days", phases=len(t.phases), waves=len(t.waves), days=t.duration_days)
+        click.echo(f"{t.key:<{width}}  {t.name} ({facts})")
         click.echo(f"{'':<{width}}  {t.summary}")
 
 
@@ -118,7 +120,7 @@ def plans_create(template_key: str, start: str, name: str | None) -> None:
     try:
         start_date = date.fromisoformat(start)
     except ValueError:
-        raise click.BadParameter(f"{start!r} is not a date in the form YYYY-MM-DD.", param_hint="--start") from None
+        raise click.BadParameter(_("%(value)s is not a date in the form YYYY-MM-DD.", value=repr(start)), param_hint="--start") from None
     try:
         template = get_template(template_key)
         plan = create_plan_from_template(template, start=start_date, name=name)
@@ -128,10 +130,10 @@ def plans_create(template_key: str, start: str, name: str | None) -> None:
         db.session.rollback()
         raise click.ClickException(_errors_text(exc)) from None
     db.session.commit()
-    click.echo(
-        f"Created plan {plan.id}: {plan.name} ({plan.start_date} to {plan.end_date}, "
-        f"{len(plan.phases)} phases, {len(plan.waves)} waves)."
-    )
+    click.echo(_(
+        "Created plan %(id)s: %(name)s (%(start)s to %(end)s, %(phases)s phases, %(waves)s waves).",
+        id=plan.id, name=plan.name, start=plan.start_date, end=plan.end_date, phases=len(plan.phases), waves=len(plan.waves),
+    ))
 
 
 # --- demo --------------------------------------------------------------------------
@@ -149,13 +151,13 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
     upgrade(directory=current_app.extensions["migrate"].directory)
     summary = load_demo(today=date.today())
-    click.echo(f"Database: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(_("Database: %(url)s", url=current_app.config["SQLALCHEMY_DATABASE_URI"]))
     click.echo(summary.describe())
-    click.echo("Demo accounts (password %s):" % DEMO_PASSWORD)
+    click.echo(_("Demo accounts (password %(password)s):", password=DEMO_PASSWORD))
     for email, role in summary.accounts:
         click.echo(f"  {email:<28} {role}")
     if no_serve:
         return
-    click.echo(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
+    click.echo(_("Serving on http://%(host)s:%(port)s (Ctrl+C to stop)", host=host, port=port))
     sys.stdout.flush()
     current_app.run(host=host, port=port, debug=False, use_reloader=False)

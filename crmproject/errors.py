@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -62,7 +62,7 @@ ERROR_TEXTS = {
     404: lambda: _("There is nothing at this address. It may have been deleted, or the link is wrong."),
     405: lambda: _("This address does not accept that kind of request."),
     409: lambda: _("Someone else changed this at the same time. Reload and try again."),
-    413: lambda: _("The upload is larger than the limit of %(limit)s MB.", limit="{limit}"),
+    413: lambda: _("The upload is larger than the limit of %(limit)s MB.", limit=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)),
     500: lambda: _("The error has been logged. Please try again; if it keeps happening, tell an administrator."),
 }
 
@@ -70,11 +70,6 @@ ERROR_TEXTS = {
 def _render_error(code: int, text: str | None = None):
     title = ERROR_TITLES.get(code, ERROR_TITLES[500])()
     body = text or ERROR_TEXTS.get(code, ERROR_TEXTS[500])()
-    if code == 413:
-        from flask import current_app
-
-        limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        body = body.replace("{limit}", str(limit))
     if request.accept_mimetypes.best == "application/json":
         return {"error": title, "message": body}, code
     return render_template("errors/error.html", code=code, title=title, text=body), code

@@ -12,6 +12,7 @@ from crmproject.auth.services import create_user, get_user_by_email
 from crmproject.departments.models import Department
 from crmproject.departments.services import create_department, get_department_by_code, set_head
 from crmproject.extensions import db
+from crmproject.i18n import _
 from crmproject.plans.models import Plan
 from crmproject.plans.seeds import create_plan_from_template, get_template
 from crmproject.plans.services import ensure_standard_modules
@@ -52,8 +53,10 @@ class DemoSummary:
 
     def describe(self) -> str:
         if not any(self.created.values()):
-            return "Demo organisation already present; nothing added."
-        return "Demo organisation loaded: " + ", ".join(f"{n} {k}" for k, n in self.created.items() if n) + " added."
+            return _("Demo organisation already present; nothing added.")
+        return _(
+            "Demo organisation loaded: %(users)s users, %(departments)s departments, %(plans)s plans added.", **self.created
+        )
 
 
 def head_email(code: str) -> str:
@@ -82,7 +85,7 @@ def load_demo(*, today: date) -> DemoSummary:
         head = _user(summary, head_email(code), head_name, Role.DEPARTMENT_HEAD, department)
         if head.department_id != department.id and not department.heads:
             set_head(department, head)
-    summary.accounts.append((head_email("SALES"), "Department head (Sales)"))
+    summary.accounts.append((head_email("SALES"), _("Department head (%(department)s)", department="Sales")))
     ensure_standard_modules()
     exists = db.session.scalar(select(func.count()).select_from(Plan).where(Plan.name == DEMO_PLAN_NAME))
     if not exists:
