@@ -51,8 +51,9 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.departments import bp as departments_bp
     from crmproject.home import bp as home_bp
     from crmproject.plans import bp as plans_bp
+    from crmproject.teams import bp as teams_bp
 
-    for bp in (auth_bp, departments_bp, home_bp, plans_bp):
+    for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp):
         app.register_blueprint(bp)
 
 

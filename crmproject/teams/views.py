@@ -1,0 +1,240 @@
+"""Team and RACI pages of a plan."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from crmproject.auth.models import User
+from crmproject.auth.permissions import allow, can_edit_plans
+from crmproject.departments.models import Department
+from crmproject.departments.services import list_departments
+from crmproject.errors import ValidationFailed, apply_to_form
+from crmproject.extensions import db
+from crmproject.forms import options
+from crmproject.i18n import _
+from crmproject.plans.models import CrmModule, Phase, Plan
+from crmproject.plans.services import list_modules, load_plan
+from crmproject.teams import bp, services
+from crmproject.teams.forms import AssignmentForm, DeliverableForm, EndAssignmentForm, TeamRoleForm
+from crmproject.teams.models import Deliverable, RaciCode, TeamAssignment, TeamRole, TeamRoleKind
+
+
+def _plan(plan_id: int) -> Plan:
+    plan = load_plan(plan_id)
+    if plan is None:
+        abort(404)
+    return plan
+
+
+def _child(model, plan: Plan, child_id: int):
+    child = db.session.get(model, child_id)
+    if child is None:
+        abort(404)
+    owner_plan_id = child.team_role.plan_id if isinstance(child, TeamAssignment) else child.plan_id
+    if owner_plan_id != plan.id:
+        abort(404)
+    return child
+
+
+def _none_first(pairs):
+    return options([("", _("— none —"))] + list(pairs))
+
+
+def _user_choices():
+    users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
+    return _none_first((u.id, f"{u.name} <{u.email}>") for u in users)
+
+
+def _back_to_team(plan: Plan, message: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("teams.team", plan_id=plan.id))
+
+
+@bp.get("/team")
+def team(plan_id: int):
+    plan = _plan(plan_id)
+    overview = services.team_overview(plan, today=date.today())
+    return render_template("teams/team.html", plan=plan, overview=overview, today=date.today(),
+                           end_form=EndAssignmentForm(formdata=None, end_date=date.today()))
+
+
+@bp.post("/team/standard-roles")
+@allow(can_edit_plans)
+def standard_roles(plan_id: int):
+    plan = _plan(plan_id)
+    added = services.add_standard_roles(plan)
+    return _back_to_team(plan, _("%(n)s standard roles added.", n=len(added)) if added else _("The team already has every standard role."))
+
+
+@bp.route("/team/roles/new", methods=["GET", "POST"])
+@bp.route("/team/roles/<int:role_id>/edit", methods=["GET", "POST"])
+@allow(can_edit_plans)
+def role_form(plan_id: int, role_id: int | None = None):
+    plan = _plan(plan_id)
+    role = _child(TeamRole, plan, role_id) if role_id else None
+    form = TeamRoleForm(obj=role if request.method == "GET" else None)
+    form.crm_module_id.choices = _none_first((m.id, f"{m.code}: {m.name}") for m in list_modules())
+    form.department_id.choices = _none_first((d.id, d.name) for d in list_departments())
+    if request.method == "GET" and role is not None:
+        form.kind.data = role.kind.value
+    if form.validate_on_submit():
+        values = dict(
+            kind=TeamRoleKind(form.kind.data), title=form.title.data, required=form.required.data,
+            responsibilities=form.responsibilities.data or "",
+            crm_module=db.session.get(CrmModule, form.crm_module_id.data) if form.crm_module_id.data else None,
+            department=db.session.get(Department, form.department_id.data) if form.department_id.data else None,
+        )
+        try:
+            if role is None:
+                role = services.create_role(plan, **values)
+            else:
+                services.update_role(role, **values)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            return _back_to_team(plan, _("Role %(title)s saved.", title=role.title))
+    return render_template("teams/role_form.html", plan=plan, role=role, form=form)
+
+
+@bp.post("/team/roles/<int:role_id>/delete")
+@allow(can_edit_plans)
+def role_delete(plan_id: int, role_id: int):
+    plan = _plan(plan_id)
+    role = _child(TeamRole, plan, role_id)
+    title = role.title
+    services.delete_role(role)
+    return _back_to_team(plan, _("Role %(title)s deleted with its history.", title=title))
+
+
+@bp.route("/team/roles/<int:role_id>/assign", methods=["GET", "POST"])
+@allow(can_edit_plans)
+def assign(plan_id: int, role_id: int):
+    plan = _plan(plan_id)
+    role = _child(TeamRole, plan, role_id)
+    form = AssignmentForm()
+    form.user_id.choices = _user_choices()
+    if request.method == "GET":
+        form.start_date.data = date.today()
+    if form.validate_on_submit():
+        try:
+            services.assign(
+                role, start=form.start_date.data,
+                user=db.session.get(User, form.user_id.data) if form.user_id.data else None,
+                person_name=form.person_name.data or "", organisation=form.organisation.data or "",
+                email=form.email.data or "", note=form.note.data or "",
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            return _back_to_team(plan, _("%(title)s assigned.", title=role.title))
+    return render_template("teams/assign.html", plan=plan, role=role, form=form)
+
+
+@bp.post("/team/assignments/<int:assignment_id>/end")
+@allow(can_edit_plans)
+def end_assignment(plan_id: int, assignment_id: int):
+    plan = _plan(plan_id)
+    assignment = _child(TeamAssignment, plan, assignment_id)
+    form = EndAssignmentForm()
+    if not form.validate_on_submit():
+        flash(_("Enter the last day in the role as a date."), "error")
+        return redirect(url_for("teams.team", plan_id=plan.id))
+    try:
+        services.end_assignment(assignment, form.end_date.data)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
+        return redirect(url_for("teams.team", plan_id=plan.id))
+    return _back_to_team(plan, _("%(name)s left the role %(title)s.", name=assignment.holder_name, title=assignment.team_role.title))
+
+
+# --- RACI ------------------------------------------------------------------------------------
+
+def _raci_page(plan: Plan, *, deliverable_form: DeliverableForm, grid=None, errors=None, status: int = 200):
+    deliverables = services.list_deliverables(plan)
+    roles = services.list_roles(plan)
+    matrix = grid if grid is not None else services.raci_matrix(deliverables)
+    warnings = {
+        d.id: problem for d in deliverables
+        if (problem := services.raci_problem(matrix.get(d.id, {})))
+    }
+    return render_template(
+        "teams/raci.html", plan=plan, deliverables=deliverables, roles=roles, matrix=matrix, codes=list(RaciCode),
+        errors=errors or {}, warnings=warnings, deliverable_form=deliverable_form,
+    ), status
+
+
+def _deliverable_form(plan: Plan, formdata=None) -> DeliverableForm:
+    form = DeliverableForm(formdata=formdata)
+    form.phase_id.choices = _none_first((p.id, p.name) for p in plan.phases)
+    return form
+
+
+@bp.get("/raci")
+def raci(plan_id: int):
+    plan = _plan(plan_id)
+    return _raci_page(plan, deliverable_form=_deliverable_form(plan, formdata=None))
+
+
+@bp.post("/raci")
+@allow(can_edit_plans)
+def raci_save(plan_id: int):
+    plan = _plan(plan_id)
+    grid: dict[int, dict[int, RaciCode | None]] = {}
+    for key, value in request.form.items():
+        if not key.startswith("cell-"):
+            continue
+        try:
+            _prefix, deliverable_id, role_id = key.split("-")
+            grid.setdefault(int(deliverable_id), {})[int(role_id)] = RaciCode(value) if value else None
+        except ValueError:
+            abort(400)
+    try:
+        services.save_raci(plan, grid)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(_("Nothing was saved: fix the rows marked below."), "error")
+        return _raci_page(plan, deliverable_form=_deliverable_form(plan, formdata=None), grid=grid, errors=exc.errors, status=200)
+    db.session.commit()
+    flash(_("RACI saved."), "success")
+    return redirect(url_for("teams.raci", plan_id=plan.id))
+
+
+@bp.post("/raci/deliverables")
+@allow(can_edit_plans)
+def deliverable_add(plan_id: int):
+    plan = _plan(plan_id)
+    form = _deliverable_form(plan, formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            services.add_deliverable(
+                plan, name=form.name.data, description=form.description.data or "",
+                phase=_child(Phase, plan, form.phase_id.data) if form.phase_id.data else None,
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Deliverable %(name)s added.", name=form.name.data), "success")
+            return redirect(url_for("teams.raci", plan_id=plan.id))
+    return _raci_page(plan, deliverable_form=form)
+
+
+@bp.post("/raci/deliverables/<int:deliverable_id>/delete")
+@allow(can_edit_plans)
+def deliverable_delete(plan_id: int, deliverable_id: int):
+    plan = _plan(plan_id)
+    deliverable = _child(Deliverable, plan, deliverable_id)
+    name = deliverable.name
+    services.delete_deliverable(deliverable)
+    db.session.commit()
+    flash(_("Deliverable %(name)s deleted.", name=name), "success")
+    return redirect(url_for("teams.raci", plan_id=plan.id))
+
