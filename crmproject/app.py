@@ -18,7 +18,7 @@ from crmproject.i18n import _, lazy_gettext, ngettext
 MIGRATIONS_DIR = str(paths.PACKAGE_DIR / "migrations")
 
 # Endpoints reachable without logging in: the login page, static files and plotly.js.
-PUBLIC_ENDPOINTS = {"auth.login", "static", "vendor_plotly", "health"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "vendor_plotly", "health", "favicon"}
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -51,9 +51,11 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.departments import bp as departments_bp
     from crmproject.home import bp as home_bp
     from crmproject.plans import bp as plans_bp
+    from crmproject.tasks import bp as tasks_bp
+    from crmproject.tasks import my_bp as my_tasks_bp
     from crmproject.teams import bp as teams_bp
 
-    for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp):
+    for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp):
         app.register_blueprint(bp)
 
 
@@ -62,6 +64,11 @@ def _register_template_helpers(app: Flask) -> None:
     from crmproject.charts import figure_json
 
     app.jinja_env.globals.update(_=_, ngettext=ngettext, can=TemplatePermissions(), figure_json=figure_json)
+
+    @app.context_processor
+    def endpoints():
+        # lets shared templates link to optional pages only where they exist
+        return {"url_endpoints": app.view_functions}
     app.jinja_env.policies["json.dumps_kwargs"] = {"sort_keys": False}
 
     @app.template_filter("date")
@@ -102,6 +109,10 @@ def _register_vendor_routes(app: Flask) -> None:
     def vendor_plotly():
         """plotly.js from the wheel or the plotly package: never a CDN."""
         return send_file(paths.plotly_js_path(), mimetype="text/javascript", max_age=86400)
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return send_file(paths.static_dir() / "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
     @app.get("/healthz")
     def health():

@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from crmproject.app import create_app
+from crmproject.errors import ConfigError
 from crmproject.i18n import _
 
 
@@ -23,11 +24,11 @@ def _cli_app() -> Flask:
     """
     ctx = click.get_current_context(silent=True)
     command = ctx.find_root().invoked_subcommand if ctx is not None else None
-    if command == "demo":
-        return create_app({"DEMO": True})
-    if command == "run":
-        return create_app()
-    return create_app({"ALLOW_INSTANCE_SECRET": True})
+    overrides = {"demo": {"DEMO": True}, "run": None}.get(command or "", {"ALLOW_INSTANCE_SECRET": True})
+    try:
+        return create_app(overrides)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_cli_app, add_version_option=False, load_dotenv=False)
@@ -160,4 +161,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         return
     click.echo(_("Serving on http://%(host)s:%(port)s (Ctrl+C to stop)", host=host, port=port))
     sys.stdout.flush()
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Flask ignores app.run() inside its own command line, so serve with werkzeug directly.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False, use_debugger=False)

@@ -59,3 +59,21 @@ def test_demo_loads_the_organisation_once(runner):
     assert head.role == Role.DEPARTMENT_HEAD and head.department.name == "Sales"
     plan = db.session.scalar(select(Plan))
     assert plan.waves[0].kind.value == "pilot" and any(d.code == "SALES" for d in plan.waves[0].departments)
+
+
+def test_demo_plan_has_a_staffed_team_raci_and_change_tasks(runner):
+    from datetime import date
+
+    from crmproject.tasks.models import ChangeTask
+    from crmproject.teams import services as teams
+
+    assert runner("demo", "--no-serve").exit_code == 0
+    plan = db.session.scalar(select(Plan))
+    overview = teams.team_overview(plan, today=date.today())
+    assert overview.turnover >= 2  # the project manager and a key user changed hands
+    assert any(r.role.title == "Project manager" and r.holder.user.email == "pm@example.com" for r in overview.roles)
+    deliverables = teams.list_deliverables(plan)
+    assert deliverables and all(teams.raci_problem(teams.raci_matrix(deliverables)[d.id]) is None for d in deliverables)
+    tasks = db.session.scalars(select(ChangeTask).where(ChangeTask.plan_id == plan.id)).all()
+    assert len({t.phase_id for t in tasks}) >= 4 and len({t.department_id for t in tasks}) >= 5
+    assert any(t.is_overdue(date.today()) for t in tasks)

@@ -105,3 +105,53 @@ RULES: dict[str, Callable[..., bool]] = {
     "edit_department": can_edit_department,
     "view": can_view,
 }
+
+
+# --- change tasks --------------------------------------------------------------------------
+
+def task_department_scope(user: User) -> int | None | bool:
+    """Which tasks a user may see: True for all, else the id of their one department.
+
+    A department head sees and updates only their own department's tasks.
+    """
+    if user.role == Role.DEPARTMENT_HEAD:
+        return user.department_id or -1
+    return True
+
+
+def can_view_task(user: User, task) -> bool:
+    scope = task_department_scope(user)
+    return scope is True or task.department_id == scope
+
+
+def can_create_tasks(user: User) -> bool:
+    return user.is_authenticated and user.role in (*PLANNERS, Role.DEPARTMENT_HEAD)
+
+
+def can_update_task(user: User, task) -> bool:
+    if not user.is_authenticated or user.role == Role.EXECUTIVE:
+        return False
+    if user.role in PLANNERS:
+        return True
+    return user.role == Role.DEPARTMENT_HEAD and task.department_id is not None and task.department_id == user.department_id
+
+
+def can_delete_task(user: User, task) -> bool:
+    return can_edit_plans(user)
+
+
+def can_import_tasks(user: User) -> bool:
+    return can_edit_plans(user)
+
+
+def can_manage_categories(user: User) -> bool:
+    return is_admin(user)
+
+
+RULES.update({
+    "create_tasks": can_create_tasks,
+    "update_task": can_update_task,
+    "delete_task": can_delete_task,
+    "import_tasks": can_import_tasks,
+    "manage_categories": can_manage_categories,
+})

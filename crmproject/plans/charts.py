@@ -41,7 +41,8 @@ def timeline_figure(plan: Plan, *, today: date) -> go.Figure:
                 x=[w.go_live_date.isoformat() for w in plan.waves],
                 marker=dict(symbol="diamond", size=14, color=[COLOURS.get(w.kind.value, COLOURS["wave"]) for w in plan.waves]),
                 text=[", ".join(d.code for d in w.departments) for w in plan.waves],
-                textposition="middle right",
+                # labels of go-lives in the last third sit left of the marker so they are not cut off
+                textposition=["middle left" if (w.go_live_date - plan.start_date).days > 0.66 * max((plan.end_date - plan.start_date).days, 1) else "middle right" for w in plan.waves],
                 customdata=[
                     [w.go_live_date.isoformat(), ", ".join(d.name for d in w.departments) or _("no departments yet"),
                      ", ".join(m.code for m in w.modules) or "—"]

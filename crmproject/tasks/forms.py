@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from crmproject.forms import AppForm, CheckboxListField, IdSelectField, options
+from crmproject.i18n import lazy_gettext as _l
+from crmproject.tasks.models import CommunicationChannel, CommunicationStatus, TaskPriority, TaskStatus
+
+
+class TaskForm(AppForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Optional()])
+    category_id = IdSelectField(_l("Category"), validators=[InputRequired()])
+    owner_id = IdSelectField(_l("Owner"), description=_l("One owner per task: the texts insist every task has exactly one."))
+    phase_id = IdSelectField(_l("Phase"))
+    department_id = IdSelectField(_l("Department"), description=_l("Leave empty for work that concerns the whole plan."))
+    start_date = DateField(_l("Start"), validators=[Optional()])
+    due_date = DateField(_l("Due"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=options(TaskStatus.choices()), default=TaskStatus.NOT_STARTED.value)
+    priority = SelectField(_l("Priority"), choices=options(TaskPriority.choices()), default=TaskPriority.MEDIUM.value)
+    depends_on = CheckboxListField(_l("Depends on"), description=_l("Tasks that must finish first."))
+    version = HiddenField()
+    submit = SubmitField(_l("Save task"))
+
+
+class BulkStatusForm(AppForm):
+    status = SelectField(_l("Set status of the ticked tasks to"), choices=options(TaskStatus.choices()))
+    submit = SubmitField(_l("Apply"))
+
+
+class CommunicationForm(AppForm):
+    audience = StringField(_l("Audience"), validators=[DataRequired(), Length(max=200)], description=_l("Who hears it, e.g. all Sales staff, department heads, customers."))
+    channel = SelectField(_l("Channel"), choices=options(CommunicationChannel.choices()))
+    message = TextAreaField(_l("Message"), validators=[DataRequired()])
+    planned_date = DateField(_l("Date"), validators=[InputRequired()])
+    owner_id = IdSelectField(_l("Owner"))
+    department_id = IdSelectField(_l("Department"))
+    status = SelectField(_l("Status"), choices=options(CommunicationStatus.choices()))
+    submit = SubmitField(_l("Save"))
+
+
+class CategoryForm(AppForm):
+    name = StringField(_l("New category"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Add category"))
+
+

@@ -1,0 +1,309 @@
+"""Change task pages: list, board, my tasks, edit with history, bulk status, communication plan."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from crmproject.auth.models import Role, User
+from crmproject.auth.permissions import (
+    allow, can_create_tasks, can_delete_task, can_edit_plans, can_manage_categories, can_update_task, can_view_task,
+    require, task_department_scope,
+)
+from crmproject.departments.models import Department
+from crmproject.departments.services import list_departments
+from crmproject.errors import ValidationFailed, apply_to_form
+from crmproject.extensions import db
+from crmproject.forms import options
+from crmproject.i18n import _
+from crmproject.plans.models import Phase, Plan
+from crmproject.plans.services import load_plan
+from crmproject.tasks import bp, my_bp, services
+from crmproject.tasks.forms import BulkStatusForm, CategoryForm, CommunicationForm, TaskForm
+from crmproject.tasks.models import (
+    ChangeTask, Communication, CommunicationChannel, CommunicationStatus, TaskCategory, TaskPriority, TaskStatus,
+)
+
+PER_PAGE = 100
+
+
+def _plan(plan_id: int) -> Plan:
+    plan = load_plan(plan_id)
+    if plan is None:
+        abort(404)
+    return plan
+
+
+def _task(plan: Plan, task_id: int) -> ChangeTask:
+    task = db.session.get(ChangeTask, task_id)
+    if task is None or task.plan_id != plan.id:
+        abort(404)
+    require(can_view_task(current_user, task))
+    return task
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _filter_from_args() -> services.TaskFilter:
+    status = request.args.get("status", "")
+    return services.TaskFilter(
+        phase_id=_int_arg("phase"), department_id=_int_arg("department"), owner_id=_int_arg("owner"),
+        status=TaskStatus(status) if status in TaskStatus._value2member_map_ else None,
+        category_id=_int_arg("category"), overdue=request.args.get("overdue") == "1",
+        search=request.args.get("q", "")[:200], sort=request.args.get("sort", "due") if request.args.get("sort") in services.SORTS else "due",
+    )
+
+
+def _users() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+
+
+def _filter_choices(plan: Plan) -> dict:
+    scope = task_department_scope(current_user)
+    departments = [d for d in list_departments() if scope is True or d.id == scope]
+    return dict(phases=plan.phases, departments=departments, owners=_users(), categories=services.list_categories(),
+                statuses=list(TaskStatus), sorts=services.SORTS)
+
+
+@bp.get("/tasks")
+def index(plan_id: int):
+    plan = _plan(plan_id)
+    flt = _filter_from_args()
+    page = max(_int_arg("page") or 1, 1)
+    scope = task_department_scope(current_user)
+    today = date.today()
+    tasks, total = services.find_tasks(plan, flt, scope=scope, today=today, page=page, per_page=PER_PAGE)
+    return render_template(
+        "tasks/index.html", plan=plan, tasks=tasks, total=total, page=page, per_page=PER_PAGE, flt=flt, today=today,
+        counts=services.status_counts(plan, scope=scope, today=today), bulk_form=BulkStatusForm(formdata=None),
+        args={k: v for k, v in request.args.items() if k != "page"}, **_filter_choices(plan),
+    )
+
+
+@bp.get("/tasks/board")
+def board(plan_id: int):
+    plan = _plan(plan_id)
+    flt = _filter_from_args()
+    flt.status = None
+    today = date.today()
+    tasks, total = services.find_tasks(plan, flt, scope=task_department_scope(current_user), today=today, per_page=0)
+    columns = {s: [t for t in tasks if t.status == s] for s in TaskStatus}
+    return render_template("tasks/board.html", plan=plan, columns=columns, total=total, flt=flt, today=today,
+                           args=dict(request.args), **_filter_choices(plan))
+
+
+@my_bp.get("/my-tasks")
+def mine():
+    today = date.today()
+    return render_template("tasks/mine.html", tasks=services.tasks_of_owner(current_user, today=today), today=today)
+
+
+def _fill_choices(form: TaskForm, plan: Plan, task: ChangeTask | None) -> None:
+    none = [("", _("— none —"))]
+    form.category_id.choices = options((c.id, c.label) for c in services.ensure_categories())
+    form.owner_id.choices = options(none + [(u.id, u.name) for u in _users()])
+    form.phase_id.choices = options(none + [(p.id, p.name) for p in plan.phases])
+    scope = task_department_scope(current_user)
+    if scope is True:
+        form.department_id.choices = options(none + [(d.id, d.name) for d in list_departments()])
+    else:  # a department head files and keeps work in their own department
+        form.department_id.choices = options((d.id, d.name) for d in list_departments() if d.id == scope)
+    others, _total = services.find_tasks(plan, services.TaskFilter(sort="title"), scope=True, today=date.today(), per_page=0)
+    form.depends_on.choices = options((t.id, t.title) for t in others if task is None or t.id != task.id)
+
+
+def _values(form: TaskForm) -> services.TaskUpdate:
+    get = db.session.get
+    return services.TaskUpdate(
+        title=form.title.data, description=form.description.data or "",
+        category=get(TaskCategory, form.category_id.data),
+        owner=get(User, form.owner_id.data) if form.owner_id.data else None,
+        phase=get(Phase, form.phase_id.data) if form.phase_id.data else None,
+        department=get(Department, form.department_id.data) if form.department_id.data else None,
+        start_date=form.start_date.data, due_date=form.due_date.data,
+        status=TaskStatus(form.status.data), priority=TaskPriority(form.priority.data),
+    )
+
+
+def _dependencies(form: TaskForm) -> list[ChangeTask]:
+    ids = form.depends_on.data or []
+    return list(db.session.scalars(select(ChangeTask).where(ChangeTask.id.in_(ids)))) if ids else []
+
+
+@bp.route("/tasks/new", methods=["GET", "POST"])
+@allow(can_create_tasks)
+def new(plan_id: int):
+    plan = _plan(plan_id)
+    form = TaskForm()
+    _fill_choices(form, plan, None)
+    if request.method == "GET" and current_user.role == Role.DEPARTMENT_HEAD:
+        form.department_id.data = current_user.department_id
+    if form.validate_on_submit():
+        values = _values(form)
+        try:
+            task = services.create_task(
+                plan, actor=current_user, title=values.title, category=values.category, owner=values.owner,
+                description=values.description, phase=values.phase, department=values.department,
+                start=values.start_date, due=values.due_date, status=values.status, priority=values.priority,
+            )
+            services.set_dependencies(task, _dependencies(form))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Task %(title)s added.", title=task.title), "success")
+            return redirect(url_for("tasks.show", plan_id=plan.id, task_id=task.id))
+    return render_template("tasks/form.html", plan=plan, form=form, task=None, conflict=None)
+
+
+@bp.get("/tasks/<int:task_id>")
+def show(plan_id: int, task_id: int):
+    plan = _plan(plan_id)
+    task = _task(plan, task_id)
+    return render_template("tasks/show.html", plan=plan, task=task, today=date.today())
+
+
+@bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
+def edit(plan_id: int, task_id: int):
+    plan = _plan(plan_id)
+    task = _task(plan, task_id)
+    require(can_update_task(current_user, task))
+    form = TaskForm(obj=task if request.method == "GET" else None)
+    _fill_choices(form, plan, task)
+    conflict = None
+    if request.method == "GET":
+        form.status.data, form.priority.data = task.status.value, task.priority.value
+        form.depends_on.data = [t.id for t in task.depends_on]
+        form.version.data = str(task.version)
+    if form.validate_on_submit():
+        expected = int(form.version.data) if (form.version.data or "").isdigit() else -1
+        try:
+            services.update_task(task, _values(form), actor=current_user, expected_version=expected)
+            services.set_dependencies(task, _dependencies(form))
+        except services.ConcurrentEdit as exc:
+            db.session.rollback()
+            conflict = exc.changes
+            form.version.data = str(task.version)  # saving again now overwrites knowingly
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Task %(title)s saved.", title=task.title), "success")
+            return redirect(url_for("tasks.show", plan_id=plan.id, task_id=task.id))
+    return render_template("tasks/form.html", plan=plan, form=form, task=task, conflict=conflict), 409 if conflict is not None else 200
+
+
+@bp.post("/tasks/<int:task_id>/delete")
+def delete(plan_id: int, task_id: int):
+    plan = _plan(plan_id)
+    task = _task(plan, task_id)
+    require(can_delete_task(current_user, task))
+    title = task.title
+    services.delete_task(task)
+    db.session.commit()
+    flash(_("Task %(title)s deleted.", title=title), "success")
+    return redirect(url_for("tasks.index", plan_id=plan.id))
+
+
+@bp.post("/tasks/bulk-status")
+def bulk_status(plan_id: int):
+    plan = _plan(plan_id)
+    form = BulkStatusForm()
+    ids = [int(v) for v in request.form.getlist("task_ids") if v.isdigit()]
+    back = request.form.get("back") or url_for("tasks.index", plan_id=plan.id)
+    if not back.startswith("/") or back.startswith("//"):
+        back = url_for("tasks.index", plan_id=plan.id)
+    if not form.validate_on_submit() or not ids:
+        flash(_("Tick at least one task and choose a status."), "error")
+        return redirect(back)
+    tasks = list(db.session.scalars(select(ChangeTask).where(ChangeTask.id.in_(ids), ChangeTask.plan_id == plan.id)))
+    if len(tasks) != len(set(ids)) or not all(can_update_task(current_user, t) for t in tasks):
+        abort(403)
+    changed = services.set_status(tasks, TaskStatus(form.status.data), actor=current_user)
+    db.session.commit()
+    flash(_("%(n)s tasks set to %(status)s.", n=changed, status=TaskStatus(form.status.data).label), "success")
+    return redirect(back)
+
+
+# --- categories ---------------------------------------------------------------------------------
+
+@my_bp.route("/task-categories", methods=["GET", "POST"])
+def categories():
+    form = CategoryForm()
+    if request.method == "POST":
+        require(can_manage_categories(current_user))
+        if form.validate_on_submit():
+            try:
+                category = services.create_category(form.name.data)
+            except ValidationFailed as exc:
+                apply_to_form(form, exc)
+            else:
+                db.session.commit()
+                flash(_("Category %(name)s added.", name=category.name), "success")
+                return redirect(url_for("my_tasks.categories"))
+    return render_template("tasks/categories.html", categories=services.ensure_categories(), form=form)
+
+
+# --- communication plan ------------------------------------------------------------------------------
+
+def _communication_form(plan: Plan, communication: Communication | None) -> CommunicationForm:
+    form = CommunicationForm(obj=communication if request.method == "GET" else None)
+    none = [("", _("— none —"))]
+    form.owner_id.choices = options(none + [(u.id, u.name) for u in _users()])
+    form.department_id.choices = options(none + [(d.id, d.name) for d in list_departments()])
+    if request.method == "GET" and communication is not None:
+        form.channel.data, form.status.data = communication.channel.value, communication.status.value
+    return form
+
+
+@bp.route("/communications", methods=["GET", "POST"])
+@bp.route("/communications/<int:communication_id>", methods=["GET", "POST"])
+def communications(plan_id: int, communication_id: int | None = None):
+    plan = _plan(plan_id)
+    communication = None
+    if communication_id is not None:
+        communication = db.session.get(Communication, communication_id)
+        if communication is None or communication.plan_id != plan.id:
+            abort(404)
+    form = _communication_form(plan, communication)
+    if request.method == "POST":
+        require(can_edit_plans(current_user))
+        if form.validate_on_submit():
+            try:
+                services.save_communication(
+                    communication, plan, audience=form.audience.data, channel=CommunicationChannel(form.channel.data),
+                    message=form.message.data, planned_date=form.planned_date.data,
+                    owner=db.session.get(User, form.owner_id.data) if form.owner_id.data else None,
+                    department=db.session.get(Department, form.department_id.data) if form.department_id.data else None,
+                    status=CommunicationStatus(form.status.data),
+                )
+            except ValidationFailed as exc:
+                db.session.rollback()
+                apply_to_form(form, exc)
+            else:
+                db.session.commit()
+                flash(_("Communication saved."), "success")
+                return redirect(url_for("tasks.communications", plan_id=plan.id))
+    return render_template("tasks/communications.html", plan=plan, items=services.list_communications(plan), form=form,
+                           editing=communication, today=date.today())
+
+
+@bp.post("/communications/<int:communication_id>/delete")
+@allow(can_edit_plans)
+def communication_delete(plan_id: int, communication_id: int):
+    plan = _plan(plan_id)
+    communication = db.session.get(Communication, communication_id)
+    if communication is None or communication.plan_id != plan.id:
+        abort(404)
+    services.delete_communication(communication)
+    db.session.commit()
+    flash(_("Communication deleted."), "success")
+    return redirect(url_for("tasks.communications", plan_id=plan.id))

@@ -1,0 +1,116 @@
+from datetime import date
+
+from sqlalchemy import select
+
+from crmproject.auth.models import Role
+from crmproject.extensions import db
+from crmproject.tasks.models import ChangeTask, TaskStatus
+
+
+def _form(task, **changes):
+    data = {
+        "title": task.title, "description": task.description, "category_id": str(task.category_id),
+        "owner_id": str(task.owner_id or ""), "phase_id": "", "department_id": str(task.department_id or ""),
+        "start_date": "", "due_date": task.due_date.isoformat() if task.due_date else "",
+        "status": task.status.value, "priority": task.priority.value, "version": str(task.version),
+    }
+    data.update(changes)
+    return data
+
+
+def test_department_head_sees_and_updates_only_their_departments_tasks(client, login, make_user, make_plan, make_task, make_department):
+    head = make_user(Role.DEPARTMENT_HEAD)
+    other = make_department(name="Marketing", code="MKT")
+    plan = make_plan()
+    own = make_task(plan, "Train Sales on SFA", department=head.department)
+    foreign = make_task(plan, "Marketing campaign set-up", department=other)
+    login(head)
+    html = client.get(f"/plans/{plan.id}/tasks").get_data(as_text=True)
+    assert "Train Sales on SFA" in html and "Marketing campaign set-up" not in html
+    assert client.get(f"/plans/{plan.id}/tasks/{foreign.id}").status_code == 403
+    assert client.post(f"/plans/{plan.id}/tasks/{own.id}/edit", data=_form(own, status="in_progress")).status_code == 302
+    db.session.expire_all()
+    assert own.status == TaskStatus.IN_PROGRESS
+    # a head cannot move a task into another department
+    response = client.post(f"/plans/{plan.id}/tasks/{own.id}/edit", data=_form(own, department_id=str(other.id)))
+    assert response.status_code == 200 and "Not a valid choice" in response.get_data(as_text=True)
+    assert client.post(f"/plans/{plan.id}/tasks/{own.id}/delete").status_code == 403
+
+
+def test_executive_reads_but_cannot_change(client, login, make_user, make_plan, make_task):
+    plan = make_plan()
+    task = make_task(plan, "Steering pack")
+    login(make_user(Role.EXECUTIVE))
+    assert "Steering pack" in client.get(f"/plans/{plan.id}/tasks").get_data(as_text=True)
+    assert client.get(f"/plans/{plan.id}/tasks/{task.id}/edit").status_code == 403
+    assert client.post(f"/plans/{plan.id}/tasks/bulk-status", data={"task_ids": [str(task.id)], "status": "done"}).status_code == 403
+
+
+def test_second_save_is_told_the_task_changed(client, login, make_user, make_plan, make_task):
+    plan = make_plan()
+    task = make_task(plan, "Data cleansing")
+    login(make_user(Role.PROJECT_MANAGER, name="Paula"))
+    stale = _form(task, title="Data cleansing round 1")
+    assert client.post(f"/plans/{plan.id}/tasks/{task.id}/edit", data=_form(task, status="blocked")).status_code == 302
+    response = client.post(f"/plans/{plan.id}/tasks/{task.id}/edit", data=stale)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Someone else saved this task" in html and "blocked" in html and "Paula" in html
+    db.session.expire_all()
+    assert task.title == "Data cleansing"
+    # the form now carries the new version: saving again is a knowing overwrite
+    assert 'value="Data cleansing round 1"' in html
+
+
+def test_overdue_tasks_stand_out_and_bulk_status_works(client, login, make_user, make_plan, make_task):
+    plan = make_plan(start=date(2020, 1, 1), end=date(2030, 12, 31))
+    late = make_task(plan, "Late one", due=date(2021, 1, 1))
+    make_task(plan, "Later one", due=date(2029, 1, 1))
+    login(make_user(Role.PROJECT_MANAGER))
+    html = client.get(f"/plans/{plan.id}/tasks?overdue=1").get_data(as_text=True)
+    assert "Late one" in html and "Later one" not in html and 'class="overdue"' in html
+    response = client.post(f"/plans/{plan.id}/tasks/bulk-status", data={"task_ids": [str(late.id)], "status": "done", "back": "https://evil.example/"})
+    assert response.status_code == 302 and response.headers["Location"] == f"/plans/{plan.id}/tasks"
+    db.session.expire_all()
+    assert late.status == TaskStatus.DONE
+
+
+def test_create_task_with_a_dependency_and_see_it_on_the_board(client, login, make_user, make_plan, make_task, categories):
+    plan = make_plan()
+    first = make_task(plan, "Define data entry rules")
+    owner = make_user(name="Olga")
+    login(make_user(Role.PROJECT_MANAGER))
+    response = client.post(f"/plans/{plan.id}/tasks/new", data={
+        "title": "Migrate customer data", "category_id": str(categories["data_quality"].id), "owner_id": str(owner.id),
+        "status": "not_started", "priority": "high", "depends_on": [str(first.id)], "due_date": "2026-05-01",
+    })
+    assert response.status_code == 302
+    task = db.session.scalar(select(ChangeTask).where(ChangeTask.title == "Migrate customer data"))
+    assert [d.title for d in task.depends_on] == ["Define data entry rules"] and task.owner_id == owner.id
+    board = client.get(f"/plans/{plan.id}/tasks/board").get_data(as_text=True)
+    assert "Migrate customer data" in board and "Not started" in board
+
+
+def test_my_tasks_lists_what_i_own_across_plans(client, login, make_user, make_plan, make_task):
+    me = make_user(Role.PROJECT_MANAGER)
+    make_task(make_plan(name="A"), "Mine in A", owner=me)
+    make_task(make_plan(name="B"), "Mine in B", owner=me)
+    make_task(make_plan(name="C"), "Not mine")
+    login(me)
+    html = client.get("/my-tasks").get_data(as_text=True)
+    assert "Mine in A" in html and "Mine in B" in html and "Not mine" not in html
+
+
+def test_communication_plan_item(client, login, make_user, make_plan):
+    plan = make_plan()
+    login(make_user(Role.PROJECT_MANAGER))
+    response = client.post(f"/plans/{plan.id}/communications", data={
+        "audience": "All Sales staff", "channel": "town_hall", "message": "Pilot results and what comes next",
+        "planned_date": "2026-05-04", "owner_id": "", "department_id": "", "status": "planned",
+    })
+    assert response.status_code == 302
+    assert "Pilot results and what comes next" in client.get(f"/plans/{plan.id}/communications").get_data(as_text=True)
+    bad = client.post(f"/plans/{plan.id}/communications", data={
+        "audience": "x", "channel": "email", "message": "y", "planned_date": "2030-01-01", "status": "planned",
+    })
+    assert "The date must fall inside the plan" in bad.get_data(as_text=True)
