@@ -1,0 +1,124 @@
+"""Browser tests: the session app served on a real port, driven by Debian's Chromium via Playwright.
+
+Playwright's bundled browsers are never downloaded (no `playwright install`):
+the tests use /usr/bin/chromium and are skipped when it is missing.
+
+The server runs in a thread of the test process with the same app object and
+the same database (a SQLite file or CRMPROJECT_TEST_DATABASE_URL), so rows the
+factories commit are visible to it. CSRF protection is switched on for every
+browser test and switched back off afterwards (the app object is shared with
+the other test folders, which post forms without tokens).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+# The factories' password (tests/conftest.py PASSWORD). tests/ is not a package,
+# so that module cannot be imported from here by name.
+PASSWORD = "correct-horse-1"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DEFAULT_TIMEOUT_MS = 15_000
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test in tests/browser is a browser test (`-m "not browser"` leaves them out)."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _chromium_path() -> str | None:
+    found = shutil.which("chromium")
+    if found:
+        return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
+
+
+@pytest.fixture(scope="session")
+def live_server(_app):
+    """The session app on 127.0.0.1 and a free port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, _app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def csrf_enabled(_app):
+    """Real CSRF protection for the browser, restored afterwards for the other tests."""
+    previous = _app.config.get("WTF_CSRF_ENABLED")
+    _app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    _app.config["WTF_CSRF_ENABLED"] = previous
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = _chromium_path()
+    if executable is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium); browser tests skipped")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)  # expect() waits 5 s by default, too short for a busy CI box
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def page(app, live_server, browser):
+    """A fresh context (no cookies) and page per test; relative URLs go to the live server.
+
+    Depends on `app` so the page is closed before that fixture empties the tables.
+    """
+    context = browser.new_context(base_url=live_server)
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def browser_login(page):
+    """Log a user in through the real login form."""
+    from playwright.sync_api import expect
+
+    def do(user, password: str = PASSWORD):
+        page.goto("/login")
+        page.fill("input[name=email]", user.email)
+        page.fill("input[name=password]", password)
+        page.get_by_role("button", name="Log in").click()
+        # wait for the POST to finish: a goto() right after the click would abort it
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+        return page
+
+    return do
