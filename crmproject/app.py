@@ -8,6 +8,7 @@ from flask import Flask, request, send_file
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from crmproject import paths
 from crmproject.config import load_config
@@ -29,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(paths.static_dir()),
     )
     load_config(app, test_config)
+    app.url_map.converters["int"] = DatabaseIntConverter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
@@ -44,6 +46,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _require_login_everywhere(app)
     _register_vendor_routes(app)
     return app
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """<int:id> up to the largest 64-bit id: a longer number is a 404, not an overflow in the database driver."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from crmproject.i18n import _
@@ -81,6 +83,16 @@ def register_error_handlers(app: Flask) -> None:
         return _render_error(
             400, _("This page has expired (its security token is missing or too old). Go back, reload the page and try again.")
         )
+
+    @app.errorhandler(StaleDataError)
+    @app.errorhandler(IntegrityError)
+    def conflict(exc: Exception):
+        # two requests changed the same rows at the same moment; the loser's transaction is rolled back whole
+        from crmproject.extensions import db
+
+        db.session.rollback()
+        app.logger.info("Conflicting write on %s %s: %s", request.method, request.path, exc)
+        return _render_error(409)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from collections.abc import Iterable
 
-from wtforms import SelectField, SelectMultipleField, widgets
+from datetime import date
+
+from wtforms import DateField as _DateField
+from wtforms import SelectField, SelectMultipleField, ValidationError, widgets
 from wtforms.fields.choices import SelectChoice
 
-from crmproject.i18n import gettext, ngettext
+from crmproject.i18n import catalog, gettext
 
 
 class _Translations:
@@ -16,7 +19,8 @@ class _Translations:
         return gettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return ngettext(singular, plural, n)
+        # WTForms fills in %(max)s, %(value)s ... itself: hand back the raw translated message
+        return catalog().ngettext(singular, plural, n)
 
 
 def options(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
@@ -34,6 +38,18 @@ class AppForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.form_errors = []
+
+
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
+
+
+class DateField(_DateField):
+    """An ISO date between 1900 and 2999: wider ranges are typos, and would overflow date arithmetic."""
+
+    def pre_validate(self, form) -> None:
+        if self.data is not None and not EARLIEST <= self.data <= LATEST:
+            raise ValidationError(gettext("Enter a date between %(first)s and %(last)s.", first=EARLIEST.isoformat(), last=LATEST.isoformat()))
 
 
 class IdSelectField(SelectField):

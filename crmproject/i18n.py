@@ -34,6 +34,11 @@ def current_locale() -> str:
     return DEFAULT_LOCALE
 
 
+def catalog() -> _gettext.NullTranslations:
+    """The catalogue of the current locale, for libraries that format messages themselves."""
+    return _catalog(current_locale())
+
+
 def gettext(message: str, **variables: object) -> str:
     translated = _catalog(current_locale()).gettext(message)
     return translated % variables if variables else translated

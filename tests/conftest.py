@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from flask import g, request_started
 from flask.cli import ScriptInfo
 from flask_migrate import upgrade
 from sqlalchemy import text
@@ -38,6 +39,10 @@ def _app(tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
+    # Tests push an app context for their factories, and Flask reuses it for the test
+    # client's requests, so `g` (where Flask-Login caches the user) would outlive a
+    # request. Forget the cached user when each request starts, as production does.
+    request_started.connect(lambda sender, **extra: g.pop("_login_user", None), app, weak=False)
     with app.app_context():
         db.drop_all()
         db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))

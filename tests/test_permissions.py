@@ -51,7 +51,7 @@ PHASE_DATA = {"name": "Phase 1", "goal": "Goals", "start_date": "2026-01-01", "e
 WAVE_DATA = {"name": "Pilot", "kind": "pilot", "go_live_date": "2026-06-01", "department_ids": "{dept_a}", "notes": ""}
 DEPARTMENT_A = {"name": "Sales", "code": "SALES", "headcount": "40", "licensed_seats": "30", "head_id": "{head_a}"}
 DEPARTMENT_B = {"name": "Service", "code": "SERVICE", "headcount": "20", "licensed_seats": "10", "head_id": "{head_b}"}
-NEW_PASSWORD = {"password": "another-horse-2", "confirm": "another-horse-2"}
+NEW_PASSWORD = {"current_password": PASSWORD, "password": "another-horse-2", "confirm": "another-horse-2"}
 READ_A = (302, 200, 200, 200, 403, 200)  # a task of department A
 ROLE_DATA = {"kind": "it", "title": "IT architect", "crm_module_id": "", "department_id": "", "required": "y",
              "responsibilities": ""}

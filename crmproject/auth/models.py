@@ -43,5 +43,10 @@ class User(UserMixin, TimestampMixin, Base):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    def get_id(self) -> str:
+        """The session id includes a fragment of the password hash, so changing the
+        password ends every other session and "keep me logged in" cookie."""
+        return f"{self.id}:{self.password_hash[-16:]}"
+
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"

@@ -120,8 +120,9 @@ def task_department_scope(user: User) -> int | None | bool:
 
 
 def can_view_task(user: User, task) -> bool:
+    """Everyone but a department head sees every task; a head sees their department's and the ones they own."""
     scope = task_department_scope(user)
-    return scope is True or task.department_id == scope
+    return scope is True or task.department_id == scope or task.owner_id == user.id
 
 
 def can_create_tasks(user: User) -> bool:
@@ -133,7 +134,9 @@ def can_update_task(user: User, task) -> bool:
         return False
     if user.role in PLANNERS:
         return True
-    return user.role == Role.DEPARTMENT_HEAD and task.department_id is not None and task.department_id == user.department_id
+    if user.role != Role.DEPARTMENT_HEAD:
+        return False
+    return task.owner_id == user.id or (task.department_id is not None and task.department_id == user.department_id)
 
 
 def can_delete_task(user: User, task) -> bool:

@@ -115,6 +115,13 @@ def set_password(user: User, password: str) -> None:
     db.session.flush()
 
 
+def change_own_password(user: User, *, current: str, new: str) -> None:
+    """A user changes their own password: the current one must be given (a borrowed session is not enough)."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise ValidationFailed(_("The current password is wrong."), field="current_password")
+    set_password(user, new)
+
+
 def authenticate(email: str, password: str, *, now: datetime | None = None) -> User | None:
     """Return the active user with these credentials, or None."""
     user = get_user_by_email(email)

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from crmproject.auth import bp, services
-from crmproject.auth.forms import LoginForm, PasswordForm, UserCreateForm, UserEditForm
+from crmproject.auth.forms import LoginForm, OwnPasswordForm, PasswordForm, UserCreateForm, UserEditForm
 from crmproject.auth.models import Role, User
 from crmproject.auth.permissions import admins_only
 from crmproject.departments.models import Department
@@ -20,9 +20,12 @@ from crmproject.i18n import _
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def load_user(session_id: str) -> User | None:
+    user_id, _sep, stamp = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isascii() and user_id.isdigit() and len(user_id) < 19 else None
+    if user is None or not user.active or user.get_id() != session_id:
+        return None  # unknown, deactivated, or the password changed since this session began
+    return user
 
 
 def _safe_next(target: str | None) -> str:
@@ -136,10 +139,15 @@ def user_password(user_id: int):
 @bp.route("/account/password", methods=["GET", "POST"])
 def own_password():
     """Every user may change their own password."""
-    form = PasswordForm()
+    form = OwnPasswordForm()
     if form.validate_on_submit():
-        services.set_password(current_user, form.password.data)
-        db.session.commit()
-        flash(_("Your password was changed."), "success")
-        return redirect(url_for("home.index"))
+        try:
+            services.change_own_password(current_user, current=form.current_password.data, new=form.password.data)
+        except ValidationFailed as exc:
+            apply_to_form(form, exc)
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # this session continues; every other one ends
+            flash(_("Your password was changed. Other sessions have been logged out."), "success")
+            return redirect(url_for("home.index"))
     return render_template("auth/password.html", form=form)

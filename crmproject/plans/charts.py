@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from html import escape
 
 import plotly.graph_objects as go
 
@@ -16,7 +17,8 @@ DAY_MS = 86_400_000
 def timeline_figure(plan: Plan, *, today: date) -> go.Figure:
     """A Gantt-like chart: one row per phase, one row per wave's go-live, today as a vertical line."""
     fig = go.Figure()
-    phase_rows = [p.name for p in plan.phases]
+    # plotly reads <b>, <br>, <a> in labels: names people typed are escaped
+    phase_rows = [escape(p.name) for p in plan.phases]
     if plan.phases:
         fig.add_trace(
             go.Bar(
@@ -31,7 +33,7 @@ def timeline_figure(plan: Plan, *, today: date) -> go.Figure:
                 hovertemplate="<b>%{y}</b><br>%{customdata[0]} – %{customdata[1]}<br>%{customdata[2]}<extra></extra>",
             )
         )
-    wave_rows = [_("Go-live: %(wave)s", wave=w.name) for w in plan.waves]
+    wave_rows = [_("Go-live: %(wave)s", wave=escape(w.name)) for w in plan.waves]
     if plan.waves:
         fig.add_trace(
             go.Scatter(
@@ -40,16 +42,15 @@ def timeline_figure(plan: Plan, *, today: date) -> go.Figure:
                 y=wave_rows,
                 x=[w.go_live_date.isoformat() for w in plan.waves],
                 marker=dict(symbol="diamond", size=14, color=[COLOURS.get(w.kind.value, COLOURS["wave"]) for w in plan.waves]),
-                text=[", ".join(d.code for d in w.departments) for w in plan.waves],
+                text=[escape(", ".join(d.code for d in w.departments)) for w in plan.waves],
                 # labels of go-lives in the last third sit left of the marker so they are not cut off
                 textposition=["middle left" if (w.go_live_date - plan.start_date).days > 0.66 * max((plan.end_date - plan.start_date).days, 1) else "middle right" for w in plan.waves],
                 customdata=[
-                    [w.go_live_date.isoformat(), ", ".join(d.name for d in w.departments) or _("no departments yet"),
-                     ", ".join(m.code for m in w.modules) or "—"]
+                    [w.go_live_date.isoformat(), escape(", ".join(d.name for d in w.departments) or _("no departments yet")),
+                     _("Modules: %(list)s", list=escape(", ".join(m.code for m in w.modules) or "—"))]
                     for w in plan.waves
                 ],
-                hovertemplate="<b>%{y}</b><br>%{customdata[0]}<br>%{customdata[1]}<br>"
-                + _("Modules") + ": %{customdata[2]}<extra></extra>",
+                hovertemplate="<b>%{y}</b><br>%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]}<extra></extra>",
             )
         )
     rows = phase_rows + wave_rows

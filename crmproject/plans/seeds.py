@@ -39,7 +39,8 @@ import yaml
 
 from crmproject.auth.models import User
 from crmproject.departments.services import get_department_by_code
-from crmproject.errors import NotFound
+from crmproject.errors import NotFound, ValidationFailed
+from crmproject.forms import LATEST
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.paths import seed_plans_dir
@@ -243,6 +244,8 @@ def create_plan_from_template(
     department exists; module codes the database lacks are created.
     """
     name = (name or "").strip() or template.name
+    if start + timedelta(days=template.duration_days) > LATEST:
+        raise ValidationFailed(_("A plan starting on %(start)s would end after %(last)s.", start=start.isoformat(), last=LATEST.isoformat()), field="start_date")
     plan = services.create_plan(
         name=name, start=start, end=start + timedelta(days=template.duration_days - 1),
         vision=template.vision, horizon_years=template.horizon_years, created_by=created_by, template_key=template.key,

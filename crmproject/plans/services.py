@@ -17,6 +17,7 @@ from crmproject.auth.models import User
 from crmproject.departments.models import Department
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
+from crmproject.forms import EARLIEST, LATEST
 from crmproject.i18n import _
 from crmproject.plans.models import CrmModule, Phase, PhaseStatus, Plan, Wave, WaveDepartment, WaveKind
 
@@ -97,6 +98,9 @@ def _check_plan(plan: Plan | None, *, name: str, start: date | None, end: date |
         errors["start_date"] = _("Enter the start date.")
     if end is None:
         errors["end_date"] = _("Enter the end date.")
+    for name, value in (("start_date", start), ("end_date", end)):
+        if value is not None and not EARLIEST <= value <= LATEST:
+            errors[name] = _("Enter a date between %(first)s and %(last)s.", first=EARLIEST.isoformat(), last=LATEST.isoformat())
     if start and end and end < start:
         errors["end_date"] = _("The end date %(end)s is before the start date %(start)s.", end=end.isoformat(), start=start.isoformat())
     if not 1 <= horizon_years <= 10:

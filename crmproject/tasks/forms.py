@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from crmproject.forms import AppForm, CheckboxListField, IdSelectField, options
+from crmproject.forms import AppForm, DateField, CheckboxListField, IdSelectField, options
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.tasks.models import CommunicationChannel, CommunicationStatus, TaskPriority, TaskStatus
 

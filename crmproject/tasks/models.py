@@ -136,6 +136,24 @@ class TaskChange(Base):
     task: Mapped[ChangeTask] = relationship(back_populates="history")
     user: Mapped[User | None] = relationship()
 
+    @property
+    def field_label(self) -> str:
+        return str(FIELD_LABELS.get(self.field, self.field))
+
+    def shown(self, value: str) -> str:
+        """A stored value as people read it: status and priority by their label."""
+        kind = {"status": TaskStatus, "priority": TaskPriority}.get(self.field)
+        if kind is not None and value in kind._value2member_map_:
+            return str(kind(value).label)
+        return value
+
+
+FIELD_LABELS = {
+    "created": _l("created"), "title": _l("Title"), "description": _l("Description"), "status": _l("Status"),
+    "priority": _l("Priority"), "owner": _l("Owner"), "due_date": _l("Due"), "start_date": _l("Start"),
+    "phase": _l("Phase"), "department": _l("Department"), "category": _l("Category"),
+}
+
 
 class CommunicationChannel(LabelledEnum):
     EMAIL = "email", _l("E-mail")

@@ -166,13 +166,13 @@ def update_task(task: ChangeTask, values: TaskUpdate, *, actor: User | None, exp
 def set_status(tasks: Iterable[ChangeTask], status: TaskStatus, *, actor: User | None) -> int:
     """Bulk status change; returns how many tasks changed."""
     changed = 0
-    with db.session.no_autoflush:
-        for task in tasks:
-            if task.status != status:
-                task.history.append(TaskChange(user=actor, version=task.version + 1, field="status",
-                                               old_value=task.status.value, new_value=status.value))
-                task.status = status
-                changed += 1
+    for task in tasks:
+        if task.status != status:
+            # added by id, not appended to task.history, so no task's whole history is loaded
+            db.session.add(TaskChange(task_id=task.id, user=actor, version=task.version + 1, field="status",
+                                      old_value=task.status.value, new_value=status.value))
+            task.status = status
+            changed += 1
     db.session.flush()
     return changed
 

@@ -45,9 +45,22 @@ def _task(plan: Plan, task_id: int) -> ChangeTask:
     return task
 
 
+FILTER_KEYS = ("q", "phase", "department", "owner", "status", "category", "overdue", "sort")
+
+
+def _id(value: str | None) -> int | None:
+    """A database id from text, or None for anything else (letters, '²', 30 digits)."""
+    value = value or ""
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return _id(request.args.get(name))
+
+
+def _filter_args() -> dict[str, str]:
+    """The filter part of the query string, to carry into links (nothing else reaches url_for)."""
+    return {k: request.args[k] for k in FILTER_KEYS if k in request.args}
 
 
 def _filter_from_args() -> services.TaskFilter:
@@ -82,7 +95,7 @@ def index(plan_id: int):
     return render_template(
         "tasks/index.html", plan=plan, tasks=tasks, total=total, page=page, per_page=PER_PAGE, flt=flt, today=today,
         counts=services.status_counts(plan, scope=scope, today=today), bulk_form=BulkStatusForm(formdata=None),
-        args={k: v for k, v in request.args.items() if k != "page"}, **_filter_choices(plan),
+        args=_filter_args(), **_filter_choices(plan),
     )
 
 
@@ -95,7 +108,7 @@ def board(plan_id: int):
     tasks, total = services.find_tasks(plan, flt, scope=task_department_scope(current_user), today=today, per_page=0)
     columns = {s: [t for t in tasks if t.status == s] for s in TaskStatus}
     return render_template("tasks/board.html", plan=plan, columns=columns, total=total, flt=flt, today=today,
-                           args=dict(request.args), **_filter_choices(plan))
+                           args=_filter_args(), **_filter_choices(plan))
 
 
 @my_bp.get("/my-tasks")
@@ -112,9 +125,11 @@ def _fill_choices(form: TaskForm, plan: Plan, task: ChangeTask | None) -> None:
     scope = task_department_scope(current_user)
     if scope is True:
         form.department_id.choices = options(none + [(d.id, d.name) for d in list_departments()])
-    else:  # a department head files and keeps work in their own department
-        form.department_id.choices = options((d.id, d.name) for d in list_departments() if d.id == scope)
-    others, _total = services.find_tasks(plan, services.TaskFilter(sort="title"), scope=True, today=date.today(), per_page=0)
+    else:  # a department head files and keeps work in their own department (or where the task already is)
+        allowed = {scope, task.department_id if task else None}
+        form.department_id.choices = options((d.id, d.name) for d in list_departments() if d.id in allowed)
+    # only tasks this user may see can be chosen (and so named) as dependencies
+    others, _total = services.find_tasks(plan, services.TaskFilter(sort="title"), scope=scope, today=date.today(), per_page=0)
     form.depends_on.choices = options((t.id, t.title) for t in others if task is None or t.id != task.id)
 
 
@@ -183,7 +198,7 @@ def edit(plan_id: int, task_id: int):
         form.depends_on.data = [t.id for t in task.depends_on]
         form.version.data = str(task.version)
     if form.validate_on_submit():
-        expected = int(form.version.data) if (form.version.data or "").isdigit() else -1
+        expected = _id(form.version.data) or -1
         try:
             services.update_task(task, _values(form), actor=current_user, expected_version=expected)
             services.set_dependencies(task, _dependencies(form))
@@ -217,7 +232,7 @@ def delete(plan_id: int, task_id: int):
 def bulk_status(plan_id: int):
     plan = _plan(plan_id)
     form = BulkStatusForm()
-    ids = [int(v) for v in request.form.getlist("task_ids") if v.isdigit()]
+    ids = [i for i in map(_id, request.form.getlist("task_ids")) if i is not None]
     back = request.form.get("back") or url_for("tasks.index", plan_id=plan.id)
     if not back.startswith("/") or back.startswith("//"):
         back = url_for("tasks.index", plan_id=plan.id)

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from crmproject.forms import AppForm, IdSelectField, options
+from crmproject.forms import AppForm, DateField, IdSelectField, options
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.teams.models import TeamRoleKind
 
