@@ -160,6 +160,8 @@ MATRIX = [
     row("POST", "/plans/{plan}/team/assignments/{assignment}/end", PLANNER_POST, {"end_date": "2026-08-31"}),
     row("POST", "/plans/{plan}/team/assignments/{other_assignment}/end", PLANNER_404, {"end_date": "2026-08-31"}),
     row("GET", "/plans/{plan}/raci", READ),
+    row("GET", "/plans/{plan}/raci.xlsx", READ),
+    row("GET", f"/plans/{MISSING}/raci.xlsx", NOT_FOUND),
     row("POST", "/plans/{plan}/raci", PLANNER_POST, {"cell-{deliverable}-{team_role}": "A"}),
     row("POST", "/plans/{plan}/raci/deliverables", PLANNER_POST, {"name": "Trained users", "phase_id": "", "description": ""}),
     row("POST", "/plans/{plan}/raci/deliverables/{deliverable}/delete", PLANNER_POST),
@@ -167,6 +169,7 @@ MATRIX = [
     # --- change tasks: a department head sees and updates only their department's tasks --------------------
     row("GET", "/plans/{plan}/tasks", READ),
     row("GET", "/plans/{plan}/tasks/board", READ),
+    row("GET", "/plans/{plan}/tasks.xlsx", READ),
     row("GET", "/my-tasks", READ),
     row("GET", "/plans/{plan}/tasks/{task_a}", READ_A),
     row("GET", "/plans/{plan}/tasks/{task_plan}", (302, 200, 200, 403, 403, 200)),

@@ -286,7 +286,7 @@ def find_tasks(
     order = SORTS.get(flt.sort, SORTS["due"])()
     query = query.outerjoin(User, User.id == ChangeTask.owner_id).order_by(*order).options(
         selectinload(ChangeTask.owner), selectinload(ChangeTask.department), selectinload(ChangeTask.phase),
-        selectinload(ChangeTask.category),
+        selectinload(ChangeTask.category), selectinload(ChangeTask.depends_on),
     )
     if per_page:
         query = query.limit(per_page).offset((max(page, 1) - 1) * per_page)

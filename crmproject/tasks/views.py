@@ -21,7 +21,9 @@ from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.plans.models import Phase, Plan
 from crmproject.plans.services import load_plan
+from crmproject.exports import download_name, xlsx_response
 from crmproject.tasks import bp, my_bp, services
+from crmproject.tasks.excel import tasks_workbook
 from crmproject.tasks.forms import BulkStatusForm, CategoryForm, CommunicationForm, TaskForm
 from crmproject.tasks.models import (
     ChangeTask, Communication, CommunicationChannel, CommunicationStatus, TaskCategory, TaskPriority, TaskStatus,
@@ -109,6 +111,15 @@ def board(plan_id: int):
     columns = {s: [t for t in tasks if t.status == s] for s in TaskStatus}
     return render_template("tasks/board.html", plan=plan, columns=columns, total=total, flt=flt, today=today,
                            args=_filter_args(), **_filter_choices(plan))
+
+
+@bp.get("/tasks.xlsx")
+def export(plan_id: int):
+    """The filtered task list as xlsx: what the user sees on the list, every page of it."""
+    plan = _plan(plan_id)
+    today = date.today()
+    found, _total = services.find_tasks(plan, _filter_from_args(), scope=task_department_scope(current_user), today=today, per_page=0)
+    return xlsx_response(tasks_workbook(found, today=today), download_name(plan.name, "tasks"))
 
 
 @my_bp.get("/my-tasks")

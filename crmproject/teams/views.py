@@ -17,7 +17,8 @@ from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.plans.models import CrmModule, Phase, Plan
 from crmproject.plans.services import list_modules, load_plan
-from crmproject.teams import bp, services
+from crmproject.exports import download_name, xlsx_response
+from crmproject.teams import bp, excel, services
 from crmproject.teams.forms import AssignmentForm, DeliverableForm, EndAssignmentForm, TeamRoleForm
 from crmproject.teams.models import Deliverable, RaciCode, TeamAssignment, TeamRole, TeamRoleKind
 
@@ -204,6 +205,13 @@ def raci_save(plan_id: int):
     db.session.commit()
     flash(_("RACI saved."), "success")
     return redirect(url_for("teams.raci", plan_id=plan.id))
+
+
+@bp.get("/raci.xlsx")
+def raci_export(plan_id: int):
+    plan = _plan(plan_id)
+    workbook = excel.raci_workbook(services.list_deliverables(plan), services.list_roles(plan), today=date.today())
+    return xlsx_response(workbook, download_name(plan.name, "raci"))
 
 
 @bp.post("/raci/deliverables")
