@@ -165,3 +165,75 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     from werkzeug.serving import run_simple
 
     run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False, use_debugger=False)
+
+
+# --- imports -------------------------------------------------------------------------------
+
+@main.group("import")
+def import_group() -> None:
+    """Import data from Excel or CSV files."""
+
+
+@import_group.command("tasks")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--plan", "plan_id", type=int, required=True, help="The plan's id.")
+@click.option("--sheet", default=None, help="Sheet name (default: the sheet that looks most like a task plan).")
+@click.option("--dry-run", is_flag=True, help="Check and report; save nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--create-phases", is_flag=True, help="Make top-level groups that match no phase into new phases.")
+@click.option("--category", "category_key", default="process_redesign", show_default=True,
+              help="Category of rows without one (a category key or name).")
+@click.option("--date-order", type=click.Choice(["auto", "day-first", "month-first"]), default="auto", show_default=True,
+              help="How to read text dates like 05/03/2026.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows even when others have errors.")
+@with_appcontext
+def import_tasks(file: str, plan_id: int, sheet: str | None, dry_run: bool, as_json: bool, create_phases: bool,
+                 category_key: str, date_order: str, skip_invalid: bool) -> None:
+    """Import change tasks from an xlsx, xls, ods or csv task plan, all or nothing."""
+    from pathlib import Path
+
+    from crmproject.extensions import db
+    from crmproject.plans.services import load_plan
+    from crmproject.tasks import importer, services
+
+    plan = load_plan(plan_id)
+    if plan is None:
+        raise click.BadParameter(_("There is no plan with the id %(id)s.", id=plan_id), param_hint="--plan")
+    categories = services.ensure_categories()
+    category = next((c for c in categories if category_key.casefold() in (c.key, c.name.casefold())), None)
+    if category is None:
+        raise click.BadParameter(_("There is no task category %(key)s.", key=category_key), param_hint="--category")
+    path = Path(file)
+    options = importer.ImportOptions(
+        sheet=sheet, create_phases=create_phases, default_category_id=category.id,
+        day_first={"auto": None, "day-first": True, "month-first": False}[date_order],
+    )
+    try:
+        preview = importer.analyse(importer.load_workbook(path.read_bytes(), path.name), plan, options)
+    except importer.ImportRefused as exc:
+        if as_json:
+            click.echo(json.dumps({"file": path.name, "refused": str(exc), "tasks_created": 0}, indent=2))
+        raise click.ClickException(str(exc)) from None
+    created = []
+    blocked = bool(preview.issues) and not skip_invalid
+    if not dry_run and not blocked:
+        created = importer.save(preview, plan, actor=None, default_category=category)
+        db.session.commit()
+    else:
+        db.session.rollback()
+    if as_json:
+        click.echo(json.dumps(preview.summary(created=len(created)), indent=2, ensure_ascii=False))
+    else:
+        click.echo(_("%(file)s, sheet %(sheet)s: header on row %(row)s, %(rows)s rows read, %(tasks)s tasks, %(phases)s phases found.",
+                     file=path.name, sheet=preview.sheet, row=preview.header_row, rows=preview.rows_read,
+                     tasks=len(preview.importable), phases=len(preview.groups)))
+        for issue in preview.issues:
+            click.echo(_("error: %(issue)s", issue=issue))
+        for issue in preview.warnings:
+            click.echo(_("warning: %(issue)s", issue=issue))
+        if created:
+            click.echo(_("Created %(n)s tasks in plan %(plan)s.", n=len(created), plan=plan.name))
+        elif dry_run:
+            click.echo(_("Dry run: nothing was saved."))
+    if blocked:
+        raise click.ClickException(_("Nothing was imported: %(n)s rows have errors (see above; --skip-invalid imports the rest).", n=len({i.row for i in preview.issues})))

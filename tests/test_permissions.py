@@ -170,6 +170,10 @@ MATRIX = [
     row("GET", "/plans/{plan}/tasks", READ),
     row("GET", "/plans/{plan}/tasks/board", READ),
     row("GET", "/plans/{plan}/tasks.xlsx", READ),
+    row("GET", "/plans/{plan}/tasks/import", PLANNER_GET),
+    row("POST", "/plans/{plan}/tasks/import", (302, 200, 200, 403, 403, 403)),  # no file: the form says so
+    row("GET", "/plans/{plan}/tasks/import/unknown-token-000000", PLANNER_POST),  # back to the upload step
+    row("POST", "/plans/{plan}/tasks/import/unknown-token-000000", PLANNER_POST, {"action": "import"}),
     row("GET", "/my-tasks", READ),
     row("GET", "/plans/{plan}/tasks/{task_a}", READ_A),
     row("GET", "/plans/{plan}/tasks/{task_plan}", (302, 200, 200, 403, 403, 200)),

@@ -38,6 +38,11 @@ def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.active.desc(), User.name)))
 
 
+def list_active_users() -> list[User]:
+    """Everyone who can be given work: the active users by name."""
+    return list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+
+
 def _check_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(

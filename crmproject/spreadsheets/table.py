@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from itertools import chain, islice
 from typing import Literal
@@ -213,19 +213,32 @@ def find_header(rows: Iterable[Row], fields: Sequence[FieldSpec], *, max_scan: i
 
 
 def read_table(
-    sheet: Sheet, fields: Sequence[FieldSpec], *, max_scan: int = 30, section_field: str | None = None
+    sheet: Sheet, fields: Sequence[FieldSpec], *, max_scan: int = 30, section_field: str | None = None,
+    columns: dict[int, str] | None = None,
 ) -> Table | None:
     """The first table in `sheet` whose header names the fields, or None when no header is found.
 
     A row whose only mapped value is in the section column (by default the
     leftmost text field, else `section_field`) is marked `section`: a
     heading such as "Phase 1: Planning" that importers may treat specially.
+    `columns` ({column index: field key}) replaces the mapping found, when a
+    user has confirmed or changed it.
     """
     rows = iter(sheet.rows())
     head = list(islice(rows, max_scan))
     header = find_header(head, fields, max_scan=max_scan)
     if header is None:
         return None
+    if columns is not None:
+        keys = {field.key for field in fields}
+        chosen = {column: key for column, key in sorted(columns.items()) if key in keys}
+        header = replace(
+            header,
+            columns=chosen,
+            duplicates={},
+            unmapped=tuple(c for c in header.headers if c not in chosen and c not in header.calendar),
+            missing=tuple(f.key for f in fields if f.required and f.key not in chosen.values()),
+        )
     kinds = {field.key: field.kind for field in fields}
     section_column = (
         header.column(section_field)

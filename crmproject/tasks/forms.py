@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from crmproject.forms import AppForm, DateField, CheckboxListField, IdSelectField, options
@@ -45,3 +46,21 @@ class CategoryForm(AppForm):
     submit = SubmitField(_l("Add category"))
 
 
+
+
+class ImportUploadForm(AppForm):
+    file = FileField(_l("Task plan (xlsx, xls, ods or csv)"), validators=[FileRequired(_l("Choose a file."))])
+    submit = SubmitField(_l("Upload and preview"))
+
+
+class ImportOptionsForm(AppForm):
+    """The fixed options of the import preview; the column mapping and owner choices are per file."""
+
+    sheet = SelectField(_l("Sheet"))
+    date_order = SelectField(_l("Text dates like 05/03/2026 are"), choices=options([
+        ("auto", _l("decided from the file (ambiguous ones are reported)")), ("day-first", _l("day/month/year")),
+        ("month-first", _l("month/day/year")),
+    ]))
+    category_id = IdSelectField(_l("Category of rows without one"))
+    create_phases = BooleanField(_l("Make top-level groups that match no phase into new phases"))
+    skip_invalid = BooleanField(_l("Import the valid rows and skip the rows listed with errors"))

@@ -16,7 +16,7 @@ from crmproject.errors import DomainError, ValidationFailed
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.plans.models import Phase, Plan
-from crmproject.tasks.models import (
+from crmproject.tasks.models import (  # noqa: F401  (TaskCategory is used by the import views)
     PRIORITY_RANK, STANDARD_CATEGORIES, ChangeTask, Communication, CommunicationChannel, CommunicationStatus,
     TaskCategory, TaskChange, TaskDependency, TaskPriority, TaskStatus,
 )

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from crmproject.auth.models import Role, User
+from crmproject.auth.services import list_active_users
 from crmproject.auth.permissions import (
     allow, can_create_tasks, can_delete_task, can_edit_plans, can_manage_categories, can_update_task, can_view_task,
     require, task_department_scope,
@@ -75,14 +76,10 @@ def _filter_from_args() -> services.TaskFilter:
     )
 
 
-def _users() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
-
-
 def _filter_choices(plan: Plan) -> dict:
     scope = task_department_scope(current_user)
     departments = [d for d in list_departments() if scope is True or d.id == scope]
-    return dict(phases=plan.phases, departments=departments, owners=_users(), categories=services.list_categories(),
+    return dict(phases=plan.phases, departments=departments, owners=list_active_users(), categories=services.list_categories(),
                 statuses=list(TaskStatus), sorts=services.SORTS)
 
 
@@ -131,7 +128,7 @@ def mine():
 def _fill_choices(form: TaskForm, plan: Plan, task: ChangeTask | None) -> None:
     none = [("", _("— none —"))]
     form.category_id.choices = options((c.id, c.label) for c in services.ensure_categories())
-    form.owner_id.choices = options(none + [(u.id, u.name) for u in _users()])
+    form.owner_id.choices = options(none + [(u.id, u.name) for u in list_active_users()])
     form.phase_id.choices = options(none + [(p.id, p.name) for p in plan.phases])
     scope = task_department_scope(current_user)
     if scope is True:
@@ -283,7 +280,7 @@ def categories():
 def _communication_form(plan: Plan, communication: Communication | None) -> CommunicationForm:
     form = CommunicationForm(obj=communication if request.method == "GET" else None)
     none = [("", _("— none —"))]
-    form.owner_id.choices = options(none + [(u.id, u.name) for u in _users()])
+    form.owner_id.choices = options(none + [(u.id, u.name) for u in list_active_users()])
     form.department_id.choices = options(none + [(d.id, d.name) for d in list_departments()])
     if request.method == "GET" and communication is not None:
         form.channel.data, form.status.data = communication.channel.value, communication.status.value

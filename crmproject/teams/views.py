@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from crmproject.auth.models import User
+from crmproject.auth.services import list_active_users
 from crmproject.auth.permissions import allow, can_edit_plans
 from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
@@ -45,8 +45,7 @@ def _none_first(pairs):
 
 
 def _user_choices():
-    users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
-    return _none_first((u.id, f"{u.name} <{u.email}>") for u in users)
+    return _none_first((u.id, f"{u.name} <{u.email}>") for u in list_active_users())
 
 
 def _back_to_team(plan: Plan, message: str):

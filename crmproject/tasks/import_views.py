@@ -1,0 +1,109 @@
+"""The task import wizard: upload, confirm the mapping and owners, preview, import."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from crmproject.auth.permissions import allow, can_import_tasks
+from crmproject.auth.services import list_active_users
+from crmproject.extensions import db
+from crmproject.forms import options
+from crmproject.i18n import _
+from crmproject.plans.models import Plan
+from crmproject.plans.services import load_plan
+from crmproject.tasks import bp, importer, services
+from crmproject.tasks.forms import ImportOptionsForm, ImportUploadForm
+from crmproject import uploads
+
+PURPOSE = "tasks"
+PREVIEW_ROWS = 300
+
+
+def _plan(plan_id: int) -> Plan:
+    plan = load_plan(plan_id)
+    if plan is None:
+        abort(404)
+    return plan
+
+
+@bp.route("/tasks/import", methods=["GET", "POST"])
+@allow(can_import_tasks)
+def import_upload(plan_id: int):
+    plan = _plan(plan_id)
+    form = ImportUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        filename = upload.filename or "upload"
+        try:
+            importer.load_workbook(data, filename)
+        except importer.ImportRefused as exc:
+            form.file.errors.append(str(exc))
+        else:
+            token = uploads.store(data, filename=filename, user_id=current_user.id, purpose=PURPOSE)
+            return redirect(url_for("tasks.import_preview", plan_id=plan.id, token=token))
+    return render_template("tasks/import_upload.html", plan=plan, form=form)
+
+
+def _options(form: ImportOptionsForm) -> importer.ImportOptions:
+    """The choices of the preview form: fixed options plus the per-column mapping and per-owner choices."""
+    columns = None
+    if "mapping" in request.form:
+        columns = {}
+        for key, value in request.form.items():
+            if key.startswith("map-") and key[4:].isdigit() and value:
+                columns[int(key[4:])] = value
+    owner_choices: dict[str, int | None] = {}
+    for key, value in request.form.items():
+        if key.startswith("owner-key-"):
+            choice = request.form.get("owner-" + key[len("owner-key-"):], "")
+            owner_choices[value] = int(choice) if choice.isascii() and choice.isdigit() and len(choice) < 19 else None
+    return importer.ImportOptions(
+        sheet=form.sheet.data or None, columns=columns, create_phases=bool(form.create_phases.data),
+        default_category_id=form.category_id.data,
+        day_first={"auto": None, "day-first": True, "month-first": False}.get(form.date_order.data),
+        owner_choices=owner_choices,
+    )
+
+
+@bp.route("/tasks/import/<token>", methods=["GET", "POST"])
+@allow(can_import_tasks)
+def import_preview(plan_id: int, token: str):
+    plan = _plan(plan_id)
+    upload = uploads.load(token, user_id=current_user.id, purpose=PURPOSE)
+    if upload is None:
+        flash(_("That upload has expired or is not yours; upload the file again."), "error")
+        return redirect(url_for("tasks.import_upload", plan_id=plan.id))
+    workbook = importer.load_workbook(upload.data, upload.filename)
+    categories = services.ensure_categories()
+    form = ImportOptionsForm(formdata=request.form if request.method == "POST" else None)
+    form.sheet.choices = options([("", _("the one that looks most like a task plan"))] + [(s.name, s.name) for s in workbook.visible_sheets])
+    form.category_id.choices = options((c.id, c.label) for c in categories)
+    if request.method == "GET":
+        form.category_id.data = next((c.id for c in categories if c.key == "process_redesign"), categories[0].id)
+        form.date_order.data = "auto"
+    if request.method == "POST" and not form.validate():
+        abort(400)
+    options_ = _options(form) if request.method == "POST" else importer.ImportOptions(default_category_id=form.category_id.data)
+    try:
+        preview = importer.analyse(workbook, plan, options_)
+    except importer.ImportRefused as exc:
+        return render_template("tasks/import_preview.html", plan=plan, form=form, token=token, upload=upload,
+                               refused=str(exc), preview=None, users=[], fields=importer.TASK_FIELDS)
+    if request.method == "POST" and request.form.get("action") == "import":
+        if preview.issues and not form.skip_invalid.data:
+            flash(_("Nothing was imported: fix the rows listed below in the file, or tick the box to skip them."), "error")
+        elif not preview.importable:
+            flash(_("There is no valid task to import."), "error")
+        else:
+            category = db.session.get(services.TaskCategory, form.category_id.data)
+            created = importer.save(preview, plan, actor=current_user, default_category=category)
+            db.session.commit()
+            uploads.discard(token)
+            flash(_("%(n)s tasks imported from %(file)s.", n=len(created), file=upload.filename), "success")
+            return redirect(url_for("tasks.index", plan_id=plan.id, sort="outline"))
+    return render_template(
+        "tasks/import_preview.html", plan=plan, form=form, token=token, upload=upload, refused=None, preview=preview,
+        users=list_active_users(), fields=importer.TASK_FIELDS, preview_rows=PREVIEW_ROWS,
+    )
