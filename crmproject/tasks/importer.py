@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 
 from crmproject.auth.models import User
 from crmproject.departments.models import Department
@@ -36,7 +36,7 @@ from crmproject.spreadsheets import (
     parse_percent, parse_text, read_table,
 )
 from crmproject.tasks import services
-from crmproject.tasks.models import ChangeTask, TaskCategory, TaskPriority, TaskStatus
+from crmproject.tasks.models import ChangeTask, TaskCategory, TaskChange, TaskDependency, TaskPriority, TaskStatus
 
 TASK_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("title", _l("Task"), ("Task name", "Title", "Name", "Activity", "Work item", "Action", "Summary", "Subject"), required=True),
@@ -467,6 +467,36 @@ def _resolve_predecessors(tasks: list[ParsedTask], table: Table, issues: list[Im
             else:
                 resolved.append(target.ref)
         task.predecessor_refs = resolved
+    for cycle in _cycles({t.ref: t.predecessor_refs for t in tasks if t.ref}):
+        issues.append(table.issue(refs[cycle[0]].row, "predecessors", _(
+            "The predecessors make a cycle: %(cycle)s.", cycle=" → ".join(cycle))))
+
+
+def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Every dependency cycle of the file, each once, in one depth-first pass (linear in the rows)."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 finished
+    found: list[list[str]] = []
+    for root in graph:
+        if root in state:
+            continue
+        path: list[str] = []
+        stack = [(root, iter(graph.get(root, ())))]
+        state[root] = 1
+        path.append(root)
+        while stack:
+            node, successors = stack[-1]
+            nxt = next(successors, None)
+            if nxt is None:
+                stack.pop()
+                path.pop()
+                state[node] = 2
+            elif state.get(nxt) == 1:
+                found.append(path[path.index(nxt):] + [nxt])
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append((nxt, iter(graph.get(nxt, ()))))
+    return found
 
 
 def _resolve_owners(owners: dict[str, OwnerName], users: dict[str, User], choices: dict[str, int | None], table: Table,
@@ -515,21 +545,37 @@ def save(preview: ImportPreview, plan: Plan, *, actor: User | None, default_cate
     departments = {d.id: d for d in db.session.scalars(select(Department))}
     created: dict[int, ChangeTask] = {}
     importable = preview.importable
+    # Every row was checked by analyse(); the tasks are built here and written in one flush,
+    # their dependencies in one INSERT (the import's own graph was checked for cycles).
     for task in importable:
         phase = phase_for_group.get(task.phase_row) if task.phase_row else None
         if task.phase_name:
             phase = phases_by_name.get(_key(task.phase_name), phase)
-        created[task.row] = services.create_task(
-            plan, title=task.title, category=categories.get(task.category_id, default_category), actor=actor,
+        created[task.row] = ChangeTask(
+            plan_id=plan.id, title=task.title, category=categories.get(task.category_id, default_category),
             owner=users.get(owners.get(task.owner_key)) if task.owner_key else None, description=task.description,
-            phase=phase, department=departments.get(task.department_id), start=task.start, due=task.due,
-            status=task.status, priority=task.priority, parent=created.get(task.parent_row), outline=task.outline or task.ref[:50],
+            phase=phase, department=departments.get(task.department_id), start_date=task.start, due_date=task.due,
+            status=task.status, priority=task.priority, outline=(task.outline or task.ref)[:50],
+            history=[TaskChange(user=actor, version=1, field="created", new_value=task.title)],
+        )
+    db.session.add_all(created.values())
+    db.session.flush()  # batched INSERTs; parents are linked after, so no row waits for another
+    parent_links = [
+        {"b_id": created[t.row].id, "b_parent": created[t.parent_row].id}
+        for t in importable if t.parent_row in created
+    ]
+    if parent_links:
+        table = ChangeTask.__table__
+        db.session.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(parent_id=bindparam("b_parent")), parent_links
         )
     by_ref = {t.ref: created[t.row] for t in importable if t.ref and t.row in created}
-    for task in importable:
-        depends = [by_ref[r] for r in task.predecessor_refs if r in by_ref]
-        if depends:
-            services.set_dependencies(created[task.row], depends)
+    edges = {
+        (created[t.row].id, by_ref[r].id)
+        for t in importable for r in t.predecessor_refs if r in by_ref and by_ref[r] is not created[t.row]
+    }
+    if edges:
+        db.session.execute(insert(TaskDependency), [{"task_id": a, "depends_on_id": b} for a, b in sorted(edges)])
     return list(created.values())
 
 

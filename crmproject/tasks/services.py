@@ -191,7 +191,7 @@ def set_dependencies(task: ChangeTask, depends_on: Sequence[ChangeTask]) -> None
             raise ValidationFailed(_("A task cannot depend on itself."), field="depends_on")
     edges = _dependency_edges(task.plan_id)
     edges[task.id] = [o.id for o in depends_on]
-    if cycle := _find_cycle(task.id, edges):
+    if cycle := find_cycle(task.id, edges):
         titles = dict(db.session.execute(select(ChangeTask.id, ChangeTask.title).where(ChangeTask.id.in_(cycle))).all())
         raise ValidationFailed(
             _("That would make a cycle: %(cycle)s.", cycle=" → ".join(titles[i] for i in cycle)), field="depends_on"
@@ -212,7 +212,7 @@ def _dependency_edges(plan_id: int) -> dict[int, list[int]]:
     return edges
 
 
-def _find_cycle(start: int, edges: dict[int, list[int]]) -> list[int] | None:
+def find_cycle(start, edges: dict) -> list | None:
     """A path start → ... → start through the dependency edges, or None."""
     stack: list[tuple[int, list[int]]] = [(start, [start])]
     seen: set[int] = set()

@@ -250,3 +250,11 @@ def test_another_users_upload_token_is_not_readable(client, app, login, make_use
     other.post("/login", data={"email": second.email, "password": "correct-horse-1"})
     response = other.get(location)
     assert response.status_code == 302 and "/tasks/import" in response.headers["Location"]
+
+
+def test_a_predecessor_cycle_in_the_file_is_reported(make_plan):
+    plan = make_plan()
+    data = "ID,Task,Predecessors,Owner\n1,A,3,\n2,B,1,\n3,C,2,\n4,D,1,\n".encode()
+    preview = importer.analyse(importer.load_workbook(data, "cycle.csv"), plan, importer.ImportOptions())
+    (issue,) = preview.issues
+    assert issue.column_letter == "C" and "cycle: 1 → 3 → 2 → 1" in issue.message
