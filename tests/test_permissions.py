@@ -159,6 +159,8 @@ MATRIX = [
                                                                               "start_date": "2026-09-01"}),
     row("POST", "/plans/{plan}/team/assignments/{assignment}/end", PLANNER_POST, {"end_date": "2026-08-31"}),
     row("POST", "/plans/{plan}/team/assignments/{other_assignment}/end", PLANNER_404, {"end_date": "2026-08-31"}),
+    row("POST", "/plans/{plan}/team/assignments/{assignment}/delete", PLANNER_POST),
+    row("POST", "/plans/{plan}/team/assignments/{other_assignment}/delete", PLANNER_404),
     row("GET", "/plans/{plan}/raci", READ),
     row("GET", "/plans/{plan}/raci.xlsx", READ),
     row("GET", f"/plans/{MISSING}/raci.xlsx", NOT_FOUND),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from crmproject.auth.models import Role, User
-from crmproject.auth.permissions import allow, can_edit_department, can_manage_departments, require
+from crmproject.auth.permissions import (
+    allow, can_edit_department, can_manage_departments, require, task_department_scope,
+)
 from crmproject.departments import bp, services
 from crmproject.departments.forms import DepartmentForm, DepartmentNumbersForm
 from crmproject.departments.models import Department
@@ -16,6 +20,7 @@ from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.plans.services import department_waves
+from crmproject.tasks.services import open_tasks_of_department
 
 
 def _head_choices():
@@ -33,8 +38,11 @@ def index():
 @bp.get("/<int:department_id>")
 def show(department_id: int):
     department = db.get_or_404(Department, department_id)
+    scope = task_department_scope(current_user)
+    tasks, task_total = open_tasks_of_department(department.id) if scope is True or scope == department.id else ([], None)
     return render_template(
-        "departments/show.html", department=department, waves=department_waves(department)
+        "departments/show.html", department=department, waves=department_waves(department), tasks=tasks,
+        task_total=task_total, today=date.today(),
     )
 
 

@@ -3,5 +3,3 @@ from flask import Blueprint
 bp = Blueprint("tasks", __name__, url_prefix="/plans/<int:plan_id>")
 # Pages that are not about one plan: my tasks across plans, the category list.
 my_bp = Blueprint("my_tasks", __name__)
-
-from crmproject.tasks import import_views, views  # noqa: E402,F401

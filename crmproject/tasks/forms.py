@@ -13,7 +13,7 @@ class TaskForm(AppForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Optional()])
     category_id = IdSelectField(_l("Category"), validators=[InputRequired()])
-    owner_id = IdSelectField(_l("Owner"), description=_l("One owner per task: the texts insist every task has exactly one."))
+    owner_id = IdSelectField(_l("Owner"), description=_l("One person owns each task; leave it empty only until you know who."))
     phase_id = IdSelectField(_l("Phase"))
     department_id = IdSelectField(_l("Department"), description=_l("Leave empty for work that concerns the whole plan."))
     start_date = DateField(_l("Start"), validators=[Optional()])

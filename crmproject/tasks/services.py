@@ -233,7 +233,7 @@ SORTS = {
     "due": lambda: (ChangeTask.due_date.is_(None), ChangeTask.due_date, ChangeTask.id),
     "-due": lambda: (ChangeTask.due_date.is_(None), ChangeTask.due_date.desc(), ChangeTask.id),
     "priority": lambda: (_priority_rank().desc(), ChangeTask.due_date.is_(None), ChangeTask.due_date, ChangeTask.id),
-    "status": lambda: (ChangeTask.status, ChangeTask.id),
+    "status": lambda: (case({s.value: n for n, s in enumerate(TaskStatus)}, value=ChangeTask.status, else_=99), ChangeTask.id),
     "title": lambda: (func.lower(ChangeTask.title), ChangeTask.id),
     "owner": lambda: (User.name.is_(None), User.name, ChangeTask.id),
     "outline": lambda: (ChangeTask.id,),
@@ -291,6 +291,19 @@ def find_tasks(
     if per_page:
         query = query.limit(per_page).offset((max(page, 1) - 1) * per_page)
     return list(db.session.scalars(query)), total
+
+
+def open_tasks_of_department(department_id: int, *, limit: int = 15) -> tuple[list[ChangeTask], int]:
+    """The department's open tasks across plans, soonest due first, and how many there are."""
+    query = select(ChangeTask).where(
+        ChangeTask.department_id == department_id, ChangeTask.status.not_in([TaskStatus.DONE, TaskStatus.CANCELLED])
+    )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    tasks = db.session.scalars(
+        query.options(selectinload(ChangeTask.owner), selectinload(ChangeTask.plan))
+        .order_by(ChangeTask.due_date.is_(None), ChangeTask.due_date, ChangeTask.id).limit(limit)
+    )
+    return list(tasks), total
 
 
 def tasks_of_owner(user: User, *, today: date) -> list[ChangeTask]:

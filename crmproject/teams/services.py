@@ -134,6 +134,9 @@ def assign(
     person_name = person_name.strip()
     if user is None and not person_name:
         errors["user_id"] = _("Choose a user, or enter the name of an outside person.")
+    email = email.strip()
+    if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
+        errors["email"] = _("Enter a valid e-mail address.")
     if user is not None and person_name:
         errors["person_name"] = _("Choose a user or name an outside person, not both.")
     if end is not None and end < start:
@@ -170,6 +173,21 @@ def end_assignment(assignment: TeamAssignment, end: date) -> None:
             field="end_date",
         )
     assignment.end_date = end
+    db.session.flush()
+
+
+def remove_assignment(assignment: TeamAssignment) -> None:
+    """Take back an assignment made by mistake (ending it would count a handover).
+
+    If it had taken over from the previous holder, that holder's assignment
+    is open again, as if the mistaken one had never been made.
+    """
+    role = assignment.team_role
+    earlier = [a for a in role.assignments if a is not assignment and a.start_date < assignment.start_date]
+    previous = max(earlier, key=lambda a: a.start_date, default=None)
+    if previous is not None and previous.end_date == assignment.start_date - timedelta(days=1) and assignment.end_date is None:
+        previous.end_date = None
+    role.assignments.remove(assignment)
     db.session.flush()
 
 
@@ -250,7 +268,7 @@ def raci_problem(codes: Mapping[int, RaciCode]) -> str | None:
     """What is wrong with one deliverable's row, or None. Exactly one A, and an R is expected."""
     accountable = sum(1 for c in codes.values() if c == RaciCode.ACCOUNTABLE)
     if accountable == 0:
-        return _("Nobody is accountable (A): exactly one role must be.")
+        return _("no role is accountable (A): exactly one must be.")
     if accountable > 1:
         return _("%(n)s roles are accountable (A): exactly one may be.", n=accountable)
     return None

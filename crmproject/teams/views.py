@@ -154,6 +154,16 @@ def end_assignment(plan_id: int, assignment_id: int):
     return _back_to_team(plan, _("%(name)s left the role %(title)s.", name=assignment.holder_name, title=assignment.team_role.title))
 
 
+@bp.post("/team/assignments/<int:assignment_id>/delete")
+@allow(can_edit_plans)
+def remove_assignment(plan_id: int, assignment_id: int):
+    plan = _plan(plan_id)
+    assignment = _child(TeamAssignment, plan, assignment_id)
+    name, title = assignment.holder_name, assignment.team_role.title
+    services.remove_assignment(assignment)
+    return _back_to_team(plan, _("%(name)s was removed from the history of %(title)s.", name=name, title=title))
+
+
 # --- RACI ------------------------------------------------------------------------------------
 
 def _raci_page(plan: Plan, *, deliverable_form: DeliverableForm, grid=None, errors=None, status: int = 200):

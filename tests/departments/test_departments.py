@@ -67,3 +67,22 @@ def test_department_head_edits_only_the_numbers_of_their_own_department(client, 
     assert (own.headcount, own.licensed_seats) == (12, 11)
     assert client.post(f"/departments/{other.id}/edit", data={"headcount": "1", "licensed_seats": "1"}).status_code == 403
     assert client.get(f"/departments/{other.id}").status_code == 200  # reading is allowed
+
+
+def test_department_page_lists_open_tasks_only_to_those_who_may_see_them(client, make_user, make_plan, make_department, login):
+    from crmproject.tasks import services as tasks
+
+    head = make_user(Role.DEPARTMENT_HEAD)
+    other = make_department(name="Marketing", code="MKT")
+    plan = make_plan()
+    category = tasks.ensure_categories()[0]
+    tasks.create_task(plan, title="Train Sales", category=category, actor=None, department=head.department)
+    tasks.create_task(plan, title="Closed one", category=category, actor=None, department=head.department,
+                      status=tasks.TaskStatus.DONE)
+    tasks.create_task(plan, title="Marketing secret", category=category, actor=None, department=other)
+    db.session.commit()
+    login(head)
+    own = client.get(f"/departments/{head.department_id}").get_data(as_text=True)
+    assert "Train Sales" in own and "Closed one" not in own
+    foreign = client.get(f"/departments/{other.id}").get_data(as_text=True)
+    assert "Marketing secret" not in foreign and "Open change tasks" not in foreign

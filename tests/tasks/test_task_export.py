@@ -75,6 +75,6 @@ def test_raci_export_has_the_grid_and_the_team(client, login, make_user, make_pl
     grid = list(workbook["RACI"].iter_rows(values_only=True))
     assert grid[0] == ("Deliverable", "Phase", "Sponsor", "PM", "Problem")
     assert grid[1][:4] == ("Goals", None, "A", "R") and grid[1][4] is None
-    assert grid[2][0] == "Unplanned" and "Nobody is accountable" in grid[2][4]
+    assert grid[2][0] == "Unplanned" and "no role is accountable" in grid[2][4]
     team = list(workbook["Team"].iter_rows(values_only=True))
     assert ("PM", "Project manager", True, "Kim") == team[2][:4]

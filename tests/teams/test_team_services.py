@@ -92,7 +92,7 @@ def test_raci_needs_exactly_one_accountable_and_saves_all_or_nothing(plan):
             goals.id: {sponsor.id: RaciCode.INFORMED, pm.id: RaciCode.RESPONSIBLE},  # no A any more
             data.id: {sponsor.id: RaciCode.ACCOUNTABLE, pm.id: RaciCode.ACCOUNTABLE},  # two A
         })
-    assert "Quantified goals: Nobody is accountable" in exc.value.errors[f"deliverable-{goals.id}"][0]
+    assert "Quantified goals: no role is accountable" in exc.value.errors[f"deliverable-{goals.id}"][0]
     assert "Clean customer data: 2 roles are accountable" in exc.value.errors[f"deliverable-{data.id}"][0]
     db.session.rollback()
     matrix = services.raci_matrix(services.list_deliverables(plan))
@@ -103,3 +103,14 @@ def test_raci_needs_exactly_one_accountable_and_saves_all_or_nothing(plan):
     assert services.raci_matrix(services.list_deliverables(plan))[goals.id] == {
         sponsor.id: RaciCode.CONSULTED, pm.id: RaciCode.ACCOUNTABLE,
     }
+
+
+def test_removing_a_mistaken_assignment_reopens_the_previous_holder(plan, make_user):
+    role = services.create_role(plan, kind=TeamRoleKind.IT, title="IT")
+    right, wrong = make_user(name="Right"), make_user(name="Wrong")
+    services.assign(role, user=right, start=date(2026, 1, 1))
+    mistake = services.assign(role, user=wrong, start=date(2026, 5, 1))
+    services.remove_assignment(mistake)
+    db.session.commit()
+    assert [(a.holder_name, a.end_date) for a in role.assignments] == [("Right", None)]
+    assert services.team_overview(plan, today=date(2026, 6, 1)).turnover == 0
