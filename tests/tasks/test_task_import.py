@@ -258,3 +258,24 @@ def test_a_predecessor_cycle_in_the_file_is_reported(make_plan):
     preview = importer.analyse(importer.load_workbook(data, "cycle.csv"), plan, importer.ImportOptions())
     (issue,) = preview.issues
     assert issue.column_letter == "C" and "cycle: 1 → 3 → 2 → 1" in issue.message
+
+
+def test_serial_numbers_follow_the_workbooks_1904_date_system(make_plan):
+    from datetime import timedelta
+
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    plan = make_plan()
+    wb = Workbook()
+    wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    ws.append(["Task", "Start", "Due"])
+    ws.append(["Serial dates", 44927, 44930])  # plain numbers, as a Mac workbook's export often holds them
+    ws.append(["Real date cell", date(2026, 3, 2), date(2026, 3, 5)])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    preview = importer.analyse(importer.load_workbook(buffer.getvalue(), "mac.xlsx"), plan, importer.ImportOptions())
+    assert preview.issues == []
+    serial, real = preview.tasks
+    assert serial.start == date(1904, 1, 1) + timedelta(days=44927)  # not the 1900 reading, 1,462 days earlier
+    assert (real.start, real.due) == (date(2026, 3, 2), date(2026, 3, 5))
