@@ -20,7 +20,8 @@ from crmproject.plans.forms import ModuleForm, PhaseForm, PlanForm, PlanFromTemp
 from crmproject.plans.models import Phase, PhaseStatus, Plan, Wave, WaveKind
 
 
-def _plan_or_404(plan_id: int) -> Plan:
+def plan_or_404(plan_id: int) -> Plan:
+    """The plan with its phases and waves loaded, or a 404 page (used by every plan-scoped view)."""
     plan = services.load_plan(plan_id)
     if plan is None:
         abort(404)
@@ -47,7 +48,7 @@ def index():
 
 @bp.get("/<int:plan_id>")
 def show(plan_id: int):
-    plan = _plan_or_404(plan_id)
+    plan = plan_or_404(plan_id)
     departments = list_departments()
     return render_template(
         "plans/show.html", plan=plan, timeline=timeline_figure(plan, today=date.today()),
@@ -100,7 +101,7 @@ def from_template():
 @bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
 @allow(can_edit_plans)
 def edit(plan_id: int):
-    plan = _plan_or_404(plan_id)
+    plan = plan_or_404(plan_id)
     form = PlanForm(obj=plan if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
@@ -119,7 +120,7 @@ def edit(plan_id: int):
 @bp.post("/<int:plan_id>/delete")
 @allow(can_edit_plans)
 def delete(plan_id: int):
-    plan = _plan_or_404(plan_id)
+    plan = plan_or_404(plan_id)
     name = plan.name
     services.delete_plan(plan)
     db.session.commit()
@@ -133,7 +134,7 @@ def delete(plan_id: int):
 @bp.route("/<int:plan_id>/phases/<int:phase_id>/edit", methods=["GET", "POST"])
 @allow(can_edit_plans)
 def phase_form(plan_id: int, phase_id: int | None = None):
-    plan = _plan_or_404(plan_id)
+    plan = plan_or_404(plan_id)
     phase = _child_or_404(Phase, plan, phase_id) if phase_id else None
     form = PhaseForm(obj=phase if request.method == "GET" else None)
     if request.method == "GET" and phase is not None:
@@ -159,7 +160,7 @@ def phase_form(plan_id: int, phase_id: int | None = None):
 @bp.post("/<int:plan_id>/phases/<int:phase_id>/delete")
 @allow(can_edit_plans)
 def phase_delete(plan_id: int, phase_id: int):
-    plan = _plan_or_404(plan_id)
+    plan = plan_or_404(plan_id)
     phase = _child_or_404(Phase, plan, phase_id)
     name = phase.name
     services.delete_phase(phase)
@@ -169,7 +170,7 @@ def phase_delete(plan_id: int, phase_id: int):
 @bp.post("/<int:plan_id>/phases/<int:phase_id>/move")
 @allow(can_edit_plans)
 def phase_move(plan_id: int, phase_id: int):
-    plan = _plan_or_404(plan_id)
+    plan = plan_or_404(plan_id)
     phase = _child_or_404(Phase, plan, phase_id)
     services.move_phase(phase, -1 if request.form.get("direction") == "up" else 1)
     return _saved(_("Phase %(name)s moved.", name=phase.name), plan)
@@ -181,7 +182,7 @@ def phase_move(plan_id: int, phase_id: int):
 @bp.route("/<int:plan_id>/waves/<int:wave_id>/edit", methods=["GET", "POST"])
 @allow(can_edit_plans)
 def wave_form(plan_id: int, wave_id: int | None = None):
-    plan = _plan_or_404(plan_id)
+    plan = plan_or_404(plan_id)
     wave = _child_or_404(Wave, plan, wave_id) if wave_id else None
     form = WaveForm(obj=wave if request.method == "GET" else None)
     departments = {d.id: d for d in list_departments()}
@@ -217,7 +218,7 @@ def wave_form(plan_id: int, wave_id: int | None = None):
 @bp.post("/<int:plan_id>/waves/<int:wave_id>/delete")
 @allow(can_edit_plans)
 def wave_delete(plan_id: int, wave_id: int):
-    plan = _plan_or_404(plan_id)
+    plan = plan_or_404(plan_id)
     wave = _child_or_404(Wave, plan, wave_id)
     name = wave.name
     services.delete_wave(wave)
@@ -227,7 +228,7 @@ def wave_delete(plan_id: int, wave_id: int):
 @bp.post("/<int:plan_id>/waves/<int:wave_id>/move")
 @allow(can_edit_plans)
 def wave_move(plan_id: int, wave_id: int):
-    plan = _plan_or_404(plan_id)
+    plan = plan_or_404(plan_id)
     wave = _child_or_404(Wave, plan, wave_id)
     services.move_wave(wave, -1 if request.form.get("direction") == "up" else 1)
     return _saved(_("Wave %(name)s moved.", name=wave.name), plan)

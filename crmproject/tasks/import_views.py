@@ -10,8 +10,7 @@ from crmproject.auth.services import list_active_users
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
-from crmproject.plans.models import Plan
-from crmproject.plans.services import load_plan
+from crmproject.plans.views import plan_or_404
 from crmproject.tasks import bp, importer, services
 from crmproject.tasks.forms import ImportOptionsForm, ImportUploadForm
 from crmproject import uploads
@@ -20,17 +19,11 @@ PURPOSE = "tasks"
 PREVIEW_ROWS = 300
 
 
-def _plan(plan_id: int) -> Plan:
-    plan = load_plan(plan_id)
-    if plan is None:
-        abort(404)
-    return plan
-
 
 @bp.route("/tasks/import", methods=["GET", "POST"])
 @allow(can_import_tasks)
 def import_upload(plan_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     form = ImportUploadForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -70,7 +63,7 @@ def _options(form: ImportOptionsForm) -> importer.ImportOptions:
 @bp.route("/tasks/import/<token>", methods=["GET", "POST"])
 @allow(can_import_tasks)
 def import_preview(plan_id: int, token: str):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     upload = uploads.load(token, user_id=current_user.id, purpose=PURPOSE)
     if upload is None:
         flash(_("That upload has expired or is not yours; upload the file again."), "error")

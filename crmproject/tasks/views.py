@@ -21,7 +21,7 @@ from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.plans.models import Phase, Plan
-from crmproject.plans.services import load_plan
+from crmproject.plans.views import plan_or_404
 from crmproject.exports import download_name, xlsx_response
 from crmproject.tasks import bp, my_bp, services
 from crmproject.tasks.excel import tasks_workbook
@@ -32,12 +32,6 @@ from crmproject.tasks.models import (
 
 PER_PAGE = 100
 
-
-def _plan(plan_id: int) -> Plan:
-    plan = load_plan(plan_id)
-    if plan is None:
-        abort(404)
-    return plan
 
 
 def _task(plan: Plan, task_id: int) -> ChangeTask:
@@ -85,7 +79,7 @@ def _filter_choices(plan: Plan) -> dict:
 
 @bp.get("/tasks")
 def index(plan_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     flt = _filter_from_args()
     page = max(_int_arg("page") or 1, 1)
     scope = task_department_scope(current_user)
@@ -100,7 +94,7 @@ def index(plan_id: int):
 
 @bp.get("/tasks/board")
 def board(plan_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     flt = _filter_from_args()
     flt.status = None
     today = date.today()
@@ -113,7 +107,7 @@ def board(plan_id: int):
 @bp.get("/tasks.xlsx")
 def export(plan_id: int):
     """The filtered task list as xlsx: what the user sees on the list, every page of it."""
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     today = date.today()
     found, _total = services.find_tasks(plan, _filter_from_args(), scope=task_department_scope(current_user), today=today, per_page=0)
     return xlsx_response(tasks_workbook(found, today=today), download_name(plan.name, "tasks"))
@@ -162,7 +156,7 @@ def _dependencies(form: TaskForm) -> list[ChangeTask]:
 @bp.route("/tasks/new", methods=["GET", "POST"])
 @allow(can_create_tasks)
 def new(plan_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     form = TaskForm()
     _fill_choices(form, plan, None)
     if request.method == "GET" and current_user.role == Role.DEPARTMENT_HEAD:
@@ -188,14 +182,14 @@ def new(plan_id: int):
 
 @bp.get("/tasks/<int:task_id>")
 def show(plan_id: int, task_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     task = _task(plan, task_id)
     return render_template("tasks/show.html", plan=plan, task=task, today=date.today())
 
 
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
 def edit(plan_id: int, task_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     task = _task(plan, task_id)
     require(can_update_task(current_user, task))
     form = TaskForm(obj=task if request.method == "GET" else None)
@@ -226,7 +220,7 @@ def edit(plan_id: int, task_id: int):
 
 @bp.post("/tasks/<int:task_id>/delete")
 def delete(plan_id: int, task_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     task = _task(plan, task_id)
     require(can_delete_task(current_user, task))
     title = task.title
@@ -238,7 +232,7 @@ def delete(plan_id: int, task_id: int):
 
 @bp.post("/tasks/bulk-status")
 def bulk_status(plan_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     form = BulkStatusForm()
     ids = [i for i in map(_id, request.form.getlist("task_ids")) if i is not None]
     back = request.form.get("back") or url_for("tasks.index", plan_id=plan.id)
@@ -290,7 +284,7 @@ def _communication_form(plan: Plan, communication: Communication | None) -> Comm
 @bp.route("/communications", methods=["GET", "POST"])
 @bp.route("/communications/<int:communication_id>", methods=["GET", "POST"])
 def communications(plan_id: int, communication_id: int | None = None):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     communication = None
     if communication_id is not None:
         communication = db.session.get(Communication, communication_id)
@@ -322,7 +316,7 @@ def communications(plan_id: int, communication_id: int | None = None):
 @bp.post("/communications/<int:communication_id>/delete")
 @allow(can_edit_plans)
 def communication_delete(plan_id: int, communication_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     communication = db.session.get(Communication, communication_id)
     if communication is None or communication.plan_id != plan.id:
         abort(404)

@@ -16,18 +16,13 @@ from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.plans.models import CrmModule, Phase, Plan
-from crmproject.plans.services import list_modules, load_plan
+from crmproject.plans.services import list_modules
+from crmproject.plans.views import plan_or_404
 from crmproject.exports import download_name, xlsx_response
 from crmproject.teams import bp, excel, services
 from crmproject.teams.forms import AssignmentForm, DeliverableForm, EndAssignmentForm, TeamRoleForm
 from crmproject.teams.models import Deliverable, RaciCode, TeamAssignment, TeamRole, TeamRoleKind
 
-
-def _plan(plan_id: int) -> Plan:
-    plan = load_plan(plan_id)
-    if plan is None:
-        abort(404)
-    return plan
 
 
 def _child(model, plan: Plan, child_id: int):
@@ -56,7 +51,7 @@ def _back_to_team(plan: Plan, message: str):
 
 @bp.get("/team")
 def team(plan_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     overview = services.team_overview(plan, today=date.today())
     return render_template("teams/team.html", plan=plan, overview=overview, today=date.today(),
                            end_form=EndAssignmentForm(formdata=None, end_date=date.today()))
@@ -65,7 +60,7 @@ def team(plan_id: int):
 @bp.post("/team/standard-roles")
 @allow(can_edit_plans)
 def standard_roles(plan_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     added = services.add_standard_roles(plan)
     return _back_to_team(plan, _("%(n)s standard roles added.", n=len(added)) if added else _("The team already has every standard role."))
 
@@ -74,7 +69,7 @@ def standard_roles(plan_id: int):
 @bp.route("/team/roles/<int:role_id>/edit", methods=["GET", "POST"])
 @allow(can_edit_plans)
 def role_form(plan_id: int, role_id: int | None = None):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     role = _child(TeamRole, plan, role_id) if role_id else None
     form = TeamRoleForm(obj=role if request.method == "GET" else None)
     form.crm_module_id.choices = _none_first((m.id, f"{m.code}: {m.name}") for m in list_modules())
@@ -104,7 +99,7 @@ def role_form(plan_id: int, role_id: int | None = None):
 @bp.post("/team/roles/<int:role_id>/delete")
 @allow(can_edit_plans)
 def role_delete(plan_id: int, role_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     role = _child(TeamRole, plan, role_id)
     title = role.title
     services.delete_role(role)
@@ -114,7 +109,7 @@ def role_delete(plan_id: int, role_id: int):
 @bp.route("/team/roles/<int:role_id>/assign", methods=["GET", "POST"])
 @allow(can_edit_plans)
 def assign(plan_id: int, role_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     role = _child(TeamRole, plan, role_id)
     form = AssignmentForm()
     form.user_id.choices = _user_choices()
@@ -139,7 +134,7 @@ def assign(plan_id: int, role_id: int):
 @bp.post("/team/assignments/<int:assignment_id>/end")
 @allow(can_edit_plans)
 def end_assignment(plan_id: int, assignment_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     assignment = _child(TeamAssignment, plan, assignment_id)
     form = EndAssignmentForm()
     if not form.validate_on_submit():
@@ -157,7 +152,7 @@ def end_assignment(plan_id: int, assignment_id: int):
 @bp.post("/team/assignments/<int:assignment_id>/delete")
 @allow(can_edit_plans)
 def remove_assignment(plan_id: int, assignment_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     assignment = _child(TeamAssignment, plan, assignment_id)
     name, title = assignment.holder_name, assignment.team_role.title
     services.remove_assignment(assignment)
@@ -188,14 +183,14 @@ def _deliverable_form(plan: Plan, formdata=None) -> DeliverableForm:
 
 @bp.get("/raci")
 def raci(plan_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     return _raci_page(plan, deliverable_form=_deliverable_form(plan, formdata=None))
 
 
 @bp.post("/raci")
 @allow(can_edit_plans)
 def raci_save(plan_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     grid: dict[int, dict[int, RaciCode | None]] = {}
     for key, value in request.form.items():
         if not key.startswith("cell-"):
@@ -218,7 +213,7 @@ def raci_save(plan_id: int):
 
 @bp.get("/raci.xlsx")
 def raci_export(plan_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     workbook = excel.raci_workbook(services.list_deliverables(plan), services.list_roles(plan), today=date.today())
     return xlsx_response(workbook, download_name(plan.name, "raci"))
 
@@ -226,7 +221,7 @@ def raci_export(plan_id: int):
 @bp.post("/raci/deliverables")
 @allow(can_edit_plans)
 def deliverable_add(plan_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     form = _deliverable_form(plan, formdata=request.form)
     if form.validate_on_submit():
         try:
@@ -247,7 +242,7 @@ def deliverable_add(plan_id: int):
 @bp.post("/raci/deliverables/<int:deliverable_id>/delete")
 @allow(can_edit_plans)
 def deliverable_delete(plan_id: int, deliverable_id: int):
-    plan = _plan(plan_id)
+    plan = plan_or_404(plan_id)
     deliverable = _child(Deliverable, plan, deliverable_id)
     name = deliverable.name
     services.delete_deliverable(deliverable)
