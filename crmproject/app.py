@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(paths.static_dir()),
     )
     load_config(app, test_config)
+    import crmproject.models  # noqa: F401  (every table, for the ORM and the migrations)
     app.url_map.converters["int"] = DatabaseIntConverter
 
     db.init_app(app)
