@@ -1,0 +1,225 @@
+"""KPIs: the register, intermediate targets, measurements, and attainment per department."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import selectinload
+
+from crmproject.auth.models import User
+from crmproject.departments.models import Department
+from crmproject.errors import ValidationFailed
+from crmproject.extensions import db
+from crmproject.i18n import _
+from crmproject.kpis.attainment import Attainment, PathPoint, attainment, target_path
+from crmproject.kpis.models import Direction, Frequency, GoalFamily, Kpi, KpiMeasurement, KpiTarget
+from crmproject.plans.models import Phase, Plan
+
+# A baseline may be measured up to a year before the plan starts.
+BASELINE_LOOKBACK = timedelta(days=366)
+LARGEST_VALUE = Decimal("1e13")
+
+
+def list_kpis(plan: Plan) -> list[Kpi]:
+    return list(db.session.scalars(
+        select(Kpi).where(Kpi.plan_id == plan.id)
+        .options(selectinload(Kpi.targets), selectinload(Kpi.department), selectinload(Kpi.owner))
+        .order_by(Kpi.goal_family, Kpi.name)
+    ))
+
+
+@dataclass
+class KpiValues:
+    name: str
+    goal_family: GoalFamily
+    direction: Direction
+    baseline_value: Decimal
+    baseline_date: date
+    target_value: Decimal
+    target_date: date
+    unit: str = ""
+    description: str = ""
+    department: Department | None = None
+    frequency: Frequency = Frequency.MONTHLY
+    owner: User | None = None
+    red_threshold: Decimal = Decimal(60)
+    amber_threshold: Decimal = Decimal(80)
+
+
+def _check_kpi(plan: Plan, kpi: Kpi | None, v: KpiValues) -> None:
+    errors: dict[str, str] = {}
+    if not v.name.strip():
+        errors["name"] = _("Enter the KPI's name.")
+    elif (clash := db.session.scalar(select(Kpi).where(Kpi.plan_id == plan.id, func.lower(Kpi.name) == v.name.strip().lower()))) and clash is not kpi:
+        errors["name"] = _("This plan already has a KPI named %(name)s.", name=clash.name)
+    earliest = plan.start_date - BASELINE_LOOKBACK
+    if not earliest <= v.baseline_date <= plan.end_date:
+        errors["baseline_date"] = _("The baseline date must fall between %(first)s and the plan's end %(last)s.",
+                                    first=earliest.isoformat(), last=plan.end_date.isoformat())
+    if v.target_date <= v.baseline_date:
+        errors["target_date"] = _("The target date must come after the baseline date %(d)s.", d=v.baseline_date.isoformat())
+    elif v.target_date > plan.end_date:
+        errors["target_date"] = _("The target date must fall inside the plan (it ends %(d)s).", d=plan.end_date.isoformat())
+    if v.direction == Direction.HIGHER and v.target_value <= v.baseline_value:
+        errors["target_value"] = _("Higher is better, so the target must be above the baseline %(b)s.", b=v.baseline_value)
+    if v.direction == Direction.LOWER and v.target_value >= v.baseline_value:
+        errors["target_value"] = _("Lower is better, so the target must be below the baseline %(b)s.", b=v.baseline_value)
+    if not Decimal(0) < v.red_threshold < v.amber_threshold <= Decimal(100):
+        errors["amber_threshold"] = _("Thresholds run 0 < red < amber <= 100 (percent of the expected progress).")
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def create_kpi(plan: Plan, values: KpiValues) -> Kpi:
+    """Add a KPI with its baseline and target; see `_check_kpi` for the rules."""
+    _check_kpi(plan, None, values)
+    kpi = Kpi(plan_id=plan.id)
+    _apply(kpi, values)
+    db.session.add(kpi)
+    db.session.flush()
+    return kpi
+
+
+def update_kpi(kpi: Kpi, values: KpiValues) -> Kpi:
+    _check_kpi(kpi.plan, kpi, values)
+    _apply(kpi, values)
+    db.session.flush()
+    return kpi
+
+
+def _apply(kpi: Kpi, v: KpiValues) -> None:
+    kpi.name, kpi.description, kpi.goal_family, kpi.unit = v.name.strip(), v.description.strip(), v.goal_family, v.unit.strip()
+    kpi.direction, kpi.frequency, kpi.department, kpi.owner = v.direction, v.frequency, v.department, v.owner
+    kpi.baseline_value, kpi.baseline_date = v.baseline_value, v.baseline_date
+    kpi.target_value, kpi.target_date = v.target_value, v.target_date
+    kpi.red_threshold, kpi.amber_threshold = v.red_threshold, v.amber_threshold
+
+
+def delete_kpi(kpi: Kpi) -> None:
+    db.session.delete(kpi)
+    db.session.flush()
+
+
+def set_target(kpi: Kpi, *, target_date: date, value: Decimal, phase: Phase | None = None) -> KpiTarget:
+    """Add or change an intermediate target; it must lie strictly between baseline and target dates."""
+    if not kpi.baseline_date < target_date < kpi.target_date:
+        raise ValidationFailed(_("An intermediate target lies between the baseline (%(b)s) and the target date (%(t)s).",
+                                 b=kpi.baseline_date.isoformat(), t=kpi.target_date.isoformat()), field="target_date")
+    existing = next((t for t in kpi.targets if t.target_date == target_date), None)
+    if existing is None:
+        existing = KpiTarget(target_date=target_date, value=value, phase=phase)
+        kpi.targets.append(existing)
+    existing.value, existing.phase = value, phase
+    db.session.flush()
+    return existing
+
+
+def remove_target(target: KpiTarget) -> None:
+    target.kpi.targets.remove(target)
+    db.session.flush()
+
+
+def parse_value(text: str | None, field: str = "value") -> Decimal:
+    """A number typed by a person: '85', '85.5', '85,5', '1 200'. Raises ValidationFailed at `field`."""
+    cleaned = (text or "").strip().replace(" ", "").replace("\u00a0", "")
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValidationFailed(_("'%(value)s' is not a number.", value=text or ""), field=field) from None
+    if not value.is_finite() or abs(value) >= LARGEST_VALUE:
+        raise ValidationFailed(_("'%(value)s' is not a number this KPI can hold.", value=text), field=field)
+    return value
+
+
+def record_measurement(
+    kpi: Kpi, *, measured_on: date, value: Decimal, department: Department | None, entered_by: User | None, note: str = "",
+) -> KpiMeasurement:
+    """Record a KPI's value on a day for a department (or the whole plan); the same day again replaces it."""
+    errors: dict[str, str] = {}
+    plan = kpi.plan
+    earliest = min(plan.start_date, kpi.baseline_date)
+    if not earliest <= measured_on <= plan.end_date:
+        errors["measured_on"] = _("The date must fall inside the plan (%(first)s to %(last)s).",
+                                  first=earliest.isoformat(), last=plan.end_date.isoformat())
+    if kpi.department_id is not None and department is not None and department.id != kpi.department_id:
+        errors["department_id"] = _("This KPI is measured for %(name)s only.", name=kpi.department.name)
+    if errors:
+        raise ValidationFailed(errors)
+    if kpi.department_id is not None:
+        department = kpi.department
+    found = db.session.scalar(select(KpiMeasurement).where(
+        KpiMeasurement.kpi_id == kpi.id, KpiMeasurement.measured_on == measured_on,
+        KpiMeasurement.department_id.is_(None) if department is None else KpiMeasurement.department_id == department.id,
+    ))
+    if found is None:
+        found = KpiMeasurement(kpi_id=kpi.id, department=department, measured_on=measured_on)
+        db.session.add(found)
+    found.value, found.entered_by, found.note = value, entered_by, note.strip()
+    db.session.flush()
+    return found
+
+
+def delete_measurement(measurement: KpiMeasurement) -> None:
+    db.session.delete(measurement)
+    db.session.flush()
+
+
+def measurements(kpi: Kpi) -> list[KpiMeasurement]:
+    return list(db.session.scalars(
+        select(KpiMeasurement).where(KpiMeasurement.kpi_id == kpi.id)
+        .options(selectinload(KpiMeasurement.department), selectinload(KpiMeasurement.entered_by))
+        .order_by(KpiMeasurement.measured_on.desc(), KpiMeasurement.id.desc())
+    ))
+
+
+def path_of(kpi: Kpi) -> list[PathPoint]:
+    return target_path(
+        PathPoint(kpi.baseline_date, kpi.baseline_value), PathPoint(kpi.target_date, kpi.target_value),
+        [PathPoint(t.target_date, t.value) for t in kpi.targets],
+    )
+
+
+@dataclass(frozen=True)
+class DepartmentAttainment:
+    kpi: Kpi
+    department: Department | None
+    measured_on: date
+    result: Attainment
+
+
+def latest_attainment(kpis: Sequence[Kpi], *, today: date) -> list[DepartmentAttainment]:
+    """The latest measurement of each KPI for each department (and plan-wide), judged on its own date.
+
+    One query for all KPIs: the newest row per (kpi, department) by a join on the maximum date.
+    """
+    if not kpis:
+        return []
+    ids = [k.id for k in kpis]
+    newest = (
+        select(KpiMeasurement.kpi_id, KpiMeasurement.department_id, func.max(KpiMeasurement.measured_on).label("day"))
+        .where(KpiMeasurement.kpi_id.in_(ids), KpiMeasurement.measured_on <= today)
+        .group_by(KpiMeasurement.kpi_id, KpiMeasurement.department_id)
+        .subquery()
+    )
+    rows = db.session.scalars(
+        select(KpiMeasurement).join(newest, and_(
+            KpiMeasurement.kpi_id == newest.c.kpi_id, KpiMeasurement.measured_on == newest.c.day,
+            func.coalesce(KpiMeasurement.department_id, 0) == func.coalesce(newest.c.department_id, 0),
+        )).options(selectinload(KpiMeasurement.department))
+    ).all()
+    by_id = {k.id: k for k in kpis}
+    result = []
+    for m in rows:
+        kpi = by_id[m.kpi_id]
+        result.append(DepartmentAttainment(
+            kpi=kpi, department=m.department, measured_on=m.measured_on,
+            result=attainment(path_of(kpi), m.value, m.measured_on, red_threshold=kpi.red_threshold,
+                              amber_threshold=kpi.amber_threshold),
+        ))
+    return sorted(result, key=lambda a: (a.kpi.name, a.department.name if a.department else ""))
