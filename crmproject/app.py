@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.auth.views
     import crmproject.departments.views
     import crmproject.home.views
+    import crmproject.kpis.views
     import crmproject.plans.views
     import crmproject.tasks.import_views
     import crmproject.tasks.views
@@ -70,12 +71,13 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.auth import bp as auth_bp
     from crmproject.departments import bp as departments_bp
     from crmproject.home import bp as home_bp
+    from crmproject.kpis import bp as kpis_bp
     from crmproject.plans import bp as plans_bp
     from crmproject.tasks import bp as tasks_bp
     from crmproject.tasks import my_bp as my_tasks_bp
     from crmproject.teams import bp as teams_bp
 
-    for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp):
+    for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp):
         app.register_blueprint(bp)
 
 
@@ -94,6 +96,16 @@ def _register_template_helpers(app: Flask) -> None:
     @app.template_filter("date")
     def format_date(value) -> str:
         return value.strftime("%Y-%m-%d") if value else ""
+
+    @app.template_filter("number")
+    def format_number(value, places: int | None = None) -> str:
+        """Numbers without trailing zeros (85, 2.5), or rounded to `places`."""
+        if value is None:
+            return ""
+        if places is not None:
+            return f"{value:,.{places}f}"
+        text = f"{value:,f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
 
     @app.template_filter("datetime")
     def format_datetime(value) -> str:

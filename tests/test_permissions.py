@@ -10,6 +10,7 @@ a refused request (403, 404, the login wall) must leave the database as it was.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -20,6 +21,8 @@ from crmproject.auth.services import create_user
 from crmproject.departments.services import create_department
 from crmproject.extensions import db
 from crmproject.plans.models import WaveKind
+from crmproject.kpis import services as kpis
+from crmproject.kpis.models import Direction, GoalFamily
 from crmproject.plans.services import add_phase, add_wave, create_plan
 from crmproject.tasks import services as tasks
 from crmproject.tasks.models import CommunicationChannel, CommunicationStatus
@@ -57,6 +60,9 @@ ROLE_DATA = {"kind": "it", "title": "IT architect", "crm_module_id": "", "depart
              "responsibilities": ""}
 TASK_DATA = {"title": "Train Sales", "category_id": "{category}", "owner_id": "", "phase_id": "", "status": "in_progress",
              "priority": "high", "description": "", "start_date": "", "due_date": "2026-05-01", "version": "1"}
+KPI_DATA = {"name": "Adoption", "goal_family": "adoption", "direction": "higher", "baseline_value": "0",
+            "baseline_date": "2026-01-01", "target_value": "80", "target_date": "2027-06-30", "unit": "%", "department_id": "",
+            "frequency": "monthly", "owner_id": "", "red_threshold": "60", "amber_threshold": "80", "description": ""}
 COMMUNICATION_DATA = {"audience": "All staff", "channel": "email", "message": "Pilot starts", "planned_date": "2026-03-01",
                       "owner_id": "", "department_id": "", "status": "planned"}
 USER_PASSWORD = {"pw-password": "new-horse-3", "pw-confirm": "new-horse-3"}  # the admin's form has the prefix "pw"
@@ -168,6 +174,24 @@ MATRIX = [
     row("POST", "/plans/{plan}/raci/deliverables", PLANNER_POST, {"name": "Trained users", "phase_id": "", "description": ""}),
     row("POST", "/plans/{plan}/raci/deliverables/{deliverable}/delete", PLANNER_POST),
     row("POST", "/plans/{plan}/raci/deliverables/{other_deliverable}/delete", PLANNER_404),
+    # --- KPIs: everyone reads, planners define, heads enter their own department's values -----------
+    row("GET", "/plans/{plan}/kpis", READ),
+    row("GET", "/plans/{plan}/kpis/{kpi}", READ),
+    row("GET", "/plans/{plan}/kpis/{other_kpi}", NOT_FOUND),
+    row("GET", "/plans/{plan}/kpis/new", PLANNER_GET),
+    row("POST", "/plans/{plan}/kpis/new", PLANNER_POST, {**KPI_DATA, "name": "Second KPI"}),
+    row("GET", "/plans/{plan}/kpis/{kpi}/edit", PLANNER_GET),
+    row("POST", "/plans/{plan}/kpis/{kpi}/edit", PLANNER_POST, KPI_DATA),
+    row("POST", "/plans/{plan}/kpis/{kpi}/delete", PLANNER_POST),
+    row("POST", "/plans/{plan}/kpis/{other_kpi}/delete", PLANNER_404),
+    # head B may enter values, but only for department B: department A is refused at the field (200)
+    row("POST", "/plans/{plan}/kpis/{kpi}/measurements", (302, 302, 302, 302, 200, 403),
+        {"measured_on": "2026-03-01", "value": "12", "department_id": "{dept_a}", "note": ""}),
+    row("POST", "/plans/{plan}/kpis/{kpi}/measurements/{measurement_a}/delete", (302, 302, 302, 302, 403, 403)),
+    row("POST", "/plans/{plan}/kpis/{kpi}/measurements/{other_measurement}/delete", NOT_FOUND),
+    row("POST", "/plans/{plan}/kpis/{kpi}/targets", PLANNER_POST, {"target_date": "2026-06-30", "value": "40", "phase_id": ""}),
+    row("POST", "/plans/{plan}/kpis/{kpi}/targets/{kpi_target}/delete", PLANNER_POST),
+    row("POST", "/plans/{plan}/kpis/{other_kpi}/targets/{kpi_target}/delete", PLANNER_404),
     # --- change tasks: a department head sees and updates only their department's tasks --------------------
     row("GET", "/plans/{plan}/tasks", READ),
     row("GET", "/plans/{plan}/tasks/board", READ),
@@ -231,7 +255,16 @@ def _build_world() -> dict:
                    owner=None, department=None, status=CommunicationStatus.PLANNED)
     communication = tasks.save_communication(None, plan, **message)
     other_communication = tasks.save_communication(None, other, **message)
+    kpi_values = dict(goal_family=GoalFamily.ADOPTION, direction=Direction.HIGHER, baseline_value=Decimal(0),
+                      baseline_date=date(2026, 1, 1), target_value=Decimal(80), target_date=date(2027, 6, 30))
+    kpi = kpis.create_kpi(plan, kpis.KpiValues(name="Adoption", **kpi_values))
+    other_kpi = kpis.create_kpi(other, kpis.KpiValues(name="Adoption", **kpi_values))
+    kpi_target = kpis.set_target(kpi, target_date=date(2026, 9, 30), value=Decimal(50))
+    measurement_a = kpis.record_measurement(kpi, measured_on=date(2026, 2, 1), value=Decimal(5), department=a, entered_by=None)
+    other_measurement = kpis.record_measurement(other_kpi, measured_on=date(2026, 2, 1), value=Decimal(5), department=a, entered_by=None)
     return {
+        "kpi": kpi.id, "other_kpi": other_kpi.id, "kpi_target": kpi_target.id, "measurement_a": measurement_a.id,
+        "other_measurement": other_measurement.id,
         "team_role": team_role.id, "assignment": assignment.id, "other_team_role": other_team_role.id,
         "other_assignment": other_assignment.id, "deliverable": deliverable.id, "other_deliverable": other_deliverable.id,
         "category": category.id, "task_a": task_a.id, "task_plan": task_plan.id, "other_task": other_task.id,

@@ -158,3 +158,21 @@ RULES.update({
     "import_tasks": can_import_tasks,
     "manage_categories": can_manage_categories,
 })
+
+
+# --- KPIs and status reports -----------------------------------------------------------------
+
+def can_edit_kpis(user: User) -> bool:
+    """Define KPIs, their targets and thresholds."""
+    return can_edit_plans(user)
+
+
+def can_enter_measurement(user: User, department_id: int | None) -> bool:
+    """Planners enter any value; a department head enters their own department's values."""
+    if can_edit_plans(user):
+        return True
+    return (user.is_authenticated and user.role == Role.DEPARTMENT_HEAD and department_id is not None
+            and department_id == user.department_id)
+
+
+RULES.update({"edit_kpis": can_edit_kpis, "enter_measurement": can_enter_measurement})

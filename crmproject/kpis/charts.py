@@ -1,0 +1,42 @@
+"""A KPI's actual values per department against its target path."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from html import escape
+
+import plotly.graph_objects as go
+
+from crmproject.charts import COLOURS, base_layout
+from crmproject.i18n import _
+from crmproject.kpis.attainment import PathPoint
+from crmproject.kpis.models import Kpi, KpiMeasurement
+
+SERIES_COLOURS = ("#3b6ea8", "#d9822b", "#2e8b57", "#7b4ea3", "#c0392b", "#17a2b8", "#8c564b", "#e377c2")
+
+
+def kpi_figure(kpi: Kpi, path: Sequence[PathPoint], values: Sequence[KpiMeasurement], *, today: date) -> go.Figure:
+    """The target path (dashed, with intermediate targets as points), one line per department, today."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        name=_("Target path"), x=[p.day.isoformat() for p in path], y=[float(p.value) for p in path],
+        mode="lines+markers", line=dict(color=COLOURS["grey"], dash="dash"), marker=dict(symbol="diamond", size=9),
+        hovertemplate="%{x}: %{y}<extra>" + escape(_("target")) + "</extra>",
+    ))
+    series: dict[str, list[KpiMeasurement]] = defaultdict(list)
+    for m in sorted(values, key=lambda m: m.measured_on):
+        series[m.department.name if m.department else _("Whole plan")].append(m)
+    for n, (name, points) in enumerate(sorted(series.items())):
+        fig.add_trace(go.Scatter(
+            name=escape(name), x=[m.measured_on.isoformat() for m in points], y=[float(m.value) for m in points],
+            mode="lines+markers", line=dict(color=SERIES_COLOURS[n % len(SERIES_COLOURS)]),
+            hovertemplate="%{x}: %{y}<extra>" + escape(name) + "</extra>",
+        ))
+    fig.add_shape(type="line", xref="x", yref="paper", x0=today.isoformat(), x1=today.isoformat(), y0=0, y1=1,
+                  line=dict(color=COLOURS["today"], width=1, dash="dot"))
+    fig.update_xaxes(type="date", gridcolor="#eef1f4")
+    fig.update_yaxes(title_text=escape(kpi.unit) if kpi.unit else None, gridcolor="#eef1f4", zeroline=False)
+    fig.update_layout(legend=dict(orientation="h", y=-0.15), hovermode="closest")
+    return base_layout(fig, height=380)

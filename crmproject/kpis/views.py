@@ -1,0 +1,212 @@
+"""KPI register, KPI page with its chart, measurements and intermediate targets."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from crmproject.auth.models import User
+from crmproject.auth.permissions import allow, can_edit_kpis, can_enter_measurement, require
+from crmproject.auth.services import list_active_users
+from crmproject.departments.models import Department
+from crmproject.departments.services import list_departments
+from crmproject.errors import ValidationFailed, apply_to_form
+from crmproject.extensions import db
+from crmproject.forms import options
+from crmproject.i18n import _
+from crmproject.kpis import bp, services
+from crmproject.kpis.charts import kpi_figure
+from crmproject.kpis.forms import KpiForm, MeasurementForm, TargetForm
+from crmproject.kpis.models import Direction, Frequency, GoalFamily, Kpi, KpiMeasurement, KpiTarget
+from crmproject.plans.models import Phase, Plan
+from crmproject.plans.views import plan_or_404
+
+
+def _kpi(plan: Plan, kpi_id: int) -> Kpi:
+    kpi = db.session.get(Kpi, kpi_id)
+    if kpi is None or kpi.plan_id != plan.id:
+        abort(404)
+    return kpi
+
+
+def _none_first(pairs, label=None):
+    return options([("", label or _("— none —"))] + list(pairs))
+
+
+@bp.get("/kpis")
+def index(plan_id: int):
+    plan = plan_or_404(plan_id)
+    kpis = services.list_kpis(plan)
+    rows = services.latest_attainment(kpis, today=date.today())
+    grid: dict[int, dict[int | None, services.DepartmentAttainment]] = defaultdict(dict)
+    for row in rows:
+        grid[row.kpi.id][row.department.id if row.department else None] = row
+    departments = sorted({r.department for r in rows if r.department}, key=lambda d: d.name)
+    return render_template("kpis/index.html", plan=plan, kpis=kpis, grid=grid, departments=departments,
+                           has_plan_wide=any(r.department is None for r in rows))
+
+
+def _kpi_form(plan: Plan, kpi: Kpi | None) -> KpiForm:
+    form = KpiForm(obj=kpi if request.method == "GET" else None)
+    form.department_id.choices = _none_first(((d.id, d.name) for d in list_departments()), _("Whole plan"))
+    form.owner_id.choices = _none_first((u.id, u.name) for u in list_active_users())
+    if request.method == "GET" and kpi is not None:
+        form.goal_family.data, form.direction.data, form.frequency.data = kpi.goal_family.value, kpi.direction.value, kpi.frequency.value
+    elif request.method == "GET":
+        form.baseline_date.data, form.target_date.data = plan.start_date, plan.end_date
+    return form
+
+
+@bp.route("/kpis/new", methods=["GET", "POST"])
+@bp.route("/kpis/<int:kpi_id>/edit", methods=["GET", "POST"])
+@allow(can_edit_kpis)
+def kpi_form(plan_id: int, kpi_id: int | None = None):
+    plan = plan_or_404(plan_id)
+    kpi = _kpi(plan, kpi_id) if kpi_id else None
+    form = _kpi_form(plan, kpi)
+    if form.validate_on_submit():
+        values = services.KpiValues(
+            name=form.name.data, goal_family=GoalFamily(form.goal_family.data), direction=Direction(form.direction.data),
+            baseline_value=form.baseline_value.data, baseline_date=form.baseline_date.data,
+            target_value=form.target_value.data, target_date=form.target_date.data, unit=form.unit.data or "",
+            description=form.description.data or "", frequency=Frequency(form.frequency.data),
+            department=db.session.get(Department, form.department_id.data) if form.department_id.data else None,
+            owner=db.session.get(User, form.owner_id.data) if form.owner_id.data else None,
+            red_threshold=form.red_threshold.data, amber_threshold=form.amber_threshold.data,
+        )
+        try:
+            kpi = services.create_kpi(plan, values) if kpi is None else services.update_kpi(kpi, values)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            db.session.commit()
+            flash(_("KPI %(name)s saved.", name=kpi.name), "success")
+            return redirect(url_for("kpis.show", plan_id=plan.id, kpi_id=kpi.id))
+    return render_template("kpis/form.html", plan=plan, kpi=kpi, form=form)
+
+
+@bp.post("/kpis/<int:kpi_id>/delete")
+@allow(can_edit_kpis)
+def kpi_delete(plan_id: int, kpi_id: int):
+    plan = plan_or_404(plan_id)
+    kpi = _kpi(plan, kpi_id)
+    name = kpi.name
+    services.delete_kpi(kpi)
+    db.session.commit()
+    flash(_("KPI %(name)s deleted with its measurements.", name=name), "success")
+    return redirect(url_for("kpis.index", plan_id=plan.id))
+
+
+def _measurement_form(kpi: Kpi, formdata=None) -> MeasurementForm:
+    form = MeasurementForm(formdata=formdata)
+    departments = [kpi.department] if kpi.department else list_departments()
+    allowed = [d for d in departments if can_enter_measurement(current_user, d.id)]
+    pairs = [(d.id, d.name) for d in allowed]
+    if kpi.department is None and can_edit_kpis(current_user):
+        pairs = [("", _("Whole plan"))] + pairs
+    form.department_id.choices = options(pairs)
+    if formdata is None:
+        form.measured_on.data = min(date.today(), kpi.plan.end_date)
+        if current_user.department_id in {d.id for d in allowed}:
+            form.department_id.data = current_user.department_id
+    return form
+
+
+@bp.get("/kpis/<int:kpi_id>")
+def show(plan_id: int, kpi_id: int):
+    plan = plan_or_404(plan_id)
+    kpi = _kpi(plan, kpi_id)
+    return _show(plan, kpi, _measurement_form(kpi), _target_form(plan))
+
+
+def _target_form(plan: Plan, formdata=None) -> TargetForm:
+    form = TargetForm(formdata=formdata)
+    form.phase_id.choices = _none_first((p.id, p.name) for p in plan.phases)
+    return form
+
+
+def _show(plan: Plan, kpi: Kpi, measurement_form: MeasurementForm, target_form: TargetForm):
+    today = date.today()
+    values = services.measurements(kpi)
+    path = services.path_of(kpi)
+    return render_template(
+        "kpis/show.html", plan=plan, kpi=kpi, measurements=values, figure=kpi_figure(kpi, path, values, today=today),
+        attainment=services.latest_attainment([kpi], today=today), form=measurement_form, target_form=target_form,
+        may_enter=bool(measurement_form.department_id.choices),
+    )
+
+
+@bp.post("/kpis/<int:kpi_id>/measurements")
+def measurement_add(plan_id: int, kpi_id: int):
+    plan = plan_or_404(plan_id)
+    kpi = _kpi(plan, kpi_id)
+    form = _measurement_form(kpi, formdata=request.form)
+    require(bool(form.department_id.choices))
+    if form.validate_on_submit():
+        department = db.session.get(Department, form.department_id.data) if form.department_id.data else None
+        require(can_enter_measurement(current_user, department.id if department else None) or can_edit_kpis(current_user))
+        try:
+            services.record_measurement(kpi, measured_on=form.measured_on.data, value=services.parse_value(form.value.data),
+                                        department=department, entered_by=current_user, note=form.note.data or "")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Value recorded."), "success")
+            return redirect(url_for("kpis.show", plan_id=plan.id, kpi_id=kpi.id))
+    return _show(plan, kpi, form, _target_form(plan))
+
+
+@bp.post("/kpis/<int:kpi_id>/measurements/<int:measurement_id>/delete")
+def measurement_delete(plan_id: int, kpi_id: int, measurement_id: int):
+    plan = plan_or_404(plan_id)
+    kpi = _kpi(plan, kpi_id)
+    measurement = db.session.get(KpiMeasurement, measurement_id)
+    if measurement is None or measurement.kpi_id != kpi.id:
+        abort(404)
+    require(can_enter_measurement(current_user, measurement.department_id))
+    services.delete_measurement(measurement)
+    db.session.commit()
+    flash(_("Value deleted."), "success")
+    return redirect(url_for("kpis.show", plan_id=plan.id, kpi_id=kpi.id))
+
+
+@bp.post("/kpis/<int:kpi_id>/targets")
+@allow(can_edit_kpis)
+def target_add(plan_id: int, kpi_id: int):
+    plan = plan_or_404(plan_id)
+    kpi = _kpi(plan, kpi_id)
+    form = _target_form(plan, formdata=request.form)
+    if form.validate_on_submit():
+        phase = db.session.get(Phase, form.phase_id.data) if form.phase_id.data else None
+        if phase is not None and phase.plan_id != plan.id:
+            abort(404)
+        try:
+            services.set_target(kpi, target_date=form.target_date.data, value=form.value.data, phase=phase)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Intermediate target saved."), "success")
+            return redirect(url_for("kpis.show", plan_id=plan.id, kpi_id=kpi.id))
+    return _show(plan, kpi, _measurement_form(kpi), form)
+
+
+@bp.post("/kpis/<int:kpi_id>/targets/<int:target_id>/delete")
+@allow(can_edit_kpis)
+def target_delete(plan_id: int, kpi_id: int, target_id: int):
+    plan = plan_or_404(plan_id)
+    kpi = _kpi(plan, kpi_id)
+    target = db.session.get(KpiTarget, target_id)
+    if target is None or target.kpi_id != kpi.id:
+        abort(404)
+    services.remove_target(target)
+    db.session.commit()
+    flash(_("Intermediate target removed."), "success")
+    return redirect(url_for("kpis.show", plan_id=plan.id, kpi_id=kpi.id))

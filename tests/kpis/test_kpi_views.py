@@ -1,0 +1,75 @@
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+from crmproject.auth.models import Role
+from crmproject.extensions import db
+from crmproject.kpis import services
+from crmproject.kpis.charts import kpi_figure
+from crmproject.kpis.models import Direction, GoalFamily, Kpi, KpiMeasurement
+
+
+@pytest.fixture
+def world(make_plan, make_department, make_user):
+    plan = make_plan(start=date(2020, 1, 1), end=date(2030, 12, 31))
+    head = make_user(Role.DEPARTMENT_HEAD)
+    other = make_department(name="Marketing", code="MKT")
+    kpi = services.create_kpi(plan, services.KpiValues(
+        name="Adoption", goal_family=GoalFamily.ADOPTION, direction=Direction.HIGHER, unit="%",
+        baseline_value=D(0), baseline_date=date(2020, 1, 1), target_value=D(80), target_date=date(2030, 1, 1)))
+    db.session.commit()
+    return plan, head, other, kpi
+
+
+def test_pm_adds_a_kpi_and_sees_field_errors(client, login, make_user, make_plan):
+    plan = make_plan(start=date(2026, 1, 1), end=date(2026, 12, 31))
+    login(make_user(Role.PROJECT_MANAGER))
+    data = {"name": "Cost per case", "goal_family": "cost_to_serve", "direction": "lower", "baseline_value": "20",
+            "baseline_date": "2026-01-01", "target_value": "25", "target_date": "2026-12-31", "unit": "EUR",
+            "department_id": "", "frequency": "monthly", "owner_id": "", "red_threshold": "60", "amber_threshold": "80"}
+    response = client.post(f"/plans/{plan.id}/kpis/new", data=data)
+    assert "Lower is better, so the target must be below the baseline 20" in response.get_data(as_text=True)
+    assert client.post(f"/plans/{plan.id}/kpis/new", data={**data, "target_value": "15"}).status_code == 302
+    assert db.session.scalar(db.select(Kpi)).target_value == D(15)
+
+
+def test_department_head_enters_only_their_departments_values(client, login, world):
+    plan, head, other, kpi = world
+    login(head)
+    page = client.get(f"/plans/{plan.id}/kpis/{kpi.id}").get_data(as_text=True)
+    assert "Add value" in page and ">Marketing<" not in page.split('name="department_id"')[1].split("</select>")[0]
+    ok = client.post(f"/plans/{plan.id}/kpis/{kpi.id}/measurements",
+                     data={"measured_on": "2025-01-01", "value": "42,5", "department_id": str(head.department_id)})
+    assert ok.status_code == 302
+    bad = client.post(f"/plans/{plan.id}/kpis/{kpi.id}/measurements",
+                      data={"measured_on": "2025-01-01", "value": "40", "department_id": str(other.id)})
+    assert bad.status_code == 200 and "Not a valid choice" in bad.get_data(as_text=True)
+    nan = client.post(f"/plans/{plan.id}/kpis/{kpi.id}/measurements",
+                      data={"measured_on": "2025-02-01", "value": "lots", "department_id": str(head.department_id)})
+    assert "&#39;lots&#39; is not a number." in nan.get_data(as_text=True)
+    assert [m.value for m in db.session.scalars(db.select(KpiMeasurement))] == [D("42.5")]
+
+
+def test_register_shows_red_amber_green_per_department(client, login, make_user, world, make_department):
+    plan, head, other, kpi = world
+    services.record_measurement(kpi, measured_on=date(2025, 1, 1), value=D(40), department=head.department, entered_by=None)
+    services.record_measurement(kpi, measured_on=date(2025, 1, 1), value=D(5), department=other, entered_by=None)
+    db.session.commit()
+    login(make_user(Role.EXECUTIVE))
+    html = client.get(f"/plans/{plan.id}/kpis").get_data(as_text=True)
+    assert 'class="badge green"' in html and 'class="badge red"' in html
+    assert "Add KPI" not in html
+    assert client.post(f"/plans/{plan.id}/kpis/{kpi.id}/measurements", data={}).status_code == 403
+
+
+def test_kpi_chart_has_the_target_path_and_a_line_per_department(world):
+    plan, head, other, kpi = world
+    services.set_target(kpi, target_date=date(2025, 1, 1), value=D(60))
+    services.record_measurement(kpi, measured_on=date(2024, 1, 1), value=D(30), department=head.department, entered_by=None)
+    services.record_measurement(kpi, measured_on=date(2025, 1, 1), value=D(55), department=head.department, entered_by=None)
+    services.record_measurement(kpi, measured_on=date(2025, 1, 1), value=D(20), department=other, entered_by=None)
+    fig = kpi_figure(kpi, services.path_of(kpi), services.measurements(kpi), today=date(2025, 6, 1))
+    path, *lines = fig.data
+    assert list(path.y) == [0.0, 60.0, 80.0]
+    assert {line.name: list(line.y) for line in lines} == {"Marketing": [20.0], head.department.name: [30.0, 55.0]}
