@@ -31,6 +31,12 @@ class WaveKind(LabelledEnum):
     ENTERPRISE = "enterprise", _l("Enterprise")
 
 
+class ReportingPeriod(LabelledEnum):
+    WEEKLY = "weekly", _l("Weekly")
+    BIWEEKLY = "biweekly", _l("Every two weeks")
+    MONTHLY = "monthly", _l("Monthly")
+
+
 class CrmModule(Base):
     """A CRM module or functional area a wave brings (SFA, MA, CSS, ...)."""
 
@@ -52,6 +58,9 @@ class Plan(TimestampMixin, Base):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     template_key: Mapped[str | None] = mapped_column(String(100))
+    reporting_period: Mapped[ReportingPeriod] = mapped_column(
+        enum_column_type(ReportingPeriod), default=ReportingPeriod.MONTHLY, server_default=ReportingPeriod.MONTHLY.value
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     created_by: Mapped[User | None] = relationship()
