@@ -65,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.home.views
     import crmproject.kpis.views
     import crmproject.plans.views
+    import crmproject.reports.views
     import crmproject.tasks.import_views
     import crmproject.tasks.views
     import crmproject.teams.views  # noqa: F401
@@ -73,11 +74,12 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.home import bp as home_bp
     from crmproject.kpis import bp as kpis_bp
     from crmproject.plans import bp as plans_bp
+    from crmproject.reports import bp as reports_bp
     from crmproject.tasks import bp as tasks_bp
     from crmproject.tasks import my_bp as my_tasks_bp
     from crmproject.teams import bp as teams_bp
 
-    for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp):
+    for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp):
         app.register_blueprint(bp)
 
 

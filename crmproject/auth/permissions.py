@@ -176,3 +176,20 @@ def can_enter_measurement(user: User, department_id: int | None) -> bool:
 
 
 RULES.update({"edit_kpis": can_edit_kpis, "enter_measurement": can_enter_measurement})
+
+
+def can_write_report(user: User, department_id: int | None) -> bool:
+    """A department head writes their department's reports; planners may write for any department."""
+    return can_enter_measurement(user, department_id)
+
+
+def can_read_report(user: User, report) -> bool:
+    """Submitted reports are read by everyone; a draft only by its department's head and the planners."""
+    from crmproject.reports.models import ReportStatus
+
+    if report.status != ReportStatus.DRAFT:
+        return can_view(user)
+    return can_write_report(user, report.department_id)
+
+
+RULES.update({"write_report": can_write_report, "read_report": can_read_report})

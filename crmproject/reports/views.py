@@ -1,0 +1,158 @@
+"""Status report pages: who has reported, write and submit, amend, a department's history."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from crmproject.auth.models import Role
+from crmproject.auth.permissions import can_read_report, can_write_report, require
+from crmproject.departments.models import Department
+from crmproject.errors import ValidationFailed
+from crmproject.extensions import db
+from crmproject.i18n import _
+from crmproject.kpis.attainment import Rag
+from crmproject.kpis.models import Kpi
+from crmproject.kpis.services import parse_value
+from crmproject.plans.models import Plan
+from crmproject.plans.views import plan_or_404
+from crmproject.reports import bp, services
+from crmproject.reports.forms import ReportForm
+from crmproject.reports.models import ReportStatus, StatusReport
+
+
+def _report(plan: Plan, report_id: int) -> StatusReport:
+    report = db.session.get(StatusReport, report_id)
+    if report is None or report.plan_id != plan.id:
+        abort(404)
+    require(can_read_report(current_user, report))
+    return report
+
+
+def _department(department_id: int | None) -> Department:
+    department = db.session.get(Department, department_id) if department_id else None
+    if department is None:
+        abort(404)
+    return department
+
+
+@bp.get("/reports")
+def index(plan_id: int):
+    plan = plan_or_404(plan_id)
+    today = date.today()
+    matrix = services.reporting_matrix(plan, today=today)
+    own = current_user.department_id if current_user.role == Role.DEPARTMENT_HEAD else None
+    return render_template("reports/index.html", plan=plan, matrix=matrix, today=today, own_department_id=own,
+                           current=services.period_for(plan, today))
+
+
+def _content(form: ReportForm, kpis: list[Kpi]) -> tuple[services.ReportContent, dict[str, str]]:
+    """The form's content and the KPI values typed, with a message for each value that is not a number."""
+    values: dict[int, Decimal | None] = {}
+    errors: dict[str, str] = {}
+    for kpi in kpis:
+        text = request.form.get(f"kpi-{kpi.id}", "").strip()
+        if not text:
+            values[kpi.id] = None
+            continue
+        try:
+            values[kpi.id] = parse_value(text, field=f"kpi-{kpi.id}")
+        except ValidationFailed as exc:
+            errors.update({k: " ".join(v) for k, v in exc.errors.items()})
+    rag = form.overall_rag.data
+    return services.ReportContent(
+        overall_rag=Rag(rag) if rag in Rag._value2member_map_ else None, achievements=form.achievements.data or "",
+        blockers=form.blockers.data or "", next_steps=form.next_steps.data or "", help_needed=form.help_needed.data or "",
+        values=values,
+    ), errors
+
+
+def _editor(plan: Plan, department: Department, period: services.Period, report: StatusReport | None):
+    """Show and handle the report form: save a draft or submit, creating the report on first save."""
+    require(can_write_report(current_user, department.id))
+    kpis = services.kpis_due(plan, department, period)
+    form = ReportForm(obj=report if request.method == "GET" else None)
+    if request.method == "GET" and report is not None and report.overall_rag is not None:
+        form.overall_rag.data = report.overall_rag.value
+    errors: dict[str, list[str]] = {}
+    typed = {f"kpi-{v.kpi_id}": v.value for v in report.values} if report is not None and request.method == "GET" else dict(request.form)
+    if request.method == "POST" and form.validate_on_submit():
+        content, value_errors = _content(form, kpis)
+        try:
+            if value_errors:
+                raise ValidationFailed(value_errors)
+            if report is None:
+                report = services.start_report(plan, department, period, author=current_user)
+            if request.form.get("action") == "submit":
+                services.submit(report, content, author=current_user, due_kpis=kpis)
+                message = _("Report submitted.")
+            else:
+                services.save_draft(report, content, author=current_user)
+                message = _("Draft saved.")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+            for name, messages in exc.errors.items():
+                if field := getattr(form, name, None):
+                    field.errors = list(field.errors) + messages
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("reports.show", plan_id=plan.id, report_id=report.id))
+    return render_template("reports/form.html", plan=plan, department=department, period=period, report=report, form=form,
+                           kpis=kpis, typed=typed, errors=errors)
+
+
+@bp.route("/reports/write", methods=["GET", "POST"])
+def write(plan_id: int):
+    """This period's report of a department (a head's own by default); an existing one is opened instead."""
+    plan = plan_or_404(plan_id)
+    department_id = request.args.get("department", type=int) or current_user.department_id
+    department = _department(department_id)
+    require(can_write_report(current_user, department.id))
+    day = request.args.get("period", type=date.fromisoformat) if request.args.get("period") else date.today()
+    period = services.period_for(plan, day or date.today())
+    existing = services.reports_of(plan, department, period)
+    if existing and request.method == "GET":
+        return redirect(url_for("reports.show", plan_id=plan.id, report_id=existing[0].id))
+    return _editor(plan, department, period, None)
+
+
+@bp.route("/reports/<int:report_id>", methods=["GET", "POST"])
+def show(plan_id: int, report_id: int):
+    plan = plan_or_404(plan_id)
+    report = _report(plan, report_id)
+    if report.status == ReportStatus.DRAFT and can_write_report(current_user, report.department_id):
+        return _editor(plan, report.department, services.Period(report.period_start, report.period_end), report)
+    if request.method == "POST":
+        abort(403 if report.status == ReportStatus.DRAFT else 409)
+    revisions = [r for r in services.reports_of_report(report) if can_read_report(current_user, r)]
+    return render_template("reports/show.html", plan=plan, report=report, revisions=revisions,
+                           may_amend=report.status == ReportStatus.SUBMITTED and can_write_report(current_user, report.department_id))
+
+
+@bp.post("/reports/<int:report_id>/amend")
+def amend(plan_id: int, report_id: int):
+    plan = plan_or_404(plan_id)
+    report = _report(plan, report_id)
+    require(can_write_report(current_user, report.department_id))
+    try:
+        draft = services.amend(report, author=current_user)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
+        return redirect(url_for("reports.show", plan_id=plan.id, report_id=report.id))
+    db.session.commit()
+    flash(_("Amendment opened as revision %(n)s; the submitted report stays until you submit it.", n=draft.revision), "success")
+    return redirect(url_for("reports.show", plan_id=plan.id, report_id=draft.id))
+
+
+@bp.get("/reports/department/<int:department_id>")
+def department_history(plan_id: int, department_id: int):
+    plan = plan_or_404(plan_id)
+    department = _department(department_id)
+    reports = [r for r in services.history(plan, department) if can_read_report(current_user, r)]
+    return render_template("reports/history.html", plan=plan, department=department, reports=reports)

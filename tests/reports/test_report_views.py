@@ -1,0 +1,84 @@
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+from crmproject.auth.models import Role
+from crmproject.extensions import db
+from crmproject.kpis import services as kpis
+from crmproject.kpis.models import Direction, GoalFamily, KpiMeasurement
+from crmproject.plans import services as plans
+from crmproject.reports import services
+from crmproject.reports.models import ReportStatus, StatusReport
+
+
+@pytest.fixture
+def world(make_plan, make_user, make_department):
+    today = date.today()
+    plan = make_plan(start=date(today.year - 1, 1, 1), end=date(today.year + 1, 12, 31))
+    head = make_user(Role.DEPARTMENT_HEAD)
+    other_head = make_user(Role.DEPARTMENT_HEAD)
+    plans.add_wave(plan, name="Pilot", go_live=date(today.year - 1, 6, 1), departments=[head.department, other_head.department])
+    kpi = kpis.create_kpi(plan, kpis.KpiValues(
+        name="Active users / licensed seats", goal_family=GoalFamily.ADOPTION, direction=Direction.HIGHER, unit="%",
+        baseline_value=D(0), baseline_date=plan.start_date, target_value=D(80), target_date=plan.end_date))
+    db.session.commit()
+    return plan, head, other_head, kpi
+
+
+FILLED = {"overall_rag": "amber", "achievements": "Pilot users trained", "blockers": "Data import slow",
+          "next_steps": "Wave 2 preparation", "help_needed": "Sponsor e-mail to all staff"}
+
+
+def test_head_submits_this_periods_report_with_kpi_values_and_sees_it_in_the_history(client, login, world):
+    plan, head, other_head, kpi = world
+    login(head)
+    form = client.get(f"/plans/{plan.id}/reports/write").get_data(as_text=True)
+    assert "Active users / licensed seats" in form and f'name="kpi-{kpi.id}"' in form
+    draft = client.post(f"/plans/{plan.id}/reports/write", data={**FILLED, "next_steps": "", "action": "draft"})
+    assert draft.status_code == 302
+    report = db.session.scalar(db.select(StatusReport))
+    refused = client.post(f"/plans/{plan.id}/reports/{report.id}", data={**FILLED, "action": "submit", f"kpi-{kpi.id}": "abc"})
+    assert refused.status_code == 200 and "is not a number" in refused.get_data(as_text=True)
+    done = client.post(f"/plans/{plan.id}/reports/{report.id}", data={**FILLED, "action": "submit", f"kpi-{kpi.id}": "42"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert report.status == ReportStatus.SUBMITTED
+    assert db.session.scalar(db.select(KpiMeasurement.value)) == D(42)
+    history = client.get(f"/plans/{plan.id}/reports/department/{head.department_id}").get_data(as_text=True)
+    assert "Pilot users trained" in history and "Submitted" in history
+    # read-only now: a POST is refused, an amendment is the way
+    assert client.post(f"/plans/{plan.id}/reports/{report.id}", data={**FILLED, "action": "submit"}).status_code == 409
+    assert client.post(f"/plans/{plan.id}/reports/{report.id}/amend").status_code == 302
+    assert db.session.scalar(db.select(db.func.count()).select_from(StatusReport)) == 2
+
+
+def test_drafts_stay_private_and_executives_read_submitted_reports(client, app, login, make_user, world):
+    plan, head, other_head, kpi = world
+    period = services.period_for(plan, date.today())
+    draft = services.start_report(plan, head.department, period, author=head)
+    db.session.commit()
+    login(other_head)
+    assert client.get(f"/plans/{plan.id}/reports/{draft.id}").status_code == 403
+    assert client.get(f"/plans/{plan.id}/reports/write?department={head.department_id}").status_code == 403
+    executive = app.test_client()
+    executive.post("/login", data={"email": make_user(Role.EXECUTIVE).email, "password": "correct-horse-1"})
+    assert executive.get(f"/plans/{plan.id}/reports/{draft.id}").status_code == 403
+    services.submit(draft, services.ReportContent(overall_rag=services.Rag.GREEN, achievements="A", next_steps="B",
+                                                  values={kpi.id: D(10)}), author=head, due_kpis=[kpi])
+    db.session.commit()
+    assert "A" in executive.get(f"/plans/{plan.id}/reports/{draft.id}").get_data(as_text=True)
+    matrix = executive.get(f"/plans/{plan.id}/reports").get_data(as_text=True)
+    assert "state-on_time" in matrix or "state-late" in matrix
+
+
+def test_a_second_report_for_the_period_opens_the_first(client, login, world):
+    plan, head, other_head, kpi = world
+    period = services.period_for(plan, date.today())
+    first = services.start_report(plan, head.department, period, author=head)
+    db.session.commit()
+    login(head)
+    response = client.get(f"/plans/{plan.id}/reports/write")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/reports/{first.id}")
+    again = client.post(f"/plans/{plan.id}/reports/write", data={**FILLED, "action": "draft"})
+    assert "already has a report" in again.get_data(as_text=True)
