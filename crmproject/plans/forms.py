@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from crmproject.forms import AppForm, DateField, CheckboxListField, options
 from crmproject.i18n import lazy_gettext as _l
-from crmproject.plans.models import PhaseStatus, WaveKind
+from crmproject.plans.models import PhaseStatus, ReportingPeriod, WaveKind
 
 
 class PlanForm(AppForm):
@@ -14,6 +14,8 @@ class PlanForm(AppForm):
     horizon_years = IntegerField(_l("Horizon (years)"), validators=[InputRequired(), NumberRange(min=1, max=10)], default=3)
     start_date = DateField(_l("Start"), validators=[InputRequired()])
     end_date = DateField(_l("End"), validators=[InputRequired()])
+    reporting_period = SelectField(_l("Department status reports"), choices=options(ReportingPeriod.choices()),
+                                   default=ReportingPeriod.MONTHLY.value)
     submit = SubmitField(_l("Save plan"))
 
 

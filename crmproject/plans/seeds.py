@@ -26,12 +26,24 @@ Format (all offsets in days from the plan's start)::
         modules: [SFA]                # module codes; unknown codes are created
         departments: [SALES]          # department codes; missing ones are skipped
         notes: text
+    kpis:                             # optional: quantified goals, baseline on the plan's start
+      - name: Active users / licensed seats
+        goal_family: adoption         # prospects, efficiency, satisfaction, adoption, data_quality,
+                                      # value, retention, loyalty, cost_to_serve
+        direction: higher             # or lower
+        unit: "%"
+        baseline: 0
+        target: 80
+        target_day: 240               # target date, as a day offset
+        frequency: monthly            # weekly, monthly, quarterly
+        description: text
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +56,8 @@ from crmproject.forms import LATEST
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.paths import seed_plans_dir
+from crmproject.kpis import services as kpi_services
+from crmproject.kpis.models import Direction, Frequency, GoalFamily
 from crmproject.plans import services
 from crmproject.plans.models import Plan, WaveKind
 
@@ -76,6 +90,19 @@ class WaveTemplate:
 
 
 @dataclass(frozen=True)
+class KpiTemplate:
+    name: str
+    goal_family: str
+    direction: str
+    baseline: Decimal
+    target: Decimal
+    target_day: int
+    unit: str = ""
+    frequency: str = "monthly"
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class PlanTemplate:
     key: str
     name: str
@@ -83,6 +110,7 @@ class PlanTemplate:
     duration_days: int
     phases: tuple[PhaseTemplate, ...]
     waves: tuple[WaveTemplate, ...] = ()
+    kpis: tuple[KpiTemplate, ...] = ()
     vision: str = ""
     horizon_years: int = 3
     extra: dict[str, Any] = field(default_factory=dict)
@@ -124,6 +152,18 @@ class _Reader:
             raise TemplateError(self.filename, self._at(key), f"must be a whole number {bound}, not {value!r}")
         return value
 
+    def number(self, key: str) -> Decimal:
+        value = self.data.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TemplateError(self.filename, self._at(key), f"must be a number, not {value!r}")
+        return Decimal(str(value))
+
+    def choice(self, key: str, allowed: tuple[str, ...], *, default: str) -> str:
+        value = self.data.get(key, default)
+        if value not in allowed:
+            raise TemplateError(self.filename, self._at(key), f"must be one of {', '.join(allowed)}, not {value!r}")
+        return value
+
     def codes(self, key: str) -> tuple[str, ...]:
         value = self.data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
@@ -141,7 +181,8 @@ class _Reader:
         return [(f"{self._at(key)}[{i}]", item) for i, item in enumerate(value)]
 
 
-TOP_FIELDS = {"name", "summary", "vision", "horizon_years", "duration_days", "phases", "waves"}
+TOP_FIELDS = {"name", "summary", "vision", "horizon_years", "duration_days", "phases", "waves", "kpis"}
+KPI_FIELDS = {"name", "goal_family", "direction", "unit", "baseline", "target", "target_day", "frequency", "description"}
 PHASE_FIELDS = {"name", "start_day", "duration_days", "goal", "exit_criteria"}
 WAVE_FIELDS = {"name", "kind", "go_live_day", "modules", "departments", "notes"}
 
@@ -201,6 +242,24 @@ def parse_template(filename: str, text: str) -> PlanTemplate:
             seen_departments[code] = wave.name
         waves.append(wave)
 
+    kpis: list[KpiTemplate] = []
+    for path, item in top.items("kpis"):
+        r = _Reader(filename, item, path, KPI_FIELDS)
+        kpi = KpiTemplate(
+            name=r.text("name", required=True),
+            goal_family=r.choice("goal_family", tuple(f.value for f in GoalFamily), default="adoption"),
+            direction=r.choice("direction", ("higher", "lower"), default="higher"),
+            baseline=r.number("baseline"), target=r.number("target"),
+            target_day=r.integer("target_day", minimum=1, maximum=duration - 1, required=True),
+            unit=r.text("unit"), frequency=r.choice("frequency", ("weekly", "monthly", "quarterly"), default="monthly"),
+            description=r.text("description"),
+        )
+        if (kpi.direction == "higher") != (kpi.target > kpi.baseline):
+            raise TemplateError(filename, f"{path}.target", f"must be {'above' if kpi.direction == 'higher' else 'below'} the baseline")
+        if any(k.name.lower() == kpi.name.lower() for k in kpis):
+            raise TemplateError(filename, f"{path}.name", f"repeats the KPI name {kpi.name!r}")
+        kpis.append(kpi)
+
     return PlanTemplate(
         key=Path(filename).stem,
         name=top.text("name", required=True),
@@ -210,6 +269,7 @@ def parse_template(filename: str, text: str) -> PlanTemplate:
         duration_days=duration,
         phases=tuple(phases),
         waves=tuple(waves),
+        kpis=tuple(kpis),
     )
 
 
@@ -264,6 +324,12 @@ def create_plan_from_template(
             plan, name=w.name, kind=w.kind, go_live=start + timedelta(days=w.go_live_day),
             modules=modules, departments=departments, notes=w.notes,
         )
+    for k in template.kpis:
+        kpi_services.create_kpi(plan, kpi_services.KpiValues(
+            name=k.name, goal_family=GoalFamily(k.goal_family), direction=Direction(k.direction), unit=k.unit,
+            baseline_value=k.baseline, baseline_date=start, target_value=k.target,
+            target_date=start + timedelta(days=k.target_day), frequency=Frequency(k.frequency), description=k.description,
+        ))
     db.session.flush()
     return plan
 

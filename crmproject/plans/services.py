@@ -19,7 +19,7 @@ from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
 from crmproject.forms import EARLIEST, LATEST
 from crmproject.i18n import _
-from crmproject.plans.models import CrmModule, Phase, PhaseStatus, Plan, Wave, WaveDepartment, WaveKind
+from crmproject.plans.models import CrmModule, Phase, PhaseStatus, Plan, ReportingPeriod, Wave, WaveDepartment, WaveKind
 
 # The modules the source texts name; an administrator or project manager may add others.
 STANDARD_MODULES: tuple[tuple[str, str, str], ...] = (
@@ -128,25 +128,31 @@ def _check_plan(plan: Plan | None, *, name: str, start: date | None, end: date |
 def create_plan(
     *, name: str, start: date, end: date, vision: str = "", horizon_years: int = 3,
     created_by: User | None = None, template_key: str | None = None,
+    reporting_period: ReportingPeriod = ReportingPeriod.MONTHLY,
 ) -> Plan:
     """Create an empty plan (phases and waves are added afterwards)."""
     _check_plan(None, name=name, start=start, end=end, horizon_years=horizon_years)
     plan = Plan(
         name=name.strip(), vision=vision.strip(), horizon_years=horizon_years, start_date=start, end_date=end,
-        created_by=created_by, template_key=template_key,
+        created_by=created_by, template_key=template_key, reporting_period=reporting_period,
     )
     db.session.add(plan)
     db.session.flush()
     return plan
 
 
-def update_plan(plan: Plan, *, name: str, start: date, end: date, vision: str, horizon_years: int) -> Plan:
+def update_plan(
+    plan: Plan, *, name: str, start: date, end: date, vision: str, horizon_years: int,
+    reporting_period: ReportingPeriod | None = None,
+) -> Plan:
     _check_plan(plan, name=name, start=start, end=end, horizon_years=horizon_years)
     plan.name = name.strip()
     plan.vision = vision.strip()
     plan.horizon_years = horizon_years
     plan.start_date = start
     plan.end_date = end
+    if reporting_period is not None:
+        plan.reporting_period = reporting_period
     db.session.flush()
     return plan
 

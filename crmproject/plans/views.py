@@ -17,7 +17,7 @@ from crmproject.i18n import _
 from crmproject.plans import bp, seeds, services
 from crmproject.plans.charts import timeline_figure
 from crmproject.plans.forms import ModuleForm, PhaseForm, PlanForm, PlanFromTemplateForm, WaveForm
-from crmproject.plans.models import Phase, PhaseStatus, Plan, Wave, WaveKind
+from crmproject.plans.models import Phase, PhaseStatus, Plan, ReportingPeriod, Wave, WaveKind
 
 
 def plan_or_404(plan_id: int) -> Plan:
@@ -65,6 +65,7 @@ def new():
             plan = services.create_plan(
                 name=form.name.data, start=form.start_date.data, end=form.end_date.data, vision=form.vision.data or "",
                 horizon_years=form.horizon_years.data, created_by=current_user,
+                reporting_period=ReportingPeriod(form.reporting_period.data),
             )
         except ValidationFailed as exc:
             apply_to_form(form, exc)
@@ -103,11 +104,14 @@ def from_template():
 def edit(plan_id: int):
     plan = plan_or_404(plan_id)
     form = PlanForm(obj=plan if request.method == "GET" else None)
+    if request.method == "GET":
+        form.reporting_period.data = plan.reporting_period.value
     if form.validate_on_submit():
         try:
             services.update_plan(
                 plan, name=form.name.data, start=form.start_date.data, end=form.end_date.data,
                 vision=form.vision.data or "", horizon_years=form.horizon_years.data,
+                reporting_period=ReportingPeriod(form.reporting_period.data),
             )
         except ValidationFailed as exc:
             db.session.rollback()

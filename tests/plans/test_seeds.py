@@ -99,3 +99,21 @@ def test_plan_from_template_refuses_a_taken_name(app, tmp_path):
 def test_unknown_template_key(app):
     with pytest.raises(NotFound, match="no plan template named nope"):
         get_template("nope")
+
+
+def test_templates_carry_kpis_that_become_the_plans_kpis(app):
+    from crmproject.kpis.services import list_kpis
+
+    template = get_template("pilot-then-waves")
+    adoption = next(k for k in template.kpis if k.name == "Active users / licensed seats")
+    assert (adoption.baseline, adoption.target, adoption.target_day) == (0, 80, 240)
+    plan = create_plan_from_template(template, start=date(2027, 1, 1), name="With KPIs")
+    kpis = {k.name: k for k in list_kpis(plan)}
+    assert kpis["Active users / licensed seats"].target_date == date(2027, 1, 1) + timedelta(days=240)
+    assert kpis["Duplicate customer records"].direction.value == "lower"
+
+
+def test_a_kpi_going_the_wrong_way_in_a_template_names_the_field():
+    text = GOOD + "kpis:\n  - {name: Cost, direction: lower, baseline: 10, target: 12, target_day: 50}\n"
+    with pytest.raises(TemplateError, match=r"broken.yaml: kpis\[0\].target: must be below the baseline"):
+        parse_template("broken.yaml", text)
