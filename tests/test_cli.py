@@ -77,3 +77,19 @@ def test_demo_plan_has_a_staffed_team_raci_and_change_tasks(runner):
     tasks = db.session.scalars(select(ChangeTask).where(ChangeTask.plan_id == plan.id)).all()
     assert len({t.phase_id for t in tasks}) >= 4 and len({t.department_id for t in tasks}) >= 5
     assert any(t.is_overdue(date.today()) for t in tasks)
+
+
+def test_demo_has_kpi_history_and_status_reports_with_this_period_still_open(runner):
+    from datetime import date
+
+    from crmproject.kpis.services import latest_attainment, list_kpis
+    from crmproject.reports.services import period_for, reporting_matrix, reports_of
+
+    assert runner("demo", "--no-serve").exit_code == 0
+    plan = db.session.scalar(select(Plan))
+    statuses = {a.result.status.value for a in latest_attainment(list_kpis(plan), today=date.today())}
+    assert statuses == {"red", "amber", "green"}
+    states = {c.state.value for c in reporting_matrix(plan, today=date.today()).cells.values()}
+    assert {"on_time", "late", "missing"} <= states
+    sales = db.session.scalar(select(Department).where(Department.code == "SALES"))
+    assert reports_of(plan, sales, period_for(plan, date.today())) == []  # for head.sales to write in the demo

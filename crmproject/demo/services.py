@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -13,7 +15,11 @@ from crmproject.departments.models import Department
 from crmproject.departments.services import create_department, get_department_by_code, set_head
 from crmproject.extensions import db
 from crmproject.i18n import _
+from crmproject.kpis.attainment import Rag
+from crmproject.kpis.models import GoalFamily, Kpi
+from crmproject.kpis.services import record_measurement
 from crmproject.plans.models import PhaseStatus, Plan
+from crmproject.reports.services import ReportContent, kpis_due, periods, reporting_departments, start_report, submit
 from crmproject.plans.seeds import create_plan_from_template, get_template
 from crmproject.plans.services import ensure_standard_modules
 from crmproject.tasks.models import CommunicationChannel, CommunicationStatus, TaskPriority, TaskStatus
@@ -139,6 +145,7 @@ def populate_plan(plan: Plan, *, today: date) -> None:
     _demo_raci(plan, roles)
     _demo_tasks(plan, users, today=today)
     _demo_communications(plan, users)
+    _demo_kpis_and_reports(plan, users, today=today)
     db.session.flush()
 
 
@@ -217,3 +224,59 @@ def _demo_communications(plan: Plan, users: dict) -> None:
     for audience, channel, message, offset, owner, status in items:
         save_communication(None, plan, audience=audience, channel=channel, message=message,
                            planned_date=start + timedelta(days=offset), owner=owner, department=None, status=status)
+
+
+# --- KPI history and status reports ---------------------------------------------------------------------
+
+# How each department's numbers move: (adoption at its peak, data quality progress 0..1, reports late/missing)
+DEPARTMENT_PROFILES = {
+    "SALES": (78, 0.9, ""), "MKT": (0, 0.5, "late"), "KAM": (0, 0.7, ""), "TELE": (0, 0.4, "missing"),
+    "CS": (0, 0.6, ""), "SUP": (0, 0.3, "late"), "ECOM": (0, 0.5, ""), "FIELD": (0, 0.2, "missing"),
+    "FIN": (0, 0.5, ""), "LOG": (0, 0.4, ""), "PROD": (0, 0.6, ""), "IT": (0, 0.8, ""),
+}
+
+
+def _kpi_value(kpi: Kpi, code: str, day: date, go_live: date | None, rng: random.Random) -> Decimal:
+    """A plausible value of a demo KPI for a department on a day."""
+    peak, quality, _late = DEPARTMENT_PROFILES.get(code, (0, 0.5, ""))
+    elapsed = max((day - kpi.baseline_date).days, 0) / max((kpi.target_date - kpi.baseline_date).days, 1)
+    noise = Decimal(str(round(rng.uniform(-1.5, 1.5), 1)))
+    if kpi.goal_family == GoalFamily.ADOPTION:
+        if go_live is None or day < go_live:
+            return Decimal(0)
+        live_days = (day - go_live).days
+        return max(Decimal(0), Decimal(min(peak, 25 + live_days * 0.6)).quantize(Decimal("0.1")) + noise)
+    share = Decimal(str(min(elapsed * (0.3 + quality * 0.9), 1.0)))
+    value = kpi.baseline_value + (kpi.target_value - kpi.baseline_value) * share
+    return (value + noise * (abs(kpi.target_value - kpi.baseline_value) / 20)).quantize(Decimal("0.1"))
+
+
+def _demo_kpis_and_reports(plan: Plan, users: dict, *, today: date) -> None:
+    """Monthly values of every KPI for each reporting department, and their status reports up to last period;
+    this period's reports are still to be written (head.sales@example.com writes Sales's in the demo)."""
+    rng = random.Random(20261122)
+    departments = reporting_departments(plan)
+    go_lives = {a.department_id: w.go_live_date for w in plan.waves for a in w.assignments}
+    heads = {d.id: users.get(head_email(d.code)) for d in departments}
+    for period in periods(plan, until=today)[:-1]:
+        for department in departments:
+            code = department.code
+            due = kpis_due(plan, department, period)
+            values = {k.id: _kpi_value(k, code, period.end, go_lives.get(department.id), rng) for k in due}
+            lateness = DEPARTMENT_PROFILES.get(code, (0, 0, ""))[2]
+            if lateness == "missing" and period.end > today - timedelta(days=70):
+                for kpi_id, value in values.items():  # the numbers arrive from the CRM, the report does not
+                    kpi = next(k for k in due if k.id == kpi_id)
+                    record_measurement(kpi, measured_on=period.end, value=value, department=department, entered_by=None)
+                continue
+            report = start_report(plan, department, period, author=heads[department.id])
+            rag = Rag.GREEN if code in ("SALES", "IT", "KAM") else Rag.AMBER if code not in ("TELE", "FIELD") else Rag.RED
+            submitted = period.due - timedelta(days=2) if lateness != "late" else period.due + timedelta(days=6)
+            submit(report, ReportContent(
+                overall_rag=rag,
+                achievements=_("%(name)s: data clean-up on track; users trained as planned.", name=department.name),
+                blockers="" if rag == Rag.GREEN else _("Not enough time for training next to daily work."),
+                next_steps=_("Keep the weekly key-user sessions; prepare the next wave's training."),
+                help_needed="" if rag != Rag.RED else _("A message from the sponsor on why we use the CRM."),
+                values=values,
+            ), author=heads[department.id], due_kpis=due, now=datetime.combine(min(submitted, today), time(10), timezone.utc))

@@ -27,9 +27,9 @@ from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.kpis.attainment import Rag
-from crmproject.kpis.models import Frequency, Kpi
+from crmproject.kpis.models import Frequency, GoalFamily, Kpi
 from crmproject.kpis.services import record_measurement
-from crmproject.plans.models import Plan, ReportingPeriod, WaveDepartment
+from crmproject.plans.models import Plan, ReportingPeriod, Wave, WaveDepartment
 from crmproject.reports.models import ReportKpiValue, ReportStatus, StatusReport
 
 GRACE_DAYS = 5
@@ -81,7 +81,8 @@ def reporting_departments(plan: Plan) -> list[Department]:
 
 def kpis_due(plan: Plan, department: Department, period: Period) -> list[Kpi]:
     """The department's KPIs whose measurement falls due in the period (weekly: every period;
-    monthly: a period that holds a month's end; quarterly: one that holds a quarter's end)."""
+    monthly: a period that holds a month's end; quarterly: one that holds a quarter's end).
+    Adoption KPIs fall due only once the department has gone live."""
     kpis = db.session.scalars(
         select(Kpi).where(Kpi.plan_id == plan.id, (Kpi.department_id.is_(None)) | (Kpi.department_id == department.id))
         .order_by(Kpi.name)
@@ -97,8 +98,14 @@ def kpis_due(plan: Plan, department: Department, period: Period) -> list[Kpi]:
         return ends
 
     ends = month_ends()
+    go_live = db.session.scalar(
+        select(func.min(Wave.go_live_date)).join(WaveDepartment, WaveDepartment.wave_id == Wave.id)
+        .where(WaveDepartment.plan_id == plan.id, WaveDepartment.department_id == department.id)
+    )
     due = []
     for kpi in kpis:
+        if kpi.goal_family == GoalFamily.ADOPTION and (go_live is None or go_live > period.end):
+            continue  # adoption is measured from the department's go-live on
         if kpi.frequency == Frequency.WEEKLY or plan.reporting_period == ReportingPeriod.MONTHLY and kpi.frequency == Frequency.MONTHLY:
             due.append(kpi)
         elif kpi.frequency == Frequency.MONTHLY and ends:
