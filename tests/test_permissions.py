@@ -198,6 +198,8 @@ MATRIX = [
     row("POST", "/plans/{plan}/kpis/{other_kpi}/targets/{kpi_target}/delete", PLANNER_404),
     # --- status reports: heads write their own, drafts are private, submitted ones are read by all ----------
     row("GET", "/plans/{plan}/reports", READ),
+    row("GET", "/plans/{plan}/reports.xlsx?period=2026-03-01", READ),
+    row("GET", "/plans/{plan}/kpis/values.xlsx", READ),
     row("GET", "/plans/{plan}/reports/write?department={dept_a}", (302, 200, 200, 200, 403, 403)),
     row("POST", "/plans/{plan}/reports/write?department={dept_a}", (302, 302, 302, 302, 403, 403), REPORT_DATA),
     row("GET", "/plans/{plan}/reports/{draft_a}", (302, 200, 200, 200, 403, 403)),

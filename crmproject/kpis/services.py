@@ -178,6 +178,15 @@ def measurements(kpi: Kpi) -> list[KpiMeasurement]:
     ))
 
 
+def plan_measurements(plan: Plan) -> list[KpiMeasurement]:
+    return list(db.session.scalars(
+        select(KpiMeasurement).join(Kpi, Kpi.id == KpiMeasurement.kpi_id).where(Kpi.plan_id == plan.id)
+        .options(selectinload(KpiMeasurement.kpi), selectinload(KpiMeasurement.department),
+                 selectinload(KpiMeasurement.entered_by))
+        .order_by(Kpi.name, KpiMeasurement.measured_on.desc())
+    ))
+
+
 def path_of(kpi: Kpi) -> list[PathPoint]:
     return target_path(
         PathPoint(kpi.baseline_date, kpi.baseline_value), PathPoint(kpi.target_date, kpi.target_value),

@@ -17,7 +17,9 @@ from crmproject.errors import ValidationFailed, apply_to_form
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
+from crmproject.exports import download_name, xlsx_response
 from crmproject.kpis import bp, services
+from crmproject.reports.excel import measurements_workbook
 from crmproject.kpis.charts import kpi_figure
 from crmproject.kpis.forms import KpiForm, MeasurementForm, TargetForm
 from crmproject.kpis.models import Direction, Frequency, GoalFamily, Kpi, KpiMeasurement, KpiTarget
@@ -47,6 +49,13 @@ def index(plan_id: int):
     departments = sorted({r.department for r in rows if r.department}, key=lambda d: d.name)
     return render_template("kpis/index.html", plan=plan, kpis=kpis, grid=grid, departments=departments,
                            has_plan_wide=any(r.department is None for r in rows))
+
+
+@bp.get("/kpis/values.xlsx")
+def export(plan_id: int):
+    """Every KPI value of the plan, newest first."""
+    plan = plan_or_404(plan_id)
+    return xlsx_response(measurements_workbook(services.plan_measurements(plan)), download_name(plan.name, "kpi-values"))
 
 
 def _kpi_form(plan: Plan, kpi: Kpi | None) -> KpiForm:

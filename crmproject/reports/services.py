@@ -282,6 +282,18 @@ def reporting_matrix(plan: Plan, *, today: date, count: int = 6) -> ReportingMat
     return ReportingMatrix(shown, departments, cells)
 
 
+def period_reports(plan: Plan, period: Period) -> list[StatusReport]:
+    """The newest revision of each department's report for a period, by department name."""
+    newest: dict[int, StatusReport] = {}
+    for report in db.session.scalars(
+        select(StatusReport).where(StatusReport.plan_id == plan.id, StatusReport.period_start == period.start)
+        .options(selectinload(StatusReport.department), selectinload(StatusReport.values).selectinload(ReportKpiValue.kpi))
+        .order_by(StatusReport.revision)
+    ):
+        newest[report.department_id] = report
+    return sorted(newest.values(), key=lambda r: r.department.name)
+
+
 def history(plan: Plan, department: Department) -> list[StatusReport]:
     """A department's reports in the plan, newest period first, every revision."""
     return list(db.session.scalars(

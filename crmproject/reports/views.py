@@ -19,7 +19,9 @@ from crmproject.kpis.models import Kpi
 from crmproject.kpis.services import parse_value
 from crmproject.plans.models import Plan
 from crmproject.plans.views import plan_or_404
+from crmproject.exports import download_name, xlsx_response
 from crmproject.reports import bp, services
+from crmproject.reports.excel import reports_workbook
 from crmproject.reports.forms import ReportForm
 from crmproject.reports.models import ReportStatus, StatusReport
 
@@ -104,6 +106,17 @@ def _editor(plan: Plan, department: Department, period: services.Period, report:
             return redirect(url_for("reports.show", plan_id=plan.id, report_id=report.id))
     return render_template("reports/form.html", plan=plan, department=department, period=period, report=report, form=form,
                            kpis=kpis, typed=typed, errors=errors)
+
+
+@bp.get("/reports.xlsx")
+def export(plan_id: int):
+    """The reports of one period (the latest revision each, drafts only where the user may read them)."""
+    plan = plan_or_404(plan_id)
+    day = request.args.get("period", type=date.fromisoformat) or date.today()
+    period = services.period_for(plan, day)
+    reports = [r for r in services.period_reports(plan, period) if can_read_report(current_user, r)]
+    kpis = sorted({v.kpi for r in reports for v in r.values}, key=lambda k: k.name)
+    return xlsx_response(reports_workbook(reports, kpis), download_name(plan.name, "reports", period.start.isoformat()))
 
 
 @bp.route("/reports/write", methods=["GET", "POST"])

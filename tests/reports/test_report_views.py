@@ -82,3 +82,25 @@ def test_a_second_report_for_the_period_opens_the_first(client, login, world):
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/reports/{first.id}")
     again = client.post(f"/plans/{plan.id}/reports/write", data={**FILLED, "action": "draft"})
     assert "already has a report" in again.get_data(as_text=True)
+
+
+def test_exports_of_a_periods_reports_and_of_kpi_values(client, login, make_user, world):
+    import io
+
+    from openpyxl import load_workbook
+
+    plan, head, other_head, kpi = world
+    period = services.period_for(plan, date.today())
+    report = services.start_report(plan, head.department, period, author=head)
+    services.submit(report, services.ReportContent(overall_rag=services.Rag.GREEN, achievements="=cmd|' /C calc'!A0",
+                                                   next_steps="B", values={kpi.id: D(33)}), author=head, due_kpis=[kpi])
+    services.start_report(plan, other_head.department, period, author=other_head)  # a draft: private
+    db.session.commit()
+    login(make_user(Role.EXECUTIVE))
+    sheet = load_workbook(io.BytesIO(client.get(f"/plans/{plan.id}/reports.xlsx?period={period.start}").data))["Reports"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][0] == head.department.name
+    assert rows[0][-1] == "Active users / licensed seats (%)" and rows[1][-1] == 33
+    assert sheet.cell(row=2, column=8).data_type == "s"  # the formula-like text stays text
+    values = load_workbook(io.BytesIO(client.get(f"/plans/{plan.id}/kpis/values.xlsx").data))["KPI values"]
+    assert list(values.iter_rows(min_row=2, values_only=True))[0][:5][4] == 33
