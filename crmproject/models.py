@@ -1,9 +1,12 @@
 """Every model module, imported once so the metadata (and Alembic) sees every table."""
 
+from crmproject.adoption import models as adoption_models  # noqa: F401
 from crmproject.auth import models as auth_models  # noqa: F401
 from crmproject.departments import models as departments_models  # noqa: F401
 from crmproject.kpis import models as kpis_models  # noqa: F401
 from crmproject.plans import models as plans_models  # noqa: F401
 from crmproject.reports import models as reports_models  # noqa: F401
+from crmproject.roster import models as roster_models  # noqa: F401
 from crmproject.tasks import models as tasks_models  # noqa: F401
 from crmproject.teams import models as teams_models  # noqa: F401
+from crmproject.training import models as training_models  # noqa: F401

@@ -58,6 +58,8 @@ class Plan(TimestampMixin, Base):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     template_key: Mapped[str | None] = mapped_column(String(100))
+    # naive timestamps in usage exports are read in this zone (an IANA name such as Europe/Moscow)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     reporting_period: Mapped[ReportingPeriod] = mapped_column(
         enum_column_type(ReportingPeriod), default=ReportingPeriod.MONTHLY, server_default=ReportingPeriod.MONTHLY.value
     )

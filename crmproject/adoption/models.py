@@ -1,0 +1,101 @@
+"""CRM adoption: usage events read from a CRM's exports, and daily snapshots per department."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crmproject.auth.models import User
+from crmproject.db import Base, TimestampMixin, UTCDateTime
+from crmproject.enums import LabelledEnum, enum_column_type
+from crmproject.i18n import lazy_gettext as _l
+
+# SQLite makes a rowid alias only of INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT for a billion events.
+EventId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class SnapshotSource(LabelledEnum):
+    USAGE = "usage", _l("Computed from usage exports")
+    MANUAL = "manual", _l("Entered by hand")
+
+
+class ImportState(LabelledEnum):
+    RUNNING = "running", _l("Running")
+    DONE = "done", _l("Done")
+    FAILED = "failed", _l("Failed")
+
+
+class UsageImport(TimestampMixin, Base):
+    """One upload of a usage export: what it held, what was new, who was unknown, how it went."""
+
+    __tablename__ = "usage_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    state: Mapped[ImportState] = mapped_column(enum_column_type(ImportState), default=ImportState.RUNNING)
+    rows_read: Mapped[int] = mapped_column(default=0)
+    events_added: Mapped[int] = mapped_column(default=0)
+    duplicates: Mapped[int] = mapped_column(default=0)
+    unknown_events: Mapped[int] = mapped_column(default=0)
+    unknown_usernames: Mapped[str] = mapped_column(Text, default="")  # JSON: {"user name": count}
+    progress: Mapped[int] = mapped_column(default=0)  # percent, for the progress bar
+    message: Mapped[str] = mapped_column(Text, default="")
+    first_day: Mapped[date | None] = mapped_column(Date)
+    last_day: Mapped[date | None] = mapped_column(Date)
+
+    imported_by: Mapped[User | None] = relationship()
+
+
+class UsageEvent(Base):
+    """One row of a CRM usage export, matched to an employee and to their department on that day.
+
+    Unique on (user, time, action, object): importing the same file twice, or
+    overlapping files, counts nothing twice.
+    """
+
+    __tablename__ = "usage_events"
+    __table_args__ = (
+        UniqueConstraint("username_key", "occurred_at", "action", "object"),
+        Index("ix_usage_events_department_day", "department_id", "day"),
+        Index("ix_usage_events_employee_day", "employee_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True)
+    username_key: Mapped[str] = mapped_column(String(200))
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    day: Mapped[date] = mapped_column(Date)  # the local day in the import's time zone
+    action: Mapped[str] = mapped_column(String(100), default="")
+    object: Mapped[str] = mapped_column(String(200), default="")
+    is_login: Mapped[bool] = mapped_column(default=False)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("usage_imports.id", ondelete="SET NULL"), index=True)
+
+
+class AdoptionSnapshot(Base):
+    """Adoption of one department on one day, computed from usage events or entered by hand."""
+
+    __tablename__ = "adoption_snapshots"
+    __table_args__ = (UniqueConstraint("department_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    licensed_seats: Mapped[int] = mapped_column(default=0)
+    active_users: Mapped[int] = mapped_column(default=0)  # distinct users with an event that day
+    weekly_active_users: Mapped[int | None] = mapped_column()  # in the 7 days ending that day
+    monthly_active_users: Mapped[int | None] = mapped_column()  # in the 28 days ending that day
+    logins: Mapped[int] = mapped_column(default=0)
+    events: Mapped[int] = mapped_column(default=0)
+    records_created: Mapped[int | None] = mapped_column()
+    required_fields_share: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # percent
+    duplicate_share: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # percent
+    source: Mapped[SnapshotSource] = mapped_column(enum_column_type(SnapshotSource), default=SnapshotSource.USAGE)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    entered_by: Mapped[User | None] = relationship()

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("roster", __name__, url_prefix="/roster")
