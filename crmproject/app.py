@@ -68,7 +68,8 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.reports.views
     import crmproject.tasks.import_views
     import crmproject.tasks.views
-    import crmproject.teams.views  # noqa: F401
+    import crmproject.teams.views
+    import crmproject.training.views  # noqa: F401
     from crmproject.auth import bp as auth_bp
     from crmproject.departments import bp as departments_bp
     from crmproject.home import bp as home_bp
@@ -78,8 +79,9 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.tasks import bp as tasks_bp
     from crmproject.tasks import my_bp as my_tasks_bp
     from crmproject.teams import bp as teams_bp
+    from crmproject.training import bp as training_bp
 
-    for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp):
+    for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp):
         app.register_blueprint(bp)
 
 

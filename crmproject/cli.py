@@ -174,6 +174,16 @@ def import_group() -> None:
     """Import data from Excel or CSV files."""
 
 
+def _register_feature_imports() -> None:
+    """Importers that live with their feature add their commands to `crmproject import`."""
+    from crmproject.training import cli as training_cli
+
+    training_cli.register(import_group)
+
+
+_register_feature_imports()
+
+
 @import_group.command("tasks")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
 @click.option("--plan", "plan_id", type=int, required=True, help="The plan's id.")
@@ -274,6 +284,45 @@ def import_kpis(file: str, plan_id: int | None, dry_run: bool, as_json: bool) ->
     else:
         click.echo(_("%(file)s, sheet %(sheet)s: %(rows)s rows read, %(valid)s values valid, %(saved)s saved.",
                      file=path.name, sheet=result.sheet, rows=result.rows_read, valid=len(result.rows), saved=saved))
+        for issue in result.issues:
+            click.echo(_("error: %(issue)s", issue=issue))
+    if result.issues:
+        raise click.ClickException(_("Nothing was imported: %(n)s rows have errors.", n=len({i.row for i in result.issues})))
+
+
+@import_group.command("roster")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--dry-run", is_flag=True, help="Check and report; save nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@with_appcontext
+def import_roster(file: str, dry_run: bool, as_json: bool) -> None:
+    """Import the employee roster (name, e-mail, department, CRM user name, job role, start date, active), all or nothing."""
+    from pathlib import Path
+
+    from crmproject.errors import ValidationFailed
+    from crmproject.extensions import db
+    from crmproject.roster import importer
+
+    path = Path(file)
+    try:
+        result = importer.analyse(path.read_bytes(), path.name)
+    except importer.ImportRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    counts = (0, 0, 0)
+    if not result.issues and not dry_run:
+        try:
+            counts = importer.save(result, today=date.today())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            raise click.ClickException(_errors_text(exc)) from None
+        db.session.commit()
+    else:
+        db.session.rollback()
+    if as_json:
+        click.echo(json.dumps(result.summary(*counts), indent=2, ensure_ascii=False))
+    else:
+        click.echo(_("%(file)s: %(rows)s rows read; %(created)s people added, %(updated)s updated, %(moved)s moved.",
+                     file=path.name, rows=result.rows_read, created=counts[0], updated=counts[1], moved=counts[2]))
         for issue in result.issues:
             click.echo(_("error: %(issue)s", issue=issue))
     if result.issues:

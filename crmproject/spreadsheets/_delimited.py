@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+from collections import Counter
 import io
 import re
 from collections.abc import Iterator
@@ -77,10 +78,17 @@ def detect_delimiter(text: str) -> str:
     try:
         return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
     except csv.Error:
-        first_line = sample.split("\n", 1)[0]
-        counts = {delimiter: first_line.count(delimiter) for delimiter in DELIMITERS}
-        best = max(counts, key=lambda delimiter: counts[delimiter])
-        return best if counts[best] else ","
+        # Title lines above the table confuse the sniffer: take the delimiter that splits
+        # the most lines into the same number of fields.
+        lines = [line for line in sample.splitlines() if line.strip()]
+        best, best_score = ",", (0, 0)
+        for delimiter in DELIMITERS:
+            counts = Counter(line.count(delimiter) for line in lines if line.count(delimiter))
+            if counts:
+                fields, lines_agreeing = counts.most_common(1)[0]
+                if (lines_agreeing, fields) > best_score:
+                    best, best_score = delimiter, (lines_agreeing, fields)
+        return best
 
 
 def iter_records(text: str, delimiter: str) -> Iterator[Row]:

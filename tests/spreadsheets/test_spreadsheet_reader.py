@@ -371,3 +371,12 @@ def test_raw_1904_serials_in_an_openpyxl_workbook():
 
     assert opened.epoch_1904 is True
     assert rows_of(opened)[1] == [date(2024, 3, 5), 43894]
+
+
+def test_semicolon_csv_under_a_title_line_is_split_on_semicolons():
+    from crmproject.spreadsheets import open_workbook
+
+    data = "Staff list\n\nName;Email;Dept\nAnn Lee;ann@example.com;Sales\nBob;bob@example.com;Service\n".encode("cp1252")
+    workbook = open_workbook(data, "roster.csv")
+    assert workbook.delimiter == ";"
+    assert [r.cells for r in workbook.sheets[0].rows()][2] == ["Name", "Email", "Dept"]

@@ -1,0 +1,107 @@
+"""The employee roster: people, their CRM user names, and which department they belonged to when."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from crmproject.departments.models import Department
+from crmproject.errors import ValidationFailed
+from crmproject.extensions import db
+from crmproject.i18n import _
+from crmproject.roster.models import Employee, EmployeeDepartment, username_key
+
+
+def list_employees(*, department_id: int | None = None, search: str = "", limit: int = 200, offset: int = 0) -> tuple[list[Employee], int]:
+    query = select(Employee)
+    if department_id:
+        query = query.where(Employee.department_id == department_id)
+    if search.strip():
+        needle = search.strip().lower()
+        query = query.where(func.lower(Employee.name).contains(needle, autoescape=True)
+                            | func.lower(func.coalesce(Employee.crm_username, "")).contains(needle, autoescape=True))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    employees = db.session.scalars(
+        query.options(selectinload(Employee.department)).order_by(Employee.name, Employee.id).limit(limit).offset(offset)
+    )
+    return list(employees), total
+
+
+def _check(employee: Employee | None, *, name: str, email: str | None, crm_username: str | None) -> None:
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = _("Enter the person's name.")
+    if email:
+        if "@" not in email or email.startswith("@") or email.endswith("@"):
+            errors["email"] = _("Enter a valid e-mail address.")
+        elif (clash := db.session.scalar(select(Employee).where(func.lower(Employee.email) == email.lower()))) and clash is not employee:
+            errors["email"] = _("%(name)s already has the e-mail %(email)s.", name=clash.name, email=email)
+    if crm_username:
+        key = username_key(crm_username)
+        clash = db.session.scalar(select(Employee).where(Employee.crm_username_key == key))
+        if clash is not None and clash is not employee:
+            errors["crm_username"] = _("%(name)s already has the CRM user name %(user)s.", name=clash.name, user=clash.crm_username)
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def create_employee(
+    *, name: str, department: Department | None, email: str | None = None, crm_username: str | None = None,
+    job_role: str = "", start_date: date | None = None, active: bool = True, since: date | None = None,
+) -> Employee:
+    """Add a person; their department history starts on `since` (default: their start date, else today)."""
+    email = (email or "").strip().lower() or None
+    crm_username = (crm_username or "").strip() or None
+    _check(None, name=name, email=email, crm_username=crm_username)
+    employee = Employee(
+        name=name.strip(), email=email, crm_username=crm_username,
+        crm_username_key=username_key(crm_username) if crm_username else None, job_role=job_role.strip(),
+        start_date=start_date, active=active, department=department,
+    )
+    if department is not None:
+        employee.department_history.append(
+            EmployeeDepartment(department=department, valid_from=since or start_date or date.today())
+        )
+    db.session.add(employee)
+    db.session.flush()
+    return employee
+
+
+def move(employee: Employee, department: Department, *, on: date) -> None:
+    """The person joins `department` on `on`: the current stay ends the day before; the history is kept."""
+    history = employee.department_history
+    if history and on <= history[-1].valid_from:
+        raise ValidationFailed(_("A move must come after the last one (%(d)s).", d=history[-1].valid_from.isoformat()), field="on")
+    if employee.department_id == department.id:
+        return
+    for stay in history:
+        if stay.valid_to is None:
+            stay.valid_to = on - timedelta(days=1)
+    history.append(EmployeeDepartment(department=department, valid_from=on))
+    employee.department = department
+    db.session.flush()
+
+
+def department_on(employee: Employee, day: date) -> int | None:
+    """The department the person belonged to on `day`."""
+    for stay in employee.department_history:
+        if stay.valid_from <= day and (stay.valid_to is None or day <= stay.valid_to):
+            return stay.department_id
+    return employee.department_id if not employee.department_history else None
+
+
+def update_employee(
+    employee: Employee, *, name: str, email: str | None, crm_username: str | None, job_role: str, active: bool,
+    start_date: date | None,
+) -> Employee:
+    email = (email or "").strip().lower() or None
+    crm_username = (crm_username or "").strip() or None
+    _check(employee, name=name, email=email, crm_username=crm_username)
+    employee.name, employee.email, employee.job_role, employee.active = name.strip(), email, job_role.strip(), active
+    employee.crm_username = crm_username
+    employee.crm_username_key = username_key(crm_username) if crm_username else None
+    employee.start_date = start_date
+    db.session.flush()
+    return employee
