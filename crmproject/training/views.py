@@ -1,0 +1,3 @@
+"""Training routes (grown below)."""
+
+from crmproject.training import bp  # noqa: F401
