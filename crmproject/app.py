@@ -60,6 +60,7 @@ class DatabaseIntConverter(IntegerConverter):
 def _register_blueprints(app: Flask) -> None:
     # The views modules attach their routes to the blueprints. They are imported here, not in
     # the packages' __init__, so importing a feature's models or services never pulls in views.
+    import crmproject.adoption.views
     import crmproject.auth.views
     import crmproject.departments.views
     import crmproject.home.views
@@ -70,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.tasks.views
     import crmproject.teams.views
     import crmproject.training.views  # noqa: F401
+    from crmproject.adoption import bp as adoption_bp
     from crmproject.auth import bp as auth_bp
     from crmproject.departments import bp as departments_bp
     from crmproject.home import bp as home_bp
@@ -81,7 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.teams import bp as teams_bp
     from crmproject.training import bp as training_bp
 
-    for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp):
+    for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp, adoption_bp):
         app.register_blueprint(bp)
 
 

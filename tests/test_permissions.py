@@ -196,6 +196,12 @@ MATRIX = [
     row("POST", "/plans/{plan}/kpis/{kpi}/targets", PLANNER_POST, {"target_date": "2026-06-30", "value": "40", "phase_id": ""}),
     row("POST", "/plans/{plan}/kpis/{kpi}/targets/{kpi_target}/delete", PLANNER_POST),
     row("POST", "/plans/{plan}/kpis/{other_kpi}/targets/{kpi_target}/delete", PLANNER_404),
+    # --- adoption: everyone reads; planners and the department's own head enter figures by hand --------
+    row("GET", "/plans/{plan}/adoption", READ),
+    row("GET", f"/plans/{MISSING}/adoption", NOT_FOUND),
+    row("GET", "/departments/{dept_a}/adoption", (302, 200, 200, 200, 403, 403)),
+    row("POST", "/departments/{dept_a}/adoption", (302, 302, 302, 302, 403, 403), {"day": "2026-03-01", "active_users": "0", "logins": "0"}),
+    row("GET", f"/departments/{MISSING}/adoption", NOT_FOUND),
     # --- status reports: heads write their own, drafts are private, submitted ones are read by all ----------
     row("GET", "/plans/{plan}/reports", READ),
     row("GET", "/plans/{plan}/reports.xlsx?period=2026-03-01", READ),

@@ -19,6 +19,7 @@ from crmproject.errors import ValidationFailed, apply_to_form
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
+from crmproject.adoption.views import adoption_context
 from crmproject.plans.services import department_waves
 from crmproject.tasks.services import open_tasks_of_department
 
@@ -40,9 +41,12 @@ def show(department_id: int):
     department = db.get_or_404(Department, department_id)
     scope = task_department_scope(current_user)
     tasks, task_total = open_tasks_of_department(department.id) if scope is True or scope == department.id else ([], None)
+    waves = department_waves(department)
+    today = date.today()
+    adoption = adoption_context(waves[0].plan, [department], today=today) if waves else {}
     return render_template(
-        "departments/show.html", department=department, waves=department_waves(department), tasks=tasks,
-        task_total=task_total, today=date.today(),
+        "departments/show.html", department=department, waves=waves, tasks=tasks,
+        task_total=task_total, today=today, adoption=adoption,
     )
 
 

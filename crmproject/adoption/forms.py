@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from wtforms import DecimalField, IntegerField, SubmitField
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from crmproject.forms import AppForm, DateField
+from crmproject.i18n import lazy_gettext as _l
+
+MANY = 10_000_000
+
+
+class SnapshotForm(AppForm):
+    day = DateField(_l("Day"), validators=[InputRequired()])
+    active_users = IntegerField(_l("Active users"), validators=[InputRequired(), NumberRange(min=0, max=MANY)],
+                                description=_l("People who used the CRM that day."))
+    logins = IntegerField(_l("Logins"), default=0, validators=[Optional(), NumberRange(min=0, max=MANY)])
+    records_created = IntegerField(_l("Records created"), validators=[Optional(), NumberRange(min=0, max=MANY)])
+    required_fields_share = DecimalField(_l("Required fields filled (%)"), validators=[Optional(), NumberRange(min=0, max=100)])
+    duplicate_share = DecimalField(_l("Duplicate records (%)"), validators=[Optional(), NumberRange(min=0, max=100)])
+    submit = SubmitField(_l("Save figures"))

@@ -1,0 +1,70 @@
+"""Adoption pages: the plan-wide adoption page and figures entered by hand for a department."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from crmproject.adoption import bp, services
+from crmproject.adoption.charts import adoption_figure, heatmap_figure
+from crmproject.adoption.forms import SnapshotForm
+from crmproject.auth.permissions import can_enter_measurement, require
+from crmproject.departments.models import Department
+from crmproject.errors import ValidationFailed, apply_to_form
+from crmproject.extensions import db
+from crmproject.i18n import _
+from crmproject.plans.views import plan_or_404
+from crmproject.reports.services import reporting_departments
+
+WINDOW_DAYS = 365
+
+
+def adoption_context(plan, departments, *, today: date) -> dict:
+    """What the adoption charts need for some departments over the last year (shared with the department page)."""
+    first = max(plan.start_date, today - timedelta(days=WINDOW_DAYS))
+    all_series = services.series(departments, first=first, last=today)
+    target = services.adoption_target(plan)
+    weeks, table = services.weekly(all_series)
+    names = {d.id: d.name for d in departments}
+    return dict(
+        series=all_series, target=target,
+        adoption_chart=adoption_figure(all_series, target=target, today=today) if all_series else None,
+        heatmap=heatmap_figure(weeks, [(names[s.department.id], table[s.department.id]) for s in all_series], target=target)
+        if all_series else None,
+        latest=services.latest(departments, today=today),
+    )
+
+
+@bp.get("/plans/<int:plan_id>/adoption")
+def plan_adoption(plan_id: int):
+    plan = plan_or_404(plan_id)
+    today = date.today()
+    departments = reporting_departments(plan)
+    return render_template("adoption/plan.html", plan=plan, departments=departments, today=today,
+                           percent=services.adoption_percent, **adoption_context(plan, departments, today=today))
+
+
+@bp.route("/departments/<int:department_id>/adoption", methods=["GET", "POST"])
+def enter(department_id: int):
+    department = db.get_or_404(Department, department_id)
+    require(can_enter_measurement(current_user, department.id))
+    form = SnapshotForm()
+    if request.method == "GET":
+        form.day.data = date.today()
+    if form.validate_on_submit():
+        try:
+            services.enter_snapshot(
+                department, day=form.day.data, active_users=form.active_users.data, logins=form.logins.data or 0,
+                records_created=form.records_created.data, required_fields_share=form.required_fields_share.data,
+                duplicate_share=form.duplicate_share.data, entered_by=current_user,
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Adoption figures for %(day)s saved.", day=form.day.data.isoformat()), "success")
+            return redirect(url_for("departments.show", department_id=department.id))
+    return render_template("adoption/enter.html", department=department, form=form)
