@@ -93,3 +93,17 @@ def test_demo_has_kpi_history_and_status_reports_with_this_period_still_open(run
     assert {"on_time", "late", "missing"} <= states
     sales = db.session.scalar(select(Department).where(Department.code == "SALES"))
     assert reports_of(plan, sales, period_for(plan, date.today())) == []  # for head.sales to write in the demo
+
+
+def test_demo_has_a_roster_with_crm_user_names_and_department_moves(runner):
+    from crmproject.roster.models import Employee, EmployeeDepartment
+
+    assert runner("demo", "--no-serve").exit_code == 0
+    employees = db.session.scalars(select(Employee)).all()
+    seats = sum(d.licensed_seats for d in db.session.scalars(select(Department)))
+    assert len(employees) > seats and all(e.crm_username_key for e in employees)
+    moved = db.session.scalar(select(func.count()).select_from(EmployeeDepartment).where(EmployeeDepartment.valid_to.is_not(None)))
+    assert moved == 6
+    count = len(employees)
+    assert runner("demo", "--no-serve").exit_code == 0
+    assert db.session.scalar(select(func.count()).select_from(Employee)) == count

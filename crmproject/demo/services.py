@@ -19,6 +19,8 @@ from crmproject.kpis.attainment import Rag
 from crmproject.kpis.models import GoalFamily, Kpi
 from crmproject.kpis.services import record_measurement
 from crmproject.plans.models import PhaseStatus, Plan
+from crmproject.roster.models import Employee
+from crmproject.roster.services import create_employee, move
 from crmproject.reports.services import ReportContent, kpis_due, periods, reporting_departments, start_report, submit
 from crmproject.plans.seeds import create_plan_from_template, get_template
 from crmproject.plans.services import ensure_standard_modules
@@ -105,6 +107,8 @@ def load_demo(*, today: date) -> DemoSummary:
         )
         populate_plan(plan, today=today)
         summary.created["plans"] += 1
+    if not db.session.scalar(select(func.count()).select_from(Employee)):
+        load_roster(today=today)
     db.session.commit()
     return summary
 
@@ -280,3 +284,35 @@ def _demo_kpis_and_reports(plan: Plan, users: dict, *, today: date) -> None:
                 help_needed="" if rag != Rag.RED else _("A message from the sponsor on why we use the CRM."),
                 values=values,
             ), author=heads[department.id], due_kpis=due, now=datetime.combine(min(submitted, today), time(10), timezone.utc))
+
+
+# --- roster --------------------------------------------------------------------------------------------
+
+FIRST_NAMES = ("Anna", "Boris", "Chen", "Daria", "Elena", "Farid", "Galina", "Hassan", "Irina", "Jun", "Karim", "Lena",
+               "Mikhail", "Nadia", "Oleg", "Parisa", "Qiang", "Roya", "Sergei", "Tatiana", "Ulan", "Vera", "Wei", "Yusuf")
+LAST_NAMES = ("Ivanova", "Petrov", "Wang", "Rahimi", "Smirnova", "Li", "Kuznetsov", "Hosseini", "Zhang", "Popova",
+              "Moradi", "Sokolov", "Liu", "Volkova", "Karimi", "Fedorov", "Zhao", "Novikova")
+
+
+def load_roster(*, today: date) -> int:
+    """People for every department (its licensed seats plus a few without a seat), with CRM user names;
+    a few moved department during the rollout, so adoption is counted where they were on each day."""
+    rng = random.Random(7)
+    departments = list(db.session.scalars(select(Department).order_by(Department.code)))
+    start = today - timedelta(days=DEMO_PLAN_AGE_DAYS + 120)
+    created = []
+    n = 0
+    for department in departments:
+        for _seat in range(department.licensed_seats + 2):
+            first, last = FIRST_NAMES[n % len(FIRST_NAMES)], LAST_NAMES[(n * 7) % len(LAST_NAMES)]
+            username = f"{first[0]}{last}{n}".lower()
+            created.append(create_employee(
+                name=f"{first} {last}", department=department, email=f"{username}@northwind.example",
+                crm_username=username, job_role=_("Staff"), start_date=start - timedelta(days=rng.randint(0, 2000)),
+                since=start,
+            ))
+            n += 1
+    for employee in rng.sample(created, 6):  # some moves
+        target = rng.choice([d for d in departments if d.id != employee.department_id])
+        move(employee, target, on=today - timedelta(days=rng.randint(30, 150)))
+    return len(created)
