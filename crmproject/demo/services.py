@@ -33,7 +33,7 @@ DEMO_PASSWORD = "demo1234"
 DEMO_TEMPLATE = "pilot-then-waves"
 DEMO_PLAN_NAME = "Northwind CRM rollout"
 # The demo plan started this many days ago, so the pilot is live and later waves are ahead.
-DEMO_PLAN_AGE_DAYS = 240
+DEMO_PLAN_AGE_DAYS = 435
 
 # code, name, headcount, licensed seats, head's name
 DEPARTMENTS: tuple[tuple[str, str, int, int, str], ...] = (
@@ -316,3 +316,54 @@ def load_roster(*, today: date) -> int:
         target = rng.choice([d for d in departments if d.id != employee.department_id])
         move(employee, target, on=today - timedelta(days=rng.randint(30, 150)))
     return len(created)
+
+
+# --- a year of CRM usage --------------------------------------------------------------------------------
+
+def _share_active(code: str, live_days: int) -> float:
+    """The share of a department's people who use the CRM on a working day, `live_days` after its go-live.
+
+    The departments tell the three stories of the texts: Sales and Key Accounts a lasting success,
+    Marketing a strong start that fades ("tiger's head, snake's tail"), Telesales no effect at all;
+    Customer Service and Support went live too recently to tell.
+    """
+    if live_days < 0:
+        return 0.0
+    if code == "MKT":
+        return 0.85 * min(live_days / 30, 1.0) if live_days < 30 else max(0.3, 0.85 - (live_days - 30) * 0.006)
+    if code == "TELE":
+        return 0.12
+    ceiling = {"SALES": 0.86, "KAM": 0.8}.get(code, 0.75)
+    return 0.3 + (ceiling - 0.3) * min(live_days / 60, 1.0)
+
+
+ACTIONS = ("View account", "Update opportunity", "Create contact", "Log call", "View report", "Update case")
+
+
+def usage_csv(plan: Plan, *, today: date) -> bytes:
+    """A year of the demo CRM's usage log as a CSV export: Username, Timestamp (local, naive), Action, Object."""
+    rng = random.Random(20261122)
+    go_lives = {a.department_id: w.go_live_date for w in plan.waves for a in w.assignments}
+    people = db.session.scalars(select(Employee).where(Employee.crm_username.is_not(None)).order_by(Employee.id)).all()
+    stays = {e.id: [(h.department_id, h.valid_from, h.valid_to) for h in e.department_history] for e in people}
+    codes = {d.id: d.code for d in db.session.scalars(select(Department))}
+    lines = ["Username,Timestamp,Action,Object"]
+    first = today - timedelta(days=365)
+    for offset in range(366):
+        day = first + timedelta(days=offset)
+        weekend = day.weekday() >= 5
+        for person in people:
+            department = next((d for d, start, end in stays[person.id] if start <= day and (end is None or day <= end)), None)
+            if department is None or department not in go_lives:
+                continue
+            share = _share_active(codes[department], (day - go_lives[department]).days) * (0.1 if weekend else 1.0)
+            if rng.random() >= share:
+                continue
+            moment = datetime.combine(day, time(8)) + timedelta(minutes=rng.randint(0, 600))
+            lines.append(f"{person.crm_username},{moment.isoformat(sep=' ')},Login,")
+            for _n in range(rng.randint(1, 5)):
+                moment += timedelta(minutes=rng.randint(1, 50))
+                lines.append(f"{person.crm_username},{moment.isoformat(sep=' ')},{rng.choice(ACTIONS)},Record {rng.randint(1, 9999)}")
+        if offset % 30 == 0:  # an integration account the roster does not know: listed as unknown, never dropped
+            lines.append(f"svc.integration,{datetime.combine(day, time(3)).isoformat(sep=' ')},API sync,Accounts")
+    return ("\n".join(lines) + "\n").encode("utf-8")
