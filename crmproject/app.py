@@ -113,6 +113,14 @@ def _register_template_helpers(app: Flask) -> None:
         text = f"{value:,f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
 
+    @app.template_filter("plain_number")
+    def plain_number(value) -> str:
+        """A number as it can be typed back into a form: no grouping, no trailing zeros (1200, 2.5)."""
+        if value is None or value == "":
+            return ""
+        text = format(value.normalize() if hasattr(value, "normalize") else value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+
     @app.template_filter("datetime")
     def format_datetime(value) -> str:
         return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""

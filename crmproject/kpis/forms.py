@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from wtforms import DecimalField, SelectField, StringField, SubmitField, TextAreaField
+from decimal import Decimal, InvalidOperation
+
+from wtforms import DecimalField as _DecimalField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from crmproject.forms import AppForm, DateField, IdSelectField, options
@@ -8,6 +11,22 @@ from crmproject.i18n import lazy_gettext as _l
 from crmproject.kpis.models import Direction, Frequency, GoalFamily
 
 BIG = 1e12
+
+
+class DecimalField(_DecimalField):
+    """A decimal that must be finite (no NaN, sNaN or Infinity), kept to 4 places like the database."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            try:
+                finite = self.data.is_finite()
+            except (AttributeError, InvalidOperation):
+                finite = False
+            if not finite:
+                self.data = None
+                raise ValueError(self.gettext("Not a valid decimal value."))
+            self.data = self.data.quantize(Decimal("0.0001"))
 
 
 class KpiForm(AppForm):

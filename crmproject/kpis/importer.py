@@ -89,7 +89,8 @@ def analyse(data: bytes, filename: str, *, plan: Plan | None) -> KpiImport:
             issue("kpi", _("The row names no KPI."))
             continue
         if not candidates:
-            issue("kpi", _("There is no KPI named %(name)s%(where)s.", name=name.strip(), where=_(" in this plan") if plan else ""))
+            issue("kpi", _("This plan has no KPI named %(name)s.", name=name.strip()) if plan
+                  else _("There is no KPI named %(name)s.", name=name.strip()))
             continue
         if len(candidates) > 1:
             issue("kpi", _("Several plans have a KPI named %(name)s: give the plan (a Plan column or --plan).", name=name.strip()))

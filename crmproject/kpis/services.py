@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -27,7 +28,7 @@ LARGEST_VALUE = Decimal("1e13")
 def list_kpis(plan: Plan) -> list[Kpi]:
     return list(db.session.scalars(
         select(Kpi).where(Kpi.plan_id == plan.id)
-        .options(selectinload(Kpi.targets), selectinload(Kpi.department), selectinload(Kpi.owner))
+        .options(selectinload(Kpi.targets).selectinload(KpiTarget.phase), selectinload(Kpi.department), selectinload(Kpi.owner))
         .order_by(Kpi.goal_family, Kpi.name)
     ))
 
@@ -127,6 +128,8 @@ def parse_value(text: str | None, field: str = "value") -> Decimal:
     """A number typed by a person: '85', '85.5', '85,5', '1 200'. Raises ValidationFailed at `field`."""
     cleaned = (text or "").strip().replace(" ", "").replace("\u00a0", "")
     if cleaned.count(",") == 1 and "." not in cleaned:
+        if re.fullmatch(r"-?\d{1,3},\d{3}", cleaned):
+            raise ValidationFailed(_("'%(value)s' could be a thousand or a decimal: write 1200 or 1.2.", value=text), field=field)
         cleaned = cleaned.replace(",", ".")
     try:
         value = Decimal(cleaned)
@@ -134,7 +137,7 @@ def parse_value(text: str | None, field: str = "value") -> Decimal:
         raise ValidationFailed(_("'%(value)s' is not a number.", value=text or ""), field=field) from None
     if not value.is_finite() or abs(value) >= LARGEST_VALUE:
         raise ValidationFailed(_("'%(value)s' is not a number this KPI can hold.", value=text), field=field)
-    return value
+    return value.quantize(Decimal("0.0001"))
 
 
 def record_measurement(

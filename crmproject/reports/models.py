@@ -50,7 +50,9 @@ class StatusReport(TimestampMixin, Base):
 
     department: Mapped[Department] = relationship()
     author: Mapped[User | None] = relationship()
-    values: Mapped[list[ReportKpiValue]] = relationship(back_populates="report", cascade="all, delete-orphan")
+    values: Mapped[list[ReportKpiValue]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportKpiValue.kpi_id"
+    )
 
 
 class ReportKpiValue(Base):

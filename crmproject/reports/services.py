@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -33,6 +34,18 @@ from crmproject.plans.models import Plan, ReportingPeriod, Wave, WaveDepartment
 from crmproject.reports.models import ReportKpiValue, ReportStatus, StatusReport
 
 GRACE_DAYS = 5
+
+
+def plan_zone(plan: Plan) -> ZoneInfo:
+    try:
+        return ZoneInfo(plan.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def plan_today(plan: Plan) -> date:
+    """Today in the plan's time zone."""
+    return datetime.now(plan_zone(plan)).date()
 
 
 @dataclass(frozen=True)
@@ -182,8 +195,10 @@ def submit(report: StatusReport, content: ReportContent, *, author: User | None,
     if errors:
         raise ValidationFailed(errors)
     save_draft(report, content, author=author)
+    # a report sent before its period ends gives the values as of its sending day (so they count at once)
+    measured_on = min(report.period_end, max(report.period_start, (now or utcnow()).date()))
     for kpi in due_kpis:
-        record_measurement(kpi, measured_on=report.period_end, value=values[kpi.id], department=report.department,
+        record_measurement(kpi, measured_on=measured_on, value=values[kpi.id], department=report.department,
                            entered_by=author, note=_("Status report %(start)s to %(end)s", start=report.period_start.isoformat(),
                                                      end=report.period_end.isoformat()))
     for earlier in db.session.scalars(select(StatusReport).where(
@@ -234,7 +249,8 @@ class Submission(LabelledEnum):
 @dataclass(frozen=True)
 class MatrixCell:
     state: Submission
-    report: StatusReport | None
+    report: StatusReport | None  # the newest submitted revision, else the draft
+    draft: StatusReport | None = None  # a draft (first report or amendment) still being written
 
 
 @dataclass(frozen=True)
@@ -251,6 +267,7 @@ def reporting_matrix(plan: Plan, *, today: date, count: int = 6) -> ReportingMat
     """Departments against the last `count` periods: on time, late, missing, draft or not due yet. Two queries."""
     shown = periods(plan, until=today, count=count)
     departments = reporting_departments(plan)
+    zone = plan_zone(plan)  # "on time" is judged by the plan's calendar, not the server's
     first_submission = {
         (department_id, period_start): submitted_at
         for department_id, period_start, submitted_at in db.session.execute(
@@ -261,37 +278,49 @@ def reporting_matrix(plan: Plan, *, today: date, count: int = 6) -> ReportingMat
         )
     }
     latest: dict[tuple[int, date], StatusReport] = {}
+    drafts: dict[tuple[int, date], StatusReport] = {}
     for report in db.session.scalars(select(StatusReport).where(
             StatusReport.plan_id == plan.id, StatusReport.period_start >= shown[0].start).order_by(StatusReport.revision)):
-        latest[(report.department_id, report.period_start)] = report
+        key = (report.department_id, report.period_start)
+        if report.status == ReportStatus.DRAFT:
+            drafts[key] = report
+        elif report.status == ReportStatus.SUBMITTED:
+            latest[key] = report
     cells = {}
     for period in shown:
         for department in departments:
             key = (department.id, period.start)
             submitted = first_submission.get(key)
-            report = latest.get(key)
+            report, draft = latest.get(key), drafts.get(key)
             if submitted is not None:
-                state = Submission.ON_TIME if submitted.date() <= period.due else Submission.LATE
+                local_day = submitted.astimezone(zone).date()
+                state = Submission.ON_TIME if local_day <= period.due else Submission.LATE
             elif today > period.due:
                 state = Submission.MISSING
-            elif report is not None:
+            elif draft is not None:
                 state = Submission.DRAFT
             else:
                 state = Submission.OPEN
-            cells[key] = MatrixCell(state, report)
+            cells[key] = MatrixCell(state, report or draft, draft)
     return ReportingMatrix(shown, departments, cells)
 
 
-def period_reports(plan: Plan, period: Period) -> list[StatusReport]:
-    """The newest revision of each department's report for a period, by department name."""
-    newest: dict[int, StatusReport] = {}
+def period_reports(plan: Plan, period: Period, *, include_drafts_of=lambda report: False) -> list[StatusReport]:
+    """Each department's report for a period: its submitted revision, or its draft where
+    `include_drafts_of(draft)` allows (a reader who may see drafts); by department name."""
+    submitted: dict[int, StatusReport] = {}
+    drafts: dict[int, StatusReport] = {}
     for report in db.session.scalars(
         select(StatusReport).where(StatusReport.plan_id == plan.id, StatusReport.period_start == period.start)
         .options(selectinload(StatusReport.department), selectinload(StatusReport.values).selectinload(ReportKpiValue.kpi))
         .order_by(StatusReport.revision)
     ):
-        newest[report.department_id] = report
-    return sorted(newest.values(), key=lambda r: r.department.name)
+        if report.status == ReportStatus.SUBMITTED:
+            submitted[report.department_id] = report
+        elif report.status == ReportStatus.DRAFT and include_drafts_of(report):
+            drafts[report.department_id] = report
+    chosen = {**drafts, **submitted} if drafts else submitted
+    return sorted(chosen.values(), key=lambda r: r.department.name)
 
 
 def history(plan: Plan, department: Department) -> list[StatusReport]:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from crmproject.auth.models import Role
 from crmproject.auth.permissions import can_read_report, can_write_report, require
@@ -23,11 +24,11 @@ from crmproject.exports import download_name, xlsx_response
 from crmproject.reports import bp, services
 from crmproject.reports.excel import reports_workbook
 from crmproject.reports.forms import ReportForm
-from crmproject.reports.models import ReportStatus, StatusReport
+from crmproject.reports.models import ReportKpiValue, ReportStatus, StatusReport
 
 
 def _report(plan: Plan, report_id: int) -> StatusReport:
-    report = db.session.get(StatusReport, report_id)
+    report = db.session.get(StatusReport, report_id, options=[selectinload(StatusReport.values).selectinload(ReportKpiValue.kpi)])
     if report is None or report.plan_id != plan.id:
         abort(404)
     require(can_read_report(current_user, report))
@@ -44,10 +45,11 @@ def _department(department_id: int | None) -> Department:
 @bp.get("/reports")
 def index(plan_id: int):
     plan = plan_or_404(plan_id)
-    today = date.today()
+    today = services.plan_today(plan)
     matrix = services.reporting_matrix(plan, today=today)
     own = current_user.department_id if current_user.role == Role.DEPARTMENT_HEAD else None
     return render_template("reports/index.html", plan=plan, matrix=matrix, today=today, own_department_id=own,
+                           grace_days=services.GRACE_DAYS,
                            current=services.period_for(plan, today))
 
 
@@ -82,6 +84,7 @@ def _editor(plan: Plan, department: Department, period: services.Period, report:
     errors: dict[str, list[str]] = {}
     typed = {f"kpi-{v.kpi_id}": v.value for v in report.values} if report is not None and request.method == "GET" else dict(request.form)
     if request.method == "POST" and form.validate_on_submit():
+        new = report is None
         content, value_errors = _content(form, kpis)
         try:
             if value_errors:
@@ -96,6 +99,8 @@ def _editor(plan: Plan, department: Department, period: services.Period, report:
                 message = _("Draft saved.")
         except ValidationFailed as exc:
             db.session.rollback()
+            if new:
+                report = None  # it was not saved
             errors = exc.errors
             for name, messages in exc.errors.items():
                 if field := getattr(form, name, None):
@@ -114,7 +119,7 @@ def export(plan_id: int):
     plan = plan_or_404(plan_id)
     day = request.args.get("period", type=date.fromisoformat) or date.today()
     period = services.period_for(plan, day)
-    reports = [r for r in services.period_reports(plan, period) if can_read_report(current_user, r)]
+    reports = services.period_reports(plan, period, include_drafts_of=lambda r: can_read_report(current_user, r))
     kpis = sorted({v.kpi for r in reports for v in r.values}, key=lambda k: k.name)
     return xlsx_response(reports_workbook(reports, kpis), download_name(plan.name, "reports", period.start.isoformat()))
 
@@ -126,8 +131,12 @@ def write(plan_id: int):
     department_id = request.args.get("department", type=int) or current_user.department_id
     department = _department(department_id)
     require(can_write_report(current_user, department.id))
+    if department.id not in {d.id for d in services.reporting_departments(plan)}:
+        flash(_("%(name)s is not in any wave of this plan, so it does not report on it.", name=department.name), "error")
+        return redirect(url_for("reports.index", plan_id=plan.id))
     day = request.args.get("period", type=date.fromisoformat) if request.args.get("period") else date.today()
-    period = services.period_for(plan, day or date.today())
+    today = services.plan_today(plan)
+    period = services.period_for(plan, min(day or today, today))  # no report for a period that has not begun
     existing = services.reports_of(plan, department, period)
     if existing and request.method == "GET":
         return redirect(url_for("reports.show", plan_id=plan.id, report_id=existing[0].id))

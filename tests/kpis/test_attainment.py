@@ -49,3 +49,9 @@ def test_thresholds_per_kpi():
     path = target_path(PathPoint(JAN, D(0)), PathPoint(date(2026, 1, 11), D(100)))
     strict = attainment(path, D(45), date(2026, 1, 6), red_threshold=D(95), amber_threshold=D(99))
     assert strict.status == Rag.RED and strict.performance == 90
+
+
+def test_a_planned_dip_after_go_live_is_green_when_on_its_path():
+    path = target_path(PathPoint(JAN, D(100)), PathPoint(DEC, D(120)), [PathPoint(date(2026, 4, 1), D(90))])
+    assert attainment(path, D(90), date(2026, 4, 1)).status == Rag.GREEN  # exactly on the dip
+    assert attainment(path, D(80), date(2026, 4, 1)).status == Rag.RED  # below it

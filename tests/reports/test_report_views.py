@@ -104,3 +104,42 @@ def test_exports_of_a_periods_reports_and_of_kpi_values(client, login, make_user
     assert sheet.cell(row=2, column=8).data_type == "s"  # the formula-like text stays text
     values = load_workbook(io.BytesIO(client.get(f"/plans/{plan.id}/kpis/values.xlsx").data))["KPI values"]
     assert list(values.iter_rows(min_row=2, values_only=True))[0][:5][4] == 33
+
+
+def test_a_reopened_draft_keeps_a_four_digit_value(client, login, world):
+    plan, head, other_head, kpi = world
+    login(head)
+    client.post(f"/plans/{plan.id}/reports/write", data={**FILLED, "action": "draft", f"kpi-{kpi.id}": "1200"})
+    report = db.session.scalar(db.select(StatusReport))
+    page = client.get(f"/plans/{plan.id}/reports/{report.id}").get_data(as_text=True)
+    assert f'name="kpi-{kpi.id}" value="1200"' in page
+    refused = client.post(f"/plans/{plan.id}/reports/{report.id}", data={**FILLED, "action": "submit", f"kpi-{kpi.id}": "1,200"})
+    assert "could be a thousand or a decimal" in refused.get_data(as_text=True)
+
+
+def test_a_draft_amendment_neither_leaks_nor_hides_the_submitted_report(client, app, login, world):
+    plan, head, other_head, kpi = world
+    period = services.period_for(plan, date.today())
+    first = services.start_report(plan, head.department, period, author=head)
+    services.submit(first, services.ReportContent(overall_rag=services.Rag.RED, achievements="Submitted text", next_steps="B",
+                                                  values={kpi.id: D(10)}), author=head, due_kpis=[kpi])
+    amendment = services.amend(first, author=head)
+    services.save_draft(amendment, services.ReportContent(overall_rag=services.Rag.GREEN, achievements="SECRET draft"), author=head)
+    db.session.commit()
+    login(other_head)
+    matrix = client.get(f"/plans/{plan.id}/reports").get_data(as_text=True)
+    assert 'class="badge red"' in matrix and 'class="badge green"' not in matrix
+    import io
+
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(client.get(f"/plans/{plan.id}/reports.xlsx?period={period.start}").data))["Reports"].iter_rows(values_only=True))
+    assert rows[1][7] == "Submitted text" and all("SECRET" not in str(c) for r in rows for c in r)
+
+
+def test_a_department_outside_the_plan_does_not_report(client, login, make_user, world):
+    plan, head, other_head, kpi = world
+    outsider = make_user(Role.DEPARTMENT_HEAD)
+    login(outsider)
+    response = client.post(f"/plans/{plan.id}/reports/write", data={**FILLED, "action": "draft"})
+    assert response.status_code == 302 and db.session.scalar(db.select(db.func.count()).select_from(StatusReport)) == 0
