@@ -30,6 +30,8 @@ from crmproject.tasks import services as tasks
 from crmproject.tasks.models import CommunicationChannel, CommunicationStatus
 from crmproject.teams import services as teams
 from crmproject.teams.models import TeamRoleKind
+from crmproject.roster.models import Employee
+from crmproject.training import services as training
 
 # The factories' password (tests/conftest.py PASSWORD); tests/ is not a package, so it is repeated here.
 PASSWORD = "correct-horse-1"
@@ -70,6 +72,10 @@ REPORT_DATA = {"overall_rag": "green", "achievements": "Done", "blockers": "", "
 COMMUNICATION_DATA = {"audience": "All staff", "channel": "email", "message": "Pilot starts", "planned_date": "2026-03-01",
                       "owner_id": "", "department_id": "", "status": "planned"}
 USER_PASSWORD = {"pw-password": "new-horse-3", "pw-confirm": "new-horse-3"}  # the admin's form has the prefix "pw"
+COURSE_DATA = {"code": "SFA-101", "name": "SFA basics", "crm_module_id": "", "audience": "Sales", "mandatory": "y",
+               "length_hours": "6", "description": ""}
+TRAINING_SESSION_DATA = {"day": "2026-04-01", "trainer": "Nadia", "location": "Room 1", "capacity": "12"}
+ENROLMENT_DATA = {"status": "completed", "completed_on": "2026-01-15", "score": "90", "session_id": ""}
 
 
 def row(method: str, url: str, codes: tuple[int, ...], data: dict | None = None):
@@ -246,6 +252,31 @@ MATRIX = [
     row("GET", "/plans/{plan}/communications/{other_communication}", NOT_FOUND),
     row("POST", "/plans/{plan}/communications/{communication}/delete", PLANNER_POST),
     row("POST", "/plans/{plan}/communications/{other_communication}/delete", PLANNER_404),
+    # --- training: everyone reads, planners manage, a head updates their own department's enrolments ----------
+    row("GET", "/training/", READ),
+    row("GET", "/training/courses/{course}", READ),
+    row("GET", f"/training/courses/{MISSING}", NOT_FOUND),
+    row("GET", "/training/courses/new", PLANNER_GET),
+    row("POST", "/training/courses/new", PLANNER_POST, {**COURSE_DATA, "code": "MA-201"}),
+    row("GET", "/training/courses/{course}/edit", PLANNER_GET),
+    row("POST", "/training/courses/{course}/edit", PLANNER_POST, COURSE_DATA),
+    row("GET", f"/training/courses/{MISSING}/edit", PLANNER_404),
+    row("POST", "/training/courses/{course}/delete", PLANNER_POST),
+    row("POST", f"/training/courses/{MISSING}/delete", PLANNER_404),
+    row("POST", "/training/courses/{course}/sessions", PLANNER_POST, TRAINING_SESSION_DATA),
+    row("GET", "/training/courses/{course}/sessions/{training_session}/edit", PLANNER_GET),
+    row("POST", "/training/courses/{course}/sessions/{training_session}/edit", PLANNER_POST, TRAINING_SESSION_DATA),
+    row("GET", "/training/courses/{course}/sessions/{other_training_session}/edit", PLANNER_404),
+    row("POST", "/training/courses/{course}/sessions/{training_session}/delete", PLANNER_POST),
+    row("POST", "/training/courses/{course}/sessions/{other_training_session}/delete", PLANNER_404),
+    row("POST", "/training/courses/{course}/enrol-department", PLANNER_POST, {"department_id": "{dept_b}", "session_id": ""}),
+    row("POST", "/training/courses/{other_course}/enrolments", PLANNER_POST, {"employee": "ann@example.com", "session_id": ""}),
+    row("GET", "/training/enrolments/{enrolment_a}", (302, 200, 200, 200, 403, 403)),
+    row("POST", "/training/enrolments/{enrolment_a}", (302, 302, 302, 302, 403, 403), ENROLMENT_DATA),
+    row("GET", "/training/enrolments/{enrolment_b}", (302, 200, 200, 403, 200, 403)),
+    row("GET", f"/training/enrolments/{MISSING}", NOT_FOUND),
+    row("POST", "/training/enrolments/{enrolment_a}/delete", PLANNER_POST),
+    row("POST", f"/training/enrolments/{MISSING}/delete", PLANNER_404),
 ]
 
 
@@ -291,7 +322,16 @@ def _build_world() -> dict:
     reports.submit(submitted_b, reports.ReportContent(overall_rag=Rag.GREEN, achievements="A", next_steps="B", values={}),
                    author=None, due_kpis=[])
     other_report = reports.start_report(other, b, reports.Period(date(2026, 3, 1), date(2026, 3, 31)), author=None)
+    course = training.create_course(training.CourseValues(code="SFA-101", name="SFA basics", mandatory=True))
+    other_course = training.create_course(training.CourseValues(code="DQ-100", name="Data quality rules"))
+    training_session = training.add_session(course, training.SessionValues(day=date(2026, 3, 1)))
+    other_training_session = training.add_session(other_course, training.SessionValues(day=date(2026, 3, 1)))
+    employee_a, employee_b = Employee(name="Ann", email="ann@example.com", department=a), Employee(name="Bo", department=b)
+    db.session.add_all([employee_a, employee_b])
+    enrolment_a, enrolment_b = training.enrol(employee_a, course), training.enrol(employee_b, course)
     return {
+        "course": course.id, "other_course": other_course.id, "training_session": training_session.id,
+        "other_training_session": other_training_session.id, "enrolment_a": enrolment_a.id, "enrolment_b": enrolment_b.id,
         "draft_a": draft_a.id, "submitted_b": submitted_b.id, "other_report": other_report.id,
         "kpi": kpi.id, "other_kpi": other_kpi.id, "kpi_target": kpi_target.id, "measurement_a": measurement_a.id,
         "other_measurement": other_measurement.id,
@@ -437,6 +477,11 @@ UI = [  # (page, snippet, roles that see it)
     ("/departments/{dept_a}", 'action="/departments/{dept_a}/delete"', PLANNERS),
     ("/plans/", 'href="/admin/users"', {"admin"}),  # the "Users" entry of the navigation
     ("/departments/", 'href="/admin/users"', {"admin"}),
+    ("/training/", 'href="/training/courses/new"', PLANNERS),
+    ("/training/courses/{course}", ">Add session<", PLANNERS),
+    ("/training/courses/{course}", 'action="/training/courses/{course}/delete"', PLANNERS),
+    ("/training/courses/{course}", 'href="/training/enrolments/{enrolment_a}"', PLANNERS | {"head_a"}),
+    ("/training/courses/{course}?department={dept_b}", 'href="/training/enrolments/{enrolment_b}"', PLANNERS | {"head_b"}),
 ]
 
 

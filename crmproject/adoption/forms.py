@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from wtforms import DecimalField, IntegerField, SubmitField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DecimalField, IntegerField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from crmproject.forms import AppForm, DateField
@@ -18,3 +19,10 @@ class SnapshotForm(AppForm):
     required_fields_share = DecimalField(_l("Required fields filled (%)"), validators=[Optional(), NumberRange(min=0, max=100)])
     duplicate_share = DecimalField(_l("Duplicate records (%)"), validators=[Optional(), NumberRange(min=0, max=100)])
     submit = SubmitField(_l("Save figures"))
+
+
+class UsageUploadForm(AppForm):
+    file = FileField(_l("Usage export (csv or xlsx)"), validators=[FileRequired(_l("Choose a file."))],
+                     description=_l("One row per event: at least a user name and a time; an action and an object where the CRM gives them."))
+    timezone = SelectField(_l("Times without a zone are in"), description=_l("Times with an offset are converted to UTC whatever this says."))
+    submit = SubmitField(_l("Import"))

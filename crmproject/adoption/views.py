@@ -17,6 +17,8 @@ from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.plans.views import plan_or_404
 from crmproject.reports.services import reporting_departments
+from crmproject.training import services as training
+from crmproject.training.charts import completion_heatmap, department_completion_figure
 
 WINDOW_DAYS = 365
 
@@ -42,8 +44,14 @@ def plan_adoption(plan_id: int):
     plan = plan_or_404(plan_id)
     today = date.today()
     departments = reporting_departments(plan)
-    return render_template("adoption/plan.html", plan=plan, departments=departments, today=today,
-                           percent=services.adoption_percent, **adoption_context(plan, departments, today=today))
+    by_department = [row for row in training.completion_by_department(mandatory_only=True)
+                     if row.department_id in {d.id for d in departments}] if departments else []
+    cells = training.completion_cells()
+    return render_template(
+        "adoption/plan.html", plan=plan, departments=departments, today=today, percent=services.adoption_percent,
+        training_chart=department_completion_figure(by_department) if by_department else None,
+        training_heatmap=completion_heatmap(cells) if cells else None, **adoption_context(plan, departments, today=today),
+    )
 
 
 @bp.route("/departments/<int:department_id>/adoption", methods=["GET", "POST"])

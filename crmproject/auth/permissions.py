@@ -193,3 +193,16 @@ def can_read_report(user: User, report) -> bool:
 
 
 RULES.update({"write_report": can_write_report, "read_report": can_read_report})
+
+
+def can_manage_training(user: User) -> bool:
+    """Courses, sessions and enrolments."""
+    return can_edit_plans(user)
+
+
+def can_update_enrolment(user: User, enrolment) -> bool:
+    """Planners, and the head of the department the person belongs to."""
+    return can_enter_measurement(user, enrolment.employee.department_id)
+
+
+RULES.update({"manage_training": can_manage_training, "update_enrolment": can_update_enrolment})

@@ -19,7 +19,10 @@ from crmproject.kpis.attainment import Rag
 from crmproject.kpis.models import GoalFamily, Kpi
 from crmproject.kpis.services import record_measurement
 from crmproject.plans.models import PhaseStatus, Plan
+from crmproject.adoption.models import UsageImport
+from crmproject.adoption.usage import import_usage
 from crmproject.roster.models import Employee
+from crmproject.training.services import load_demo_training
 from crmproject.roster.services import create_employee, move
 from crmproject.reports.services import ReportContent, kpis_due, periods, reporting_departments, start_report, submit
 from crmproject.plans.seeds import create_plan_from_template, get_template
@@ -109,7 +112,11 @@ def load_demo(*, today: date) -> DemoSummary:
         summary.created["plans"] += 1
     if not db.session.scalar(select(func.count()).select_from(Employee)):
         load_roster(today=today)
+    load_demo_training(today)
     db.session.commit()
+    if not db.session.scalar(select(func.count()).select_from(UsageImport)):
+        plan = db.session.scalar(select(Plan).where(Plan.name == DEMO_PLAN_NAME))
+        import_usage(usage_csv(plan, today=today), "northwind-crm-usage-log.csv", timezone=plan.timezone)
     return summary
 
 

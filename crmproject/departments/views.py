@@ -20,6 +20,8 @@ from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.adoption.views import adoption_context
+from crmproject.training import services as training
+from crmproject.training.charts import course_completion_figure
 from crmproject.plans.services import department_waves
 from crmproject.tasks.services import open_tasks_of_department
 
@@ -44,9 +46,12 @@ def show(department_id: int):
     waves = department_waves(department)
     today = date.today()
     adoption = adoption_context(waves[0].plan, [department], today=today) if waves else {}
+    cells = training.completion_cells(department_id=department.id)
+    mandatory = {c.id for c in training.list_courses() if c.mandatory}
     return render_template(
         "departments/show.html", department=department, waves=waves, tasks=tasks,
-        task_total=task_total, today=today, adoption=adoption,
+        task_total=task_total, today=today, adoption=adoption, training_cells=cells,
+        training_figure=course_completion_figure(cells, mandatory) if cells else None,
     )
 
 

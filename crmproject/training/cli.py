@@ -1,9 +1,97 @@
-"""`crmproject import training` (grown below)."""
+"""`crmproject import training FILE`: training records, one row per person and course or a grid, all or nothing."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from pathlib import Path
+
 import click
+from flask.cli import with_appcontext
+
+from crmproject.i18n import _
+
+MAX_PRINTED_ERRORS = 50
+
+
+def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(_("%(value)s is not a date in the form YYYY-MM-DD.", value=repr(value))) from None
+
+
+@click.command("training")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--sheet", default=None, help="Sheet name (default: the first sheet with training records).")
+@click.option("--dry-run", is_flag=True, help="Check and report; save nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--create-courses", is_flag=True, help="Create the courses the file names that do not exist yet.")
+@click.option("--create-employees", is_flag=True,
+              help="Create the people the file names that do not exist yet (without a department).")
+@click.option("--start-date", callback=_date_option, default=None, metavar="YYYY-MM-DD",
+              help="The course start that day offsets (-159, 12) count from, as in the OULAD data set.")
+@click.option("--date-order", type=click.Choice(["auto", "day-first", "month-first"]), default="auto", show_default=True,
+              help="How to read text dates like 05/03/2026.")
+@with_appcontext
+def import_training(file: str, sheet: str | None, dry_run: bool, as_json: bool, create_courses: bool, create_employees: bool,
+                    start_date: date | None, date_order: str) -> None:
+    """Import training records (who did which course, with status, date and score) from xlsx, ods or csv.
+
+    One row per person and course, or a grid of people against courses with
+    statuses, dates or scores in the cells; the shape is detected. Nothing is
+    saved unless every row is valid.
+    """
+    from crmproject.extensions import db
+    from crmproject.training import importer
+
+    path = Path(file)
+    options = importer.ImportOptions(
+        sheet=sheet, create_courses=create_courses, create_employees=create_employees, start_date=start_date,
+        day_first={"auto": None, "day-first": True, "month-first": False}[date_order],
+    )
+    try:
+        result = importer.analyse(importer.load_workbook(path.read_bytes(), path.name), options)
+    except importer.ImportRefused as exc:
+        if as_json:
+            click.echo(json.dumps({"file": path.name, "refused": str(exc), "enrolments_added": 0}, indent=2))
+        raise click.ClickException(str(exc)) from None
+    counts = None
+    if not result.issues and not dry_run:
+        counts = importer.save(result)
+        db.session.commit()
+    else:
+        db.session.rollback()
+    if as_json:
+        click.echo(json.dumps(result.summary(counts), indent=2, ensure_ascii=False))
+    else:
+        shape = _("one row per person and course") if result.shape == "records" else _("a grid of people against courses")
+        click.echo(_("%(file)s, sheet %(sheet)s: %(shape)s, header on row %(row)s, %(rows)s rows read, %(valid)s records valid.",
+                     file=path.name, sheet=result.sheet, shape=shape, row=result.header_row, rows=result.rows_read,
+                     valid=len(result.records)))
+        for issue in result.issues[:MAX_PRINTED_ERRORS]:
+            click.echo(_("error: %(issue)s", issue=issue))
+        if len(result.issues) > MAX_PRINTED_ERRORS:
+            click.echo(_("... and %(n)s more errors (--json lists the first %(max)s).", n=len(result.issues) - MAX_PRINTED_ERRORS,
+                         max=importer.MAX_REPORTED_ISSUES))
+        for issue in result.warnings[:MAX_PRINTED_ERRORS]:
+            click.echo(_("warning: %(issue)s", issue=issue))
+        if result.completed_without_date and not result.issues:
+            click.echo(_("%(n)s completed records have no date and are recorded as completed today.", n=result.completed_without_date))
+        if counts is not None:
+            click.echo(_("Saved: %(added)s enrolments added, %(changed)s changed, %(unchanged)s unchanged; "
+                         "%(courses)s courses and %(people)s employees created.",
+                         added=counts.added, changed=counts.changed, unchanged=counts.unchanged,
+                         courses=counts.courses_created, people=counts.employees_created))
+        elif dry_run and not result.issues:
+            click.echo(_("Dry run: nothing was saved (%(courses)s courses and %(people)s employees would be created).",
+                         courses=len(result.new_courses), people=len(result.new_employees)))
+    if result.issues:
+        raise click.ClickException(_("Nothing was imported: %(n)s rows have errors.", n=len({(i.sheet, i.row) for i in result.issues})))
 
 
 def register(import_group: click.Group) -> None:
     """Add the training commands to `crmproject import`."""
+    import_group.add_command(import_training)

@@ -1,0 +1,132 @@
+"""Training completion charts: per department (bars against a target line) and per department and course (heat map).
+
+Pure functions of plain data; department and course names are typed by
+people, so they are HTML-escaped before Plotly renders them as labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+import plotly.graph_objects as go
+
+from crmproject.charts import COLOURS, base_layout
+from crmproject.i18n import _
+from crmproject.training.services import Completion, CompletionCell, DepartmentCompletion
+
+# red below half, amber towards the target, green at it
+COMPLETION_SCALE = [[0.0, COLOURS["red"]], [0.5, COLOURS["amber"]], [1.0, COLOURS["green"]]]
+
+
+def _department_label(name: str | None) -> str:
+    return escape(name) if name is not None else escape(_("No department"))
+
+
+def _value(completion: Completion) -> float | None:
+    return float(completion.percent) if completion.percent is not None else None
+
+
+def _colour(value: float | None, target: float | None) -> str:
+    if value is None:
+        return COLOURS["grey"]
+    if target is None:
+        return COLOURS["phase"]
+    if value >= target:
+        return COLOURS["green"]
+    return COLOURS["amber"] if value >= 0.6 * target else COLOURS["red"]
+
+
+def completion_bars(labels: Sequence[str], completions: Sequence[Completion], *,
+                    target: float | Sequence[float | None] | None = 100.0, axis_title: str = "") -> go.Figure:
+    """One bar per label (already escaped) with its completion %, and the target as a trace of its own.
+
+    `target` is one value for every bar (a dashed line), or one per bar (a
+    mark on each bar that has one, None for none). Groups where nothing
+    counts (everyone waived or not applicable) have no bar.
+    """
+    if target is not None and not isinstance(target, (int, float)):
+        return _bars_with_targets(labels, completions, list(target), axis_title)
+    fig = go.Figure()
+    values = [_value(c) for c in completions]
+    hover = [escape(_("%(completed)s of %(counted)s completed (%(excluded)s waived or not applicable)",
+                      completed=c.completed, counted=c.counted, excluded=c.excluded)) for c in completions]
+    colours = [_colour(v, target) for v in values]
+    fig.add_trace(go.Bar(
+        name=escape(_("Completed")), x=list(labels), y=values, marker=dict(color=colours), customdata=hover,
+        text=[f"{v:.0f}%" if v is not None else "" for v in values], textposition="outside",
+        hovertemplate="%{x}: %{y:.1f}%<br>%{customdata}<extra></extra>",
+    ))
+    if target is not None and labels:
+        fig.add_trace(go.Scatter(
+            name=escape(_("Target %(value)s%%", value=f"{target:g}")), x=list(labels), y=[target] * len(labels),
+            mode="lines", line=dict(color=COLOURS["today"], dash="dash", width=2),
+            hovertemplate=escape(_("target")) + " %{y:.0f}%<extra></extra>",
+        ))
+    fig.update_yaxes(range=[0, 110], ticksuffix="%", gridcolor="#eef1f4", zeroline=False)
+    fig.update_xaxes(title_text=escape(axis_title) if axis_title else None)
+    fig.update_layout(showlegend=target is not None, legend=dict(orientation="h", y=-0.2), bargap=0.35)
+    return base_layout(fig, height=360)
+
+
+def _bars_with_targets(labels: Sequence[str], completions: Sequence[Completion], targets: list[float | None],
+                       axis_title: str) -> go.Figure:
+    fig = completion_bars(labels, completions, target=None, axis_title=axis_title)
+    fig.data[0].marker.color = [_colour(_value(c), t) for c, t in zip(completions, targets, strict=True)]
+    if any(t is not None for t in targets):
+        fig.add_trace(go.Scatter(
+            name=escape(_("Target")), x=list(labels), y=targets, mode="markers",
+            marker=dict(symbol="line-ew-open", size=40, line=dict(color=COLOURS["today"], width=3)),
+            hovertemplate=escape(_("target")) + " %{y:.0f}%<extra></extra>",
+        ))
+        fig.update_layout(showlegend=True)
+    return fig
+
+
+def department_completion_figure(rows: Sequence[DepartmentCompletion], *, target: float | None = 100.0) -> go.Figure:
+    """Training completion per department (current departments), with the target line (100% for mandatory courses)."""
+    return completion_bars([_department_label(r.department_name) for r in rows], [r.completion for r in rows],
+                           target=target)
+
+
+def completion_heatmap(cells: Sequence[CompletionCell]) -> go.Figure:
+    """Departments (rows) against courses (columns), each cell the completion %; empty where no one is enrolled."""
+    departments: dict[int | None, str | None] = {}
+    courses: dict[int, str] = {}
+    for cell in cells:
+        departments.setdefault(cell.department_id, cell.department_name)
+        courses.setdefault(cell.course_id, cell.course_code)
+    department_ids = sorted(departments, key=lambda d: (departments[d] is None, (departments[d] or "").casefold()))
+    course_ids = sorted(courses, key=lambda c: courses[c].casefold())
+    by_key = {(c.department_id, c.course_id): c.completion for c in cells}
+    z: list[list[float | None]] = []
+    text: list[list[str]] = []
+    hover: list[list[str]] = []
+    for department_id in department_ids:
+        z_row, text_row, hover_row = [], [], []
+        for course_id in course_ids:
+            completion = by_key.get((department_id, course_id))
+            value = _value(completion) if completion is not None else None
+            z_row.append(value)
+            text_row.append(f"{value:.0f}%" if value is not None else "")
+            hover_row.append(escape(_("%(completed)s of %(counted)s completed", completed=completion.completed,
+                                      counted=completion.counted)) if completion is not None else escape(_("nobody enrolled")))
+        z.append(z_row)
+        text.append(text_row)
+        hover.append(hover_row)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[escape(courses[c]) for c in course_ids], y=[_department_label(departments[d]) for d in department_ids],
+        text=text, texttemplate="%{text}", customdata=hover, zmin=0, zmax=100, colorscale=COMPLETION_SCALE,
+        colorbar=dict(title=dict(text="%"), ticksuffix="%"), xgap=2, ygap=2,
+        hovertemplate="%{y} · %{x}: %{customdata}<extra></extra>", name=escape(_("Completion")),
+    ))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(side="top")
+    return base_layout(fig, height=max(240, 80 + 32 * len(department_ids)))
+
+
+def course_completion_figure(cells: Sequence[CompletionCell], mandatory_course_ids: set[int]) -> go.Figure:
+    """One department's completion per course (the cells of one department), a 100% mark on the mandatory courses."""
+    ordered = sorted(cells, key=lambda c: c.course_code.casefold())
+    return completion_bars([escape(c.course_code) for c in ordered], [c.completion for c in ordered],
+                           target=[100.0 if c.course_id in mandatory_course_ids else None for c in ordered])

@@ -1,0 +1,491 @@
+"""Training: courses and their sessions, who is enrolled in what, and completion per department and course.
+
+Completion is completed / (enrolled - waived - not applicable): waived and
+not-applicable enrolments leave the denominator. It is counted in SQL with
+GROUP BY, against each employee's current department (Employee.department_id).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy.orm import selectinload
+
+from crmproject.departments.models import Department
+from crmproject.errors import ValidationFailed
+from crmproject.extensions import db
+from crmproject.forms import EARLIEST, LATEST
+from crmproject.i18n import _
+from crmproject.plans.models import CrmModule
+from crmproject.roster.models import Employee, username_key
+from crmproject.training.models import Course, Enrolment, EnrolmentStatus, TrainingSession
+
+MAX_LENGTH_HOURS = Decimal(1000)
+MAX_CAPACITY = 100_000
+EXCLUDED = (EnrolmentStatus.WAIVED, EnrolmentStatus.NOT_APPLICABLE)
+
+
+def text_key(text: str) -> str:
+    """Codes and names compared as people mean them: case and spacing do not matter."""
+    return " ".join(text.split()).casefold()
+
+
+# --- courses -----------------------------------------------------------------------------------
+
+@dataclass
+class CourseValues:
+    code: str
+    name: str
+    crm_module: CrmModule | None = None
+    audience: str = ""
+    mandatory: bool = False
+    length_hours: Decimal | None = None
+    description: str = ""
+
+
+def list_courses() -> list[Course]:
+    return list(db.session.scalars(
+        select(Course).options(selectinload(Course.crm_module)).order_by(Course.mandatory.desc(), Course.code)
+    ))
+
+
+def get_course_by_code(code: str) -> Course | None:
+    return db.session.scalar(select(Course).where(func.lower(Course.code) == " ".join(code.split()).lower()))
+
+
+def _check_course(course: Course | None, v: CourseValues) -> None:
+    errors: dict[str, str] = {}
+    code = " ".join(v.code.split())
+    if not code:
+        errors["code"] = _("Enter a short code, for example SFA-101.")
+    elif len(code) > 50:
+        errors["code"] = _("The code can have at most %(n)s characters.", n=50)
+    elif (clash := get_course_by_code(code)) is not None and clash is not course:
+        errors["code"] = _("The course %(name)s already has the code %(code)s.", name=clash.name, code=clash.code)
+    if not v.name.strip():
+        errors["name"] = _("Enter the course's name.")
+    elif len(v.name.strip()) > 200:
+        errors["name"] = _("The name can have at most %(n)s characters.", n=200)
+    if len(v.audience.strip()) > 200:
+        errors["audience"] = _("The audience can have at most %(n)s characters.", n=200)
+    if v.length_hours is not None and not Decimal(0) < v.length_hours <= MAX_LENGTH_HOURS:
+        errors["length_hours"] = _("The length is a number of hours above 0 and at most %(n)s.", n=MAX_LENGTH_HOURS)
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _apply_course(course: Course, v: CourseValues) -> None:
+    course.code = " ".join(v.code.split())
+    course.name = v.name.strip()
+    course.crm_module = v.crm_module
+    course.audience = v.audience.strip()
+    course.mandatory = v.mandatory
+    course.length_hours = v.length_hours.quantize(Decimal("0.1"), ROUND_HALF_UP) if v.length_hours is not None else None
+    course.description = v.description.strip()
+
+
+def create_course(values: CourseValues) -> Course:
+    """Add a course; its code is unique (compared without case)."""
+    _check_course(None, values)
+    course = Course()
+    _apply_course(course, values)
+    db.session.add(course)
+    db.session.flush()
+    return course
+
+
+def update_course(course: Course, values: CourseValues) -> Course:
+    _check_course(course, values)
+    _apply_course(course, values)
+    db.session.flush()
+    return course
+
+
+def delete_course(course: Course) -> None:
+    """Delete a course with its sessions and enrolments."""
+    db.session.execute(delete(Enrolment).where(Enrolment.course_id == course.id))
+    db.session.delete(course)
+    db.session.flush()
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+@dataclass
+class SessionValues:
+    day: date
+    trainer: str = ""
+    location: str = ""
+    capacity: int | None = None
+
+
+def _booked(session: TrainingSession) -> int:
+    return db.session.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.session_id == session.id)) or 0
+
+
+def _check_session(session: TrainingSession | None, v: SessionValues) -> None:
+    errors: dict[str, str] = {}
+    if not EARLIEST <= v.day <= LATEST:
+        errors["day"] = _("Enter a date between %(first)s and %(last)s.", first=EARLIEST.isoformat(), last=LATEST.isoformat())
+    if len(v.trainer.strip()) > 200:
+        errors["trainer"] = _("The trainer can have at most %(n)s characters.", n=200)
+    if len(v.location.strip()) > 300:
+        errors["location"] = _("The place or link can have at most %(n)s characters.", n=300)
+    if v.capacity is not None:
+        if not 1 <= v.capacity <= MAX_CAPACITY:
+            errors["capacity"] = _("The capacity is a number of seats from 1 to %(n)s, or empty for no limit.", n=MAX_CAPACITY)
+        elif session is not None and (booked := _booked(session)) > v.capacity:
+            errors["capacity"] = _("%(n)s people are already booked on this session.", n=booked)
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def add_session(course: Course, values: SessionValues) -> TrainingSession:
+    """Schedule a session of `course`: a day, a trainer, a room or a link, and seats (None: no limit)."""
+    _check_session(None, values)
+    session = TrainingSession(course=course, day=values.day, trainer=values.trainer.strip(),
+                              location=values.location.strip(), capacity=values.capacity)
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def update_session(session: TrainingSession, values: SessionValues) -> TrainingSession:
+    _check_session(session, values)
+    session.day, session.trainer, session.location = values.day, values.trainer.strip(), values.location.strip()
+    session.capacity = values.capacity
+    db.session.flush()
+    return session
+
+
+def delete_session(session: TrainingSession) -> None:
+    """Delete a session; the people booked on it stay enrolled in the course, without a session."""
+    db.session.delete(session)
+    db.session.flush()
+
+
+def session_bookings(course: Course) -> dict[int, int]:
+    """Session id -> number of people booked on it, for one course (one GROUP BY)."""
+    rows = db.session.execute(
+        select(Enrolment.session_id, func.count()).where(Enrolment.course_id == course.id, Enrolment.session_id.is_not(None))
+        .group_by(Enrolment.session_id)
+    )
+    return {session_id: count for session_id, count in rows}
+
+
+# --- enrolments --------------------------------------------------------------------------------
+
+def _check_session_seat(course: Course, session: TrainingSession | None, *, extra: int = 1, field: str = "session_id") -> None:
+    if session is None:
+        return
+    if session.course_id != course.id:
+        raise ValidationFailed(_("That session belongs to another course."), field=field)
+    if session.capacity is not None and _booked(session) + extra > session.capacity:
+        raise ValidationFailed(
+            _("The session on %(day)s has %(free)s free seats of %(capacity)s.", day=session.day.isoformat(),
+              free=max(session.capacity - _booked(session), 0), capacity=session.capacity), field=field)
+
+
+def find_employee(text: str) -> Employee | None:
+    """The employee an e-mail address, a CRM user name or an exact name (case and spaces aside) points to.
+
+    Raises ValidationFailed (field "employee") when a name fits several people.
+    """
+    wanted = text.strip()
+    if not wanted:
+        return None
+    if "@" in wanted:
+        return db.session.scalar(select(Employee).where(func.lower(Employee.email) == wanted.lower()))
+    found = db.session.scalar(select(Employee).where(Employee.crm_username_key == username_key(wanted)))
+    if found is not None:
+        return found
+    same_name = list(db.session.scalars(
+        select(Employee).where(func.lower(Employee.name) == " ".join(wanted.split()).lower()).limit(2)))
+    if len(same_name) > 1:
+        raise ValidationFailed(_("Several people are called %(name)s: give the e-mail or CRM user name.", name=wanted),
+                               field="employee")
+    return same_name[0] if same_name else None
+
+
+def enrol(employee: Employee, course: Course, *, session: TrainingSession | None = None,
+          status: EnrolmentStatus = EnrolmentStatus.NOT_STARTED) -> Enrolment:
+    """Enrol one person in a course (optionally on a session with a free seat)."""
+    exists = db.session.scalar(select(Enrolment.id).where(Enrolment.employee_id == employee.id, Enrolment.course_id == course.id))
+    if exists is not None:
+        raise ValidationFailed(_("%(name)s is already enrolled in %(course)s.", name=employee.name, course=course.code),
+                               field="employee")
+    _check_session_seat(course, session)
+    enrolment = Enrolment(employee=employee, course=course, session=session, status=status)
+    db.session.add(enrolment)
+    db.session.flush()
+    return enrolment
+
+
+def enrol_department(course: Course, department: Department, *, session: TrainingSession | None = None) -> int:
+    """Enrol every active employee of `department` not yet in the course; returns how many were added."""
+    enrolled = select(Enrolment.employee_id).where(Enrolment.course_id == course.id)
+    employee_ids = list(db.session.scalars(
+        select(Employee.id).where(Employee.department_id == department.id, Employee.active, Employee.id.not_in(enrolled))
+        .order_by(Employee.id)
+    ))
+    if not employee_ids:
+        return 0
+    _check_session_seat(course, session, extra=len(employee_ids))
+    db.session.execute(insert(Enrolment), [
+        {"employee_id": employee_id, "course_id": course.id, "session_id": session.id if session else None,
+         "status": EnrolmentStatus.NOT_STARTED} for employee_id in employee_ids
+    ])
+    return len(employee_ids)
+
+
+def check_score(score: Decimal | None, field: str = "score") -> None:
+    if score is not None and not Decimal(0) <= score <= Decimal(100):
+        raise ValidationFailed(_("A score runs from 0 to 100."), field=field)
+
+
+def set_status(enrolment: Enrolment, status: EnrolmentStatus, *, completed_on: date | None = None,
+               score: Decimal | None = None, session: TrainingSession | None = None, today: date | None = None) -> Enrolment:
+    """Record where a person stands in a course.
+
+    Completed needs a completion date (default: today), never in the future;
+    any other status clears it. A score (0-100) is kept whatever the status:
+    a failed test has one too. `session` books or moves the person (None
+    leaves them off any session).
+    """
+    today = today or date.today()
+    errors: dict[str, str] = {}
+    if status == EnrolmentStatus.COMPLETED:
+        completed_on = completed_on or today
+        if completed_on > today:
+            errors["completed_on"] = _("A course cannot be completed in the future (today is %(today)s).", today=today.isoformat())
+        elif completed_on < EARLIEST:
+            errors["completed_on"] = _("Enter a date between %(first)s and %(last)s.", first=EARLIEST.isoformat(), last=LATEST.isoformat())
+    elif completed_on is not None:
+        errors["completed_on"] = _("Only a completed course has a completion date.")
+    try:
+        check_score(score)
+    except ValidationFailed as exc:
+        errors.update({k: " ".join(v) for k, v in exc.errors.items()})
+    if session is not None and session.id != enrolment.session_id:
+        try:
+            _check_session_seat(enrolment.course, session)
+        except ValidationFailed as exc:
+            errors.update({k: " ".join(v) for k, v in exc.errors.items()})
+    if errors:
+        raise ValidationFailed(errors)
+    enrolment.status = status
+    enrolment.completed_on = completed_on if status == EnrolmentStatus.COMPLETED else None
+    enrolment.score = score
+    enrolment.session = session
+    db.session.flush()
+    return enrolment
+
+
+def remove_enrolment(enrolment: Enrolment) -> None:
+    db.session.delete(enrolment)
+    db.session.flush()
+
+
+def course_enrolments(course: Course, *, department_id: int | None = None, status: EnrolmentStatus | None = None,
+                      limit: int = 100, offset: int = 0) -> tuple[list[Enrolment], int]:
+    """One page of a course's enrolments, by department then name, and how many match in all."""
+    query = select(Enrolment).join(Employee).where(Enrolment.course_id == course.id)
+    if department_id is not None:
+        query = query.where(Employee.department_id == department_id)
+    if status is not None:
+        query = query.where(Enrolment.status == status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.options(selectinload(Enrolment.employee).selectinload(Employee.department), selectinload(Enrolment.session))
+        .outerjoin(Department, Department.id == Employee.department_id)
+        .order_by(Department.name, Employee.name, Enrolment.id).limit(limit).offset(offset)
+    )
+    return list(rows), total
+
+
+# --- completion --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Completion:
+    """Counts of one group of enrolments; `percent` is None when nothing counts."""
+
+    enrolled: int
+    completed: int
+    excluded: int  # waived or not applicable: out of the denominator
+
+    @property
+    def counted(self) -> int:
+        return self.enrolled - self.excluded
+
+    @property
+    def percent(self) -> Decimal | None:
+        if self.counted <= 0:
+            return None
+        return (Decimal(self.completed * 100) / self.counted).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class CompletionCell:
+    """Completion of one department (None: people without a department) in one course."""
+
+    department_id: int | None
+    department_name: str | None
+    course_id: int
+    course_code: str
+    completion: Completion
+
+
+@dataclass(frozen=True)
+class DepartmentCompletion:
+    department_id: int | None
+    department_name: str | None
+    completion: Completion
+
+
+def _counts():
+    return (
+        func.count(Enrolment.id),
+        func.sum(case((Enrolment.status == EnrolmentStatus.COMPLETED, 1), else_=0)),
+        func.sum(case((Enrolment.status.in_(EXCLUDED), 1), else_=0)),
+    )
+
+
+def _filtered(query, *, course_ids: Iterable[int] | None, mandatory_only: bool, department_id: int | None):
+    if course_ids is not None:
+        query = query.where(Enrolment.course_id.in_(list(course_ids)))
+    if mandatory_only:
+        query = query.where(Course.mandatory)
+    if department_id is not None:
+        query = query.where(Employee.department_id == department_id)
+    return query
+
+
+def completion_by_course(*, department_id: int | None = None, course_ids: Iterable[int] | None = None) -> dict[int, Completion]:
+    """Course id -> completion, over everyone (or one department's people): one GROUP BY."""
+    query = (select(Enrolment.course_id, *_counts()).join(Employee, Employee.id == Enrolment.employee_id)
+             .group_by(Enrolment.course_id))
+    if department_id is not None:
+        query = query.where(Employee.department_id == department_id)
+    if course_ids is not None:
+        query = query.where(Enrolment.course_id.in_(list(course_ids)))
+    return {course_id: Completion(n, done or 0, out or 0) for course_id, n, done, out in db.session.execute(query)}
+
+
+def completion_by_department(*, course_ids: Iterable[int] | None = None, mandatory_only: bool = False) -> list[DepartmentCompletion]:
+    """Completion per current department over the chosen courses, by department name: one GROUP BY.
+
+    People without a department form one group with department_id None, last.
+    """
+    query = (select(Employee.department_id, Department.name, *_counts())
+             .select_from(Enrolment).join(Employee, Employee.id == Enrolment.employee_id)
+             .join(Course, Course.id == Enrolment.course_id)
+             .outerjoin(Department, Department.id == Employee.department_id)
+             .group_by(Employee.department_id, Department.name))
+    query = _filtered(query, course_ids=course_ids, mandatory_only=mandatory_only, department_id=None)
+    rows = [DepartmentCompletion(dept_id, name, Completion(n, done or 0, out or 0))
+            for dept_id, name, n, done, out in db.session.execute(query)]
+    return sorted(rows, key=lambda r: (r.department_name is None, (r.department_name or "").casefold()))
+
+
+def completion_cells(*, course_ids: Iterable[int] | None = None, mandatory_only: bool = False,
+                     department_id: int | None = None) -> list[CompletionCell]:
+    """Completion per current department and course (the heat map's cells): one GROUP BY."""
+    query = (select(Employee.department_id, Department.name, Course.id, Course.code, *_counts())
+             .select_from(Enrolment).join(Employee, Employee.id == Enrolment.employee_id)
+             .join(Course, Course.id == Enrolment.course_id)
+             .outerjoin(Department, Department.id == Employee.department_id)
+             .group_by(Employee.department_id, Department.name, Course.id, Course.code))
+    query = _filtered(query, course_ids=course_ids, mandatory_only=mandatory_only, department_id=department_id)
+    rows = [CompletionCell(dept_id, name, course_id, code, Completion(n, done or 0, out or 0))
+            for dept_id, name, course_id, code, n, done, out in db.session.execute(query)]
+    return sorted(rows, key=lambda c: (c.department_name is None, (c.department_name or "").casefold(), c.course_code.casefold()))
+
+
+def session_counts() -> dict[int, int]:
+    """Course id -> number of sessions (one GROUP BY)."""
+    rows = db.session.execute(select(TrainingSession.course_id, func.count()).group_by(TrainingSession.course_id))
+    return {course_id: count for course_id, count in rows}
+
+
+# --- demo --------------------------------------------------------------------------------------
+
+# code, name, CRM module code, audience, mandatory, hours, departments (None: everyone), description
+DEMO_COURSES: tuple[tuple[str, str, str | None, str, bool, str, tuple[str, ...] | None, str], ...] = (
+    ("SFA-101", "SFA basics for sales", "SFA", "Sales, key accounts and telesales", True, "6",
+     ("SALES", "KAM", "TELE"), "Accounts, contacts, opportunities and the pipeline: a day in the CRM for a sales rep."),
+    ("MA-201", "MA campaigns", "MA", "Marketing and e-commerce", False, "4",
+     ("MKT", "ECOM"), "Segments, campaigns and their results in the marketing module."),
+    ("CSS-101", "CSS case handling", "CSS", "Customer service, support and field service", True, "5",
+     ("CS", "SUP", "FIELD"), "Cases from first contact to closure, service levels and the knowledge base."),
+    ("DQ-100", "Data quality rules", None, "Everyone with a CRM seat", True, "1.5",
+     None, "Required fields, duplicates and who owns a record: the rules that keep the CRM trustworthy."),
+)
+DEMO_TRAINERS = ("Nadia Berg (key user)", "Paul Martin (vendor trainer)", "Ines Costa (key user)", "Internal academy")
+DEMO_PLACES = ("Training room 2.14", "https://meet.example.com/crm-training", "Training room 1.03", "https://meet.example.com/crm-dq")
+# How far each department is: a share of people completed; the pilot is furthest, the last wave has barely begun.
+DEMO_PROGRESS = {"SALES": 0.92, "KAM": 0.8, "TELE": 0.65, "MKT": 0.55, "ECOM": 0.45, "CS": 0.5, "SUP": 0.35,
+                 "FIELD": 0.2, "FIN": 0.3, "LOG": 0.15, "PROD": 0.6, "IT": 0.85}
+DEMO_SEED = 20240505
+
+
+def load_demo_training(today: date) -> None:
+    """Four demo courses with sessions, and enrolments in varied states for the demo's employees.
+
+    Deterministic (one seeded random.Random) and idempotent: a course is
+    created only when its code is missing, and enrolled only while it has no
+    enrolments, so running the demo twice adds nothing. Flushes, does not commit.
+    """
+    from crmproject.plans.services import ensure_standard_modules
+
+    modules = {m.code: m for m in ensure_standard_modules()}
+    departments = {d.code: d for d in db.session.scalars(select(Department))}
+    rng = random.Random(DEMO_SEED)
+    for n, (code, name, module_code, audience, mandatory, hours, audience_codes, description) in enumerate(DEMO_COURSES):
+        course = get_course_by_code(code)
+        if course is None:
+            course = create_course(CourseValues(
+                code=code, name=name, crm_module=modules.get(module_code) if module_code else None, audience=audience,
+                mandatory=mandatory, length_hours=Decimal(hours), description=description))
+            for k, offset in enumerate((-150, -90, -30, 21)):
+                add_session(course, SessionValues(day=today + timedelta(days=offset + 7 * n), trainer=DEMO_TRAINERS[(n + k) % 4],
+                                                  location=DEMO_PLACES[(n + k) % 4], capacity=None))
+        if db.session.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.course_id == course.id)):
+            continue
+        wanted = [d for c, d in sorted(departments.items()) if audience_codes is None or c in audience_codes]
+        _demo_enrolments(course, wanted, today=today, rng=rng)
+
+
+def _demo_enrolments(course: Course, departments: Sequence[Department], *, today: date, rng: random.Random) -> None:
+    past = [s for s in course.sessions if s.day <= today]
+    upcoming = [s for s in course.sessions if s.day > today]
+    for department in departments:
+        people = db.session.scalars(
+            select(Employee).where(Employee.department_id == department.id, Employee.active).order_by(Employee.id))
+        progress = DEMO_PROGRESS.get(department.code, 0.5)
+        for employee in people:
+            draw = rng.random()
+            if draw < 0.04:
+                status = EnrolmentStatus.WAIVED  # already certified elsewhere
+            elif draw < 0.07:
+                status = EnrolmentStatus.NOT_APPLICABLE  # no CRM seat in this role
+            elif draw < 0.07 + progress * 0.93:
+                status = EnrolmentStatus.COMPLETED
+            elif rng.random() < 0.5:
+                status = EnrolmentStatus.IN_PROGRESS
+            else:
+                status = EnrolmentStatus.NOT_STARTED
+            session = None
+            if status in (EnrolmentStatus.COMPLETED, EnrolmentStatus.IN_PROGRESS) and past:
+                session = rng.choice(past)
+            elif status == EnrolmentStatus.NOT_STARTED and upcoming:
+                session = rng.choice(upcoming)
+            enrolment = Enrolment(employee=employee, course=course, session=session, status=status)
+            if status == EnrolmentStatus.COMPLETED:
+                enrolment.completed_on = (session.day if session else today - timedelta(days=rng.randint(1, 120)))
+                enrolment.score = Decimal(rng.randint(62, 100))
+            db.session.add(enrolment)
+    db.session.flush()

@@ -1,0 +1,40 @@
+from crmproject.training.charts import completion_heatmap, course_completion_figure, department_completion_figure
+from crmproject.training.services import Completion, CompletionCell, DepartmentCompletion
+
+
+def test_department_bars_against_the_target_line():
+    rows = [DepartmentCompletion(1, "Sales <HQ>", Completion(enrolled=10, completed=9, excluded=1)),
+            DepartmentCompletion(2, "Service", Completion(enrolled=4, completed=1, excluded=0)),
+            DepartmentCompletion(3, "Finance", Completion(enrolled=2, completed=0, excluded=2)),
+            DepartmentCompletion(None, None, Completion(enrolled=1, completed=1, excluded=0))]
+    bars, target = department_completion_figure(rows, target=100).data
+    assert list(bars.x) == ["Sales &lt;HQ&gt;", "Service", "Finance", "No department"]
+    assert list(bars.y) == [100.0, 25.0, None, 100.0]
+    assert list(bars.marker.color)[:3] == ["#2e8b57", "#c0392b", "#9aa5b1"]
+    assert "9 of 9 completed (1 waived or not applicable)" in bars.customdata[0]
+    assert (target.type, target.mode, list(target.y), target.name) == ("scatter", "lines", [100] * 4, "Target 100%")
+
+
+def test_department_bars_without_a_target_have_no_line():
+    fig = department_completion_figure([DepartmentCompletion(1, "Sales", Completion(2, 1, 0))], target=None)
+    assert [t.type for t in fig.data] == ["bar"] and list(fig.data[0].y) == [50.0]
+
+
+def test_heatmap_of_departments_against_courses():
+    cells = [CompletionCell(2, "Service", 10, "SFA-101", Completion(4, 1, 0)),
+             CompletionCell(1, "Sales", 10, "SFA-101", Completion(3, 3, 0)),
+             CompletionCell(1, "Sales", 11, "DQ-100", Completion(5, 1, 1)),
+             CompletionCell(None, None, 11, "DQ-100", Completion(1, 0, 1))]
+    (heat,) = completion_heatmap(cells).data
+    assert heat.type == "heatmap" and (heat.zmin, heat.zmax) == (0, 100)
+    assert list(heat.x) == ["DQ-100", "SFA-101"]
+    assert list(heat.y) == ["Sales", "Service", "No department"]
+    assert [list(r) for r in heat.z] == [[25.0, 100.0], [None, 25.0], [None, None]]
+    assert heat.customdata[1][0] == "nobody enrolled" and heat.text[0][1] == "100%"
+
+
+def test_one_departments_courses_with_targets_on_the_mandatory_ones():
+    cells = [CompletionCell(1, "Sales", 10, "SFA-101", Completion(4, 4, 0)), CompletionCell(1, "Sales", 11, "MA-201", Completion(4, 1, 0))]
+    bars, targets = course_completion_figure(cells, {10}).data
+    assert list(bars.x) == ["MA-201", "SFA-101"] and list(bars.y) == [25.0, 100.0]
+    assert list(targets.y) == [None, 100.0] and targets.mode == "markers"
