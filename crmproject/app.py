@@ -60,6 +60,7 @@ class DatabaseIntConverter(IntegerConverter):
 def _register_blueprints(app: Flask) -> None:
     # The views modules attach their routes to the blueprints. They are imported here, not in
     # the packages' __init__, so importing a feature's models or services never pulls in views.
+    import crmproject.adoption.import_views
     import crmproject.adoption.views
     import crmproject.auth.views
     import crmproject.departments.views

@@ -176,8 +176,10 @@ def import_group() -> None:
 
 def _register_feature_imports() -> None:
     """Importers that live with their feature add their commands to `crmproject import`."""
+    from crmproject.adoption import cli as adoption_cli
     from crmproject.training import cli as training_cli
 
+    adoption_cli.register(import_group)
     training_cli.register(import_group)
 
 

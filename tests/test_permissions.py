@@ -23,6 +23,7 @@ from crmproject.extensions import db
 from crmproject.plans.models import WaveKind
 from crmproject.kpis import services as kpis
 from crmproject.kpis.models import Direction, GoalFamily
+from crmproject.adoption.models import ImportState, UsageImport
 from crmproject.kpis.attainment import Rag
 from crmproject.plans.services import add_phase, add_wave, create_plan
 from crmproject.reports import services as reports
@@ -208,6 +209,12 @@ MATRIX = [
     row("GET", "/departments/{dept_a}/adoption", (302, 200, 200, 200, 403, 403)),
     row("POST", "/departments/{dept_a}/adoption", (302, 302, 302, 302, 403, 403), {"day": "2026-03-01", "active_users": "0", "logins": "0"}),
     row("GET", f"/departments/{MISSING}/adoption", NOT_FOUND),
+    row("GET", "/adoption/imports", ADMIN_GET),
+    row("POST", "/adoption/imports", (302, 200, 403, 403, 403, 403)),  # no file: the form says so
+    row("GET", "/adoption/imports/{usage_import}", ADMIN_GET),
+    row("GET", f"/adoption/imports/{MISSING}", ADMIN_404),
+    row("GET", "/adoption/imports/{usage_import}/status", ADMIN_GET),
+    row("GET", f"/adoption/imports/{MISSING}/status", ADMIN_404),
     # --- status reports: heads write their own, drafts are private, submitted ones are read by all ----------
     row("GET", "/plans/{plan}/reports", READ),
     row("GET", "/plans/{plan}/reports.xlsx?period=2026-03-01", READ),
@@ -329,7 +336,11 @@ def _build_world() -> dict:
     employee_a, employee_b = Employee(name="Ann", email="ann@example.com", department=a), Employee(name="Bo", department=b)
     db.session.add_all([employee_a, employee_b])
     enrolment_a, enrolment_b = training.enrol(employee_a, course), training.enrol(employee_b, course)
+    usage_import = UsageImport(filename="usage.csv", timezone="UTC", state=ImportState.DONE)
+    db.session.add(usage_import)
+    db.session.flush()
     return {
+        "usage_import": usage_import.id,
         "course": course.id, "other_course": other_course.id, "training_session": training_session.id,
         "other_training_session": other_training_session.id, "enrolment_a": enrolment_a.id, "enrolment_b": enrolment_b.id,
         "draft_a": draft_a.id, "submitted_b": submitted_b.id, "other_report": other_report.id,

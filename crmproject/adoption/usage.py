@@ -59,8 +59,10 @@ from pathlib import Path
 from typing import IO, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import current_app
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 from sqlalchemy import Integer, String, bindparam, cast, func, select, text, type_coerce, update
+from sqlalchemy.exc import OperationalError
 
 from crmproject.adoption.models import AdoptionSnapshot, ImportState, SnapshotSource, UsageEvent, UsageImport
 from crmproject.auth.models import User
@@ -329,8 +331,12 @@ class _ProgressReporter:
             values: dict[str, int] = {"progress": percent}
             if rows_read is not None:
                 values["rows_read"] = rows_read
-            with db.engine.begin() as connection:
-                connection.execute(update(UsageImport).where(UsageImport.id == self.import_id).values(**values))
+            try:
+                with db.engine.begin() as connection:
+                    connection.execute(update(UsageImport).where(UsageImport.id == self.import_id).values(**values))
+            except OperationalError:
+                # Progress is a courtesy: while another import holds SQLite's write lock it waits for the next try.
+                current_app.logger.info("usage import %s: progress not recorded (database busy)", self.import_id)
 
 
 def _record_failure(import_id: int, reason: str) -> None:
@@ -993,9 +999,12 @@ class _Importer:
         rematched, rematched_first, rematched_last = rematch_unknown_events()
         if added or rematched:
             span = [d for d in (first_day, last_day, rematched_first, rematched_last) if d is not None]
-            latest = _as_date(db.session.scalar(select(func.max(UsageEvent.day))))
-            # the 7- and 28-day figures of the days after the last one see these events too
-            recompute_snapshots(min(span), max(max(span), min(max(span) + timedelta(days=27), latest)))
+            first, last = min(span), max(span)
+            # The 7- and 28-day figures of the 27 days after the last one see these events too: recompute
+            # those that have figures already (from a later export), without making up days to come.
+            later = db.session.scalar(select(func.max(AdoptionSnapshot.day)).where(
+                AdoptionSnapshot.day > last, AdoptionSnapshot.day <= last + timedelta(days=27)))
+            recompute_snapshots(first, _as_date(later) if later is not None else last)
         record = db.session.get(UsageImport, self.import_id)
         assert record is not None
         record.state = ImportState.DONE

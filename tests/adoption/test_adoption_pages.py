@@ -79,3 +79,34 @@ def test_charts_draw_a_line_per_department_the_target_and_weekly_cells(live):
     assert table[head.department_id] == [65.0, 65.0]  # (10..16)/20 averaged
     heat = heatmap_figure(weeks, [(head.department.name, table[head.department_id])], target=D(80))
     assert list(heat.data[0].z[0]) == [65.0, 65.0]
+
+
+def test_an_administrator_uploads_a_usage_export_and_follows_its_progress(client, login, make_user, make_department):
+    import io
+    import time as clock
+
+    from crmproject.roster.services import create_employee
+
+    sales = make_department(name="Sales", code="SALES", licensed_seats=4)
+    create_employee(name="Ann", department=sales, crm_username="ann.lee", since=date(2026, 1, 1))
+    db.session.commit()
+    login(make_user(Role.ADMIN))
+    page = client.get("/adoption/imports").get_data(as_text=True)
+    assert 'name="file"' in page and 'name="timezone"' in page
+    csv_data = b"Username,Timestamp,Action\nANN.LEE,2026-03-02 09:00,Login\nann.lee,2026-03-02 09:05,Update opportunity\nghost,2026-03-02 10:00,Login\n"
+    response = client.post("/adoption/imports", data={"file": (io.BytesIO(csv_data), "usage.csv"), "timezone": "UTC"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    status_url = response.headers["Location"] + "/status"
+    deadline = clock.monotonic() + 15
+    status = client.get(status_url).get_json()
+    while status["state"] == "running" and clock.monotonic() < deadline:
+        clock.sleep(0.05)
+        status = client.get(status_url).get_json()
+    assert status["state"] == "done", status
+    assert (status["rows_read"], status["events_added"], status["unknown_users"]) == (3, 3, {"ghost": 1})
+    progress_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "ghost" in progress_page and 'id="import-progress"' in progress_page
+    db.session.expire_all()
+    snap = db.session.scalar(db.select(AdoptionSnapshot).where(AdoptionSnapshot.day == date(2026, 3, 2)))
+    assert (snap.active_users, snap.logins, snap.events, snap.licensed_seats) == (1, 1, 2, 4)
