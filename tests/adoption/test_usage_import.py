@@ -15,7 +15,7 @@ import pytest
 from flask.cli import ScriptInfo
 from openpyxl import Workbook
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from crmproject.adoption import jobs
 from crmproject.adoption.cli import import_usage_command, register
@@ -114,6 +114,14 @@ def test_csv_export_is_matched_to_employees_and_their_department_that_day(org):
     assert "svc.integration" not in record.message and "3 events belong to 2 CRM user names" in record.message
 
 
+def test_the_indexes_of_usage_events_are_all_there_after_an_import(org):
+    before = {i["name"]: i["column_names"] for i in inspect(db.engine).get_indexes("usage_events")}
+    import_usage(GENERIC_CSV.encode(), "usage.csv", timezone=MOSCOW)  # into an empty table: indexes rebuilt on SQLite
+    after = {i["name"]: i["column_names"] for i in inspect(db.engine).get_indexes("usage_events")}
+    assert after == before
+    assert after["ix_usage_events_department_day"] == ["department_id", "day"]
+
+
 def test_xlsx_with_datetime_cells_gives_the_same_events_and_the_csv_then_adds_nothing(org):
     rows = [["User Name", "Timestamp", "Action", "Object"],
             ["anna.k", datetime(2026, 3, 2, 9, 15), "Login", None],
@@ -135,13 +143,15 @@ def test_salesforce_login_history_every_row_is_a_login_and_failed_sign_ins_are_n
         "0055g00000AbCdE,anna.k,2026-03-02T06:15:00.000Z,Application,10.0.0.1,Success,Browser\n"
         "0055g00000AbCdE,anna.k,2026-03-02T07:00:00.000Z,Application,10.0.0.1,Invalid Password,Browser\n"
         "0055g00000FgHiJ,boris.p,2026-03-02T21:30:00.000Z,Remote Access 2.0,10.0.0.2,Success,Salesforce for iOS\n"
+        "0055g00000FgHiJ,boris.p,2026-03-02T22:30:00.000Z,Remote Access 2.0\n"  # a short row: no status, no failure
     )
     record = import_usage(export.encode(), "LoginHistory.csv", timezone=MOSCOW)
-    assert (record.rows_read, record.events_added) == (3, 2)
+    assert (record.rows_read, record.events_added) == (4, 3)
     assert "1 failed sign-ins were not counted" in record.message
     events = _events()
     assert [(e.username_key, e.action, e.is_login) for e in events] == [
-        ("anna.k", "Application", True), ("boris.p", "Remote Access 2.0", True)]
+        ("anna.k", "Application", True), ("boris.p", "Remote Access 2.0", True),
+        ("boris.p", "Remote Access 2.0", True)]
     # 21:30 UTC is already the next day in Moscow
     assert events[1].day == date(2026, 3, 3)
 
@@ -169,6 +179,24 @@ def test_ambiguous_dates_are_refused_rather_than_guessed(org):
         import_usage(export.encode(), "audit.csv", timezone="UTC")
     assert "Row 2, column A (Changed Date): '3/5/2026' could be 2026-05-03" in failure.value.reason
     assert _count_events() == 0
+
+
+def test_a_report_export_with_a_title_above_and_a_footer_below(org):
+    rows = [["Login History"], ["Logins in the last 7 days"], [],
+            ["Username", "Login Time", "Login Type", "Status"],
+            ["anna.k", datetime(2026, 3, 2, 9, 15), "Application", "Success"],
+            ["boris.p", datetime(2026, 3, 2, 10, 0), "Application", "Success"],
+            [], ["Confidential Information - Do Not Distribute"],
+            ["Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."]]
+    record = import_usage(_xlsx(rows), "report.xlsx", timezone="UTC")
+    assert (record.rows_read, record.events_added) == (2, 2)
+    assert "The table ends at row 8: what follows (a note below it) was not read." in record.message
+
+
+def test_a_note_between_events_is_a_problem_not_a_footer(org):
+    export = "user,time\nanna.k,2026-03-02 09:15:00\n\nchecked by Olga\nboris.p,2026-03-02 10:00:00\n"
+    with pytest.raises(UsageImportFailed, match="Row 4: a note between the events"):
+        import_usage(export.encode(), "notes.csv", timezone="UTC")
 
 
 def test_a_date_and_a_time_of_day_in_two_columns(org):
@@ -269,6 +297,18 @@ def test_bad_timestamps_refuse_the_whole_file_naming_rows_and_columns(org):
     assert db.session.scalar(select(func.count()).select_from(AdoptionSnapshot)) == 0
 
 
+def test_a_problem_after_rows_were_staged_still_saves_nothing(org, monkeypatch):
+    from crmproject.adoption import usage
+
+    monkeypatch.setattr(usage, "BATCH_ROWS", 2)
+    export = "user,time\n" + "".join(f"anna.k,2026-03-0{day} 10:00:00\n" for day in range(1, 8)) + "anna.k,never\n"
+    with pytest.raises(UsageImportFailed, match="Row 9, column B"):
+        import_usage(export.encode(), "late.csv", timezone="UTC")
+    assert _count_events() == 0
+    good = import_usage(export.rsplit("anna.k,never", 1)[0].encode(), "good.csv", timezone="UTC")
+    assert good.events_added == 7
+
+
 def test_problems_are_listed_up_to_ten_then_counted(org):
     export = "user,time\n" + "".join(f"anna.k,not a time {n}\n" for n in range(25))
     with pytest.raises(UsageImportFailed) as failure:
@@ -358,6 +398,12 @@ def test_the_real_strict_and_1904_workbooks_stop_with_a_message_naming_the_probl
     assert _count_events() == 0
 
 
+def test_a_password_protected_workbook_is_refused_with_the_readers_message(org):
+    fixture = Path(__file__).resolve().parents[1] / "spreadsheets" / "fixtures" / "password_protected.xlsx"
+    with pytest.raises(UsageImportFailed, match="password-protected"):
+        import_usage(fixture, timezone="UTC")
+
+
 def test_events_of_unknown_users_count_once_the_roster_knows_them(org):
     export = "user,time\nnew.hire,2026-03-02 09:15:00\nnew.hire,2026-03-03 09:15:00\n"
     first = import_usage(export.encode(), "usage.csv", timezone="UTC")
@@ -432,6 +478,14 @@ def test_cli_failure_exits_non_zero_with_the_reason(org, usage_cli, tmp_path):
     assert json.loads(as_json.output.split("\nError:")[0])["state"] == "failed"
     zone = usage_cli(str(path), "--timezone", "Nowhere/City")
     assert zone.exit_code == 1 and "'Nowhere/City' is not a time zone" in zone.output
+
+
+def test_crmproject_import_usage_runs_the_command(org, runner, tmp_path):
+    path = tmp_path / "usage.csv"
+    path.write_text(GENERIC_CSV, encoding="utf-8")
+    result = runner("import", "usage", str(path), "--format", "csv", "--timezone", MOSCOW, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["events_added"] == 6
 
 
 def test_register_adds_usage_to_an_import_group():

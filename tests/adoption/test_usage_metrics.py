@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from crmproject.adoption.models import AdoptionSnapshot, SnapshotSource, UsageEvent
-from crmproject.adoption.usage import adoption_rate, daily_adoption_rate, recompute_snapshots
+from crmproject.adoption.usage import adoption_rate, daily_adoption_rate, events_per_active_user, recompute_snapshots
 from crmproject.extensions import db
 from crmproject.roster.models import Employee, username_key
 
@@ -86,6 +86,11 @@ def test_daily_weekly_and_28_day_active_users_on_a_known_month(team):
     assert (snapshot.licensed_seats, snapshot.source) == (4, SnapshotSource.USAGE)
     assert adoption_rate(snapshot) == D("75.0")  # 3 users active in 28 days / 4 seats
     assert daily_adoption_rate(snapshot) == D("25.0")
+    busy = db.session.scalar(select(AdoptionSnapshot).where(
+        AdoptionSnapshot.department_id == alpha, AdoptionSnapshot.day == day(3)))
+    assert events_per_active_user(busy) == D("2.0")
+    assert events_per_active_user(db.session.scalar(select(AdoptionSnapshot).where(
+        AdoptionSnapshot.department_id == alpha, AdoptionSnapshot.day == day(8)))) is None
 
 
 def test_an_employee_counts_in_each_department_for_the_days_they_belonged_to_it(team):
