@@ -527,10 +527,21 @@ def test_a_failing_background_job_says_why_and_keeps_nothing(org, app):
     assert jobs.job_status(import_id + 1000) is None
 
 
-def test_a_job_with_an_unknown_time_zone_is_refused_at_once(org, app):
-    with pytest.raises(UsageImportFailed):
-        jobs.start_import_job(app, GENERIC_CSV.encode(), "usage.csv", timezone="Atlantis/Capital", user_id=None)
-    assert db.session.scalar(select(func.count()).select_from(UsageImport)) == 0
+def test_a_job_with_an_unknown_time_zone_is_recorded_as_failed_at_once(org, app):
+    import_id = jobs.start_import_job(app, GENERIC_CSV.encode(), "usage.csv", timezone="Atlantis/Capital",
+                                      user_id=None)
+    status = jobs.job_status(import_id)
+    assert status["state"] == "failed" and "'Atlantis/Capital' is not a time zone" in status["message"]
+    assert _count_events() == 0
+
+
+def test_an_import_left_running_by_a_stopped_server_is_reported_failed(org, app):
+    record = UsageImport(filename="old.csv", timezone="UTC", state=ImportState.RUNNING, unknown_usernames="{}",
+                         updated_at=datetime(2020, 1, 1, tzinfo=timezone.utc))
+    db.session.add(record)
+    db.session.commit()
+    status = jobs.job_status(record.id)
+    assert status["state"] == "failed" and "nothing was saved" in status["message"]
 
 
 def test_a_path_is_read_from_disk(org, tmp_path):
