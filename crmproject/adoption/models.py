@@ -61,7 +61,6 @@ class UsageEvent(Base):
     __tablename__ = "usage_events"
     __table_args__ = (
         UniqueConstraint("username_key", "occurred_at", "action", "object"),
-        Index("ix_usage_events_department_day", "department_id", "day"),
         Index("ix_usage_events_employee_day", "employee_id", "day"),
     )
 

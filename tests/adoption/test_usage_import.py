@@ -119,7 +119,7 @@ def test_the_indexes_of_usage_events_are_all_there_after_an_import(org):
     import_usage(GENERIC_CSV.encode(), "usage.csv", timezone=MOSCOW)  # into an empty table: indexes rebuilt on SQLite
     after = {i["name"]: i["column_names"] for i in inspect(db.engine).get_indexes("usage_events")}
     assert after == before
-    assert after["ix_usage_events_department_day"] == ["department_id", "day"]
+    assert after["ix_usage_events_employee_day"] == ["employee_id", "day"]
 
 
 def test_xlsx_with_datetime_cells_gives_the_same_events_and_the_csv_then_adds_nothing(org):
