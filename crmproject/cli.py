@@ -301,6 +301,7 @@ def import_roster(file: str, dry_run: bool, as_json: bool) -> None:
     """Import the employee roster (name, e-mail, department, CRM user name, job role, start date, active), all or nothing."""
     from pathlib import Path
 
+    from crmproject.adoption.usage import refresh_after_roster_change
     from crmproject.errors import ValidationFailed
     from crmproject.extensions import db
     from crmproject.roster import importer
@@ -311,9 +312,13 @@ def import_roster(file: str, dry_run: bool, as_json: bool) -> None:
     except importer.ImportRefused as exc:
         raise click.ClickException(str(exc)) from None
     counts = (0, 0, 0)
+    recounted = 0
     if not result.issues and not dry_run:
         try:
-            counts = importer.save(result, today=date.today())
+            saved = importer.save(result, today=date.today())
+            # usage already imported is counted as the new roster says (new user names, dated moves)
+            recounted = refresh_after_roster_change(saved.moved_employee_ids)
+            counts = saved.counts
         except ValidationFailed as exc:
             db.session.rollback()
             raise click.ClickException(_errors_text(exc)) from None
@@ -321,10 +326,13 @@ def import_roster(file: str, dry_run: bool, as_json: bool) -> None:
     else:
         db.session.rollback()
     if as_json:
-        click.echo(json.dumps(result.summary(*counts), indent=2, ensure_ascii=False))
+        click.echo(json.dumps({**result.summary(*counts), "usage_events_recounted": recounted}, indent=2,
+                              ensure_ascii=False))
     else:
         click.echo(_("%(file)s: %(rows)s rows read; %(created)s people added, %(updated)s updated, %(moved)s moved.",
                      file=path.name, rows=result.rows_read, created=counts[0], updated=counts[1], moved=counts[2]))
+        if recounted:
+            click.echo(_("%(n)s CRM usage events imported earlier are now counted as the roster says.", n=recounted))
         for issue in result.issues:
             click.echo(_("error: %(issue)s", issue=issue))
     if result.issues:

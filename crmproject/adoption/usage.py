@@ -1015,13 +1015,7 @@ class _Importer:
         self.reporter.report(_READ_SHARE + 10, write=False)
         rematched, rematched_first, rematched_last = rematch_unknown_events()
         if added or rematched:
-            span = [d for d in (first_day, last_day, rematched_first, rematched_last) if d is not None]
-            first, last = min(span), max(span)
-            # The 7- and 28-day figures of the 27 days after the last one see these events too: recompute
-            # those that have figures already (from a later export), without making up days to come.
-            later = db.session.scalar(select(func.max(AdoptionSnapshot.day)).where(
-                AdoptionSnapshot.day > last, AdoptionSnapshot.day <= last + timedelta(days=27)))
-            recompute_snapshots(first, _as_date(later) if later is not None else last)
+            _recompute_span(first_day, last_day, rematched_first, rematched_last)
         record = db.session.get(UsageImport, self.import_id)
         assert record is not None
         record.state = ImportState.DONE
@@ -1429,6 +1423,63 @@ def rematch_unknown_events() -> tuple[int, date | None, date | None]:
     )
     days = [day for _id, _key, day in found]
     return len(found), min(days), max(days)
+
+
+def refresh_after_roster_change(moved_employee_ids: Iterable[int] = ()) -> int:
+    """After the roster changed: count the usage already imported as the roster now says.
+
+    Events of user names that were unknown go to the employees who now have
+    those names; the events of `moved_employee_ids` go to the department
+    each belonged to on the event's day (a move may be dated in the past);
+    the adoption of the days touched, and of the 27 after them that have
+    figures, is recomputed. Returns the number of events changed. Flushes,
+    does not commit.
+    """
+    rematched, first, last = rematch_unknown_events()
+    moved, moved_first, moved_last = _reattribute(sorted(set(moved_employee_ids)))
+    if rematched or moved:
+        _recompute_span(first, last, moved_first, moved_last)
+    return rematched + moved
+
+
+def _reattribute(employee_ids: list[int]) -> tuple[int, date | None, date | None]:
+    """Set the department of these employees' events to the one they belonged to that day."""
+    if not employee_ids:
+        return 0, None, None
+    people = {person.employee_id: person for person in _load_roster().values()}
+    events = UsageEvent.__table__
+    changes: list[dict] = []
+    days: list[date] = []
+    for start in range(0, len(employee_ids), 500):
+        for event_id, employee_id, day, department_id in db.session.execute(
+            select(events.c.id, events.c.employee_id, events.c.day, events.c.department_id)
+            .where(events.c.employee_id.in_(employee_ids[start:start + 500]))
+        ):
+            person = people.get(employee_id)
+            if person is None:  # no CRM user name any more: the events stay where they were counted
+                continue
+            department_id_then = person.department_on(day)
+            if department_id_then != department_id:
+                changes.append({"event_id": event_id, "new_department_id": department_id_then})
+                days.append(day)
+    if not changes:
+        return 0, None, None
+    db.session.execute(
+        events.update().where(events.c.id == bindparam("event_id")).values(department_id=bindparam("new_department_id")),
+        changes,
+    )
+    return len(changes), min(days), max(days)
+
+
+def _recompute_span(*days: date | None) -> None:
+    """Recompute adoption from the first to the last of `days` (those given)."""
+    span = [day for day in days if day is not None]
+    first, last = min(span), max(span)
+    # The 7- and 28-day figures of the 27 days after the last one see these events too: recompute
+    # those that have figures already (from a later export), without making up days to come.
+    later = db.session.scalar(select(func.max(AdoptionSnapshot.day)).where(
+        AdoptionSnapshot.day > last, AdoptionSnapshot.day <= last + timedelta(days=27)))
+    recompute_snapshots(first, _as_date(later) if later is not None else last)
 
 
 # --- adoption snapshots --------------------------------------------------------------------------

@@ -139,11 +139,24 @@ def analyse(data: bytes, filename: str) -> RosterImport:
     return result
 
 
-def save(result: RosterImport, *, today: date) -> tuple[int, int, int]:
-    """Create or update every row (matched by e-mail, then CRM user name); returns (created, updated, moved)."""
+@dataclass(frozen=True)
+class Saved:
+    created: int
+    updated: int
+    moved: int
+    moved_employee_ids: frozenset[int]  # whose usage must be counted again in their new department
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        return self.created, self.updated, self.moved
+
+
+def save(result: RosterImport, *, today: date) -> Saved:
+    """Create or update every row (matched by e-mail, then CRM user name); flushes, does not commit."""
     by_email = {e.email: e for e in db.session.scalars(select(Employee).where(Employee.email.is_not(None)))}
     by_user = {e.crm_username_key: e for e in db.session.scalars(select(Employee).where(Employee.crm_username_key.is_not(None)))}
     created = updated = moved = 0
+    moved_ids: set[int] = set()
     for r in result.rows:
         employee = (by_email.get(r.email) if r.email else None) or (by_user.get(username_key(r.crm_username)) if r.crm_username else None)
         if employee is None:
@@ -159,9 +172,10 @@ def save(result: RosterImport, *, today: date) -> tuple[int, int, int]:
             if employee.department_id != r.department.id:
                 services.move(employee, r.department, on=r.moved_on or today)
                 moved += 1
+                moved_ids.add(employee.id)
             updated += 1
         if employee.email:
             by_email[employee.email] = employee
         if employee.crm_username_key:
             by_user[employee.crm_username_key] = employee
-    return created, updated, moved
+    return Saved(created, updated, moved, frozenset(moved_ids))

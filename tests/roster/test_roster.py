@@ -62,3 +62,38 @@ def test_roster_import_reports_rows_and_saves_nothing(runner, make_department, t
     errors = json.loads(result.output[: result.output.rindex("}") + 1])["errors"]
     assert {(e["row"], e["column"]) for e in errors} == {(3, "B"), (4, "C"), (4, "D"), (4, "E")}
     assert db.session.scalar(db.select(db.func.count()).select_from(Employee)) == 0
+
+
+def _active_users(department_id: int, day: date) -> int | None:
+    from crmproject.adoption.models import AdoptionSnapshot
+
+    snapshot = db.session.scalar(db.select(AdoptionSnapshot).where(
+        AdoptionSnapshot.department_id == department_id, AdoptionSnapshot.day == day))
+    return None if snapshot is None else snapshot.active_users
+
+
+def test_a_roster_import_recounts_usage_imported_before_it(runner, make_department, tmp_path):
+    """A move dated in the past moves the usage of those days; a new user name claims its unknown events."""
+    from crmproject.adoption.usage import import_usage
+
+    sales, service = make_department(name="Sales", code="SALES"), make_department(name="Service", code="CS")
+    services.create_employee(name="Ann Lee", department=sales, email="ann@example.com", crm_username="alee",
+                             since=date(2026, 1, 1))
+    db.session.commit()
+    usage = ("User Name,Timestamp,Action\n"
+             "alee,2026-03-02 09:00,Login\nalee,2026-03-20 09:00,Login\nbroy,2026-03-20 10:00,Login\n")
+    record = import_usage(usage.encode(), "usage.csv", timezone="UTC")
+    assert record.unknown_events == 1
+    assert (_active_users(sales.id, date(2026, 3, 20)), _active_users(service.id, date(2026, 3, 20))) == (1, None)
+
+    path = tmp_path / "roster.csv"
+    path.write_text("Name,Email,Department,Username,In department since\n"
+                    "Ann Lee,ann@example.com,Service,alee,2026-03-10\n"
+                    "Bob Roy,bob@example.com,Service,broy,2026-01-01\n", encoding="utf-8")
+    result = runner("import", "roster", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["usage_events_recounted"] == 2  # Ann's day after her move, Bob's login
+    # before the move Ann counts in Sales; after it she and Bob count in Service, and Sales no longer has her
+    assert _active_users(sales.id, date(2026, 3, 2)) == 1
+    assert _active_users(sales.id, date(2026, 3, 20)) == 0
+    assert _active_users(service.id, date(2026, 3, 20)) == 2
