@@ -98,3 +98,16 @@ class AdoptionSnapshot(Base):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     entered_by: Mapped[User | None] = relationship()
+
+
+class AdoptionRules(Base):
+    """A plan's thresholds for telling adoption shapes apart (see adoption/shapes.py); defaults until set."""
+
+    __tablename__ = "adoption_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), unique=True)
+    min_weeks: Mapped[int] = mapped_column(default=8)
+    effect_level: Mapped[Decimal] = mapped_column(Numeric(5, 1), default=Decimal(40))
+    fade_points: Mapped[Decimal] = mapped_column(Numeric(5, 1), default=Decimal(15))
+    fade_weeks: Mapped[int] = mapped_column(default=4)

@@ -8,12 +8,13 @@ users) divided by the department's licensed seats.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Integer, func, select
+from sqlalchemy.ext.compiler import compiles
 
 from crmproject.auth.models import User
 from crmproject.departments.models import Department
@@ -22,7 +23,8 @@ from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.kpis.models import GoalFamily, Kpi
 from crmproject.plans.models import Plan
-from crmproject.adoption.models import AdoptionSnapshot, SnapshotSource
+from crmproject.adoption.models import AdoptionRules, AdoptionSnapshot, SnapshotSource
+from crmproject.adoption.shapes import ShapeRules, Verdict, classify
 
 DEFAULT_TARGET = Decimal(80)
 
@@ -122,3 +124,93 @@ def enter_snapshot(
     db.session.add(snap)
     db.session.flush()
     return snap
+
+
+# --- weekly adoption and its shape ------------------------------------------------------------------
+
+
+class _WeekNumber(ColumnElement):
+    """Whole weeks from Monday 1970-01-05 to a date column (weeks start on Monday), as an integer in SQL."""
+
+    type = Integer()
+    inherit_cache = True
+
+    def __init__(self, day) -> None:
+        self.day = day
+
+
+@compiles(_WeekNumber, "sqlite")
+def _week_number_sqlite(element, compiler, **kw):
+    return f"((CAST(julianday({compiler.process(element.day, **kw)}) - 2440591.5 AS INTEGER) + 700000) / 7 - 100000)"
+
+
+@compiles(_WeekNumber)
+def _week_number_default(element, compiler, **kw):
+    return f"((({compiler.process(element.day, **kw)} - DATE '1970-01-05') + 700000) / 7 - 100000)"
+
+
+_EPOCH_MONDAY = date(1970, 1, 5)
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    """A department's adoption in one week: the sums over the days with seats, so weeks and groups add up."""
+
+    week: date
+    active: int  # sum over the days of the 28-day active users (daily where only that is known)
+    seats: int  # sum over the days of the licensed seats
+
+    @property
+    def percent(self) -> float | None:
+        return round(100.0 * self.active / self.seats, 1) if self.seats else None
+
+
+def weekly_figures(department_ids: Sequence[int], *, first: date, last: date) -> dict[int, list[WeekFigures]]:
+    """Department id -> its weeks with figures between two days, oldest first: one GROUP BY in SQL."""
+    if not department_ids:
+        return {}
+    s = AdoptionSnapshot
+    week = _WeekNumber(s.day)
+    rows = db.session.execute(
+        select(s.department_id, week, func.sum(func.coalesce(s.monthly_active_users, s.active_users)),
+               func.sum(s.licensed_seats))
+        .where(s.department_id.in_(list(department_ids)), s.day >= first, s.day <= last, s.licensed_seats > 0)
+        .group_by(s.department_id, week).order_by(s.department_id, week)
+    )
+    found: dict[int, list[WeekFigures]] = defaultdict(list)
+    for department_id, number, active, seats in rows:
+        found[department_id].append(WeekFigures(_EPOCH_MONDAY + timedelta(weeks=int(number)), int(active or 0), int(seats or 0)))
+    return found
+
+
+def shape_rules(plan: Plan) -> ShapeRules:
+    """The plan's thresholds for adoption shapes (the defaults until a project manager changes them)."""
+    row = db.session.scalar(select(AdoptionRules).where(AdoptionRules.plan_id == plan.id))
+    if row is None:
+        return ShapeRules()
+    return ShapeRules(min_weeks=row.min_weeks, effect_level=float(row.effect_level), fade_points=float(row.fade_points),
+                      fade_weeks=row.fade_weeks)
+
+
+def save_shape_rules(plan: Plan, rules: ShapeRules) -> None:
+    """Store the plan's thresholds; ValidationFailed names the fields that make no sense. Flushes."""
+    errors = rules.problems()
+    if errors:
+        raise ValidationFailed(errors)
+    row = db.session.scalar(select(AdoptionRules).where(AdoptionRules.plan_id == plan.id))
+    if row is None:
+        row = AdoptionRules(plan_id=plan.id)
+        db.session.add(row)
+    row.min_weeks, row.fade_weeks = rules.min_weeks, rules.fade_weeks
+    row.effect_level, row.fade_points = Decimal(str(rules.effect_level)), Decimal(str(rules.fade_points))
+    db.session.flush()
+
+
+def department_shapes(go_lives: Mapping[int, date | None], weekly: Mapping[int, Sequence[WeekFigures]], *,
+                      today: date, rules: ShapeRules) -> dict[int, Verdict]:
+    """Department id -> the shape of its adoption since its go-live (None: not in a wave)."""
+    return {
+        department_id: classify([(w.week, w.percent) for w in weekly.get(department_id, ())], go_live=go_live,
+                                today=today, rules=rules)
+        for department_id, go_live in go_lives.items()
+    }
