@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.adoption.import_views
     import crmproject.adoption.views
     import crmproject.auth.views
+    import crmproject.dashboard.views
     import crmproject.departments.views
     import crmproject.home.views
     import crmproject.kpis.views
@@ -74,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.training.views  # noqa: F401
     from crmproject.adoption import bp as adoption_bp
     from crmproject.auth import bp as auth_bp
+    from crmproject.dashboard import bp as dashboard_bp
     from crmproject.departments import bp as departments_bp
     from crmproject.home import bp as home_bp
     from crmproject.kpis import bp as kpis_bp
@@ -84,7 +86,8 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.teams import bp as teams_bp
     from crmproject.training import bp as training_bp
 
-    for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp, adoption_bp):
+    for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp,
+               adoption_bp, dashboard_bp):
         app.register_blueprint(bp)
 
 

@@ -32,6 +32,9 @@ def base_layout(fig: go.Figure, *, height: int = 360) -> go.Figure:
     return fig
 
 
-def figure_json(fig: go.Figure) -> Markup:
-    """The figure as JSON for a data attribute; Jinja escapes it for the attribute."""
+def figure_json(fig: go.Figure | Markup) -> Markup | str:
+    """The figure as JSON for a data attribute; Jinja escapes it for the attribute. A figure already turned
+    into escaped JSON (Markup, as the dashboard caches them) is passed through."""
+    if isinstance(fig, Markup):
+        return fig
     return pio.to_json(fig, validate=False, pretty=False)

@@ -80,6 +80,8 @@ class Verdict:
     latest: float | None = None
     latest_week: date | None = None
     weeks_below: int = 0  # trailing weeks more than fade_points below the peak
+    go_live: date | None = None
+    live: bool = True  # False: no go-live yet (or none planned)
 
     @property
     def drop(self) -> float | None:
@@ -96,6 +98,10 @@ class Verdict:
     def explanation(self, rules: ShapeRules) -> str:
         """The verdict's reason in one sentence, with its figures."""
         if self.shape == Shape.TOO_EARLY:
+            if not self.live:
+                if self.go_live is None:
+                    return _("Not in a wave: no go-live planned.")
+                return _("Not live yet: the go-live is on %(day)s.", day=self.go_live.isoformat())
             if self.weeks_live == 0:
                 return _("No adoption figures since the go-live yet.")
             return _("%(n)s of the %(min)s weeks of figures needed since the go-live.", n=self.weeks_live,
@@ -125,16 +131,16 @@ def classify(weeks: Sequence[tuple[date, float | None]], *, go_live: date | None
     figure are skipped (a gap in the exports is not a drop).
     """
     if go_live is None or go_live > today:
-        return Verdict(Shape.TOO_EARLY, 0)
+        return Verdict(Shape.TOO_EARLY, 0, go_live=go_live, live=False)
     first = week_of(go_live)
     live = [(week, value) for week, value in weeks if value is not None and first <= week <= today]
     if not live:
-        return Verdict(Shape.TOO_EARLY, 0)
+        return Verdict(Shape.TOO_EARLY, 0, go_live=go_live)
     peak_index = max(range(len(live)), key=lambda n: (live[n][1], -n))  # the first week at the highest value
     peak_week, peak = live[peak_index]
     latest_week, latest = live[-1]
     figures = dict(weeks_live=len(live), peak=round(peak, 1), peak_week=peak_week, latest=round(latest, 1),
-                   latest_week=latest_week)
+                   latest_week=latest_week, go_live=go_live)
     if len(live) < rules.min_weeks:
         return Verdict(Shape.TOO_EARLY, **figures)
     if peak < rules.effect_level:

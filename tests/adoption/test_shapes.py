@@ -99,3 +99,9 @@ def test_rules_refuse_meaningless_thresholds_and_state_themselves():
     assert ShapeRules().problems() == {}
     stated = " ".join(ShapeRules(fade_points=12.5).stated())
     assert "12.5 points below the peak" in stated and "40%" in stated
+
+
+def test_the_explanation_names_the_go_live_of_a_department_not_live_yet():
+    v = classify([], go_live=date(2027, 3, 1), today=date(2026, 6, 1), rules=RULES)
+    assert not v.live and "2027-03-01" in v.explanation(RULES)
+    assert "no go-live" in classify([], go_live=None, today=date(2026, 6, 1), rules=RULES).explanation(RULES)

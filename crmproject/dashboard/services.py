@@ -1,0 +1,391 @@
+"""The leadership dashboard of a plan: headline figures, per-department rows and the weekly adoption series.
+
+Everything is read with a fixed number of queries whatever the number of
+departments (grouped in SQL, joined in Python), and the result is plain data
+(ids, names, numbers), so it can be cached between requests (crmproject.cache)
+and written into the leadership report as it is.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, select
+
+from crmproject.adoption import services as adoption
+from crmproject.adoption.shapes import Shape, ShapeRules, Verdict, week_of
+from crmproject.departments.models import Department
+from crmproject.extensions import db
+from crmproject.i18n import _
+from crmproject.kpis.attainment import Rag
+from crmproject.kpis.services import latest_attainment, list_kpis
+from crmproject.plans.models import Plan, WaveKind
+from crmproject.reports.services import Submission, reporting_matrix
+from crmproject.tasks.models import ChangeTask, TaskStatus
+from crmproject.training import services as training
+
+OPEN_STATUSES = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
+
+
+# --- filters ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the dashboard shows: a wave, a department, a date range (the charts' weeks). All optional."""
+
+    wave_id: int | None = None
+    department_id: int | None = None
+    first: date | None = None
+    last: date | None = None
+
+    def key(self) -> tuple:
+        return (self.wave_id, self.department_id, self.first, self.last)
+
+    def args(self) -> dict[str, str]:
+        """As URL query arguments (only those set), so a link keeps the view."""
+        found = {"wave": self.wave_id, "department": self.department_id, "from": self.first, "to": self.last}
+        return {name: value.isoformat() if isinstance(value, date) else str(value)
+                for name, value in found.items() if value is not None}
+
+
+def parse_filters(args: Mapping[str, str], plan: Plan) -> tuple[Filters, list[str]]:
+    """Filters from URL arguments; values that do not fit the plan are left out, each with a notice."""
+    notices: list[str] = []
+    waves = {w.id: w for w in plan.waves}
+    departments = {a.department_id for w in plan.waves for a in w.assignments}
+
+    def number(name: str, known, what: str) -> int | None:
+        text = (args.get(name) or "").strip()
+        if not text:
+            return None
+        if text.isdigit() and int(text) in known:
+            return int(text)
+        notices.append(_("There is no %(what)s %(value)s in this plan; showing all.", what=what, value=text[:40]))
+        return None
+
+    def day(name: str, label: str) -> date | None:
+        text = (args.get(name) or "").strip()
+        if not text:
+            return None
+        try:
+            value = date.fromisoformat(text)
+        except ValueError:
+            notices.append(_("%(label)s: %(value)s is not a date (YYYY-MM-DD); it was left out.", label=label,
+                             value=text[:40]))
+            return None
+        if not 1900 <= value.year <= 2999:
+            notices.append(_("%(label)s: %(value)s is out of range; it was left out.", label=label, value=text))
+            return None
+        return value
+
+    wave_id = number("wave", waves, _("wave"))
+    department_id = number("department", departments, _("department"))
+    first, last = day("from", _("From")), day("to", _("To"))
+    if first and last and last < first:
+        notices.append(_("The date range ends before it starts; the dates were swapped."))
+        first, last = last, first
+    return Filters(wave_id, department_id, first, last), notices
+
+
+# --- the dashboard's data --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    id: int
+    name: str
+    code: str
+    licensed_seats: int
+    wave_id: int | None
+    wave_name: str
+    wave_kind: WaveKind | None
+    go_live: date | None
+    live: bool
+    adoption: float | None  # the latest week in the range with figures, % of seats
+    verdict: Verdict
+    training: float | None  # mandatory courses, % completed
+    training_counted: int
+    training_completed: int
+    kpis: dict[Rag, int]  # latest attainment of the KPIs measured for this department
+    open_tasks: int
+    overdue_tasks: int
+    report: Submission | None  # the last period that is due
+
+
+@dataclass(frozen=True)
+class WaveRow:
+    id: int
+    name: str
+    kind: WaveKind
+    go_live: date
+    department_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    id: int
+    name: str
+    unit: str
+    counts: dict[Rag, int]  # departments (and the plan-wide figure) per status
+    plan_wide: Rag | None
+
+    @property
+    def measured(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class CourseRow:
+    id: int
+    code: str
+    name: str
+    mandatory: bool
+    completed: int
+    counted: int
+
+    @property
+    def percent(self) -> float | None:
+        return round(100.0 * self.completed / self.counted, 1) if self.counted else None
+
+
+@dataclass(frozen=True)
+class Headline:
+    departments: int
+    live: int
+    adoption: float | None  # seat-weighted over the live departments, latest week in the range
+    target: float
+    training: float | None
+    kpis_green: int
+    kpis_measured: int
+    overdue_tasks: int
+    not_reported: int
+    report_period: tuple[date, date] | None  # the last period that is due
+
+    @property
+    def adoption_met(self) -> bool:
+        return self.adoption is not None and self.adoption >= self.target
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    plan_id: int
+    plan_name: str
+    today: date
+    filters: Filters
+    first: date  # the charts' range
+    last: date
+    target: float
+    rules: ShapeRules
+    headline: Headline
+    departments: list[DepartmentRow]  # in scope, by wave then name
+    waves: list[WaveRow]
+    kpis: list[KpiRow]
+    courses: list[CourseRow]
+    weeks: list[date]  # the weeks in the range (Mondays)
+    department_weeks: dict[int, list[float | None]]  # department id -> % per week (aligned with weeks)
+    wave_weeks: dict[int, list[float | None]]  # wave id -> seat-weighted % per week
+    department_week_figures: dict[int, list[adoption.WeekFigures]] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> list[DepartmentRow]:
+        """Departments leadership should look at: fading first, then no effect."""
+        order = {Shape.FADING: 0, Shape.NO_EFFECT: 1}
+        return sorted((d for d in self.departments if d.verdict.warning),
+                      key=lambda d: (order[d.verdict.shape], -(d.verdict.drop or 0), d.name))
+
+    def shape_counts(self) -> dict[Shape, int]:
+        counts = Counter(d.verdict.shape for d in self.departments)
+        return {shape: counts.get(shape, 0) for shape in Shape}
+
+
+def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
+    """Everything the dashboard shows for the plan, within the filters. Plan with waves loaded (plan_or_404)."""
+    waves = [WaveRow(w.id, w.name, w.kind, w.go_live_date, tuple(a.department_id for a in w.assignments))
+             for w in plan.waves]
+    wave_of = {department_id: w for w in plan.waves for department_id in (a.department_id for a in w.assignments)}
+    if wave_of:
+        departments = sorted({a.department for w in plan.waves for a in w.assignments},
+                             key=lambda d: (wave_of[d.id].position, d.name.casefold()))
+    else:  # a plan without waves: every department, none live
+        departments = list(db.session.scalars(select(Department).order_by(Department.name)))
+    if filters.wave_id is not None:
+        departments = [d for d in departments if wave_of.get(d.id) and wave_of[d.id].id == filters.wave_id]
+        waves = [w for w in waves if w.id == filters.wave_id]
+    if filters.department_id is not None:
+        departments = [d for d in departments if d.id == filters.department_id]
+        waves = [w for w in waves if filters.department_id in w.department_ids]
+    ids = [d.id for d in departments]
+
+    last = min(filters.last or today, today)
+    go_lives = [w.go_live for w in waves]
+    default_first = min([plan.start_date, *go_lives]) if go_lives else plan.start_date
+    first = filters.first or default_first
+    if first > last:
+        first = last
+    # the shapes look at everything since the go-live, whatever the range shown
+    history_first = min([first, *go_lives]) if go_lives else first
+    figures = adoption.weekly_figures(ids, first=history_first, last=today)
+    target = float(adoption.adoption_target(plan))
+    rules = adoption.shape_rules(plan)
+    verdicts = adoption.department_shapes(
+        {d.id: (wave_of[d.id].go_live_date if d.id in wave_of else None) for d in departments}, figures,
+        today=today, rules=rules)
+
+    weeks = _weeks(first, last)
+    department_weeks = {d.id: _align(weeks, figures.get(d.id, ())) for d in departments}
+    wave_weeks = {w.id: _align(weeks, _sum_weeks([figures.get(i, ()) for i in w.department_ids if i in set(ids)]))
+                  for w in waves}
+    latest = {d.id: _latest(figures.get(d.id, ()), first, last) for d in departments}
+
+    training_rows = {row.department_id: row.completion
+                     for row in training.completion_by_department(mandatory_only=True)}
+    courses = _courses(ids if filters.department_id or filters.wave_id else None)
+    kpi_rows, department_rag = _kpis(plan, set(ids), today=today)
+    tasks = _task_counts(plan, ids, today=today, whole_plan=filters.wave_id is None and filters.department_id is None)
+    reports, period = _last_reports(plan, today=today)
+
+    rows = []
+    for d in departments:
+        wave = wave_of.get(d.id)
+        completion = training_rows.get(d.id)
+        rows.append(DepartmentRow(
+            id=d.id, name=d.name, code=d.code, licensed_seats=d.licensed_seats,
+            wave_id=wave.id if wave else None, wave_name=wave.name if wave else "", wave_kind=wave.kind if wave else None,
+            go_live=wave.go_live_date if wave else None, live=bool(wave and wave.go_live_date <= today),
+            adoption=latest[d.id].percent if latest[d.id] else None, verdict=verdicts[d.id],
+            training=float(completion.percent) if completion and completion.percent is not None else None,
+            training_counted=completion.counted if completion else 0,
+            training_completed=completion.completed if completion else 0,
+            kpis=department_rag.get(d.id, {}), open_tasks=tasks.open.get(d.id, 0),
+            overdue_tasks=tasks.overdue.get(d.id, 0), report=reports.get(d.id),
+        ))
+
+    live_rows = [r for r in rows if r.live and latest[r.id] is not None]
+    active = sum(latest[r.id].active for r in live_rows)  # type: ignore[union-attr]
+    seats = sum(latest[r.id].seats for r in live_rows)  # type: ignore[union-attr]
+    counted = sum(r.training_counted for r in rows)
+    measured = [rag for k in kpi_rows for rag, n in k.counts.items() for _n in range(n)]
+    headline = Headline(
+        departments=len(rows), live=sum(r.live for r in rows),
+        adoption=round(100.0 * active / seats, 1) if seats else None, target=target,
+        training=round(100.0 * sum(r.training_completed for r in rows) / counted, 1) if counted else None,
+        kpis_green=measured.count(Rag.GREEN), kpis_measured=len(measured),
+        overdue_tasks=tasks.overdue_total,
+        not_reported=sum(r.report == Submission.MISSING for r in rows),
+        report_period=period,
+    )
+    return Dashboard(
+        plan_id=plan.id, plan_name=plan.name, today=today, filters=filters, first=first, last=last, target=target,
+        rules=rules, headline=headline, departments=rows, waves=waves, kpis=kpi_rows, courses=courses, weeks=weeks,
+        department_weeks=department_weeks, wave_weeks=wave_weeks,
+        department_week_figures={d.id: [w for w in figures.get(d.id, ()) if first <= w.week + timedelta(days=6)
+                                         and w.week <= last] for d in departments},
+    )
+
+
+# --- the parts ---------------------------------------------------------------------------------------
+
+
+def _weeks(first: date, last: date) -> list[date]:
+    start, end = week_of(first), week_of(last)
+    return [start + timedelta(weeks=n) for n in range((end - start).days // 7 + 1)]
+
+
+def _align(weeks: list[date], figures) -> list[float | None]:
+    by_week = {w.week: w.percent for w in figures}
+    return [by_week.get(week) for week in weeks]
+
+
+def _sum_weeks(groups) -> list[adoption.WeekFigures]:
+    """Several departments' weeks added up: seat-weighted adoption of the group."""
+    active: dict[date, int] = defaultdict(int)
+    seats: dict[date, int] = defaultdict(int)
+    for figures in groups:
+        for w in figures:
+            active[w.week] += w.active
+            seats[w.week] += w.seats
+    return [adoption.WeekFigures(week, active[week], seats[week]) for week in sorted(seats)]
+
+
+def _latest(figures, first: date, last: date) -> adoption.WeekFigures | None:
+    """The newest week with figures that overlaps the range."""
+    for w in reversed(figures):
+        if w.week <= last and w.week + timedelta(days=6) >= first:
+            return w
+    return None
+
+
+def _courses(department_ids: list[int] | None) -> list[CourseRow]:
+    """Completion per course: everyone's, or only the filtered departments' people (two queries)."""
+    courses = training.list_courses()
+    if department_ids is None:
+        by_course = training.completion_by_course()
+    else:
+        by_course = {}
+        for cell in training.completion_cells():
+            if cell.department_id in department_ids:
+                c = by_course.get(cell.course_id)
+                by_course[cell.course_id] = training.Completion(
+                    (c.enrolled if c else 0) + cell.completion.enrolled, (c.completed if c else 0) + cell.completion.completed,
+                    (c.excluded if c else 0) + cell.completion.excluded)
+    rows = []
+    for course in courses:
+        c = by_course.get(course.id)
+        if c is None or c.counted <= 0:
+            continue
+        rows.append(CourseRow(course.id, course.code, course.name, course.mandatory, c.completed, c.counted))
+    return rows
+
+
+def _kpis(plan: Plan, department_ids: set[int], *, today: date) -> tuple[list[KpiRow], dict[int, dict[Rag, int]]]:
+    """Per KPI: how many departments are red, amber, green; per department: its KPIs by status."""
+    kpis = list_kpis(plan)
+    per_kpi: dict[int, Counter] = {k.id: Counter() for k in kpis}
+    plan_wide: dict[int, Rag] = {}
+    per_department: dict[int, Counter] = defaultdict(Counter)
+    for row in latest_attainment(kpis, today=today):
+        if row.department is None:
+            plan_wide[row.kpi.id] = row.result.status
+            per_kpi[row.kpi.id][row.result.status] += 1
+        elif row.department.id in department_ids:
+            per_kpi[row.kpi.id][row.result.status] += 1
+            per_department[row.department.id][row.result.status] += 1
+    rows = [KpiRow(k.id, k.name, k.unit, {rag: per_kpi[k.id].get(rag, 0) for rag in Rag}, plan_wide.get(k.id))
+            for k in kpis]
+    return rows, {d: {rag: c.get(rag, 0) for rag in Rag} for d, c in per_department.items()}
+
+
+@dataclass(frozen=True)
+class _TaskCounts:
+    open: dict[int, int]
+    overdue: dict[int, int]
+    overdue_total: int
+
+
+def _task_counts(plan: Plan, department_ids: list[int], *, today: date, whole_plan: bool) -> _TaskCounts:
+    """Open and overdue change tasks per department in one GROUP BY (tasks of no department count plan-wide)."""
+    is_open = ChangeTask.status.in_(OPEN_STATUSES)
+    overdue = is_open & (ChangeTask.due_date < today)
+    rows = db.session.execute(
+        select(ChangeTask.department_id, func.sum(case((is_open, 1), else_=0)), func.sum(case((overdue, 1), else_=0)))
+        .where(ChangeTask.plan_id == plan.id).group_by(ChangeTask.department_id)
+    ).all()
+    wanted = set(department_ids)
+    open_counts = {d: int(n or 0) for d, n, _late in rows if d is not None}
+    overdue_counts = {d: int(late or 0) for d, _n, late in rows if d is not None}
+    total = sum(int(late or 0) for d, _n, late in rows if whole_plan or d in wanted)
+    return _TaskCounts(open_counts, overdue_counts, total)
+
+
+def _last_reports(plan: Plan, *, today: date) -> tuple[dict[int, Submission], tuple[date, date] | None]:
+    """Each department's report state in the newest period that is due (its grace days over)."""
+    matrix = reporting_matrix(plan, today=today, count=3)
+    due = [p for p in matrix.periods if p.due < today]
+    if not due:
+        return {}, None
+    period = due[-1]
+    return ({d.id: matrix.cells[(d.id, period.start)].state for d in matrix.departments}, (period.start, period.end))

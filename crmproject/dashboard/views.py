@@ -1,0 +1,125 @@
+"""Leadership dashboard pages: the dashboard, its print view, the report download and the shape rules."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
+
+from crmproject.adoption import services as adoption
+from crmproject.adoption.shapes import ShapeRules
+from crmproject.auth.permissions import planners_only
+from crmproject.cache import GenerationCache
+from crmproject.charts import figure_json
+from crmproject.dashboard import bp, charts
+from crmproject.dashboard.forms import ShapeRulesForm
+from crmproject.dashboard.services import Dashboard, Filters, build_dashboard, parse_filters
+from crmproject.errors import ValidationFailed, apply_to_form
+from crmproject.exports import download_name, xlsx_response
+from crmproject.extensions import db
+from crmproject.i18n import _, current_locale
+from crmproject.plans.charts import timeline_figure
+from crmproject.plans.views import plan_or_404
+from crmproject.reports.services import plan_today
+
+CACHE = GenerationCache()
+FILTER_ARGS = ("wave", "department", "from", "to")
+
+
+def _figures(plan, d: Dashboard) -> dict[str, Markup]:
+    """Every chart as JSON, escaped once for its data attribute (cached with the data)."""
+    department_links = {row.id: url_for("departments.show", department_id=row.id) for row in d.departments}
+    wave_links = {w.id: url_for("dashboard.show", plan_id=d.plan_id, **{**d.filters.args(), "wave": str(w.id)})
+                  for w in d.waves}
+    kpi_links = {k.id: url_for("kpis.show", plan_id=d.plan_id, kpi_id=k.id) for k in d.kpis}
+    figures = {
+        "departments": charts.departments_figure(d, department_links),
+        "waves": charts.waves_figure(d, wave_links),
+        "heatmap": charts.heatmap(d, department_links),
+        "training": charts.training_figure(d, department_links),
+        "kpis": charts.kpi_figure(d, kpi_links),
+        "timeline": timeline_figure(plan, today=d.today),
+    }
+    return {name: Markup(escape(figure_json(fig))) for name, fig in figures.items()}
+
+
+def _dashboard(plan_id: int) -> tuple:
+    """(plan, dashboard, figures, notices) for the request's filters: from the cache while no data changed."""
+    plan = plan_or_404(plan_id)
+    today = plan_today(plan)
+    raw = tuple((request.args.get(name) or "").strip()[:40] for name in FILTER_ARGS)
+
+    def compute():
+        filters, notices = parse_filters(request.args, plan)
+        d = build_dashboard(plan, filters, today=today)
+        return d, _figures(plan, d), notices
+
+    d, figures, notices = CACHE.get_or_compute(("dashboard", plan.id, raw, today, current_locale()), compute,
+                                               enabled=current_app.config.get("DASHBOARD_CACHE", True))
+    return plan, d, figures, notices
+
+
+@bp.get("/dashboard")
+def show(plan_id: int):
+    plan, d, figures, notices = _dashboard(plan_id)
+    return render_template("dashboard/show.html", plan=plan, d=d, figures=figures, notices=notices, printing=False)
+
+
+@bp.get("/dashboard/print")
+def print_view(plan_id: int):
+    plan, d, figures, notices = _dashboard(plan_id)
+    return render_template("dashboard/print.html", plan=plan, d=d, figures=figures, notices=notices, printing=True)
+
+
+@bp.get("/dashboard/report.xlsx")
+def report_download(plan_id: int):
+    plan = plan_or_404(plan_id)
+    filters, _notices = parse_filters(request.args, plan)
+    today = plan_today(plan)
+    from crmproject.dashboard import report  # openpyxl's chart modules load only for a download
+
+    workbook = report.build_report(plan, today=today, filters=filters)
+    return xlsx_response(workbook, download_name(plan.name, "leadership report", today=today))
+
+
+@bp.route("/dashboard/rules", methods=["GET", "POST"])
+@planners_only
+def rules(plan_id: int):
+    plan = plan_or_404(plan_id)
+    current = adoption.shape_rules(plan)
+    form = ShapeRulesForm(data=None if request.method == "POST" else {
+        "min_weeks": current.min_weeks, "effect_level": Decimal(str(current.effect_level)),
+        "fade_points": Decimal(str(current.fade_points)), "fade_weeks": current.fade_weeks})
+    if form.validate_on_submit():
+        try:
+            adoption.save_shape_rules(plan, ShapeRules(
+                min_weeks=form.min_weeks.data, effect_level=float(form.effect_level.data),
+                fade_points=float(form.fade_points.data), fade_weeks=form.fade_weeks.data))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The adoption rules of %(plan)s are saved; the verdicts follow them.", plan=plan.name), "success")
+            return redirect(url_for("dashboard.show", plan_id=plan.id))
+    return render_template("dashboard/rules.html", plan=plan, form=form, rules=current, defaults=ShapeRules(),
+                           today=date.today())
+
+
+def filter_args(filters: Filters, **changes) -> dict[str, str]:
+    """The filters as URL arguments with some changed (None removes one): for links that keep the view."""
+    args = filters.args()
+    for name, value in changes.items():
+        key = {"first": "from", "last": "to"}.get(name, name)
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value.isoformat() if isinstance(value, date) else str(value)
+    return args
+
+
+@bp.app_context_processor
+def _helpers() -> dict:
+    return {"dashboard_args": filter_args}
