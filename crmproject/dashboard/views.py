@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from markupsafe import Markup, escape
 
 from crmproject.adoption import services as adoption
 from crmproject.adoption.shapes import ShapeRules
-from crmproject.auth.permissions import planners_only
+from crmproject.auth.permissions import can_edit_plans, planners_only
 from crmproject.cache import GenerationCache
 from crmproject.charts import figure_json
 from crmproject.dashboard import bp, charts
@@ -21,6 +23,7 @@ from crmproject.exports import download_name, xlsx_response
 from crmproject.extensions import db
 from crmproject.i18n import _, current_locale
 from crmproject.plans.charts import timeline_figure
+from crmproject.plans.models import Plan
 from crmproject.plans.views import plan_or_404
 from crmproject.reports.services import plan_today
 
@@ -42,35 +45,53 @@ def _figures(plan, d: Dashboard) -> dict[str, Markup]:
         "kpis": charts.kpi_figure(d, kpi_links),
         "timeline": timeline_figure(plan, today=d.today),
     }
+    for trace in figures["timeline"].data:  # phases and go-lives are the plan page's
+        trace.meta = {"link": url_for("plans.show", plan_id=d.plan_id)}
     return {name: Markup(escape(figure_json(fig))) for name, fig in figures.items()}
 
 
-def _dashboard(plan_id: int) -> tuple:
-    """(plan, dashboard, figures, notices) for the request's filters: from the cache while no data changed."""
-    plan = plan_or_404(plan_id)
+@dataclass(frozen=True)
+class _Page:
+    """A rendered dashboard (its content below the tabs) and the filters it shows, as the cache keeps it."""
+
+    content: Markup
+    args: dict[str, str]
+
+
+def _page(plan_id: int, *, printing: bool) -> tuple[Plan, _Page]:
+    """The plan and its dashboard for the request's filters.
+
+    While no data changed (crmproject.cache), a repeat costs two queries (the
+    plan, the data generation) and the page around the cached content: the
+    figures, charts and tables are computed and rendered once per filter,
+    day, language and permission to change the rules.
+    """
+    plan = db.get_or_404(Plan, plan_id)
     today = plan_today(plan)
     raw = tuple((request.args.get(name) or "").strip()[:40] for name in FILTER_ARGS)
 
-    def compute():
-        filters, notices = parse_filters(request.args, plan)
-        d = build_dashboard(plan, filters, today=today)
-        return d, _figures(plan, d), notices
+    def compute() -> _Page:
+        full = plan_or_404(plan_id)  # phases, waves and departments loaded
+        filters, notices = parse_filters(request.args, full)
+        d = build_dashboard(full, filters, today=today)
+        content = render_template("dashboard/_content.html", plan=full, d=d, figures=_figures(full, d),
+                                  notices=notices, printing=printing)
+        return _Page(Markup(content), d.filters.args())
 
-    d, figures, notices = CACHE.get_or_compute(("dashboard", plan.id, raw, today, current_locale()), compute,
-                                               enabled=current_app.config.get("DASHBOARD_CACHE", True))
-    return plan, d, figures, notices
+    key = ("dashboard", plan.id, raw, today, printing, current_locale(), can_edit_plans(current_user))
+    return plan, CACHE.get_or_compute(key, compute, enabled=current_app.config.get("DASHBOARD_CACHE", True))
 
 
 @bp.get("/dashboard")
 def show(plan_id: int):
-    plan, d, figures, notices = _dashboard(plan_id)
-    return render_template("dashboard/show.html", plan=plan, d=d, figures=figures, notices=notices, printing=False)
+    plan, page = _page(plan_id, printing=False)
+    return render_template("dashboard/show.html", plan=plan, page=page)
 
 
 @bp.get("/dashboard/print")
 def print_view(plan_id: int):
-    plan, d, figures, notices = _dashboard(plan_id)
-    return render_template("dashboard/print.html", plan=plan, d=d, figures=figures, notices=notices, printing=True)
+    plan, page = _page(plan_id, printing=True)
+    return render_template("dashboard/print.html", plan=plan, page=page, today=plan_today(plan))
 
 
 @bp.get("/dashboard/report.xlsx")
