@@ -8,9 +8,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from crmproject.adoption.views import adoption_context
 from crmproject.auth.models import Role, User
 from crmproject.auth.permissions import (
-    allow, can_edit_department, can_manage_departments, require, task_department_scope,
+    allow,
+    can_edit_department,
+    can_manage_departments,
+    require,
 )
 from crmproject.departments import bp, services
 from crmproject.departments.forms import DepartmentForm, DepartmentNumbersForm
@@ -19,11 +23,7 @@ from crmproject.errors import ValidationFailed, apply_to_form
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
-from crmproject.adoption.views import adoption_context
-from crmproject.training import services as training
 from crmproject.training.charts import course_completion_figure
-from crmproject.plans.services import department_waves
-from crmproject.tasks.services import open_tasks_of_department
 
 
 def _head_choices():
@@ -41,17 +41,15 @@ def index():
 @bp.get("/<int:department_id>")
 def show(department_id: int):
     department = db.get_or_404(Department, department_id)
-    scope = task_department_scope(current_user)
-    tasks, task_total = open_tasks_of_department(department.id) if scope is True or scope == department.id else ([], None)
-    waves = department_waves(department)
     today = date.today()
-    adoption = adoption_context(waves[0].plan, [department], today=today) if waves else {}
-    cells = training.completion_cells(department_id=department.id)
-    mandatory = {c.id for c in training.list_courses() if c.mandatory}
+    overview = services.department_overview(department, viewer=current_user, today=today)
+    first = overview.go_lives[0].wave.plan if overview.go_lives else None
+    cells = overview.training_cells
     return render_template(
-        "departments/show.html", department=department, waves=waves, tasks=tasks,
-        task_total=task_total, today=today, adoption=adoption, training_cells=cells,
-        training_figure=course_completion_figure(cells, mandatory) if cells else None,
+        "departments/show.html", department=department, overview=overview, today=today,
+        adoption=adoption_context(first, [department], today=today) if first else {},
+        training_cells=cells,
+        training_figure=course_completion_figure(cells, overview.mandatory_course_ids) if cells else None,
     )
 
 
