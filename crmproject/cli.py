@@ -143,17 +143,42 @@ def plans_create(template_key: str, start: str, name: str | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Prepare the database and demo data, then exit.")
+@click.option("--scale", type=click.Choice(["standard", "large"]), default="standard", show_default=True,
+              help="standard: the Northwind organisation (12 departments, a year of usage); large: 60 departments, "
+                   "5,000 people and three years of figures, into a fresh database only.")
 @with_appcontext
-def demo(host: str, port: int, no_serve: bool) -> None:
+def demo(host: str, port: int, no_serve: bool, scale: str) -> None:
     """Create or upgrade the database, load the demo organisation and serve the app."""
-    from flask_migrate import upgrade
+    import time
 
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from crmproject.demo.large import LARGE_PLAN_NAME, LargeDemoRefused, load_large_demo
     from crmproject.demo.services import DEMO_PASSWORD, load_demo
+    from crmproject.extensions import db
+    from crmproject.plans.models import Plan
 
     upgrade(directory=current_app.extensions["migrate"].directory)
-    summary = load_demo(today=date.today())
+    started = time.perf_counter()
+    if scale == "large":
+        try:
+            summary = load_large_demo(today=date.today())
+        except LargeDemoRefused as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        lines = summary.describe()
+    else:
+        if db.session.scalar(select(func.count()).select_from(Plan).where(Plan.name == LARGE_PLAN_NAME)):
+            raise click.ClickException(_(
+                "This database holds the large demo organisation; the standard demo needs a database of its own."))
+        summary = load_demo(today=date.today())
+        lines = [summary.describe()]
     click.echo(_("Database: %(url)s", url=current_app.config["SQLALCHEMY_DATABASE_URI"]))
-    click.echo(summary.describe())
+    for line in lines:
+        click.echo(line)
+    click.echo(_("Done in %(seconds).1f s.", seconds=time.perf_counter() - started))
     click.echo(_("Demo accounts (password %(password)s):", password=DEMO_PASSWORD))
     for email, role in summary.accounts:
         click.echo(f"  {email:<28} {role}")
@@ -184,6 +209,22 @@ def _register_feature_imports() -> None:
 
 
 _register_feature_imports()
+
+
+# --- exports -------------------------------------------------------------------------------
+
+@main.group("export")
+def export_group() -> None:
+    """Write reports and exports to files."""
+
+
+def _register_feature_exports() -> None:
+    from crmproject.dashboard import cli as dashboard_cli
+
+    dashboard_cli.register(export_group)
+
+
+_register_feature_exports()
 
 
 @import_group.command("tasks")

@@ -87,5 +87,5 @@ def _cannot_write(path: Path, exc: OSError) -> click.ClickException:
 
 
 def register(group: click.Group) -> None:
-    """Add the report command to a group (the lead wires it as `crmproject export report`)."""
+    """Add the report command to a group: `crmproject export report`."""
     group.add_command(export_report)

@@ -328,7 +328,7 @@ def load_roster(*, today: date) -> int:
 # --- a year of CRM usage --------------------------------------------------------------------------------
 
 def _share_active(code: str, live_days: int) -> float:
-    """The share of a department's people who use the CRM on a working day, `live_days` after its go-live.
+    """The share of a department's licensed seats whose holders have taken up the CRM, `live_days` after its go-live.
 
     The departments tell the three stories of the texts: Sales and Key Accounts a lasting success,
     Marketing a strong start that fades ("tiger's head, snake's tail"), Telesales no effect at all;
@@ -345,26 +345,56 @@ def _share_active(code: str, live_days: int) -> float:
 
 
 ACTIONS = ("View account", "Update opportunity", "Create contact", "Log call", "View report", "Update case")
+# How often a person uses the CRM on a day: adopters on most working days, the others almost never.
+ADOPTER_WORKDAY, ADOPTER_WEEKEND, OTHER_WORKDAY = 0.8, 0.05, 0.001
+
+
+def _thresholds(people: list[Employee], rng: random.Random) -> dict[int, float]:
+    """Each person's fixed threshold, in licensed seats of the department they started in: the people of a
+    department get evenly spread thresholds (k + 0.5) / seats in a shuffled order, so a share s of the seats
+    is taken up by about s × seats people, and everyone beyond the seats never adopts."""
+    by_department: dict[int, list[Employee]] = {}
+    for person in people:
+        first_stay = min(person.department_history, key=lambda h: h.valid_from)
+        by_department.setdefault(first_stay.department_id, []).append(person)
+    seats = {d.id: d.licensed_seats for d in db.session.scalars(select(Department))}
+    thresholds: dict[int, float] = {}
+    for department_id, members in by_department.items():
+        order = list(range(len(members)))
+        rng.shuffle(order)
+        for person, k in zip(members, order):
+            thresholds[person.id] = (k + 0.5) / max(seats.get(department_id) or len(members), 1)
+    return thresholds
 
 
 def usage_csv(plan: Plan, *, today: date) -> bytes:
-    """A year of the demo CRM's usage log as a CSV export: Username, Timestamp (local, naive), Action, Object."""
+    """A year of the demo CRM's usage log as a CSV export: Username, Timestamp (local, naive), Action, Object.
+
+    Each person has a fixed threshold and is an adopter on the days their department's share
+    (`_share_active`) is above it; adopters use the CRM on most working days, the others almost
+    never. So the 28-day adoption follows the share curve and tells each department's story.
+    """
     rng = random.Random(20261122)
     go_lives = {a.department_id: w.go_live_date for w in plan.waves for a in w.assignments}
     people = db.session.scalars(select(Employee).where(Employee.crm_username.is_not(None)).order_by(Employee.id)).all()
     stays = {e.id: [(h.department_id, h.valid_from, h.valid_to) for h in e.department_history] for e in people}
+    thresholds = _thresholds(list(people), rng)
     codes = {d.id: d.code for d in db.session.scalars(select(Department))}
     lines = ["Username,Timestamp,Action,Object"]
     first = today - timedelta(days=365)
     for offset in range(366):
         day = first + timedelta(days=offset)
         weekend = day.weekday() >= 5
+        shares = {d: _share_active(codes[d], (day - go_live).days) for d, go_live in go_lives.items()}
         for person in people:
             department = next((d for d, start, end in stays[person.id] if start <= day and (end is None or day <= end)), None)
             if department is None or department not in go_lives:
                 continue
-            share = _share_active(codes[department], (day - go_lives[department]).days) * (0.1 if weekend else 1.0)
-            if rng.random() >= share:
+            if thresholds[person.id] < shares[department]:
+                chance = ADOPTER_WEEKEND if weekend else ADOPTER_WORKDAY
+            else:
+                chance = 0.0 if weekend or shares[department] == 0 else OTHER_WORKDAY
+            if rng.random() >= chance:
                 continue
             moment = datetime.combine(day, time(8)) + timedelta(minutes=rng.randint(0, 600))
             lines.append(f"{person.crm_username},{moment.isoformat(sep=' ')},Login,")

@@ -320,3 +320,10 @@ def test_libreoffice_opens_the_report_with_its_charts(rollout, tmp_path):
     assert len(charts) == 4
     assert any('chart:class="chart:line"' in c for c in charts)
     assert any(f"&apos;Adoption by wave&apos;.C2:&apos;Adoption by wave&apos;.C{LAST_WEEK_ROW}" in c for c in charts)
+
+
+def test_crmproject_export_report_is_the_command(rollout, runner, tmp_path):
+    output = tmp_path / "report.xlsx"
+    result = runner("export", "report", "--plan", str(rollout.plan.id), "--output", str(output))
+    assert result.exit_code == 0, result.output
+    assert output.stat().st_size > 0 and "Departments live" in result.output

@@ -1,0 +1,690 @@
+"""A large demo organisation, for trying the dashboards and reports at the size of a real group.
+
+Sixty departments (twelve functions in five regions), 5,000 people, a rollout
+in three waves over three years, daily adoption figures for every department
+(written as snapshots, as the usage import would leave them), 5,000 change
+tasks, twenty KPIs measured monthly per department, monthly status reports,
+training and the project team. Rows are written with bulk inserts, so the
+whole organisation is built in seconds; it is meant for a fresh database.
+
+Each department's adoption tells one of the stories of the texts: lasting
+success, a strong start that fades, no effect at all, or (the last wave) too
+early to tell. Everything is drawn from one seeded random.Random, so two
+builds with the same arguments are the same.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select
+
+from crmproject.adoption.models import AdoptionSnapshot, SnapshotSource
+from crmproject.auth.models import Role, User
+from crmproject.auth.services import create_user
+from crmproject.demo.services import DEMO_PASSWORD, STAFF, head_email
+from crmproject.departments.models import Department
+from crmproject.errors import DomainError
+from crmproject.extensions import db
+from crmproject.i18n import _
+from crmproject.kpis.attainment import Rag
+from crmproject.kpis.models import Direction, Frequency, GoalFamily, Kpi, KpiMeasurement
+from crmproject.plans.models import PhaseStatus, Plan, WaveKind
+from crmproject.plans.services import add_phase, add_wave, create_plan, ensure_standard_modules
+from crmproject.reports.models import ReportKpiValue, ReportStatus, StatusReport
+from crmproject.reports.services import periods
+from crmproject.roster.models import Employee, EmployeeDepartment, username_key
+from crmproject.tasks.models import (
+    ChangeTask, CommunicationChannel, CommunicationStatus, TaskChange, TaskPriority, TaskStatus,
+)
+from crmproject.tasks.services import ensure_categories, save_communication
+from crmproject.teams.services import add_standard_roles, assign
+from crmproject.training.models import Enrolment, EnrolmentStatus
+from crmproject.training.services import CourseValues, SessionValues, add_session, create_course
+
+LARGE_PLAN_NAME = "Northwind Group CRM rollout"
+SEED = 20261123
+
+# code, name, job role of its people, wave order (lower goes live earlier)
+FUNCTIONS: tuple[tuple[str, str, str, int], ...] = (
+    ("SALES", "Sales", "Sales representative", 0),
+    ("KAM", "Key Accounts", "Key account manager", 1),
+    ("TELE", "Telesales", "Telesales agent", 1),
+    ("MKT", "Marketing", "Marketing specialist", 1),
+    ("ECOM", "E-commerce", "E-commerce manager", 2),
+    ("CS", "Customer Service", "Service agent", 2),
+    ("SUP", "Technical Support", "Support engineer", 2),
+    ("FIELD", "Field Service", "Field engineer", 3),
+    ("FIN", "Finance", "Accountant", 4),
+    ("LOG", "Logistics", "Logistics planner", 4),
+    ("PROD", "Product Management", "Product manager", 3),
+    ("IT", "IT", "IT specialist", 4),
+)
+REGIONS: tuple[tuple[str, str], ...] = (
+    ("N", "North"), ("S", "South"), ("E", "East"), ("W", "West"), ("C", "Central"),
+    ("K", "Coast"), ("M", "Mountain"), ("P", "Capital"),
+)
+FIRST_NAMES = ("Anna", "Boris", "Chen", "Daria", "Elena", "Farid", "Galina", "Hassan", "Irina", "Jun", "Karim", "Lena",
+               "Mikhail", "Nadia", "Oleg", "Parisa", "Qiang", "Roya", "Sergei", "Tatiana", "Ulan", "Vera", "Wei",
+               "Yusuf", "Amir", "Bella", "Dmitri", "Fatemeh", "Hui", "Jonas", "Laila", "Marco", "Nina", "Omid")
+LAST_NAMES = ("Ivanova", "Petrov", "Wang", "Rahimi", "Smirnova", "Li", "Kuznetsov", "Hosseini", "Zhang", "Popova",
+              "Moradi", "Sokolov", "Liu", "Volkova", "Karimi", "Fedorov", "Zhao", "Novikova", "Becker", "Rossi",
+              "Jafari", "Chen", "Morozova", "Schmidt", "Tehrani", "Huang", "Orlova", "Santos")
+
+# The adoption stories, as they appear in the shape classifier.
+LASTING, FADING, NO_EFFECT, TOO_EARLY = "lasting", "fading", "no_effect", "too_early"
+# Wave 2 departments take these stories in turn; the pilot lasts, the last wave is too early to tell.
+WAVE2_STORIES = (FADING, NO_EFFECT, LASTING, LASTING, FADING, LASTING, NO_EFFECT, LASTING)
+# The daily adoption KPI (the others of the family are 28-day adoption)
+DAILY_ADOPTION_KPI = "Daily active users / licensed seats"
+# The last wave went live this many days before today: fewer than the 8 weeks a verdict needs.
+LAST_WAVE_LIVE_DAYS = 35
+
+# name, goal family, unit, direction, baseline, target (the texts' goal families and Gartner's metrics)
+KPIS: tuple[tuple[str, GoalFamily, str, Direction, str, str], ...] = (
+    ("CRM adoption (28-day active users / licensed seats)", GoalFamily.ADOPTION, "%", Direction.HIGHER, "0", "80"),
+    (DAILY_ADOPTION_KPI, GoalFamily.ADOPTION, "%", Direction.HIGHER, "0", "60"),
+    ("Required-field completeness", GoalFamily.DATA_QUALITY, "%", Direction.HIGHER, "70", "95"),
+    ("Duplicate customer records", GoalFamily.DATA_QUALITY, "%", Direction.LOWER, "12", "2"),
+    ("Open opportunities recorded in the CRM", GoalFamily.PROSPECTS, "%", Direction.HIGHER, "30", "90"),
+    ("Marketing response rate", GoalFamily.PROSPECTS, "%", Direction.HIGHER, "1.5", "3.5"),
+    ("New qualified leads per month", GoalFamily.PROSPECTS, "leads", Direction.HIGHER, "120", "200"),
+    ("Lead-to-opportunity conversion", GoalFamily.PROSPECTS, "%", Direction.HIGHER, "8", "15"),
+    ("Administration time per sales representative", GoalFamily.EFFICIENCY, "h/week", Direction.LOWER, "9", "5"),
+    ("Quote turnaround", GoalFamily.EFFICIENCY, "days", Direction.LOWER, "5", "2"),
+    ("Cost per service case", GoalFamily.COST_TO_SERVE, "EUR", Direction.LOWER, "28", "20"),
+    ("First-contact resolution", GoalFamily.SATISFACTION, "%", Direction.HIGHER, "62", "80"),
+    ("Customer satisfaction (CSAT)", GoalFamily.SATISFACTION, "%", Direction.HIGHER, "74", "88"),
+    ("Net promoter score", GoalFamily.LOYALTY, "points", Direction.HIGHER, "12", "35"),
+    ("Customer retention", GoalFamily.RETENTION, "%", Direction.HIGHER, "82", "90"),
+    ("Key accounts lost", GoalFamily.RETENTION, "accounts", Direction.LOWER, "6", "2"),
+    ("Revenue per customer", GoalFamily.VALUE, "kEUR", Direction.HIGHER, "14", "18"),
+    ("Cross-sell rate", GoalFamily.VALUE, "%", Direction.HIGHER, "9", "15"),
+    ("Service cases older than 7 days", GoalFamily.COST_TO_SERVE, "cases", Direction.LOWER, "40", "10"),
+    ("Repeat purchase rate", GoalFamily.LOYALTY, "%", Direction.HIGHER, "35", "45"),
+)
+
+# category key -> task titles (a department's name is added where the task belongs to one)
+TASK_TITLES: dict[str, tuple[str, ...]] = {
+    "communication": ("Announce the go-live date", "Publish results on the intranet", "Monthly CRM newsletter",
+                      "Town hall questions and answers", "Share the pilot's lessons learned"),
+    "process_redesign": ("Map the current process", "Agree the redesigned process", "Define opportunity stages",
+                         "Service levels and case categories", "Hand-over of leads from marketing to sales"),
+    "training": ("Train the key users", "Schedule user training", "Refresher training after go-live",
+                 "Floor walkers in the first go-live week", "Training for new joiners"),
+    "data_quality": ("De-duplicate customer records", "Define required fields", "Expert review of imported contacts",
+                     "Clean up inactive accounts", "Data entry rules in the team handbook"),
+    "integration": ("ERP orders and invoices in the CRM", "E-mail and calendar synchronisation",
+                    "Telephony integration", "Single sign-on", "Mobile access for the field"),
+    "leadership": ("Sponsor visit to the department", "CRM figures in the weekly team meeting",
+                   "Tie CRM data accuracy to performance reviews", "Steering committee review"),
+    "resistance": ("Resistance interviews", "Weekly feedback sessions", "Address the top three complaints",
+                   "Recognise early adopters"),
+}
+
+COURSES = (
+    # code, name, module code, audience, mandatory, hours, function codes (None: everyone), description
+    ("SFA-101", "SFA essentials", "SFA", "Sales, key accounts, telesales and e-commerce", True, "6",
+     ("SALES", "KAM", "TELE", "ECOM"), "Accounts, contacts, opportunities and the pipeline, on the group's own data."),
+    ("MA-201", "MA campaigns", "MA", "Marketing and e-commerce", False, "4",
+     ("MKT", "ECOM"), "Segments, campaigns and their results in the marketing module."),
+    ("CSS-101", "CSS case handling", "CSS", "Customer service, support and field service", True, "5",
+     ("CS", "SUP", "FIELD"), "Cases from first contact to closure, service levels and the knowledge base."),
+    ("DQ-100", "Data quality rules", None, "Everyone with a CRM seat", True, "1.5",
+     None, "Required fields, duplicates and who owns a record: the rules that keep the CRM trustworthy."),
+    ("ERP-110", "Orders and invoices from the ERP", "ERPINT", "Finance, logistics, product management and IT", False, "2",
+     ("FIN", "LOG", "PROD", "IT"), "Where orders, invoices and deliveries appear on the customer record."),
+)
+# How much of a department's training is done, by its story: no training, no effect.
+TRAINED = {LASTING: 0.9, FADING: 0.7, NO_EFFECT: 0.35, TOO_EARLY: 0.6}
+
+
+class LargeDemoRefused(DomainError):
+    """The large demo is built into a fresh database only."""
+
+
+@dataclass
+class LargeDemoSummary:
+    plan_id: int = 0
+    created: Counter = field(default_factory=Counter)
+    stories: Counter = field(default_factory=Counter)
+    accounts: list[tuple[str, str]] = field(default_factory=list)
+
+    def describe(self) -> list[str]:
+        """What was built, one line each, for the command line."""
+        c = self.created
+        return [
+            _("Large demo organisation built: plan %(name)s (id %(id)s).", name=LARGE_PLAN_NAME, id=self.plan_id),
+            _("%(departments)s departments, %(employees)s employees (%(moves)s moved department), %(users)s users.",
+              departments=c["departments"], employees=c["employees"], moves=c["moves"], users=c["users"]),
+            _("%(waves)s waves, %(phases)s phases, %(roles)s team roles.", waves=c["waves"], phases=c["phases"],
+              roles=c["team roles"]),
+            _("%(snapshots)s daily adoption snapshots; stories: %(lasting)s lasting, %(fading)s fading, "
+              "%(none)s no effect, %(early)s too early.", snapshots=c["snapshots"], lasting=self.stories[LASTING],
+              fading=self.stories[FADING], none=self.stories[NO_EFFECT], early=self.stories[TOO_EARLY]),
+            _("%(tasks)s change tasks (%(overdue)s overdue).", tasks=c["tasks"], overdue=c["overdue tasks"]),
+            _("%(kpis)s KPIs with %(measurements)s measurements.", kpis=c["kpis"], measurements=c["measurements"]),
+            _("%(reports)s status reports submitted, %(missing)s missing.", reports=c["reports"],
+              missing=c["missing reports"]),
+            _("%(courses)s courses, %(sessions)s sessions, %(enrolments)s enrolments.", courses=c["courses"],
+              sessions=c["sessions"], enrolments=c["enrolments"]),
+        ]
+
+
+@dataclass
+class _Unit:
+    """One department of the large organisation while it is being built."""
+
+    id: int
+    code: str
+    name: str
+    function: str
+    job_role: str
+    headcount: int
+    seats: int
+    wave: int = 0  # 0 pilot, 1 wave 2, 2 wave 3
+    go_live: date | None = None
+    story: str = LASTING
+    curve: tuple[float, ...] = ()  # the story's parameters, drawn once
+    head_id: int | None = None
+    # day -> (28-day active users, daily active users), for the KPIs
+    adoption: dict[date, tuple[int, int]] = field(default_factory=dict)
+
+
+def load_large_demo(*, today: date, departments: int = 60, employees: int = 5000, tasks: int = 5000, kpis: int = 20,
+                    years: int = 3) -> LargeDemoSummary:
+    """Build the large demo organisation into a database without departments; flushes, does not commit.
+
+    Raises LargeDemoRefused when departments already exist: the large demo
+    does not mix with the standard one or with real data.
+    """
+    if departments < 3 or employees < departments or years < 1:
+        raise LargeDemoRefused(_("The large demo needs at least 3 departments, one employee per department and a year."))
+    if db.session.scalar(select(func.count()).select_from(Department)):
+        raise LargeDemoRefused(_(
+            "This database already has departments. The large demo is built into a fresh database only: "
+            "point CRMPROJECT_DATABASE_URL at a new one."))
+    rng = random.Random(SEED)
+    summary = LargeDemoSummary()
+    units = _departments(departments, employees, rng, summary)
+    staff = _users(units, summary)
+    plan = _plan(units, today=today, years=years, rng=rng, created_by=staff["pm@example.com"], summary=summary)
+    summary.plan_id = plan.id
+    employee_units = _roster(units, employees, today=today, years=years, rng=rng, summary=summary)
+    _snapshots(units, today=today, years=years, rng=rng, summary=summary)
+    _tasks(plan, units, tasks, today=today, rng=rng, staff=staff, summary=summary)
+    kpi_rows = _kpis(plan, kpis, owner_id=staff["pm@example.com"].id, summary=summary)
+    _reports_and_measurements(plan, units, kpi_rows, today=today, rng=rng, summary=summary)
+    _training(units, employee_units, today=today, rng=rng, summary=summary)
+    _team(plan, units, staff, summary)
+    _communications(plan, staff)
+    db.session.flush()
+    for email, _name, role in STAFF:
+        summary.accounts.append((email, str(role.label)))
+    first = units[0]
+    summary.accounts.append((head_email(first.code), _("Department head (%(department)s)", department=first.name)))
+    return summary
+
+
+def _bulk(model, rows: Sequence[dict]) -> None:
+    """Insert plain rows in one executemany (Core insert, no ORM objects), in slices to bound memory."""
+    for start in range(0, len(rows), 20_000):
+        db.session.execute(insert(model), list(rows[start:start + 20_000]))
+
+
+# --- departments, users, the plan -------------------------------------------------------------------
+
+def _departments(count: int, employees: int, rng: random.Random, summary: LargeDemoSummary) -> list[_Unit]:
+    """`count` departments: the functions in every region, sized so their headcounts add up to `employees`."""
+    weights = [rng.uniform(0.5, 1.6) for _n in range(count)]
+    headcounts = [max(1, int(employees * w / sum(weights))) for w in weights]
+    for n in range(employees - sum(headcounts)):
+        headcounts[n % count] += 1
+    while sum(headcounts) > employees:
+        headcounts[headcounts.index(max(headcounts))] -= 1
+    rows = []
+    for n in range(count):
+        code, name, _job_role, _order = FUNCTIONS[n % len(FUNCTIONS)]
+        region_code, region = REGIONS[(n // len(FUNCTIONS)) % len(REGIONS)]
+        suffix = str(n // (len(FUNCTIONS) * len(REGIONS)) + 1) if n >= len(FUNCTIONS) * len(REGIONS) else ""
+        seats = max(1, round(headcounts[n] * rng.uniform(0.82, 1.0)))
+        rows.append(dict(code=f"{code}-{region_code}{suffix}", name=f"{name} {region}{' ' + suffix if suffix else ''}",
+                         headcount=headcounts[n], licensed_seats=seats))
+    _bulk(Department, rows)
+    ids = dict(db.session.execute(select(Department.code, Department.id)).all())
+    summary.created["departments"] = count
+    return [_Unit(id=ids[r["code"]], code=r["code"], name=r["name"], function=FUNCTIONS[n % len(FUNCTIONS)][0],
+                  job_role=FUNCTIONS[n % len(FUNCTIONS)][2], headcount=r["headcount"], seats=r["licensed_seats"])
+            for n, r in enumerate(rows)]
+
+
+def _users(units: list[_Unit], summary: LargeDemoSummary) -> dict[str, User]:
+    """The standard demo's staff accounts, and a head for every department (all with DEMO_PASSWORD)."""
+    staff = {email: create_user(email=email, name=name, password=DEMO_PASSWORD, role=role) for email, name, role in STAFF}
+    # the same password: one hash serves every head (hashing 60 times would take seconds)
+    password_hash = staff["pm@example.com"].password_hash
+    rows = [dict(email=head_email(u.code), name=f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[(n * 5) % len(LAST_NAMES)]}",
+                 password_hash=password_hash, role=Role.DEPARTMENT_HEAD, department_id=u.id, active=True)
+            for n, u in enumerate(units)]
+    _bulk(User, rows)
+    heads = dict(db.session.execute(select(User.department_id, User.id).where(User.role == Role.DEPARTMENT_HEAD)).all())
+    for unit in units:
+        unit.head_id = heads.get(unit.id)
+    summary.created["users"] = len(staff) + len(rows)
+    return staff
+
+
+def _plan(units: list[_Unit], *, today: date, years: int, rng: random.Random, created_by: User,
+          summary: LargeDemoSummary) -> Plan:
+    """A plan that started `years` ago: a pilot, wave 2 and a last wave that went live five weeks ago;
+    the enterprise rollout and the evaluation are still ahead."""
+    span = years * 365
+    start = today - timedelta(days=span)
+    plan = create_plan(
+        name=LARGE_PLAN_NAME, start=start, end=today + timedelta(days=365), horizon_years=5, created_by=created_by,
+        template_key=None, vision=_(
+            "Every customer-facing team of the group works from one customer view, rolled out region by region in "
+            "operable stages: prove it in a pilot, publicise the results, then widen wave by wave."),
+    )
+
+    def at(share: float) -> date:
+        """The day at a share of the years before today."""
+        return start + timedelta(days=round(span * share))
+
+    pilot_live, wave2_live, wave3_live = at(0.25), at(0.5), today - timedelta(days=LAST_WAVE_LIVE_DAYS)
+    phases = (
+        (_("Goals and business case"), at(0), at(0.08)),
+        (_("Preparation and data cleansing"), at(0.06), at(0.22)),
+        (_("SFA pilot"), at(0.2), at(0.4)),
+        (_("Pilot review and publicise results"), at(0.4), at(0.45)),
+        (_("Wave 2 - sales, marketing and service units"), at(0.45), at(0.75)),
+        (_("Wave 3 - back office and the remaining regions"), today - timedelta(days=100), today + timedelta(days=60)),
+        (_("Enterprise integration"), today + timedelta(days=30), today + timedelta(days=210)),
+        (_("Stabilise and evaluate against goals"), today + timedelta(days=180), today + timedelta(days=364)),
+    )
+    for name, first, last in phases:
+        status = (PhaseStatus.COMPLETED if last < today else PhaseStatus.IN_PROGRESS if first <= today
+                  else PhaseStatus.PLANNED)
+        add_phase(plan, name=name, start=first, end=last, status=status)
+    summary.created["phases"] = len(phases)
+
+    # the customer-facing functions go first; the pilot is a few Sales departments
+    order = {code: rank for code, _name, _role, rank in FUNCTIONS}
+    ordered = sorted(units, key=lambda u: (order[u.function], u.code))
+    pilot_size = max(1, len(units) // 15)
+    last_size = max(1, round(len(units) * 0.35))
+    for n, unit in enumerate(ordered):
+        unit.wave = 0 if n < pilot_size else 2 if n >= len(units) - last_size else 1
+    wave2 = [u for u in ordered if u.wave == 1]
+    for n, unit in enumerate(wave2):
+        unit.story = WAVE2_STORIES[n % len(WAVE2_STORIES)]
+    for unit in units:
+        if unit.wave == 2:
+            unit.story = TOO_EARLY
+        unit.go_live = (pilot_live, wave2_live, wave3_live)[unit.wave]
+        unit.curve = _curve(unit.story, rng)
+        summary.stories[unit.story] += 1
+    modules = {m.code: m for m in ensure_standard_modules()}
+    by_id = {d.id: d for d in db.session.scalars(select(Department))}
+    waves = (
+        (_("Pilot - SFA in Sales"), WaveKind.PILOT, pilot_live, ("SFA",),
+         _("A few sales departments, the ones with the most pressing problems, prove it first.")),
+        (_("Wave 2 - sales, marketing and service units"), WaveKind.WAVE, wave2_live, ("SFA", "MA", "CSS"),
+         _("Prepared by the pilot's published results.")),
+        (_("Wave 3 - back office and the remaining regions"), WaveKind.WAVE, wave3_live, ("CSS", "ERPINT"),
+         _("Went live recently: too early to tell.")),
+    )
+    for index, (name, kind, go_live, codes, notes) in enumerate(waves):
+        add_wave(plan, name=name, kind=kind, go_live=go_live, notes=notes, modules=[modules[c] for c in codes],
+                 departments=[by_id[u.id] for u in ordered if u.wave == index])
+    summary.created["waves"] = len(waves)
+    return plan
+
+
+# --- roster -------------------------------------------------------------------------------------------
+
+def _roster(units: list[_Unit], employees: int, *, today: date, years: int, rng: random.Random,
+            summary: LargeDemoSummary) -> dict[int, _Unit]:
+    """Every department's people with CRM user names and their stays; about one in a hundred moved department."""
+    since = today - timedelta(days=years * 365 + 120)
+    people, homes = [], []
+    n = 0
+    for unit in units:
+        for _seat in range(unit.headcount):
+            first, last = FIRST_NAMES[n % len(FIRST_NAMES)], LAST_NAMES[(n * 7 + n // len(FIRST_NAMES)) % len(LAST_NAMES)]
+            username = f"{first[0]}.{last}.{n + 1}".lower()
+            people.append(dict(name=f"{first} {last}", email=f"{username}@northwind-group.example", crm_username=username,
+                               crm_username_key=username_key(username), department_id=unit.id, job_role=_(unit.job_role),
+                               start_date=since - timedelta(days=rng.randint(0, 3000)), active=True))
+            homes.append(unit)
+            n += 1
+    moves: dict[int, tuple[_Unit, date]] = {}
+    for index in rng.sample(range(len(people)), max(1, employees // 100)):
+        target = rng.choice([u for u in units if u is not homes[index]])
+        moves[index] = (target, today - timedelta(days=rng.randint(20, years * 300)))
+        people[index]["department_id"] = target.id
+    _bulk(Employee, people)
+    ids = dict(db.session.execute(select(Employee.crm_username_key, Employee.id)).all())
+    stays, employee_units = [], {}
+    for index, person in enumerate(people):
+        employee_id = ids[person["crm_username_key"]]
+        if index in moves:
+            target, on = moves[index]
+            stays.append(dict(employee_id=employee_id, department_id=homes[index].id, valid_from=since,
+                              valid_to=on - timedelta(days=1)))
+            stays.append(dict(employee_id=employee_id, department_id=target.id, valid_from=on, valid_to=None))
+            employee_units[employee_id] = target
+        else:
+            stays.append(dict(employee_id=employee_id, department_id=homes[index].id, valid_from=since, valid_to=None))
+            employee_units[employee_id] = homes[index]
+    _bulk(EmployeeDepartment, stays)
+    summary.created["employees"] = len(people)
+    summary.created["moves"] = len(moves)
+    return employee_units
+
+
+# --- daily adoption -----------------------------------------------------------------------------------
+
+def _curve(story: str, rng: random.Random) -> tuple[float, ...]:
+    """The parameters of a department's story, drawn once: where it levels off, how fast it fades."""
+    if story == FADING:  # peak, floor, fade per day
+        return rng.uniform(0.8, 0.9), rng.uniform(0.25, 0.4), rng.uniform(0.004, 0.008)
+    if story == NO_EFFECT:  # level
+        return (rng.uniform(0.08, 0.2),)
+    return (rng.uniform(0.75, 0.9),)  # ceiling
+
+
+def share_of_seats(story: str, curve: Sequence[float], live_days: int) -> float:
+    """The share of a department's licensed seats in use (28-day active), `live_days` after its go-live."""
+    if live_days < 0:
+        return 0.0
+    if story == FADING:
+        peak, floor, fade = curve
+        if live_days < 60:  # up within a month, held for another
+            return peak * min(live_days / 30, 1.0)
+        return max(floor, peak - (live_days - 60) * fade)
+    if story == NO_EFFECT:
+        return curve[0] * min(live_days / 30, 1.0)
+    return curve[0] * min(1.0, 0.3 + 0.7 * live_days / 60)
+
+
+def _snapshots(units: list[_Unit], *, today: date, years: int, rng: random.Random, summary: LargeDemoSummary) -> None:
+    """Daily snapshots of every department for `years` up to today, as the usage import computes them."""
+    days = [today - timedelta(days=n) for n in range(years * 365 - 1, -1, -1)]
+    count = 0
+    for unit in units:
+        rows = []
+        for day in days:
+            live_days = (day - unit.go_live).days
+            share = share_of_seats(unit.story, unit.curve, live_days)
+            if share <= 0:
+                monthly = weekly = active = 0
+            else:
+                monthly = min(unit.seats, max(0, round(unit.seats * (share + rng.uniform(-0.015, 0.015)))))
+                weekly = min(monthly, round(monthly * rng.uniform(0.88, 0.97)))
+                workday = rng.uniform(0.72, 0.86) if day.weekday() < 5 else rng.uniform(0.0, 0.06)
+                active = min(weekly, round(monthly * workday))
+            logins = round(active * rng.uniform(1.1, 1.6))
+            rows.append(dict(department_id=unit.id, day=day, licensed_seats=unit.seats, active_users=active,
+                             weekly_active_users=weekly, monthly_active_users=monthly, logins=logins,
+                             events=logins + round(active * rng.uniform(5, 11)), source=SnapshotSource.USAGE))
+            unit.adoption[day] = (monthly, active)
+        _bulk(AdoptionSnapshot, rows)
+        count += len(rows)
+    summary.created["snapshots"] = count
+
+
+# --- change tasks -------------------------------------------------------------------------------------
+
+def _tasks(plan: Plan, units: list[_Unit], count: int, *, today: date, rng: random.Random, staff: dict[str, User],
+           summary: LargeDemoSummary) -> None:
+    """Change tasks over the phases and departments: past ones mostly done, some late, blocked or cancelled."""
+    categories = {c.key: c.id for c in ensure_categories()}
+    phases = plan.phases
+    by_wave = defaultdict(list)
+    for unit in units:
+        by_wave[unit.wave].append(unit)
+    # which departments a phase's tasks belong to (None: the whole project)
+    phase_units: list[list[_Unit] | None] = [None, list(units), by_wave[0], by_wave[0], by_wave[1], by_wave[2],
+                                             list(units), None]
+    weights = [4, 12, 8, 3, 30, 25, 12, 6]
+    owners = [staff["pm@example.com"].id, staff["exec@example.com"].id]
+    rows = []
+    overdue = 0
+    for n in range(count):
+        index = rng.choices(range(len(phases)), weights=weights[:len(phases)])[0]
+        phase = phases[index]
+        candidates = phase_units[index] if index < len(phase_units) else None
+        unit = rng.choice(candidates) if candidates and rng.random() < 0.88 else None
+        category = rng.choice(list(TASK_TITLES))
+        title = rng.choice(TASK_TITLES[category])
+        title = _("%(task)s: %(department)s", task=_(title), department=unit.name) if unit else _(title)
+        span = max((phase.end_date - phase.start_date).days, 1)
+        due = phase.start_date + timedelta(days=rng.randint(min(7, span), span))
+        start = max(plan.start_date, due - timedelta(days=rng.randint(7, 60)))
+        draw = rng.random()
+        if due < today:
+            status = (TaskStatus.DONE if draw < 0.8 else TaskStatus.CANCELLED if draw < 0.84
+                      else TaskStatus.IN_PROGRESS if draw < 0.94 else TaskStatus.BLOCKED)
+        elif start <= today:
+            status = (TaskStatus.IN_PROGRESS if draw < 0.45 else TaskStatus.NOT_STARTED if draw < 0.8
+                      else TaskStatus.BLOCKED if draw < 0.88 else TaskStatus.DONE)
+        else:
+            status = TaskStatus.NOT_STARTED if draw < 0.92 else TaskStatus.IN_PROGRESS
+        overdue += due < today and not status.is_closed
+        priority = rng.choices(list(TaskPriority), weights=(2, 5, 3, 1))[0]
+        rows.append(dict(plan_id=plan.id, phase_id=phase.id, department_id=unit.id if unit else None,
+                         category_id=categories[category],
+                         owner_id=(unit.head_id if unit and rng.random() < 0.85 else rng.choice(owners)),
+                         title=title, description="", start_date=start, due_date=due, status=status, priority=priority,
+                         outline=f"{index + 1}.{n + 1}", version=1))
+    _bulk(ChangeTask, rows)
+    created = db.session.execute(select(ChangeTask.id, ChangeTask.title).where(ChangeTask.plan_id == plan.id)).all()
+    # creating a task is the first line of its history, as create_task writes it
+    _bulk(TaskChange, [dict(task_id=task_id, user_id=staff["pm@example.com"].id, version=1, field="created",
+                            old_value="", new_value=title) for task_id, title in created])
+    summary.created["tasks"] = len(rows)
+    summary.created["overdue tasks"] = overdue
+
+
+# --- KPIs, their measurements and the status reports ---------------------------------------------------
+
+def _kpis(plan: Plan, count: int, *, owner_id: int, summary: LargeDemoSummary) -> list[dict]:
+    """`count` plan-wide monthly KPIs, each with a baseline at the plan's start and a target at its end."""
+    rows = []
+    for n in range(count):
+        name, family, unit, direction, baseline, target = KPIS[n % len(KPIS)]
+        rows.append(dict(plan_id=plan.id, name=name if n < len(KPIS) else f"{name} ({n // len(KPIS) + 1})",
+                         goal_family=family, unit=unit, direction=direction, baseline_value=Decimal(baseline),
+                         baseline_date=plan.start_date, target_value=Decimal(target), target_date=plan.end_date,
+                         department_id=None, frequency=Frequency.MONTHLY, owner_id=owner_id, description=""))
+    _bulk(Kpi, rows)
+    ids = dict(db.session.execute(select(Kpi.name, Kpi.id).where(Kpi.plan_id == plan.id)).all())
+    for row in rows:
+        row["id"] = ids[row["name"]]
+    summary.created["kpis"] = len(rows)
+    return rows
+
+
+def _kpi_value(kpi: dict, unit: _Unit, day: date, plan: Plan, rng: random.Random) -> Decimal:
+    """A plausible value of a KPI for a department on a day: adoption from the snapshots, the rest moving
+    towards the target as far as the department's story lets it."""
+    if kpi["goal_family"] == GoalFamily.ADOPTION:
+        monthly, active = unit.adoption.get(day, (0, 0))
+        used = active if kpi["name"].startswith(DAILY_ADOPTION_KPI) else monthly
+        return Decimal(100 * used / unit.seats).quantize(Decimal("0.1")) if unit.seats else Decimal(0)
+    baseline, target = kpi["baseline_value"], kpi["target_value"]
+    elapsed = max((day - plan.start_date).days, 0) / max((plan.end_date - plan.start_date).days, 1)
+    live = max((day - unit.go_live).days, 0) / 365
+    reach = {LASTING: 0.9, FADING: 0.4, NO_EFFECT: 0.1, TOO_EARLY: 0.5}[unit.story]
+    progress = min(0.2 * elapsed + reach * min(live, 1.0), 1.0)
+    share = Decimal(str(round(progress + rng.uniform(-0.04, 0.04), 3)))
+    return (baseline + (target - baseline) * share).quantize(Decimal("0.1"))
+
+
+def _reports_and_measurements(plan: Plan, units: list[_Unit], kpis: list[dict], *, today: date, rng: random.Random,
+                              summary: LargeDemoSummary) -> None:
+    """Every department's monthly report up to last month (most on time, some late, some missing) and
+    every KPI's value per department and month; this month's reports are still to be written."""
+    habits = {u.id: rng.choices(("reliable", "late", "missing"), weights=(75, 15, 10))[0] for u in units}
+    report_rows, values_of, measurements = [], {}, []
+    for period in periods(plan, until=today)[:-1]:
+        for unit in units:
+            due = [k for k in kpis if k["goal_family"] != GoalFamily.ADOPTION or unit.go_live <= period.end]
+            values = {k["id"]: _kpi_value(k, unit, period.end, plan, rng) for k in due}
+            habit, draw = habits[unit.id], rng.random()
+            missing = draw < {"reliable": 0.02, "late": 0.08, "missing": 0.45}[habit]
+            note = ""
+            if not missing:
+                late = draw > {"reliable": 0.95, "late": 0.5, "missing": 0.8}[habit]
+                sent = period.due + timedelta(days=rng.randint(1, 12)) if late else period.due - timedelta(days=rng.randint(0, 4))
+                sent = min(sent, today)
+                note = _("Status report %(start)s to %(end)s", start=period.start.isoformat(), end=period.end.isoformat())
+                report_rows.append(dict(
+                    plan_id=plan.id, department_id=unit.id, period_start=period.start, period_end=period.end, revision=1,
+                    status=ReportStatus.SUBMITTED, overall_rag=_rag(unit, period.end), author_id=unit.head_id,
+                    submitted_at=datetime.combine(sent, time(9 + rng.randint(0, 8)), timezone.utc),
+                    **_report_text(unit, period.end)))
+                values_of[(unit.id, period.start)] = values
+            for kpi_id, value in values.items():  # the numbers arrive from the CRM even when the report does not
+                measurements.append(dict(kpi_id=kpi_id, department_id=unit.id, measured_on=period.end, value=value,
+                                         entered_by_id=unit.head_id if note else None, note=note))
+    _bulk(StatusReport, report_rows)
+    reports = db.session.execute(select(StatusReport.id, StatusReport.department_id, StatusReport.period_start)
+                                 .where(StatusReport.plan_id == plan.id)).all()
+    _bulk(ReportKpiValue, [dict(report_id=report_id, kpi_id=kpi_id, value=value)
+                           for report_id, department_id, start in reports
+                           for kpi_id, value in values_of[(department_id, start)].items()])
+    _bulk(KpiMeasurement, measurements)
+    summary.created["reports"] = len(report_rows)
+    summary.created["missing reports"] = len(periods(plan, until=today)[:-1]) * len(units) - len(report_rows)
+    summary.created["measurements"] = len(measurements)
+
+
+def _rag(unit: _Unit, day: date) -> Rag:
+    if day < unit.go_live or unit.story == TOO_EARLY:
+        return Rag.GREEN if unit.wave == 0 else Rag.AMBER
+    if unit.story == LASTING:
+        return Rag.GREEN
+    if unit.story == NO_EFFECT:
+        return Rag.RED
+    return Rag.GREEN if (day - unit.go_live).days < 90 else Rag.AMBER if (day - unit.go_live).days < 200 else Rag.RED
+
+
+def _report_text(unit: _Unit, day: date) -> dict[str, str]:
+    rag = _rag(unit, day)
+    return dict(
+        achievements=(_("%(name)s: users trained as planned; data clean-up on track.", name=unit.name)
+                      if day < unit.go_live else _("%(name)s: the CRM is used in daily work.", name=unit.name)),
+        blockers="" if rag == Rag.GREEN else _("Not enough time for the CRM next to daily work."),
+        next_steps=_("Keep the weekly key-user sessions; review the adoption figures with the team."),
+        help_needed="" if rag != Rag.RED else _("A message from the sponsor on why we use the CRM."),
+    )
+
+
+# --- training, team, communications ---------------------------------------------------------------------
+
+def _training(units: list[_Unit], employee_units: dict[int, _Unit], *, today: date, rng: random.Random,
+              summary: LargeDemoSummary) -> None:
+    """Five courses with sessions before each wave's go-live, and an enrolment of every person in the courses of
+    their function; how much is done follows the department's story."""
+    modules = {m.code: m for m in ensure_standard_modules()}
+    go_lives = sorted({u.go_live for u in units})
+    enrolments, sessions_count = [], 0
+    for code, name, module, audience, mandatory, hours, functions, description in COURSES:
+        course = create_course(CourseValues(code=code, name=_(name), crm_module=modules.get(module) if module else None,
+                                            audience=_(audience), mandatory=mandatory, length_hours=Decimal(hours),
+                                            description=_(description)))
+        sessions: dict[date, list[int]] = {}
+        for go_live in go_lives:
+            sessions[go_live] = [add_session(course, SessionValues(
+                day=go_live - timedelta(days=offset), trainer=_("Internal academy"),
+                location=_("Training room %(n)s", n=k + 1))).id for k, offset in enumerate((28, 14))]
+        upcoming = add_session(course, SessionValues(day=today + timedelta(days=21), trainer=_("Internal academy"),
+                                                     location="https://meet.example.com/crm-training")).id
+        sessions_count += 2 * len(go_lives) + 1
+        for employee_id, unit in employee_units.items():
+            if functions is not None and unit.function not in functions:
+                continue
+            draw = rng.random()
+            done = TRAINED[unit.story] if unit.go_live <= today else 0.0
+            status, session_id, completed_on, score = EnrolmentStatus.NOT_STARTED, upcoming, None, None
+            if draw < 0.03:
+                status, session_id = EnrolmentStatus.WAIVED, None
+            elif draw < 0.05:
+                status, session_id = EnrolmentStatus.NOT_APPLICABLE, None
+            elif draw < 0.05 + done * 0.95:
+                session_id = rng.choice(sessions[unit.go_live])
+                status, completed_on = EnrolmentStatus.COMPLETED, unit.go_live - timedelta(days=rng.choice((28, 14)))
+                score = Decimal(rng.randint(60, 100))
+            elif rng.random() < 0.4:
+                status, session_id = EnrolmentStatus.IN_PROGRESS, rng.choice(sessions[unit.go_live])
+            enrolments.append(dict(employee_id=employee_id, course_id=course.id, session_id=session_id, status=status,
+                                   completed_on=completed_on, score=score))
+    _bulk(Enrolment, enrolments)
+    summary.created["courses"] = len(COURSES)
+    summary.created["sessions"] = sessions_count
+    summary.created["enrolments"] = len(enrolments)
+
+
+def _team(plan: Plan, units: list[_Unit], staff: dict[str, User], summary: LargeDemoSummary) -> None:
+    """The standard team seats, held by the demo's users and a few outside people."""
+    roles = {r.title: r for r in add_standard_roles(plan)}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.role == Role.DEPARTMENT_HEAD))}
+    first = {}
+    for unit in units:
+        first.setdefault(unit.function, unit)
+
+    def head(function: str) -> User | None:
+        return users.get(first[function].head_id) if function in first else None
+
+    start = plan.start_date
+    holders = {
+        str(_("Executive sponsor")): (staff["exec@example.com"], ""),
+        str(_("Project manager")): (staff["pm@example.com"], ""),
+        _("Module lead %(code)s", code="SFA"): (head("SALES"), ""),
+        _("Module lead %(code)s", code="MA"): (head("MKT"), ""),
+        _("Module lead %(code)s", code="CSS"): (head("CS"), ""),
+        _("Module lead %(code)s", code="ERPINT"): (head("IT"), ""),
+        str(_("Technical support")): (head("SUP"), ""),
+        str(_("IT")): (head("IT"), ""),
+        str(_("External implementation partner")): (None, "Anna Schmidt, Nordlicht Consulting"),
+    }
+    for title, role in roles.items():
+        user, outside = holders.get(title, (None, ""))
+        if user is not None:
+            assign(role, user=user, start=start)
+        elif outside:
+            name, _sep, organisation = outside.partition(", ")
+            assign(role, person_name=name, organisation=organisation, start=start)
+        elif role.department is not None:  # a pilot department's key user: one of its people
+            person = db.session.scalar(select(Employee.name).where(Employee.department_id == role.department_id)
+                                       .order_by(Employee.id))
+            if person:
+                assign(role, person_name=person, organisation=role.department.name, start=start + timedelta(days=30))
+    summary.created["team roles"] = len(roles)
+
+
+def _communications(plan: Plan, staff: dict[str, User]) -> None:
+    pm, sponsor = staff["pm@example.com"], staff["exec@example.com"]
+    waves = plan.waves
+    items: Iterable[tuple[str, CommunicationChannel, str, date, User, CommunicationStatus]] = (
+        (_("All staff"), CommunicationChannel.TOWN_HALL, _("Why the group is introducing a CRM, and what changes for you"),
+         plan.start_date + timedelta(days=14), sponsor, CommunicationStatus.SENT),
+        (_("Pilot departments"), CommunicationChannel.MEETING, _("Pilot start: key users, training dates and where to get help"),
+         waves[0].go_live_date - timedelta(days=30), pm, CommunicationStatus.SENT),
+        (_("All staff"), CommunicationChannel.INTRANET, _("Pilot results: what worked, what we changed"),
+         waves[1].go_live_date - timedelta(days=45), pm, CommunicationStatus.SENT),
+        (_("Department heads"), CommunicationChannel.EMAIL, _("Monthly progress report: adoption, training, open issues"),
+         waves[2].go_live_date - timedelta(days=10), pm, CommunicationStatus.SENT),
+        (_("Wave 3 departments"), CommunicationChannel.MEETING, _("The first weeks live: questions and answers"),
+         waves[2].go_live_date + timedelta(days=49), pm, CommunicationStatus.PLANNED),
+    )
+    for audience, channel, message, planned, owner, status in items:
+        save_communication(None, plan, audience=audience, channel=channel, message=message, planned_date=planned,
+                           owner=owner, department=None, status=status)

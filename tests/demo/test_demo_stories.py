@@ -1,0 +1,31 @@
+"""The standard demo tells the three adoption stories of the texts in its 28-day adoption figures."""
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from crmproject.adoption.services import department_shapes, weekly_figures
+from crmproject.adoption.shapes import Shape, ShapeRules
+from crmproject.demo.services import DEMO_PLAN_NAME, load_demo
+from crmproject.departments.models import Department
+from crmproject.extensions import db
+from crmproject.plans.models import Plan
+
+TODAY = date(2026, 11, 23)
+
+
+def test_demo_adoption_tells_lasting_fading_no_effect_and_too_early(app):
+    load_demo(today=TODAY)
+    plan = db.session.scalar(select(Plan).where(Plan.name == DEMO_PLAN_NAME))
+    codes = {d.id: d.code for d in db.session.scalars(select(Department))}
+    go_lives = {a.department_id: w.go_live_date for w in plan.waves for a in w.assignments}
+    weekly = weekly_figures(list(go_lives), first=TODAY - timedelta(days=400), last=TODAY)
+    verdicts = {codes[d]: v for d, v in department_shapes(go_lives, weekly, today=TODAY, rules=ShapeRules()).items()}
+
+    assert verdicts["SALES"].shape == Shape.LASTING and verdicts["SALES"].latest >= 75
+    assert verdicts["KAM"].shape == Shape.LASTING and verdicts["KAM"].peak >= 70
+    assert verdicts["MKT"].shape == Shape.FADING
+    assert verdicts["MKT"].peak >= 75 and verdicts["MKT"].drop >= 25 and verdicts["MKT"].weeks_below >= 6
+    assert verdicts["TELE"].shape == Shape.NO_EFFECT and verdicts["TELE"].peak < 25
+    assert verdicts["CS"].shape == Shape.TOO_EARLY and 0 < verdicts["CS"].weeks_live < 8
+    assert verdicts["SUP"].shape == Shape.TOO_EARLY
