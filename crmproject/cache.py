@@ -2,7 +2,8 @@
 
 The database keeps one number, the data generation. Every transaction that
 wrote something (an INSERT, UPDATE or DELETE went to the database, through
-the ORM, Core or text SQL) bumps it right after its commit, in a short
+the ORM, Core or text SQL; bar the bookkeeping in UNCACHED_TABLES) bumps it
+right after its commit, in a short
 transaction of its own. A cached value is stored under the generation read
 before it was computed, so:
 
@@ -20,6 +21,7 @@ small cache (least recently used entries go first).
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -41,6 +43,10 @@ T = TypeVar("T")
 TTL_SECONDS = 600
 MAX_ENTRIES = 64
 _WRITES = ("INSERT", "UPDATE", "DELETE")
+_TARGET = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+(?:\w+\.)?"?(\w+)', re.IGNORECASE)
+# Writes to these tables change nothing a cached page shows: a login stamps the user, an import reports
+# its progress. (Were every login to empty the cache, an executive would never meet a warm dashboard.)
+UNCACHED_TABLES = frozenset({"users", "usage_imports", "data_generation"})
 
 
 class DataGeneration(Base):
@@ -77,7 +83,10 @@ def bump_generation(engine: Engine) -> None:
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_write(connection, cursor, statement, parameters, context, executemany) -> None:
-    if statement.lstrip()[:6].upper() in _WRITES and not connection.info.get("bumping"):
+    if connection.info.get("bumping") or statement.lstrip()[:6].upper() not in _WRITES:
+        return
+    target = _TARGET.match(statement)
+    if target is None or target.group(1).lower() not in UNCACHED_TABLES:
         connection.info["wrote"] = True
 
 

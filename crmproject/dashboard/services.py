@@ -21,7 +21,7 @@ from crmproject.departments.models import Department
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.kpis.attainment import Rag
-from crmproject.kpis.services import latest_attainment, list_kpis
+from crmproject.kpis.services import latest_statuses, list_kpis
 from crmproject.plans.models import Plan, WaveKind
 from crmproject.reports.services import Submission, reporting_matrix
 from crmproject.tasks.models import ChangeTask, TaskStatus
@@ -308,7 +308,7 @@ def _sum_weeks(groups) -> list[adoption.WeekFigures]:
         for w in figures:
             active[w.week] += w.active
             seats[w.week] += w.seats
-    return [adoption.WeekFigures(week, active[week], seats[week]) for week in sorted(seats)]
+    return [adoption.WeekFigures.of(week, active[week], seats[week]) for week in sorted(seats)]
 
 
 def _latest(figures, first: date, last: date) -> adoption.WeekFigures | None:
@@ -347,13 +347,13 @@ def _kpis(plan: Plan, department_ids: set[int], *, today: date) -> tuple[list[Kp
     per_kpi: dict[int, Counter] = {k.id: Counter() for k in kpis}
     plan_wide: dict[int, Rag] = {}
     per_department: dict[int, Counter] = defaultdict(Counter)
-    for row in latest_attainment(kpis, today=today):
-        if row.department is None:
-            plan_wide[row.kpi.id] = row.result.status
-            per_kpi[row.kpi.id][row.result.status] += 1
-        elif row.department.id in department_ids:
-            per_kpi[row.kpi.id][row.result.status] += 1
-            per_department[row.department.id][row.result.status] += 1
+    for kpi_id, department_id, status in latest_statuses(kpis, today=today):
+        if department_id is None:
+            plan_wide[kpi_id] = status
+            per_kpi[kpi_id][status] += 1
+        elif department_id in department_ids:
+            per_kpi[kpi_id][status] += 1
+            per_department[department_id][status] += 1
     rows = [KpiRow(k.id, k.name, k.unit, {rag: per_kpi[k.id].get(rag, 0) for rag in Rag}, plan_wide.get(k.id))
             for k in kpis]
     return rows, {d: {rag: c.get(rag, 0) for rag in Rag} for d, c in per_department.items()}

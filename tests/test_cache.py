@@ -1,0 +1,63 @@
+"""The data generation and the cache that hangs on it: any committed write makes cached pages stale."""
+
+from __future__ import annotations
+
+from sqlalchemy import text, update
+
+from crmproject.auth.models import User
+from crmproject.cache import GenerationCache, current_generation
+from crmproject.extensions import db
+
+
+def test_a_committed_write_bumps_the_generation_a_rollback_does_not(make_department):
+    before = current_generation()
+    db.session.commit()
+    make_department(name="Sales", code="SALES")  # the factory commits an INSERT
+    after_insert = current_generation()
+    assert after_insert == before + 1
+    db.session.execute(text("UPDATE departments SET headcount = headcount + 1"))
+    db.session.rollback()
+    assert current_generation() == after_insert
+    db.session.execute(text("UPDATE departments SET headcount = headcount + 1"))  # text SQL counts too
+    db.session.commit()
+    assert current_generation() == after_insert + 1
+    db.session.commit()  # a commit that wrote nothing
+    assert current_generation() == after_insert + 1
+
+
+def test_logins_and_import_progress_do_not_make_pages_stale(make_user):
+    user = make_user()
+    before = current_generation()
+    db.session.execute(update(User).where(User.id == user.id).values(name="Renamed"))
+    db.session.commit()
+    assert current_generation() == before
+
+
+def test_the_cache_serves_a_value_until_the_data_changes(make_department):
+    cache = GenerationCache(max_entries=2)
+    computed = []
+
+    def compute(value):
+        computed.append(value)
+        return value
+
+    assert cache.get_or_compute("a", lambda: compute(1)) == 1
+    assert cache.get_or_compute("a", lambda: compute(2)) == 1  # served from the cache
+    make_department(name="Sales", code="SALES")
+    assert cache.get_or_compute("a", lambda: compute(3)) == 3  # the data changed
+    cache.get_or_compute("b", lambda: compute(4))
+    cache.get_or_compute("c", lambda: compute(5))  # at most two entries: "a" goes
+    assert cache.get_or_compute("a", lambda: compute(6)) == 6
+    assert cache.get_or_compute("x", lambda: compute(7), enabled=False) == 7
+    assert computed == [1, 3, 4, 5, 6, 7]
+
+
+def test_entries_expire_even_when_nothing_was_written(app, monkeypatch):
+    cache = GenerationCache(ttl=60)
+    clock = [1000.0]
+    monkeypatch.setattr("crmproject.cache.time.monotonic", lambda: clock[0])
+    assert cache.get_or_compute("a", lambda: 1) == 1
+    clock[0] += 59
+    assert cache.get_or_compute("a", lambda: 2) == 1
+    clock[0] += 2
+    assert cache.get_or_compute("a", lambda: 3) == 3
