@@ -1,22 +1,23 @@
-"""A cache for what is costly to compute from the database, invalidated by any committed write.
+"""A cache for what is costly to compute from the database, invalidated by committed writes, table by table.
 
-The database keeps one number, the data generation. Every transaction that
-wrote something (an INSERT, UPDATE or DELETE went to the database, through
-the ORM, Core or text SQL; bar the bookkeeping in UNCACHED_TABLES) bumps it
-right after its commit, in a short
-transaction of its own. A cached value is stored under the generation read
-before it was computed, so:
+The database keeps a number per table, its data generation. Every
+transaction that wrote to tables (an INSERT, UPDATE or DELETE went to the
+database, through the ORM, Core or text SQL) bumps their numbers right after
+its commit, in a short transaction of its own; a write whose table cannot be
+told (TRUNCATE, say) bumps "*", which every key includes. A cached value is
+stored under the generations of the tables it was computed from, read before
+it was computed, so:
 
-- a reader that sees generation G+1 started after the write was committed
+- a reader that sees the new numbers started after the write was committed
   and computes from the new data;
-- a value computed from old data can only sit under an old generation,
-  which no reader asks for any more.
+- a value computed from old data can only sit under old numbers, which no
+  reader asks for any more (the numbers only grow).
 
 Bumping after the commit, not inside the writing transaction, keeps writers
-from queueing on the generation row (a long usage import would otherwise
-hold it). Should a process die between its commit and the bump, entries
-expire after `TTL_SECONDS` anyway, and each worker process has its own
-small cache (least recently used entries go first).
+from queueing on the generation rows (a long usage import would otherwise
+hold them). Should a process die between its commit and the bump, entries
+expire after `TTL_SECONDS` anyway. Each worker process has its own small
+cache; least recently used entries go first.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
-from sqlalchemy import BigInteger, event, select
+from sqlalchemy import BigInteger, String, event, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -41,38 +42,48 @@ from crmproject.extensions import db
 T = TypeVar("T")
 
 TTL_SECONDS = 600
-MAX_ENTRIES = 64
-_WRITES = ("INSERT", "UPDATE", "DELETE")
+MAX_ENTRIES = 256
+ANY_TABLE = "*"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "TRUNCA")
 _TARGET = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+(?:\w+\.)?"?(\w+)', re.IGNORECASE)
-# Writes to these tables change nothing a cached page shows: a login stamps the user, an import reports
-# its progress. (Were every login to empty the cache, an executive would never meet a warm dashboard.)
-UNCACHED_TABLES = frozenset({"users", "usage_imports", "data_generation"})
+# Writes to these tables change nothing a cached value holds: a login stamps the user, an import reports
+# its progress, temporary tables come and go. (Were every login to empty the cache, an executive would
+# never meet a warm dashboard.)
+UNCACHED_TABLES = frozenset({"users", "usage_imports", "usage_staging", "data_generations"})
 
 
 class DataGeneration(Base):
-    """One row: a number that grows with every committed write."""
+    """A number per table that grows with every committed write to it."""
 
-    __tablename__ = "data_generation"
+    __tablename__ = "data_generations"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+def generations() -> dict[str, int]:
+    """Table name -> its data generation, as this transaction sees them (one query)."""
+    return {name: value for name, value in db.session.execute(select(DataGeneration.name, DataGeneration.value))}
+
+
 def current_generation() -> int:
-    """The data generation as this request's transaction sees it (one query)."""
-    return db.session.scalar(select(DataGeneration.value).where(DataGeneration.id == 1)) or 0
+    """One number that grows with every committed write to any table."""
+    return sum(generations().values())
 
 
-def bump_generation(engine: Engine) -> None:
-    """Add one to the data generation in a transaction of its own (cached values become stale)."""
+def bump_generations(engine: Engine, tables: Iterable[str]) -> None:
+    """Add one to the generations of these tables in a transaction of its own (values cached from them go stale)."""
+    names = sorted(set(tables))
+    if not names:
+        return
     with engine.begin() as connection:
         connection.info["bumping"] = True
         try:
-            # the migration makes the row; should it be gone, it comes back (an upsert, as two may race)
             insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
             table = DataGeneration.__table__
-            connection.execute(insert(table).values(id=1, value=1).on_conflict_do_update(
-                index_elements=[table.c.id], set_={"value": table.c.value + 1}))
+            statement = insert(table).on_conflict_do_update(index_elements=[table.c.name],
+                                                            set_={"value": table.c.value + 1})
+            connection.execute(statement, [{"name": name, "value": 1} for name in names])
         finally:
             connection.info.pop("bumping", None)
             connection.info.pop("wrote", None)
@@ -86,8 +97,9 @@ def _note_write(connection, cursor, statement, parameters, context, executemany)
     if connection.info.get("bumping") or statement.lstrip()[:6].upper() not in _WRITES:
         return
     target = _TARGET.match(statement)
-    if target is None or target.group(1).lower() not in UNCACHED_TABLES:
-        connection.info["wrote"] = True
+    table = target.group(1).lower() if target is not None else ANY_TABLE
+    if table not in UNCACHED_TABLES:
+        connection.info.setdefault("wrote", set()).add(table)
 
 
 @event.listens_for(Engine, "rollback")
@@ -108,27 +120,29 @@ def _will_bump(session: Session) -> None:
         connection = session.connection()
     except Exception:  # noqa: BLE001 - no bind: nothing was written through this session
         return
-    if connection.info.pop("wrote", False):
-        session.info["bump_engine"] = connection.engine
+    tables = connection.info.pop("wrote", None)
+    if tables:
+        session.info["bump"] = (connection.engine, tables)
 
 
 @event.listens_for(Session, "after_commit")
 def _bump(session: Session) -> None:
-    engine = session.info.pop("bump_engine", None)
-    if engine is not None:
-        bump_generation(engine)
+    bump = session.info.pop("bump", None)
+    if bump is not None:
+        bump_generations(*bump)
 
 
 @event.listens_for(Session, "after_rollback")
 def _no_bump(session: Session) -> None:
-    session.info.pop("bump_engine", None)
+    session.info.pop("bump", None)
 
 
 # --- the cache ---------------------------------------------------------------------------------------
 
 
 class GenerationCache:
-    """Values by key and data generation, for `TTL_SECONDS`, at most `MAX_ENTRIES` (least recently used go)."""
+    """Values by key and the generations of the tables they come from, for `TTL_SECONDS`, at most
+    `max_entries` (least recently used go)."""
 
     def __init__(self, *, max_entries: int = MAX_ENTRIES, ttl: float = TTL_SECONDS) -> None:
         self._entries: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
@@ -137,11 +151,17 @@ class GenerationCache:
         self.ttl = ttl
         self.hits = self.misses = 0
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], T], *, enabled: bool = True) -> T:
-        """The value under (key, current generation), computed and stored when missing or stale."""
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T], *, tables: Iterable[str] | None = None,
+                       enabled: bool = True) -> T:
+        """The value under `key` while `tables` (default: every table) have not changed; else computed and kept."""
         if not enabled:
             return compute()
-        full_key = (key, current_generation())
+        found_generations = generations()
+        if tables is None:
+            stamp: Hashable = sum(found_generations.values())
+        else:
+            stamp = tuple(found_generations.get(name, 0) for name in (ANY_TABLE, *tables))
+        full_key = (key, stamp)
         now = time.monotonic()
         with self._lock:
             found = self._entries.get(full_key)

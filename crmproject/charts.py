@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import plotly.graph_objects as go
 import plotly.io as pio
 from markupsafe import Markup
@@ -32,9 +34,15 @@ def base_layout(fig: go.Figure, *, height: int = 360) -> go.Figure:
     return fig
 
 
-def figure_json(fig: go.Figure | Markup) -> Markup | str:
-    """The figure as JSON for a data attribute; Jinja escapes it for the attribute. A figure already turned
-    into escaped JSON (Markup, as the dashboard caches them) is passed through."""
+def figure_json(fig: go.Figure | dict | Markup) -> Markup | str:
+    """The figure as JSON for a data attribute; Jinja escapes it for the attribute.
+
+    A plain figure dict (plotly's JSON schema, as the dashboard builds its
+    largest charts) is dumped as it is; a figure already turned into escaped
+    JSON (Markup, as the dashboard caches them) is passed through.
+    """
     if isinstance(fig, Markup):
         return fig
+    if isinstance(fig, dict):
+        return json.dumps(fig, separators=(",", ":"), ensure_ascii=False)
     return pio.to_json(fig, validate=False, pretty=False)

@@ -60,7 +60,7 @@ def _app(tmp_path_factory):
 def _empty_tables() -> None:
     db.session.rollback()
     # the data generation (crmproject/cache.py) stays: it only ever grows, as in production
-    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name != "data_generation"]
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name != "data_generations"]
     if db.engine.dialect.name == "postgresql":
         names = ", ".join(t.name for t in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

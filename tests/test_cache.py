@@ -61,3 +61,22 @@ def test_entries_expire_even_when_nothing_was_written(app, monkeypatch):
     assert cache.get_or_compute("a", lambda: 2) == 1
     clock[0] += 2
     assert cache.get_or_compute("a", lambda: 3) == 3
+
+
+def test_a_value_kept_for_some_tables_outlives_writes_to_others(make_department):
+    from crmproject.cache import generations
+
+    cache = GenerationCache()
+    db.session.commit()
+    before = generations()
+    assert cache.get_or_compute("weeks", lambda: "from snapshots", tables=("adoption_snapshots",)) == "from snapshots"
+    sales = make_department(name="Sales", code="SALES")
+    after = generations()
+    assert after["departments"] == before.get("departments", 0) + 1
+    assert after.get("adoption_snapshots", 0) == before.get("adoption_snapshots", 0)
+    assert cache.get_or_compute("weeks", lambda: "again", tables=("adoption_snapshots",)) == "from snapshots"
+    assert cache.get_or_compute("page", lambda: "page") == "page"
+    db.session.execute(text("INSERT INTO adoption_snapshots (department_id, day, licensed_seats, active_users, logins, "
+                            "events, source) VALUES (:d, '2026-03-02', 10, 5, 5, 5, 'manual')"), {"d": sales.id})
+    db.session.commit()
+    assert cache.get_or_compute("weeks", lambda: "recomputed", tables=("adoption_snapshots",)) == "recomputed"

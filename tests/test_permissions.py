@@ -38,7 +38,7 @@ from crmproject.training import services as training
 PASSWORD = "correct-horse-1"
 # The data generation (crmproject/cache.py) counts commits that wrote, logins included: not part of the world.
 def data_tables() -> list:
-    return [t for t in db.metadata.sorted_tables if t.name != "data_generation"]
+    return [t for t in db.metadata.sorted_tables if t.name != "data_generations"]
 ROLES = ("anonymous", "admin", "project_manager", "head_a", "head_b", "executive")
 PLANNERS = {"admin", "project_manager"}
 MISSING = 99999

@@ -1,8 +1,12 @@
 """The leadership dashboard's charts: pure functions of the dashboard's data.
 
-The figures are built without plotly's property validation (`_validate=False`):
-they hold only what this module writes, the tests check them, and validating
-60 departments' weekly series costs ten times more than building them.
+The dashboard's own charts (adoption per department and per wave, KPI
+status) are plain figure dicts in plotly's JSON schema, not
+plotly.graph_objects figures: building and validating 60 departments' weekly
+series as graph objects costs more than everything else on the page (about
+100 ms of a cold request), and these figures hold only what this module
+writes; the tests read them back from the page. The heat map, training and
+timeline charts are shared with other pages and stay graph objects.
 
 Each trace carries the pages behind it in `meta` ({"link": url} for a whole
 trace, {"links": [...]} per point or heat-map row); static/js/charts.js
@@ -17,7 +21,7 @@ from html import escape
 import plotly.graph_objects as go
 
 from crmproject.adoption.charts import LINE_COLOURS, heatmap_figure
-from crmproject.charts import COLOURS, base_layout
+from crmproject.charts import COLOURS, FONT
 from crmproject.dashboard.services import Dashboard
 from crmproject.i18n import _
 from crmproject.kpis.attainment import Rag
@@ -25,20 +29,30 @@ from crmproject.training.charts import completion_bars
 from crmproject.training.services import Completion
 
 WAVE_COLOURS = {"pilot": COLOURS["pilot"], "wave": COLOURS["wave"], "enterprise": COLOURS["enterprise"]}
+GRID = "#eef1f4"
 
 
-def _target_line(fig: go.Figure, target: float) -> None:
-    fig.add_hline(y=target, line=dict(color=COLOURS["green"], dash="dash"),
-                  annotation_text=escape(_("target %(n)s%%", n=f"{target:g}")), annotation_position="top left")
+def _layout(height: int, **extra) -> dict:
+    """crmproject.charts.base_layout as a dict."""
+    return {"height": height, "margin": {"l": 10, "r": 10, "t": 30, "b": 30}, "font": {"family": FONT, "size": 12},
+            "plot_bgcolor": "white", "paper_bgcolor": "white", "hoverlabel": {"font": {"family": FONT}}, **extra}
 
 
-def _week_axes(fig: go.Figure) -> None:
-    fig.update_yaxes(title_text=escape(_("active / licensed seats, %")), range=[0, 105], gridcolor="#eef1f4")
-    fig.update_xaxes(type="date", gridcolor="#eef1f4")
-    fig.update_layout(legend=dict(orientation="h", y=-0.2), hovermode="closest")
+def _week_layout(height: int, target: float, shapes: list[dict]) -> dict:
+    """Weeks across, adoption up to 105%, the target as a dashed line with its label."""
+    return _layout(
+        height,
+        xaxis={"type": "date", "gridcolor": GRID},
+        yaxis={"title": {"text": escape(_("active / licensed seats, %"))}, "range": [0, 105], "gridcolor": GRID},
+        legend={"orientation": "h", "y": -0.2}, hovermode="closest",
+        shapes=[{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": target, "y1": target,
+                 "line": {"color": COLOURS["green"], "dash": "dash"}}, *shapes],
+        annotations=[{"xref": "x domain", "x": 0, "xanchor": "left", "yref": "y", "y": target, "yanchor": "bottom",
+                      "text": escape(_("target %(n)s%%", n=f"{target:g}")), "showarrow": False}],
+    )
 
 
-def departments_figure(d: Dashboard, links: Mapping[int, str]) -> go.Figure:
+def departments_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
     """Weekly adoption per department against the target line; a click opens the department."""
     weeks = [w.isoformat() for w in d.weeks]
     hover = escape(_("week of %(week)s", week="%{x}")) + ": %{y}%"
@@ -47,39 +61,33 @@ def departments_figure(d: Dashboard, links: Mapping[int, str]) -> go.Figure:
         values = d.department_weeks.get(row.id, [])
         if not any(v is not None for v in values):
             continue
-        traces.append(go.Scatter(
-            name=escape(row.name), x=weeks, y=values, mode="lines", connectgaps=False,
-            line=dict(color=LINE_COLOURS[n % len(LINE_COLOURS)], width=2), meta={"link": links[row.id]},
-            hovertemplate=hover + "<extra>" + escape(row.name) + "</extra>", _validate=False,
-        ))
-    fig = go.Figure(data=traces, _validate=False)  # add_trace() one by one validates each again
-    _target_line(fig, d.target)
-    _week_axes(fig)
-    return base_layout(fig, height=420)
+        traces.append({
+            "type": "scatter", "name": escape(row.name), "x": weeks, "y": values, "mode": "lines",
+            "connectgaps": False, "line": {"color": LINE_COLOURS[n % len(LINE_COLOURS)], "width": 2},
+            "meta": {"link": links[row.id]}, "hovertemplate": hover + "<extra>" + escape(row.name) + "</extra>",
+        })
+    return {"data": traces, "layout": _week_layout(420, d.target, [])}
 
 
-def waves_figure(d: Dashboard, links: Mapping[int, str]) -> go.Figure:
-    """Seat-weighted weekly adoption per wave against the target; the go-live as a marker on each line."""
+def waves_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
+    """Seat-weighted weekly adoption per wave against the target; each go-live as a dotted line."""
     weeks = [w.isoformat() for w in d.weeks]
+    hover = escape(_("week of %(week)s", week="%{x}")) + ": %{y}%"
     traces, go_lives = [], []
     for wave in d.waves:
         values = d.wave_weeks.get(wave.id, [])
         if not any(v is not None for v in values):
             continue
         colour = WAVE_COLOURS.get(wave.kind.value, COLOURS["phase"])
-        traces.append(go.Scatter(
-            name=escape(wave.name), x=weeks, y=values, mode="lines", line=dict(color=colour, width=3),
-            connectgaps=False, meta={"link": links[wave.id]}, _validate=False,
-            hovertemplate=escape(_("week of %(week)s", week="%{x}")) + ": %{y}%<extra>" + escape(wave.name) + "</extra>",
-        ))
+        traces.append({
+            "type": "scatter", "name": escape(wave.name), "x": weeks, "y": values, "mode": "lines",
+            "connectgaps": False, "line": {"color": colour, "width": 3}, "meta": {"link": links[wave.id]},
+            "hovertemplate": hover + "<extra>" + escape(wave.name) + "</extra>",
+        })
         if d.first <= wave.go_live <= d.last:
-            go_lives.append((wave.go_live.isoformat(), colour))
-    fig = go.Figure(data=traces, _validate=False)
-    for day, colour in go_lives:
-        fig.add_vline(x=day, line=dict(color=colour, dash="dot", width=1))
-    _target_line(fig, d.target)
-    _week_axes(fig)
-    return base_layout(fig, height=360)
+            go_lives.append({"type": "line", "xref": "x", "x0": wave.go_live.isoformat(), "x1": wave.go_live.isoformat(),
+                             "yref": "y domain", "y0": 0, "y1": 1, "line": {"color": colour, "dash": "dot", "width": 1}})
+    return {"data": traces, "layout": _week_layout(360, d.target, go_lives)}
 
 
 def heatmap(d: Dashboard, links: Mapping[int, str]) -> go.Figure:
@@ -102,20 +110,19 @@ def training_figure(d: Dashboard, links: Mapping[int, str]) -> go.Figure:
     return fig
 
 
-def kpi_figure(d: Dashboard, links: Mapping[int, str]) -> go.Figure:
+def kpi_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
     """Per KPI, how many departments are on track (green), at risk (amber) or off track (red); a click opens the KPI."""
     kpis = [k for k in d.kpis if k.measured]
     names = [escape(k.name) for k in kpis]
-    traces = []
-    for rag in (Rag.RED, Rag.AMBER, Rag.GREEN):
-        traces.append(go.Bar(
-            name=escape(str(rag.label)), orientation="h", y=names, x=[k.counts[rag] for k in kpis],
-            marker_color=COLOURS[rag.value], meta={"links": [links[k.id] for k in kpis]},
-            hovertemplate="%{y}: %{x}<extra>" + escape(str(rag.label)) + "</extra>", _validate=False,
-        ))
-    fig = go.Figure(data=traces, _validate=False)
-    fig.update_layout(barmode="stack", legend=dict(orientation="h", y=-0.15))
-    fig.update_xaxes(title_text=escape(_("departments (and the plan-wide figure) by latest status")),
-                     gridcolor="#eef1f4", dtick=1 if max((k.measured for k in kpis), default=0) <= 12 else None)
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    return base_layout(fig, height=max(220, 30 * len(kpis) + 100))
+    traces = [{
+        "type": "bar", "name": escape(str(rag.label)), "orientation": "h", "y": names, "x": [k.counts[rag] for k in kpis],
+        "marker": {"color": COLOURS[rag.value]}, "meta": {"links": [links[k.id] for k in kpis]},
+        "hovertemplate": "%{y}: %{x}<extra>" + escape(str(rag.label)) + "</extra>",
+    } for rag in (Rag.RED, Rag.AMBER, Rag.GREEN)]
+    few = max((k.measured for k in kpis), default=0) <= 12
+    return {"data": traces, "layout": _layout(
+        max(220, 30 * len(kpis) + 100), barmode="stack", legend={"orientation": "h", "y": -0.15},
+        xaxis={"title": {"text": escape(_("departments (and the plan-wide figure) by latest status"))}, "gridcolor": GRID,
+               **({"dtick": 1} if few else {})},
+        yaxis={"autorange": "reversed", "automargin": True},
+    )}

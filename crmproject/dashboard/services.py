@@ -9,14 +9,18 @@ and written into the leadership report as it is.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TypeVar
+
+from flask import current_app
 
 from sqlalchemy import case, func, select
 
 from crmproject.adoption import services as adoption
 from crmproject.adoption.shapes import Shape, ShapeRules, Verdict, week_of
+from crmproject.cache import GenerationCache
 from crmproject.departments.models import Department
 from crmproject.extensions import db
 from crmproject.i18n import _
@@ -28,6 +32,7 @@ from crmproject.tasks.models import ChangeTask, TaskStatus
 from crmproject.training import services as training
 
 OPEN_STATUSES = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
+T = TypeVar("T")
 
 
 # --- filters ---------------------------------------------------------------------------------------
@@ -228,7 +233,8 @@ def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
         first = last
     # the shapes look at everything since the go-live, whatever the range shown
     history_first = min([first, *go_lives]) if go_lives else first
-    figures = adoption.weekly_figures(ids, first=history_first, last=today)
+    figures = _cached("weekly", (tuple(ids), history_first, today), ("adoption_snapshots",),
+                      lambda: adoption.weekly_figures(ids, first=history_first, last=today))
     target = float(adoption.adoption_target(plan))
     rules = adoption.shape_rules(plan)
     verdicts = adoption.department_shapes(
@@ -289,6 +295,16 @@ def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
 
 # --- the parts ---------------------------------------------------------------------------------------
 
+# The costly parts, kept while their own tables are unchanged: a status report or a task update makes the
+# page be built again, but not the three years of weekly adoption behind it.
+_PARTS = GenerationCache(max_entries=64)
+
+
+def _cached(name: str, key: tuple, tables: tuple[str, ...], compute: Callable[[], T]) -> T:
+    return _PARTS.get_or_compute((name, *key), compute, tables=tables,
+                                 enabled=current_app.config.get("DASHBOARD_CACHE", True))
+
+
 
 def _weeks(first: date, last: date) -> list[date]:
     start, end = week_of(first), week_of(last)
@@ -347,7 +363,9 @@ def _kpis(plan: Plan, department_ids: set[int], *, today: date) -> tuple[list[Kp
     per_kpi: dict[int, Counter] = {k.id: Counter() for k in kpis}
     plan_wide: dict[int, Rag] = {}
     per_department: dict[int, Counter] = defaultdict(Counter)
-    for kpi_id, department_id, status in latest_statuses(kpis, today=today):
+    statuses = _cached("kpi statuses", (plan.id, today), ("kpis", "kpi_targets", "kpi_measurements"),
+                       lambda: latest_statuses(kpis, today=today))
+    for kpi_id, department_id, status in statuses:
         if department_id is None:
             plan_wide[kpi_id] = status
             per_kpi[kpi_id][status] += 1

@@ -1,4 +1,4 @@
-"""adoption rules per plan: the thresholds that tell adoption shapes apart; the data generation (cache)
+"""adoption rules per plan: the thresholds that tell adoption shapes apart; the data generation of each table (cache)
 
 Revision ID: 8b3f6d1e2a90
 Revises: 5c0d2a8e41f7
@@ -27,14 +27,13 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_adoption_rules')),
     sa.UniqueConstraint('plan_id', name=op.f('uq_adoption_rules_plan_id'))
     )
-    generation = op.create_table('data_generation',
-    sa.Column('id', sa.Integer(), nullable=False),
+    op.create_table('data_generations',
+    sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('value', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_data_generation'))
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_data_generations'))
     )
-    op.bulk_insert(generation, [{'id': 1, 'value': 0}])
 
 
 def downgrade():
-    op.drop_table('data_generation')
+    op.drop_table('data_generations')
     op.drop_table('adoption_rules')
