@@ -239,24 +239,25 @@ def _demo_communications(plan: Plan, users: dict) -> None:
 
 # --- KPI history and status reports ---------------------------------------------------------------------
 
-# How each department's numbers move: (adoption at its peak, data quality progress 0..1, reports late/missing)
+# How each department's numbers move: (progress towards the other KPIs' targets 0..1, reports late/missing);
+# adoption follows _share_active, the same story as the department's usage.
 DEPARTMENT_PROFILES = {
-    "SALES": (78, 0.9, ""), "MKT": (0, 0.5, "late"), "KAM": (0, 0.7, ""), "TELE": (0, 0.4, "missing"),
-    "CS": (0, 0.6, ""), "SUP": (0, 0.3, "late"), "ECOM": (0, 0.5, ""), "FIELD": (0, 0.2, "missing"),
-    "FIN": (0, 0.5, ""), "LOG": (0, 0.4, ""), "PROD": (0, 0.6, ""), "IT": (0, 0.8, ""),
+    "SALES": (0.9, ""), "MKT": (0.5, "late"), "KAM": (0.7, ""), "TELE": (0.4, "missing"),
+    "CS": (0.6, ""), "SUP": (0.3, "late"), "ECOM": (0.5, ""), "FIELD": (0.2, "missing"),
+    "FIN": (0.5, ""), "LOG": (0.4, ""), "PROD": (0.6, ""), "IT": (0.8, ""),
 }
 
 
 def _kpi_value(kpi: Kpi, code: str, day: date, go_live: date | None, rng: random.Random) -> Decimal:
     """A plausible value of a demo KPI for a department on a day."""
-    peak, quality, _late = DEPARTMENT_PROFILES.get(code, (0, 0.5, ""))
+    quality, _late = DEPARTMENT_PROFILES.get(code, (0.5, ""))
     elapsed = max((day - kpi.baseline_date).days, 0) / max((kpi.target_date - kpi.baseline_date).days, 1)
     noise = Decimal(str(round(rng.uniform(-1.5, 1.5), 1)))
     if kpi.goal_family == GoalFamily.ADOPTION:
         if go_live is None or day < go_live:
             return Decimal(0)
-        live_days = (day - go_live).days
-        return max(Decimal(0), Decimal(min(peak, 25 + live_days * 0.6)).quantize(Decimal("0.1")) + noise)
+        # the adoption KPI follows the department's usage story, as the CRM's own figures would report it
+        return max(Decimal(0), Decimal(str(round(100 * _share_active(code, (day - go_live).days), 1))) + noise)
     share = Decimal(str(min(elapsed * (0.3 + quality * 0.9), 1.0)))
     value = kpi.baseline_value + (kpi.target_value - kpi.baseline_value) * share
     return (value + noise * (abs(kpi.target_value - kpi.baseline_value) / 20)).quantize(Decimal("0.1"))
@@ -274,7 +275,7 @@ def _demo_kpis_and_reports(plan: Plan, users: dict, *, today: date) -> None:
             code = department.code
             due = kpis_due(plan, department, period)
             values = {k.id: _kpi_value(k, code, period.end, go_lives.get(department.id), rng) for k in due}
-            lateness = DEPARTMENT_PROFILES.get(code, (0, 0, ""))[2]
+            lateness = DEPARTMENT_PROFILES.get(code, (0, ""))[1]
             if lateness == "missing" and period.end > today - timedelta(days=70):
                 for kpi_id, value in values.items():  # the numbers arrive from the CRM, the report does not
                     kpi = next(k for k in due if k.id == kpi_id)
