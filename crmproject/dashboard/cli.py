@@ -8,16 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from crmproject.cli_params import date_option
 from crmproject.i18n import _
-
-
-def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(_("%(value)s is not a date in the form YYYY-MM-DD.", value=repr(value))) from None
 
 
 @click.command("report")
@@ -25,9 +17,9 @@ def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) 
 @click.option("--output", required=True, metavar="FILE", help="Where to write the workbook (.xlsx).")
 @click.option("--wave", "wave_id", type=int, default=None, help="Only this wave's departments (a wave id).")
 @click.option("--department", "department_id", type=int, default=None, help="Only this department (a department id).")
-@click.option("--from", "first", callback=_date_option, default=None, metavar="YYYY-MM-DD",
+@click.option("--from", "first", callback=date_option, default=None, metavar="YYYY-MM-DD",
               help="First day of the weeks shown (default: the plan's start or first go-live).")
-@click.option("--to", "last", callback=_date_option, default=None, metavar="YYYY-MM-DD",
+@click.option("--to", "last", callback=date_option, default=None, metavar="YYYY-MM-DD",
               help="Last day of the weeks shown (default: today).")
 @with_appcontext
 def export_report(plan_id: int, output: str, wave_id: int | None, department_id: int | None, first: date | None,

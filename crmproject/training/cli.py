@@ -9,18 +9,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from crmproject.cli_params import date_option
 from crmproject.i18n import _
 
 MAX_PRINTED_ERRORS = 50
-
-
-def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(_("%(value)s is not a date in the form YYYY-MM-DD.", value=repr(value))) from None
 
 
 @click.command("training")
@@ -31,7 +23,7 @@ def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) 
 @click.option("--create-courses", is_flag=True, help="Create the courses the file names that do not exist yet.")
 @click.option("--create-employees", is_flag=True,
               help="Create the people the file names that do not exist yet (without a department).")
-@click.option("--start-date", callback=_date_option, default=None, metavar="YYYY-MM-DD",
+@click.option("--start-date", callback=date_option, default=None, metavar="YYYY-MM-DD",
               help="The course start that day offsets (-159, 12) count from, as in the OULAD data set.")
 @click.option("--date-order", type=click.Choice(["auto", "day-first", "month-first"]), default="auto", show_default=True,
               help="How to read text dates like 05/03/2026.")
