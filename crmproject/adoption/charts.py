@@ -16,17 +16,22 @@ from crmproject.i18n import _
 LINE_COLOURS = ("#3b6ea8", "#d9822b", "#2e8b57", "#7b4ea3", "#c0392b", "#17a2b8", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
 
 
+def department_colour(department_id: int) -> str:
+    """A department's line colour, the same on every chart and page."""
+    return LINE_COLOURS[department_id % len(LINE_COLOURS)]
+
+
 def adoption_figure(all_series: Sequence[Series], *, target: Decimal, today: date) -> go.Figure:
     """Active / licensed seats per department over time, the target as a dashed line."""
     fig = go.Figure()
-    for n, s in enumerate(all_series):
+    for s in all_series:
         fig.add_trace(go.Scatter(
             name=escape(s.department.name), x=[d.isoformat() for d in s.days], y=s.percent, mode="lines",
-            line=dict(color=LINE_COLOURS[n % len(LINE_COLOURS)], width=2), connectgaps=False,
+            line=dict(color=department_colour(s.department.id), width=2), connectgaps=False,
             hovertemplate="%{x}: %{y}%<extra>" + escape(s.department.name) + "</extra>",
         ))
     fig.add_hline(y=float(target), line=dict(color=COLOURS["green"], dash="dash"),
-                  annotation_text=_("target %(n)s%%", n=f"{target:g}"), annotation_position="top left")
+                  annotation_text=_("target %(n)s%%", n=f"{float(target):g}"), annotation_position="top left")
     fig.add_vline(x=today.isoformat(), line=dict(color=COLOURS["today"], dash="dot", width=1))
     fig.update_yaxes(title_text=_("active / licensed seats, %"), range=[0, 105], gridcolor="#eef1f4")
     fig.update_xaxes(type="date", gridcolor="#eef1f4")

@@ -1,12 +1,12 @@
 """The leadership dashboard's charts: pure functions of the dashboard's data.
 
-The dashboard's own charts (adoption per department and per wave, KPI
-status) are plain figure dicts in plotly's JSON schema, not
+The dashboard's own charts (adoption per department and per wave, training,
+KPI status) are plain figure dicts in plotly's JSON schema, not
 plotly.graph_objects figures: building and validating 60 departments' weekly
 series as graph objects costs more than everything else on the page (about
 100 ms of a cold request), and these figures hold only what this module
-writes; the tests read them back from the page. The heat map, training and
-timeline charts are shared with other pages and stay graph objects.
+writes; the tests read them back from the page. The heat map and the
+timeline are shared with other pages and stay graph objects.
 
 Each trace carries the pages behind it in `meta` ({"link": url} for a whole
 trace, {"links": [...]} per point or heat-map row); static/js/charts.js
@@ -20,15 +20,15 @@ from html import escape
 
 import plotly.graph_objects as go
 
-from crmproject.adoption.charts import LINE_COLOURS, heatmap_figure
+from crmproject.adoption.charts import department_colour, heatmap_figure
 from crmproject.charts import COLOURS, FONT
 from crmproject.dashboard.services import Dashboard
 from crmproject.i18n import _
 from crmproject.kpis.attainment import Rag
-from crmproject.training.charts import completion_bars
-from crmproject.training.services import Completion
+from crmproject.training.charts import completion_colour
 
-WAVE_COLOURS = {"pilot": COLOURS["pilot"], "wave": COLOURS["wave"], "enterprise": COLOURS["enterprise"]}
+# one colour per wave, in order, none of them the target line's green
+WAVE_COLOURS = (COLOURS["pilot"], "#3b6ea8", "#7b4ea3", "#17a2b8", "#8c564b", "#c0392b", "#7f7f7f")
 GRID = "#eef1f4"
 
 
@@ -42,12 +42,13 @@ def _week_layout(height: int, target: float, shapes: list[dict]) -> dict:
     """Weeks across, adoption up to 105%, the target as a dashed line with its label."""
     return _layout(
         height,
-        xaxis={"type": "date", "gridcolor": GRID},
-        yaxis={"title": {"text": escape(_("active / licensed seats, %"))}, "range": [0, 105], "gridcolor": GRID},
+        xaxis={"type": "date", "gridcolor": GRID, "automargin": True},
+        yaxis={"title": {"text": escape(_("active / licensed seats, %"))}, "range": [0, 105], "gridcolor": GRID,
+               "automargin": True},
         legend={"orientation": "h", "y": -0.2}, hovermode="closest",
         shapes=[{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": target, "y1": target,
                  "line": {"color": COLOURS["green"], "dash": "dash"}}, *shapes],
-        annotations=[{"xref": "x domain", "x": 0, "xanchor": "left", "yref": "y", "y": target, "yanchor": "bottom",
+        annotations=[{"xref": "x domain", "x": 1, "xanchor": "right", "yref": "y", "y": target, "yanchor": "bottom",
                       "text": escape(_("target %(n)s%%", n=f"{target:g}")), "showarrow": False}],
     )
 
@@ -57,13 +58,13 @@ def departments_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
     weeks = [w.isoformat() for w in d.weeks]
     hover = escape(_("week of %(week)s", week="%{x}")) + ": %{y}%"
     traces = []
-    for n, row in enumerate(d.departments):
+    for row in d.departments:
         values = d.department_weeks.get(row.id, [])
         if not any(v is not None for v in values):
             continue
         traces.append({
             "type": "scatter", "name": escape(row.name), "x": weeks, "y": values, "mode": "lines",
-            "connectgaps": False, "line": {"color": LINE_COLOURS[n % len(LINE_COLOURS)], "width": 2},
+            "connectgaps": False, "line": {"color": department_colour(row.id), "width": 2},
             "meta": {"link": links[row.id]}, "hovertemplate": hover + "<extra>" + escape(row.name) + "</extra>",
         })
     return {"data": traces, "layout": _week_layout(420, d.target, [])}
@@ -74,11 +75,11 @@ def waves_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
     weeks = [w.isoformat() for w in d.weeks]
     hover = escape(_("week of %(week)s", week="%{x}")) + ": %{y}%"
     traces, go_lives = [], []
-    for wave in d.waves:
+    for n, wave in enumerate(d.waves):
         values = d.wave_weeks.get(wave.id, [])
         if not any(v is not None for v in values):
             continue
-        colour = WAVE_COLOURS.get(wave.kind.value, COLOURS["phase"])
+        colour = WAVE_COLOURS[n % len(WAVE_COLOURS)]
         traces.append({
             "type": "scatter", "name": escape(wave.name), "x": weeks, "y": values, "mode": "lines",
             "connectgaps": False, "line": {"color": colour, "width": 3}, "meta": {"link": links[wave.id]},
@@ -100,14 +101,26 @@ def heatmap(d: Dashboard, links: Mapping[int, str]) -> go.Figure:
     return fig
 
 
-def training_figure(d: Dashboard, links: Mapping[int, str]) -> go.Figure:
-    """Completion of the mandatory courses per department (100% is the target); a click opens the department."""
+def training_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
+    """Completion of the mandatory courses per department, one bar each across (names stay readable for 60
+    departments), coloured against the 100% target; a click opens the department."""
     rows = [row for row in d.departments if row.training_counted]
-    fig = completion_bars([escape(row.name) for row in rows],
-                          [Completion(row.training_counted, row.training_completed, 0) for row in rows], target=100.0)
-    if fig.data:
-        fig.data[0].meta = {"links": [links[row.id] for row in rows]}
-    return fig
+    values = [row.training for row in rows]
+    hover = [escape(_("%(completed)s of %(counted)s completed", completed=row.training_completed,
+                      counted=row.training_counted)) for row in rows]
+    return {"data": [{
+        "type": "bar", "orientation": "h", "name": escape(_("Completed")), "y": [escape(row.name) for row in rows],
+        "x": values, "marker": {"color": [completion_colour(v, 100.0) for v in values]}, "customdata": hover,
+        "text": [f"{v:.0f}%" if v is not None else "" for v in values], "textposition": "auto",
+        "meta": {"links": [links[row.id] for row in rows]},
+        "hovertemplate": "%{y}: %{x:.1f}%<br>%{customdata}<extra></extra>",
+    }], "layout": _layout(
+        max(240, 24 * len(rows) + 90), showlegend=False, bargap=0.3,
+        xaxis={"range": [0, 105], "ticksuffix": "%", "gridcolor": GRID, "automargin": True},
+        yaxis={"autorange": "reversed", "automargin": True},
+        shapes=[{"type": "line", "xref": "x", "x0": 100, "x1": 100, "yref": "y domain", "y0": 0, "y1": 1,
+                 "line": {"color": COLOURS["today"], "dash": "dash", "width": 2}}],
+    )}
 
 
 def kpi_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
@@ -121,8 +134,9 @@ def kpi_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
     } for rag in (Rag.RED, Rag.AMBER, Rag.GREEN)]
     few = max((k.measured for k in kpis), default=0) <= 12
     return {"data": traces, "layout": _layout(
-        max(220, 30 * len(kpis) + 100), barmode="stack", legend={"orientation": "h", "y": -0.15},
-        xaxis={"title": {"text": escape(_("departments (and the plan-wide figure) by latest status"))}, "gridcolor": GRID,
+        max(220, 30 * len(kpis) + 110), barmode="stack",
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        xaxis={"title": {"text": escape(_("departments by latest status"))}, "gridcolor": GRID, "automargin": True,
                **({"dtick": 1} if few else {})},
         yaxis={"autorange": "reversed", "automargin": True},
     )}

@@ -45,7 +45,7 @@ def export_report(plan_id: int, output: str, wave_id: int | None, department_id:
     filters, notices = parse_filters({k: v.isoformat() if isinstance(v, date) else str(v)
                                       for k, v in args.items() if v is not None}, plan)
     d = build_dashboard(plan, filters, today=plan_today(plan))
-    workbook = report_workbook(plan, d)
+    workbook = report_workbook(plan, d, notices=notices)
     try:
         with path.open("wb") as stream:
             workbook.save(stream)

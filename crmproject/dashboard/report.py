@@ -38,7 +38,7 @@ from crmproject.kpis.attainment import Rag
 from crmproject.kpis.services import latest_attainment, list_kpis
 from crmproject.plans.models import Phase, Plan
 from crmproject.spreadsheets import Column, new_workbook, write_table
-from crmproject.spreadsheets.writer import ColumnKind, _cell, _clean
+from crmproject.spreadsheets.writer import ColumnKind, _cell, _clean, printable
 from crmproject.tasks.models import ChangeTask, TaskPriority, TaskStatus
 
 PERCENT_FORMAT = "0.0%"
@@ -124,23 +124,28 @@ def filters_text(plan: Plan, filters: Filters) -> str:
 # --- the workbook ----------------------------------------------------------------------------------
 
 
-def build_report(plan: Plan, *, today: date, filters: Filters | None = None) -> Workbook:
-    """The leadership report of a plan (loaded with load_plan or plan_or_404) as a workbook to save once."""
+def build_report(plan: Plan, *, today: date, filters: Filters | None = None,
+                 notices: Sequence[str] = ()) -> Workbook:
+    """The leadership report of a plan (loaded with load_plan or plan_or_404) as a workbook to save once.
+    `notices` (filter values that were left out, from parse_filters) are stated on the summary."""
     d = build_dashboard(plan, filters or Filters(), today=today)
-    return report_workbook(plan, d)
+    return report_workbook(plan, d, notices=notices)
 
 
-def write_report(plan: Plan, output: str | BinaryIO, *, today: date, filters: Filters | None = None) -> None:
+def write_report(plan: Plan, output: str | BinaryIO, *, today: date, filters: Filters | None = None,
+                 notices: Sequence[str] = ()) -> None:
     """Build the leadership report and save it to a path or a binary stream."""
-    build_report(plan, today=today, filters=filters).save(output)
+    build_report(plan, today=today, filters=filters, notices=notices).save(output)
 
 
-def report_workbook(plan: Plan, d: Dashboard) -> Workbook:
+def report_workbook(plan: Plan, d: Dashboard, *, notices: Sequence[str] = ()) -> Workbook:
     """The workbook of an already built dashboard (the command line prints the same dashboard's figures)."""
     workbook = new_workbook()
     # a streamed workbook keeps its sheets in the order they are made: the summary and charts come first
     summary = workbook.create_sheet(_("Summary"))
     chart_sheet = workbook.create_sheet(_("Charts"))
+    printable(summary)
+    printable(chart_sheet)
 
     departments = _departments_sheet(workbook, d)
     kpis = _kpis_sheet(workbook, d)
@@ -151,7 +156,7 @@ def report_workbook(plan: Plan, d: Dashboard) -> Workbook:
     _weeks_sheet(workbook, d)
     waves = _waves_sheet(workbook, d)
 
-    _write_summary(summary, plan, d)
+    _write_summary(summary, plan, d, notices)
     _write_charts(chart_sheet, d, departments=departments, kpis=kpis, training=training, waves=waves)
     return workbook
 
@@ -179,7 +184,7 @@ def _append(sheet: WriteOnlyWorksheet, *values: object, columns: Sequence[Column
     sheet.append(cells)
 
 
-def _write_summary(sheet: WriteOnlyWorksheet, plan: Plan, d: Dashboard) -> None:
+def _write_summary(sheet: WriteOnlyWorksheet, plan: Plan, d: Dashboard, notices: Sequence[str]) -> None:
     for letter, width in _SUMMARY_WIDTHS.items():
         sheet.column_dimensions[letter].width = width
     _append(sheet, _("Leadership report: %(plan)s", plan=d.plan_name), font=_TITLE)
@@ -187,6 +192,8 @@ def _write_summary(sheet: WriteOnlyWorksheet, plan: Plan, d: Dashboard) -> None:
     _append(sheet, _("Date"), d.today, columns=(_TEXT, _DATE))
     _append(sheet, _("Weeks shown"), _("%(first)s to %(last)s", first=d.first.isoformat(), last=d.last.isoformat()))
     _append(sheet, _("Filters"), filters_text(plan, d.filters))
+    for notice in notices:
+        _append(sheet, _("Left out"), notice)
     _append(sheet)
 
     _append(sheet, _("Headline figures"), font=_BOLD)

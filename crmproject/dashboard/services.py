@@ -89,10 +89,20 @@ def parse_filters(args: Mapping[str, str], plan: Plan) -> tuple[Filters, list[st
 
     wave_id = number("wave", waves, _("wave"))
     department_id = number("department", departments, _("department"))
+    if wave_id is not None and department_id is not None and department_id not in {
+            a.department_id for a in waves[wave_id].assignments}:
+        name = next(a.department.name for w in plan.waves for a in w.assignments if a.department_id == department_id)
+        notices.append(_("%(department)s is not in %(wave)s; showing the whole wave.", department=name,
+                         wave=waves[wave_id].name))
+        department_id = None
     first, last = day("from", _("From")), day("to", _("To"))
     if first and last and last < first:
         notices.append(_("The date range ends before it starts; the dates were swapped."))
         first, last = last, first
+    earliest = min([plan.start_date, *(w.go_live_date for w in plan.waves)])
+    if first is not None and first < earliest:
+        notices.append(_("From: the plan starts on %(day)s; the weeks shown start there.", day=earliest.isoformat()))
+        first = earliest
     return Filters(wave_id, department_id, first, last), notices
 
 
@@ -241,11 +251,14 @@ def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
         {d.id: (wave_of[d.id].go_live_date if d.id in wave_of else None) for d in departments}, figures,
         today=today, rules=rules)
 
+    # adoption counts from the week of each department's go-live: the weeks before are not 0%, they are not yet
+    live_figures = {d.id: [w for w in figures.get(d.id, ()) if w.week >= week_of(wave_of[d.id].go_live_date)]
+                    if d.id in wave_of else [] for d in departments}
     weeks = _weeks(first, last)
-    department_weeks = {d.id: _align(weeks, figures.get(d.id, ())) for d in departments}
-    wave_weeks = {w.id: _align(weeks, _sum_weeks([figures.get(i, ()) for i in w.department_ids if i in set(ids)]))
+    department_weeks = {d.id: _align(weeks, live_figures[d.id]) for d in departments}
+    wave_weeks = {w.id: _align(weeks, _sum_weeks([live_figures[i] for i in w.department_ids if i in live_figures]))
                   for w in waves}
-    latest = {d.id: _latest(figures.get(d.id, ()), first, last) for d in departments}
+    latest = {d.id: _latest(live_figures[d.id], first, last) for d in departments}
 
     training_rows = {row.department_id: row.completion
                      for row in training.completion_by_department(mandatory_only=True)}
@@ -288,7 +301,7 @@ def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
         plan_id=plan.id, plan_name=plan.name, today=today, filters=filters, first=first, last=last, target=target,
         rules=rules, headline=headline, departments=rows, waves=waves, kpis=kpi_rows, courses=courses, weeks=weeks,
         department_weeks=department_weeks, wave_weeks=wave_weeks,
-        department_week_figures={d.id: [w for w in figures.get(d.id, ()) if first <= w.week + timedelta(days=6)
+        department_week_figures={d.id: [w for w in live_figures[d.id] if first <= w.week + timedelta(days=6)
                                          and w.week <= last] for d in departments},
     )
 

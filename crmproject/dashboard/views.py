@@ -97,12 +97,14 @@ def print_view(plan_id: int):
 @bp.get("/dashboard/report.xlsx")
 def report_download(plan_id: int):
     plan = plan_or_404(plan_id)
-    filters, _notices = parse_filters(request.args, plan)
+    filters, notices = parse_filters(request.args, plan)
     today = plan_today(plan)
     from crmproject.dashboard import report  # openpyxl's chart modules load only for a download
 
-    workbook = report.build_report(plan, today=today, filters=filters)
-    return xlsx_response(workbook, download_name(plan.name, "leadership report", today=today))
+    workbook = report.build_report(plan, today=today, filters=filters, notices=notices)
+    scope = [w.name for w in plan.waves if w.id == filters.wave_id]
+    scope += [a.department.code for w in plan.waves for a in w.assignments if a.department_id == filters.department_id]
+    return xlsx_response(workbook, download_name(plan.name, "leadership report", *scope, today=today))
 
 
 @bp.route("/dashboard/rules", methods=["GET", "POST"])

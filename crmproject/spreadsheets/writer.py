@@ -51,10 +51,21 @@ def new_workbook() -> Workbook:
     return Workbook(write_only=True)
 
 
+def printable(worksheet: Worksheet | WriteOnlyWorksheet) -> None:
+    """Printed, the sheet is landscape A4, as wide as the page (as many pages down as it takes).
+    A streamed sheet takes this only before its first row."""
+    worksheet.page_setup.orientation = "landscape"
+    worksheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    worksheet.page_setup.fitToWidth = 1
+    worksheet.page_setup.fitToHeight = 0
+    worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
 def write_table(
     workbook: Workbook, title: str, columns: Sequence[Column], rows: Iterable[Sequence[object]]
 ) -> Worksheet | WriteOnlyWorksheet:
-    """Add a sheet holding one table: bold header, frozen below it, auto filter, fitted column widths.
+    """Add a sheet holding one table: bold header, frozen below it, auto filter, fitted column widths,
+    printed landscape as wide as the page.
 
     Dates, numbers and booleans are written as real cells with formats;
     every string is safe text (see the module docstring). Works with a
@@ -68,6 +79,7 @@ def write_table(
         width = column.width or _fitted_width(column, (row[index] for row in prepared))
         worksheet.column_dimensions[get_column_letter(index + 1)].width = width
     worksheet.freeze_panes = "A2"
+    printable(worksheet)
     last = f"{get_column_letter(max(len(columns), 1))}{len(prepared) + 1}"
     worksheet.auto_filter.ref = f"A1:{last}"
     worksheet.append([_header_cell(worksheet, column.header) for column in columns])

@@ -27,7 +27,7 @@ def _value(completion: Completion) -> float | None:
     return float(completion.percent) if completion.percent is not None else None
 
 
-def _colour(value: float | None, target: float | None) -> str:
+def completion_colour(value: float | None, target: float | None) -> str:
     if value is None:
         return COLOURS["grey"]
     if target is None:
@@ -51,7 +51,7 @@ def completion_bars(labels: Sequence[str], completions: Sequence[Completion], *,
     values = [_value(c) for c in completions]
     hover = [escape(_("%(completed)s of %(counted)s completed (%(excluded)s waived or not applicable)",
                       completed=c.completed, counted=c.counted, excluded=c.excluded)) for c in completions]
-    colours = [_colour(v, target) for v in values]
+    colours = [completion_colour(v, target) for v in values]
     fig.add_trace(go.Bar(
         name=escape(_("Completed")), x=list(labels), y=values, marker=dict(color=colours), customdata=hover,
         text=[f"{v:.0f}%" if v is not None else "" for v in values], textposition="outside",
@@ -72,7 +72,7 @@ def completion_bars(labels: Sequence[str], completions: Sequence[Completion], *,
 def _bars_with_targets(labels: Sequence[str], completions: Sequence[Completion], targets: list[float | None],
                        axis_title: str) -> go.Figure:
     fig = completion_bars(labels, completions, target=None, axis_title=axis_title)
-    fig.data[0].marker.color = [_colour(_value(c), t) for c, t in zip(completions, targets, strict=True)]
+    fig.data[0].marker.color = [completion_colour(_value(c), t) for c, t in zip(completions, targets, strict=True)]
     if any(t is not None for t in targets):
         fig.add_trace(go.Scatter(
             name=escape(_("Target")), x=list(labels), y=targets, mode="markers",

@@ -27,6 +27,12 @@
   function drawAll() {
     document.querySelectorAll(".chart[data-figure]").forEach(draw);
   }
+  // Printing: charts are drawn for the screen's width; redraw them for the page, and back afterwards.
+  function resizeAll() {
+    document.querySelectorAll(".chart[data-drawn]").forEach(function (el) { window.Plotly.Plots.resize(el); });
+  }
+  window.addEventListener("beforeprint", resizeAll);
+  window.addEventListener("afterprint", resizeAll);
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", drawAll);
   } else {

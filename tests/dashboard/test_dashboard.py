@@ -94,7 +94,7 @@ def test_the_dashboard_tells_leadership_the_story(client, login, rollout):
     assert response.status_code == 200
     text = _text(response)
     assert "2 / 3 departments live" in text
-    assert "1 overdue change tasks" in text
+    assert "1 overdue change task" in text
     assert "0 / 1 KPI figures on track" in text  # the win rate is far below its path
     # the early warning names Marketing, fading, with its peak and its fall; Sales holds, Service is not live
     warnings = text[text.index("Early warning"):text.index("How the verdicts are reached")]
@@ -150,7 +150,7 @@ def test_the_cache_serves_repeats_and_any_committed_change_refreshes_it(client, 
     CACHE.clear()
     client.get(url)
     hits = CACHE.hits
-    assert "1 overdue change tasks" in _text(client.get(url))
+    assert "1 overdue change task" in _text(client.get(url))
     assert CACHE.hits == hits + 1
     category = tasks.ensure_categories()[0]
     tasks.create_task(rollout["plan"], title="Another late one", category=category, actor=rollout["pm"],
@@ -239,3 +239,29 @@ def test_the_number_of_queries_does_not_grow_with_the_departments(app, client, l
     assert six == sixty
     assert "60 / 60 departments live" in _text(client.get(f"/plans/{large.id}/dashboard"))
     assert len(load_plan(large.id).waves) == 2
+
+
+def test_weeks_before_a_go_live_are_not_drawn_as_zero(client, login, rollout):
+    """Usage exports give every department a figure every day, zeros before its go-live: those are 'not yet'."""
+    before = _monday(rollout["pilot"].go_live_date - timedelta(weeks=3))
+    db.session.execute(insert(AdoptionSnapshot), _snapshots(rollout["sales"], [0.0] * 3, first_day=before))
+    db.session.commit()
+    login(rollout["executive"])
+    response = client.get(f"/plans/{rollout['plan'].id}/dashboard?from={before.isoformat()}")
+    heatmap = _figure(response, "chart-heatmap")["data"][0]
+    sales_row = heatmap["y"].index("Sales")
+    assert heatmap["z"][sales_row][:3] == [None, None, None] and heatmap["z"][sales_row][3] is not None
+    sales_line = next(t for t in _figure(response, "chart-departments")["data"] if t["name"] == "Sales")
+    assert sales_line["y"][:3] == [None, None, None]
+
+
+def test_a_department_outside_the_chosen_wave_and_dates_before_the_plan_are_explained(client, login, rollout):
+    login(rollout["executive"])
+    plan = rollout["plan"]
+    response = client.get(f"/plans/{plan.id}/dashboard?wave={rollout['pilot'].id}&department={rollout['service'].id}"
+                          "&from=1900-01-01")
+    text = _text(response)
+    assert "Service is not in Pilot; showing the whole wave." in text
+    assert f"From: the plan starts on {plan.start_date.isoformat()}" in text
+    assert "2 / 2 departments live" in text
+    assert f"Weeks shown: {plan.start_date.isoformat()}" in text

@@ -327,3 +327,19 @@ def test_crmproject_export_report_is_the_command(rollout, runner, tmp_path):
     result = runner("export", "report", "--plan", str(rollout.plan.id), "--output", str(output))
     assert result.exit_code == 0, result.output
     assert output.stat().st_size > 0 and "Departments live" in result.output
+
+
+def test_the_download_states_what_it_left_out_and_names_its_scope(rollout, client, make_user, login):
+    from openpyxl import load_workbook
+
+    from crmproject.auth.models import Role
+
+    login(make_user(role=Role.EXECUTIVE, email="exec@example.com"))
+    response = client.get(f"/plans/{rollout.plan.id}/dashboard/report.xlsx?department=99999&wave=abc")
+    assert response.status_code == 200
+    summary = load_workbook(io.BytesIO(response.data))["Summary"]
+    lines = [" ".join(str(c) for c in row if c is not None) for row in summary.iter_rows(values_only=True)]
+    assert any("Left out" in line and "There is no department 99999" in line for line in lines)
+    assert summary.page_setup.orientation == "landscape"
+    response = client.get(f"/plans/{rollout.plan.id}/dashboard/report.xlsx?department={rollout.sales.id}")
+    assert "sales" in response.headers["Content-Disposition"]
