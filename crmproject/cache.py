@@ -29,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
+from flask import has_request_context, request
 from sqlalchemy import BigInteger, String, event, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -61,9 +62,18 @@ class DataGeneration(Base):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+_REQUEST_KEY = "crmproject.data_generations"
+
+
 def generations() -> dict[str, int]:
-    """Table name -> its data generation, as this transaction sees them (one query)."""
-    return {name: value for name, value in db.session.execute(select(DataGeneration.name, DataGeneration.value))}
+    """Table name -> its data generation, as this transaction sees them (one query; once per request, unless
+    the request itself commits a write)."""
+    if has_request_context() and _REQUEST_KEY in request.environ:
+        return request.environ[_REQUEST_KEY]
+    found = {name: value for name, value in db.session.execute(select(DataGeneration.name, DataGeneration.value))}
+    if has_request_context():
+        request.environ[_REQUEST_KEY] = found
+    return found
 
 
 def current_generation() -> int:
@@ -130,6 +140,8 @@ def _bump(session: Session) -> None:
     bump = session.info.pop("bump", None)
     if bump is not None:
         bump_generations(*bump)
+        if has_request_context():
+            request.environ.pop(_REQUEST_KEY, None)  # what the request reads next sees its own write
 
 
 @event.listens_for(Session, "after_rollback")

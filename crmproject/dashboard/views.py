@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -58,7 +58,7 @@ class _Page:
     args: dict[str, str]
 
 
-def _page(plan_id: int, *, printing: bool) -> tuple[Plan, _Page]:
+def _page(plan_id: int, *, printing: bool) -> tuple[_PlanHead, _Page]:
     """The plan and its dashboard for the request's filters.
 
     While no data changed (crmproject.cache), a repeat costs two queries (the
@@ -66,8 +66,8 @@ def _page(plan_id: int, *, printing: bool) -> tuple[Plan, _Page]:
     figures, charts and tables are computed and rendered once per filter,
     day, language and permission to change the rules.
     """
-    plan = db.get_or_404(Plan, plan_id)
-    today = plan_today(plan)
+    plan = _plan_head(plan_id)
+    today = plan_today(plan)  # type: ignore[arg-type]
     raw = tuple((request.args.get(name) or "").strip()[:40] for name in FILTER_ARGS)
 
     def compute() -> _Page:
@@ -80,6 +80,29 @@ def _page(plan_id: int, *, printing: bool) -> tuple[Plan, _Page]:
 
     key = ("dashboard", plan.id, raw, today, printing, current_locale(), can_edit_plans(current_user))
     return plan, CACHE.get_or_compute(key, compute, enabled=current_app.config.get("DASHBOARD_CACHE", True))
+
+
+@dataclass(frozen=True)
+class _PlanHead:
+    """What the page around the cached content needs of a plan."""
+
+    id: int
+    name: str
+    timezone: str
+
+
+def _plan_head(plan_id: int) -> _PlanHead:
+    """The plan's id, name and time zone, or a 404: kept while the plans table is unchanged, so a cached
+    dashboard costs no query for its plan."""
+    def load() -> _PlanHead | None:
+        plan = db.session.get(Plan, plan_id)
+        return _PlanHead(plan.id, plan.name, plan.timezone) if plan is not None else None
+
+    head = CACHE.get_or_compute(("plan head", plan_id), load, tables=("plans",),
+                                enabled=current_app.config.get("DASHBOARD_CACHE", True))
+    if head is None:
+        abort(404)
+    return head
 
 
 @bp.get("/dashboard")
