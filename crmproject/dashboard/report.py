@@ -38,7 +38,7 @@ from crmproject.kpis.attainment import Rag
 from crmproject.kpis.services import latest_attainment, list_kpis
 from crmproject.plans.models import Phase, Plan
 from crmproject.spreadsheets import Column, new_workbook, write_table
-from crmproject.spreadsheets.writer import ColumnKind, _cell, _clean, printable
+from crmproject.spreadsheets.writer import ColumnKind, printable, safe_cell
 from crmproject.tasks.models import ChangeTask, TaskPriority, TaskStatus
 
 PERCENT_FORMAT = "0.0%"
@@ -177,7 +177,7 @@ def _append(sheet: WriteOnlyWorksheet, *values: object, columns: Sequence[Column
     """One row of the summary, written the way write_table writes cells (text stays text, never a formula)."""
     cells = []
     for n, value in enumerate(values):
-        cell = _cell(sheet, _clean(value), columns[n] if n < len(columns) else _TEXT)
+        cell = safe_cell(sheet, value, columns[n] if n < len(columns) else _TEXT)
         if cell is not None and font is not None:
             cell.font = font
         cells.append(cell)

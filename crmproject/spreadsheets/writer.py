@@ -110,6 +110,12 @@ def _clean(value: object) -> object:
     return value
 
 
+def safe_cell(worksheet: Worksheet | WriteOnlyWorksheet, value: object, column: Column) -> Cell | None:
+    """One cell the way write_table writes it (for sheets that are not one table, such as a report's summary):
+    text stays text, never a formula; None gives no cell."""
+    return _cell(worksheet, _clean(value), column)
+
+
 def _cell(worksheet: Worksheet | WriteOnlyWorksheet, value: object, column: Column) -> Cell | None:
     if value is None:
         return None
