@@ -76,7 +76,7 @@ def test_a_value_kept_for_some_tables_outlives_writes_to_others(make_department)
     assert after.get("adoption_snapshots", 0) == before.get("adoption_snapshots", 0)
     assert cache.get_or_compute("weeks", lambda: "again", tables=("adoption_snapshots",)) == "from snapshots"
     assert cache.get_or_compute("page", lambda: "page") == "page"
-    db.session.execute(text("INSERT INTO adoption_snapshots (department_id, day, licensed_seats, active_users, logins, "
-                            "events, source) VALUES (:d, '2026-03-02', 10, 5, 5, 5, 'manual')"), {"d": sales.id})
+    db.session.execute(text("INSERT INTO adoption_snapshots (department_id, day, week, licensed_seats, active_users, logins, "
+                            "events, source) VALUES (:d, '2026-03-02', 2930, 10, 5, 5, 5, 'manual')"), {"d": sales.id})
     db.session.commit()
     assert cache.get_or_compute("weeks", lambda: "recomputed", tables=("adoption_snapshots",)) == "recomputed"

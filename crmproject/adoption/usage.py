@@ -72,6 +72,7 @@ from crmproject.adoption.models import AdoptionSnapshot, ImportState, SnapshotSo
 from crmproject.auth.models import User
 from crmproject.departments.models import Department
 from crmproject.errors import DomainError
+from crmproject.db import driver_rows
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.i18n import lazy_gettext as _l
@@ -1546,7 +1547,7 @@ def recompute_snapshots(first_day: date, last_day: date) -> SnapshotUpdate:
             arrays[4][min(previous + 28, size)] -= 1
         last_active.clear()
 
-    for employee_id, day, department_id, count, logins in _stream(activity):
+    for employee_id, day, department_id, count, logins in driver_rows(activity, name="usage_activity"):
         if employee_id != employee:
             close_runs()
             employee = employee_id
@@ -1568,21 +1569,6 @@ def recompute_snapshots(first_day: date, last_day: date) -> SnapshotUpdate:
         last_active[department_id] = index
     close_runs()
     return _write_snapshots(first_day, last_day, base, figures)
-
-
-def _stream(query) -> Iterator[tuple]:
-    """The rows of a query read straight from the driver: a million activity rows would spend more time
-    becoming SQLAlchemy rows than being computed. The query's values are dates and ints we made."""
-    sql = str(query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
-    driver = db.session.connection().connection.driver_connection
-    postgresql = db.engine.dialect.name == "postgresql"
-    cursor = driver.cursor(name="usage_activity") if postgresql else driver.cursor()
-    try:
-        cursor.execute(sql)
-        while rows := cursor.fetchmany(10_000):
-            yield from rows
-    finally:
-        cursor.close()
 
 
 def _write_snapshots(first_day: date, last_day: date, base: int,
