@@ -9,6 +9,7 @@ from datetime import date
 
 from wtforms import DateField as _DateField
 from wtforms import SelectField, SelectMultipleField, ValidationError, widgets
+from wtforms.validators import StopValidation
 from wtforms.fields.choices import SelectChoice
 
 from crmproject.i18n import catalog, gettext
@@ -38,6 +39,21 @@ class AppForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.form_errors = []
+
+
+class Parsed:
+    """First in a number field's validators: when the value could not be read as a number (WTForms has
+    said so), the range and other checks are skipped, so the field shows one message, not two."""
+
+    field_flags = {}
+
+    def __call__(self, form, field) -> None:
+        if not field.process_errors:
+            return
+        if not (field.raw_data and str(field.raw_data[0]).strip()):  # nothing typed: say that, not "not a number"
+            field.errors.clear()
+            raise StopValidation(gettext("This field is required."))
+        raise StopValidation()
 
 
 EARLIEST = date(1900, 1, 1)

@@ -265,3 +265,13 @@ def test_a_department_outside_the_chosen_wave_and_dates_before_the_plan_are_expl
     assert f"From: the plan starts on {plan.start_date.isoformat()}" in text
     assert "2 / 2 departments live" in text
     assert f"Weeks shown: {plan.start_date.isoformat()}" in text
+
+
+def test_the_rules_form_says_one_thing_per_field(client, login, rollout):
+    login(rollout["pm"])
+    response = client.post(f"/plans/{rollout['plan'].id}/dashboard/rules",
+                           data={"min_weeks": "abc", "effect_level": "", "fade_points": "200", "fade_weeks": "4"})
+    text = _text(response)
+    assert "Not a valid integer value." in text and "between 1 and 104" not in text
+    assert "This field is required." in text and "Not a valid decimal value." not in text
+    assert "Number must be between 0.1 and 100." in text
