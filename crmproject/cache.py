@@ -22,9 +22,11 @@ cache; least recently used entries go first.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
@@ -45,7 +47,6 @@ T = TypeVar("T")
 TTL_SECONDS = 600
 MAX_ENTRIES = 256
 ANY_TABLE = "*"
-_WRITES = ("INSERT", "UPDATE", "DELETE", "TRUNCA")
 _TARGET = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+(?:\w+\.)?"?(\w+)', re.IGNORECASE)
 # Writes to these tables change nothing a cached value holds: a login stamps the user, an import reports
 # its progress, temporary tables come and go. (Were every login to empty the cache, an executive would
@@ -68,6 +69,8 @@ _REQUEST_KEY = "crmproject.data_generations"
 def generations() -> dict[str, int]:
     """Table name -> its data generation, as this transaction sees them (one query; once per request, unless
     the request itself commits a write)."""
+    if _unbumped:
+        _retry_unbumped()
     if has_request_context() and _REQUEST_KEY in request.environ:
         return request.environ[_REQUEST_KEY]
     found = {name: value for name, value in db.session.execute(select(DataGeneration.name, DataGeneration.value))}
@@ -101,15 +104,40 @@ def bump_generations(engine: Engine, tables: Iterable[str]) -> None:
 
 # --- noticing writes ----------------------------------------------------------------------------------
 
+# Statements that never change data. Anything else that is not a plain INSERT, UPDATE or DELETE of a named
+# table (WITH ... UPDATE, COPY, REPLACE, DDL, TRUNCATE, a statement behind a comment) counts as a write to
+# every table; so does any DELETE, whose cascades change tables no statement names.
+_READS = frozenset({"SELECT", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET", "SHOW",
+                    "EXPLAIN", "VALUES"})
+_FIRST_WORD = re.compile(r"\s*(\w+)")
+_log = logging.getLogger(__name__)
+_unbumped: dict[Engine, set[str]] = {}  # bumps that failed (the database was busy): tried again on the next read
+_unbumped_lock = threading.Lock()
+_caches: weakref.WeakSet[GenerationCache] = weakref.WeakSet()
+
+
+def tables_written(statement: str) -> set[str]:
+    """The tables a statement may change: none for a read, its table for a plain write, else every table."""
+    first = _FIRST_WORD.match(statement)
+    word = first.group(1).upper() if first else ""
+    if word in _READS:
+        return set()
+    target = _TARGET.match(statement)
+    if target is None:
+        return {ANY_TABLE}
+    table = target.group(1).lower()
+    if table in UNCACHED_TABLES:
+        return set()
+    return {table, ANY_TABLE} if word == "DELETE" else {table}
+
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_write(connection, cursor, statement, parameters, context, executemany) -> None:
-    if connection.info.get("bumping") or statement.lstrip()[:6].upper() not in _WRITES:
+    if connection.info.get("bumping"):
         return
-    target = _TARGET.match(statement)
-    table = target.group(1).lower() if target is not None else ANY_TABLE
-    if table not in UNCACHED_TABLES:
-        connection.info.setdefault("wrote", set()).add(table)
+    tables = tables_written(statement)
+    if tables:
+        connection.info.setdefault("wrote", set()).update(tables)
 
 
 @event.listens_for(Engine, "rollback")
@@ -124,8 +152,10 @@ def _forget_on_reset(dbapi_connection, connection_record, reset_state) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _will_bump(session: Session) -> None:
-    if not session.in_transaction():
-        return
+    """Note what the transaction wrote, its last flush included (commit flushes after this hook)."""
+    if session.in_nested_transaction() or not session.in_transaction():
+        return  # a savepoint's release is not a commit
+    session.flush()
     try:
         connection = session.connection()
     except Exception:  # noqa: BLE001 - no bind: nothing was written through this session
@@ -135,18 +165,46 @@ def _will_bump(session: Session) -> None:
         session.info["bump"] = (connection.engine, tables)
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _bump(session: Session, transaction) -> None:
+    """After the commit, once the transaction's connection is back in the pool (so a commit never holds two)."""
+    if transaction.parent is not None or "bump committed" not in session.info:
+        return
+    engine, tables = session.info.pop("bump committed")
+    _bump_or_defer(engine, tables)
+
+
 @event.listens_for(Session, "after_commit")
-def _bump(session: Session) -> None:
-    bump = session.info.pop("bump", None)
-    if bump is not None:
-        bump_generations(*bump)
-        if has_request_context():
-            request.environ.pop(_REQUEST_KEY, None)  # what the request reads next sees its own write
+def _committed(session: Session) -> None:
+    if "bump" in session.info and not session.in_nested_transaction():
+        session.info["bump committed"] = session.info.pop("bump")
 
 
 @event.listens_for(Session, "after_rollback")
 def _no_bump(session: Session) -> None:
-    session.info.pop("bump", None)
+    if not session.in_nested_transaction():
+        session.info.pop("bump", None)
+
+
+def _bump_or_defer(engine: Engine, tables: Iterable[str]) -> None:
+    """Bump; should the database refuse (locked by a long import), this process forgets what it cached and
+    the next read tries again. Never raises: the write it follows is committed already."""
+    try:
+        bump_generations(engine, tables)
+    except Exception:  # noqa: BLE001 - logged; the data is committed, the cache must not outlive it
+        _log.warning("could not bump the data generations of %s; will try again", sorted(tables), exc_info=True)
+        with _unbumped_lock:
+            _unbumped.setdefault(engine, set()).update(tables)
+        for cache in list(_caches):
+            cache.clear()
+
+
+def _retry_unbumped() -> None:
+    with _unbumped_lock:
+        pending = dict(_unbumped)
+        _unbumped.clear()
+    for engine, tables in pending.items():
+        _bump_or_defer(engine, tables)
 
 
 # --- the cache ---------------------------------------------------------------------------------------
@@ -157,6 +215,7 @@ class GenerationCache:
     `max_entries` (least recently used go)."""
 
     def __init__(self, *, max_entries: int = MAX_ENTRIES, ttl: float = TTL_SECONDS) -> None:
+        _caches.add(self)
         self._entries: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
         self._lock = threading.Lock()
         self.max_entries = max_entries
@@ -164,8 +223,9 @@ class GenerationCache:
         self.hits = self.misses = 0
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T], *, tables: Iterable[str] | None = None,
-                       enabled: bool = True) -> T:
-        """The value under `key` while `tables` (default: every table) have not changed; else computed and kept."""
+                       enabled: bool = True, keep: Callable[[T], bool] | None = None) -> T:
+        """The value under `key` while `tables` (default: every table) have not changed; else computed and kept
+        (unless `keep(value)` says not to)."""
         if not enabled:
             return compute()
         found_generations = generations()
@@ -183,6 +243,8 @@ class GenerationCache:
                 return found[1]  # type: ignore[return-value]
         self.misses += 1
         value = compute()
+        if keep is not None and not keep(value):
+            return value
         with self._lock:
             self._entries[full_key] = (now, value)
             self._entries.move_to_end(full_key)

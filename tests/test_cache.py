@@ -80,3 +80,47 @@ def test_a_value_kept_for_some_tables_outlives_writes_to_others(make_department)
                             "events, source) VALUES (:d, '2026-03-02', 2930, 10, 5, 5, 5, 'manual')"), {"d": sales.id})
     db.session.commit()
     assert cache.get_or_compute("weeks", lambda: "recomputed", tables=("adoption_snapshots",)) == "recomputed"
+
+
+def test_a_commit_that_flushes_by_itself_still_bumps(make_department):
+    from crmproject.cache import generations
+
+    sales = make_department(name="Sales", code="SALES")
+    before = generations().get("departments", 0)
+    sales.headcount = 99  # no flush: commit() flushes after its own hooks began
+    db.session.commit()
+    assert generations()["departments"] == before + 1
+
+
+def test_what_a_statement_may_change():
+    from crmproject.cache import ANY_TABLE, tables_written
+
+    assert tables_written("SELECT * FROM departments") == set()
+    assert tables_written("UPDATE departments SET headcount = 1") == {"departments"}
+    assert tables_written('INSERT INTO "kpis" (name) VALUES (?)') == {"kpis"}
+    assert tables_written("DELETE FROM plans WHERE id = 1") == {"plans", ANY_TABLE}  # its cascades too
+    assert tables_written("WITH x AS (SELECT 1) UPDATE departments SET headcount = 2") == {ANY_TABLE}
+    assert tables_written("/* fix */ UPDATE departments SET headcount = 3") == {ANY_TABLE}
+    assert tables_written("TRUNCATE departments, plans") == {ANY_TABLE}
+    assert tables_written("UPDATE users SET last_login_at = ?") == set()
+
+
+def test_a_bump_the_database_refuses_is_not_an_error_and_is_tried_again(make_department, monkeypatch):
+    import crmproject.cache as cache_module
+
+    cache = GenerationCache()
+    assert cache.get_or_compute("a", lambda: "old") == "old"
+    real = cache_module.bump_generations
+    calls = []
+
+    def refuse(engine, tables):
+        calls.append(set(tables))
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(cache_module, "bump_generations", refuse)
+    before = cache_module.generations().get("departments", 0)
+    make_department(name="Sales", code="SALES")  # committed; the bump fails quietly
+    assert calls and "departments" in calls[0]
+    monkeypatch.setattr(cache_module, "bump_generations", real)
+    assert cache.get_or_compute("a", lambda: "new") == "new"  # what this process cached was forgotten
+    assert cache_module.generations()["departments"] == before + 1  # and the bump was made on the next read

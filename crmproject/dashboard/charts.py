@@ -75,11 +75,11 @@ def waves_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
     weeks = [w.isoformat() for w in d.weeks]
     hover = escape(_("week of %(week)s", week="%{x}")) + ": %{y}%"
     traces, go_lives = [], []
-    for n, wave in enumerate(d.waves):
+    for wave in d.waves:
         values = d.wave_weeks.get(wave.id, [])
         if not any(v is not None for v in values):
             continue
-        colour = WAVE_COLOURS[n % len(WAVE_COLOURS)]
+        colour = WAVE_COLOURS[wave.position % len(WAVE_COLOURS)]
         traces.append({
             "type": "scatter", "name": escape(wave.name), "x": weeks, "y": values, "mode": "lines",
             "connectgaps": False, "line": {"color": colour, "width": 3}, "meta": {"link": links[wave.id]},

@@ -124,21 +124,26 @@ def filters_text(plan: Plan, filters: Filters) -> str:
 # --- the workbook ----------------------------------------------------------------------------------
 
 
-def build_report(plan: Plan, *, today: date, filters: Filters | None = None,
-                 notices: Sequence[str] = ()) -> Workbook:
+def build_report(plan: Plan, *, today: date, filters: Filters | None = None, notices: Sequence[str] = (),
+                 task_scope: int | None | bool = True) -> Workbook:
     """The leadership report of a plan (loaded with load_plan or plan_or_404) as a workbook to save once.
-    `notices` (filter values that were left out, from parse_filters) are stated on the summary."""
+
+    `notices` (filter values that were left out, from parse_filters) are stated on the summary;
+    `task_scope` is the reader's (auth.permissions.task_department_scope): a department head's report
+    lists only their department's change tasks, as their task list does.
+    """
     d = build_dashboard(plan, filters or Filters(), today=today)
-    return report_workbook(plan, d, notices=notices)
+    return report_workbook(plan, d, notices=notices, task_scope=task_scope)
 
 
 def write_report(plan: Plan, output: str | BinaryIO, *, today: date, filters: Filters | None = None,
-                 notices: Sequence[str] = ()) -> None:
+                 notices: Sequence[str] = (), task_scope: int | None | bool = True) -> None:
     """Build the leadership report and save it to a path or a binary stream."""
-    build_report(plan, today=today, filters=filters, notices=notices).save(output)
+    build_report(plan, today=today, filters=filters, notices=notices, task_scope=task_scope).save(output)
 
 
-def report_workbook(plan: Plan, d: Dashboard, *, notices: Sequence[str] = ()) -> Workbook:
+def report_workbook(plan: Plan, d: Dashboard, *, notices: Sequence[str] = (),
+                    task_scope: int | None | bool = True) -> Workbook:
     """The workbook of an already built dashboard (the command line prints the same dashboard's figures)."""
     workbook = new_workbook()
     # a streamed workbook keeps its sheets in the order they are made: the summary and charts come first
@@ -150,7 +155,7 @@ def report_workbook(plan: Plan, d: Dashboard, *, notices: Sequence[str] = ()) ->
     departments = _departments_sheet(workbook, d)
     kpis = _kpis_sheet(workbook, d)
     _kpi_values_sheet(workbook, plan, d)
-    _tasks_sheet(workbook, plan, d)
+    _tasks_sheet(workbook, plan, d, task_scope)
     _courses_sheet(workbook, d)
     training = _training_sheet(workbook, d)
     _weeks_sheet(workbook, d)
@@ -295,8 +300,9 @@ def _kpi_values_sheet(workbook: Workbook, plan: Plan, d: Dashboard) -> _Table:
     return _table(workbook, _("KPI values"), columns, rows)
 
 
-def _tasks_sheet(workbook: Workbook, plan: Plan, d: Dashboard) -> _Table:
-    """Every change task of the plan (only the filtered departments' when a filter is set): one query of columns."""
+def _tasks_sheet(workbook: Workbook, plan: Plan, d: Dashboard, scope: int | None | bool) -> _Table:
+    """The plan's change tasks the reader may see (only the filtered departments' when a filter is set):
+    one query of columns."""
     query = (
         select(ChangeTask.id, ChangeTask.title, Phase.name, Department.name, User.name, ChangeTask.status,
                ChangeTask.priority, ChangeTask.start_date, ChangeTask.due_date)
@@ -308,6 +314,8 @@ def _tasks_sheet(workbook: Workbook, plan: Plan, d: Dashboard) -> _Table:
     )
     if d.filters.wave_id is not None or d.filters.department_id is not None:
         query = query.where(ChangeTask.department_id.in_([r.id for r in d.departments]))
+    if scope is not True:
+        query = query.where(ChangeTask.department_id == scope)
     statuses = {s: str(s.label) for s in TaskStatus}
     priorities = {p: str(p.label) for p in TaskPriority}
     columns = [

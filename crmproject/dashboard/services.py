@@ -67,7 +67,7 @@ def parse_filters(args: Mapping[str, str], plan: Plan) -> tuple[Filters, list[st
         text = (args.get(name) or "").strip()
         if not text:
             return None
-        if text.isdigit() and int(text) in known:
+        if text.isascii() and text.isdecimal() and len(text) <= 9 and int(text) in known:
             return int(text)
         notices.append(_("There is no %(what)s %(value)s in this plan; showing all.", what=what, value=text[:40]))
         return None
@@ -103,6 +103,10 @@ def parse_filters(args: Mapping[str, str], plan: Plan) -> tuple[Filters, list[st
     if first is not None and first < earliest:
         notices.append(_("From: the plan starts on %(day)s; the weeks shown start there.", day=earliest.isoformat()))
         first = earliest
+    if last is not None and last < earliest:
+        notices.append(_("To: %(day)s is before the plan starts (%(start)s); it was left out.", day=last.isoformat(),
+                         start=earliest.isoformat()))
+        last = None
     return Filters(wave_id, department_id, first, last), notices
 
 
@@ -136,6 +140,7 @@ class WaveRow:
     id: int
     name: str
     kind: WaveKind
+    position: int  # its place in the plan (0: the first wave), for its colour
     go_live: date
     department_ids: tuple[int, ...]
 
@@ -219,8 +224,8 @@ class Dashboard:
 
 def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
     """Everything the dashboard shows for the plan, within the filters. Plan with waves loaded (plan_or_404)."""
-    waves = [WaveRow(w.id, w.name, w.kind, w.go_live_date, tuple(a.department_id for a in w.assignments))
-             for w in plan.waves]
+    waves = [WaveRow(w.id, w.name, w.kind, n, w.go_live_date, tuple(a.department_id for a in w.assignments))
+             for n, w in enumerate(plan.waves)]
     wave_of = {department_id: w for w in plan.waves for department_id in (a.department_id for a in w.assignments)}
     if wave_of:
         departments = sorted({a.department for w in plan.waves for a in w.assignments},
@@ -234,6 +239,8 @@ def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
         departments = [d for d in departments if d.id == filters.department_id]
         waves = [w for w in waves if filters.department_id in w.department_ids]
     ids = [d.id for d in departments]
+    # a wave's line is the whole wave's, also when one of its departments is chosen
+    wave_ids = [i for w in waves for i in w.department_ids if i not in set(ids)]
 
     last = min(filters.last or today, today)
     go_lives = [w.go_live for w in waves]
@@ -243,8 +250,9 @@ def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
         first = last
     # the shapes look at everything since the go-live, whatever the range shown
     history_first = min([first, *go_lives]) if go_lives else first
-    figures = _cached("weekly", (tuple(ids), history_first, today), ("adoption_snapshots",),
-                      lambda: adoption.weekly_figures(ids, first=history_first, last=today))
+    figure_ids = ids + wave_ids
+    figures = _cached("weekly", (tuple(figure_ids), history_first, today), ("adoption_snapshots", "departments"),
+                      lambda: adoption.weekly_figures(figure_ids, first=history_first, last=today))
     target = float(adoption.adoption_target(plan))
     rules = adoption.shape_rules(plan)
     verdicts = adoption.department_shapes(
@@ -252,18 +260,18 @@ def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
         today=today, rules=rules)
 
     # adoption counts from the week of each department's go-live: the weeks before are not 0%, they are not yet
-    live_figures = {d.id: [w for w in figures.get(d.id, ()) if w.week >= week_of(wave_of[d.id].go_live_date)]
-                    if d.id in wave_of else [] for d in departments}
+    live_figures = {i: [w for w in figures.get(i, ()) if w.week >= week_of(wave_of[i].go_live_date)]
+                    if i in wave_of else [] for i in figure_ids}
     weeks = _weeks(first, last)
     department_weeks = {d.id: _align(weeks, live_figures[d.id]) for d in departments}
-    wave_weeks = {w.id: _align(weeks, _sum_weeks([live_figures[i] for i in w.department_ids if i in live_figures]))
-                  for w in waves}
+    wave_weeks = {w.id: _align(weeks, _sum_weeks([live_figures[i] for i in w.department_ids])) for w in waves}
     latest = {d.id: _latest(live_figures[d.id], first, last) for d in departments}
 
     training_rows = {row.department_id: row.completion
                      for row in training.completion_by_department(mandatory_only=True)}
     courses = _courses(ids if filters.department_id or filters.wave_id else None)
-    kpi_rows, department_rag = _kpis(plan, set(ids), today=today)
+    whole_plan = filters.wave_id is None and filters.department_id is None
+    kpi_rows, department_rag = _kpis(plan, set(ids), today=today, plan_wide=whole_plan)
     tasks = _task_counts(plan, ids, today=today, whole_plan=filters.wave_id is None and filters.department_id is None)
     reports, period = _last_reports(plan, today=today)
 
@@ -370,22 +378,27 @@ def _courses(department_ids: list[int] | None) -> list[CourseRow]:
     return rows
 
 
-def _kpis(plan: Plan, department_ids: set[int], *, today: date) -> tuple[list[KpiRow], dict[int, dict[Rag, int]]]:
-    """Per KPI: how many departments are red, amber, green; per department: its KPIs by status."""
+def _kpis(plan: Plan, department_ids: set[int], *, today: date,
+          plan_wide: bool) -> tuple[list[KpiRow], dict[int, dict[Rag, int]]]:
+    """Per KPI: how many departments are red, amber, green (and the plan-wide figure, when the whole plan is
+    shown); per department: its KPIs by status."""
     kpis = list_kpis(plan)
     per_kpi: dict[int, Counter] = {k.id: Counter() for k in kpis}
-    plan_wide: dict[int, Rag] = {}
+    plan_status: dict[int, Rag] = {}
     per_department: dict[int, Counter] = defaultdict(Counter)
-    statuses = _cached("kpi statuses", (plan.id, today), ("kpis", "kpi_targets", "kpi_measurements"),
+    statuses = _cached("kpi statuses", (plan.id, today), ("kpis", "kpi_targets", "kpi_measurements", "departments"),
                        lambda: latest_statuses(kpis, today=today))
     for kpi_id, department_id, status in statuses:
+        if kpi_id not in per_kpi:
+            continue
         if department_id is None:
-            plan_wide[kpi_id] = status
-            per_kpi[kpi_id][status] += 1
+            plan_status[kpi_id] = status
+            if plan_wide:
+                per_kpi[kpi_id][status] += 1
         elif department_id in department_ids:
             per_kpi[kpi_id][status] += 1
             per_department[department_id][status] += 1
-    rows = [KpiRow(k.id, k.name, k.unit, {rag: per_kpi[k.id].get(rag, 0) for rag in Rag}, plan_wide.get(k.id))
+    rows = [KpiRow(k.id, k.name, k.unit, {rag: per_kpi[k.id].get(rag, 0) for rag in Rag}, plan_status.get(k.id))
             for k in kpis]
     return rows, {d: {rag: c.get(rag, 0) for rag in Rag} for d, c in per_department.items()}
 

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from crmproject.adoption import services as adoption
 from crmproject.adoption.shapes import ShapeRules
-from crmproject.auth.permissions import can_edit_plans, planners_only
+from crmproject.auth.permissions import can_edit_plans, planners_only, task_department_scope
 from crmproject.cache import GenerationCache
 from crmproject.charts import figure_json
 from crmproject.dashboard import bp, charts
@@ -27,7 +27,7 @@ from crmproject.plans.models import Plan
 from crmproject.plans.views import plan_or_404
 from crmproject.reports.services import plan_today
 
-CACHE = GenerationCache()
+CACHE = GenerationCache(max_entries=64)  # a rendered page of a large organisation is a few hundred kB
 FILTER_ARGS = ("wave", "department", "from", "to")
 
 
@@ -56,6 +56,18 @@ class _Page:
 
     content: Markup
     args: dict[str, str]
+    notices: bool  # some filter values were left out: such a page is not kept
+
+
+def _normalised(name: str) -> str:
+    """A filter argument as the cache keys it: 'wave=01' and 'wave=1' are one page."""
+    text = (request.args.get(name) or "").strip()
+    if text.isascii() and text.isdecimal() and len(text) <= 9:
+        return str(int(text))
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return text[:40]
 
 
 def _page(plan_id: int, *, printing: bool) -> tuple[_PlanHead, _Page]:
@@ -68,7 +80,7 @@ def _page(plan_id: int, *, printing: bool) -> tuple[_PlanHead, _Page]:
     """
     plan = _plan_head(plan_id)
     today = plan_today(plan)  # type: ignore[arg-type]
-    raw = tuple((request.args.get(name) or "").strip()[:40] for name in FILTER_ARGS)
+    raw = tuple(_normalised(name) for name in FILTER_ARGS)
 
     def compute() -> _Page:
         full = plan_or_404(plan_id)  # phases, waves and departments loaded
@@ -76,10 +88,12 @@ def _page(plan_id: int, *, printing: bool) -> tuple[_PlanHead, _Page]:
         d = build_dashboard(full, filters, today=today)
         content = render_template("dashboard/_content.html", plan=full, d=d, figures=_figures(full, d),
                                   notices=notices, printing=printing)
-        return _Page(Markup(content), d.filters.args())
+        return _Page(Markup(content), d.filters.args(), bool(notices))
 
     key = ("dashboard", plan.id, raw, today, printing, current_locale(), can_edit_plans(current_user))
-    return plan, CACHE.get_or_compute(key, compute, enabled=current_app.config.get("DASHBOARD_CACHE", True))
+    # pages with notices (values that were left out) are computed but not kept: odd links cannot fill the cache
+    return plan, CACHE.get_or_compute(key, compute, enabled=current_app.config.get("DASHBOARD_CACHE", True),
+                                      keep=lambda page: not page.notices)
 
 
 @dataclass(frozen=True)
@@ -124,7 +138,8 @@ def report_download(plan_id: int):
     today = plan_today(plan)
     from crmproject.dashboard import report  # openpyxl's chart modules load only for a download
 
-    workbook = report.build_report(plan, today=today, filters=filters, notices=notices)
+    workbook = report.build_report(plan, today=today, filters=filters, notices=notices,
+                                   task_scope=task_department_scope(current_user))
     scope = [w.name for w in plan.waves if w.id == filters.wave_id]
     scope += [a.department.code for w in plan.waves for a in w.assignments if a.department_id == filters.department_id]
     return xlsx_response(workbook, download_name(plan.name, "leadership report", *scope, today=today))

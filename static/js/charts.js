@@ -20,7 +20,8 @@
       el.setAttribute("data-drawn", "true");
       el.on("plotly_click", function (event) {
         var link = event && event.points && event.points.length ? linkOf(event.points[0]) : null;
-        if (link && link.charAt(0) === "/") window.location.assign(link);  // only the app's own pages
+        // only the app's own pages: a path, never another site ("//host/...")
+        if (link && link.charAt(0) === "/" && link.charAt(1) !== "/") window.location.assign(link);
       });
     });
   }

@@ -275,3 +275,32 @@ def test_the_rules_form_says_one_thing_per_field(client, login, rollout):
     assert "Not a valid integer value." in text and "between 1 and 104" not in text
     assert "This field is required." in text and "Not a valid decimal value." not in text
     assert "Number must be between 0.1 and 100." in text
+
+
+@pytest.mark.parametrize("value", ["²", "١", "9" * 5000, "-1", "1.0"])
+def test_odd_numbers_in_the_filters_are_named_not_a_500(client, login, rollout, value):
+    login(rollout["executive"])
+    response = client.get(f"/plans/{rollout['plan'].id}/dashboard", query_string={"wave": value, "department": value})
+    assert response.status_code == 200
+    assert "There is no wave" in _text(response)
+
+
+def test_a_wave_line_stays_the_whole_wave_when_one_department_is_chosen(client, login, rollout):
+    login(rollout["executive"])
+    plan_id = rollout["plan"].id
+    whole = _figure(client.get(f"/plans/{plan_id}/dashboard"), "chart-waves")["data"][0]["y"]
+    chosen = _figure(client.get(f"/plans/{plan_id}/dashboard?department={rollout['sales'].id}"), "chart-waves")
+    assert chosen["data"][0]["y"] == whole  # Sales and Marketing together, not Sales alone
+
+
+def test_pages_with_left_out_values_are_not_kept(client, login, rollout):
+    login(rollout["executive"])
+    url = f"/plans/{rollout['plan'].id}/dashboard?wave=nonsense"
+    client.get(url)
+    misses = CACHE.misses
+    client.get(url)
+    assert CACHE.misses == misses + 1
+    client.get(f"/plans/{rollout['plan'].id}/dashboard?wave=0{rollout['pilot'].id}")
+    misses = CACHE.misses
+    client.get(f"/plans/{rollout['plan'].id}/dashboard?wave={rollout['pilot'].id}")  # the same page as wave=01
+    assert CACHE.misses == misses

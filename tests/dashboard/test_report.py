@@ -343,3 +343,21 @@ def test_the_download_states_what_it_left_out_and_names_its_scope(rollout, clien
     assert summary.page_setup.orientation == "landscape"
     response = client.get(f"/plans/{rollout.plan.id}/dashboard/report.xlsx?department={rollout.sales.id}")
     assert "sales" in response.headers["Content-Disposition"]
+
+
+def test_a_department_heads_report_lists_only_their_departments_tasks(rollout, client, make_user, login):
+    from openpyxl import load_workbook
+
+    from crmproject.auth.models import Role
+    from crmproject.tasks import services as task_services
+
+    category = task_services.ensure_categories()[0]
+    task_services.create_task(rollout.plan, title="Restructure Service", category=category, actor=None,
+                              department=rollout.service)
+    task_services.create_task(rollout.plan, title="Train Sales", category=category, actor=None,
+                              department=rollout.sales)
+    db.session.commit()
+    login(make_user(role=Role.DEPARTMENT_HEAD, department=rollout.sales, email="head@example.com"))
+    response = client.get(f"/plans/{rollout.plan.id}/dashboard/report.xlsx")
+    titles = [row[1] for row in load_workbook(io.BytesIO(response.data))["Tasks"].iter_rows(min_row=2, values_only=True)]
+    assert "Train Sales" in titles and "Restructure Service" not in titles
