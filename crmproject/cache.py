@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import threading
 import time
 import weakref
@@ -192,7 +193,8 @@ def _bump_or_defer(engine: Engine, tables: Iterable[str]) -> None:
     try:
         bump_generations(engine, tables)
     except Exception:  # noqa: BLE001 - logged; the data is committed, the cache must not outlive it
-        _log.warning("could not bump the data generations of %s; will try again", sorted(tables), exc_info=True)
+        _log.warning("could not bump the data generations of %s (%s); will try again", sorted(tables),
+                     str(sys.exc_info()[1]).splitlines()[0], exc_info=_log.isEnabledFor(logging.DEBUG))
         with _unbumped_lock:
             _unbumped.setdefault(engine, set()).update(tables)
         for cache in list(_caches):
