@@ -63,13 +63,13 @@ def parse_filters(args: Mapping[str, str], plan: Plan) -> tuple[Filters, list[st
     waves = {w.id: w for w in plan.waves}
     departments = {a.department_id for w in plan.waves for a in w.assignments}
 
-    def number(name: str, known, what: str) -> int | None:
+    def number(name: str, known, unknown: str) -> int | None:
         text = (args.get(name) or "").strip()
         if not text:
             return None
         if text.isascii() and text.isdecimal() and len(text) <= 9 and int(text) in known:
             return int(text)
-        notices.append(_("There is no %(what)s %(value)s in this plan; showing all.", what=what, value=text[:40]))
+        notices.append(unknown % {"value": text[:40]})
         return None
 
     def day(name: str, label: str) -> date | None:
@@ -87,8 +87,10 @@ def parse_filters(args: Mapping[str, str], plan: Plan) -> tuple[Filters, list[st
             return None
         return value
 
-    wave_id = number("wave", waves, _("wave"))
-    department_id = number("department", departments, _("department"))
+    # whole sentences, so that each language can word them its own way
+    wave_id = number("wave", waves, _("There is no wave %(value)s in this plan; showing all waves."))
+    department_id = number("department", departments,
+                           _("There is no department %(value)s in this plan; showing all departments."))
     if wave_id is not None and department_id is not None and department_id not in {
             a.department_id for a in waves[wave_id].assignments}:
         name = next(a.department.name for w in plan.waves for a in w.assignments if a.department_id == department_id)
