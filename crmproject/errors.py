@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -46,6 +48,40 @@ def apply_to_form(form, exc: ValidationFailed) -> None:
             field.errors = list(field.errors) + messages
         else:
             form.form_errors = list(getattr(form, "form_errors", [])) + messages
+
+
+@dataclass
+class Saving:
+    """What `saving` did: `saved` once the transaction is committed."""
+
+    saved: bool = False
+
+
+@contextmanager
+def saving(form) -> Iterator[Saving]:
+    """The request's transaction around a form's save, the same in every view:
+
+        with saving(form) as outcome:
+            department = services.create_department(...)
+        if outcome.saved:
+            flash(...)
+            return redirect(...)
+
+    A ValidationFailed from the services rolls everything back and shows
+    its messages next to the form's fields (nothing half-saved); otherwise
+    the transaction is committed.
+    """
+    from crmproject.extensions import db
+
+    outcome = Saving()
+    try:
+        yield outcome
+    except ValidationFailed as exc:
+        db.session.rollback()
+        apply_to_form(form, exc)
+    else:
+        db.session.commit()
+        outcome.saved = True
 
 
 ERROR_TITLES = {

@@ -12,7 +12,7 @@ from crmproject.adoption.charts import adoption_figure, heatmap_figure
 from crmproject.adoption.forms import SnapshotForm
 from crmproject.auth.permissions import can_enter_measurement, require
 from crmproject.departments.models import Department
-from crmproject.errors import ValidationFailed, apply_to_form
+from crmproject.errors import saving
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.plans.views import plan_or_404
@@ -62,17 +62,13 @@ def enter(department_id: int):
     if request.method == "GET":
         form.day.data = date.today()
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             services.enter_snapshot(
                 department, day=form.day.data, active_users=form.active_users.data, logins=form.logins.data or 0,
                 records_created=form.records_created.data, required_fields_share=form.required_fields_share.data,
                 duplicate_share=form.duplicate_share.data, entered_by=current_user,
             )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("Adoption figures for %(day)s saved.", day=form.day.data.isoformat()), "success")
             return redirect(url_for("departments.show", department_id=department.id))
     return render_template("adoption/enter.html", department=department, form=form)

@@ -13,7 +13,7 @@ from crmproject.auth.models import Role, User
 from crmproject.auth.permissions import admins_only
 from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
-from crmproject.errors import ValidationFailed, apply_to_form
+from crmproject.errors import saving
 from crmproject.extensions import db, login_manager
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -81,15 +81,12 @@ def user_new():
     form = UserCreateForm()
     form.department_id.choices = _department_choices()
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             user = services.create_user(
                 email=form.email.data, name=form.name.data, password=form.password.data,
                 role=Role(form.role.data), department=_department(form.department_id.data),
             )
-        except ValidationFailed as exc:
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("User %(email)s added.", email=user.email), "success")
             return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=None)
@@ -105,16 +102,12 @@ def user_edit(user_id: int):
     form.department_id.choices = _department_choices()
     password_form = PasswordForm(prefix="pw")
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             services.update_user(
                 user, acting_user=current_user, name=form.name.data, role=Role(form.role.data),
                 department=_department(form.department_id.data), active=form.active.data,
             )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("User %(email)s saved.", email=user.email), "success")
             return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=user, password_form=password_form)
@@ -141,12 +134,9 @@ def own_password():
     """Every user may change their own password."""
     form = OwnPasswordForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             services.change_own_password(current_user, current=form.current_password.data, new=form.password.data)
-        except ValidationFailed as exc:
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             login_user(current_user._get_current_object())  # this session continues; every other one ends
             flash(_("Your password was changed. Other sessions have been logged out."), "success")
             return redirect(url_for("home.index"))

@@ -18,7 +18,7 @@ from crmproject.charts import figure_json
 from crmproject.dashboard import bp, charts
 from crmproject.dashboard.forms import ShapeRulesForm
 from crmproject.dashboard.services import Dashboard, Filters, build_dashboard, parse_filters
-from crmproject.errors import ValidationFailed, apply_to_form
+from crmproject.errors import saving
 from crmproject.exports import download_name, xlsx_response
 from crmproject.extensions import db
 from crmproject.i18n import _, current_locale
@@ -154,15 +154,11 @@ def rules(plan_id: int):
         "min_weeks": current.min_weeks, "effect_level": Decimal(str(current.effect_level)),
         "fade_points": Decimal(str(current.fade_points)), "fade_weeks": current.fade_weeks})
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             adoption.save_shape_rules(plan, ShapeRules(
                 min_weeks=form.min_weeks.data, effect_level=float(form.effect_level.data),
                 fade_points=float(form.fade_points.data), fade_weeks=form.fade_weeks.data))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("The adoption rules of %(plan)s are saved; the verdicts follow them.", plan=plan.name), "success")
             return redirect(url_for("dashboard.show", plan_id=plan.id))
     return render_template("dashboard/rules.html", plan=plan, form=form, rules=current, defaults=ShapeRules(),

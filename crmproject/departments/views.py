@@ -19,7 +19,7 @@ from crmproject.auth.permissions import (
 from crmproject.departments import bp, services
 from crmproject.departments.forms import DepartmentForm, DepartmentNumbersForm
 from crmproject.departments.models import Department
-from crmproject.errors import ValidationFailed, apply_to_form
+from crmproject.errors import ValidationFailed, saving
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -62,17 +62,13 @@ def new():
     form = DepartmentForm()
     form.head_id.choices = _head_choices()
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             head = db.session.get(User, form.head_id.data) if form.head_id.data else None
             department = services.create_department(
                 name=form.name.data, code=form.code.data, headcount=form.headcount.data,
                 licensed_seats=form.licensed_seats.data, head=head,
             )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("Department %(name)s added.", name=department.name), "success")
             return redirect(url_for("departments.show", department_id=department.id))
     return render_template("departments/form.html", form=form, department=None)
@@ -89,7 +85,7 @@ def edit(department_id: int):
         if request.method == "GET":
             form.head_id.data = department.heads[0].id if department.heads else None
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             services.update_department(
                 department,
                 name=form.name.data if full else department.name,
@@ -98,11 +94,7 @@ def edit(department_id: int):
             )
             if full:
                 services.set_head(department, db.session.get(User, form.head_id.data) if form.head_id.data else None)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("Department %(name)s saved.", name=department.name), "success")
             return redirect(url_for("departments.show", department_id=department.id))
     return render_template("departments/form.html", form=form, department=department)

@@ -13,7 +13,7 @@ from crmproject.auth.permissions import allow, can_edit_kpis, can_enter_measurem
 from crmproject.auth.services import list_active_users
 from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
-from crmproject.errors import ValidationFailed, apply_to_form
+from crmproject.errors import saving
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -86,13 +86,9 @@ def kpi_form(plan_id: int, kpi_id: int | None = None):
             owner=db.session.get(User, form.owner_id.data) if form.owner_id.data else None,
             red_threshold=form.red_threshold.data, amber_threshold=form.amber_threshold.data,
         )
-        try:
+        with saving(form) as outcome:
             kpi = services.create_kpi(plan, values) if kpi is None else services.update_kpi(kpi, values)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("KPI %(name)s saved.", name=kpi.name), "success")
             return redirect(url_for("kpis.show", plan_id=plan.id, kpi_id=kpi.id))
     return render_template("kpis/form.html", plan=plan, kpi=kpi, form=form)
@@ -158,14 +154,10 @@ def measurement_add(plan_id: int, kpi_id: int):
     if form.validate_on_submit():
         department = db.session.get(Department, form.department_id.data) if form.department_id.data else None
         require(can_enter_measurement(current_user, department.id if department else None) or can_edit_kpis(current_user))
-        try:
+        with saving(form) as outcome:
             services.record_measurement(kpi, measured_on=form.measured_on.data, value=services.parse_value(form.value.data),
                                         department=department, entered_by=current_user, note=form.note.data or "")
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("Value recorded."), "success")
             return redirect(url_for("kpis.show", plan_id=plan.id, kpi_id=kpi.id))
     return _show(plan, kpi, form, _target_form(plan))
@@ -195,13 +187,9 @@ def target_add(plan_id: int, kpi_id: int):
         phase = db.session.get(Phase, form.phase_id.data) if form.phase_id.data else None
         if phase is not None and phase.plan_id != plan.id:
             abort(404)
-        try:
+        with saving(form) as outcome:
             services.set_target(kpi, target_date=form.target_date.data, value=form.value.data, phase=phase)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("Intermediate target saved."), "success")
             return redirect(url_for("kpis.show", plan_id=plan.id, kpi_id=kpi.id))
     return _show(plan, kpi, _measurement_form(kpi), form)

@@ -10,7 +10,7 @@ from flask_login import current_user
 from crmproject.auth.permissions import allow, can_edit_plans, can_manage_modules
 
 from crmproject.departments.services import list_departments
-from crmproject.errors import NotFound, ValidationFailed, apply_to_form
+from crmproject.errors import NotFound, ValidationFailed, apply_to_form, saving
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -61,15 +61,13 @@ def show(plan_id: int):
 def new():
     form = PlanForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             plan = services.create_plan(
                 name=form.name.data, start=form.start_date.data, end=form.end_date.data, vision=form.vision.data or "",
                 horizon_years=form.horizon_years.data, created_by=current_user,
                 reporting_period=ReportingPeriod(form.reporting_period.data),
             )
-        except ValidationFailed as exc:
-            apply_to_form(form, exc)
-        else:
+        if outcome.saved:
             return _saved(_("Plan %(name)s created. Add its phases and waves next.", name=plan.name), plan)
     return render_template("plans/form.html", form=form, plan=None)
 
@@ -107,16 +105,13 @@ def edit(plan_id: int):
     if request.method == "GET":
         form.reporting_period.data = plan.reporting_period.value
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             services.update_plan(
                 plan, name=form.name.data, start=form.start_date.data, end=form.end_date.data,
                 vision=form.vision.data or "", horizon_years=form.horizon_years.data,
                 reporting_period=ReportingPeriod(form.reporting_period.data),
             )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
+        if outcome.saved:
             return _saved(_("Plan %(name)s saved.", name=plan.name), plan)
     return render_template("plans/form.html", form=form, plan=plan)
 
@@ -148,15 +143,12 @@ def phase_form(plan_id: int, phase_id: int | None = None):
             name=form.name.data, start=form.start_date.data, end=form.end_date.data, goal=form.goal.data or "",
             exit_criteria=form.exit_criteria.data or "", status=PhaseStatus(form.status.data),
         )
-        try:
+        with saving(form) as outcome:
             if phase is None:
                 phase = services.add_phase(plan, **values)
             else:
                 services.update_phase(phase, **values)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
+        if outcome.saved:
             return _saved(_("Phase %(name)s saved.", name=phase.name), plan)
     return render_template("plans/phase_form.html", form=form, plan=plan, phase=phase)
 
@@ -205,15 +197,12 @@ def wave_form(plan_id: int, wave_id: int | None = None):
             departments=[departments[i] for i in form.department_ids.data or []],
             modules=[modules[i] for i in form.module_ids.data or []], notes=form.notes.data or "",
         )
-        try:
+        with saving(form) as outcome:
             if wave is None:
                 wave = services.add_wave(plan, **values)
             else:
                 services.update_wave(wave, **values)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
+        if outcome.saved:
             return _saved(_("Wave %(name)s saved.", name=wave.name), plan)
     taken = {a.department_id: w.name for w in plan.waves if w is not wave for a in w.assignments}
     return render_template("plans/wave_form.html", form=form, plan=plan, wave=wave, taken=taken)
@@ -247,12 +236,9 @@ def modules():
         if not can_manage_modules(current_user):
             abort(403)
         if form.validate_on_submit():
-            try:
+            with saving(form) as outcome:
                 module = services.create_module(code=form.code.data, name=form.name.data, description=form.description.data or "")
-            except ValidationFailed as exc:
-                apply_to_form(form, exc)
-            else:
-                db.session.commit()
+            if outcome.saved:
                 flash(_("Module %(code)s added.", code=module.code), "success")
                 return redirect(url_for("plans.modules"))
     return render_template("plans/modules.html", modules=services.list_modules(), form=form)

@@ -16,7 +16,7 @@ from crmproject.auth.permissions import (
 )
 from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
-from crmproject.errors import ValidationFailed, apply_to_form
+from crmproject.errors import ValidationFailed, apply_to_form, saving
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -163,18 +163,14 @@ def new(plan_id: int):
         form.department_id.data = current_user.department_id
     if form.validate_on_submit():
         values = _values(form)
-        try:
+        with saving(form) as outcome:
             task = services.create_task(
                 plan, actor=current_user, title=values.title, category=values.category, owner=values.owner,
                 description=values.description, phase=values.phase, department=values.department,
                 start=values.start_date, due=values.due_date, status=values.status, priority=values.priority,
             )
             services.set_dependencies(task, _dependencies(form))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("Task %(title)s added.", title=task.title), "success")
             return redirect(url_for("tasks.show", plan_id=plan.id, task_id=task.id))
     return render_template("tasks/form.html", plan=plan, form=form, task=None, conflict=None)
@@ -258,12 +254,9 @@ def categories():
     if request.method == "POST":
         require(can_manage_categories(current_user))
         if form.validate_on_submit():
-            try:
+            with saving(form) as outcome:
                 category = services.create_category(form.name.data)
-            except ValidationFailed as exc:
-                apply_to_form(form, exc)
-            else:
-                db.session.commit()
+            if outcome.saved:
                 flash(_("Category %(name)s added.", name=category.name), "success")
                 return redirect(url_for("my_tasks.categories"))
     return render_template("tasks/categories.html", categories=services.ensure_categories(), form=form)
@@ -294,7 +287,7 @@ def communications(plan_id: int, communication_id: int | None = None):
     if request.method == "POST":
         require(can_edit_plans(current_user))
         if form.validate_on_submit():
-            try:
+            with saving(form) as outcome:
                 services.save_communication(
                     communication, plan, audience=form.audience.data, channel=CommunicationChannel(form.channel.data),
                     message=form.message.data, planned_date=form.planned_date.data,
@@ -302,11 +295,7 @@ def communications(plan_id: int, communication_id: int | None = None):
                     department=db.session.get(Department, form.department_id.data) if form.department_id.data else None,
                     status=CommunicationStatus(form.status.data),
                 )
-            except ValidationFailed as exc:
-                db.session.rollback()
-                apply_to_form(form, exc)
-            else:
-                db.session.commit()
+            if outcome.saved:
                 flash(_("Communication saved."), "success")
                 return redirect(url_for("tasks.communications", plan_id=plan.id))
     return render_template("tasks/communications.html", plan=plan, items=services.list_communications(plan), form=form,

@@ -11,7 +11,7 @@ from crmproject.auth.services import list_active_users
 from crmproject.auth.permissions import allow, can_edit_plans
 from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
-from crmproject.errors import ValidationFailed, apply_to_form
+from crmproject.errors import ValidationFailed, saving
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -83,15 +83,12 @@ def role_form(plan_id: int, role_id: int | None = None):
             crm_module=db.session.get(CrmModule, form.crm_module_id.data) if form.crm_module_id.data else None,
             department=db.session.get(Department, form.department_id.data) if form.department_id.data else None,
         )
-        try:
+        with saving(form) as outcome:
             if role is None:
                 role = services.create_role(plan, **values)
             else:
                 services.update_role(role, **values)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
+        if outcome.saved:
             return _back_to_team(plan, _("Role %(title)s saved.", title=role.title))
     return render_template("teams/role_form.html", plan=plan, role=role, form=form)
 
@@ -116,17 +113,14 @@ def assign(plan_id: int, role_id: int):
     if request.method == "GET":
         form.start_date.data = date.today()
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             services.assign(
                 role, start=form.start_date.data,
                 user=db.session.get(User, form.user_id.data) if form.user_id.data else None,
                 person_name=form.person_name.data or "", organisation=form.organisation.data or "",
                 email=form.email.data or "", note=form.note.data or "",
             )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
+        if outcome.saved:
             return _back_to_team(plan, _("%(title)s assigned.", title=role.title))
     return render_template("teams/assign.html", plan=plan, role=role, form=form)
 
@@ -224,16 +218,12 @@ def deliverable_add(plan_id: int):
     plan = plan_or_404(plan_id)
     form = _deliverable_form(plan, formdata=request.form)
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             services.add_deliverable(
                 plan, name=form.name.data, description=form.description.data or "",
                 phase=_child(Phase, plan, form.phase_id.data) if form.phase_id.data else None,
             )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("Deliverable %(name)s added.", name=form.name.data), "success")
             return redirect(url_for("teams.raci", plan_id=plan.id))
     return _raci_page(plan, deliverable_form=form)

@@ -15,7 +15,7 @@ from crmproject.auth.models import Role
 from crmproject.auth.permissions import allow, can_manage_training, can_update_enrolment, require
 from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
-from crmproject.errors import ValidationFailed, apply_to_form
+from crmproject.errors import ValidationFailed, saving
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -86,13 +86,9 @@ def course_form(course_id: int | None = None):
             crm_module=db.session.get(CrmModule, form.crm_module_id.data) if form.crm_module_id.data else None,
             length_hours=form.length_hours.data, description=form.description.data or "",
         )
-        try:
+        with saving(form) as outcome:
             course = services.create_course(values) if course is None else services.update_course(course, values)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("Course %(code)s saved.", code=course.code), "success")
             return redirect(url_for("training.show", course_id=course.id))
     return render_template("training/course_form.html", course=course, form=form)
@@ -162,13 +158,9 @@ def session_add(course_id: int):
     course = _course_or_404(course_id)
     form = SessionForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             session = services.add_session(course, _session_values(form))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("Session on %(day)s added.", day=session.day.isoformat()), "success")
             return redirect(url_for("training.show", course_id=course.id))
     return _show(course, session_form=form)
@@ -181,13 +173,9 @@ def session_edit(course_id: int, session_id: int):
     session = _session_or_404(course, session_id)
     form = SessionForm(obj=session if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             services.update_session(session, _session_values(form))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("Session on %(day)s saved.", day=session.day.isoformat()), "success")
             return redirect(url_for("training.show", course_id=course.id))
     return render_template("training/session_form.html", course=course, session=session, form=form)
@@ -216,13 +204,9 @@ def enrol_department(course_id: int):
     form.session_id.choices = _session_choices(course, "")
     if form.validate_on_submit():
         department = db.get_or_404(Department, form.department_id.data)
-        try:
+        with saving(form) as outcome:
             added = services.enrol_department(course, department, session=_chosen_session(course, form.session_id.data))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("%(n)s people of %(department)s enrolled in %(code)s.", n=added, department=department.name, code=course.code),
                   "success")
             return redirect(url_for("training.show", course_id=course.id))
@@ -236,16 +220,12 @@ def enrol(course_id: int):
     form = EnrolEmployeeForm()
     form.session_id.choices = _session_choices(course, "")
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             employee = services.find_employee(form.employee.data)
             if employee is None:
                 raise ValidationFailed(_("No employee has this e-mail, CRM user name or name."), field="employee")
             services.enrol(employee, course, session=_chosen_session(course, form.session_id.data))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("%(name)s enrolled in %(code)s.", name=employee.name, code=course.code), "success")
             return redirect(url_for("training.show", course_id=course.id))
     return _show(course, employee_form=form)
@@ -264,15 +244,11 @@ def enrolment(enrolment_id: int):
     if request.method == "GET":
         form.status.data = enrolment.status.value
     if form.validate_on_submit():
-        try:
+        with saving(form) as outcome:
             services.set_status(enrolment, EnrolmentStatus(form.status.data), completed_on=form.completed_on.data,
                                 score=form.score.data, session=_chosen_session(enrolment.course, form.session_id.data),
                                 today=date.today())
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("%(name)s: %(status)s.", name=enrolment.employee.name, status=enrolment.status.label), "success")
             return redirect(url_for("training.show", course_id=enrolment.course_id))
     return render_template("training/enrolment.html", enrolment=enrolment, form=form)
