@@ -75,17 +75,15 @@ def series(departments: Sequence[Department], *, first: date, last: date) -> lis
     ]
 
 
-def weekly(all_series: Sequence[Series]) -> tuple[list[date], dict[int, list[float | None]]]:
-    """Mean adoption per department and week (weeks start on Monday), for the heat map."""
-    weeks = sorted({d - timedelta(days=d.weekday()) for s in all_series for d in s.days})
-    index = {w: n for n, w in enumerate(weeks)}
-    table: dict[int, list[float | None]] = {}
-    for s in all_series:
-        sums: dict[int, list[float]] = defaultdict(list)
-        for day, value in zip(s.days, s.percent):
-            if value is not None:
-                sums[index[day - timedelta(days=day.weekday())]].append(value)
-        table[s.department.id] = [round(sum(v) / len(v), 1) if (v := sums.get(n)) else None for n in range(len(weeks))]
+def weekly_table(department_ids: Sequence[int], *, first: date, last: date) -> tuple[list[date], dict[int, list[float | None]]]:
+    """Adoption per department and week (Mondays), for the heat map: the weeks with any figures, and each
+    department's percent in each of them (None where it has none). From weekly_figures, one GROUP BY."""
+    figures = weekly_figures(department_ids, first=first, last=last)
+    weeks = sorted({w.week for found in figures.values() for w in found})
+    table = {}
+    for department_id, found in figures.items():
+        by_week = {w.week: w.percent for w in found}
+        table[department_id] = [by_week.get(week) for week in weeks]
     return weeks, table
 
 

@@ -28,13 +28,12 @@ def adoption_context(plan, departments, *, today: date) -> dict:
     first = max(plan.start_date, today - timedelta(days=WINDOW_DAYS))
     all_series = services.series(departments, first=first, last=today)
     target = services.adoption_target(plan)
-    weeks, table = services.weekly(all_series)
-    names = {d.id: d.name for d in departments}
+    weeks, table = services.weekly_table([d.id for d in departments], first=first, last=today)
+    rows = [(d.name, table[d.id]) for d in departments if d.id in table]
     return dict(
         series=all_series, target=target,
         adoption_chart=adoption_figure(all_series, target=target, today=today) if all_series else None,
-        heatmap=heatmap_figure(weeks, [(names[s.department.id], table[s.department.id]) for s in all_series], target=target)
-        if all_series else None,
+        heatmap=heatmap_figure(weeks, rows, target=target) if rows else None,
         latest=services.latest(departments, today=today),
     )
 

@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from crmproject.auth.models import User
 from crmproject.charts import COLOURS
+from crmproject.dashboard.charts import WAVE_COLOURS
 from crmproject.dashboard.services import OPEN_STATUSES, Dashboard, Filters, build_dashboard
 from crmproject.departments.models import Department
 from crmproject.extensions import db
@@ -45,7 +46,6 @@ PERCENT_FORMAT = "0.0%"
 _TITLE = Font(bold=True, size=14)
 _BOLD = Font(bold=True)
 _CM_PER_ROW = 0.53  # a default row (15 points) on the Charts sheet, to stack the charts without overlap
-_WAVE_COLOURS = ("3B6EA8", "D9822B", "2E8B57", "7B4EA3", "17A2B8", "8C564B", "E377C2", "7F7F7F", "BCBD22")
 
 
 def _hex(name: str) -> str:
@@ -442,8 +442,8 @@ def _waves_chart(d: Dashboard, waves: _Table) -> LineChart:
     chart.add_data(Reference(waves.sheet, min_col=waves.columns["target"], min_row=1, max_row=last),
                    titles_from_data=True)
     chart.set_categories(Reference(waves.sheet, min_col=waves.columns["week"], min_row=2, max_row=last))
-    for n, series in enumerate(chart.series[:-1]):
-        _line(series, _WAVE_COLOURS[n % len(_WAVE_COLOURS)])
+    for wave, series in zip(d.waves, chart.series[:-1], strict=False):  # each wave in its dashboard colour
+        _line(series, WAVE_COLOURS[wave.position % len(WAVE_COLOURS)].lstrip("#").upper())
     _line(chart.series[-1], _hex("green"), width_emu=19050, dash="dash")
     chart.legend.position = "b"
     return chart

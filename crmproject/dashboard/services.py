@@ -361,16 +361,7 @@ def _latest(figures, first: date, last: date) -> adoption.WeekFigures | None:
 def _courses(department_ids: list[int] | None) -> list[CourseRow]:
     """Completion per course: everyone's, or only the filtered departments' people (two queries)."""
     courses = training.list_courses()
-    if department_ids is None:
-        by_course = training.completion_by_course()
-    else:
-        by_course = {}
-        for cell in training.completion_cells():
-            if cell.department_id in department_ids:
-                c = by_course.get(cell.course_id)
-                by_course[cell.course_id] = training.Completion(
-                    (c.enrolled if c else 0) + cell.completion.enrolled, (c.completed if c else 0) + cell.completion.completed,
-                    (c.excluded if c else 0) + cell.completion.excluded)
+    by_course = training.completion_by_course(department_ids=department_ids)
     rows = []
     for course in courses:
         c = by_course.get(course.id)

@@ -364,12 +364,15 @@ def _filtered(query, *, course_ids: Iterable[int] | None, mandatory_only: bool, 
     return query
 
 
-def completion_by_course(*, department_id: int | None = None, course_ids: Iterable[int] | None = None) -> dict[int, Completion]:
-    """Course id -> completion, over everyone (or one department's people): one GROUP BY."""
+def completion_by_course(*, department_id: int | None = None, course_ids: Iterable[int] | None = None,
+                         department_ids: Iterable[int] | None = None) -> dict[int, Completion]:
+    """Course id -> completion, over everyone (or one department's people, or some departments'): one GROUP BY."""
     query = (select(Enrolment.course_id, *_counts()).join(Employee, Employee.id == Enrolment.employee_id)
              .group_by(Enrolment.course_id))
     if department_id is not None:
         query = query.where(Employee.department_id == department_id)
+    if department_ids is not None:
+        query = query.where(Employee.department_id.in_(list(department_ids)))
     if course_ids is not None:
         query = query.where(Enrolment.course_id.in_(list(course_ids)))
     return {course_id: Completion(n, done or 0, out or 0) for course_id, n, done, out in db.session.execute(query)}
