@@ -21,7 +21,7 @@ from crmproject.kpis.services import DepartmentAttainment, latest_attainment
 from crmproject.plans.models import Plan, Wave
 from crmproject.plans.services import department_waves
 from crmproject.reports.models import ReportStatus, StatusReport
-from crmproject.reports.services import Period, Submission, periods, plan_zone
+from crmproject.reports.services import Period, Submission, periods, plan_today, plan_zone
 from crmproject.reports.services import history as report_history
 from crmproject.tasks.models import ChangeTask, TaskStatus
 from crmproject.tasks.services import open_tasks_of_department
@@ -232,13 +232,15 @@ class DepartmentOverview:
         return ahead[0] if ahead else (self.go_lives[-1] if self.go_lives else None)
 
 
-def department_overview(department: Department, *, viewer: User, today: date) -> DepartmentOverview:
+def department_overview(department: Department, *, viewer: User, today: date | None = None) -> DepartmentOverview:
     """Everything the department page shows, as the viewer may see it.
 
     The number of queries depends on the number of plans the department is
     in, never on how many tasks, KPIs, reports or team seats it has.
     """
     waves = department_waves(department)
+    if today is None:  # the calendar of the department's (first) plan, as on that plan's dashboard
+        today = plan_today(waves[0].plan) if waves else date.today()
     scope = task_department_scope(viewer)
     return DepartmentOverview(
         department=department,

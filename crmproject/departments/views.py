@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -23,8 +22,6 @@ from crmproject.errors import ValidationFailed, saving
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
-from crmproject.plans.services import department_waves
-from crmproject.reports.services import plan_today
 from crmproject.training.charts import course_completion_figure
 
 
@@ -43,9 +40,8 @@ def index():
 @bp.get("/<int:department_id>")
 def show(department_id: int):
     department = db.get_or_404(Department, department_id)
-    waves = department_waves(department)
-    today = plan_today(waves[0].plan) if waves else date.today()  # the plan's calendar, as on its dashboard
-    overview = services.department_overview(department, viewer=current_user, today=today)
+    overview = services.department_overview(department, viewer=current_user)
+    today = overview.today
     first = overview.go_lives[0].wave.plan if overview.go_lives else None
     cells = overview.training_cells
     return render_template(
