@@ -153,7 +153,10 @@ def login(client):
     return do
 
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
 @pytest.fixture
 def testdata() -> Path:
-    """../shared/testdata: real third-party files for importer tests."""
-    return Path(__file__).resolve().parents[2] / "shared" / "testdata"
+    """tests/fixtures: real third-party files for importer tests (tests/fixtures/README.md names their sources)."""
+    return FIXTURES

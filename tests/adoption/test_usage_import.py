@@ -399,7 +399,7 @@ def test_the_real_strict_and_1904_workbooks_stop_with_a_message_naming_the_probl
 
 
 def test_a_password_protected_workbook_is_refused_with_the_readers_message(org):
-    fixture = Path(__file__).resolve().parents[1] / "spreadsheets" / "fixtures" / "password_protected.xlsx"
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "password_protected.xlsx"
     with pytest.raises(UsageImportFailed, match="password-protected"):
         import_usage(fixture, timezone="UTC")
 

@@ -1,4 +1,4 @@
-"""open_workbook against real third-party files (shared/testdata) and against the files users get wrong."""
+"""open_workbook against real third-party files (tests/fixtures) and against the files users get wrong."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from crmproject.spreadsheets import (
     open_workbook,
 )
 
-TESTDATA = Path(__file__).resolve().parents[3] / "shared" / "testdata"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TESTDATA = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = TESTDATA
 
 
 def rows_of(workbook, sheet_name=None):

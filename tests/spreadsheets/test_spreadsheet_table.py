@@ -19,7 +19,7 @@ from crmproject.spreadsheets import (
 )
 from crmproject.spreadsheets.table import is_calendar_header
 
-TESTDATA = Path(__file__).resolve().parents[3] / "shared" / "testdata"
+TESTDATA = Path(__file__).resolve().parents[1] / "fixtures"
 
 TASK_FIELDS = [
     FieldSpec("id", "ID", ("task id", "no"), kind="integer"),

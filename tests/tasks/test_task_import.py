@@ -15,7 +15,7 @@ from crmproject.plans import services as plans
 from crmproject.tasks import importer
 from crmproject.tasks.models import ChangeTask, TaskStatus
 
-FIXTURES = Path(__file__).resolve().parents[1] / "spreadsheets" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @pytest.fixture
