@@ -52,7 +52,9 @@ _TARGET = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)
 # Writes to these tables change nothing a cached value holds: a login stamps the user, an import reports
 # its progress, temporary tables come and go. (Were every login to empty the cache, an executive would
 # never meet a warm dashboard.)
-UNCACHED_TABLES = frozenset({"users", "usage_imports", "usage_staging", "data_generations"})
+UNCACHED_TABLES = frozenset({
+    "users", "usage_imports", "usage_staging", "data_generations", "login_throttles", "rate_limit_counters",
+})
 
 
 class DataGeneration(Base):

@@ -61,6 +61,17 @@ def test_demo_loads_the_organisation_once(runner):
     assert plan.waves[0].kind.value == "pilot" and any(d.code == "SALES" for d in plan.waves[0].departments)
 
 
+def test_demo_is_not_loaded_again_after_its_plan_is_renamed(runner):
+    assert runner("demo", "--no-serve").exit_code == 0
+    plan = db.session.scalar(select(Plan))
+    plan.name = "Our CRM rollout"
+    db.session.commit()
+    again = runner("demo", "--no-serve")
+    assert again.exit_code == 0, again.output
+    assert "nothing added" in again.output
+    assert db.session.scalars(select(Plan.name)).all() == ["Our CRM rollout"]
+
+
 def test_demo_plan_has_a_staffed_team_raci_and_change_tasks(runner):
     from datetime import date
 

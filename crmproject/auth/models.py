@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,10 @@ from crmproject.i18n import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from crmproject.departments.models import Department
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class Role(LabelledEnum):
@@ -36,6 +41,9 @@ class User(UserMixin, TimestampMixin, Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the session and remember-me cookies carry instead of the user's id: a random token that logout,
+    # "log out everywhere", a password change and deactivation replace, so every earlier cookie stops working.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
 
     department: Mapped[Department | None] = relationship(back_populates="members", foreign_keys=[department_id])
 
@@ -44,9 +52,19 @@ class User(UserMixin, TimestampMixin, Base):
         return self.active
 
     def get_id(self) -> str:
-        """The session id includes a fragment of the password hash, so changing the
-        password ends every other session and "keep me logged in" cookie."""
-        return f"{self.id}:{self.password_hash[-16:]}"
+        """Flask-Login's alternative id: the session token, never the user's id or anything of the password."""
+        return self.session_token
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"
+
+
+class LoginThrottle(Base):
+    """Failed logins for one e-mail address (whether or not an account has it, so the throttle tells nothing
+    about which accounts exist). A success or an administrator's unlock removes the row."""
+
+    __tablename__ = "login_throttles"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())

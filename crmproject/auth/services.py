@@ -8,7 +8,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from crmproject.auth.models import Role, User
+from crmproject.auth.models import Role, User, new_session_token
 from crmproject.db import utcnow
 from crmproject.departments.models import Department
 from crmproject.errors import ValidationFailed
@@ -32,6 +32,21 @@ def normalise_email(email: str) -> str:
 
 def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def user_for_session(session_token: str) -> User | None:
+    """The active user whose current session token this is; None once it was replaced (logout, "log out
+    everywhere", a password change, deactivation) or the account is deactivated."""
+    if not session_token or len(session_token) > 64:
+        return None
+    user = db.session.scalar(select(User).where(User.session_token == session_token))
+    return user if user is not None and user.active else None
+
+
+def end_sessions(user: User) -> None:
+    """Replace the user's session token: every session and "keep me logged in" cookie issued so far stops working."""
+    user.session_token = new_session_token()
+    db.session.flush()
 
 
 def list_users() -> list[User]:

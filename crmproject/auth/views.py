@@ -20,12 +20,8 @@ from crmproject.i18n import _
 
 
 @login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    user_id, _sep, stamp = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isascii() and user_id.isdigit() and len(user_id) < 19 else None
-    if user is None or not user.active or user.get_id() != session_id:
-        return None  # unknown, deactivated, or the password changed since this session began
-    return user
+def load_user(session_token: str) -> User | None:
+    return services.user_for_session(session_token)
 
 
 def _safe_next(target: str | None) -> str:

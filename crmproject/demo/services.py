@@ -35,6 +35,7 @@ from crmproject.teams.services import add_deliverable, add_standard_roles, assig
 DEMO_PASSWORD = "demo1234"
 DEMO_TEMPLATE = "pilot-then-waves"
 DEMO_PLAN_NAME = "Northwind CRM rollout"
+DEMO_SEED_KEY = "demo"
 # The demo plan started this many days ago, so the pilot is live and later waves are ahead.
 DEMO_PLAN_AGE_DAYS = 435
 
@@ -86,6 +87,11 @@ def _user(summary: DemoSummary, email: str, name: str, role: Role, department: D
     return user
 
 
+def demo_plan() -> Plan | None:
+    """The plan the demo loaded, found by its seed key, which no user can change (its name they can)."""
+    return db.session.scalar(select(Plan).where(Plan.seed_key == DEMO_SEED_KEY))
+
+
 def load_demo(*, today: date) -> DemoSummary:
     """Create the demo users, departments and rollout plan where they are missing, then commit."""
     summary = DemoSummary()
@@ -102,12 +108,12 @@ def load_demo(*, today: date) -> DemoSummary:
             set_head(department, head)
     summary.accounts.append((head_email("SALES"), _("Department head (%(department)s)", department="Sales")))
     ensure_standard_modules()
-    exists = db.session.scalar(select(func.count()).select_from(Plan).where(Plan.name == DEMO_PLAN_NAME))
-    if not exists:
+    if demo_plan() is None:
         plan = create_plan_from_template(
             get_template(DEMO_TEMPLATE), start=today - timedelta(days=DEMO_PLAN_AGE_DAYS), name=DEMO_PLAN_NAME,
             created_by=get_user_by_email("pm@example.com"),
         )
+        plan.seed_key = DEMO_SEED_KEY
         populate_plan(plan, today=today)
         summary.created["plans"] += 1
     if not db.session.scalar(select(func.count()).select_from(Employee)):
@@ -115,7 +121,7 @@ def load_demo(*, today: date) -> DemoSummary:
     load_demo_training(today)
     db.session.commit()
     if not db.session.scalar(select(func.count()).select_from(UsageImport)):
-        plan = db.session.scalar(select(Plan).where(Plan.name == DEMO_PLAN_NAME))
+        plan = demo_plan()
         import_usage(usage_csv(plan, today=today), "northwind-crm-usage-log.csv", timezone=plan.timezone)
     return summary
 

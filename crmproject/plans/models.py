@@ -58,6 +58,8 @@ class Plan(TimestampMixin, Base):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     template_key: Mapped[str | None] = mapped_column(String(100))
+    # Set by a loader that must find its plan again under any name (the demo); never shown or edited.
+    seed_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     # naive timestamps in usage exports are read in this zone (an IANA name such as Europe/Moscow)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     reporting_period: Mapped[ReportingPeriod] = mapped_column(
