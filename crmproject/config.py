@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,34 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     LOCALE = "en"
     DEMO = False
+    # "Keep me logged in" lasts a month, not Flask-Login's year; logout ends it at once (auth: session tokens).
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none, the app faces the
+    # clients). Per-address limits count the address the nearest trusted proxy saw.
+    TRUSTED_PROXIES = 0
+    # Login throttling per account (crmproject/auth/throttle.py): after LOGIN_FREE_FAILURES failed logins in a
+    # row, each further try waits LOGIN_FIRST_DELAY_SECONDS, doubling up to LOGIN_MAX_DELAY_SECONDS; after
+    # LOGIN_LOCK_FAILURES the account is locked until an administrator unlocks it or LOGIN_LOCK_HOURS pass.
+    LOGIN_FREE_FAILURES = 5
+    LOGIN_FIRST_DELAY_SECONDS = 30
+    LOGIN_MAX_DELAY_SECONDS = 15 * 60
+    LOGIN_LOCK_FAILURES = 20
+    LOGIN_LOCK_HOURS = 24
+    # ... and per client address (Flask-Limiter), counting failed logins only.
+    LOGIN_ADDRESS_LIMITS = "30 per 10 minutes;300 per day"
+    # Flask-Limiter's counters: in the application's database, so limits hold across workers and restarts
+    # (crmproject/ratelimit.py); or redis://host:6379 and the other URIs of the `limits` library.
+    RATELIMIT_STORAGE_URI = "database://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True  # a storage failure is logged; the per-account throttle still holds
+
+
+# Settings that CRMPROJECT_<NAME> environment variables may set, as whole numbers or as text.
+INTEGER_SETTINGS = (
+    "TRUSTED_PROXIES", "LOGIN_FREE_FAILURES", "LOGIN_FIRST_DELAY_SECONDS", "LOGIN_MAX_DELAY_SECONDS",
+    "LOGIN_LOCK_FAILURES", "LOGIN_LOCK_HOURS",
+)
+TEXT_SETTINGS = ("LOGIN_ADDRESS_LIMITS", "RATELIMIT_STORAGE_URI")
 
 
 def _env(name: str) -> str | None:
@@ -43,6 +72,15 @@ def load_config(app, test_config: dict[str, Any] | None) -> None:
             app.config["MAX_CONTENT_LENGTH"] = int(limit) * 1024 * 1024
         except ValueError:
             raise ConfigError(f"{ENV_PREFIX}MAX_UPLOAD_MB must be a whole number of megabytes, not {limit!r}")
+    for name in INTEGER_SETTINGS:
+        if (value := _env(name)) is not None:
+            try:
+                app.config[name] = int(value)
+            except ValueError:
+                raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number, not {value!r}")
+    for name in TEXT_SETTINGS:
+        if (value := _env(name)) is not None:
+            app.config[name] = value
     if _env("SECURE_COOKIES") in ("1", "true", "yes"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

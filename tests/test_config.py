@@ -44,3 +44,15 @@ def test_bad_upload_limit_is_a_clear_error(clean_env):
     clean_env.setenv("CRMPROJECT_MAX_UPLOAD_MB", "lots")
     with pytest.raises(ConfigError, match="MAX_UPLOAD_MB must be a whole number"):
         create_app()
+
+
+def test_login_throttle_and_rate_limit_settings_from_the_environment(clean_env):
+    clean_env.setenv("CRMPROJECT_SECRET_KEY", "x")
+    clean_env.setenv("CRMPROJECT_LOGIN_LOCK_FAILURES", "12")
+    clean_env.setenv("CRMPROJECT_RATELIMIT_STORAGE_URI", "memory://")
+    app = create_app()
+    assert app.config["LOGIN_LOCK_FAILURES"] == 12
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    clean_env.setenv("CRMPROJECT_TRUSTED_PROXIES", "one")
+    with pytest.raises(ConfigError, match="CRMPROJECT_TRUSTED_PROXIES must be a whole number"):
+        create_app()
