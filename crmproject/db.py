@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import DateTime, Integer, MetaData, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -54,6 +54,29 @@ class Base(DeclarativeBase):
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Versioned:
+    """Optimistic locking for an object two people can open and save at once.
+
+    `version` moves on every UPDATE of the row (SQLAlchemy's version_id_col):
+    an UPDATE from a session that loaded an older version matches no row and
+    raises StaleDataError, answered with 409. Edit forms carry the version they
+    were opened at (crmproject.forms.VersionedForm) and `saving(form, obj)`
+    (crmproject.errors) refuses a save from an older one, showing what changed.
+    """
+
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.version}
+
+
+def touch(obj: Versioned) -> None:
+    """Count a save as a change of the object even when only its parts changed (a report's KPI values,
+    a wave's departments, a seat's holder): its version moves at the next flush."""
+    obj.version = obj.version + 1
 
 
 def driver_rows(query, *, name: str | None = None) -> Iterator[tuple]:

@@ -58,30 +58,50 @@ class Saving:
 
 
 @contextmanager
-def saving(form) -> Iterator[Saving]:
+def saving(form, obj=None, *, saved: Mapping[str, object] | None = None) -> Iterator[Saving]:
     """The request's transaction around a form's save, the same in every view:
 
-        with saving(form) as outcome:
-            department = services.create_department(...)
+        with saving(form, department) as outcome:
+            services.update_department(department, ...)
         if outcome.saved:
             flash(...)
             return redirect(...)
+        return render_template(..., form=form), form.status
 
     A ValidationFailed from the services rolls everything back and shows
     its messages next to the form's fields (nothing half-saved); otherwise
     the transaction is committed.
+
+    `obj` is the Versioned object the form edits (None when it creates one),
+    and `form` a VersionedForm. When someone saved the object after the form
+    was opened and a field differs from what is saved now, nothing is saved:
+    the form is shown again with the user's input, what changed and the new
+    version (`form.status` is then 409). A save that would lose nothing goes
+    ahead; every save moves the object's version. `saved` gives the saved
+    values of fields that are not attributes of `obj` (see
+    VersionedForm.differences).
     """
+    from crmproject.db import touch
     from crmproject.extensions import db
 
     outcome = Saving()
+    version = obj.version if obj is not None else None
+    # compared before the services change `obj`: these are the values someone else saved
+    changes = form.differences(obj, saved) if obj is not None and form.opened_version != version else None
     try:
         yield outcome
     except ValidationFailed as exc:
         db.session.rollback()
         apply_to_form(form, exc)
     else:
-        db.session.commit()
-        outcome.saved = True
+        if not changes:
+            if obj is not None:
+                touch(obj)
+            db.session.commit()
+            outcome.saved = True
+    if changes:
+        db.session.rollback()
+        form.refuse(changes, version)
 
 
 ERROR_TITLES = {

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from collections.abc import Iterable
-
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, ValidationError, widgets
 from wtforms import DateField as _DateField
-from wtforms import SelectField, SelectMultipleField, ValidationError, widgets
+from wtforms.fields.choices import SelectChoice, SelectFieldBase
 from wtforms.validators import StopValidation
-from wtforms.fields.choices import SelectChoice
 
 from crmproject.i18n import catalog, gettext
 
@@ -39,6 +41,100 @@ class AppForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.form_errors = []
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """A field whose saved value differs from what the user entered, both as people read them."""
+
+    name: str
+    label: str
+    saved: str
+    yours: str
+
+
+NOT_COMPARED = ("CSRFTokenField", "HiddenField", "VersionField", "SubmitField")
+
+
+class VersionField(HiddenField):
+    """The version an edit form was opened at. A POST without one counts as opened at no known version."""
+
+    def process_formdata(self, valuelist):
+        self.data = valuelist[0] if valuelist else None
+
+
+class VersionedForm(AppForm):
+    """The edit form of a Versioned object (crmproject.db): it carries the version it was opened at.
+
+    Opened with `obj=...`, the hidden `version` is filled like any other field.
+    `saving(form, obj)` (crmproject.errors) compares it with the object's
+    version: when someone saved the object in between and a field differs,
+    nothing is saved, `conflict` lists each differing field (the value saved
+    now beside the one entered), the form keeps the user's input and takes the
+    new version, so saving it again overwrites knowingly.
+    """
+
+    version = VersionField()
+    conflict: list[FieldChange] | None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conflict = None
+
+    @property
+    def opened_version(self) -> int | None:
+        """The version the form was opened at; None when the page sent none or something unreadable."""
+        text = str(self.version.data or "")
+        return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+    @property
+    def status(self) -> int:
+        """The HTTP status of the page showing the form: 409 after a refused stale save."""
+        return 409 if self.conflict is not None else 200
+
+    def differences(self, obj: object, saved: Mapping[str, object] | None = None) -> list[FieldChange]:
+        """The fields whose value on `obj` differs from what was entered. `saved` gives the saved value
+        of fields that are not attributes of `obj` (a wave's departments, a report's KPI values)."""
+        saved = saved or {}
+        changes = []
+        for field in self:
+            if field.type in NOT_COMPARED:
+                continue
+            now = saved[field.name] if field.name in saved else getattr(obj, field.name)
+            shown_now, shown_yours = shown(field, now), shown(field, field.data)
+            if shown_now != shown_yours:
+                changes.append(FieldChange(field.name, str(field.label.text), shown_now, shown_yours))
+        return changes
+
+    def refuse(self, changes: list[FieldChange], version: int) -> None:
+        """Show the form again with what changed; it now carries the version saved."""
+        self.conflict = changes
+        self.version.data = str(version)
+        self.version.raw_data = [str(version)]
+
+
+def shown(field, value: object) -> str:
+    """A field's value as people read it, the same whether it came from the database or the form."""
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(field, SelectFieldBase) and field.choices is not None:
+        labels = {}
+        for key, label, *_rest in field.choices:
+            labels[str(key)] = str(label)
+        wanted = {str(v.value if isinstance(v, enum.Enum) else v) for v in value} if isinstance(value, (list, tuple, set)) else {str(value)}
+        named = [label for key, label in labels.items() if key in wanted]
+        unknown = sorted(wanted - labels.keys())
+        return ", ".join(named + unknown)
+    if isinstance(field, BooleanField) or isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f") if value.is_finite() else str(value)
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).replace("\r\n", "\n").strip()
 
 
 class Parsed:

@@ -8,7 +8,9 @@ browser tests' server thread sees the same data).
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -160,3 +162,116 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 def testdata() -> Path:
     """tests/fixtures: real third-party files for importer tests (tests/fixtures/README.md names their sources)."""
     return FIXTURES
+
+
+# --- forms as a browser sees them ---------------------------------------------------------
+
+@dataclass
+class PageField:
+    """One named control of a form: its kind (an input's type, "select", "textarea"), its options and what it sends."""
+
+    name: str
+    kind: str
+    values: list[str] = field(default_factory=list)  # what a browser would send unchanged
+    options: list[str] = field(default_factory=list)  # a select's option values, a checkbox's value
+    inputmode: str = ""
+    multiple: bool = False
+
+
+@dataclass
+class PageForm:
+    action: str
+    method: str
+    fields: dict[str, PageField] = field(default_factory=dict)
+    buttons: list[tuple[str, str]] = field(default_factory=list)  # named submit buttons: (name, value)
+
+    def data(self, **changes: str | list[str]) -> dict[str, list[str]]:
+        """What a browser sends for the form as shown (no button pressed), with some fields changed."""
+        sent = {name: list(f.values) for name, f in self.fields.items() if f.values}
+        sent.update({name: value if isinstance(value, list) else [value] for name, value in changes.items()})
+        return sent
+
+
+class _FormParser(HTMLParser):
+    def __init__(self, page_url: str):
+        super().__init__(convert_charrefs=True)
+        self.page_url = page_url
+        self.forms: list[PageForm] = []
+        self._select: PageField | None = None
+        self._textarea: PageField | None = None
+
+    def _field(self, name: str, kind: str, **kwargs) -> PageField:
+        return self.forms[-1].fields.setdefault(name, PageField(name, kind, **kwargs))
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v if v is not None else "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append(PageForm(action=a.get("action") or self.page_url, method=a.get("method", "get").lower()))
+        elif not self.forms or "form" in a:  # outside a form, or a button of another form
+            return
+        elif tag == "input" and a.get("name"):
+            kind = a.get("type", "text").lower()
+            if kind in ("submit", "button", "image", "reset"):
+                self.forms[-1].buttons.append((a["name"], a.get("value", "")))
+                return
+            control = self._field(a["name"], kind, inputmode=a.get("inputmode", ""))
+            if kind in ("checkbox", "radio"):
+                control.options.append(a.get("value", "on"))
+                if "checked" in a:
+                    control.values.append(a.get("value", "on"))
+            elif kind != "file":
+                control.values.append(a.get("value", ""))
+        elif tag == "button" and a.get("name") and a.get("type", "submit") == "submit":
+            self.forms[-1].buttons.append((a["name"], a.get("value", "")))
+        elif tag == "select" and a.get("name"):
+            self._select = self._field(a["name"], "select", multiple="multiple" in a)
+        elif tag == "option" and self._select is not None:
+            self._select.options.append(a.get("value", ""))  # every option here has a value
+            if "selected" in a:
+                self._select.values.append(self._select.options[-1])
+        elif tag == "textarea" and a.get("name"):
+            self._textarea = self._field(a["name"], "textarea")
+            self._textarea.values.append("")
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea.values[-1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self._select is not None:
+            if not self._select.values and self._select.options and not self._select.multiple:
+                self._select.values.append(self._select.options[0])  # a browser sends the first option
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            value = self._textarea.values[-1]
+            self._textarea.values[-1] = value.removeprefix("\r").removeprefix("\n")  # as a browser drops it
+            self._textarea = None
+
+
+def page_forms(html: str, page_url: str) -> list[PageForm]:
+    """The forms of a page as a browser sees them."""
+    parser = _FormParser(page_url)
+    parser.feed(html)
+    return parser.forms
+
+
+@pytest.fixture
+def open_form(client):
+    """GET a page (with `client`, or another user's client) and return its form posting to `action` (by
+    default to the page itself) as a browser has it: `.data(field=value)` is what the browser sends after
+    the user typed `value` in `field`."""
+
+    def do(url: str, action: str | None = None, using=None) -> PageForm:
+        response = (using or client).get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        found = [f for f in page_forms(response.get_data(as_text=True), url) if f.method == "post" and f.action == (action or url)]
+        assert found, f"{url} has no form posting to {action or url}"
+        return found[0]
+
+    return do
+
+
+@pytest.fixture
+def forms_in():
+    """`forms_in(html, page_url)`: the forms of a page a test already has (a 409 page), as a browser sees them."""
+    return page_forms

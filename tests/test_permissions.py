@@ -70,9 +70,10 @@ TASK_DATA = {"title": "Train Sales", "category_id": "{category}", "owner_id": ""
              "priority": "high", "description": "", "start_date": "", "due_date": "2026-05-01", "version": "1"}
 KPI_DATA = {"name": "Adoption", "goal_family": "adoption", "direction": "higher", "baseline_value": "0",
             "baseline_date": "2026-01-01", "target_value": "80", "target_date": "2027-06-30", "unit": "%", "department_id": "",
-            "frequency": "monthly", "owner_id": "", "red_threshold": "60", "amber_threshold": "80", "description": ""}
+            "frequency": "monthly", "owner_id": "", "red_threshold": "60", "amber_threshold": "80", "description": "",
+            "version": "1"}
 REPORT_DATA = {"overall_rag": "green", "achievements": "Done", "blockers": "", "next_steps": "Next", "help_needed": "",
-               "action": "draft"}
+               "action": "draft", "version": "1"}
 COMMUNICATION_DATA = {"audience": "All staff", "channel": "email", "message": "Pilot starts", "planned_date": "2026-03-01",
                       "owner_id": "", "department_id": "", "status": "planned"}
 USER_PASSWORD = {"pw-password": "new-horse-3", "pw-confirm": "new-horse-3"}  # the admin's form has the prefix "pw"

@@ -6,7 +6,7 @@ from wtforms import DecimalField as _DecimalField
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from crmproject.forms import AppForm, DateField, IdSelectField, options
+from crmproject.forms import AppForm, DateField, IdSelectField, VersionedForm, options
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.kpis.models import Direction, Frequency, GoalFamily
 
@@ -29,7 +29,7 @@ class DecimalField(_DecimalField):
             self.data = self.data.quantize(Decimal("0.0001"))
 
 
-class KpiForm(AppForm):
+class KpiForm(VersionedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], description=_l("For example: Active users / licensed seats."))
     goal_family = SelectField(_l("Goal family"), choices=options(GoalFamily.choices()))
     description = TextAreaField(_l("How it is measured"), validators=[Optional()])
@@ -55,7 +55,9 @@ class MeasurementForm(AppForm):
     submit = SubmitField(_l("Add value"))
 
 
-class TargetForm(AppForm):
+class TargetForm(VersionedForm):
+    """An intermediate target; it carries the version of its KPI, whose definition it changes."""
+
     target_date = DateField(_l("By"), validators=[InputRequired()])
     value = DecimalField(_l("Value"), validators=[InputRequired(), NumberRange(min=-BIG, max=BIG)])
     phase_id = IdSelectField(_l("Phase"))

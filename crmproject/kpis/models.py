@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crmproject.db import Base, TimestampMixin
+from crmproject.db import Base, TimestampMixin, Versioned
 from crmproject.enums import LabelledEnum, enum_column_type
 from crmproject.i18n import lazy_gettext as _l
 
@@ -46,7 +46,7 @@ class Frequency(LabelledEnum):
     QUARTERLY = "quarterly", _l("Quarterly")
 
 
-class Kpi(TimestampMixin, Base):
+class Kpi(Versioned, TimestampMixin, Base):
     __tablename__ = "kpis"
     __table_args__ = (UniqueConstraint("plan_id", "name"),)
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from crmproject.auth.models import User
 from crmproject.departments.models import Department
+from crmproject.db import touch
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
 from crmproject.i18n import _
@@ -120,7 +121,10 @@ def set_target(kpi: Kpi, *, target_date: date, value: Decimal, phase: Phase | No
 
 
 def remove_target(target: KpiTarget) -> None:
-    target.kpi.targets.remove(target)
+    """Take an intermediate target away; the KPI's definition changed, so its version moves."""
+    kpi = target.kpi
+    kpi.targets.remove(target)
+    touch(kpi)
     db.session.flush()
 
 

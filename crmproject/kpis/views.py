@@ -86,12 +86,12 @@ def kpi_form(plan_id: int, kpi_id: int | None = None):
             owner=db.session.get(User, form.owner_id.data) if form.owner_id.data else None,
             red_threshold=form.red_threshold.data, amber_threshold=form.amber_threshold.data,
         )
-        with saving(form) as outcome:
-            kpi = services.create_kpi(plan, values) if kpi is None else services.update_kpi(kpi, values)
+        with saving(form, kpi) as outcome:
+            saved = services.create_kpi(plan, values) if kpi is None else services.update_kpi(kpi, values)
         if outcome.saved:
-            flash(_("KPI %(name)s saved.", name=kpi.name), "success")
-            return redirect(url_for("kpis.show", plan_id=plan.id, kpi_id=kpi.id))
-    return render_template("kpis/form.html", plan=plan, kpi=kpi, form=form)
+            flash(_("KPI %(name)s saved.", name=saved.name), "success")
+            return redirect(url_for("kpis.show", plan_id=plan.id, kpi_id=saved.id))
+    return render_template("kpis/form.html", plan=plan, kpi=kpi, form=form), form.status
 
 
 @bp.post("/kpis/<int:kpi_id>/delete")
@@ -125,11 +125,11 @@ def _measurement_form(kpi: Kpi, formdata=None) -> MeasurementForm:
 def show(plan_id: int, kpi_id: int):
     plan = plan_or_404(plan_id)
     kpi = _kpi(plan, kpi_id)
-    return _show(plan, kpi, _measurement_form(kpi), _target_form(plan))
+    return _show(plan, kpi, _measurement_form(kpi), _target_form(plan, kpi))
 
 
-def _target_form(plan: Plan, formdata=None) -> TargetForm:
-    form = TargetForm(formdata=formdata)
+def _target_form(plan: Plan, kpi: Kpi, formdata=None) -> TargetForm:
+    form = TargetForm(formdata=formdata, version=kpi.version)
     form.phase_id.choices = _none_first((p.id, p.name) for p in plan.phases)
     return form
 
@@ -142,7 +142,7 @@ def _show(plan: Plan, kpi: Kpi, measurement_form: MeasurementForm, target_form: 
         "kpis/show.html", plan=plan, kpi=kpi, measurements=values, figure=kpi_figure(kpi, path, values, today=today),
         attainment=services.latest_attainment([kpi], today=today), form=measurement_form, target_form=target_form,
         may_enter=bool(measurement_form.department_id.choices),
-    )
+    ), target_form.status
 
 
 @bp.post("/kpis/<int:kpi_id>/measurements")
@@ -160,7 +160,7 @@ def measurement_add(plan_id: int, kpi_id: int):
         if outcome.saved:
             flash(_("Value recorded."), "success")
             return redirect(url_for("kpis.show", plan_id=plan.id, kpi_id=kpi.id))
-    return _show(plan, kpi, form, _target_form(plan))
+    return _show(plan, kpi, form, _target_form(plan, kpi))
 
 
 @bp.post("/kpis/<int:kpi_id>/measurements/<int:measurement_id>/delete")
@@ -182,17 +182,25 @@ def measurement_delete(plan_id: int, kpi_id: int, measurement_id: int):
 def target_add(plan_id: int, kpi_id: int):
     plan = plan_or_404(plan_id)
     kpi = _kpi(plan, kpi_id)
-    form = _target_form(plan, formdata=request.form)
+    form = _target_form(plan, kpi, formdata=request.form)
     if form.validate_on_submit():
         phase = db.session.get(Phase, form.phase_id.data) if form.phase_id.data else None
         if phase is not None and phase.plan_id != plan.id:
             abort(404)
-        with saving(form) as outcome:
+        with saving(form, kpi, saved=_target_now(kpi, form)) as outcome:
             services.set_target(kpi, target_date=form.target_date.data, value=form.value.data, phase=phase)
         if outcome.saved:
             flash(_("Intermediate target saved."), "success")
             return redirect(url_for("kpis.show", plan_id=plan.id, kpi_id=kpi.id))
     return _show(plan, kpi, _measurement_form(kpi), form)
+
+
+def _target_now(kpi: Kpi, form: TargetForm) -> dict[str, object]:
+    """The target saved for the form's date; a date without one has nothing to lose, so it compares equal."""
+    target = next((t for t in kpi.targets if t.target_date == form.target_date.data), None)
+    if target is None:
+        return {"target_date": form.target_date.data, "value": form.value.data, "phase_id": form.phase_id.data}
+    return {"target_date": target.target_date, "value": target.value, "phase_id": target.phase_id}
 
 
 @bp.post("/kpis/<int:kpi_id>/targets/<int:target_id>/delete")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Date, ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crmproject.db import Base, TimestampMixin, UTCDateTime
+from crmproject.db import Base, TimestampMixin, UTCDateTime, Versioned
 from crmproject.enums import LabelledEnum, enum_column_type
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.kpis.attainment import Rag
@@ -27,7 +27,7 @@ class ReportStatus(LabelledEnum):
     SUPERSEDED = "superseded", _l("Superseded by an amendment")
 
 
-class StatusReport(TimestampMixin, Base):
+class StatusReport(Versioned, TimestampMixin, Base):
     """A department's report for one period. Submitted reports are read-only; an amendment is a new revision."""
 
     __tablename__ = "status_reports"

@@ -12,18 +12,17 @@ from sqlalchemy.orm import selectinload
 from crmproject.auth.models import Role
 from crmproject.auth.permissions import can_read_report, can_write_report, require
 from crmproject.departments.models import Department
-from crmproject.errors import ValidationFailed
+from crmproject.errors import ValidationFailed, saving
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.kpis.attainment import Rag
 from crmproject.kpis.models import Kpi
-from crmproject.kpis.services import parse_value
 from crmproject.plans.models import Plan
 from crmproject.plans.views import plan_or_404
 from crmproject.exports import download_name, xlsx_response
 from crmproject.reports import bp, services
 from crmproject.reports.excel import reports_workbook
-from crmproject.reports.forms import ReportForm
+from crmproject.reports.forms import ReportForm, kpi_field_name, report_form
 from crmproject.reports.models import ReportKpiValue, ReportStatus, StatusReport
 
 
@@ -53,64 +52,41 @@ def index(plan_id: int):
                            current=services.period_for(plan, today))
 
 
-def _content(form: ReportForm, kpis: list[Kpi]) -> tuple[services.ReportContent, dict[str, str]]:
-    """The form's content and the KPI values typed, with a message for each value that is not a number."""
-    values: dict[int, Decimal | None] = {}
-    errors: dict[str, str] = {}
-    for kpi in kpis:
-        text = request.form.get(f"kpi-{kpi.id}", "").strip()
-        if not text:
-            values[kpi.id] = None
-            continue
-        try:
-            values[kpi.id] = parse_value(text, field=f"kpi-{kpi.id}")
-        except ValidationFailed as exc:
-            errors.update({k: " ".join(v) for k, v in exc.errors.items()})
+def _content(form: ReportForm, kpis: list[Kpi]) -> services.ReportContent:
     rag = form.overall_rag.data
     return services.ReportContent(
         overall_rag=Rag(rag) if rag in Rag._value2member_map_ else None, achievements=form.achievements.data or "",
         blockers=form.blockers.data or "", next_steps=form.next_steps.data or "", help_needed=form.help_needed.data or "",
-        values=values,
-    ), errors
+        values={kpi.id: form[kpi_field_name(kpi)].data for kpi in kpis},
+    )
+
+
+def _saved_values(report: StatusReport | None, kpis: list[Kpi]) -> dict[str, Decimal | None]:
+    """The report's KPI values as saved, by field name (they are not attributes of the report)."""
+    saved = {v.kpi_id: v.value for v in report.values} if report is not None else {}
+    return {kpi_field_name(kpi): saved.get(kpi.id) for kpi in kpis}
 
 
 def _editor(plan: Plan, department: Department, period: services.Period, report: StatusReport | None):
     """Show and handle the report form: save a draft or submit, creating the report on first save."""
     require(can_write_report(current_user, department.id))
     kpis = services.kpis_due(plan, department, period)
-    form = ReportForm(obj=report if request.method == "GET" else None)
-    if request.method == "GET" and report is not None and report.overall_rag is not None:
-        form.overall_rag.data = report.overall_rag.value
-    errors: dict[str, list[str]] = {}
-    typed = {f"kpi-{v.kpi_id}": v.value for v in report.values} if report is not None and request.method == "GET" else dict(request.form)
-    if request.method == "POST" and form.validate_on_submit():
-        new = report is None
-        content, value_errors = _content(form, kpis)
-        try:
-            if value_errors:
-                raise ValidationFailed(value_errors)
-            if report is None:
-                report = services.start_report(plan, department, period, author=current_user)
-            if request.form.get("action") == "submit":
-                services.submit(report, content, author=current_user, due_kpis=kpis)
-                message = _("Report submitted.")
+    saved = _saved_values(report, kpis)
+    form = report_form(kpis, obj=report if request.method == "GET" else None, data=saved if request.method == "GET" else None)
+    if form.validate_on_submit():
+        content = _content(form, kpis)
+        submitting = request.form.get("action") == "submit"
+        with saving(form, report, saved=saved) as outcome:
+            draft = report or services.start_report(plan, department, period, author=current_user)
+            if submitting:
+                services.submit(draft, content, author=current_user, due_kpis=kpis)
             else:
-                services.save_draft(report, content, author=current_user)
-                message = _("Draft saved.")
-        except ValidationFailed as exc:
-            db.session.rollback()
-            if new:
-                report = None  # it was not saved
-            errors = exc.errors
-            for name, messages in exc.errors.items():
-                if field := getattr(form, name, None):
-                    field.errors = list(field.errors) + messages
-        else:
-            db.session.commit()
-            flash(message, "success")
-            return redirect(url_for("reports.show", plan_id=plan.id, report_id=report.id))
+                services.save_draft(draft, content, author=current_user)
+        if outcome.saved:
+            flash(_("Report submitted.") if submitting else _("Draft saved."), "success")
+            return redirect(url_for("reports.show", plan_id=plan.id, report_id=draft.id))
     return render_template("reports/form.html", plan=plan, department=department, period=period, report=report, form=form,
-                           kpis=kpis, typed=typed, errors=errors)
+                           kpis=kpis, kpi_field_name=kpi_field_name), form.status
 
 
 @bp.get("/reports.xlsx")
@@ -140,7 +116,9 @@ def write(plan_id: int):
     existing = services.reports_of(plan, department, period)
     if existing and request.method == "GET":
         return redirect(url_for("reports.show", plan_id=plan.id, report_id=existing[0].id))
-    return _editor(plan, department, period, None)
+    # a draft someone began after this form was opened: the save is checked against it, not lost beside it
+    draft = next((r for r in existing if r.status == ReportStatus.DRAFT), None)
+    return _editor(plan, department, period, draft)
 
 
 @bp.route("/reports/<int:report_id>", methods=["GET", "POST"])

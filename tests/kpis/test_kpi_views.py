@@ -73,3 +73,46 @@ def test_kpi_chart_has_the_target_path_and_a_line_per_department(world):
     path, *lines = fig.data
     assert list(path.y) == [0.0, 60.0, 80.0]
     assert {line.name: list(line.y) for line in lines} == {"Marketing": [20.0], head.department.name: [30.0, 55.0]}
+
+
+def test_a_stale_save_of_a_kpi_is_refused_with_what_changed(app, client, login, make_user, world, open_form, forms_in):
+    plan, head, other, kpi = world
+    url = f"/plans/{plan.id}/kpis/{kpi.id}/edit"
+    login(make_user(Role.PROJECT_MANAGER))
+    colleague = app.test_client()
+    assert colleague.post("/login", data={"email": make_user(Role.ADMIN).email, "password": "correct-horse-1"}).status_code == 302
+    mine, theirs = open_form(url), open_form(url, using=colleague)
+    assert colleague.post(url, data=theirs.data(target_value="90")).status_code == 302
+
+    stale = client.post(url, data=mine.data(name="Active users", baseline_value="5"))
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    conflict = html.split('class="form-errors conflict"')[1].split("</table>")[0]
+    for row in (("Name", "Adoption", "Active users"), ("Baseline", "0", "5"), ("Target", "90", "80")):
+        assert "<td>{1}</td><td>{2}</td>".format(*row) in conflict and f">{row[0]}</th>" in conflict
+    db.session.expire_all()
+    assert (kpi.name, kpi.baseline_value, kpi.target_value) == ("Adoption", D(0), D(90))
+
+    again = next(f for f in forms_in(html, url) if f.action == url)
+    assert again.fields["name"].values == ["Active users"]
+    assert client.post(url, data=again.data(target_value="90")).status_code == 302
+    db.session.expire_all()
+    assert (kpi.name, kpi.baseline_value, kpi.target_value) == ("Active users", D(5), D(90))
+
+
+def test_a_stale_intermediate_target_does_not_overwrite_a_newer_one(app, client, login, make_user, world, open_form):
+    plan, head, other, kpi = world
+    page, action = f"/plans/{plan.id}/kpis/{kpi.id}", f"/plans/{plan.id}/kpis/{kpi.id}/targets"
+    login(make_user(Role.PROJECT_MANAGER))
+    colleague = app.test_client()
+    assert colleague.post("/login", data={"email": make_user(Role.ADMIN).email, "password": "correct-horse-1"}).status_code == 302
+    mine, theirs = open_form(page, action), open_form(page, action, using=colleague)
+    assert colleague.post(action, data=theirs.data(target_date="2025-06-30", value="40")).status_code == 302
+
+    stale = client.post(action, data=mine.data(target_date="2025-06-30", value="35"))
+    assert stale.status_code == 409
+    assert "<td>40</td><td>35</td>" in stale.get_data(as_text=True)
+    # a target on another date loses nothing of the colleague's: it is added
+    assert client.post(action, data=mine.data(target_date="2026-06-30", value="50")).status_code == 302
+    db.session.expire_all()
+    assert [(t.target_date, t.value) for t in kpi.targets] == [(date(2025, 6, 30), D(40)), (date(2026, 6, 30), D(50))]

@@ -38,9 +38,10 @@ def test_head_submits_this_periods_report_with_kpi_values_and_sees_it_in_the_his
     draft = client.post(f"/plans/{plan.id}/reports/write", data={**FILLED, "next_steps": "", "action": "draft"})
     assert draft.status_code == 302
     report = db.session.scalar(db.select(StatusReport))
-    refused = client.post(f"/plans/{plan.id}/reports/{report.id}", data={**FILLED, "action": "submit", f"kpi-{kpi.id}": "abc"})
+    opened = {**FILLED, "version": str(report.version)}
+    refused = client.post(f"/plans/{plan.id}/reports/{report.id}", data={**opened, "action": "submit", f"kpi-{kpi.id}": "abc"})
     assert refused.status_code == 200 and "is not a number" in refused.get_data(as_text=True)
-    done = client.post(f"/plans/{plan.id}/reports/{report.id}", data={**FILLED, "action": "submit", f"kpi-{kpi.id}": "42"})
+    done = client.post(f"/plans/{plan.id}/reports/{report.id}", data={**opened, "action": "submit", f"kpi-{kpi.id}": "42"})
     assert done.status_code == 302
     db.session.expire_all()
     assert report.status == ReportStatus.SUBMITTED
@@ -80,8 +81,10 @@ def test_a_second_report_for_the_period_opens_the_first(client, login, world):
     login(head)
     response = client.get(f"/plans/{plan.id}/reports/write")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/reports/{first.id}")
+    # a form opened before the first draft was begun is checked against that draft, not saved beside it
     again = client.post(f"/plans/{plan.id}/reports/write", data={**FILLED, "action": "draft"})
-    assert "already has a report" in again.get_data(as_text=True)
+    assert again.status_code == 409 and "Someone else saved this" in again.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(StatusReport)) == 1
 
 
 def test_exports_of_a_periods_reports_and_of_kpi_values(client, login, make_user, world):
@@ -112,8 +115,9 @@ def test_a_reopened_draft_keeps_a_four_digit_value(client, login, world):
     client.post(f"/plans/{plan.id}/reports/write", data={**FILLED, "action": "draft", f"kpi-{kpi.id}": "1200"})
     report = db.session.scalar(db.select(StatusReport))
     page = client.get(f"/plans/{plan.id}/reports/{report.id}").get_data(as_text=True)
-    assert f'name="kpi-{kpi.id}" value="1200"' in page
-    refused = client.post(f"/plans/{plan.id}/reports/{report.id}", data={**FILLED, "action": "submit", f"kpi-{kpi.id}": "1,200"})
+    assert f'name="kpi-{kpi.id}" type="text" value="1200"' in page
+    refused = client.post(f"/plans/{plan.id}/reports/{report.id}", data={**FILLED, "action": "submit", f"kpi-{kpi.id}": "1,200",
+                                                                         "version": str(report.version)})
     assert "could be a thousand or a decimal" in refused.get_data(as_text=True)
 
 
@@ -143,3 +147,54 @@ def test_a_department_outside_the_plan_does_not_report(client, login, make_user,
     login(outsider)
     response = client.post(f"/plans/{plan.id}/reports/write", data={**FILLED, "action": "draft"})
     assert response.status_code == 302 and db.session.scalar(db.select(db.func.count()).select_from(StatusReport)) == 0
+
+
+def test_a_stale_save_of_a_draft_is_refused_with_what_changed_and_saving_again_merges(app, client, login, make_user, world, open_form,
+                                                                                    forms_in):
+    plan, head, other_head, kpi = world
+    period = services.period_for(plan, date.today())
+    draft = services.start_report(plan, head.department, period, author=head)
+    services.save_draft(draft, services.ReportContent(overall_rag=services.Rag.AMBER, achievements="Pilot trained"), author=head)
+    db.session.commit()
+    url = f"/plans/{plan.id}/reports/{draft.id}"
+    login(head)
+    manager = app.test_client()
+    assert manager.post("/login", data={"email": make_user(Role.PROJECT_MANAGER).email, "password": "correct-horse-1"}).status_code == 302
+    heads_form = open_form(url)  # the head opens the draft ...
+    managers_form = open_form(url, using=manager)  # ... and so does the project manager
+    saved = manager.post(url, data=managers_form.data(achievements="Pilot trained; 40 users live", **{f"kpi-{kpi.id}": "42"},
+                                                      action="draft"))
+    assert saved.status_code == 302
+
+    stale = client.post(url, data=heads_form.data(blockers="Data import slow", action="draft"))
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "Someone else saved this while you were editing it. Your changes were NOT saved." in html
+    conflict = html.split('class="form-errors conflict"')[1].split("</table>")[0]
+    assert "Pilot trained; 40 users live" in conflict and "Data import slow" in conflict
+    assert "Active users / licensed seats (%)" in conflict and ">42<" in conflict
+    db.session.expire_all()
+    assert (draft.achievements, draft.blockers, [v.value for v in draft.values]) == ("Pilot trained; 40 users live", "", [D(42)])
+
+    # the page shown again keeps the head's text and carries the new version: the merged save goes through
+    again = next(f for f in forms_in(html, url) if f.action == url)
+    assert again.fields["blockers"].values == ["Data import slow"]
+    merged = client.post(url, data=again.data(achievements="Pilot trained; 40 users live", **{f"kpi-{kpi.id}": "42"}, action="draft"))
+    assert merged.status_code == 302
+    db.session.expire_all()
+    assert (draft.achievements, draft.blockers, [v.value for v in draft.values]) == ("Pilot trained; 40 users live", "Data import slow", [D(42)])
+    # and the manager's form, opened before that, is now the stale one
+    assert manager.post(url, data=managers_form.data(action="draft")).status_code == 409
+
+
+def test_a_stale_save_that_loses_nothing_goes_through(app, client, login, world, open_form):
+    plan, head, other_head, kpi = world
+    period = services.period_for(plan, date.today())
+    draft = services.start_report(plan, head.department, period, author=head)
+    db.session.commit()
+    url = f"/plans/{plan.id}/reports/{draft.id}"
+    login(head)
+    first, second = open_form(url), open_form(url)  # the same draft open in two tabs
+    assert client.post(url, data=first.data(achievements="Pilot trained", action="draft")).status_code == 302
+    # the second tab types the same text: nothing of the first save would be lost
+    assert client.post(url, data=second.data(achievements="Pilot trained", action="draft")).status_code == 302
