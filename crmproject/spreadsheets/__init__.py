@@ -1,6 +1,7 @@
 """Reading and writing spreadsheets for every importer and exporter, free of Flask.
 
-    workbook = open_workbook(upload_bytes, "plan.xlsx")   # raises SpreadsheetError
+    workbook = open_workbook(upload_bytes, "plan.xlsx", limits=ReadLimits.from_config(app.config))
+    # raises SpreadsheetError, or LimitExceeded naming the limit for a file that unpacks to too much
     table = read_table(workbook.visible_sheets[0], TASK_FIELDS)
     for row in table.rows:
         try:
@@ -12,7 +13,9 @@ Rows are numbered as Excel shows them (from 1), columns are indexed from 0 (A).
 """
 
 from .cells import CellRange, CellValue, ErrorCell, Row, column_letter, is_blank
-from .reader import Sheet, SpreadsheetError, Workbook, open_workbook
+from .encoding import detect_encoding
+from .limits import USAGE_LIMITS, LimitExceeded, ReadLimits
+from .reader import CheckedWorkbook, Sheet, SpreadsheetError, Workbook, check_workbook, open_workbook
 from .table import (
     FieldSpec,
     HeaderMatch,
@@ -39,18 +42,24 @@ __all__ = [
     "CellError",
     "CellRange",
     "CellValue",
+    "CheckedWorkbook",
     "Column",
     "ErrorCell",
     "FieldSpec",
     "HeaderMatch",
     "ImportIssue",
+    "LimitExceeded",
+    "ReadLimits",
     "Row",
     "Sheet",
     "SpreadsheetError",
     "Table",
     "TableRow",
+    "USAGE_LIMITS",
     "Workbook",
+    "check_workbook",
     "column_letter",
+    "detect_encoding",
     "find_header",
     "infer_day_first",
     "is_blank",

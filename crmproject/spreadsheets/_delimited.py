@@ -1,59 +1,49 @@
-"""Delimited text (CSV, semicolon- or tab-separated): encoding and delimiter detection."""
+"""Delimited text (CSV, semicolon- or tab-separated): decoding, delimiter detection, records within limits."""
 
 from __future__ import annotations
 
-import codecs
 import csv
-from collections import Counter
 import io
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 
+from crmproject.i18n import _
+
+from ._errors import SpreadsheetError
 from .cells import Row
+from .encoding import BOMS, describe, detect_encoding
+from .limits import ReadLimits, number, too_many_cells, too_many_columns, too_many_rows
 
 DELIMITERS = ",;\t|"
 _SAMPLE_CHARS = 64 * 1024
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
+_BOMS = BOMS
 # C0 control characters no text file holds (tab, line breaks, form feed and DOS end-of-file aside).
 _BINARY_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
 _EXCEL_SEPARATOR_LINE = re.compile(r"sep=(.)\r?\n")
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """The text and the name of its encoding: a BOM wins, then UTF-16 without BOM, UTF-8, cp1252, latin-1."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding), encoding
-            except UnicodeDecodeError:
-                break
-    utf16 = _utf16_without_bom(data)
-    for encoding in ((utf16,) if utf16 else ()) + ("utf-8", "cp1252"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    # latin-1 maps every byte, so it never fails; the binary check catches files that are not text at all.
-    return data.decode("latin-1"), "latin-1"
+def decode(data: bytes, filename: str = "") -> tuple[str, str]:
+    """The text and the name of its encoding, as crmproject.spreadsheets.encoding detects it.
+
+    Raises SpreadsheetError naming the line where the file stops being valid
+    text in that encoding (the detector reads the first part of a large file).
+    """
+    encoding = detect_encoding(data)
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SpreadsheetError(_(
+            "%(file)s is not valid %(encoding)s text at line %(line)s. Save it again as UTF-8 "
+            "(in Excel: CSV UTF-8) and upload the new copy.",
+            file=filename or _("The file"), encoding=describe(encoding), line=number(line))) from None
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    """utf-16-le/-be when most bytes at odd/even positions are NUL, as in mostly-ASCII UTF-16 text."""
-    sample = data[:4096]
-    if len(sample) < 4 or len(sample) % 2:
-        return None
-    half = len(sample) // 2
-    if sample[1::2].count(0) > 0.9 * half and sample[0::2].count(0) == 0:
-        return "utf-16-le"
-    if sample[0::2].count(0) > 0.9 * half and sample[1::2].count(0) == 0:
-        return "utf-16-be"
-    return None
+    from .encoding import utf16_without_bom
+
+    return utf16_without_bom(data)
 
 
 def looks_binary(text: str) -> bool:
@@ -91,8 +81,51 @@ def detect_delimiter(text: str) -> str:
         return best
 
 
-def iter_records(text: str, delimiter: str) -> Iterator[Row]:
-    """Records as rows numbered from 1, the way Excel shows the file (a quoted line break stays in its cell)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    for number, record in enumerate(reader, start=1):
-        yield Row(number, [value if value != "" else None for value in record])
+def guarded_lines(lines: Iterable[str], delimiter: str, limits: ReadLimits, filename: str) -> Iterator[str]:
+    """The physical lines of a CSV, refusing one with more delimiters than columns allowed before csv splits it.
+
+    Delimiters inside quotes are counted too, so this errs on the safe side;
+    a line shorter than the column limit cannot exceed it and costs one len().
+    """
+    most = limits.max_columns
+    for number_, line in enumerate(lines, start=1):
+        if len(line) > most and line.count(delimiter) >= most:
+            raise too_many_columns(filename, limits, row=number_)
+        yield line
+
+
+def field_size_error(exc: csv.Error, filename: str, row: int, limits: ReadLimits) -> SpreadsheetError | None:
+    """The message for csv's "field larger than field limit", None for other csv errors."""
+    if "field limit" not in str(exc):
+        return None
+    return SpreadsheetError(_(
+        "%(file)s is not valid CSV after row %(row)s: look for a quotation mark that is never closed. It makes "
+        "what follows one cell, longer than %(limit)s characters; the limit is %(limit)s characters.",
+        file=filename, limit=number(limits.max_cell_chars), row=number(row)))
+
+
+def set_field_limit(limits: ReadLimits) -> None:
+    """csv's field size limit is one setting for the process; every reader sets the configured one."""
+    if csv.field_size_limit() != limits.max_cell_chars:
+        csv.field_size_limit(limits.max_cell_chars)
+
+
+def iter_records(text: str, delimiter: str, limits: ReadLimits | None = None, filename: str = "") -> Iterator[Row]:
+    """Records as rows numbered from 1, the way Excel shows the file (a quoted line break stays in its cell).
+
+    Stops with LimitExceeded past `limits` (rows, columns, cells).
+    """
+    limits = limits or ReadLimits()
+    set_field_limit(limits)
+    lines = guarded_lines(io.StringIO(text, newline=""), delimiter, limits, filename)
+    reader = csv.reader(lines, delimiter=delimiter)
+    cells = 0
+    for number_, record in enumerate(reader, start=1):
+        if number_ > limits.max_rows:
+            raise too_many_rows(filename, limits)
+        if len(record) > limits.max_columns:  # a record that a quoted line break spread over several lines
+            raise too_many_columns(filename, limits, row=number_)
+        cells += len(record)
+        if cells > limits.max_cells:
+            raise too_many_cells(filename, limits)
+        yield Row(number_, [value if value != "" else None for value in record])

@@ -2,20 +2,26 @@
 
 python-calamine 0.9 returns error cells (#REF!, #DIV/0!) as empty strings, and
 says nothing about the date system or hidden rows and columns. These come from
-the package parts themselves: the small workbook part through ElementTree, the
-worksheet parts through byte patterns, so a 100,000-row sheet costs one
-decompression and a few C-speed scans, not a Python-level parse.
+the package parts themselves: the small workbook part through defusedxml's
+ElementTree (which refuses entity declarations), the worksheet parts through
+byte patterns, so a 100,000-row sheet costs one decompression and a few
+C-speed scans, not a Python-level parse. Every part is read through a
+PackageGuard, within the limits it checks.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
-import zipfile
 from dataclasses import dataclass, field
-from xml.etree import ElementTree
+from typing import TYPE_CHECKING
+
+from defusedxml import ElementTree
 
 from .cells import column_index
+
+if TYPE_CHECKING:
+    from ._package import PackageGuard
 
 
 @dataclass(frozen=True)
@@ -40,32 +46,32 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+def _relationships(package: PackageGuard, part: str) -> dict[str, tuple[str, str]]:
     """Id -> (type, zip member) of the relationships of `part`."""
     folder, name = posixpath.split(part)
     rels_name = posixpath.join(folder, "_rels", name + ".rels")
-    if rels_name not in archive.NameToInfo:
+    if not package.has(rels_name):
         return {}
     targets = {}
-    for rel in ElementTree.fromstring(archive.read(rels_name)):
+    for rel in ElementTree.fromstring(package.read(rels_name)):
         target = rel.get("Target", "")
         member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
         targets[rel.get("Id", "")] = (rel.get("Type", ""), member)
     return targets
 
 
-def workbook_part_name(archive: zipfile.ZipFile) -> str | None:
+def workbook_part_name(package: PackageGuard) -> str | None:
     """The zip member holding the workbook (xl/workbook.xml, or .bin for .xlsb), if this is a spreadsheet package."""
-    for rel_type, member in _relationships(archive, "").values():
-        if rel_type.endswith("/officeDocument") and member in archive.NameToInfo:
+    for rel_type, member in _relationships(package, "").values():
+        if rel_type.endswith("/officeDocument") and package.has(member):
             return member
     return None
 
 
-def read_workbook_part(archive: zipfile.ZipFile, part: str) -> WorkbookPart:
+def read_workbook_part(package: PackageGuard, part: str) -> WorkbookPart:
     """Date system and sheet part names from the workbook part of an .xlsx/.xlsm."""
-    root = ElementTree.fromstring(archive.read(part))
-    relationships = _relationships(archive, part)
+    root = ElementTree.fromstring(package.read(part))
+    relationships = _relationships(package, part)
     epoch_1904 = False
     sheet_parts = {}
     for element in root.iter():

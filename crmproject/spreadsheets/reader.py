@@ -2,7 +2,10 @@
 
 The format is decided by the file's content, never by its name: users rename
 files, and web apps export HTML with an .xls name. Every failure is a
-`SpreadsheetError` whose message can be shown to the user as it is.
+`SpreadsheetError` whose message can be shown to the user as it is; a file
+over the ReadLimits passed in (crmproject.spreadsheets.limits) is refused
+with a `LimitExceeded` naming the limit, before anything is built in
+proportion to what it unpacks to.
 """
 
 from __future__ import annotations
@@ -10,14 +13,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePath
 from typing import Literal, Protocol
-from xml.etree import ElementTree
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
 
 from python_calamine import (
     CalamineError,
@@ -30,7 +34,11 @@ from python_calamine import (
 from crmproject.i18n import _
 
 from . import _delimited, _xlsx
+from ._errors import SpreadsheetError
+from ._extents import ods_extents, xls_extents
+from ._package import PackageGuard, check_extent, damaged
 from .cells import CellRange, CellValue, ErrorCell, Row
+from .limits import ReadLimits, too_many_cells, too_many_columns, too_many_rows
 
 SpreadsheetFormat = Literal["xlsx", "xlsb", "ods", "xls", "csv"]
 
@@ -44,14 +52,6 @@ _OPENDOCUMENT_SPREADSHEET = b"application/vnd.oasis.opendocument.spreadsheet"
 # An encrypted .ods lists <manifest:encryption-data> for its parts.
 _ODF_MANIFEST = "META-INF/manifest.xml"
 _FOREIGN_MAGIC = ((b"%PDF-", "PDF"), (b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF"))
-
-
-class SpreadsheetError(Exception):
-    """A file that cannot be read as a spreadsheet; `message` is meant for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -129,27 +129,141 @@ class Workbook:
         raise SpreadsheetError(_("%(file)s has no sheet named %(sheet)s.", file=self.filename, sheet=name))
 
 
-def open_workbook(source: Path | bytes, filename: str | None = None) -> Workbook:
+def open_workbook(source: Path | bytes, filename: str | None = None, *, limits: ReadLimits | None = None) -> Workbook:
     """Open a spreadsheet from a path or the uploaded bytes; `filename` names it in messages.
 
     Raises SpreadsheetError for an empty file, a file that is not a
     spreadsheet, a damaged or password-protected one, or a workbook without
-    a visible worksheet.
+    a visible worksheet; LimitExceeded (a SpreadsheetError) for one over
+    `limits` (the defaults of ReadLimits when not given). A sheet's size is
+    checked when its rows are first read, and its rows stop with
+    LimitExceeded past the row, column and cell limits.
     """
+    limits = limits or ReadLimits()
     data = source.read_bytes() if isinstance(source, Path) else source
     name = filename or (source.name if isinstance(source, Path) else _("The file"))
     if not data or data.isspace():
         raise SpreadsheetError(_("%(file)s is empty.", file=name))
-    if data.startswith(_ZIP_MAGIC):
-        return _open_package(data, name)
-    if data.startswith(_OLE2_MAGIC):
+    if not data.startswith(_ZIP_MAGIC + (_OLE2_MAGIC,)):
+        for magic, kind in _FOREIGN_MAGIC:
+            if data.startswith(magic):
+                raise SpreadsheetError(_("%(file)s is not a spreadsheet: it is a %(kind)s file.", file=name, kind=kind))
+        return _open_text(data, name, limits)
+    checked = check_workbook(data, name, limits)
+    try:
+        # from_filelike tries each format in turn and loses the reason (a password becomes
+        # "Cannot detect file format"), hence the password checks in check_workbook.
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        metadata = book.sheets_metadata
+    except CalamineError as exc:
+        raise _damaged(name) from exc
+    sheets = tuple(
+        Sheet(
+            entry.name,
+            visible=entry.visible == SheetVisibleEnum.Visible,
+            source=_CalamineSource(book, entry.name, name, checked.markup_reader(entry.name), limits,
+                                   lambda sheet=entry.name: checked.check_sheet(sheet)),
+        )
+        for entry in metadata
+        if entry.typ == SheetTypeEnum.WorkSheet
+    )
+    if not any(sheet.visible for sheet in sheets):
+        raise SpreadsheetError(_("%(file)s has no visible worksheet.", file=name))
+    return Workbook(filename=name, format=checked.format, sheets=sheets, epoch_1904=checked.epoch_1904)
+
+
+@dataclass
+class CheckedWorkbook:
+    """A workbook file checked against the limits, ready for python-calamine to open.
+
+    Every part python-calamine reads when it opens the file has been
+    verified; an .xlsx worksheet is verified (inflated and measured) by
+    `check_sheet` just before python-calamine loads it.
+    """
+
+    filename: str
+    format: SpreadsheetFormat
+    package: PackageGuard | None = None
+    workbook_part: _xlsx.WorkbookPart | None = None
+
+    @property
+    def epoch_1904(self) -> bool:
+        return self.workbook_part.epoch_1904 if self.workbook_part else False
+
+    def check_sheet(self, sheet: str) -> None:
+        """Raise LimitExceeded or SpreadsheetError unless python-calamine may load this worksheet."""
+        if self.package is None or self.format != "xlsx":
+            return
+        part = self.workbook_part.sheet_parts.get(sheet) if self.workbook_part else None
+        if part is None or not self.package.has(part):
+            self.package.verify_worksheets()  # python-calamine finds the part some other way: check them all
+        else:
+            self.package.verify(part, sheet=sheet, xlsx_sheet=True)
+
+    def markup_reader(self, sheet: str) -> Callable[[], _xlsx.SheetMarkup]:
+        part = self.workbook_part.sheet_parts.get(sheet) if self.workbook_part else None
+        package = self.package
+        if package is None or part is None or not package.has(part):
+            return _xlsx.SheetMarkup
+        return lambda: _xlsx.scan_sheet(package.read(part, whole_part=True))
+
+
+def check_workbook(source: Path | bytes, filename: str, limits: ReadLimits) -> CheckedWorkbook:
+    """Check a zip package (.xlsx, .xlsm, .xlsb, .ods) or a legacy .xls before python-calamine opens it.
+
+    Raises SpreadsheetError for a file that is not a spreadsheet, a damaged
+    or password-protected one, and LimitExceeded for one over `limits`.
+    """
+    if isinstance(source, Path):
+        with source.open("rb") as handle:
+            head = handle.read(len(_OLE2_MAGIC))
+    else:
+        head = source[: len(_OLE2_MAGIC)]
+    if head.startswith(_OLE2_MAGIC):
+        data = source.read_bytes() if isinstance(source, Path) else source
         if _ENCRYPTION_INFO in data or _XLS_FILEPASS.search(data):
+            raise _password_protected(filename)
+        _check_all(xls_extents(data, filename), filename, limits)
+        return CheckedWorkbook(filename, "xls")
+    if not head.startswith(_ZIP_MAGIC):
+        raise _not_a_spreadsheet(filename)
+    try:
+        return _check_package(PackageGuard(source, filename, limits), filename, limits)
+    except (DefusedXmlException, zlib.error, ParseError, EOFError, KeyError) as exc:
+        raise _damaged(filename) from exc
+
+
+def _check_package(package: PackageGuard, name: str, limits: ReadLimits) -> CheckedWorkbook:
+    """A zip package: .xlsx/.xlsm/.xlsb or .ods, anything else (a .docx) is refused."""
+    if package.has("mimetype"):
+        if not package.read("mimetype").startswith(_OPENDOCUMENT_SPREADSHEET):
+            raise _not_a_spreadsheet(name)
+        if package.has(_ODF_MANIFEST) and b"encryption-data" in package.read(_ODF_MANIFEST):
             raise _password_protected(name)
-        return _open_with_calamine(data, name, "xls")
-    for magic, kind in _FOREIGN_MAGIC:
-        if data.startswith(magic):
-            raise SpreadsheetError(_("%(file)s is not a spreadsheet: it is a %(kind)s file.", file=name, kind=kind))
-    return _open_text(data, name)
+        package.verify_parts()
+        if package.has("content.xml"):  # python-calamine reads every sheet of an .ods when it opens it
+            _check_all(ods_extents(package.chunks("content.xml")), name, limits)
+        return CheckedWorkbook(name, "ods", package)
+    part = _xlsx.workbook_part_name(package)
+    if part is None:
+        raise _not_a_spreadsheet(name)
+    if part.endswith(".bin"):
+        # which binary part holds which sheet is not read here: check them all now
+        for member in package.names():
+            package.verify(member, binary_sheet=member.endswith(".bin") and "/worksheets/" in member)
+        return CheckedWorkbook(name, "xlsb", package)
+    workbook_part = _xlsx.read_workbook_part(package, part)
+    sheet_parts = set(workbook_part.sheet_parts.values())
+    package.verify_parts(lambda member: member in sheet_parts or ("/worksheets/" in member and member.endswith(".xml")))
+    return CheckedWorkbook(name, "xlsx", package, workbook_part)
+
+
+def _check_all(extents, name: str, limits: ReadLimits) -> None:
+    """Sheets python-calamine reads all at once (.ods, .xls): each, and all of them together, within the limits."""
+    for extent in extents:
+        check_extent(extent, name, limits, name)
+    if sum(extent.rows * extent.columns for extent in extents) > limits.max_cells:
+        raise too_many_cells(name, limits)
 
 
 def _password_protected(name: str) -> SpreadsheetError:
@@ -162,87 +276,26 @@ def _not_a_spreadsheet(name: str) -> SpreadsheetError:
     return SpreadsheetError(_("%(file)s is not a spreadsheet.", file=name))
 
 
-def _damaged(name: str) -> SpreadsheetError:
-    return SpreadsheetError(
-        _(
-            "%(file)s is damaged or incomplete and cannot be read. "
-            "Open it in Excel or LibreOffice, save it again and upload the new copy.",
-            file=name,
-        )
-    )
-
-
-def _open_package(data: bytes, name: str) -> Workbook:
-    """A zip package: .xlsx/.xlsm/.xlsb or .ods, anything else (a .docx) is refused."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        if "mimetype" in archive.NameToInfo:
-            if not archive.read("mimetype").startswith(_OPENDOCUMENT_SPREADSHEET):
-                raise _not_a_spreadsheet(name)
-            if _ODF_MANIFEST in archive.NameToInfo and b"encryption-data" in archive.read(_ODF_MANIFEST):
-                raise _password_protected(name)
-            return _open_with_calamine(data, name, "ods")
-        part = _xlsx.workbook_part_name(archive)
-        if part is None:
-            raise _not_a_spreadsheet(name)
-        if part.endswith(".bin"):
-            return _open_with_calamine(data, name, "xlsb")
-        return _open_with_calamine(data, name, "xlsx", _xlsx.read_workbook_part(archive, part), archive)
-    except (zipfile.BadZipFile, zlib.error, ElementTree.ParseError, EOFError) as exc:
-        raise _damaged(name) from exc
-
-
-def _open_with_calamine(
-    data: bytes,
-    name: str,
-    spreadsheet_format: SpreadsheetFormat,
-    workbook_part: _xlsx.WorkbookPart | None = None,
-    archive: zipfile.ZipFile | None = None,
-) -> Workbook:
-    try:
-        # from_filelike tries each format in turn and loses the reason (a password becomes
-        # "Cannot detect file format"), hence the password checks before this call.
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        metadata = book.sheets_metadata
-    except CalamineError as exc:
-        raise _damaged(name) from exc
-    sheets = tuple(
-        Sheet(
-            entry.name,
-            visible=entry.visible == SheetVisibleEnum.Visible,
-            source=_CalamineSource(book, entry.name, name, _markup_reader(archive, workbook_part, entry.name)),
-        )
-        for entry in metadata
-        if entry.typ == SheetTypeEnum.WorkSheet
-    )
-    if not any(sheet.visible for sheet in sheets):
-        raise SpreadsheetError(_("%(file)s has no visible worksheet.", file=name))
-    epoch_1904 = workbook_part.epoch_1904 if workbook_part else False
-    return Workbook(filename=name, format=spreadsheet_format, sheets=sheets, epoch_1904=epoch_1904)
-
-
-def _markup_reader(
-    archive: zipfile.ZipFile | None, workbook_part: _xlsx.WorkbookPart | None, sheet_name: str
-) -> Callable[[], _xlsx.SheetMarkup]:
-    part = workbook_part.sheet_parts.get(sheet_name) if workbook_part else None
-    if archive is None or part is None or part not in archive.NameToInfo:
-        return _xlsx.SheetMarkup
-    return lambda: _xlsx.scan_sheet(archive.read(part))
+_damaged = damaged
 
 
 class _CalamineSource:
     """Rows from python-calamine, with error cells restored from the sheet XML where there is one."""
 
     def __init__(
-        self, book: CalamineWorkbook, sheet_name: str, filename: str, read_markup: Callable[[], _xlsx.SheetMarkup]
+        self, book: CalamineWorkbook, sheet_name: str, filename: str, read_markup: Callable[[], _xlsx.SheetMarkup],
+        limits: ReadLimits, check: Callable[[], None],
     ) -> None:
         self._book = book
         self._sheet_name = sheet_name
         self._filename = filename
         self._read_markup = read_markup
+        self._limits = limits
+        self._check = check
 
     @cached_property
     def _sheet(self) -> CalamineSheet:
+        self._check()  # before python-calamine stores the sheet: its size is what this measures
         try:
             return self._book.get_sheet_by_name(self._sheet_name)
         except CalamineError as exc:
@@ -258,13 +311,23 @@ class _CalamineSource:
     def _markup(self) -> _xlsx.SheetMarkup:
         try:
             return self._read_markup()
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        except (zlib.error, EOFError) as exc:
             raise _damaged(self._filename) from exc
 
     def rows(self) -> Iterator[Row]:
-        start = self._sheet.start
+        sheet = self._sheet
+        start = sheet.start
         if start is None:
             return
+        # The checks before loading bound what is stored; these bound what is read, whatever the format.
+        where = _("Sheet %(sheet)s of %(file)s", sheet=self._sheet_name, file=self._filename)
+        limits = self._limits
+        if sheet.height + start[0] > limits.max_rows:
+            raise too_many_rows(self._filename, limits, where)
+        if sheet.width + start[1] > limits.max_columns:
+            raise too_many_columns(self._filename, limits, where)
+        if (sheet.height + start[0]) * (sheet.width + start[1]) > limits.max_cells:
+            raise too_many_cells(self._filename, limits, where)
         # python-calamine 0.9 iter_rows() yields the empty rows above the data but
         # starts each row at the first used column: pad the columns, count rows from 1.
         # tests/spreadsheets pin this against calamine_header-row.xlsx.
@@ -286,9 +349,9 @@ class _CalamineSource:
         )
 
 
-def _open_text(data: bytes, name: str) -> Workbook:
+def _open_text(data: bytes, name: str, limits: ReadLimits) -> Workbook:
     """Delimited text; HTML or XML saved under a spreadsheet name is refused with a hint."""
-    text, encoding = _delimited.decode(data)
+    text, encoding = _delimited.decode(data, name)
     if not text.strip(" \t\r\n\ufeff"):
         raise SpreadsheetError(_("%(file)s is empty.", file=name))
     if _delimited.looks_binary(text):
@@ -303,23 +366,27 @@ def _open_text(data: bytes, name: str) -> Workbook:
         )
     delimiter, body = _delimited.split_separator_line(text)
     delimiter = delimiter or _delimited.detect_delimiter(body)
-    sheet = Sheet(PurePath(name).stem or name, visible=True, source=_TextSource(body, delimiter, name))
+    sheet = Sheet(PurePath(name).stem or name, visible=True, source=_TextSource(body, delimiter, name, limits))
     return Workbook(filename=name, format="csv", sheets=(sheet,), encoding=encoding, delimiter=delimiter)
 
 
 class _TextSource:
-    def __init__(self, text: str, delimiter: str, filename: str) -> None:
+    def __init__(self, text: str, delimiter: str, filename: str, limits: ReadLimits) -> None:
         self._text = text
         self._delimiter = delimiter
         self._filename = filename
+        self._limits = limits
 
     def rows(self) -> Iterator[Row]:
         number = 0
         try:
-            for row in _delimited.iter_records(self._text, self._delimiter):
+            for row in _delimited.iter_records(self._text, self._delimiter, self._limits, self._filename):
                 number = row.number
                 yield row
         except csv.Error as exc:
+            too_long = _delimited.field_size_error(exc, self._filename, number, self._limits)
+            if too_long is not None:
+                raise too_long from None
             raise SpreadsheetError(
                 _(
                     "%(file)s is not valid CSV after row %(row)s: look for a quotation mark that is never closed.",

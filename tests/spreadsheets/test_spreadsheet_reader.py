@@ -233,11 +233,13 @@ def test_csv_encodings(data, encoding):
     assert rows_of(workbook) == {1: ["Name", "City", "Budget"], 2: ["Müller", "Café Zürich", "1.234,50 €"]}
 
 
-def test_latin1_when_not_even_cp1252_fits():
-    workbook = open_workbook("Name,Note\nA,\x81 Müller\n".encode("latin-1"), "odd.csv")
+def test_a_byte_windows_1252_leaves_undefined_is_read_in_the_code_page_that_has_it():
+    # 0x81 is undefined in Windows-1252; in a Persian file in Windows-1256 it is "پ" (pe).
+    text = "نام,بخش\n" + "".join(f"{name},فروش\n" for name in ("پرويز", "مريم", "علي", "پريسا") * 3)
+    workbook = open_workbook(text.encode("cp1256"), "staff.csv")
 
-    assert workbook.encoding == "latin-1"
-    assert rows_of(workbook)[2] == ["A", "\x81 Müller"]
+    assert workbook.encoding == "cp1256"
+    assert [cells[0] for cells in rows_of(workbook).values()][:3] == ["نام", "پرويز", "مريم"]
 
 
 @pytest.mark.parametrize(

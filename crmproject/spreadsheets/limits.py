@@ -1,0 +1,104 @@
+"""How much of an upload the readers will unpack and read before they refuse it.
+
+An upload is bounded in bytes (MAX_CONTENT_LENGTH), but not what it expands
+to: a 7 MB .xlsx can hold 1.5 GB of sheet XML (a zip bomb), a 1 KB one can
+name cells A1 and XFD1048576, which python-calamine would store as a dense
+17-billion-cell range, and a 10 MB CSV can hold a line of a million columns.
+Every reader checks these limits before it builds anything in proportion to
+the file, and refuses with `LimitExceeded`, whose message names the limit.
+
+The limits are plain numbers passed in by the caller (importers take them
+from the app's configuration, see crmproject.config), so this package stays
+free of Flask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crmproject.i18n import _
+
+from ._errors import SpreadsheetError
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """Limits on what one spreadsheet may unpack to and how much of it is read.
+
+    `max_rows`, `max_columns` and `max_cells` bound every sheet read (for a
+    workbook, the rectangle from A1 to its last used cell, which is what
+    python-calamine holds in memory); `max_cell_chars` bounds one CSV field.
+    The package limits bound a zip package (.xlsx, .xlsm, .xlsb, .ods): the
+    unpacked size of each part, of all parts together, and how many times
+    larger than its compressed size a part may be (parts under 1 MB unpacked
+    are not held to the ratio: small XML compresses very well).
+    """
+
+    max_rows: int = 250_000
+    max_columns: int = 16_384
+    max_cells: int = 2_500_000
+    max_cell_chars: int = 131_072
+    max_part_bytes: int = 512 * MB
+    max_unpacked_bytes: int = 1024 * MB
+    max_compression_ratio: int = 100
+
+    @classmethod
+    def from_config(cls, config, *, usage: bool = False) -> ReadLimits:
+        """The limits set in an app's configuration; `usage` for CRM usage exports, which are larger."""
+        prefix = "USAGE_IMPORT_" if usage else "SPREADSHEET_"
+        return cls(
+            max_rows=int(config[prefix + "MAX_ROWS"]),
+            max_columns=int(config["SPREADSHEET_MAX_COLUMNS"]),
+            max_cells=int(config[prefix + "MAX_CELLS"]),
+            max_cell_chars=int(config["SPREADSHEET_MAX_CELL_CHARS"]),
+            max_part_bytes=int(config["SPREADSHEET_MAX_UNPACKED_PART_MB"]) * MB,
+            max_unpacked_bytes=int(config["SPREADSHEET_MAX_UNPACKED_MB"]) * MB,
+            max_compression_ratio=int(config["SPREADSHEET_MAX_COMPRESSION_RATIO"]),
+        )
+
+
+USAGE_LIMITS = ReadLimits(max_rows=2_000_000, max_cells=10_000_000)
+"""The defaults for CRM usage exports: a million events of eight columns pass."""
+
+
+class LimitExceeded(SpreadsheetError):
+    """A file over one of the ReadLimits; the message names the limit."""
+
+
+def number(value: int) -> str:
+    """A count as people read it in messages: 16,384."""
+    return f"{value:,}"
+
+
+def megabytes(size: int) -> str:
+    """A size in whole megabytes (at least 1), or gigabytes with one decimal from 1,024 MB up."""
+    if size >= 1024 * MB:
+        return _("%(n).1f GB", n=size / (1024 * MB))
+    return _("%(n)s MB", n=number(max(1, round(size / MB))))
+
+
+def too_many_rows(filename: str, limits: ReadLimits, where: str | None = None) -> LimitExceeded:
+    return LimitExceeded(_(
+        "%(where)s has more than %(limit)s rows; the limit is %(limit)s rows. "
+        "Split the file, or import only the rows you need.",
+        where=where or filename, limit=number(limits.max_rows)))
+
+
+def too_many_columns(filename: str, limits: ReadLimits, where: str | None = None, row: int | None = None) -> LimitExceeded:
+    if row is not None:
+        return LimitExceeded(_(
+            "%(where)s has more than %(limit)s columns in row %(row)s; the limit is %(limit)s columns.",
+            where=where or filename, limit=number(limits.max_columns), row=number(row)))
+    return LimitExceeded(_(
+        "%(where)s has more than %(limit)s columns; the limit is %(limit)s columns.",
+        where=where or filename, limit=number(limits.max_columns)))
+
+
+def too_many_cells(filename: str, limits: ReadLimits, where: str | None = None) -> LimitExceeded:
+    return LimitExceeded(_(
+        "%(where)s has more than %(limit)s cells; the limit is %(limit)s cells. "
+        "Delete what lies below and to the right of your table (in Excel: select those rows and columns and "
+        "delete them, then save), or split the file.",
+        where=where or filename, limit=number(limits.max_cells)))
