@@ -2,7 +2,8 @@
 
 A file is stored in the instance folder under a random token, with who
 uploaded it and for what; only that user can read it back, and files older
-than a day are removed whenever a new one arrives.
+than a day are removed whenever a new one arrives. `read_limits()` gives
+the limits every importer reads uploads within, from the configuration.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from crmproject.spreadsheets import ReadLimits
+
 MAX_AGE_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -27,6 +30,11 @@ class StoredUpload:
     user_id: int
     purpose: str
     data: bytes
+
+
+def read_limits(*, usage: bool = False) -> ReadLimits:
+    """The configured ReadLimits (SPREADSHEET_*; for CRM usage exports, USAGE_IMPORT_* rows and cells)."""
+    return ReadLimits.from_config(current_app.config, usage=usage)
 
 
 def _folder() -> Path:

@@ -42,7 +42,6 @@ history at all, Employee.department_id.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gc
 import io
@@ -50,8 +49,6 @@ import json
 import math
 import re
 import time as clock_time
-import zipfile
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -78,10 +75,13 @@ from crmproject.i18n import _
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.roster.models import Employee, EmployeeDepartment, username_key
 from crmproject.spreadsheets import (
-    CellError, FieldSpec, HeaderMatch, Row, SpreadsheetError, column_letter, find_header, is_blank, normalise_header,
-    open_workbook, parse_date,
+    CellError, CheckedWorkbook, FieldSpec, HeaderMatch, ReadLimits, Row, SpreadsheetError, check_workbook,
+    column_letter, find_header, is_blank, normalise_header, open_workbook, parse_date,
 )
-from crmproject.spreadsheets import _delimited, _xlsx
+from crmproject.spreadsheets import _delimited
+from crmproject.spreadsheets.encoding import describe, detect_stream_encoding
+from crmproject.spreadsheets.limits import number as count_text
+from crmproject.spreadsheets.limits import too_many_rows
 from crmproject.spreadsheets.values import display
 
 UsageFormat = Literal["auto", "csv", "xlsx"]
@@ -203,6 +203,7 @@ def import_usage(
     imported_by: User | None = None,
     progress: ProgressCallback | None = None,
     day_first: bool | None = None,
+    limits: ReadLimits | None = None,
 ) -> UsageImport:
     """Import a usage export (CSV or a workbook) and recompute adoption for the days it touches.
 
@@ -212,14 +213,16 @@ def import_usage(
     reason) when the file cannot be imported; then no event is kept.
     `day_first` decides how 05/03/2026 reads; by default the file's own
     dates decide (13/03/2026 proves day-first), and a date that stays
-    ambiguous is reported. `progress` is called with percents.
+    ambiguous is reported. `progress` is called with percents. The file is
+    read within `limits` (by default the configured USAGE_IMPORT_* and
+    SPREADSHEET_* ones); one over them fails with a message naming the limit.
     """
     name = filename or (source.name if isinstance(source, Path) else "usage")
     record = create_usage_import(
         filename=name, timezone=timezone, imported_by_id=imported_by.id if imported_by is not None else None
     )
     db.session.commit()
-    return run_usage_import(record.id, source, fmt=fmt, progress=progress, day_first=day_first)
+    return run_usage_import(record.id, source, fmt=fmt, progress=progress, day_first=day_first, limits=limits)
 
 
 def run_usage_import(
@@ -229,8 +232,13 @@ def run_usage_import(
     fmt: UsageFormat = "auto",
     progress: ProgressCallback | None = None,
     day_first: bool | None = None,
+    limits: ReadLimits | None = None,
 ) -> UsageImport:
     """Carry out the import recorded as `import_id` (see import_usage); what the background job runs."""
+    if limits is None:
+        from crmproject.uploads import read_limits
+
+        limits = read_limits(usage=True)
     record = db.session.get(UsageImport, import_id)
     if record is None:
         raise UsageImportFailed(_("There is no usage import %(id)s.", id=import_id))
@@ -239,7 +247,7 @@ def run_usage_import(
     db.session.commit()  # no transaction may stay open: the import's own must start from a fresh snapshot
     try:
         zone = resolve_timezone(zone_name)
-        outcome = _Importer(import_id, source, filename, fmt, zone, reporter, day_first).run()
+        outcome = _Importer(import_id, source, filename, fmt, zone, reporter, day_first, limits).run()
     except (_Refused, UsageImportFailed) as exc:
         _record_failure(import_id, exc.reason)
         raise UsageImportFailed(exc.reason, import_id) from None
@@ -391,7 +399,7 @@ class _Source:
         pass
 
 
-def _open_source(source: Path | bytes, filename: str, fmt: UsageFormat) -> list[_Source]:
+def _open_source(source: Path | bytes, filename: str, fmt: UsageFormat, limits: ReadLimits) -> list[_Source]:
     """The candidate tables of the file: the one table of a CSV, or the visible worksheets of a workbook."""
     if isinstance(source, Path):
         try:
@@ -412,26 +420,28 @@ def _open_source(source: Path | bytes, filename: str, fmt: UsageFormat) -> list[
         raise _Refused(_("%(file)s is not an Excel workbook: import it as CSV (or let the format be detected).",
                          file=filename))
     if is_package:
-        return _workbook_sources(source, filename)
-    return [_DelimitedSource(source, size, filename)]
+        return _workbook_sources(source, filename, limits)
+    return [_DelimitedSource(source, size, filename, limits)]
 
 
 class _DelimitedSource(_Source):
     """CSV (or ; tab | separated) text, decoded as a stream: the file is never one string in memory."""
 
-    def __init__(self, source: Path | bytes, size: int, filename: str) -> None:
+    def __init__(self, source: Path | bytes, size: int, filename: str, limits: ReadLimits) -> None:
         self._source = source
         self._size = size
         self._filename = filename
+        self._limits = limits
         self._binary: IO[bytes] | None = None
         self._streams: list[io.TextIOWrapper] = []
-        self.encoding = self._detect_encoding()
+        with self._open_binary() as binary:
+            self.encoding = detect_stream_encoding(binary)
         with self._open_text(track=False) as stream:
             try:
                 sample = stream.read(_TEXT_SAMPLE)
             except UnicodeDecodeError:
                 raise _Refused(_("%(file)s is not valid %(encoding)s text.", file=filename,
-                                 encoding=self.encoding)) from None
+                                 encoding=describe(self.encoding))) from None
         if not sample.strip(" \t\r\n\ufeff\x00"):
             raise _Refused(_("%(file)s is empty.", file=filename))
         if sample.startswith(("%PDF-", "\x89PNG", "GIF8")) or _delimited.looks_binary(sample):
@@ -447,22 +457,6 @@ class _DelimitedSource(_Source):
     def _open_binary(self) -> IO[bytes]:
         return self._source.open("rb") if isinstance(self._source, Path) else io.BytesIO(self._source)
 
-    def _detect_encoding(self) -> str:
-        """As the spreadsheet reader decides (BOM, UTF-16 without BOM, UTF-8, cp1252, latin-1), reading in chunks."""
-        with self._open_binary() as binary:
-            head = binary.read(4096)
-            for bom, encoding in _delimited._BOMS:
-                if head.startswith(bom):
-                    return encoding
-            utf16 = _delimited._utf16_without_bom(head)
-            if utf16:
-                return utf16
-            for encoding in ("utf-8", "cp1252"):
-                binary.seek(0)
-                if _decodes(binary, encoding):
-                    return encoding
-        return "latin-1"
-
     def _open_text(self, *, track: bool) -> io.TextIOWrapper:
         binary = self._open_binary()
         if track:
@@ -474,7 +468,10 @@ class _DelimitedSource(_Source):
         self._streams.append(stream)
         if self._skip_separator_line:
             stream.readline()
-        return csv.reader(stream, delimiter=self.delimiter)
+        # A line with more delimiters than columns allowed is refused before csv splits it into a list.
+        _delimited.set_field_limit(self._limits)
+        return csv.reader(_delimited.guarded_lines(stream, self.delimiter, self._limits, self._filename),
+                          delimiter=self.delimiter)
 
     def fraction(self, row: int) -> float:
         binary = self._binary
@@ -484,12 +481,17 @@ class _DelimitedSource(_Source):
 
     def read_error(self, exc: Exception, row: int) -> _Refused | None:
         if isinstance(exc, csv.Error):
+            too_long = _delimited.field_size_error(exc, self._filename, row, self._limits)
+            if too_long is not None:
+                return _Refused(too_long.message)
             return _Refused(_(
                 "%(file)s is not valid CSV after row %(row)s: look for a quotation mark that is never closed.",
                 file=self._filename, row=row))
         if isinstance(exc, UnicodeDecodeError):
-            return _Refused(_("%(file)s is not valid %(encoding)s text after row %(row)s.",
-                              file=self._filename, encoding=self.encoding, row=row))
+            return _Refused(_(
+                "%(file)s is not valid %(encoding)s text after row %(row)s: it changes encoding part-way. Save it "
+                "again as UTF-8 (in Excel: CSV UTF-8) and import the new copy.",
+                file=self._filename, encoding=describe(self.encoding), row=count_text(row)))
         return None
 
     def close(self) -> None:
@@ -498,30 +500,20 @@ class _DelimitedSource(_Source):
         self._streams.clear()
 
 
-def _decodes(binary: IO[bytes], encoding: str) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)()
-    try:
-        while chunk := binary.read(1 << 20):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 class _WorkbookSource(_Source):
     """One worksheet through python-calamine, which loads the sheet at once (about 280 MB for a million rows
     of four columns) and yields its rows as Python lists one by one. Empty and error cells read as ""."""
 
-    def __init__(self, book: CalamineWorkbook, sheet: str, filename: str, epoch: Callable[[], bool]) -> None:
+    def __init__(self, book: CalamineWorkbook, sheet: str, filename: str, checked: CheckedWorkbook) -> None:
         self._book = book
         self.sheet = sheet
         self._filename = filename
-        self._epoch = epoch
+        self._checked = checked
         self._data: CalamineSheet | None = None
 
     def _load(self) -> CalamineSheet:
         if self._data is None:
+            self._checked.check_sheet(self.sheet)  # its extent, before python-calamine stores it
             try:
                 self._data = self._book.get_sheet_by_name(self.sheet)
             except CalamineError:
@@ -549,55 +541,31 @@ class _WorkbookSource(_Source):
 
     @property
     def epoch_1904(self) -> bool:
-        return self._epoch()
+        return self._checked.epoch_1904
 
     def close(self) -> None:
         self._data = None
         self._book = None
 
 
-def _workbook_sources(source: Path | bytes, filename: str) -> list[_Source]:
+def _workbook_sources(source: Path | bytes, filename: str, limits: ReadLimits) -> list[_Source]:
+    checked = check_workbook(source, filename, limits)  # sizes and extents, before python-calamine opens it
     try:
         book = (CalamineWorkbook.from_path(str(source)) if isinstance(source, Path)
                 else CalamineWorkbook.from_filelike(io.BytesIO(source)))
         metadata = book.sheets_metadata
     except CalamineError:
         # The spreadsheet reader knows why (a password, damage, a Word document...): let it say so.
-        open_workbook(source, filename)
+        open_workbook(source, filename, limits=limits)
         raise _Refused(_("%(file)s is damaged or incomplete and cannot be read.", file=filename)) from None
-    epoch = _Epoch1904(source)
     sources: list[_Source] = [
-        _WorkbookSource(book, entry.name, filename, epoch)
+        _WorkbookSource(book, entry.name, filename, checked)
         for entry in metadata
         if entry.typ == SheetTypeEnum.WorkSheet and entry.visible == SheetVisibleEnum.Visible
     ]
     if not sources:
         raise _Refused(_("%(file)s has no visible worksheet.", file=filename))
     return sources
-
-
-class _Epoch1904:
-    """Whether an .xlsx counts dates from 1904, read from its small workbook part when a serial number needs it.
-
-    python-calamine converts date-formatted cells itself (1904 included);
-    only plain numbers in a time column need this.
-    """
-
-    def __init__(self, source: Path | bytes) -> None:
-        self._source = source
-        self._value: bool | None = None
-
-    def __call__(self) -> bool:
-        if self._value is None:
-            self._value = False
-            try:
-                archive = zipfile.ZipFile(self._source if isinstance(self._source, Path) else io.BytesIO(self._source))
-                part = _xlsx.workbook_part_name(archive)
-                if part is not None and part.endswith(".xml"):
-                    self._value = _xlsx.read_workbook_part(archive, part).epoch_1904
-            except (zipfile.BadZipFile, zlib.error, OSError, SyntaxError):
-                pass
-        return self._value
 
 
 # --- the header ----------------------------------------------------------------------------------
@@ -965,7 +933,7 @@ class _StageStats:
 
 class _Importer:
     def __init__(self, import_id: int, source: Path | bytes, filename: str, fmt: UsageFormat, zone: ZoneInfo,
-                 reporter: _ProgressReporter, day_first: bool | None) -> None:
+                 reporter: _ProgressReporter, day_first: bool | None, limits: ReadLimits) -> None:
         self.import_id = import_id
         self.source = source
         self.filename = filename
@@ -973,6 +941,7 @@ class _Importer:
         self.zone = zone
         self.reporter = reporter
         self.day_first = day_first
+        self.limits = limits
         self.postgresql = db.engine.dialect.name == "postgresql"
 
     def run(self) -> UsageImport:
@@ -980,7 +949,7 @@ class _Importer:
             return self._run()
 
     def _run(self) -> UsageImport:
-        layout = _find_layout(_open_source(self.source, self.filename, self.fmt), self.filename)
+        layout = _find_layout(_open_source(self.source, self.filename, self.fmt, self.limits), self.filename)
         try:
             people = _load_roster()
             db.session.commit()  # end the read: on SQLite the write transaction must start from a fresh snapshot
@@ -1129,12 +1098,17 @@ class _Importer:
         write = staging.write
         report = self.reporter.report
 
+        max_rows = self.limits.max_rows
+        where = (_("Sheet %(sheet)s of %(file)s", sheet=source.sheet, file=self.filename) if source.sheet
+                 else self.filename)
         number = header.row
         after_blank = False
         footer_row: int | None = None
         rows: Iterable[list] = chain(head, layout.rest)
         try:
             for number, cells in enumerate(rows, start=header.row + 1):  # noqa: B007 - number is read after the loop
+                if number > max_rows:
+                    raise too_many_rows(self.filename, self.limits, where)
                 try:
                     raw_user = cells[user_column]
                     raw_time = cells[time_column]

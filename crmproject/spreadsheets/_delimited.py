@@ -12,12 +12,11 @@ from crmproject.i18n import _
 
 from ._errors import SpreadsheetError
 from .cells import Row
-from .encoding import BOMS, describe, detect_encoding
+from .encoding import describe, detect_encoding
 from .limits import ReadLimits, number, too_many_cells, too_many_columns, too_many_rows
 
 DELIMITERS = ",;\t|"
 _SAMPLE_CHARS = 64 * 1024
-_BOMS = BOMS
 # C0 control characters no text file holds (tab, line breaks, form feed and DOS end-of-file aside).
 _BINARY_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
 _EXCEL_SEPARATOR_LINE = re.compile(r"sep=(.)\r?\n")
@@ -38,12 +37,6 @@ def decode(data: bytes, filename: str = "") -> tuple[str, str]:
             "%(file)s is not valid %(encoding)s text at line %(line)s. Save it again as UTF-8 "
             "(in Excel: CSV UTF-8) and upload the new copy.",
             file=filename or _("The file"), encoding=describe(encoding), line=number(line))) from None
-
-
-def _utf16_without_bom(data: bytes) -> str | None:
-    from .encoding import utf16_without_bom
-
-    return utf16_without_bom(data)
 
 
 def looks_binary(text: str) -> bool:

@@ -17,6 +17,7 @@ callers report that with its row rather than guess again.
 from __future__ import annotations
 
 import codecs
+from typing import IO
 
 from charset_normalizer import from_bytes
 
@@ -59,6 +60,27 @@ def detect_encoding(data: bytes) -> str:
     else:
         return "utf-8"
     return _guess_code_page(_sample_around(data, first))
+
+
+def detect_stream_encoding(binary: IO[bytes]) -> str:
+    """The encoding of a file read from `binary`, from a bounded sample: what a streaming reader decodes it with.
+
+    Reads blocks until the first one holding a non-ASCII byte (an ASCII file
+    is UTF-8) and detects from there. A file that stops being valid in the
+    encoding further on raises UnicodeDecodeError when it is decoded; the
+    reader names the row then.
+    """
+    head = binary.read(SAMPLE_BYTES)
+    if any(head.startswith(bom) for bom, _encoding in BOMS) or utf16_without_bom(head):
+        return detect_encoding(head)
+    previous, block = b"", head
+    while block.isascii():
+        previous, block = block, binary.read(SAMPLE_BYTES)
+        if not block:
+            return "utf-8"
+    # from the start of the line the first non-ASCII byte is on, which may begin in the block before
+    line_start = previous[previous.rfind(b"\n") + 1:] if previous else b""
+    return detect_encoding(line_start + block + binary.read(SAMPLE_BYTES // 2))
 
 
 def utf16_without_bom(data: bytes) -> str | None:

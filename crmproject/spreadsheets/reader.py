@@ -68,6 +68,8 @@ class _SheetSource(Protocol):
 
     def layout(self) -> SheetLayout: ...
 
+    def check(self) -> None: ...
+
 
 class Sheet:
     """One worksheet. Its rows are read when asked for, each time afresh."""
@@ -83,6 +85,10 @@ class Sheet:
     def rows(self) -> Iterator[Row]:
         """Every row from row 1 to the last used one, empty rows included, cells from column A."""
         return self._source.rows()
+
+    def check(self) -> None:
+        """Raise SpreadsheetError (LimitExceeded for one over the limits) if this sheet cannot be read."""
+        self._source.check()
 
     @cached_property
     def _layout(self) -> SheetLayout:
@@ -119,6 +125,15 @@ class Workbook:
     def visible_sheets(self) -> tuple[Sheet, ...]:
         """The worksheets the user can see, in workbook order."""
         return tuple(sheet for sheet in self.sheets if sheet.visible)
+
+    def check(self) -> None:
+        """Check every visible sheet within the limits now, rather than when its rows are read.
+
+        For a workbook this measures each sheet's extent (python-calamine does
+        not load it); for CSV it reads the records once.
+        """
+        for sheet in self.visible_sheets:
+            sheet.check()
 
     def sheet(self, name: str) -> Sheet:
         """The worksheet called `name`, compared without case or surrounding spaces."""
@@ -293,6 +308,9 @@ class _CalamineSource:
         self._limits = limits
         self._check = check
 
+    def check(self) -> None:
+        self._check()
+
     @cached_property
     def _sheet(self) -> CalamineSheet:
         self._check()  # before python-calamine stores the sheet: its size is what this measures
@@ -376,6 +394,10 @@ class _TextSource:
         self._delimiter = delimiter
         self._filename = filename
         self._limits = limits
+
+    def check(self) -> None:
+        for _row in self.rows():
+            pass
 
     def rows(self) -> Iterator[Row]:
         number = 0

@@ -30,7 +30,7 @@ def import_upload(plan_id: int):
         data = upload.read()
         filename = upload.filename or "upload"
         try:
-            importer.load_workbook(data, filename)
+            importer.load_workbook(data, filename, check=True)
         except importer.ImportRefused as exc:
             form.file.errors.append(str(exc))
         else:
@@ -68,7 +68,13 @@ def import_preview(plan_id: int, token: str):
     if upload is None:
         flash(_("That upload has expired or is not yours; upload the file again."), "error")
         return redirect(url_for("tasks.import_upload", plan_id=plan.id))
-    workbook = importer.load_workbook(upload.data, upload.filename)
+    try:
+        workbook = importer.load_workbook(upload.data, upload.filename)
+    except importer.ImportRefused as exc:
+        # Kept before the limits were what they are now, or changed since: never a 500, and never kept.
+        uploads.discard(token)
+        flash(str(exc), "error")
+        return redirect(url_for("tasks.import_upload", plan_id=plan.id))
     categories = services.ensure_categories()
     form = ImportOptionsForm(formdata=request.form if request.method == "POST" else None)
     form.sheet.choices = options([("", _("the one that looks most like a task plan"))] + [(s.name, s.name) for s in workbook.visible_sheets])

@@ -32,8 +32,8 @@ from crmproject.i18n import lazy_gettext as _l
 from crmproject.plans import services as plan_services
 from crmproject.plans.models import Phase, Plan
 from crmproject.spreadsheets import (
-    CellError, FieldSpec, ImportIssue, SpreadsheetError, Table, Workbook, infer_day_first, parse_date,
-    parse_percent, parse_text, read_table,
+    CellError, FieldSpec, ImportIssue, ReadLimits, SpreadsheetError, Table, Workbook, infer_day_first, open_workbook,
+    parse_date, parse_percent, parse_text, read_table,
 )
 from crmproject.tasks import services
 from crmproject.tasks.models import ChangeTask, TaskCategory, TaskChange, TaskDependency, TaskPriority, TaskStatus
@@ -197,7 +197,7 @@ def _choose_sheet(workbook: Workbook, wanted: str | None) -> tuple[Table, list[s
     if wanted:
         try:
             sheet = workbook.sheet(wanted)
-        except KeyError:
+        except SpreadsheetError:
             raise ImportRefused(_("There is no sheet named %(name)s. The sheets are: %(names)s.", name=wanted, names=", ".join(names))) from None
         table = read_table(sheet, TASK_FIELDS)
         if table is None:
@@ -224,10 +224,21 @@ def _choose_sheet(workbook: Workbook, wanted: str | None) -> tuple[Table, list[s
 
 
 def analyse(workbook: Workbook, plan: Plan, options: ImportOptions) -> ImportPreview:
-    """Read the task table of a workbook and say what importing it would do. Writes nothing."""
-    table, sheets = _choose_sheet(workbook, options.sheet)
-    if options.columns is not None:
-        table = read_table(workbook.sheet(table.sheet), TASK_FIELDS, columns=options.columns)
+    """Read the task table of a workbook and say what importing it would do. Writes nothing.
+
+    Raises ImportRefused when the file cannot be imported at all, including
+    a sheet that is damaged or over the read limits.
+    """
+    try:
+        table, sheets = _choose_sheet(workbook, options.sheet)
+        if options.columns is not None:
+            table = read_table(workbook.sheet(table.sheet), TASK_FIELDS, columns=options.columns)
+    except SpreadsheetError as exc:
+        raise ImportRefused(exc.message) from None
+    return _preview(workbook, plan, options, table, sheets)
+
+
+def _preview(workbook: Workbook, plan: Plan, options: ImportOptions, table: Table, sheets: list[str]) -> ImportPreview:
     header = table.header
     issues: list[ImportIssue] = []
     warnings: list[ImportIssue] = []
@@ -579,13 +590,17 @@ def save(preview: ImportPreview, plan: Plan, *, actor: User | None, default_cate
     return list(created.values())
 
 
-def load_workbook(data: bytes, filename: str) -> Workbook:
-    """Open an upload, turning every reading problem into ImportRefused."""
-    from crmproject.spreadsheets import open_workbook
+def load_workbook(data: bytes, filename: str, *, limits: ReadLimits | None = None, check: bool = False) -> Workbook:
+    """Open an upload within `limits` (the configured ones by default), turning every reading problem into
+    ImportRefused; `check` measures every visible sheet now, as an upload step does before keeping a file."""
+    from crmproject.uploads import read_limits
 
     try:
-        return open_workbook(data, filename)
+        workbook = open_workbook(data, filename, limits=limits or read_limits())
+        if check:
+            workbook.check()
     except SpreadsheetError as exc:
         raise ImportRefused(exc.message) from None
+    return workbook
 
 

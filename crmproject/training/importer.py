@@ -39,7 +39,8 @@ from crmproject.i18n import _
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.roster.models import Employee, username_key
 from crmproject.spreadsheets import (
-    CellError, CellValue, FieldSpec, HeaderMatch, ImportIssue, Sheet, SpreadsheetError, Table, Workbook, find_header,
+    CellError, CellValue, FieldSpec, HeaderMatch, ImportIssue, ReadLimits, Sheet, SpreadsheetError, Table, Workbook,
+    find_header,
     infer_day_first, is_blank, normalise_header, open_workbook, parse_date, parse_percent, parse_text,
     read_table,
 )
@@ -404,6 +405,13 @@ def analyse(workbook: Workbook, options: ImportOptions | None = None) -> Trainin
             raise ImportRefused(exc.message) from None
     else:
         sheets = list(workbook.visible_sheets)
+    try:
+        return _analyse(workbook, options, sheets, course_fields)
+    except SpreadsheetError as exc:  # a sheet damaged, or over the read limits: the message says which
+        raise ImportRefused(exc.message) from None
+
+
+def _analyse(workbook: Workbook, options: ImportOptions, sheets: list[Sheet], course_fields) -> TrainingImport:
     shape = next((s for s in (_detect(sheet, course_fields, options.create_courses) for sheet in sheets) if s), None)
     if shape is None:
         raise ImportRefused(_(
@@ -714,9 +722,12 @@ def _created_employee_ids(new: dict[str, NewEmployee]) -> dict[int | str, int]:
     return ids
 
 
-def load_workbook(data: bytes, filename: str) -> Workbook:
-    """Open an upload, turning every reading problem into ImportRefused."""
+def load_workbook(data: bytes, filename: str, *, limits: ReadLimits | None = None) -> Workbook:
+    """Open an upload within `limits` (the configured ones by default), turning every reading problem into
+    ImportRefused."""
+    from crmproject.uploads import read_limits
+
     try:
-        return open_workbook(data, filename)
+        return open_workbook(data, filename, limits=limits or read_limits())
     except SpreadsheetError as exc:
         raise ImportRefused(exc.message) from None
