@@ -50,6 +50,16 @@ def apply_to_form(form, exc: ValidationFailed) -> None:
             form.form_errors = list(getattr(form, "form_errors", [])) + messages
 
 
+@dataclass(frozen=True)
+class FieldChange:
+    """A field whose saved value differs from what the user entered, both as people read them (a 409's list)."""
+
+    name: str
+    label: str
+    saved: str
+    yours: str
+
+
 @dataclass
 class Saving:
     """What `saving` did: `saved` once the transaction is committed."""
@@ -66,7 +76,7 @@ def saving(form, obj=None, *, saved: Mapping[str, object] | None = None) -> Iter
         if outcome.saved:
             flash(...)
             return redirect(...)
-        return render_template(..., form=form), form.status
+        return render_template(..., form=form), form.http_status
 
     A ValidationFailed from the services rolls everything back and shows
     its messages next to the form's fields (nothing half-saved); otherwise
@@ -76,7 +86,7 @@ def saving(form, obj=None, *, saved: Mapping[str, object] | None = None) -> Iter
     and `form` a VersionedForm. When someone saved the object after the form
     was opened and a field differs from what is saved now, nothing is saved:
     the form is shown again with the user's input, what changed and the new
-    version (`form.status` is then 409). A save that would lose nothing goes
+    version (`form.http_status` is then 409). A save that would lose nothing goes
     ahead; every save moves the object's version. `saved` gives the saved
     values of fields that are not attributes of `obj` (see
     VersionedForm.differences).

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from wtforms import DateField as _DateField
 from wtforms.fields.choices import SelectChoice, SelectFieldBase
 from wtforms.validators import StopValidation
 
+from crmproject.errors import FieldChange
 from crmproject.i18n import catalog, gettext
 
 
@@ -41,16 +41,6 @@ class AppForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.form_errors = []
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """A field whose saved value differs from what the user entered, both as people read them."""
-
-    name: str
-    label: str
-    saved: str
-    yours: str
 
 
 NOT_COMPARED = ("CSRFTokenField", "HiddenField", "VersionField", "SubmitField")
@@ -84,11 +74,10 @@ class VersionedForm(AppForm):
     @property
     def opened_version(self) -> int | None:
         """The version the form was opened at; None when the page sent none or something unreadable."""
-        text = str(self.version.data or "")
-        return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+        return read_version(self.version.data)
 
     @property
-    def status(self) -> int:
+    def http_status(self) -> int:
         """The HTTP status of the page showing the form: 409 after a refused stale save."""
         return 409 if self.conflict is not None else 200
 
@@ -111,6 +100,12 @@ class VersionedForm(AppForm):
         self.conflict = changes
         self.version.data = str(version)
         self.version.raw_data = [str(version)]
+
+
+def read_version(text: object) -> int | None:
+    """A version sent back by a page; None for none or anything unreadable (it then matches no version)."""
+    text = str(text or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 def shown(field, value: object) -> str:

@@ -275,3 +275,52 @@ def open_form(client):
 def forms_in():
     """`forms_in(html, page_url)`: the forms of a page a test already has (a 409 page), as a browser sees them."""
     return page_forms
+
+
+@pytest.fixture
+def rollout_world(app, make_user, make_plan):
+    """One object of every kind a form edits, committed: a plan with a phase, a wave, a team seat with a holder,
+    a RACI row, a task, a communication, a KPI with a target and a value, a report draft, a course with a
+    session and an enrolment. Users: an admin, a project manager and the head of the plan's department.
+    Returns the objects by name."""
+    from decimal import Decimal
+
+    from crmproject.kpis import services as kpis
+    from crmproject.kpis.models import Direction, GoalFamily
+    from crmproject.reports import services as reports
+    from crmproject.roster.models import Employee
+    from crmproject.tasks import services as tasks
+    from crmproject.tasks.models import CommunicationChannel, CommunicationStatus
+    from crmproject.teams import services as teams
+    from crmproject.teams.models import TeamRoleKind
+    from crmproject.training import services as training
+
+    head = make_user(Role.DEPARTMENT_HEAD, name="Hana Head")
+    department = head.department
+    world = {"admin": make_user(Role.ADMIN, name="Ada Admin"), "pm": make_user(Role.PROJECT_MANAGER, name="Paula PM"),
+             "head": head, "department": department}
+    plan = world["plan"] = make_plan(start=date(2026, 1, 1), end=date(2027, 12, 31))
+    world["phase"] = plan_services.add_phase(plan, name="Pilot", start=date(2026, 1, 1), end=date(2026, 6, 30))
+    world["wave"] = plan_services.add_wave(plan, name="Pilot wave", go_live=date(2026, 6, 1), departments=[department])
+    world["team_role"] = teams.create_role(plan, kind=TeamRoleKind.IT, title="IT lead")
+    world["assignment"] = teams.assign(world["team_role"], person_name="Ivan", start=date(2026, 1, 1))
+    world["deliverable"] = teams.add_deliverable(plan, name="Goals")
+    world["task"] = tasks.create_task(plan, title="Train Sales", category=tasks.ensure_categories()[0], actor=None,
+                                      department=department)
+    world["communication"] = tasks.save_communication(
+        None, plan, audience="All staff", channel=CommunicationChannel.EMAIL, message="Pilot starts",
+        planned_date=date(2026, 3, 1), owner=None, department=None, status=CommunicationStatus.PLANNED)
+    kpi = world["kpi"] = kpis.create_kpi(plan, kpis.KpiValues(
+        name="Adoption", goal_family=GoalFamily.ADOPTION, direction=Direction.HIGHER, unit="%", baseline_value=Decimal(0),
+        baseline_date=date(2026, 1, 1), target_value=Decimal(80), target_date=date(2027, 6, 30)))
+    world["kpi_target"] = kpis.set_target(kpi, target_date=date(2026, 9, 30), value=Decimal(50))
+    world["measurement"] = kpis.record_measurement(kpi, measured_on=date(2026, 2, 1), value=Decimal(5), department=department,
+                                                   entered_by=None)
+    world["report"] = reports.start_report(plan, department, reports.Period(date(2026, 3, 1), date(2026, 3, 31)), author=head)
+    course = world["course"] = training.create_course(training.CourseValues(code="SFA-101", name="SFA basics", mandatory=True))
+    world["training_session"] = training.add_session(course, training.SessionValues(day=date(2026, 3, 1), trainer="Nadia"))
+    employee = Employee(name="Ann Lee", email="ann@example.com", department=department)
+    db.session.add(employee)
+    world["enrolment"] = training.enrol(employee, course)
+    db.session.commit()
+    return world

@@ -55,17 +55,20 @@ ADMIN_POST = (302, 302, 403, 403, 403, 403)
 ADMIN_404 = (302, 404, 403, 403, 403, 403)
 NOT_FOUND = (302, 404, 404, 404, 404, 404)
 
+# Edit forms carry the version they were opened at; everything in the world is at version 1.
 PLAN_DATA = {"name": "CRM rollout", "vision": "Happy customers", "horizon_years": "3",
-             "start_date": "2026-01-01", "end_date": "2027-12-31"}
+             "start_date": "2026-01-01", "end_date": "2027-12-31", "version": "1"}
 PHASE_DATA = {"name": "Phase 1", "goal": "Goals", "start_date": "2026-01-01", "end_date": "2026-06-30",
-              "status": "planned", "exit_criteria": "Signed off"}
-WAVE_DATA = {"name": "Pilot", "kind": "pilot", "go_live_date": "2026-06-01", "department_ids": "{dept_a}", "notes": ""}
-DEPARTMENT_A = {"name": "Sales", "code": "SALES", "headcount": "40", "licensed_seats": "30", "head_id": "{head_a}"}
-DEPARTMENT_B = {"name": "Service", "code": "SERVICE", "headcount": "20", "licensed_seats": "10", "head_id": "{head_b}"}
+              "status": "planned", "exit_criteria": "Signed off", "version": "1"}
+WAVE_DATA = {"name": "Pilot", "kind": "pilot", "go_live_date": "2026-06-01", "department_ids": "{dept_a}", "notes": "",
+             "version": "1"}
+DEPARTMENT_A = {"name": "Sales", "code": "SALES", "headcount": "40", "licensed_seats": "30", "head_id": "{head_a}", "version": "1"}
+DEPARTMENT_B = {"name": "Service", "code": "SERVICE", "headcount": "20", "licensed_seats": "10", "head_id": "{head_b}",
+                "version": "1"}
 NEW_PASSWORD = {"current_password": PASSWORD, "password": "another-horse-2", "confirm": "another-horse-2"}
 READ_A = (302, 200, 200, 200, 403, 200)  # a task of department A
 ROLE_DATA = {"kind": "it", "title": "IT architect", "crm_module_id": "", "department_id": "", "required": "y",
-             "responsibilities": ""}
+             "responsibilities": "", "version": "1"}
 TASK_DATA = {"title": "Train Sales", "category_id": "{category}", "owner_id": "", "phase_id": "", "status": "in_progress",
              "priority": "high", "description": "", "start_date": "", "due_date": "2026-05-01", "version": "1"}
 KPI_DATA = {"name": "Adoption", "goal_family": "adoption", "direction": "higher", "baseline_value": "0",
@@ -75,12 +78,12 @@ KPI_DATA = {"name": "Adoption", "goal_family": "adoption", "direction": "higher"
 REPORT_DATA = {"overall_rag": "green", "achievements": "Done", "blockers": "", "next_steps": "Next", "help_needed": "",
                "action": "draft", "version": "1"}
 COMMUNICATION_DATA = {"audience": "All staff", "channel": "email", "message": "Pilot starts", "planned_date": "2026-03-01",
-                      "owner_id": "", "department_id": "", "status": "planned"}
+                      "owner_id": "", "department_id": "", "status": "planned", "version": "1"}
 USER_PASSWORD = {"pw-password": "new-horse-3", "pw-confirm": "new-horse-3"}  # the admin's form has the prefix "pw"
 COURSE_DATA = {"code": "SFA-101", "name": "SFA basics", "crm_module_id": "", "audience": "Sales", "mandatory": "y",
-               "length_hours": "6", "description": ""}
-TRAINING_SESSION_DATA = {"day": "2026-04-01", "trainer": "Nadia", "location": "Room 1", "capacity": "12"}
-ENROLMENT_DATA = {"status": "completed", "completed_on": "2026-01-15", "score": "90", "session_id": ""}
+               "length_hours": "6", "description": "", "version": "1"}
+TRAINING_SESSION_DATA = {"day": "2026-04-01", "trainer": "Nadia", "location": "Room 1", "capacity": "12", "version": "1"}
+ENROLMENT_DATA = {"status": "completed", "completed_on": "2026-01-15", "score": "90", "session_id": "", "version": "1"}
 
 
 def row(method: str, url: str, codes: tuple[int, ...], data: dict | None = None):
@@ -177,7 +180,7 @@ MATRIX = [
     row("POST", "/plans/{plan}/team/roles/{other_team_role}/delete", PLANNER_404),
     row("GET", "/plans/{plan}/team/roles/{team_role}/assign", PLANNER_GET),
     row("POST", "/plans/{plan}/team/roles/{team_role}/assign", PLANNER_POST, {"user_id": "", "person_name": "Kim",
-                                                                              "start_date": "2026-09-01"}),
+                                                                              "start_date": "2026-09-01", "version": "1"}),
     row("POST", "/plans/{plan}/team/assignments/{assignment}/end", PLANNER_POST, {"end_date": "2026-08-31"}),
     row("POST", "/plans/{plan}/team/assignments/{other_assignment}/end", PLANNER_404, {"end_date": "2026-08-31"}),
     row("POST", "/plans/{plan}/team/assignments/{assignment}/delete", PLANNER_POST),
@@ -185,7 +188,7 @@ MATRIX = [
     row("GET", "/plans/{plan}/raci", READ),
     row("GET", "/plans/{plan}/raci.xlsx", READ),
     row("GET", f"/plans/{MISSING}/raci.xlsx", NOT_FOUND),
-    row("POST", "/plans/{plan}/raci", PLANNER_POST, {"cell-{deliverable}-{team_role}": "A"}),
+    row("POST", "/plans/{plan}/raci", PLANNER_POST, {"cell-{deliverable}-{team_role}": "A", "version-{deliverable}": "1"}),
     row("POST", "/plans/{plan}/raci/deliverables", PLANNER_POST, {"name": "Trained users", "phase_id": "", "description": ""}),
     row("POST", "/plans/{plan}/raci/deliverables/{deliverable}/delete", PLANNER_POST),
     row("POST", "/plans/{plan}/raci/deliverables/{other_deliverable}/delete", PLANNER_404),
@@ -217,7 +220,7 @@ MATRIX = [
     row("GET", f"/plans/{MISSING}/dashboard/report.xlsx", NOT_FOUND),
     row("GET", "/plans/{plan}/dashboard/rules", PLANNER_GET),
     row("POST", "/plans/{plan}/dashboard/rules", PLANNER_POST,
-        {"min_weeks": "6", "effect_level": "35", "fade_points": "12", "fade_weeks": "3"}),
+        {"min_weeks": "6", "effect_level": "35", "fade_points": "12", "fade_weeks": "3", "version": "0"}),  # no rules saved yet
     row("GET", f"/plans/{MISSING}/dashboard/rules", PLANNER_404),
     # --- adoption: everyone reads; planners and the department's own head enter figures by hand --------
     row("GET", "/plans/{plan}/adoption", READ),

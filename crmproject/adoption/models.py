@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, Numeric, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crmproject.auth.models import User
-from crmproject.db import Base, TimestampMixin, UTCDateTime
+from crmproject.db import Base, TimestampMixin, UTCDateTime, Versioned
 from crmproject.enums import LabelledEnum, enum_column_type
 from crmproject.i18n import lazy_gettext as _l
 
@@ -120,7 +120,7 @@ class AdoptionSnapshot(Base):
     entered_by: Mapped[User | None] = relationship()
 
 
-class AdoptionRules(Base):
+class AdoptionRules(Versioned, Base):
     """A plan's thresholds for telling adoption shapes apart (see adoption/shapes.py); defaults until set."""
 
     __tablename__ = "adoption_rules"

@@ -179,6 +179,17 @@ def shape_rules(plan: Plan) -> ShapeRules:
                       fade_weeks=row.fade_weeks)
 
 
+def stored_rules(plan: Plan) -> AdoptionRules:
+    """The plan's row of thresholds; until a project manager saves one, an unsaved row of the defaults at
+    version 0, so a form opened on the defaults is stale once someone has saved the first thresholds."""
+    row = db.session.scalar(select(AdoptionRules).where(AdoptionRules.plan_id == plan.id))
+    if row is not None:
+        return row
+    defaults = ShapeRules()
+    return AdoptionRules(plan_id=plan.id, min_weeks=defaults.min_weeks, effect_level=Decimal(str(defaults.effect_level)),
+                         fade_points=Decimal(str(defaults.fade_points)), fade_weeks=defaults.fade_weeks, version=0)
+
+
 def save_shape_rules(plan: Plan, rules: ShapeRules) -> None:
     """Store the plan's thresholds; ValidationFailed names the fields that make no sense. Flushes."""
     errors = rules.problems()

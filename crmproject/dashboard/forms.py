@@ -3,11 +3,11 @@ from __future__ import annotations
 from wtforms import DecimalField, IntegerField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
-from crmproject.forms import AppForm, Parsed
+from crmproject.forms import Parsed, VersionedForm
 from crmproject.i18n import lazy_gettext as _l
 
 
-class ShapeRulesForm(AppForm):
+class ShapeRulesForm(VersionedForm):
     """The thresholds that tell adoption shapes apart (crmproject/adoption/shapes.py states the rules)."""
 
     min_weeks = IntegerField(_l("Weeks of figures before a verdict"), validators=[Parsed(), InputRequired(), NumberRange(min=1, max=104)],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -150,11 +149,10 @@ def report_download(plan_id: int):
 def rules(plan_id: int):
     plan = plan_or_404(plan_id)
     current = adoption.shape_rules(plan)
-    form = ShapeRulesForm(data=None if request.method == "POST" else {
-        "min_weeks": current.min_weeks, "effect_level": Decimal(str(current.effect_level)),
-        "fade_points": Decimal(str(current.fade_points)), "fade_weeks": current.fade_weeks})
+    stored = adoption.stored_rules(plan)
+    form = ShapeRulesForm(obj=stored if request.method == "GET" else None)
     if form.validate_on_submit():
-        with saving(form) as outcome:
+        with saving(form, stored) as outcome:
             adoption.save_shape_rules(plan, ShapeRules(
                 min_weeks=form.min_weeks.data, effect_level=float(form.effect_level.data),
                 fade_points=float(form.fade_points.data), fade_weeks=form.fade_weeks.data))
@@ -162,7 +160,7 @@ def rules(plan_id: int):
             flash(_("The adoption rules of %(plan)s are saved; the verdicts follow them.", plan=plan.name), "success")
             return redirect(url_for("dashboard.show", plan_id=plan.id))
     return render_template("dashboard/rules.html", plan=plan, form=form, rules=current, defaults=ShapeRules(),
-                           today=date.today())
+                           today=date.today()), form.http_status
 
 
 def filter_args(filters: Filters, **changes) -> dict[str, str]:

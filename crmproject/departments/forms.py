@@ -3,11 +3,11 @@ from __future__ import annotations
 from wtforms import IntegerField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from crmproject.forms import AppForm, IdSelectField
+from crmproject.forms import IdSelectField, VersionedForm
 from crmproject.i18n import lazy_gettext as _l
 
 
-class DepartmentForm(AppForm):
+class DepartmentForm(VersionedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)], description=_l("A short code, for example SALES."))
     headcount = IntegerField(_l("Headcount"), validators=[InputRequired(), NumberRange(min=0, max=1_000_000)], default=0)
@@ -18,7 +18,7 @@ class DepartmentForm(AppForm):
     submit = SubmitField(_l("Save"))
 
 
-class DepartmentNumbersForm(AppForm):
+class DepartmentNumbersForm(VersionedForm):
     """What a department head may change about their own department."""
 
     headcount = IntegerField(_l("Headcount"), validators=[InputRequired(), NumberRange(min=0, max=1_000_000)])

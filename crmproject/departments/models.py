@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crmproject.db import Base, TimestampMixin
+from crmproject.db import Base, TimestampMixin, Versioned
 
 if TYPE_CHECKING:
     from crmproject.auth.models import User
 
 
-class Department(TimestampMixin, Base):
+class Department(Versioned, TimestampMixin, Base):
     __tablename__ = "departments"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -76,12 +76,13 @@ def edit(department_id: int):
     require(can_edit_department(current_user, department))
     full = can_manage_departments(current_user)
     form = (DepartmentForm if full else DepartmentNumbersForm)(obj=department if request.method == "GET" else None)
+    head_now = {"head_id": department.heads[0].id if department.heads else None}  # the head is a user's row, not a column
     if full:
         form.head_id.choices = _head_choices()
         if request.method == "GET":
-            form.head_id.data = department.heads[0].id if department.heads else None
+            form.head_id.data = head_now["head_id"]
     if form.validate_on_submit():
-        with saving(form) as outcome:
+        with saving(form, department, saved=head_now) as outcome:
             services.update_department(
                 department,
                 name=form.name.data if full else department.name,
@@ -93,7 +94,7 @@ def edit(department_id: int):
         if outcome.saved:
             flash(_("Department %(name)s saved.", name=department.name), "success")
             return redirect(url_for("departments.show", department_id=department.id))
-    return render_template("departments/form.html", form=form, department=department)
+    return render_template("departments/form.html", form=form, department=department), form.http_status
 
 
 @bp.post("/<int:department_id>/delete")

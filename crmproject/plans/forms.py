@@ -3,12 +3,12 @@ from __future__ import annotations
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from crmproject.forms import AppForm, DateField, CheckboxListField, options
+from crmproject.forms import AppForm, CheckboxListField, DateField, VersionedForm, options
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.plans.models import PhaseStatus, ReportingPeriod, WaveKind
 
 
-class PlanForm(AppForm):
+class PlanForm(VersionedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     vision = TextAreaField(_l("Vision"), description=_l("Where the organisation wants to be with its customers in 3-5 years."))
     horizon_years = IntegerField(_l("Horizon (years)"), validators=[InputRequired(), NumberRange(min=1, max=10)], default=3)
@@ -26,7 +26,7 @@ class PlanFromTemplateForm(AppForm):
     submit = SubmitField(_l("Create plan"))
 
 
-class PhaseForm(AppForm):
+class PhaseForm(VersionedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     goal = TextAreaField(_l("Goal"), description=_l("Quantified where possible: what this phase must achieve."))
     start_date = DateField(_l("Start"), validators=[InputRequired()])
@@ -36,7 +36,7 @@ class PhaseForm(AppForm):
     submit = SubmitField(_l("Save phase"))
 
 
-class WaveForm(AppForm):
+class WaveForm(VersionedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=options(WaveKind.choices()), default=WaveKind.WAVE.value)
     go_live_date = DateField(_l("Go-live"), validators=[InputRequired()])

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crmproject.db import Base, TimestampMixin
+from crmproject.db import Base, TimestampMixin, Versioned
 from crmproject.enums import LabelledEnum, enum_column_type
 from crmproject.i18n import lazy_gettext as _l
 
@@ -48,7 +48,7 @@ class CrmModule(Base):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
-class Plan(TimestampMixin, Base):
+class Plan(Versioned, TimestampMixin, Base):
     __tablename__ = "plans"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,7 +76,7 @@ class Plan(TimestampMixin, Base):
     )
 
 
-class Phase(Base):
+class Phase(Versioned, Base):
     __tablename__ = "phases"
     __table_args__ = (UniqueConstraint("plan_id", "name"),)
 
@@ -101,7 +101,7 @@ wave_modules = Table(
 )
 
 
-class Wave(Base):
+class Wave(Versioned, Base):
     """A group of departments that go live together; position 1 is the pilot."""
 
     __tablename__ = "waves"

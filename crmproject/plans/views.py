@@ -105,7 +105,7 @@ def edit(plan_id: int):
     if request.method == "GET":
         form.reporting_period.data = plan.reporting_period.value
     if form.validate_on_submit():
-        with saving(form) as outcome:
+        with saving(form, plan) as outcome:
             services.update_plan(
                 plan, name=form.name.data, start=form.start_date.data, end=form.end_date.data,
                 vision=form.vision.data or "", horizon_years=form.horizon_years.data,
@@ -113,7 +113,7 @@ def edit(plan_id: int):
             )
         if outcome.saved:
             return _saved(_("Plan %(name)s saved.", name=plan.name), plan)
-    return render_template("plans/form.html", form=form, plan=plan)
+    return render_template("plans/form.html", form=form, plan=plan), form.http_status
 
 
 @bp.post("/<int:plan_id>/delete")
@@ -143,14 +143,11 @@ def phase_form(plan_id: int, phase_id: int | None = None):
             name=form.name.data, start=form.start_date.data, end=form.end_date.data, goal=form.goal.data or "",
             exit_criteria=form.exit_criteria.data or "", status=PhaseStatus(form.status.data),
         )
-        with saving(form) as outcome:
-            if phase is None:
-                phase = services.add_phase(plan, **values)
-            else:
-                services.update_phase(phase, **values)
+        with saving(form, phase) as outcome:
+            saved = services.add_phase(plan, **values) if phase is None else services.update_phase(phase, **values)
         if outcome.saved:
-            return _saved(_("Phase %(name)s saved.", name=phase.name), plan)
-    return render_template("plans/phase_form.html", form=form, plan=plan, phase=phase)
+            return _saved(_("Phase %(name)s saved.", name=saved.name), plan)
+    return render_template("plans/phase_form.html", form=form, plan=plan, phase=phase), form.http_status
 
 
 @bp.post("/<int:plan_id>/phases/<int:phase_id>/delete")
@@ -187,8 +184,8 @@ def wave_form(plan_id: int, wave_id: int | None = None):
     form.module_ids.choices = options((m.id, f"{m.code}: {m.name}") for m in modules.values())
     if request.method == "GET" and wave is not None:
         form.kind.data = wave.kind.value
-        form.department_ids.data = [a.department_id for a in wave.assignments]
-        form.module_ids.data = [m.id for m in wave.modules]
+        parts = _wave_parts(wave)
+        form.department_ids.data, form.module_ids.data = parts["department_ids"], parts["module_ids"]
     elif request.method == "GET":
         form.kind.data = (WaveKind.PILOT if not plan.waves else WaveKind.WAVE).value
     if form.validate_on_submit():
@@ -197,15 +194,19 @@ def wave_form(plan_id: int, wave_id: int | None = None):
             departments=[departments[i] for i in form.department_ids.data or []],
             modules=[modules[i] for i in form.module_ids.data or []], notes=form.notes.data or "",
         )
-        with saving(form) as outcome:
-            if wave is None:
-                wave = services.add_wave(plan, **values)
-            else:
-                services.update_wave(wave, **values)
+        with saving(form, wave, saved=_wave_parts(wave)) as outcome:
+            saved = services.add_wave(plan, **values) if wave is None else services.update_wave(wave, **values)
         if outcome.saved:
-            return _saved(_("Wave %(name)s saved.", name=wave.name), plan)
+            return _saved(_("Wave %(name)s saved.", name=saved.name), plan)
     taken = {a.department_id: w.name for w in plan.waves if w is not wave for a in w.assignments}
-    return render_template("plans/wave_form.html", form=form, plan=plan, wave=wave, taken=taken)
+    return render_template("plans/wave_form.html", form=form, plan=plan, wave=wave, taken=taken), form.http_status
+
+
+def _wave_parts(wave: Wave | None) -> dict[str, list[int]] | None:
+    """A wave's departments and modules as saved, by field name (they are not columns of the wave)."""
+    if wave is None:
+        return None
+    return {"department_ids": [a.department_id for a in wave.assignments], "module_ids": [m.id for m in wave.modules]}
 
 
 @bp.post("/<int:plan_id>/waves/<int:wave_id>/delete")

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from crmproject.forms import AppForm, DateField, CheckboxListField, IdSelectField, options
+from crmproject.forms import AppForm, CheckboxListField, DateField, IdSelectField, VersionedForm, options
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.tasks.models import CommunicationChannel, CommunicationStatus, TaskPriority, TaskStatus
 
 
-class TaskForm(AppForm):
+class TaskForm(VersionedForm):
+    """A task's fields; a stale save is refused by services.update_task, which lists the task's history since."""
+
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Optional()])
     category_id = IdSelectField(_l("Category"), validators=[InputRequired()])
@@ -21,7 +23,6 @@ class TaskForm(AppForm):
     status = SelectField(_l("Status"), choices=options(TaskStatus.choices()), default=TaskStatus.NOT_STARTED.value)
     priority = SelectField(_l("Priority"), choices=options(TaskPriority.choices()), default=TaskPriority.MEDIUM.value)
     depends_on = CheckboxListField(_l("Depends on"), description=_l("Tasks that must finish first."))
-    version = HiddenField()
     submit = SubmitField(_l("Save task"))
 
 
@@ -30,7 +31,7 @@ class BulkStatusForm(AppForm):
     submit = SubmitField(_l("Apply"))
 
 
-class CommunicationForm(AppForm):
+class CommunicationForm(VersionedForm):
     audience = StringField(_l("Audience"), validators=[DataRequired(), Length(max=200)], description=_l("Who hears it, e.g. all Sales staff, department heads, customers."))
     channel = SelectField(_l("Channel"), choices=options(CommunicationChannel.choices()))
     message = TextAreaField(_l("Message"), validators=[DataRequired()])

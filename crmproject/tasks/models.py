@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crmproject.db import Base, TimestampMixin, UTCDateTime, utcnow
+from crmproject.db import Base, TimestampMixin, UTCDateTime, Versioned, utcnow
 from crmproject.enums import LabelledEnum, enum_column_type
 from crmproject.i18n import lazy_gettext as _l
 
@@ -77,7 +77,7 @@ class TaskDependency(Base):
     depends_on_id: Mapped[int] = mapped_column(ForeignKey("change_tasks.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
-class ChangeTask(TimestampMixin, Base):
+class ChangeTask(Versioned, TimestampMixin, Base):
     __tablename__ = "change_tasks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,10 +94,6 @@ class ChangeTask(TimestampMixin, Base):
     status: Mapped[TaskStatus] = mapped_column(enum_column_type(TaskStatus), default=TaskStatus.NOT_STARTED, index=True)
     priority: Mapped[TaskPriority] = mapped_column(enum_column_type(TaskPriority), default=TaskPriority.MEDIUM)
     outline: Mapped[str] = mapped_column(String(50), default="")
-    # Optimistic locking: a save based on an older version is refused, not lost.
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
     plan: Mapped[Plan] = relationship()
     phase: Mapped[Phase | None] = relationship()
@@ -171,7 +167,7 @@ class CommunicationStatus(LabelledEnum):
     CANCELLED = "cancelled", _l("Cancelled")
 
 
-class Communication(TimestampMixin, Base):
+class Communication(Versioned, TimestampMixin, Base):
     """One item of the communication plan: who hears what, how, when, from whom."""
 
     __tablename__ = "communications"

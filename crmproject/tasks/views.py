@@ -287,7 +287,7 @@ def communications(plan_id: int, communication_id: int | None = None):
     if request.method == "POST":
         require(can_edit_plans(current_user))
         if form.validate_on_submit():
-            with saving(form) as outcome:
+            with saving(form, communication) as outcome:
                 services.save_communication(
                     communication, plan, audience=form.audience.data, channel=CommunicationChannel(form.channel.data),
                     message=form.message.data, planned_date=form.planned_date.data,
@@ -299,7 +299,7 @@ def communications(plan_id: int, communication_id: int | None = None):
                 flash(_("Communication saved."), "success")
                 return redirect(url_for("tasks.communications", plan_id=plan.id))
     return render_template("tasks/communications.html", plan=plan, items=services.list_communications(plan), form=form,
-                           editing=communication, today=date.today())
+                           editing=communication, today=date.today()), form.http_status
 
 
 @bp.post("/communications/<int:communication_id>/delete")

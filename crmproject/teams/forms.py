@@ -3,12 +3,12 @@ from __future__ import annotations
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from crmproject.forms import AppForm, DateField, IdSelectField, options
+from crmproject.forms import AppForm, DateField, IdSelectField, VersionedForm, options
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.teams.models import TeamRoleKind
 
 
-class TeamRoleForm(AppForm):
+class TeamRoleForm(VersionedForm):
     kind = SelectField(_l("Kind"), choices=options(TeamRoleKind.choices()))
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)], description=_l("For example: Module lead SFA, Steering committee: CFO."))
     crm_module_id = IdSelectField(_l("CRM module"), description=_l("For a module lead."))
@@ -18,7 +18,9 @@ class TeamRoleForm(AppForm):
     submit = SubmitField(_l("Save role"))
 
 
-class AssignmentForm(AppForm):
+class AssignmentForm(VersionedForm):
+    """Gives a seat to someone; it carries the version of the seat, which every assignment moves."""
+
     user_id = IdSelectField(_l("User"), description=_l("Someone with an account here."))
     person_name = StringField(_l("Or an outside person's name"), validators=[Optional(), Length(max=200)])
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)], description=_l("For an outside person, e.g. the implementation partner."))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crmproject.db import Base, TimestampMixin
+from crmproject.db import Base, TimestampMixin, Versioned
 from crmproject.enums import LabelledEnum, enum_column_type
 from crmproject.i18n import lazy_gettext as _l
 
@@ -38,7 +38,7 @@ class RaciCode(LabelledEnum):
     INFORMED = "I", _l("Informed: told after")
 
 
-class TeamRole(TimestampMixin, Base):
+class TeamRole(Versioned, TimestampMixin, Base):
     """A seat on the project team; people come and go, the seat stays."""
 
     __tablename__ = "team_roles"
@@ -98,7 +98,7 @@ class TeamAssignment(TimestampMixin, Base):
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
 
 
-class Deliverable(Base):
+class Deliverable(Versioned, Base):
     """A deliverable or workstream of a plan: a row of the RACI matrix."""
 
     __tablename__ = "deliverables"

@@ -11,7 +11,8 @@ from sqlalchemy.orm import selectinload
 
 from crmproject.auth.models import User
 from crmproject.departments.models import Department
-from crmproject.errors import ValidationFailed
+from crmproject.db import touch
+from crmproject.errors import FieldChange, ValidationFailed
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.plans.models import CrmModule, Phase, Plan, WaveKind
@@ -166,7 +167,11 @@ def assign(
 
 
 def end_assignment(assignment: TeamAssignment, end: date) -> None:
-    """Someone leaves a role; the seat becomes vacant from the next day."""
+    """Someone leaves a role; the seat becomes vacant from the next day. Once ended it stays ended: a second
+    End (from a page opened before the first) would move the day someone else recorded."""
+    if assignment.end_date is not None:
+        raise ValidationFailed(_("%(name)s already left the role on %(day)s.", name=assignment.holder_name,
+                                 day=assignment.end_date.isoformat()), field="end_date")
     if end < assignment.start_date:
         raise ValidationFailed(
             _("The end date %(end)s is before the start date %(start)s.", end=end.isoformat(), start=assignment.start_date.isoformat()),
@@ -296,10 +301,31 @@ def save_raci(plan: Plan, grid: Mapping[int, Mapping[int, RaciCode | None]]) -> 
         raise ValidationFailed(errors)
     for deliverable_id, row in grid.items():
         deliverable = deliverables[deliverable_id]
-        deliverable.raci = [
-            RaciAssignment(team_role_id=rid, code=code) for rid, code in row.items() if code is not None
-        ]
+        codes = {rid: code for rid, code in row.items() if code is not None}
+        if codes != {cell.team_role_id: cell.code for cell in deliverable.raci}:
+            deliverable.raci = [RaciAssignment(team_role_id=rid, code=code) for rid, code in codes.items()]
+            touch(deliverable)  # the row changed: a grid opened before this is stale for it
     db.session.flush()
+
+
+def raci_conflicts(plan: Plan, grid: Mapping[int, Mapping[int, RaciCode | None]],
+                   opened: Mapping[int, int | None]) -> list[FieldChange]:
+    """The rows of a RACI grid that someone saved after it was opened (`opened`: deliverable id -> the
+    version the page showed) and whose saved letters differ from the grid's: saving it would lose them."""
+    roles = list_roles(plan)
+
+    def letters(codes: Mapping[int, RaciCode | None]) -> str:
+        return ", ".join(f"{codes[r.id].value} {r.title}" for r in roles if codes.get(r.id) is not None)
+
+    changes = []
+    for deliverable in list_deliverables(plan):
+        if deliverable.id not in grid or opened.get(deliverable.id) == deliverable.version:
+            continue
+        saved = letters({cell.team_role_id: cell.code for cell in deliverable.raci})
+        yours = letters(grid[deliverable.id])
+        if saved != yours:
+            changes.append(FieldChange(f"deliverable-{deliverable.id}", deliverable.name, saved, yours))
+    return changes
 
 
 def raci_matrix(deliverables: list[Deliverable]) -> dict[int, dict[int, RaciCode]]:

@@ -13,7 +13,7 @@ from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
 from crmproject.errors import ValidationFailed, saving
 from crmproject.extensions import db
-from crmproject.forms import options
+from crmproject.forms import options, read_version
 from crmproject.i18n import _
 from crmproject.plans.models import CrmModule, Phase, Plan
 from crmproject.plans.services import list_modules
@@ -83,14 +83,11 @@ def role_form(plan_id: int, role_id: int | None = None):
             crm_module=db.session.get(CrmModule, form.crm_module_id.data) if form.crm_module_id.data else None,
             department=db.session.get(Department, form.department_id.data) if form.department_id.data else None,
         )
-        with saving(form) as outcome:
-            if role is None:
-                role = services.create_role(plan, **values)
-            else:
-                services.update_role(role, **values)
+        with saving(form, role) as outcome:
+            saved = services.create_role(plan, **values) if role is None else services.update_role(role, **values)
         if outcome.saved:
-            return _back_to_team(plan, _("Role %(title)s saved.", title=role.title))
-    return render_template("teams/role_form.html", plan=plan, role=role, form=form)
+            return _back_to_team(plan, _("Role %(title)s saved.", title=saved.title))
+    return render_template("teams/role_form.html", plan=plan, role=role, form=form), form.http_status
 
 
 @bp.post("/team/roles/<int:role_id>/delete")
@@ -108,12 +105,12 @@ def role_delete(plan_id: int, role_id: int):
 def assign(plan_id: int, role_id: int):
     plan = plan_or_404(plan_id)
     role = _child(TeamRole, plan, role_id)
-    form = AssignmentForm()
+    form = AssignmentForm(version=role.version)
     form.user_id.choices = _user_choices()
     if request.method == "GET":
         form.start_date.data = date.today()
     if form.validate_on_submit():
-        with saving(form) as outcome:
+        with saving(form, role, saved=_latest_holder(role, form)) as outcome:
             services.assign(
                 role, start=form.start_date.data,
                 user=db.session.get(User, form.user_id.data) if form.user_id.data else None,
@@ -122,7 +119,17 @@ def assign(plan_id: int, role_id: int):
             )
         if outcome.saved:
             return _back_to_team(plan, _("%(title)s assigned.", title=role.title))
-    return render_template("teams/assign.html", plan=plan, role=role, form=form)
+    return render_template("teams/assign.html", plan=plan, role=role, form=form), form.http_status
+
+
+def _latest_holder(role: TeamRole, form: AssignmentForm) -> dict[str, object]:
+    """The seat's latest assignment as the form's fields: what an assignment from a stale page would hand over.
+    A seat nobody held has nothing to lose, so it compares equal to the form."""
+    latest = max(role.assignments, key=lambda a: a.start_date, default=None)
+    if latest is None:
+        return {f.name: f.data for f in form}
+    return {"user_id": latest.user_id, "person_name": latest.person_name, "organisation": latest.organisation,
+            "email": latest.email, "start_date": latest.start_date, "note": latest.note}
 
 
 @bp.post("/team/assignments/<int:assignment_id>/end")
@@ -155,7 +162,7 @@ def remove_assignment(plan_id: int, assignment_id: int):
 
 # --- RACI ------------------------------------------------------------------------------------
 
-def _raci_page(plan: Plan, *, deliverable_form: DeliverableForm, grid=None, errors=None, status: int = 200):
+def _raci_page(plan: Plan, *, deliverable_form: DeliverableForm, grid=None, errors=None, conflict=None, status: int = 200):
     deliverables = services.list_deliverables(plan)
     roles = services.list_roles(plan)
     matrix = grid if grid is not None else services.raci_matrix(deliverables)
@@ -165,7 +172,7 @@ def _raci_page(plan: Plan, *, deliverable_form: DeliverableForm, grid=None, erro
     }
     return render_template(
         "teams/raci.html", plan=plan, deliverables=deliverables, roles=roles, matrix=matrix, codes=list(RaciCode),
-        errors=errors or {}, warnings=warnings, deliverable_form=deliverable_form,
+        errors=errors or {}, warnings=warnings, deliverable_form=deliverable_form, conflict=conflict,
     ), status
 
 
@@ -194,6 +201,9 @@ def raci_save(plan_id: int):
             grid.setdefault(int(deliverable_id), {})[int(role_id)] = RaciCode(value) if value else None
         except ValueError:
             abort(400)
+    opened = {deliverable_id: read_version(request.form.get(f"version-{deliverable_id}")) for deliverable_id in grid}
+    if conflict := services.raci_conflicts(plan, grid, opened):
+        return _raci_page(plan, deliverable_form=_deliverable_form(plan, formdata=None), grid=grid, conflict=conflict, status=409)
     try:
         services.save_raci(plan, grid)
     except ValidationFailed as exc:

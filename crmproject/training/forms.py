@@ -5,12 +5,12 @@ from __future__ import annotations
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from crmproject.forms import AppForm, DateField, IdSelectField, options
+from crmproject.forms import AppForm, DateField, IdSelectField, VersionedForm, options
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.training.models import EnrolmentStatus
 
 
-class CourseForm(AppForm):
+class CourseForm(VersionedForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=50)], description=_l("Short and unique, for example SFA-101."))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     crm_module_id = IdSelectField(_l("CRM module"))
@@ -21,7 +21,7 @@ class CourseForm(AppForm):
     submit = SubmitField(_l("Save course"))
 
 
-class SessionForm(AppForm):
+class SessionForm(VersionedForm):
     day = DateField(_l("Date"), validators=[InputRequired()])
     trainer = StringField(_l("Trainer"), validators=[Optional(), Length(max=200)])
     location = StringField(_l("Place or link"), validators=[Optional(), Length(max=300)], description=_l("A room, or the link of an online session."))
@@ -42,7 +42,7 @@ class EnrolEmployeeForm(AppForm):
     submit = SubmitField(_l("Enrol"))
 
 
-class EnrolmentForm(AppForm):
+class EnrolmentForm(VersionedForm):
     status = SelectField(_l("Status"), choices=options(EnrolmentStatus.choices()))
     completed_on = DateField(_l("Completed on"), validators=[Optional()], description=_l("For a completed course; empty means today."))
     score = DecimalField(_l("Score"), places=2, validators=[Optional(), NumberRange(min=0, max=100)], description=_l("0 to 100."))

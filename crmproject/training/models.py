@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crmproject.db import Base, TimestampMixin
+from crmproject.db import Base, TimestampMixin, Versioned
 from crmproject.enums import LabelledEnum, enum_column_type
 from crmproject.i18n import lazy_gettext as _l
 
@@ -31,7 +31,7 @@ class EnrolmentStatus(LabelledEnum):
         return self not in (EnrolmentStatus.WAIVED, EnrolmentStatus.NOT_APPLICABLE)
 
 
-class Course(TimestampMixin, Base):
+class Course(Versioned, TimestampMixin, Base):
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,7 +49,7 @@ class Course(TimestampMixin, Base):
     )
 
 
-class TrainingSession(Base):
+class TrainingSession(Versioned, Base):
     __tablename__ = "training_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,7 +62,7 @@ class TrainingSession(Base):
     course: Mapped[Course] = relationship(back_populates="sessions")
 
 
-class Enrolment(TimestampMixin, Base):
+class Enrolment(Versioned, TimestampMixin, Base):
     __tablename__ = "enrolments"
     __table_args__ = (UniqueConstraint("employee_id", "course_id"),)
 

@@ -86,12 +86,12 @@ def course_form(course_id: int | None = None):
             crm_module=db.session.get(CrmModule, form.crm_module_id.data) if form.crm_module_id.data else None,
             length_hours=form.length_hours.data, description=form.description.data or "",
         )
-        with saving(form) as outcome:
-            course = services.create_course(values) if course is None else services.update_course(course, values)
+        with saving(form, course) as outcome:
+            saved = services.create_course(values) if course is None else services.update_course(course, values)
         if outcome.saved:
-            flash(_("Course %(code)s saved.", code=course.code), "success")
-            return redirect(url_for("training.show", course_id=course.id))
-    return render_template("training/course_form.html", course=course, form=form)
+            flash(_("Course %(code)s saved.", code=saved.code), "success")
+            return redirect(url_for("training.show", course_id=saved.id))
+    return render_template("training/course_form.html", course=course, form=form), form.http_status
 
 
 @bp.post("/courses/<int:course_id>/delete")
@@ -173,12 +173,12 @@ def session_edit(course_id: int, session_id: int):
     session = _session_or_404(course, session_id)
     form = SessionForm(obj=session if request.method == "GET" else None)
     if form.validate_on_submit():
-        with saving(form) as outcome:
+        with saving(form, session) as outcome:
             services.update_session(session, _session_values(form))
         if outcome.saved:
             flash(_("Session on %(day)s saved.", day=session.day.isoformat()), "success")
             return redirect(url_for("training.show", course_id=course.id))
-    return render_template("training/session_form.html", course=course, session=session, form=form)
+    return render_template("training/session_form.html", course=course, session=session, form=form), form.http_status
 
 
 @bp.post("/courses/<int:course_id>/sessions/<int:session_id>/delete")
@@ -244,14 +244,14 @@ def enrolment(enrolment_id: int):
     if request.method == "GET":
         form.status.data = enrolment.status.value
     if form.validate_on_submit():
-        with saving(form) as outcome:
+        with saving(form, enrolment) as outcome:
             services.set_status(enrolment, EnrolmentStatus(form.status.data), completed_on=form.completed_on.data,
                                 score=form.score.data, session=_chosen_session(enrolment.course, form.session_id.data),
                                 today=date.today())
         if outcome.saved:
             flash(_("%(name)s: %(status)s.", name=enrolment.employee.name, status=enrolment.status.label), "success")
             return redirect(url_for("training.show", course_id=enrolment.course_id))
-    return render_template("training/enrolment.html", enrolment=enrolment, form=form)
+    return render_template("training/enrolment.html", enrolment=enrolment, form=form), form.http_status
 
 
 @bp.post("/enrolments/<int:enrolment_id>/delete")

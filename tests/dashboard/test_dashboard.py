@@ -163,13 +163,13 @@ def test_a_project_manager_changes_the_rules_and_the_verdicts_follow(client, log
     login(rollout["pm"])
     plan_id = rollout["plan"].id
     response = client.post(f"/plans/{plan_id}/dashboard/rules",
-                           data={"min_weeks": "8", "effect_level": "90", "fade_points": "15", "fade_weeks": "4"})
+                           data={"min_weeks": "8", "effect_level": "90", "fade_points": "15", "fade_weeks": "4", "version": "0"})
     assert response.status_code == 302
     text = _text(client.get(f"/plans/{plan_id}/dashboard"))
     assert "never reached 90%" in text
     assert re.search(r"Sales Pilot \S+ 80% No effect", text)
     response = client.post(f"/plans/{plan_id}/dashboard/rules",
-                           data={"min_weeks": "0", "effect_level": "abc", "fade_points": "15", "fade_weeks": "4"})
+                           data={"min_weeks": "0", "effect_level": "abc", "fade_points": "15", "fade_weeks": "4", "version": "1"})
     assert response.status_code == 200
     assert "Number must be between 1 and 104" in _text(response) or "between 1 and 104" in _text(response)
     assert adoption.shape_rules(rollout["plan"]).effect_level == 90

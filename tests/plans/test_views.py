@@ -93,7 +93,7 @@ def test_add_and_edit_a_phase(client, pm, make_plan):
     phase = services.load_plan(plan.id).phases[0]
     assert client.post(f"/plans/{plan.id}/phases/{phase.id}/edit", data={
         "name": "Pilot", "goal": "Prove SFA", "start_date": "2026-02-01", "end_date": "2026-06-30",
-        "status": "in_progress", "exit_criteria": "80% of seats active",
+        "status": "in_progress", "exit_criteria": "80% of seats active", "version": str(phase.version),
     }).status_code == 302
     db.session.expire_all()
     assert (phase.end_date, phase.status.value) == (date(2026, 6, 30), "in_progress")

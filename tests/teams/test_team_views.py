@@ -58,11 +58,12 @@ def test_raci_grid_save_and_refusal(client, pm, make_plan):
     lead = services.create_role(plan, kind=TeamRoleKind.PROJECT_MANAGER, title="PM")
     goals = services.add_deliverable(plan, name="Goals")
     db.session.commit()
-    bad = client.post(f"/plans/{plan.id}/raci", data={f"cell-{goals.id}-{sponsor.id}": "A", f"cell-{goals.id}-{lead.id}": "A"})
+    opened = {f"version-{goals.id}": str(goals.version)}
+    bad = client.post(f"/plans/{plan.id}/raci", data={f"cell-{goals.id}-{sponsor.id}": "A", f"cell-{goals.id}-{lead.id}": "A", **opened})
     assert bad.status_code == 200
     assert "Goals: 2 roles are accountable (A): exactly one may be." in bad.get_data(as_text=True)
     assert services.raci_matrix(services.list_deliverables(plan))[goals.id] == {}
-    good = client.post(f"/plans/{plan.id}/raci", data={f"cell-{goals.id}-{sponsor.id}": "A", f"cell-{goals.id}-{lead.id}": "R"})
+    good = client.post(f"/plans/{plan.id}/raci", data={f"cell-{goals.id}-{sponsor.id}": "A", f"cell-{goals.id}-{lead.id}": "R", **opened})
     assert good.status_code == 302
     db.session.expire_all()
     assert services.raci_matrix(services.list_deliverables(plan))[goals.id] == {sponsor.id: RaciCode.ACCOUNTABLE, lead.id: RaciCode.RESPONSIBLE}

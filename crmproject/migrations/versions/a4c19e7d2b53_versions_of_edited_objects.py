@@ -15,16 +15,24 @@ branch_labels = None
 depends_on = None
 
 # Every existing row starts at version 1, as a new one does.
-TABLES = ('status_reports', 'kpis')
+TABLES = (
+    'status_reports', 'kpis', 'plans', 'phases', 'waves', 'departments', 'team_roles', 'deliverables', 'communications',
+    'courses', 'training_sessions', 'enrolments', 'adoption_rules',
+)
 
 
 def upgrade():
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+    # change tasks had their version already; it now comes from the same mixin, default included
+    with op.batch_alter_table('change_tasks', schema=None) as batch_op:
+        batch_op.alter_column('version', existing_type=sa.Integer(), existing_nullable=False, server_default='1')
 
 
 def downgrade():
+    with op.batch_alter_table('change_tasks', schema=None) as batch_op:
+        batch_op.alter_column('version', existing_type=sa.Integer(), existing_nullable=False, server_default=None)
     for table in reversed(TABLES):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('version')
