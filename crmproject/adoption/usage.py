@@ -596,6 +596,15 @@ class _Layout:
 
 def _find_layout(sources: list[_Source], filename: str) -> _Layout:
     """The first table with a user and a time column; else a message naming what is missing."""
+    try:
+        return _first_layout(sources, filename)
+    except BaseException:
+        for source in sources:  # a file refused while its header is looked for: its streams are let go
+            source.close()
+        raise
+
+
+def _first_layout(sources: list[_Source], filename: str) -> _Layout:
     first_missing: tuple[str, ...] | None = None
     first_sheet: str | None = None
     for source in sources:
