@@ -9,6 +9,8 @@ in (Windows code pages, KOI8, Mac Roman, the East Asian ones), from the part
 of the file around its first non-ASCII byte. Among candidates it rates
 equally, Windows-1252 wins: on short Western European text charset-normalizer
 cannot tell it from Windows-1250 or -1257, and it is by far the commonest.
+Only that part of the file (at most SAMPLE_BYTES) is looked at, whether the
+file is read whole or streamed.
 When nothing fits, Windows-1252 if it decodes, else Latin-1 (which always
 does). A file detected from a sample may still fail to decode further on:
 callers report that with its row rather than guess again.
@@ -53,13 +55,12 @@ def detect_encoding(data: bytes) -> str:
     first = _first_non_ascii(data)
     if first is None:
         return "utf-8"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
-    except UnicodeDecodeError:
-        pass
-    else:
+    # The same sample decides for a file read whole and for one streamed: a file that turns out not to be
+    # valid in the encoding further on is reported with its line, never guessed again.
+    sample = _sample_around(data, first)
+    if _decodes(sample, "utf-8"):
         return "utf-8"
-    return _guess_code_page(_sample_around(data, first))
+    return _guess_code_page(sample)
 
 
 def detect_stream_encoding(binary: IO[bytes]) -> str:
