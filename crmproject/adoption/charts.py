@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from html import escape
 
 import plotly.graph_objects as go
 
 from crmproject.adoption.services import Series
+from crmproject.adoption.shapes import week_of
 from crmproject.charts import COLOURS, base_layout
 from crmproject.i18n import _
 
@@ -21,33 +23,89 @@ def department_colour(department_id: int) -> str:
     return LINE_COLOURS[department_id % len(LINE_COLOURS)]
 
 
-def adoption_figure(all_series: Sequence[Series], *, target: Decimal, today: date) -> go.Figure:
-    """Active / licensed seats per department over time, the target as a dashed line."""
+# The go-live marks: the page's ink, neither a department's, a wave's nor today's colour.
+GO_LIVE_COLOUR = "#1f2933"
+
+
+def go_live_marks(go_lives: Mapping[date, Sequence[str]]) -> tuple[list[dict], list[dict]]:
+    """Plotly shapes and annotations marking each go-live day: a dotted vertical line labelled "go-live" at the
+    top; hovering the label names who went live that day. Dicts, for graph objects and plain figures alike."""
+    shapes, annotations = [], []
+    for day, names in sorted(go_lives.items()):
+        x = day.isoformat()
+        shapes.append({"type": "line", "xref": "x", "x0": x, "x1": x, "yref": "y domain", "y0": 0, "y1": 1,
+                       "line": {"color": GO_LIVE_COLOUR, "dash": "dot", "width": 1.5}})
+        annotations.append({"xref": "x", "x": x, "yref": "y domain", "y": 1, "yanchor": "bottom", "showarrow": False,
+                            "text": escape(_("go-live")), "font": {"size": 11, "color": GO_LIVE_COLOUR},
+                            "hovertext": escape(_("%(names)s live on %(day)s", names=", ".join(names), day=x))})
+    return shapes, annotations
+
+
+def adoption_figure(all_series: Sequence[Series], *, target: Decimal, today: date,
+                    go_lives: Mapping[int, date | None]) -> go.Figure:
+    """Active / licensed seats per department over time, the target as a dashed line, each go-live marked.
+
+    A department has no figure before its go-live (`go_lives`: department id -> go-live day, None when not
+    planned): a usage export counts its zeros then, but they mean "not live yet", not 0%, as on the dashboard.
+    """
     fig = go.Figure()
+    marks: dict[date, list[str]] = defaultdict(list)
     for s in all_series:
+        go_live = go_lives.get(s.department.id)
+        values = [p if go_live is not None and day >= go_live else None for day, p in zip(s.days, s.percent)]
+        if all(v is None for v in values):
+            continue
         fig.add_trace(go.Scatter(
-            name=escape(s.department.name), x=[d.isoformat() for d in s.days], y=s.percent, mode="lines",
+            name=escape(s.department.name), x=[d.isoformat() for d in s.days], y=values, mode="lines",
             line=dict(color=department_colour(s.department.id), width=2), connectgaps=False,
             hovertemplate="%{x}: %{y}%<extra>" + escape(s.department.name) + "</extra>",
         ))
+        if go_live is not None and s.days[0] <= go_live <= today:
+            marks[go_live].append(s.department.name)
     fig.add_hline(y=float(target), line=dict(color=COLOURS["green"], dash="dash"),
                   annotation_text=_("target %(n)s%%", n=f"{float(target):g}"), annotation_position="top left")
     fig.add_vline(x=today.isoformat(), line=dict(color=COLOURS["today"], dash="dot", width=1))
+    shapes, annotations = go_live_marks(marks)
+    for shape in shapes:
+        fig.add_shape(shape)
+    for annotation in annotations:
+        fig.add_annotation(annotation)
     fig.update_yaxes(title_text=_("active / licensed seats, %"), range=[0, 105], gridcolor="#eef1f4")
     fig.update_xaxes(type="date", gridcolor="#eef1f4")
     fig.update_layout(legend=dict(orientation="h", y=-0.2), hovermode="closest")
     return base_layout(fig, height=420)
 
 
-def heatmap_figure(weeks: Sequence[date], rows: Sequence[tuple[str, list[float | None]]], *, target: Decimal) -> go.Figure:
-    """Departments (rows) against weeks (columns), coloured by adoption: red far below target, green at it."""
+def heatmap_figure(weeks: Sequence[date], rows: Sequence[tuple[str, list[float | None]]], *, target: Decimal,
+                   go_lives: Sequence[date | None]) -> go.Figure:
+    """Departments (rows) against weeks (columns), coloured by adoption: red far below target, green at it.
+
+    `go_lives` holds each row's go-live day (None when not planned): the weeks before it are left blank, not
+    0%, and a tick at the start of the go-live's week marks it, as on the dashboard.
+    """
+    z = []
+    for (_name, values), go_live in zip(rows, go_lives, strict=True):
+        first = week_of(go_live) if go_live is not None else None
+        z.append([v if first is not None and week >= first else None for week, v in zip(weeks, values)])
     # unvalidated (see crmproject/dashboard/charts.py): 60 departments x 150 weeks validate slowly
     fig = go.Figure(go.Heatmap(_validate=False,
-        x=[w.isoformat() for w in weeks], y=[escape(name) for name, _values in rows], z=[values for _name, values in rows],
+        x=[w.isoformat() for w in weeks], y=[escape(name) for name, _values in rows], z=z,
         zmin=0, zmax=100, colorscale=[[0, "#c0392b"], [float(target) / 200, "#e6a23c"], [float(target) / 100, "#2e8b57"], [1, "#1e6b41"]],
         colorbar=dict(title=dict(text="%")), hoverongaps=False,
         hovertemplate="%{y}, " + _("week of %(week)s", week="%{x}") + ": %{z}%<extra></extra>",
     ), _validate=False)
+    # a cell spans its Monday ± 3.5 days: the tick stands on the left edge of the go-live's week
+    marked = [(name, go_live) for (name, _values), go_live in zip(rows, go_lives)
+              if weeks and go_live is not None and weeks[0] <= week_of(go_live) <= weeks[-1]]
+    if marked:
+        fig.add_trace(go.Scatter(
+            name=escape(_("go-live")), x=[(datetime.combine(week_of(day), time()) - timedelta(days=3.5)).isoformat()
+                                          for _name, day in marked],
+            y=[escape(name) for name, _day in marked], mode="markers", showlegend=False,
+            marker=dict(symbol="line-ns", size=22, line=dict(color=GO_LIVE_COLOUR, width=3)),
+            customdata=[day.isoformat() for _name, day in marked],
+            hovertemplate="%{y}: " + escape(_("go-live on %(day)s", day="%{customdata}")) + "<extra></extra>",
+        ))
     fig.update_xaxes(type="date")
     fig.update_yaxes(autorange="reversed", automargin=True)
     return base_layout(fig, height=max(240, 26 * len(rows) + 90))

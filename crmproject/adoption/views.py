@@ -29,11 +29,15 @@ def adoption_context(plan, departments, *, today: date) -> dict:
     all_series = services.series(departments, first=first, last=today)
     target = services.adoption_target(plan)
     weeks, table = services.weekly_table([d.id for d in departments], first=first, last=today)
-    rows = [(d.name, table[d.id]) for d in departments if d.id in table]
+    # the charts leave out the weeks before a department's go-live, and a department not live yet
+    go_lives = {a.department_id: wave.go_live_date for wave in plan.waves for a in wave.assignments}
+    live = [d for d in departments if d.id in table and d.id in go_lives and go_lives[d.id] <= today]
+    adoption_chart = adoption_figure(all_series, target=target, today=today, go_lives=go_lives) if all_series else None
     return dict(
         series=all_series, target=target,
-        adoption_chart=adoption_figure(all_series, target=target, today=today) if all_series else None,
-        heatmap=heatmap_figure(weeks, rows, target=target) if rows else None,
+        adoption_chart=adoption_chart if adoption_chart and adoption_chart.data else None,
+        heatmap=heatmap_figure(weeks, [(d.name, table[d.id]) for d in live], target=target,
+                               go_lives=[go_lives[d.id] for d in live]) if live else None,
         latest=services.latest(departments, today=today),
     )
 

@@ -15,12 +15,13 @@ follows them on a click, so every chart leads to the page behind it.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from html import escape
 
 import plotly.graph_objects as go
 
-from crmproject.adoption.charts import department_colour, heatmap_figure
+from crmproject.adoption.charts import department_colour, go_live_marks, heatmap_figure
 from crmproject.charts import COLOURS, FONT
 from crmproject.dashboard.services import Dashboard
 from crmproject.i18n import _
@@ -54,10 +55,10 @@ def _week_layout(height: int, target: float, shapes: list[dict]) -> dict:
 
 
 def departments_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
-    """Weekly adoption per department against the target line; a click opens the department."""
+    """Weekly adoption per department against the target line, each go-live marked; a click opens the department."""
     weeks = [w.isoformat() for w in d.weeks]
     hover = escape(_("week of %(week)s", week="%{x}")) + ": %{y}%"
-    traces = []
+    traces, go_lives = [], defaultdict(list)
     for row in d.departments:
         values = d.department_weeks.get(row.id, [])
         if not any(v is not None for v in values):
@@ -67,7 +68,12 @@ def departments_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
             "connectgaps": False, "line": {"color": department_colour(row.id), "width": 2},
             "meta": {"link": links[row.id]}, "hovertemplate": hover + "<extra>" + escape(row.name) + "</extra>",
         })
-    return {"data": traces, "layout": _week_layout(420, d.target, [])}
+        if row.go_live is not None and d.first <= row.go_live <= d.last:
+            go_lives[row.go_live].append(row.name)
+    shapes, annotations = go_live_marks(go_lives)
+    layout = _week_layout(420, d.target, shapes)
+    layout["annotations"] += annotations
+    return {"data": traces, "layout": layout}
 
 
 def waves_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
@@ -92,10 +98,10 @@ def waves_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
 
 
 def heatmap(d: Dashboard, links: Mapping[int, str]) -> go.Figure:
-    """Departments against weeks; a click on a row opens the department."""
+    """Departments against weeks, each go-live marked; a click on a row opens the department."""
     rows = [row for row in d.departments if any(v is not None for v in d.department_weeks.get(row.id, []))]
     fig = heatmap_figure(d.weeks, [(row.name, d.department_weeks[row.id]) for row in rows],
-                         target=d.target)  # type: ignore[arg-type]
+                         target=d.target, go_lives=[row.go_live for row in rows])  # type: ignore[arg-type]
     if fig.data:
         fig.data[0].meta = {"links": [links[row.id] for row in rows]}
     return fig
