@@ -436,6 +436,9 @@ class _DelimitedSource(_Source):
         self._streams: list[io.TextIOWrapper] = []
         with self._open_binary() as binary:
             self.encoding = detect_stream_encoding(binary)
+        with self._open_binary() as binary:
+            # Lines are checked one by one for too many columns only when some line is long enough to have them.
+            self._long_lines = _delimited.may_have_long_lines(binary, limits.max_columns)
         with self._open_text(track=False) as stream:
             try:
                 sample = stream.read(_TEXT_SAMPLE)
@@ -470,8 +473,10 @@ class _DelimitedSource(_Source):
             stream.readline()
         # A line with more delimiters than columns allowed is refused before csv splits it into a list.
         _delimited.set_field_limit(self._limits)
-        return csv.reader(_delimited.guarded_lines(stream, self.delimiter, self._limits, self._filename),
-                          delimiter=self.delimiter)
+        lines: Iterable[str] = stream
+        if self._long_lines:
+            lines = _delimited.guarded_lines(stream, self.delimiter, self._limits, self._filename)
+        return csv.reader(lines, delimiter=self.delimiter)
 
     def fraction(self, row: int) -> float:
         binary = self._binary

@@ -7,6 +7,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from typing import IO
 
 from crmproject.i18n import _
 
@@ -72,6 +73,22 @@ def detect_delimiter(text: str) -> str:
                 if (lines_agreeing, fields) > best_score:
                     best, best_score = delimiter, (lines_agreeing, fields)
         return best
+
+
+def may_have_long_lines(binary: IO[bytes], longest: int) -> bool:
+    """False when no line of the file can be `longest` bytes long, found at memory speed without splitting lines.
+
+    Every aligned window of `longest // 2` bytes holding a line break means no
+    line reaches `longest` bytes (such a line would cover a whole window), so
+    it cannot hold `longest` delimiters either. Reads `binary` to its end.
+    """
+    half = max(1, longest // 2)
+    block_size = half * max(1, (1 << 20) // half)
+    while block := binary.read(block_size):
+        for start in range(0, len(block) - half + 1, half):
+            if block.find(b"\n", start, start + half) == -1:
+                return True
+    return False
 
 
 def guarded_lines(lines: Iterable[str], delimiter: str, limits: ReadLimits, filename: str) -> Iterator[str]:

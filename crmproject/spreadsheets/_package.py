@@ -20,8 +20,10 @@ abort the process. Before it opens a package, `PackageGuard` checks:
 from __future__ import annotations
 
 import io
+import queue
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -40,6 +42,7 @@ CHUNK = 1024 * 1024
 RATIO_EXEMPT = 1024 * 1024  # small parts compress far better than data does; only bigger ones are held to the ratio
 MAX_XML_PART = 16 * 1024 * 1024  # parts parsed whole with ElementTree (relationships, workbook, manifest)
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
+PREFETCH_FROM = 8 * 1024 * 1024  # parts larger than this are inflated a few chunks ahead, in a helper thread
 _CARRY = 96  # bytes of one chunk scanned again with the next, so a position split between them is seen whole
 
 
@@ -159,11 +162,20 @@ class PackageGuard:
                 self.verify(name, xlsx_sheet=True)
 
     def _chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
-        """The part's bytes in chunks of at most CHUNK, inflated from the raw data and never past its declared size."""
+        """The part's bytes in chunks of at most CHUNK, inflated from the raw data and never past its declared size.
+
+        A large part is inflated in a helper thread (zlib lets go of the GIL
+        while it works) a few chunks ahead of the caller's scan of them.
+        """
+        chunks = self._inflate(info)
+        if info.file_size > PREFETCH_FROM:
+            chunks = _prefetched(chunks)
         try:
-            yield from self._inflate(info)
+            yield from chunks
         except zlib.error as exc:
             raise damaged(self.filename) from exc
+        finally:
+            chunks.close()
 
     def _inflate(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
         raw = self._raw(info)
@@ -230,6 +242,47 @@ class PackageGuard:
         return _LOCAL_HEADER.size + name_length + extra_length
 
 
+_DONE = object()
+
+
+def _prefetched(chunks: Iterator[bytes], ahead: int = 4) -> Iterator[bytes]:
+    """The same chunks, produced by a helper thread at most `ahead` chunks before they are asked for."""
+    ready: queue.Queue = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def offer(item: object) -> bool:
+        """Hand `item` over unless the reader has stopped; never blocks for good."""
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if not offer(chunk):
+                    return
+            offer(_DONE)
+        except BaseException as exc:  # handed over to the reader, who raises it
+            offer(exc)
+        finally:
+            chunks.close()
+
+    helper = threading.Thread(target=produce, name="inflate-part", daemon=True)
+    helper.start()
+    try:
+        while (item := ready.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        helper.join()
+
+
 def check_extent(extent: Extent, filename: str, limits: ReadLimits, where: str) -> None:
     """Refuse a sheet whose rectangle is over the limits, before anything stores it."""
     if extent.rows > limits.max_rows:
@@ -251,7 +304,9 @@ def _refuse_entities(head: bytes, part: str, filename: str) -> None:
         head = head.decode("utf-16", errors="ignore").encode("utf-8", errors="ignore")
     root = _ROOT_ELEMENT.search(head)
     prolog = head[: root.start()] if root else head
-    if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
+    xml_without_root = root is None and len(head) >= CHUNK and head.lstrip()[:1] == b"<"
+    # A prolog longer than a chunk is not written by any program; it could hide a DOCTYPE past what is looked at.
+    if xml_without_root or b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
         raise SpreadsheetError(_(
             "%(file)s is damaged or unsafe: its part %(part)s declares XML entities (a DOCTYPE), which no "
             "spreadsheet program writes. Open it in Excel or LibreOffice, save it again and upload the new copy.",

@@ -76,6 +76,15 @@ def test_a_sheet_that_declares_xml_entities_is_refused_with_a_clear_message(host
         "plan.xlsx is damaged or unsafe: its part xl/worksheets/sheet1.xml declares XML entities (a DOCTYPE)")
 
 
+def test_a_doctype_hidden_behind_a_megabyte_of_comments_is_refused_too(hostile):
+    padding = random.Random(1).randbytes(MB // 2 + 10).hex()  # random, so it does not trip the compression ratio
+    prolog = "<!--" + padding + '--><!DOCTYPE worksheet [<!ENTITY lol "lol">]>'
+    sheet = hostile.sheet_xml([["Task", "Owner"], ["&lol;", "Ann"]], prolog=prolog)
+
+    with pytest.raises(SpreadsheetError, match="its part xl/worksheets/sheet1.xml declares XML entities"):
+        read_all(open_workbook(hostile.xlsx(sheet), "plan.xlsx"))
+
+
 def test_a_workbook_part_with_an_entity_is_refused_too(hostile):
     original = zipfile.ZipFile(io.BytesIO(hostile.xlsx(hostile.sheet_xml([["Task", "Owner"]]))))
     buffer = io.BytesIO()
@@ -246,3 +255,20 @@ def test_an_ordinary_workbook_is_within_every_limit():
     workbook.save(buffer)
 
     assert len(read_all(open_workbook(buffer.getvalue(), "plan.xlsx", limits=ReadLimits(max_rows=501)))) == 501
+
+
+def test_a_large_part_read_ahead_in_a_helper_thread_stops_cleanly_when_the_reader_stops(hostile):
+    import threading
+
+    from crmproject.spreadsheets import _package
+
+    guard = PackageGuard(hostile.zip_bomb(20 * MB), "plan.xlsx", ReadLimits(max_compression_ratio=10_000))
+    before = threading.active_count()
+    chunks = guard.chunks("xl/worksheets/sheet1.xml")
+    assert len(next(chunks)) == _package.CHUNK
+    chunks.close()  # the reader stops after one chunk, with the helper's queue full
+
+    assert threading.active_count() == before
+    declared = guard.archive.getinfo("xl/worksheets/sheet1.xml").file_size
+    assert declared > _package.PREFETCH_FROM
+    assert sum(len(chunk) for chunk in guard.chunks("xl/worksheets/sheet1.xml")) == declared
