@@ -349,6 +349,9 @@ def _xlsx_extent(open_chunks: Callable[[], Iterator[bytes]], limits: ReadLimits)
     try:
         matched, shape = _fast_extent(open_chunks())
     except _Unusual:
+        rows = _rows_at_least(open_chunks(), limits)
+        if rows > limits.max_rows:
+            return Extent(rows, 1)  # refused without the exact path's Python-level look at every tag
         return _exact_extent(open_chunks(), limits)
     if shape is None or not _within(matched, limits):
         return matched  # no cells, or the positions read exactly are enough to refuse the sheet
@@ -412,6 +415,29 @@ def _fast_shape(head: bytes) -> _FastShape:
 def _within(extent: Extent, limits: ReadLimits) -> bool:
     return (extent.rows <= limits.max_rows and extent.columns <= limits.max_columns
             and extent.rows * extent.columns <= limits.max_cells)
+
+
+_WHITESPACE = bytes.maketrans(b"\t\r\n", b"   ")
+
+
+def _rows_at_least(chunks: Iterator[bytes], limits: ReadLimits) -> int:
+    """A number of rows the sheet has at least, counted at memory speed; stops once it is over the limit.
+
+    Where no tag has a position attribute, each row end moves to the next row,
+    so counting them is exact; a chunk with a position in it starts the count
+    again from nothing, which keeps it a lower bound.
+    """
+    rows = most = 0
+    for chunk in chunks:
+        text = chunk.translate(_WHITESPACE)
+        if b" r=" in text or b" r " in text:
+            rows = 0
+        else:
+            rows += text.count(b"</row>")  # other spellings of the end tag go uncounted: still a lower bound
+        most = max(most, rows)
+        if most > limits.max_rows:
+            break
+    return most
 
 
 def _exact_extent(chunks: Iterator[bytes], limits: ReadLimits) -> Extent:

@@ -272,3 +272,14 @@ def test_a_large_part_read_ahead_in_a_helper_thread_stops_cleanly_when_the_reade
     declared = guard.archive.getinfo("xl/worksheets/sheet1.xml").file_size
     assert declared > _package.PREFETCH_FROM
     assert sum(len(chunk) for chunk in guard.chunks("xl/worksheets/sheet1.xml")) == declared
+
+
+def test_rows_without_positions_are_counted_at_memory_speed_and_refused_past_the_limit(hostile):
+    row = b'<row><c t="inlineStr"><is><t>Kickoff</t></is></c></row>'
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             + row * 3000 + b"</sheetData></worksheet>")
+    data = hostile.xlsx(sheet)
+
+    with pytest.raises(LimitExceeded, match="Sheet Plan of plan.xlsx has more than 2,500 rows"):
+        read_all(open_workbook(data, "plan.xlsx", limits=ReadLimits(max_rows=2500)))
+    assert len(read_all(open_workbook(data, "plan.xlsx", limits=ReadLimits(max_rows=3000)))) == 3000
