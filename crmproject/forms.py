@@ -1,17 +1,22 @@
-"""Shared form base: WTForms' own messages go through crmproject's translation function too."""
+"""Shared form base and fields: WTForms' own messages go through crmproject's translation function; numbers,
+dates and text are bounded by what the database can hold; edit forms carry their object's version."""
 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, ValidationError, widgets
+from sqlalchemy import Numeric
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, ValidationError, widgets
 from wtforms import DateField as _DateField
+from wtforms import DecimalField as _DecimalField
+from wtforms import IntegerField as _IntegerField
 from wtforms.fields.choices import SelectChoice, SelectFieldBase
-from wtforms.validators import StopValidation
+from wtforms.validators import Length, StopValidation
 
 from crmproject.errors import FieldChange
 from crmproject.i18n import catalog, gettext
@@ -41,6 +46,34 @@ class AppForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.form_errors = []
+
+    def validate(self, extra_validators=None) -> bool:
+        """Every text field is also checked by `plain_text` (no control characters, bounded length)."""
+        extra = {name: [plain_text] for name, f in self._fields.items()
+                 if isinstance(f, StringField) and not isinstance(f, (HiddenField, PasswordField))}
+        for name, validators in (extra_validators or {}).items():
+            extra[name] = [*extra.get(name, []), *validators]
+        return super().validate(extra_validators=extra)
+
+
+TEXT_LIMIT = 10_000  # characters of a text field whose column (Text) sets none
+# C0 and C1 control characters but tab and line breaks, and the marks that reorder text on screen (Trojan Source)
+UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain_text(form, field) -> None:
+    """Text as typed by a person: no control characters (a NUL cannot be stored by PostgreSQL, an escape
+    sequence would reach spreadsheets and terminals), and at most TEXT_LIMIT characters where the field
+    gives no smaller limit. Refused with a message naming the field, never stored changed."""
+    text = field.raw_data[0] if field.raw_data else field.data
+    if not isinstance(text, str) or not text:
+        return
+    if UNPRINTABLE.search(text):
+        raise StopValidation(gettext("%(field)s holds control characters (such as NUL or escape) or marks that reorder "
+                                     "text on screen: remove them.", field=field.label.text))
+    if len(text) > TEXT_LIMIT and not any(isinstance(v, Length) and v.max != -1 and v.max <= TEXT_LIMIT for v in field.validators):
+        raise StopValidation(gettext("%(field)s cannot be longer than %(max)s characters.", field=field.label.text,
+                                     max=f"{TEXT_LIMIT:,}"))
 
 
 NOT_COMPARED = ("CSRFTokenField", "HiddenField", "VersionField", "SubmitField")
@@ -145,6 +178,69 @@ class Parsed:
             field.errors.clear()
             raise StopValidation(gettext("This field is required."))
         raise StopValidation()
+
+
+class _Number:
+    """What the number fields share: an empty box is None (Optional or InputRequired then decide), and a
+    value that could not be read gets that one message, without the range checks on top."""
+
+    def pre_validate(self, form) -> None:
+        if self.process_errors:
+            raise StopValidation()
+
+
+# PostgreSQL's INTEGER, the type of every whole-number column
+SMALLEST_INTEGER, LARGEST_INTEGER = -(2**31), 2**31 - 1
+
+
+class IntegerField(_Number, _IntegerField):
+    """A whole number a database INTEGER can hold; anything longer or larger is refused, named."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = valuelist[0].strip() if valuelist and isinstance(valuelist[0], str) else ""
+        if not text:
+            return
+        if not re.fullmatch(r"[+-]?[0-9]{1,12}", text):
+            raise ValueError(gettext("%(field)s must be a whole number.", field=self.label.text))
+        number = int(text)
+        if not SMALLEST_INTEGER <= number <= LARGEST_INTEGER:
+            raise ValueError(gettext("%(field)s must be between %(min)s and %(max)s.", field=self.label.text,
+                                     min=f"{SMALLEST_INTEGER:,}", max=f"{LARGEST_INTEGER:,}"))
+        self.data = number
+
+
+class DecimalField(_Number, _DecimalField):
+    """A decimal its database column can hold: `column` is the Numeric type (or a mapped attribute of that
+    type). NaN and Infinity are refused, as is a number with more digits before the point than the column
+    has; digits after it are rounded (half up) to the column's places, as PostgreSQL would."""
+
+    def __init__(self, label=None, validators=None, *, column, **kwargs):
+        numeric = column if isinstance(column, Numeric) else column.type
+        self.scale = numeric.scale or 0
+        self.limit = Decimal(10) ** (numeric.precision - self.scale)
+        kwargs.setdefault("places", self.scale)
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = valuelist[0].strip() if valuelist and isinstance(valuelist[0], str) else ""
+        if not text:
+            return
+        try:
+            number = Decimal(text) if len(text) <= 1000 else None
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            raise ValueError(gettext("%(field)s must be a number.", field=self.label.text))
+        if abs(number) < self.limit:
+            with localcontext() as context:
+                context.prec = 60  # room for any column's digits; 1e-400 rounds to 0
+                number = number.quantize(Decimal(1).scaleb(-self.scale), rounding=ROUND_HALF_UP)  # as PostgreSQL rounds
+        if abs(number) >= self.limit:  # also 9999.99 rounded up to 10000.0 in a column of four digits before the point
+            raise ValueError(gettext("%(field)s must be a number below %(limit)s.", field=self.label.text,
+                                     limit=f"{self.limit:,}"))
+        self.data = number
 
 
 EARLIEST = date(1900, 1, 1)

@@ -277,11 +277,10 @@ def forms_in():
     return page_forms
 
 
-@pytest.fixture
-def rollout_world(app, make_user, make_plan):
-    """One object of every kind a form edits, committed: a plan with a phase, a wave, a team seat with a holder,
-    a RACI row, a task, a communication, a KPI with a target and a value, a report draft, a course with a
-    session and an enrolment. Users: an admin, a project manager and the head of the plan's department.
+def build_rollout_world() -> dict:
+    """One object of every kind a form edits, flushed (not committed): a plan with a phase, a wave, a team seat
+    with a holder, a RACI row, a task, a communication, a KPI with a target and a value, a report draft, a course
+    with a session and an enrolment. Users: an admin, a project manager and the head of the plan's department.
     Returns the objects by name."""
     from decimal import Decimal
 
@@ -295,11 +294,13 @@ def rollout_world(app, make_user, make_plan):
     from crmproject.teams.models import TeamRoleKind
     from crmproject.training import services as training
 
-    head = make_user(Role.DEPARTMENT_HEAD, name="Hana Head")
-    department = head.department
-    world = {"admin": make_user(Role.ADMIN, name="Ada Admin"), "pm": make_user(Role.PROJECT_MANAGER, name="Paula PM"),
-             "head": head, "department": department}
-    plan = world["plan"] = make_plan(start=date(2026, 1, 1), end=date(2027, 12, 31))
+    department = create_department(name="Sales", code="SALES")
+    world = {"department": department}
+    for key, role, name in (("admin", Role.ADMIN, "Ada Admin"), ("pm", Role.PROJECT_MANAGER, "Paula PM"),
+                            ("head", Role.DEPARTMENT_HEAD, "Hana Head")):
+        world[key] = create_user(email=f"{key}@example.com", name=name, password=PASSWORD, role=role,
+                                 department=department if role == Role.DEPARTMENT_HEAD else None)
+    plan = world["plan"] = plan_services.create_plan(name="CRM rollout", start=date(2026, 1, 1), end=date(2027, 12, 31))
     world["phase"] = plan_services.add_phase(plan, name="Pilot", start=date(2026, 1, 1), end=date(2026, 6, 30))
     world["wave"] = plan_services.add_wave(plan, name="Pilot wave", go_live=date(2026, 6, 1), departments=[department])
     world["team_role"] = teams.create_role(plan, kind=TeamRoleKind.IT, title="IT lead")
@@ -316,11 +317,26 @@ def rollout_world(app, make_user, make_plan):
     world["kpi_target"] = kpis.set_target(kpi, target_date=date(2026, 9, 30), value=Decimal(50))
     world["measurement"] = kpis.record_measurement(kpi, measured_on=date(2026, 2, 1), value=Decimal(5), department=department,
                                                    entered_by=None)
-    world["report"] = reports.start_report(plan, department, reports.Period(date(2026, 3, 1), date(2026, 3, 31)), author=head)
+    world["report"] = reports.start_report(plan, department, reports.Period(date(2026, 3, 1), date(2026, 3, 31)),
+                                           author=world["head"])
     course = world["course"] = training.create_course(training.CourseValues(code="SFA-101", name="SFA basics", mandatory=True))
     world["training_session"] = training.add_session(course, training.SessionValues(day=date(2026, 3, 1), trainer="Nadia"))
-    employee = Employee(name="Ann Lee", email="ann@example.com", department=department)
-    db.session.add(employee)
-    world["enrolment"] = training.enrol(employee, course)
+    ann = Employee(name="Ann Lee", email="ann@example.com", department=department)
+    db.session.add_all([ann, Employee(name="Bo Chen", email="bo@example.com", department=department)])
+    world["enrolment"] = training.enrol(ann, course)  # Bo is enrolled in nothing yet
+    db.session.flush()
+    return world
+
+
+@pytest.fixture
+def rollout_world(app) -> dict:
+    """build_rollout_world(), committed."""
+    world = build_rollout_world()
     db.session.commit()
     return world
+
+
+@pytest.fixture(scope="session")
+def world_builder():
+    """build_rollout_world, for a module that builds its world once (tests/ is not a package to import from)."""
+    return build_rollout_world

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DecimalField, IntegerField, SelectField, SubmitField
+from wtforms import SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from crmproject.forms import AppForm, DateField
+from crmproject.adoption.models import AdoptionSnapshot
+from crmproject.forms import AppForm, DateField, DecimalField, IntegerField
 from crmproject.i18n import lazy_gettext as _l
 
 MANY = 10_000_000
@@ -16,8 +17,10 @@ class SnapshotForm(AppForm):
                                 description=_l("People who used the CRM that day."))
     logins = IntegerField(_l("Logins"), default=0, validators=[Optional(), NumberRange(min=0, max=MANY)])
     records_created = IntegerField(_l("Records created"), validators=[Optional(), NumberRange(min=0, max=MANY)])
-    required_fields_share = DecimalField(_l("Required fields filled (%)"), validators=[Optional(), NumberRange(min=0, max=100)])
-    duplicate_share = DecimalField(_l("Duplicate records (%)"), validators=[Optional(), NumberRange(min=0, max=100)])
+    required_fields_share = DecimalField(_l("Required fields filled (%)"), column=AdoptionSnapshot.required_fields_share,
+                                         validators=[Optional(), NumberRange(min=0, max=100)])
+    duplicate_share = DecimalField(_l("Duplicate records (%)"), column=AdoptionSnapshot.duplicate_share,
+                                   validators=[Optional(), NumberRange(min=0, max=100)])
     submit = SubmitField(_l("Save figures"))
 
 

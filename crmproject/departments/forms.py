@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from wtforms import IntegerField, StringField, SubmitField
+from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from crmproject.forms import IdSelectField, VersionedForm
+from crmproject.forms import IdSelectField, IntegerField, VersionedForm
 from crmproject.i18n import lazy_gettext as _l
 
 

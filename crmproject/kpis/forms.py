@@ -1,32 +1,13 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
-from wtforms import DecimalField as _DecimalField
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from crmproject.forms import AppForm, DateField, IdSelectField, VersionedForm, options
+from crmproject.forms import AppForm, DateField, DecimalField, IdSelectField, VersionedForm, options
 from crmproject.i18n import lazy_gettext as _l
-from crmproject.kpis.models import Direction, Frequency, GoalFamily
+from crmproject.kpis.models import VALUE, Direction, Frequency, GoalFamily, Kpi
 
 BIG = 1e12
-
-
-class DecimalField(_DecimalField):
-    """A decimal that must be finite (no NaN, sNaN or Infinity), kept to 4 places like the database."""
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        if self.data is not None:
-            try:
-                finite = self.data.is_finite()
-            except (AttributeError, InvalidOperation):
-                finite = False
-            if not finite:
-                self.data = None
-                raise ValueError(self.gettext("Not a valid decimal value."))
-            self.data = self.data.quantize(Decimal("0.0001"))
 
 
 class KpiForm(VersionedForm):
@@ -35,21 +16,21 @@ class KpiForm(VersionedForm):
     description = TextAreaField(_l("How it is measured"), validators=[Optional()])
     unit = StringField(_l("Unit"), validators=[Optional(), Length(max=30)], description=_l("%, EUR, days, cases ..."))
     direction = SelectField(_l("Direction"), choices=options(Direction.choices()))
-    baseline_value = DecimalField(_l("Baseline"), validators=[InputRequired(), NumberRange(min=-BIG, max=BIG)])
+    baseline_value = DecimalField(_l("Baseline"), column=VALUE, validators=[InputRequired(), NumberRange(min=-BIG, max=BIG)])
     baseline_date = DateField(_l("Baseline date"), validators=[InputRequired()])
-    target_value = DecimalField(_l("Target"), validators=[InputRequired(), NumberRange(min=-BIG, max=BIG)])
+    target_value = DecimalField(_l("Target"), column=VALUE, validators=[InputRequired(), NumberRange(min=-BIG, max=BIG)])
     target_date = DateField(_l("Target date"), validators=[InputRequired()])
     department_id = IdSelectField(_l("Scope"), description=_l("The whole plan (each department reports its value) or one department."))
     frequency = SelectField(_l("Measured"), choices=options(Frequency.choices()))
     owner_id = IdSelectField(_l("Owner"))
-    red_threshold = DecimalField(_l("Red below (% of expected progress)"), default=60, validators=[InputRequired(), NumberRange(min=0, max=100)])
-    amber_threshold = DecimalField(_l("Amber below (% of expected progress)"), default=80, validators=[InputRequired(), NumberRange(min=0, max=100)])
+    red_threshold = DecimalField(_l("Red below (% of expected progress)"), column=Kpi.red_threshold, default=60, validators=[InputRequired(), NumberRange(min=0, max=100)])
+    amber_threshold = DecimalField(_l("Amber below (% of expected progress)"), column=Kpi.amber_threshold, default=80, validators=[InputRequired(), NumberRange(min=0, max=100)])
     submit = SubmitField(_l("Save KPI"))
 
 
 class MeasurementForm(AppForm):
     measured_on = DateField(_l("Date"), validators=[InputRequired()])
-    value = StringField(_l("Value"), validators=[DataRequired(), Length(max=40)])
+    value = StringField(_l("Value"), validators=[DataRequired(), Length(max=40)], render_kw={"inputmode": "decimal"})
     department_id = IdSelectField(_l("Department"))
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Add value"))
@@ -59,6 +40,6 @@ class TargetForm(VersionedForm):
     """An intermediate target; it carries the version of its KPI, whose definition it changes."""
 
     target_date = DateField(_l("By"), validators=[InputRequired()])
-    value = DecimalField(_l("Value"), validators=[InputRequired(), NumberRange(min=-BIG, max=BIG)])
+    value = DecimalField(_l("Value"), column=VALUE, validators=[InputRequired(), NumberRange(min=-BIG, max=BIG)])
     phase_id = IdSelectField(_l("Phase"))
     submit = SubmitField(_l("Add intermediate target"))

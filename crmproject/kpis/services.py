@@ -131,16 +131,19 @@ def remove_target(target: KpiTarget) -> None:
 def parse_value(text: str | None, field: str = "value") -> Decimal:
     """A number typed by a person: '85', '85.5', '85,5', '1 200'. Raises ValidationFailed at `field`."""
     cleaned = (text or "").strip().replace(" ", "").replace("\u00a0", "")
+    shown = text if len(text or "") <= 40 else f"{text[:40]}…"  # the message repeats what was typed, not a whole page of it
     if cleaned.count(",") == 1 and "." not in cleaned:
         if re.fullmatch(r"-?\d{1,3},\d{3}", cleaned):
-            raise ValidationFailed(_("'%(value)s' could be a thousand or a decimal: write 1200 or 1.2.", value=text), field=field)
+            raise ValidationFailed(_("'%(value)s' could be a thousand or a decimal: write 1200 or 1.2.", value=shown), field=field)
         cleaned = cleaned.replace(",", ".")
     try:
-        value = Decimal(cleaned)
+        value = Decimal(cleaned) if len(cleaned) <= 100 else None
     except InvalidOperation:
-        raise ValidationFailed(_("'%(value)s' is not a number.", value=text or ""), field=field) from None
+        value = None
+    if value is None:
+        raise ValidationFailed(_("'%(value)s' is not a number.", value=shown or ""), field=field)
     if not value.is_finite() or abs(value) >= LARGEST_VALUE:
-        raise ValidationFailed(_("'%(value)s' is not a number this KPI can hold.", value=text), field=field)
+        raise ValidationFailed(_("'%(value)s' is not a number this KPI can hold.", value=shown), field=field)
     return value.quantize(Decimal("0.0001"))
 
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from crmproject.forms import AppForm, CheckboxListField, DateField, VersionedForm, options
+from crmproject.forms import AppForm, CheckboxListField, DateField, IntegerField, VersionedForm, options
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.plans.models import PhaseStatus, ReportingPeriod, WaveKind
 

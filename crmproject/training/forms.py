@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from crmproject.forms import AppForm, DateField, IdSelectField, VersionedForm, options
+from crmproject.forms import AppForm, DateField, DecimalField, IdSelectField, IntegerField, VersionedForm, options
 from crmproject.i18n import lazy_gettext as _l
-from crmproject.training.models import EnrolmentStatus
+from crmproject.training.models import Course, Enrolment, EnrolmentStatus
 
 
 class CourseForm(VersionedForm):
@@ -16,7 +16,7 @@ class CourseForm(VersionedForm):
     crm_module_id = IdSelectField(_l("CRM module"))
     audience = StringField(_l("Audience"), validators=[Optional(), Length(max=200)], description=_l("Who should take it, for example: sales representatives."))
     mandatory = BooleanField(_l("Mandatory"), description=_l("Mandatory courses are measured against a target of 100% completion."))
-    length_hours = DecimalField(_l("Length (hours)"), places=1, validators=[Optional(), NumberRange(min=0.1, max=1000)])
+    length_hours = DecimalField(_l("Length (hours)"), column=Course.length_hours, validators=[Optional(), NumberRange(min=0.1, max=1000)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Save course"))
 
@@ -45,6 +45,6 @@ class EnrolEmployeeForm(AppForm):
 class EnrolmentForm(VersionedForm):
     status = SelectField(_l("Status"), choices=options(EnrolmentStatus.choices()))
     completed_on = DateField(_l("Completed on"), validators=[Optional()], description=_l("For a completed course; empty means today."))
-    score = DecimalField(_l("Score"), places=2, validators=[Optional(), NumberRange(min=0, max=100)], description=_l("0 to 100."))
+    score = DecimalField(_l("Score"), column=Enrolment.score, validators=[Optional(), NumberRange(min=0, max=100)], description=_l("0 to 100."))
     session_id = IdSelectField(_l("Session"))
     submit = SubmitField(_l("Save"))

@@ -272,8 +272,8 @@ def test_the_rules_form_says_one_thing_per_field(client, login, rollout):
     response = client.post(f"/plans/{rollout['plan'].id}/dashboard/rules",
                            data={"min_weeks": "abc", "effect_level": "", "fade_points": "200", "fade_weeks": "4"})
     text = _text(response)
-    assert "Not a valid integer value." in text and "between 1 and 104" not in text
-    assert "This field is required." in text and "Not a valid decimal value." not in text
+    assert "Weeks of figures before a verdict must be a whole number." in text and "between 1 and 104" not in text
+    assert "This field is required." in text and "must be a number" not in text
     assert "Number must be between 0.1 and 100." in text
 
 

@@ -52,7 +52,7 @@ def test_department_form_errors_are_shown_at_the_fields(client, make_user, make_
     response = client.post("/departments/new", data={"name": "Sales", "code": "X", "headcount": "ten", "licensed_seats": "5"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Not a valid integer value" in html
+    assert "Headcount must be a whole number." in html
 
 
 def test_department_head_edits_only_the_numbers_of_their_own_department(client, make_user, make_department, login):

@@ -32,7 +32,7 @@ def test_planner_adds_a_course_and_sees_field_errors(client, login, make_user, m
     clash = client.post("/training/courses/new", data={**COURSE, "code": "sfa-101"})
     assert clash.status_code == 200 and "already has the code SFA-101" in clash.get_data(as_text=True)
     bad = client.post("/training/courses/new", data={**COURSE, "code": "NEW-1", "length_hours": "lots"})
-    assert bad.status_code == 200 and "Not a valid decimal value." in bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "Length (hours) must be a number." in bad.get_data(as_text=True)
     ok = client.post("/training/courses/new", data={**COURSE, "code": "NEW-1"})
     assert ok.status_code == 302
     course = db.session.scalar(select(Course).where(Course.code == "NEW-1"))
