@@ -14,8 +14,6 @@ import re
 import struct
 from collections.abc import Iterable
 
-import olefile
-
 from ._errors import SpreadsheetError
 from ._package import Extent, damaged
 
@@ -88,6 +86,8 @@ _RECORD = struct.Struct("<HH")
 
 def xls_extents(data: bytes, filename: str) -> list[Extent]:
     """The extent of each worksheet of a legacy .xls, from the cell records of its Workbook stream."""
+    import olefile  # imported here, where a legacy .xls needs it
+
     try:
         with olefile.OleFileIO(data) as container:
             stream = next((name for name in ("Workbook", "Book", "workbook", "book") if container.exists(name)), None)

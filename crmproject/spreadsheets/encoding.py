@@ -21,8 +21,6 @@ from __future__ import annotations
 import codecs
 from typing import IO
 
-from charset_normalizer import from_bytes
-
 BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -132,6 +130,8 @@ def _sample_around(data: bytes, first: int) -> bytes:
 
 
 def _guess_code_page(sample: bytes) -> str:
+    from charset_normalizer import from_bytes  # imported here: 6 MB a worker that reads only UTF-8 never needs
+
     matches = from_bytes(sample, cp_isolation=CODE_PAGES, steps=10, chunk_size=1024)
     best = matches.best()
     if best is not None:
