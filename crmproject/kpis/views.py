@@ -91,7 +91,7 @@ def kpi_form(plan_id: int, kpi_id: int | None = None):
         if outcome.saved:
             flash(_("KPI %(name)s saved.", name=saved.name), "success")
             return redirect(url_for("kpis.show", plan_id=plan.id, kpi_id=saved.id))
-    return render_template("kpis/form.html", plan=plan, kpi=kpi, form=form), form.status
+    return render_template("kpis/form.html", plan=plan, kpi=kpi, form=form), form.http_status
 
 
 @bp.post("/kpis/<int:kpi_id>/delete")
@@ -142,7 +142,7 @@ def _show(plan: Plan, kpi: Kpi, measurement_form: MeasurementForm, target_form: 
         "kpis/show.html", plan=plan, kpi=kpi, measurements=values, figure=kpi_figure(kpi, path, values, today=today),
         attainment=services.latest_attainment([kpi], today=today), form=measurement_form, target_form=target_form,
         may_enter=bool(measurement_form.department_id.choices),
-    ), target_form.status
+    ), target_form.http_status
 
 
 @bp.post("/kpis/<int:kpi_id>/measurements")

@@ -86,7 +86,7 @@ def _editor(plan: Plan, department: Department, period: services.Period, report:
             flash(_("Report submitted.") if submitting else _("Draft saved."), "success")
             return redirect(url_for("reports.show", plan_id=plan.id, report_id=draft.id))
     return render_template("reports/form.html", plan=plan, department=department, period=period, report=report, form=form,
-                           kpis=kpis, kpi_field_name=kpi_field_name), form.status
+                           kpis=kpis, kpi_field_name=kpi_field_name), form.http_status
 
 
 @bp.get("/reports.xlsx")
