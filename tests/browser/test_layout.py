@@ -1,0 +1,236 @@
+"""Every main page reads well at desktop (1440x900) and phone (390x844) size, for every role that can see it.
+
+The database holds the demo organisation (crmproject/demo), with a long KPI name and a task whose title
+carries a long address on top, so the pages have the content people really see. One test logs each role in
+turn and opens all its pages at both sizes, collecting every problem (page, role, size, word and element)
+before it fails:
+
+- the document scrolls sideways (a wide table must scroll inside its own box instead);
+- a word of 2 to 24 characters in a table cell, heading, card, badge or menu is drawn across two lines.
+  Longer words (an address) may break: they are longer than many a column.
+
+Another checks that the menu folds on a phone and opens from the keyboard."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from crmproject.auth.models import Role, User
+from crmproject.demo.services import DEMO_PASSWORD, demo_plan, head_email, load_demo
+from crmproject.departments.models import Department
+from crmproject.extensions import db
+from crmproject.kpis import services as kpis
+from crmproject.kpis.models import Direction, GoalFamily
+from crmproject.tasks.models import TaskPriority, TaskStatus
+from crmproject.tasks.services import create_task, ensure_categories
+
+# The factories' password (tests/conftest.py PASSWORD; tests/ is not a package).
+PASSWORD = "correct-horse-1"
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (pip install -e .[test])")
+expect = sync_api.expect
+
+SIZES = {"phone 390x844": {"width": 390, "height": 844}, "desktop 1440x900": {"width": 1440, "height": 900}}
+MAX_LISTED = 8
+CHARTS_DRAWN = "() => [...document.querySelectorAll('.chart[data-figure]')].every((el) => el.hasAttribute('data-drawn'))"
+ACCOUNTS = {
+    Role.ADMIN: "admin@example.com",
+    Role.PROJECT_MANAGER: "pm@example.com",
+    Role.DEPARTMENT_HEAD: head_email("SALES"),
+    Role.EXECUTIVE: "exec@example.com",
+}
+LONG_KPI = "Share of customer-facing staff who record every customer interaction in the CRM each working week"
+LONG_ADDRESS_TASK = "Publish the key users' guide at https://intranet.northwind.example/crm-rollout/guides/key-users-and-heads"
+
+# Finds what a reader would notice, in the page as drawn: the document wider than the window (and the elements
+# that reach its right edge unclipped), and words of 2 to 24 characters whose characters lie on more than one line.
+CHECK_LAYOUT = r"""
+() => {
+  const root = document.documentElement;
+  const width = root.clientWidth;
+  const describe = (el) => {
+    let name = el.tagName.toLowerCase();
+    if (el.id) name += "#" + el.id;
+    if (typeof el.className === "string" && el.className.trim()) name += "." + el.className.trim().split(/\s+/).join(".");
+    return name;
+  };
+  // whether a box scrolling sideways clips the element (an absolutely placed one escapes the boxes between it
+  // and its containing block)
+  const clipped = (el) => {
+    for (let node = el; node && node !== document.body;) {
+      const position = getComputedStyle(node).position;
+      if (position === "fixed") return false;
+      let box = node.parentElement;
+      if (position === "absolute") {
+        while (box && box !== document.body && getComputedStyle(box).position === "static") box = box.parentElement;
+      }
+      if (!box || box === document.body) return false;
+      if (getComputedStyle(box).overflowX !== "visible") return true;
+      node = box;
+    }
+    return false;
+  };
+  // the elements that reach the document's right edge unclipped: what makes it scroll (innermost last)
+  const sticking = [];
+  if (root.scrollWidth > width + 1) {
+    for (const el of document.body.querySelectorAll("*")) {
+      if (!el.checkVisibility()) continue;  // a closed menu takes no room
+      const right = el.getBoundingClientRect().right + window.scrollX;
+      if (right >= root.scrollWidth - 1 && !clipped(el)) sticking.push(describe(el) + " to " + Math.round(right) + " px");
+    }
+  }
+  const selector = "td, th, h1, h2, h3, h4, h5, h6, .card, .badge, .task-card, .headline .figure, nav a, dt, dd, legend, label, button, .button, .crumbs";
+  const seen = new Set();
+  const split = [];
+  for (const container of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (seen.has(node)) continue;
+      seen.add(node);
+      const parent = node.parentElement;
+      if (!parent || parent.closest("svg, script, style, select, textarea, .visually-hidden")) continue;
+      const pattern = /\S+/g;
+      for (let match = pattern.exec(node.data); match; match = pattern.exec(node.data)) {
+        const word = match[0];
+        if (word.length < 2 || word.length > 24) continue;
+        // a compound may break after its hyphen (customer-/facing, 5-/year), as in print; a date or a code may not
+        let start = match.index;
+        for (const part of word.split(/(?<=[\p{L}\p{N}]-)(?=\p{L})/u)) {
+          const range = document.createRange();
+          range.setStart(node, start);
+          range.setEnd(node, start + part.length);
+          start += part.length;
+          const rects = [...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0);
+          if (rects.length < 2) continue;  // on one line, or not drawn (a closed menu, a hidden panel)
+          const tops = rects.map((r) => r.top);
+          if (Math.max(...tops) - Math.min(...tops) > rects[0].height / 2) {
+            split.push('"' + word + '" in ' + describe(parent) + " (" + rects.length + " lines)");
+            break;
+          }
+        }
+      }
+    }
+  }
+  return {scrollWidth: root.scrollWidth, width, sticking, split};
+}
+"""
+
+
+@dataclass(frozen=True)
+class Demo:
+    plan: int
+    kpi: int
+    sales: int
+
+
+@pytest.fixture
+def demo(app) -> Demo:
+    """The demo organisation, and a KPI with a long name and a task with a long address on top."""
+    today = date.today()
+    load_demo(today=today)
+    plan = demo_plan()
+    sales = db.session.scalar(select(Department).where(Department.code == "SALES"))
+    pm = db.session.scalar(select(User).where(User.email == ACCOUNTS[Role.PROJECT_MANAGER]))
+    kpi = kpis.create_kpi(plan, kpis.KpiValues(
+        name=LONG_KPI, goal_family=GoalFamily.ADOPTION, direction=Direction.HIGHER, unit="%",
+        baseline_value=Decimal(0), baseline_date=plan.start_date, target_value=Decimal(90), target_date=plan.end_date,
+    ))
+    kpis.record_measurement(kpi, measured_on=today - timedelta(days=3), value=Decimal("47.5"), department=sales,
+                            entered_by=pm)
+    create_task(plan, title=LONG_ADDRESS_TASK, category=ensure_categories()[0], actor=pm, owner=pm, department=sales,
+                due=today + timedelta(days=9), status=TaskStatus.IN_PROGRESS, priority=TaskPriority.CRITICAL)
+    db.session.commit()
+    return Demo(plan=plan.id, kpi=kpi.id, sales=sales.id)
+
+
+def main_pages(role: Role, demo: Demo) -> dict[str, str]:
+    """The main pages `role` can see (a department head: their own department's)."""
+    plan = f"/plans/{demo.plan}"
+    pages = {
+        "plan": plan, "dashboard": f"{plan}/dashboard", "team": f"{plan}/team", "RACI": f"{plan}/raci",
+        "KPIs": f"{plan}/kpis", "KPI page": f"{plan}/kpis/{demo.kpi}", "reports": f"{plan}/reports",
+        "tasks": f"{plan}/tasks", "board": f"{plan}/tasks/board", "adoption": f"{plan}/adoption",
+        "training": "/training/", "department page": f"/departments/{demo.sales}",
+    }
+    if role != Role.EXECUTIVE:
+        pages["report form"] = f"{plan}/reports/write?department={demo.sales}"
+    if role == Role.ADMIN:
+        pages.update({"imports": "/adoption/imports", "admin users": "/admin/users"})
+    return pages
+
+
+def layout_problems(page, where: str) -> list[str]:
+    found = page.evaluate(CHECK_LAYOUT)
+    problems = []
+    if found["scrollWidth"] > found["width"] + 1:
+        problems.append(f"{where}: the page scrolls sideways ({found['scrollWidth']} px in a {found['width']} px window): "
+                        f"{', '.join(found['sticking'][-4:]) or 'nothing named'}")
+    problems.extend(f"{where}: {split}" for split in found["split"][:MAX_LISTED])
+    if len(found["split"]) > MAX_LISTED:
+        problems.append(f"{where}: ... and {len(found['split']) - MAX_LISTED} more split words")
+    return problems
+
+
+def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.context.clear_cookies()
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).not_to_have_url(re.compile(r"/login"))  # a refused login stays on the login page
+
+
+def test_main_pages_never_scroll_sideways_nor_split_a_word(demo, page):
+    """Every role, every page it sees, at phone and then desktop size: the page is loaded once and checked
+    as drawn at each size (phone first: a chart drawn for a phone fits a desktop, while plotly takes a moment
+    to redraw a wide chart for a phone).
+
+    The charts are the same for every role, and drawing them is most of a page's time: they are drawn for the
+    administrator, who sees every page; the other roles' pages (their buttons, forms and columns) are checked
+    with the chart boxes left empty."""
+    problems = []
+    for role, email in ACCOUNTS.items():
+        charts = role == Role.ADMIN
+        if not charts:
+            page.route("**/vendor/plotly*", lambda route: route.fulfill(body="", content_type="text/javascript"))
+        page.set_viewport_size(SIZES["phone 390x844"])
+        log_in(page, email)
+        for name, url in main_pages(role, demo).items():
+            response = page.goto(url)
+            if response is None or not response.ok:
+                problems.append(f"{name} ({url}) as {role.value}: answered {response and response.status}")
+                continue
+            if charts:
+                page.wait_for_function(CHARTS_DRAWN)
+            for size, viewport in SIZES.items():
+                page.set_viewport_size(viewport)
+                problems += layout_problems(page, f"{name} ({url}) as {role.value} at {size}")
+            page.set_viewport_size(SIZES["phone 390x844"])
+    assert not problems, f"{len(problems)} layout problems:\n" + "\n".join(problems)
+
+
+def test_the_menu_folds_on_a_phone_and_opens_from_the_keyboard(page, make_user):
+    user = make_user(Role.ADMIN)
+    page.set_viewport_size(SIZES["phone 390x844"])
+    log_in(page, user.email, PASSWORD)
+    menu, button = page.get_by_role("navigation", name="Main"), page.locator("summary", has_text="Menu")
+    expect(menu).to_be_hidden()
+    assert page.locator("header").bounding_box()["height"] < 80  # one line, not a screen of links
+
+    page.keyboard.press("Tab")  # the home link
+    page.keyboard.press("Tab")
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(menu.get_by_role("link", name="Plans")).to_be_visible()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+    page.set_viewport_size(SIZES["desktop 1440x900"])
+    page.reload()  # a fresh page, the menu not opened: on a wide screen it is shown all the same
+    expect(menu.get_by_role("link", name="Plans")).to_be_visible()
+    expect(button).to_be_hidden()
