@@ -8,18 +8,21 @@ from flask import Flask, request, send_file
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from crmproject import paths
 from crmproject.config import load_config
 from crmproject.errors import register_error_handlers
-from crmproject.extensions import csrf, db, login_manager, migrate
+from crmproject.extensions import csrf, db, limiter, login_manager, migrate
 from crmproject.i18n import _, lazy_gettext, ngettext
 
 MIGRATIONS_DIR = str(paths.PACKAGE_DIR / "migrations")
 
 # Endpoints reachable without logging in: the login page, static files and plotly.js.
 PUBLIC_ENDPOINTS = {"auth.login", "static", "vendor_plotly", "health", "favicon"}
+# Endpoints whose answers are the same for everyone (the app's own files), so browsers may keep them.
+CACHEABLE_ENDPOINTS = {"static", "vendor_plotly", "favicon"}
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -40,6 +43,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.session_protection = "strong"
+    limiter.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     _register_blueprints(app)
     register_error_handlers(app)
@@ -143,6 +150,9 @@ def _require_login_everywhere(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
+        if request.endpoint not in CACHEABLE_ENDPOINTS:
+            # Pages and downloads hold the organisation's data (and report drafts): no browser or proxy keeps them.
+            response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

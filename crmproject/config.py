@@ -53,8 +53,8 @@ class Defaults:
     # Flask-Limiter's counters: in the application's database, so limits hold across workers and restarts
     # (crmproject/ratelimit.py); or redis://host:6379 and the other URIs of the `limits` library.
     RATELIMIT_STORAGE_URI = "database://"
-    RATELIMIT_HEADERS_ENABLED = True
-    RATELIMIT_SWALLOW_ERRORS = True  # a storage failure is logged; the per-account throttle still holds
+    RATELIMIT_HEADERS_ENABLED = False  # the 429 answers say Retry-After themselves (account or address)
+    RATELIMIT_SWALLOW_ERRORS = False  # a limit that cannot be counted is an error, never a silent pass
 
 
 # Settings that CRMPROJECT_<NAME> environment variables may set, as whole numbers or as text.

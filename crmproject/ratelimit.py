@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app
 from limits.storage import Storage
 from sqlalchemy import Float, String, case, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -52,7 +51,7 @@ class DatabaseStorage(Storage):
     def _engine() -> Engine:
         from crmproject.extensions import db
 
-        return db.get_engine(current_app)
+        return db.engine
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()

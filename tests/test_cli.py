@@ -36,11 +36,11 @@ def test_plans_create_with_bad_input_says_what_is_wrong(runner):
 def test_users_create(runner, make_department):
     make_department(name="Sales", code="SALES")
     result = runner("users", "create", "--email", "h@example.com", "--name", "H", "--role", "department_head",
-                    "--department", "sales", "--password", "long-enough")
+                    "--department", "sales", "--password", "amber-lantern-42")
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "h@example.com"))
     assert user.role == Role.DEPARTMENT_HEAD and user.department.code == "SALES"
-    again = runner("users", "create", "--email", "H@example.com", "--name", "H", "--role", "executive", "--password", "long-enough")
+    again = runner("users", "create", "--email", "H@example.com", "--name", "H", "--role", "executive", "--password", "amber-lantern-42")
     assert again.exit_code != 0 and "already exists" in again.output
 
 

@@ -79,7 +79,7 @@ REPORT_DATA = {"overall_rag": "green", "achievements": "Done", "blockers": "", "
                "action": "draft", "version": "1"}
 COMMUNICATION_DATA = {"audience": "All staff", "channel": "email", "message": "Pilot starts", "planned_date": "2026-03-01",
                       "owner_id": "", "department_id": "", "status": "planned", "version": "1"}
-USER_PASSWORD = {"pw-password": "new-horse-3", "pw-confirm": "new-horse-3"}  # the admin's form has the prefix "pw"
+USER_PASSWORD = {"pw-password": "quiet-horse-stable-3", "pw-confirm": "quiet-horse-stable-3"}  # the admin's form has the prefix "pw"
 COURSE_DATA = {"code": "SFA-101", "name": "SFA basics", "crm_module_id": "", "audience": "Sales", "mandatory": "y",
                "length_hours": "6", "description": "", "version": "1"}
 TRAINING_SESSION_DATA = {"day": "2026-04-01", "trainer": "Nadia", "location": "Room 1", "capacity": "12", "version": "1"}
@@ -101,16 +101,20 @@ MATRIX = [
     row("POST", "/logout", EVERYONE_POST),
     row("GET", "/account/password", READ),
     row("POST", "/account/password", EVERYONE_POST, NEW_PASSWORD),
+    row("POST", "/account/sessions/end", EVERYONE_POST),
     row("GET", "/", (302, 200, 200, 302, 302, 200)),  # a department head's home is their department
     # --- user administration: admins only ---------------------------------------------------------------
     row("GET", "/admin/users", ADMIN_GET),
     row("GET", "/admin/users/new", ADMIN_GET),
     row("POST", "/admin/users/new", ADMIN_POST, {"name": "New Person", "email": "new@example.com",
-                                                 "role": "executive", "department_id": "", "password": "new-horse-3"}),
+                                                 "role": "executive", "department_id": "", "password": "quiet-horse-stable-3"}),
     row("GET", "/admin/users/{executive}", ADMIN_GET),
     row("POST", "/admin/users/{executive}", ADMIN_POST, {"name": "Renamed", "role": "executive", "department_id": "",
                                                          "active": "y"}),
     row("POST", "/admin/users/{executive}/password", ADMIN_POST, USER_PASSWORD),
+    row("POST", "/admin/users/{executive}/unlock", ADMIN_POST),
+    row("POST", "/admin/users/{executive}/sessions/end", ADMIN_POST),
+    row("POST", f"/admin/users/{MISSING}/unlock", ADMIN_404),
     row("GET", f"/admin/users/{MISSING}", ADMIN_404),
     row("POST", f"/admin/users/{MISSING}/password", ADMIN_404, USER_PASSWORD),
     # --- departments: everyone reads, planners manage, a head edits their own ----------------------------

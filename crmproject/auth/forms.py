@@ -4,8 +4,15 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from crmproject.auth.models import Role
+from crmproject.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from crmproject.forms import AppForm, IdSelectField, options
 from crmproject.i18n import lazy_gettext as _l
+
+
+PASSWORD_HELP = _l(
+    "At least %(n)s characters, not a common password, and not your name or e-mail address. "
+    "Three or four unrelated words make one that is strong and easy to remember.", n=MIN_PASSWORD_LENGTH,
+)
 
 
 class LoginForm(AppForm):
@@ -20,7 +27,8 @@ class UserCreateForm(AppForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     role = SelectField(_l("Role"), choices=options(Role.choices()))
     department_id = IdSelectField(_l("Department"), description=_l("Required for a department head."))
-    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+                             description=PASSWORD_HELP)
     submit = SubmitField(_l("Add user"))
 
 
@@ -33,13 +41,15 @@ class UserEditForm(AppForm):
 
 
 class PasswordForm(AppForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+                             description=PASSWORD_HELP)
     confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
     submit = SubmitField(_l("Set password"))
 
 
 class OwnPasswordForm(AppForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+                             description=PASSWORD_HELP)
     confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
     submit = SubmitField(_l("Change password"))

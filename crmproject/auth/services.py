@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from crmproject.auth.models import Role, User, new_session_token
 from crmproject.db import utcnow
 from crmproject.departments.models import Department
-from crmproject.errors import ValidationFailed
+from crmproject.auth import throttle
+from crmproject.errors import DomainError, ValidationFailed
 from crmproject.extensions import db
-from crmproject.i18n import _
+from crmproject.i18n import _, ngettext
 
-MIN_PASSWORD_LENGTH = 8
+# OWASP ASVS 4.0 section 2.1: at least 12 characters, at least 64 allowed (128 here), no composition rules,
+# refused when common, breached or guessable (zxcvbn: its lists of passwords from real breaches, words,
+# names and keyboard patterns), or when it holds the user's name or e-mail address.
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 128
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4 scale: 3 is "safely unguessable", about 10^10 guesses
 # Compared against when the e-mail is unknown, so a login takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -58,11 +66,53 @@ def list_active_users() -> list[User]:
     return list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
 
 
-def _check_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="password"
-        )
+def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+    """Why this password may not be used, in words for the user; None when it may."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _("The password may have at most %(n)s characters.", n=MAX_PASSWORD_LENGTH)
+    personal = _personal_words(email, name)
+    folded = password.casefold()
+    if any(word in folded for word in personal):
+        return _("The password must not contain your name or e-mail address.")
+    result = zxcvbn(password, user_inputs=sorted(personal))
+    if result["score"] < MIN_PASSWORD_SCORE:
+        return _("This password is too easy to guess: %(reason)s Try three or four unrelated words.",
+                 reason=_guessable_reason(result["feedback"]["warning"]))
+    return None
+
+
+def _personal_words(email: str, name: str) -> set[str]:
+    """The parts of a user's e-mail address and name that a password must not hold (three letters or more)."""
+    email = normalise_email(email)
+    local, _at, domain = email.partition("@")
+    words = {email, local, *re.split(r"[\W_]+", local), *re.split(r"[\W_]+", (name or "").casefold())}
+    return {word for word in words if len(word) >= 3}
+
+
+def _guessable_reason(warning: str) -> str:
+    """zxcvbn's warning (English, fixed wording) as one of our translatable sentences."""
+    warning = warning.casefold()
+    if "common" in warning or "similar" in warning:
+        return _("it is one of the most common passwords, or close to one.")
+    if "keyboard" in warning or "rows of keys" in warning:
+        return _("keyboard patterns such as qwerty are guessed first.")
+    if "repeat" in warning:
+        return _("repeated characters or words are guessed first.")
+    if "sequence" in warning:
+        return _("sequences such as abc or 1234 are guessed first.")
+    if "year" in warning or "date" in warning:
+        return _("years and dates are guessed first.")
+    if "word" in warning or "name" in warning:
+        return _("single words and names are guessed first.")
+    return _("it follows a pattern that is guessed early.")
+
+
+def _check_password(password: str, *, email: str, name: str) -> None:
+    if (problem := password_problem(password, email=email, name=name)) is not None:
+        raise ValidationFailed(problem, field="password")
 
 
 def _check_role_department(role: Role, department: Department | None) -> None:
@@ -84,7 +134,7 @@ def create_user(
         errors["name"] = _("Enter the user's name.")
     if errors:
         raise ValidationFailed(errors)
-    _check_password(password)
+    _check_password(password, email=email, name=name)
     _check_role_department(role, department)
     user = User(
         email=email,
@@ -121,18 +171,22 @@ def update_user(
     if user.id == acting_user.id and (not active or role != user.role):
         raise ValidationFailed(_("You cannot change your own role or deactivate yourself."), field="role")
     _check_role_department(role, department)
+    deactivated = user.active and not active
     user.name = name.strip()
     user.role = role
     user.department = department
     user.active = active
+    if deactivated:
+        end_sessions(user)
     db.session.flush()
     return user
 
 
 def set_password(user: User, password: str) -> None:
-    _check_password(password)
+    """A new password; every session and "keep me logged in" cookie of the user ends."""
+    _check_password(password, email=user.email, name=user.name)
     user.password_hash = _hash(password)
-    db.session.flush()
+    end_sessions(user)
 
 
 def change_own_password(user: User, *, current: str, new: str) -> None:
@@ -142,14 +196,61 @@ def change_own_password(user: User, *, current: str, new: str) -> None:
     set_password(user, new)
 
 
+class LoginThrottled(DomainError):
+    """Too many failed logins for this e-mail address: the password was not even checked."""
+
+    def __init__(self, state: throttle.Throttled, now: datetime) -> None:
+        self.state = state
+        self.seconds_left = state.seconds_left(now)
+        super().__init__(f"login throttled for {self.seconds_left} s")
+
+    @property
+    def message(self) -> str:
+        until = self.state.until.strftime("%H:%M UTC")
+        if self.state.locked:
+            return _("This account is locked after %(n)s failed logins. An administrator can unlock it; "
+                     "otherwise try again after %(until)s.", n=self.state.failures, until=until)
+        return _("Too many failed logins for this account. Try again in %(wait)s (at %(until)s).",
+                 wait=duration_text(self.seconds_left), until=until)
+
+
+def duration_text(seconds: int) -> str:
+    """A wait in words, rounded up: "45 seconds", "3 minutes", "2 hours"."""
+    if seconds < 60:
+        return ngettext("%(n)s second", "%(n)s seconds", seconds)
+    if seconds < 3600:
+        return ngettext("%(n)s minute", "%(n)s minutes", -(-seconds // 60))
+    return ngettext("%(n)s hour", "%(n)s hours", -(-seconds // 3600))
+
+
 def authenticate(email: str, password: str, *, now: datetime | None = None) -> User | None:
-    """Return the active user with these credentials, or None."""
+    """Return the active user with these credentials, or None (the failure is counted).
+
+    Raises LoginThrottled, without checking the password, while the address has
+    failed too often (crmproject/auth/throttle.py).
+    """
+    now = now or utcnow()
+    email = normalise_email(email)
+    if (state := throttle.throttled(email, now)) is not None:
+        raise LoginThrottled(state, now)
     user = get_user_by_email(email)
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
+    if user is None or not check_password_hash(user.password_hash, password or "") or not user.active:
+        throttle.record_failure(email, now)
         return None
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
-        return None
-    user.last_login_at = now or utcnow()
+    throttle.forget(email)
+    user.last_login_at = now
     db.session.flush()
     return user
+
+
+def unlock(user: User) -> None:
+    """An administrator lets the account try to log in again at once."""
+    throttle.forget(normalise_email(user.email))
+
+
+def login_throttles(users: list[User], *, now: datetime | None = None) -> dict[int, throttle.Throttled]:
+    """The users among these whose logins are throttled now, by id."""
+    states = throttle.throttled_accounts([normalise_email(u.email) for u in users], now or utcnow())
+    return {u.id: states[normalise_email(u.email)] for u in users if normalise_email(u.email) in states}

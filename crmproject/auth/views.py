@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+import math
+import time
+
+from flask import Response, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 
 from crmproject.auth import bp, services
@@ -14,7 +18,7 @@ from crmproject.auth.permissions import admins_only
 from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
 from crmproject.errors import saving
-from crmproject.extensions import db, login_manager
+from crmproject.extensions import db, limiter, login_manager
 from crmproject.forms import options
 from crmproject.i18n import _
 
@@ -33,17 +37,40 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
+def _address_limits() -> str:
+    return current_app.config["LOGIN_ADDRESS_LIMITS"]
+
+
+def _address_throttled(limit: RequestLimit) -> Response:
+    """Too many failed logins from this client address (Flask-Limiter): the login form, with when to try again."""
+    wait = max(1, math.ceil(limit.window.reset_time - time.time()))
+    form = LoginForm()
+    form.form_errors.append(_("Too many failed logins from your network address. Try again in %(wait)s.",
+                              wait=services.duration_text(wait)))
+    response = make_response(render_template("auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_address_limits, methods=["POST"], on_breach=_address_throttled,
+               deduct_when=lambda response: response.status_code != 302)  # only failed logins count
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.LoginThrottled as throttled:
+            form.form_errors.append(throttled.message)
+            response = make_response(render_template("auth/login.html", form=form), 429)
+            response.headers["Retry-After"] = str(throttled.seconds_left)
+            return response
+        db.session.commit()  # the failure counted, or the login stamped
         if user is None:
             form.form_errors.append(_("The e-mail or password is wrong, or the account is deactivated."))
         else:
-            db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
@@ -52,9 +79,22 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Logging out ends every session of the user: a copy of this session's or the remember-me cookie is void."""
+    services.end_sessions(current_user)
+    db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/account/sessions/end")
+def end_other_sessions():
+    """Log out everywhere else: every other browser and device, this one stays logged in."""
+    services.end_sessions(current_user)
+    db.session.commit()
+    login_user(current_user._get_current_object())  # this session carries the new token
+    flash(_("You were logged out on every other browser and device."), "success")
+    return redirect(url_for("auth.own_password"))
 
 
 def _department_choices():
@@ -68,7 +108,8 @@ def _department(department_id: int | None) -> Department | None:
 @bp.get("/admin/users")
 @admins_only
 def users():
-    return render_template("auth/users.html", users=services.list_users())
+    listed = services.list_users()
+    return render_template("auth/users.html", users=listed, throttles=services.login_throttles(listed))
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -106,7 +147,34 @@ def user_edit(user_id: int):
         if outcome.saved:
             flash(_("User %(email)s saved.", email=user.email), "success")
             return redirect(url_for("auth.users"))
-    return render_template("auth/user_form.html", form=form, user=user, password_form=password_form)
+    return _user_page(user, form, password_form)
+
+
+def _user_page(user: User, form, password_form):
+    throttle = services.login_throttles([user]).get(user.id)
+    return render_template("auth/user_form.html", form=form, user=user, password_form=password_form, throttle=throttle)
+
+
+@bp.post("/admin/users/<int:user_id>/unlock")
+@admins_only
+def user_unlock(user_id: int):
+    user = db.get_or_404(User, user_id)
+    services.unlock(user)
+    db.session.commit()
+    flash(_("%(email)s may log in again.", email=user.email), "success")
+    return redirect(url_for("auth.user_edit", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/sessions/end")
+@admins_only
+def user_end_sessions(user_id: int):
+    user = db.get_or_404(User, user_id)
+    services.end_sessions(user)
+    db.session.commit()
+    if user.id == current_user.id:
+        login_user(user)  # an administrator ending their own sessions stays logged in here
+    flash(_("Every session of %(email)s has ended.", email=user.email), "success")
+    return redirect(url_for("auth.user_edit", user_id=user.id))
 
 
 @bp.post("/admin/users/<int:user_id>/password")
@@ -115,14 +183,17 @@ def user_password(user_id: int):
     user = db.get_or_404(User, user_id)
     password_form = PasswordForm(prefix="pw")
     if password_form.validate_on_submit():
-        services.set_password(user, password_form.password.data)
-        db.session.commit()
-        flash(_("The password of %(email)s was changed.", email=user.email), "success")
-        return redirect(url_for("auth.users"))
+        with saving(password_form) as outcome:
+            services.set_password(user, password_form.password.data)
+        if outcome.saved:
+            if user.id == current_user.id:
+                login_user(user)  # this session continues with the new token
+            flash(_("The password of %(email)s was changed; every session of theirs has ended.", email=user.email), "success")
+            return redirect(url_for("auth.users"))
     form = UserEditForm(obj=user)
     form.role.data = user.role.value
     form.department_id.choices = _department_choices()
-    return render_template("auth/user_form.html", form=form, user=user, password_form=password_form)
+    return _user_page(user, form, password_form)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

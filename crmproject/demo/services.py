@@ -32,7 +32,7 @@ from crmproject.tasks.services import create_task, ensure_categories, save_commu
 from crmproject.teams.models import RaciCode
 from crmproject.teams.services import add_deliverable, add_standard_roles, assign, save_raci
 
-DEMO_PASSWORD = "demo1234"
+DEMO_PASSWORD = "northwind-demo"
 DEMO_TEMPLATE = "pilot-then-waves"
 DEMO_PLAN_NAME = "Northwind CRM rollout"
 DEMO_SEED_KEY = "demo"

@@ -7,34 +7,34 @@ from crmproject.extensions import db
 
 
 def test_passwords_are_hashed_and_emails_normalised(app):
-    user = services.create_user(email="  Ann@Example.COM ", name="Ann", password="long-enough", role=Role.EXECUTIVE)
+    user = services.create_user(email="  Ann@Example.COM ", name="Ann", password="amber-lantern-42", role=Role.EXECUTIVE)
     assert user.email == "ann@example.com"
-    assert "long-enough" not in user.password_hash
+    assert "amber-lantern-42" not in user.password_hash
     assert user.password_hash.startswith("pbkdf2:")  # the tests' cheaper method; production uses scrypt
-    assert services.authenticate("ANN@example.com", "long-enough") is user
+    assert services.authenticate("ANN@example.com", "amber-lantern-42") is user
     assert services.authenticate("ann@example.com", "wrong-password") is None
-    assert services.authenticate("nobody@example.com", "long-enough") is None
+    assert services.authenticate("nobody@example.com", "amber-lantern-42") is None
 
 
 def test_production_hashing_is_scrypt(app):
     app.config["PASSWORD_HASH_METHOD"] = None
     try:
-        user = services.create_user(email="b@example.com", name="B", password="long-enough", role=Role.EXECUTIVE)
+        user = services.create_user(email="b@example.com", name="B", password="amber-lantern-42", role=Role.EXECUTIVE)
     finally:
         app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
     assert user.password_hash.startswith("scrypt:")
 
 
 def test_duplicate_email_weak_password_and_headless_department_head(app, make_department):
-    services.create_user(email="a@example.com", name="A", password="long-enough", role=Role.EXECUTIVE)
+    services.create_user(email="a@example.com", name="A", password="amber-lantern-42", role=Role.EXECUTIVE)
     with pytest.raises(ValidationFailed) as exc:
-        services.create_user(email="A@EXAMPLE.com", name="A2", password="long-enough", role=Role.EXECUTIVE)
+        services.create_user(email="A@EXAMPLE.com", name="A2", password="amber-lantern-42", role=Role.EXECUTIVE)
     assert "already exists" in exc.value.errors["email"][0]
     with pytest.raises(ValidationFailed) as exc:
         services.create_user(email="c@example.com", name="C", password="short", role=Role.EXECUTIVE)
-    assert "at least 8" in exc.value.errors["password"][0]
+    assert "at least 12" in exc.value.errors["password"][0]
     with pytest.raises(ValidationFailed) as exc:
-        services.create_user(email="d@example.com", name="D", password="long-enough", role=Role.DEPARTMENT_HEAD)
+        services.create_user(email="d@example.com", name="D", password="amber-lantern-42", role=Role.DEPARTMENT_HEAD)
     assert "bound to a department" in exc.value.errors["department_id"][0]
 
 

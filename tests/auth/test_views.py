@@ -55,7 +55,7 @@ def test_admin_adds_changes_role_of_and_deactivates_a_user(client, make_user, ma
     login(admin)
     response = client.post("/admin/users/new", data={
         "name": "Hanna Head", "email": "hanna@example.com", "role": "department_head",
-        "department_id": str(sales.id), "password": "strong-pass-1",
+        "department_id": str(sales.id), "password": "quiet-meadow-river-9",
     })
     assert response.status_code == 302
     hanna = db.session.scalar(select(User).where(User.email == "hanna@example.com"))
@@ -72,7 +72,7 @@ def test_add_user_form_shows_errors_at_the_fields(client, make_user, login):
     admin = make_user(Role.ADMIN)
     login(admin)
     response = client.post("/admin/users/new", data={
-        "name": "Dup", "email": admin.email, "role": "department_head", "department_id": "", "password": "strong-pass-1",
+        "name": "Dup", "email": admin.email, "role": "department_head", "department_id": "", "password": "quiet-meadow-river-9",
     })
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -84,10 +84,10 @@ def test_admin_sets_a_password_and_the_user_logs_in_with_it(client, app, make_us
     other = make_user(Role.EXECUTIVE)
     login(admin)
     assert client.post(f"/admin/users/{other.id}/password", data={
-        "pw-password": "brand-new-pass", "pw-confirm": "brand-new-pass",
+        "pw-password": "violet-harbour-77", "pw-confirm": "violet-harbour-77",
     }).status_code == 302
     client.post("/logout")
-    assert client.post("/login", data={"email": other.email, "password": "brand-new-pass"}).status_code == 302
+    assert client.post("/login", data={"email": other.email, "password": "violet-harbour-77"}).status_code == 302
 
 
 def test_csrf_failure_says_the_page_expired(client, app, make_user):

@@ -1,0 +1,103 @@
+"""Repeated failed logins slow down, then lock, an account; per client address too; an administrator unlocks."""
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from crmproject.auth.models import LoginThrottle, Role
+from crmproject.extensions import db
+
+PASSWORD = "correct-horse-1"
+
+
+def _try(client, email: str, password: str):
+    return client.post("/login", data={"email": email, "password": password})
+
+
+def _age_failures(email: str, by: timedelta) -> None:
+    row = db.session.get(LoginThrottle, email)
+    db.session.execute(update(LoginThrottle).where(LoginThrottle.email == email)
+                       .values(last_failure_at=row.last_failure_at - by))
+    db.session.commit()
+
+
+def test_after_five_failures_the_account_must_wait_and_the_right_password_is_not_even_checked(client, make_user):
+    user = make_user(Role.EXECUTIVE)
+    for _ in range(5):
+        response = _try(client, user.email, "wrong-guess")
+        assert response.status_code == 200 and "The e-mail or password is wrong" in response.get_data(as_text=True)
+    refused = _try(client, user.email, PASSWORD)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 429
+    assert "Too many failed logins for this account. Try again in 30 seconds" in html
+    assert refused.headers["Retry-After"] == "30"
+    assert client.get("/plans/").status_code == 302  # not logged in
+
+    _age_failures(user.email, timedelta(seconds=31))
+    assert _try(client, user.email, PASSWORD).status_code == 302
+    assert db.session.get(LoginThrottle, user.email, populate_existing=True) is None  # a success forgets
+
+
+def test_the_wait_doubles_with_each_further_failure(client, make_user):
+    user = make_user(Role.EXECUTIVE)
+    waits = []
+    for _ in range(9):
+        response = _try(client, user.email, "wrong-guess")
+        if response.status_code == 429:
+            waits.append(int(response.headers["Retry-After"]))
+            _age_failures(user.email, timedelta(hours=1) if not waits else timedelta(seconds=waits[-1]))
+            response = _try(client, user.email, "wrong-guess")
+        assert response.status_code == 200
+    assert waits == [30, 60, 120, 240]
+
+
+def test_twenty_failures_lock_the_account_until_an_administrator_unlocks_it(client, app, make_user, login):
+    user = make_user(Role.EXECUTIVE)
+    admin = make_user(Role.ADMIN)
+    for _ in range(20):
+        assert _try(client, user.email, "wrong-guess").status_code in (200, 429)
+        _age_failures(user.email, timedelta(minutes=16))  # as if the attacker waited out each delay
+    refused = _try(client, user.email, PASSWORD)
+    assert refused.status_code == 429
+    assert "This account is locked after 20 failed logins. An administrator can unlock it" in refused.get_data(as_text=True)
+
+    admin_client = app.test_client()
+    admin_client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    assert "Locked" in admin_client.get("/admin/users").get_data(as_text=True)
+    page = admin_client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    assert "Locked after 20 failed logins" in page
+    assert admin_client.post(f"/admin/users/{user.id}/unlock").status_code == 302
+    assert _try(client, user.email, PASSWORD).status_code == 302
+
+
+def test_an_unknown_address_is_throttled_like_a_real_account(client):
+    for _ in range(5):
+        assert _try(client, "nobody@example.com", "wrong-guess").status_code == 200
+    assert _try(client, "nobody@example.com", "wrong-guess").status_code == 429
+    assert db.session.scalar(select(LoginThrottle.failures).where(LoginThrottle.email == "nobody@example.com")) == 5
+
+
+def test_failed_logins_from_one_address_are_limited_across_accounts(client, app, make_user):
+    user = make_user(Role.EXECUTIVE)
+    app.config["LOGIN_ADDRESS_LIMITS"] = "4 per 10 minutes"
+    try:
+        for n in range(4):
+            assert _try(client, f"user{n}@example.com", "wrong-guess").status_code == 200
+        refused = _try(client, user.email, PASSWORD)
+        assert refused.status_code == 429
+        assert "Too many failed logins from your network address. Try again in 10 minutes" in refused.get_data(as_text=True)
+        assert 590 <= int(refused.headers["Retry-After"]) <= 600
+        assert client.get("/plans/").status_code == 302
+    finally:
+        app.config["LOGIN_ADDRESS_LIMITS"] = "30 per 10 minutes;300 per day"
+
+
+def test_successful_logins_do_not_count_against_the_address(client, app, make_user):
+    user = make_user(Role.EXECUTIVE)
+    app.config["LOGIN_ADDRESS_LIMITS"] = "2 per 10 minutes"
+    try:
+        for _ in range(4):
+            assert _try(client, user.email, PASSWORD).status_code == 302
+            client.post("/logout")
+    finally:
+        app.config["LOGIN_ADDRESS_LIMITS"] = "30 per 10 minutes;300 per day"
