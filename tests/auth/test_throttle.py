@@ -101,3 +101,19 @@ def test_successful_logins_do_not_count_against_the_address(client, app, make_us
             client.post("/logout")
     finally:
         app.config["LOGIN_ADDRESS_LIMITS"] = "30 per 10 minutes;300 per day"
+
+
+def test_behind_a_trusted_proxy_each_client_address_is_counted_on_its_own(app):
+    from crmproject import create_app
+
+    proxied = create_app({**{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI",
+                                                          "WTF_CSRF_ENABLED", "PASSWORD_HASH_METHOD")},
+                          "TRUSTED_PROXIES": 1, "LOGIN_ADDRESS_LIMITS": "2 per 10 minutes"})
+    client = proxied.test_client()
+
+    def attempt(address: str, n: int) -> int:
+        return client.post("/login", data={"email": f"user{n}@example.com", "password": "wrong-guess"},
+                           headers={"X-Forwarded-For": address}).status_code
+
+    assert [attempt("198.51.100.7", n) for n in range(3)] == [200, 200, 429]
+    assert attempt("203.0.113.9", 9) == 200  # another client behind the same proxy is not blocked
