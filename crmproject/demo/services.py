@@ -259,9 +259,7 @@ def _kpi_value(kpi: Kpi, code: str, day: date, go_live: date | None, rng: random
     quality, _late = DEPARTMENT_PROFILES.get(code, (0.5, ""))
     elapsed = max((day - kpi.baseline_date).days, 0) / max((kpi.target_date - kpi.baseline_date).days, 1)
     noise = Decimal(str(round(rng.uniform(-1.5, 1.5), 1)))
-    if kpi.goal_family == GoalFamily.ADOPTION:
-        if go_live is None or day < go_live:
-            return Decimal(0)
+    if kpi.goal_family == GoalFamily.ADOPTION and go_live is not None:
         # the adoption KPI follows the department's usage story, as the CRM's own figures would report it
         return max(Decimal(0), Decimal(str(round(100 * _share_active(code, (day - go_live).days), 1))) + noise)
     share = Decimal(str(min(elapsed * (0.3 + quality * 0.9), 1.0)))
@@ -279,8 +277,12 @@ def _demo_kpis_and_reports(plan: Plan, users: dict, *, today: date) -> None:
     for period in periods(plan, until=today)[:-1]:
         for department in departments:
             code = department.code
-            due = kpis_due(plan, department, period)
-            values = {k.id: _kpi_value(k, code, period.end, go_lives.get(department.id), rng) for k in due}
+            go_live = go_lives.get(department.id)
+            # a department not live yet has no adoption to report: its adoption KPI starts at its go-live,
+            # as the adoption charts do
+            due = [k for k in kpis_due(plan, department, period)
+                   if k.goal_family != GoalFamily.ADOPTION or (go_live is not None and period.end >= go_live)]
+            values = {k.id: _kpi_value(k, code, period.end, go_live, rng) for k in due}
             lateness = DEPARTMENT_PROFILES.get(code, (0, ""))[1]
             if lateness == "missing" and period.end > today - timedelta(days=70):
                 for kpi_id, value in values.items():  # the numbers arrive from the CRM, the report does not

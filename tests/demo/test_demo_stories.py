@@ -29,3 +29,16 @@ def test_demo_adoption_tells_lasting_fading_no_effect_and_too_early(app):
     assert verdicts["TELE"].shape == Shape.NO_EFFECT and verdicts["TELE"].peak < 25
     assert verdicts["CS"].shape == Shape.TOO_EARLY and 0 < verdicts["CS"].weeks_live < 8
     assert verdicts["SUP"].shape == Shape.TOO_EARLY
+
+
+def test_demo_reports_no_adoption_kpi_value_before_a_department_goes_live(app):
+    from crmproject.kpis.models import GoalFamily, Kpi, KpiMeasurement
+
+    load_demo(today=TODAY)
+    plan = db.session.scalar(select(Plan).where(Plan.name == DEMO_PLAN_NAME))
+    go_lives = {a.department_id: w.go_live_date for w in plan.waves for a in w.assignments}
+    adoption = db.session.scalars(select(KpiMeasurement).join(Kpi).where(Kpi.goal_family == GoalFamily.ADOPTION)).all()
+    assert adoption, "the demo has adoption KPI values"
+    early = [(m.department_id, m.measured_on) for m in adoption
+             if m.department_id not in go_lives or m.measured_on < go_lives[m.department_id]]
+    assert early == []
