@@ -110,3 +110,20 @@ def test_an_administrator_uploads_a_usage_export_and_follows_its_progress(client
     db.session.expire_all()
     snap = db.session.scalar(db.select(AdoptionSnapshot).where(AdoptionSnapshot.day == date(2026, 3, 2)))
     assert (snap.active_users, snap.logins, snap.events, snap.licensed_seats) == (1, 1, 2, 4)
+
+
+def test_the_latest_figures_table_shows_no_figure_for_a_department_not_live_yet(client, login, live, make_user):
+    plan, head = live
+    later = make_user(Role.DEPARTMENT_HEAD)
+    later.department.licensed_seats = 10
+    go_live = date.today() + timedelta(days=60)
+    plans.add_wave(plan, name="Wave 2", go_live=go_live, departments=[later.department])
+    db.session.add(AdoptionSnapshot(department_id=later.department_id, day=date.today() - timedelta(days=1),
+                                    licensed_seats=10, active_users=0, source=SnapshotSource.MANUAL))
+    db.session.commit()
+    login(head)
+    page = client.get(f"/plans/{plan.id}/adoption").get_data(as_text=True)
+    row = page[page.index(later.department.name + "</a>"):]
+    row = row[:row.index("</tr>")]
+    assert f"not live yet: goes live on {go_live.isoformat()}" in row
+    assert "0%" not in row
