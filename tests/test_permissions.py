@@ -110,7 +110,7 @@ MATRIX = [
                                                  "role": "executive", "department_id": "", "password": "quiet-horse-stable-3"}),
     row("GET", "/admin/users/{executive}", ADMIN_GET),
     row("POST", "/admin/users/{executive}", ADMIN_POST, {"name": "Renamed", "role": "executive", "department_id": "",
-                                                         "active": "y"}),
+                                                         "active": "y", "version": "1"}),
     row("POST", "/admin/users/{executive}/password", ADMIN_POST, USER_PASSWORD),
     row("POST", "/admin/users/{executive}/unlock", ADMIN_POST),
     row("POST", "/admin/users/{executive}/sessions/end", ADMIN_POST),

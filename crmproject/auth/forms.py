@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from crmproject.auth.models import Role
 from crmproject.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from crmproject.forms import AppForm, IdSelectField, options
+from crmproject.forms import AppForm, IdSelectField, VersionedForm, options
 from crmproject.i18n import lazy_gettext as _l
 
 
@@ -32,7 +32,7 @@ class UserCreateForm(AppForm):
     submit = SubmitField(_l("Add user"))
 
 
-class UserEditForm(AppForm):
+class UserEditForm(VersionedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=options(Role.choices()))
     department_id = IdSelectField(_l("Department"), description=_l("Required for a department head."))

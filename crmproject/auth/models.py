@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crmproject.db import Base, TimestampMixin, UTCDateTime
+from crmproject.db import Base, TimestampMixin, UTCDateTime, Versioned
 from crmproject.enums import LabelledEnum, enum_column_type
 from crmproject.i18n import lazy_gettext as _l
 
@@ -29,7 +29,7 @@ class Role(LabelledEnum):
     EXECUTIVE = "executive", _l("Executive (read-only)")
 
 
-class User(UserMixin, TimestampMixin, Base):
+class User(UserMixin, Versioned, TimestampMixin, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -139,7 +139,7 @@ def user_edit(user_id: int):
     form.department_id.choices = _department_choices()
     password_form = PasswordForm(prefix="pw")
     if form.validate_on_submit():
-        with saving(form) as outcome:
+        with saving(form, user) as outcome:
             services.update_user(
                 user, acting_user=current_user, name=form.name.data, role=Role(form.role.data),
                 department=_department(form.department_id.data), active=form.active.data,
@@ -152,7 +152,8 @@ def user_edit(user_id: int):
 
 def _user_page(user: User, form, password_form):
     throttle = services.login_throttles([user]).get(user.id)
-    return render_template("auth/user_form.html", form=form, user=user, password_form=password_form, throttle=throttle)
+    page = render_template("auth/user_form.html", form=form, user=user, password_form=password_form, throttle=throttle)
+    return page, form.http_status
 
 
 @bp.post("/admin/users/<int:user_id>/unlock")

@@ -1,3 +1,5 @@
+import re
+
 from sqlalchemy import select
 
 from crmproject.auth.models import Role, User
@@ -61,7 +63,7 @@ def test_admin_adds_changes_role_of_and_deactivates_a_user(client, make_user, ma
     hanna = db.session.scalar(select(User).where(User.email == "hanna@example.com"))
     assert (hanna.role, hanna.department_id) == (Role.DEPARTMENT_HEAD, sales.id)
     assert client.post(f"/admin/users/{hanna.id}", data={
-        "name": "Hanna Head", "role": "executive", "department_id": "",
+        "name": "Hanna Head", "role": "executive", "department_id": "", "version": str(hanna.version),
     }).status_code == 302  # an unticked 'active' box deactivates
     db.session.expire_all()
     assert (hanna.role, hanna.active) == (Role.EXECUTIVE, False)
@@ -107,3 +109,29 @@ def test_unknown_page_is_a_404_in_the_layout(client, make_user, login):
     assert response.status_code == 404
     html = response.get_data(as_text=True)
     assert "Not found" in html and 'class="topbar"' in html
+
+
+def test_a_stale_save_of_a_user_by_a_second_administrator_gets_409_with_what_changed(app, make_user):
+    first_admin, second_admin = make_user(Role.ADMIN), make_user(Role.ADMIN)
+    user = make_user(Role.EXECUTIVE, name="Eva Exec")
+    first, second = app.test_client(), app.test_client()
+    for client, admin in ((first, first_admin), (second, second_admin)):
+        assert client.post("/login", data={"email": admin.email, "password": "correct-horse-1"}).status_code == 302
+    opened = str(user.version)  # both opened the form now
+    assert first.post(f"/admin/users/{user.id}", data={
+        "name": "Eva Executive", "role": "executive", "department_id": "", "active": "y", "version": opened,
+    }).status_code == 302
+    stale = second.post(f"/admin/users/{user.id}", data={
+        "name": "Eva E.", "role": "executive", "department_id": "", "active": "y", "version": opened,
+    })
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "Your changes were NOT saved." in html and "<td>Eva Executive</td><td>Eva E.</td>" in html
+    db.session.expire_all()
+    assert user.name == "Eva Executive"
+    new_version = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
+    assert second.post(f"/admin/users/{user.id}", data={
+        "name": "Eva E.", "role": "executive", "department_id": "", "active": "y", "version": new_version,
+    }).status_code == 302
+    db.session.expire_all()
+    assert user.name == "Eva E."

@@ -17,7 +17,7 @@ depends_on = None
 # Every existing row starts at version 1, as a new one does.
 TABLES = (
     'status_reports', 'kpis', 'plans', 'phases', 'waves', 'departments', 'team_roles', 'deliverables', 'communications',
-    'courses', 'training_sessions', 'enrolments', 'adoption_rules',
+    'courses', 'training_sessions', 'enrolments', 'adoption_rules', 'users',
 )
 
 
