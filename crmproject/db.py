@@ -61,9 +61,11 @@ class Versioned:
 
     `version` moves on every UPDATE of the row (SQLAlchemy's version_id_col):
     an UPDATE from a session that loaded an older version matches no row and
-    raises StaleDataError, answered with 409. Edit forms carry the version they
-    were opened at (crmproject.forms.VersionedForm) and `saving(form, obj)`
-    (crmproject.errors) refuses a save from an older one, showing what changed.
+    raises StaleDataError, answered with 409: the last line of defence, for two
+    saves at the same instant. Edit forms carry the version they were opened at
+    and what they showed (crmproject.forms.VersionedForm); when the version
+    moved since, `saving(form, obj)` (crmproject.errors) keeps what each person
+    changed and refuses only a field both changed, showing its three values.
     """
 
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
@@ -75,7 +77,8 @@ class Versioned:
 
 def touch(obj: Versioned) -> None:
     """Count a save as a change of the object even when only its parts changed (a report's KPI values,
-    a wave's departments, a seat's holder): its version moves at the next flush."""
+    a wave's departments, a seat's holder): its version moves at the next flush. Once per save: after a
+    flush has moved it, touching again would move it once more."""
     obj.version = obj.version + 1
 
 

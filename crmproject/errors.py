@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, flash, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -52,12 +52,36 @@ def apply_to_form(form, exc: ValidationFailed) -> None:
 
 @dataclass(frozen=True)
 class FieldChange:
-    """A field whose saved value differs from what the user entered, both as people read them (a 409's list)."""
+    """A field of a refused save, as people read it (a 409's table): what is saved now, what the user entered,
+    and what the user's page showed when it was opened (None when not known)."""
 
     name: str
     label: str
     saved: str
     yours: str
+    opened: str | None = None
+
+
+def three_way(opened: object, saved: object, yours: object, *, merges: bool = True) -> str:
+    """What a save keeps of one field (or one RACI row) that someone else may have saved since the user
+    opened it, from the three values compared: `opened` (None when not known), `saved` now, `yours`.
+
+    "yours": nobody else changed it (saved is still as opened), or both made it the same;
+    "theirs": someone else changed it and the user left it as opened: their value stays (when `merges`);
+    "conflict": both changed it, differently, or it differs and what the user saw is not known.
+    """
+    if yours == saved or opened == saved:
+        return "yours"
+    if opened is not None and yours == opened and merges:
+        return "theirs"
+    return "conflict"
+
+
+def flash_kept(labels: list[str]) -> None:
+    """Tell the user that a save kept someone else's newer values of these fields (or rows) beside theirs."""
+    if labels:
+        flash(_("Someone else saved this while you had it open: their changes to %(fields)s are kept along with "
+                "yours.", fields=", ".join(labels)), "info")
 
 
 @dataclass
@@ -72,7 +96,7 @@ def saving(form, obj=None, *, saved: Mapping[str, object] | None = None) -> Iter
     """The request's transaction around a form's save, the same in every view:
 
         with saving(form, department) as outcome:
-            services.update_department(department, ...)
+            services.update_department(department, name=form.name.data, ...)
         if outcome.saved:
             flash(...)
             return redirect(...)
@@ -84,34 +108,38 @@ def saving(form, obj=None, *, saved: Mapping[str, object] | None = None) -> Iter
 
     `obj` is the Versioned object the form edits (None when it creates one),
     and `form` a VersionedForm. When someone saved the object after the form
-    was opened and a field differs from what is saved now, nothing is saved:
-    the form is shown again with the user's input, what changed and the new
-    version (`form.http_status` is then 409). A save that would lose nothing goes
-    ahead; every save moves the object's version. `saved` gives the saved
-    values of fields that are not attributes of `obj` (see
-    VersionedForm.differences).
+    was opened, each field is checked three ways (VersionedForm.reconcile):
+    a field only the user changed is saved, a field only the other person
+    changed keeps their value (the form's field takes it, so read the form
+    inside the `with` block, never before it), and a field both changed
+    differently is a conflict: nothing is saved, the form is shown again with
+    the user's input, the conflicting fields' three values, the new version
+    and a fresh snapshot (`form.http_status` is then 409). `saved` gives the
+    saved values of fields that are not attributes of `obj` (a wave's
+    departments). Every save moves the object's version by one.
     """
     from crmproject.db import touch
     from crmproject.extensions import db
 
     outcome = Saving()
     version = obj.version if obj is not None else None
-    # compared before the services change `obj`: these are the values someone else saved
-    changes = form.differences(obj, saved) if obj is not None and form.opened_version != version else None
+    # checked before the services change `obj`: these are the values someone else saved
+    conflicts = form.reconcile(obj, saved) if obj is not None and form.opened_version != version else []
     try:
         yield outcome
     except ValidationFailed as exc:
         db.session.rollback()
         apply_to_form(form, exc)
     else:
-        if not changes:
-            if obj is not None:
+        if not conflicts:
+            if obj is not None and obj.version == version:  # not moved yet by a flush of the services
                 touch(obj)
             db.session.commit()
             outcome.saved = True
-    if changes:
+            flash_kept(getattr(form, "merged", []))
+    if conflicts:
         db.session.rollback()
-        form.refuse(changes, version)
+        form.refuse(conflicts, version)
 
 
 ERROR_TITLES = {

@@ -1,5 +1,6 @@
 """Shared form base and fields: WTForms' own messages go through crmproject's translation function; numbers,
-dates and text are bounded by what the database can hold; edit forms carry their object's version."""
+dates and text are bounded by what the database can hold; edit forms carry their object's version and what
+they showed when opened."""
 
 from __future__ import annotations
 
@@ -9,13 +10,18 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
+from flask import current_app
 from flask_wtf import FlaskForm
+from itsdangerous import BadData, URLSafeSerializer
+from markupsafe import Markup
 from sqlalchemy import Numeric
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, ValidationError, widgets
 from wtforms import DateField as _DateField
 from wtforms import DecimalField as _DecimalField
 from wtforms import IntegerField as _IntegerField
 from wtforms.fields.choices import SelectChoice, SelectFieldBase
+from wtforms.utils import unset_value
+from wtforms.widgets import HiddenInput, html_params
 from wtforms.validators import Length, StopValidation
 
 from crmproject.errors import FieldChange
@@ -77,32 +83,83 @@ def plain_text(form, field) -> None:
 
 
 NOT_COMPARED = ("CSRFTokenField", "HiddenField", "VersionField", "SubmitField")
+SNAPSHOT = "opened"  # the hidden input beside `version`: the values the form showed when it was opened, signed
+SNAPSHOT_LIMIT = 1_000_000  # characters; a longer one was not made here, so it is not even checked
+
+Key = str | list[str]  # a field's value as compared: see compared_key
+
+
+class VersionInput(HiddenInput):
+    """The version input, and beside it the snapshot of what the form showed (VersionedForm.snapshot). Both go
+    wherever a page renders the version, through hidden_tag() or the field macro."""
+
+    def __call__(self, field, **kwargs):
+        snapshot = field.snapshot() if field.snapshot is not None else ""
+        return super().__call__(field, **kwargs) + Markup("<input %s>") % html_params(
+            name=field.snapshot_name, type="hidden", value=snapshot)
 
 
 class VersionField(HiddenField):
     """The version an edit form was opened at. A POST without one counts as opened at no known version."""
+
+    widget = VersionInput()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.snapshot = None  # set by the form: makes the snapshot rendered beside the version
+        self.submitted = False
+        self.posted_snapshot: str | None = None
+
+    @property
+    def snapshot_name(self) -> str:
+        return self.name[: len(self.name) - len(self.short_name)] + SNAPSHOT  # with the form's prefix, if any
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        self.submitted = formdata is not None
+        posted = formdata.get(self.snapshot_name) if formdata is not None else None
+        self.posted_snapshot = posted if isinstance(posted, str) else None
 
     def process_formdata(self, valuelist):
         self.data = valuelist[0] if valuelist else None
 
 
 class VersionedForm(AppForm):
-    """The edit form of a Versioned object (crmproject.db): it carries the version it was opened at.
+    """The edit form of a Versioned object (crmproject.db): it carries the version it was opened at and a
+    snapshot of the values it showed then, so a save can tell, field by field, who changed what.
 
-    Opened with `obj=...`, the hidden `version` is filled like any other field.
-    `saving(form, obj)` (crmproject.errors) compares it with the object's
-    version: when someone saved the object in between and a field differs,
-    nothing is saved, `conflict` lists each differing field (the value saved
-    now beside the one entered), the form keeps the user's input and takes the
-    new version, so saving it again overwrites knowingly.
+    Opened with `obj=...`, the hidden `version` is filled like any other field;
+    the snapshot (`opened`, rendered beside it, signed with the app's secret
+    key) is made from the fields' values when the page is drawn. On POST,
+    `saving(form, obj)` (crmproject.errors) calls `reconcile` when someone saved
+    the object in between: per field, opened vs saved now vs entered (see
+    crmproject.errors.three_way). A field someone else changed and this user
+    left as opened takes their value (in the form, so the view saves it); a
+    field both changed differently is a conflict: nothing is saved, `conflict`
+    lists those fields with the three values, the form keeps the user's input
+    and takes the new version and a fresh snapshot, so saving it again
+    overwrites knowingly.
+
+    `merges = False` for a form that adds something rather than edits its
+    object's values (a seat's next holder, a KPI's target for a date): there a
+    field someone else changed is a conflict whenever the user's value differs
+    from theirs, never silently taken over.
     """
 
     version = VersionField()
+    merges = True
     conflict: list[FieldChange] | None
+    merged: list[str]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.conflict = None
+        self.merged = []  # labels of the fields that took someone else's newer value
+        self.stale_version: int | None = None  # after a refusal: the version the user had opened
+        self._shows: dict[str, object] | None = None
+        self._saved_now: dict[str, Key] = {}
+        self._fresh_snapshot: str | None = None
+        self.version.snapshot = self.snapshot
 
     @property
     def opened_version(self) -> int | None:
@@ -114,31 +171,142 @@ class VersionedForm(AppForm):
         """The HTTP status of the page showing the form: 409 after a refused stale save."""
         return 409 if self.conflict is not None else 200
 
-    def differences(self, obj: object, saved: Mapping[str, object] | None = None) -> list[FieldChange]:
-        """The fields whose value on `obj` differs from what was entered. `saved` gives the saved value
-        of fields that are not attributes of `obj` (a wave's departments, a report's KPI values)."""
+    def compared_fields(self) -> list:
+        return [field for field in self if field.type not in NOT_COMPARED]
+
+    def shows(self, values: Mapping[str, object]) -> None:
+        """For a form that does not show its object's values (a seat's next holder, beside the holder now): the
+        saved values the page stood for, by field name. The snapshot records them instead of the fields'."""
+        self._shows = dict(values)
+
+    def snapshot(self) -> str:
+        """The signed snapshot the page carries: on a first showing, the values of the compared fields (or those
+        given to `shows`) and the version; after a refusal, what is saved now; a form shown again after other
+        errors sends back the one it came with."""
+        if self._fresh_snapshot is not None:
+            return self._fresh_snapshot
+        if self.version.submitted:
+            return self.version.posted_snapshot if self.opened() is not None else ""
+        values = self._shows or {}
+        return self._sign({field.name: compared_key(field, values[field.name] if field.name in values else field.data)
+                           for field in self.compared_fields()}, self.opened_version)
+
+    def _sign(self, keys: Mapping[str, Key], version: int | None) -> str:
+        return _serializer(self).dumps({"v": version, "f": dict(keys)})
+
+    def opened(self) -> dict[str, Key] | None:
+        """What the form showed when it was opened, by field name, read from the snapshot it sent back. None when
+        it sent none, or one not made by this app for this form at this version (altered, or from another page):
+        what the user saw is then not known."""
+        kind = type(self)
+        payload = read_snapshot(f"{kind.__module__}.{kind.__qualname__}", self.version.posted_snapshot)
+        if not isinstance(payload, dict) or payload.get("v") != self.opened_version or not isinstance(payload.get("f"), dict):
+            return None
+        return payload["f"]
+
+    def reconcile(self, obj: object, saved: Mapping[str, object] | None = None) -> list[FieldChange]:
+        """Three-way check of a save from a form opened before someone else saved `obj`, field by field:
+        what the form showed when opened, what is saved now, what the user entered (crmproject.errors.three_way).
+
+        A field only someone else changed takes their value: it is put in the form, so the view, reading the
+        form after this, saves it. Returns the fields both changed differently (with what the user opened,
+        when known). `saved` gives the saved value of fields that are not attributes of `obj` (a wave's
+        departments, a report's KPI values). Without a snapshot every field that differs is a conflict, as it
+        cannot be told who changed it."""
+        from crmproject.errors import three_way
+
         saved = saved or {}
-        changes = []
-        for field in self:
-            if field.type in NOT_COMPARED:
-                continue
+        opened = self.opened()
+        conflicts: list[FieldChange] = []
+        self.merged, self._saved_now = [], {}
+        for field in self.compared_fields():
             now = saved[field.name] if field.name in saved else getattr(obj, field.name)
-            shown_now, shown_yours = shown(field, now), shown(field, field.data)
-            if shown_now != shown_yours:
-                changes.append(FieldChange(field.name, str(field.label.text), shown_now, shown_yours))
-        return changes
+            theirs, yours = compared_key(field, now), compared_key(field, field.data)
+            mine = opened.get(field.name) if opened is not None else None
+            self._saved_now[field.name] = theirs
+            verdict = three_way(mine, theirs, yours, merges=self.merges)
+            if verdict == "theirs":
+                _take(field, now)
+                self.merged.append(str(field.label.text))
+            elif verdict == "conflict":
+                conflicts.append(FieldChange(field.name, str(field.label.text), shown_key(field, theirs),
+                                             shown_key(field, yours), None if mine is None else shown_key(field, mine)))
+        return conflicts
 
     def refuse(self, changes: list[FieldChange], version: int) -> None:
-        """Show the form again with what changed; it now carries the version saved."""
+        """Show the form again with the conflicting fields; it now carries the version saved and a snapshot of
+        what is saved now, so saving it again overwrites those fields knowingly."""
         self.conflict = changes
+        self.stale_version = self.opened_version
         self.version.data = str(version)
         self.version.raw_data = [str(version)]
+        self._fresh_snapshot = self._sign(self._saved_now, version)
+
+
+def snapshot_serializer(kind: str) -> URLSafeSerializer:
+    """Signs the snapshot of what a page showed with the app's secret key (compressed when that is shorter);
+    the salt names the form, so a snapshot of one form means nothing to another."""
+    return URLSafeSerializer(current_app.secret_key, salt=f"crmproject.opened:{kind}")
+
+
+def read_snapshot(kind: str, token: object) -> object | None:
+    """A snapshot a page sent back, or None when it sent none or one this app did not sign for `kind`."""
+    if not isinstance(token, str) or not token or len(token) > SNAPSHOT_LIMIT:
+        return None
+    try:
+        return snapshot_serializer(kind).loads(token)
+    except BadData:
+        return None
+
+
+def _serializer(form: VersionedForm) -> URLSafeSerializer:
+    kind = type(form)
+    return snapshot_serializer(f"{kind.__module__}.{kind.__qualname__}")
+
+
+def _take(field, value: object) -> None:
+    """Put a saved value into a field, as if the form had been opened with it (and shown with it again)."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    elif isinstance(value, (list, tuple, set)):
+        value = [v.value if isinstance(v, enum.Enum) else v for v in value]
+    field.data = value
+    field.raw_data = []
 
 
 def read_version(text: object) -> int | None:
     """A version sent back by a page; None for none or anything unreadable (it then matches no version)."""
-    text = str(text or "")
+    text = "" if text is None else str(text)  # 0 is a version: rules not saved yet
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def compared_key(field, value: object) -> Key:
+    """A field's value reduced to what decides whether two values are the same, whether it came from the
+    database, the form or a snapshot: a choice's key (not its label, which may be renamed), the ticked keys of
+    a list in order, a text, number or date as people read it."""
+    if isinstance(field, SelectMultipleField):
+        values = value if isinstance(value, (list, tuple, set)) else ([] if value is None or value == "" else [value])
+        return sorted(_choice_key(v) for v in values)
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(field, SelectFieldBase):
+        return _choice_key(value)
+    if isinstance(field, BooleanField):
+        return "1" if value else ""
+    return shown(field, value)
+
+
+def _choice_key(value: object) -> str:
+    return str(value.value if isinstance(value, enum.Enum) else value)
+
+
+def shown_key(field, key: Key) -> str:
+    """A compared key as people read it (a choice's label, Yes or No)."""
+    if isinstance(field, BooleanField):
+        return shown(field, key == "1")
+    if isinstance(field, SelectFieldBase):
+        return shown(field, key)
+    return str(key)
 
 
 def shown(field, value: object) -> str:

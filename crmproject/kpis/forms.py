@@ -37,7 +37,11 @@ class MeasurementForm(AppForm):
 
 
 class TargetForm(VersionedForm):
-    """An intermediate target; it carries the version of its KPI, whose definition it changes."""
+    """An intermediate target; it carries the version of its KPI, whose definition it changes. It sets the
+    target of the date typed rather than edits one shown: a target someone else saved for that date meanwhile
+    is a conflict, never half taken over (merges = False)."""
+
+    merges = False
 
     target_date = DateField(_l("By"), validators=[InputRequired()])
     value = DecimalField(_l("Value"), column=VALUE, validators=[InputRequired(), NumberRange(min=-BIG, max=BIG)])

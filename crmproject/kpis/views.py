@@ -77,16 +77,16 @@ def kpi_form(plan_id: int, kpi_id: int | None = None):
     kpi = _kpi(plan, kpi_id) if kpi_id else None
     form = _kpi_form(plan, kpi)
     if form.validate_on_submit():
-        values = services.KpiValues(
-            name=form.name.data, goal_family=GoalFamily(form.goal_family.data), direction=Direction(form.direction.data),
-            baseline_value=form.baseline_value.data, baseline_date=form.baseline_date.data,
-            target_value=form.target_value.data, target_date=form.target_date.data, unit=form.unit.data or "",
-            description=form.description.data or "", frequency=Frequency(form.frequency.data),
-            department=db.session.get(Department, form.department_id.data) if form.department_id.data else None,
-            owner=db.session.get(User, form.owner_id.data) if form.owner_id.data else None,
-            red_threshold=form.red_threshold.data, amber_threshold=form.amber_threshold.data,
-        )
         with saving(form, kpi) as outcome:
+            values = services.KpiValues(
+                name=form.name.data, goal_family=GoalFamily(form.goal_family.data), direction=Direction(form.direction.data),
+                baseline_value=form.baseline_value.data, baseline_date=form.baseline_date.data,
+                target_value=form.target_value.data, target_date=form.target_date.data, unit=form.unit.data or "",
+                description=form.description.data or "", frequency=Frequency(form.frequency.data),
+                department=db.session.get(Department, form.department_id.data) if form.department_id.data else None,
+                owner=db.session.get(User, form.owner_id.data) if form.owner_id.data else None,
+                red_threshold=form.red_threshold.data, amber_threshold=form.amber_threshold.data,
+            )
             saved = services.create_kpi(plan, values) if kpi is None else services.update_kpi(kpi, values)
         if outcome.saved:
             flash(_("KPI %(name)s saved.", name=saved.name), "success")
@@ -184,10 +184,10 @@ def target_add(plan_id: int, kpi_id: int):
     kpi = _kpi(plan, kpi_id)
     form = _target_form(plan, kpi, formdata=request.form)
     if form.validate_on_submit():
-        phase = db.session.get(Phase, form.phase_id.data) if form.phase_id.data else None
-        if phase is not None and phase.plan_id != plan.id:
-            abort(404)
         with saving(form, kpi, saved=_target_now(kpi, form)) as outcome:
+            phase = db.session.get(Phase, form.phase_id.data) if form.phase_id.data else None
+            if phase is not None and phase.plan_id != plan.id:
+                abort(404)
             services.set_target(kpi, target_date=form.target_date.data, value=form.value.data, phase=phase)
         if outcome.saved:
             flash(_("Intermediate target saved."), "success")

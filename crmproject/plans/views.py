@@ -139,11 +139,11 @@ def phase_form(plan_id: int, phase_id: int | None = None):
     if request.method == "GET" and phase is not None:
         form.status.data = phase.status.value
     if form.validate_on_submit():
-        values = dict(
-            name=form.name.data, start=form.start_date.data, end=form.end_date.data, goal=form.goal.data or "",
-            exit_criteria=form.exit_criteria.data or "", status=PhaseStatus(form.status.data),
-        )
         with saving(form, phase) as outcome:
+            values = dict(
+                name=form.name.data, start=form.start_date.data, end=form.end_date.data, goal=form.goal.data or "",
+                exit_criteria=form.exit_criteria.data or "", status=PhaseStatus(form.status.data),
+            )
             saved = services.add_phase(plan, **values) if phase is None else services.update_phase(phase, **values)
         if outcome.saved:
             return _saved(_("Phase %(name)s saved.", name=saved.name), plan)
@@ -189,12 +189,12 @@ def wave_form(plan_id: int, wave_id: int | None = None):
     elif request.method == "GET":
         form.kind.data = (WaveKind.PILOT if not plan.waves else WaveKind.WAVE).value
     if form.validate_on_submit():
-        values = dict(
-            name=form.name.data, go_live=form.go_live_date.data, kind=WaveKind(form.kind.data),
-            departments=[departments[i] for i in form.department_ids.data or []],
-            modules=[modules[i] for i in form.module_ids.data or []], notes=form.notes.data or "",
-        )
         with saving(form, wave, saved=_wave_parts(wave)) as outcome:
+            values = dict(
+                name=form.name.data, go_live=form.go_live_date.data, kind=WaveKind(form.kind.data),
+                departments=[departments[i] for i in form.department_ids.data or []],
+                modules=[modules[i] for i in form.module_ids.data or []], notes=form.notes.data or "",
+            )
             saved = services.add_wave(plan, **values) if wave is None else services.update_wave(wave, **values)
         if outcome.saved:
             return _saved(_("Wave %(name)s saved.", name=saved.name), plan)

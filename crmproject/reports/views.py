@@ -74,9 +74,9 @@ def _editor(plan: Plan, department: Department, period: services.Period, report:
     saved = _saved_values(report, kpis)
     form = report_form(kpis, obj=report if request.method == "GET" else None, data=saved if request.method == "GET" else None)
     if form.validate_on_submit():
-        content = _content(form, kpis)
         submitting = request.form.get("action") == "submit"
         with saving(form, report, saved=saved) as outcome:
+            content = _content(form, kpis)
             draft = report or services.start_report(plan, department, period, author=current_user)
             if submitting:
                 services.submit(draft, content, author=current_user, due_kpis=kpis)

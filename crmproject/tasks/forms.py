@@ -10,7 +10,7 @@ from crmproject.tasks.models import CommunicationChannel, CommunicationStatus, T
 
 
 class TaskForm(VersionedForm):
-    """A task's fields; a stale save is refused by services.update_task, which lists the task's history since."""
+    """A task's fields; a refused stale save also lists the task's history since the page was opened."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Optional()])

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from crmproject.auth.models import User
 from crmproject.departments.models import Department
-from crmproject.errors import DomainError, ValidationFailed
+from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.plans.models import Phase, Plan
@@ -108,15 +108,6 @@ def create_task(
     return task
 
 
-class ConcurrentEdit(DomainError):
-    """The task changed since the user loaded it; `changes` says what changed."""
-
-    def __init__(self, task: ChangeTask, changes: list[TaskChange]):
-        self.task = task
-        self.changes = changes
-        super().__init__(f"task {task.id} changed since version {changes[0].version - 1 if changes else task.version}")
-
-
 @dataclass
 class TaskUpdate:
     """The new values of a task's editable fields."""
@@ -134,17 +125,14 @@ class TaskUpdate:
 
 
 def changes_since(task: ChangeTask, version: int) -> list[TaskChange]:
+    """The history of the task after `version` (what a page opened at that version did not show)."""
     return [c for c in task.history if c.version > version]
 
 
-def update_task(task: ChangeTask, values: TaskUpdate, *, actor: User | None, expected_version: int) -> list[TaskChange]:
-    """Save new values; every changed field is kept in the history (who, when, from, to).
-
-    Refused with ConcurrentEdit when the task is no longer at
-    `expected_version`: someone saved it after the user opened the form.
-    """
-    if task.version != expected_version:
-        raise ConcurrentEdit(task, changes_since(task, expected_version))
+def update_task(task: ChangeTask, values: TaskUpdate, *, actor: User | None) -> list[TaskChange]:
+    """Save new values; every changed field is kept in the history (who, when, from, to), at the version the
+    save gives the task. A save from a page opened before someone else's is checked by the edit form
+    (crmproject.forms.VersionedForm, through crmproject.errors.saving), as every edit form is."""
     _check_task(task.plan, title=values.title, phase=values.phase, start=values.start_date, due=values.due_date)
     values.title = values.title.strip()
     values.description = values.description.strip()

@@ -16,7 +16,7 @@ from crmproject.auth.permissions import (
 )
 from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
-from crmproject.errors import ValidationFailed, apply_to_form, saving
+from crmproject.errors import saving
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -173,7 +173,7 @@ def new(plan_id: int):
         if outcome.saved:
             flash(_("Task %(title)s added.", title=task.title), "success")
             return redirect(url_for("tasks.show", plan_id=plan.id, task_id=task.id))
-    return render_template("tasks/form.html", plan=plan, form=form, task=None, conflict=None)
+    return render_template("tasks/form.html", plan=plan, form=form, task=None)
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -190,28 +190,20 @@ def edit(plan_id: int, task_id: int):
     require(can_update_task(current_user, task))
     form = TaskForm(obj=task if request.method == "GET" else None)
     _fill_choices(form, plan, task)
-    conflict = None
+    dependencies = {"depends_on": [t.id for t in task.depends_on]}  # rows of their own, not a column of the task
     if request.method == "GET":
         form.status.data, form.priority.data = task.status.value, task.priority.value
-        form.depends_on.data = [t.id for t in task.depends_on]
-        form.version.data = str(task.version)
+        form.depends_on.data = dependencies["depends_on"]
     if form.validate_on_submit():
-        expected = _id(form.version.data) or -1
-        try:
-            services.update_task(task, _values(form), actor=current_user, expected_version=expected)
+        with saving(form, task, saved=dependencies) as outcome:
+            services.update_task(task, _values(form), actor=current_user)
             services.set_dependencies(task, _dependencies(form))
-        except services.ConcurrentEdit as exc:
-            db.session.rollback()
-            conflict = exc.changes
-            form.version.data = str(task.version)  # saving again now overwrites knowingly
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_to_form(form, exc)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(_("Task %(title)s saved.", title=task.title), "success")
             return redirect(url_for("tasks.show", plan_id=plan.id, task_id=task.id))
-    return render_template("tasks/form.html", plan=plan, form=form, task=task, conflict=conflict), 409 if conflict is not None else 200
+    # after a refused save: who changed what since the page was opened, from the task's history
+    since = services.changes_since(task, form.stale_version) if form.conflict and form.stale_version is not None else []
+    return render_template("tasks/form.html", plan=plan, form=form, task=task, changes_since=since), form.http_status
 
 
 @bp.post("/tasks/<int:task_id>/delete")

@@ -19,7 +19,11 @@ class TeamRoleForm(VersionedForm):
 
 
 class AssignmentForm(VersionedForm):
-    """Gives a seat to someone; it carries the version of the seat, which every assignment moves."""
+    """Gives a seat to someone; it carries the version of the seat, which every assignment moves, and the holder
+    it would hand over from. It names the next holder rather than edits the one now: nothing of a holder
+    someone else assigned meanwhile is taken over (merges = False)."""
+
+    merges = False
 
     user_id = IdSelectField(_l("User"), description=_l("Someone with an account here."))
     person_name = StringField(_l("Or an outside person's name"), validators=[Optional(), Length(max=200)])

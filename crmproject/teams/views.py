@@ -77,13 +77,13 @@ def role_form(plan_id: int, role_id: int | None = None):
     if request.method == "GET" and role is not None:
         form.kind.data = role.kind.value
     if form.validate_on_submit():
-        values = dict(
-            kind=TeamRoleKind(form.kind.data), title=form.title.data, required=form.required.data,
-            responsibilities=form.responsibilities.data or "",
-            crm_module=db.session.get(CrmModule, form.crm_module_id.data) if form.crm_module_id.data else None,
-            department=db.session.get(Department, form.department_id.data) if form.department_id.data else None,
-        )
         with saving(form, role) as outcome:
+            values = dict(
+                kind=TeamRoleKind(form.kind.data), title=form.title.data, required=form.required.data,
+                responsibilities=form.responsibilities.data or "",
+                crm_module=db.session.get(CrmModule, form.crm_module_id.data) if form.crm_module_id.data else None,
+                department=db.session.get(Department, form.department_id.data) if form.department_id.data else None,
+            )
             saved = services.create_role(plan, **values) if role is None else services.update_role(role, **values)
         if outcome.saved:
             return _back_to_team(plan, _("Role %(title)s saved.", title=saved.title))
@@ -109,6 +109,7 @@ def assign(plan_id: int, role_id: int):
     form.user_id.choices = _user_choices()
     if request.method == "GET":
         form.start_date.data = date.today()
+        form.shows(_latest_holder(role, form))  # what a save would hand over: the holder when the page was opened
     if form.validate_on_submit():
         with saving(form, role, saved=_latest_holder(role, form)) as outcome:
             services.assign(

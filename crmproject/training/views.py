@@ -81,12 +81,12 @@ def course_form(course_id: int | None = None):
     course = _course_or_404(course_id) if course_id else None
     form = _course_form(course)
     if form.validate_on_submit():
-        values = services.CourseValues(
-            code=form.code.data, name=form.name.data, audience=form.audience.data or "", mandatory=form.mandatory.data,
-            crm_module=db.session.get(CrmModule, form.crm_module_id.data) if form.crm_module_id.data else None,
-            length_hours=form.length_hours.data, description=form.description.data or "",
-        )
         with saving(form, course) as outcome:
+            values = services.CourseValues(
+                code=form.code.data, name=form.name.data, audience=form.audience.data or "", mandatory=form.mandatory.data,
+                crm_module=db.session.get(CrmModule, form.crm_module_id.data) if form.crm_module_id.data else None,
+                length_hours=form.length_hours.data, description=form.description.data or "",
+            )
             saved = services.create_course(values) if course is None else services.update_course(course, values)
         if outcome.saved:
             flash(_("Course %(code)s saved.", code=saved.code), "success")

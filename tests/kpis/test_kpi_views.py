@@ -75,7 +75,8 @@ def test_kpi_chart_has_the_target_path_and_a_line_per_department(world):
     assert {line.name: list(line.y) for line in lines} == {"Marketing": [20.0], head.department.name: [30.0, 55.0]}
 
 
-def test_a_stale_save_of_a_kpi_is_refused_with_what_changed(app, client, login, make_user, world, open_form, forms_in):
+def test_a_stale_save_of_a_kpi_keeps_both_peoples_changes_and_refuses_only_a_field_both_changed(
+        app, client, login, make_user, world, open_form, forms_in):
     plan, head, other, kpi = world
     url = f"/plans/{plan.id}/kpis/{kpi.id}/edit"
     login(make_user(Role.PROJECT_MANAGER))
@@ -84,20 +85,29 @@ def test_a_stale_save_of_a_kpi_is_refused_with_what_changed(app, client, login, 
     mine, theirs = open_form(url), open_form(url, using=colleague)
     assert colleague.post(url, data=theirs.data(target_value="90")).status_code == 302
 
-    stale = client.post(url, data=mine.data(name="Active users", baseline_value="5"))
+    # the colleague changed the target, I changed the name and the baseline: nothing is lost either way
+    merged = client.post(url, data=mine.data(name="Active users", baseline_value="5"), follow_redirects=True)
+    assert merged.status_code == 200 and "their changes to Target are kept along with yours" in merged.get_data(as_text=True)
+    db.session.expire_all()
+    assert (kpi.name, kpi.baseline_value, kpi.target_value) == ("Active users", D(5), D(90))
+
+    # both change the name from the same page: mine is refused, with the three values
+    mine, theirs = open_form(url), open_form(url, using=colleague)
+    assert colleague.post(url, data=theirs.data(name="Adoption rate")).status_code == 302
+    stale = client.post(url, data=mine.data(name="Users active", unit="% of seats"))
     html = stale.get_data(as_text=True)
     assert stale.status_code == 409
     conflict = html.split('class="form-errors conflict"')[1].split("</table>")[0]
-    for row in (("Name", "Adoption", "Active users"), ("Baseline", "0", "5"), ("Target", "90", "80")):
-        assert "<td>{1}</td><td>{2}</td>".format(*row) in conflict and f">{row[0]}</th>" in conflict
+    assert ">Name</th><td>Active users</td><td>Adoption rate</td><td>Users active</td>" in conflict
+    assert ">Unit<" not in conflict  # only I changed the unit
     db.session.expire_all()
-    assert (kpi.name, kpi.baseline_value, kpi.target_value) == ("Adoption", D(0), D(90))
+    assert (kpi.name, kpi.unit) == ("Adoption rate", "%")
 
     again = next(f for f in forms_in(html, url) if f.action == url)
-    assert again.fields["name"].values == ["Active users"]
-    assert client.post(url, data=again.data(target_value="90")).status_code == 302
+    assert again.fields["name"].values == ["Users active"] and again.fields["unit"].values == ["% of seats"]
+    assert client.post(url, data=again.data()).status_code == 302
     db.session.expire_all()
-    assert (kpi.name, kpi.baseline_value, kpi.target_value) == ("Active users", D(5), D(90))
+    assert (kpi.name, kpi.unit, kpi.target_value) == ("Users active", "% of seats", D(90))
 
 
 def test_a_stale_intermediate_target_does_not_overwrite_a_newer_one(app, client, login, make_user, world, open_form):

@@ -149,8 +149,8 @@ def test_a_department_outside_the_plan_does_not_report(client, login, make_user,
     assert response.status_code == 302 and db.session.scalar(db.select(db.func.count()).select_from(StatusReport)) == 0
 
 
-def test_a_stale_save_of_a_draft_is_refused_with_what_changed_and_saving_again_merges(app, client, login, make_user, world, open_form,
-                                                                                    forms_in):
+def test_a_stale_save_of_a_draft_keeps_both_peoples_changes_and_refuses_only_a_field_both_changed(
+        app, client, login, make_user, world, open_form, forms_in):
     plan, head, other_head, kpi = world
     period = services.period_for(plan, date.today())
     draft = services.start_report(plan, head.department, period, author=head)
@@ -166,25 +166,33 @@ def test_a_stale_save_of_a_draft_is_refused_with_what_changed_and_saving_again_m
                                                       action="draft"))
     assert saved.status_code == 302
 
-    stale = client.post(url, data=heads_form.data(blockers="Data import slow", action="draft"))
+    # the head only wrote the blockers: the manager's text and KPI value stay, the blockers are added
+    assert client.post(url, data=heads_form.data(blockers="Data import slow", action="draft")).status_code == 302
+    db.session.expire_all()
+    assert (draft.achievements, draft.blockers, [v.value for v in draft.values]) == ("Pilot trained; 40 users live", "Data import slow", [D(42)])
+    # the manager's page, opened before both saves and sent back unchanged, changes nothing
+    assert manager.post(url, data=managers_form.data(action="draft")).status_code == 302
+    db.session.expire_all()
+    assert (draft.achievements, draft.blockers, [v.value for v in draft.values]) == ("Pilot trained; 40 users live", "Data import slow", [D(42)])
+
+    # both change the KPI value from the same page: the head's save is refused, with the three values
+    heads_form, managers_form = open_form(url), open_form(url, using=manager)
+    assert manager.post(url, data=managers_form.data(**{f"kpi-{kpi.id}": "45"}, action="draft")).status_code == 302
+    stale = client.post(url, data=heads_form.data(**{f"kpi-{kpi.id}": "44"}, next_steps="Train Marketing", action="draft"))
     html = stale.get_data(as_text=True)
     assert stale.status_code == 409
     assert "Someone else saved this while you were editing it. Your changes were NOT saved." in html
     conflict = html.split('class="form-errors conflict"')[1].split("</table>")[0]
-    assert "Pilot trained; 40 users live" in conflict and "Data import slow" in conflict
-    assert "Active users / licensed seats (%)" in conflict and ">42<" in conflict
+    assert "Active users / licensed seats (%)</th><td>42</td><td>45</td><td>44</td>" in conflict and "Next steps" not in conflict
     db.session.expire_all()
-    assert (draft.achievements, draft.blockers, [v.value for v in draft.values]) == ("Pilot trained; 40 users live", "", [D(42)])
+    assert (draft.next_steps, [v.value for v in draft.values]) == ("", [D(45)])
 
-    # the page shown again keeps the head's text and carries the new version: the merged save goes through
+    # the page shown again keeps the head's input and carries the new version: saving it again overwrites knowingly
     again = next(f for f in forms_in(html, url) if f.action == url)
-    assert again.fields["blockers"].values == ["Data import slow"]
-    merged = client.post(url, data=again.data(achievements="Pilot trained; 40 users live", **{f"kpi-{kpi.id}": "42"}, action="draft"))
-    assert merged.status_code == 302
+    assert again.fields["next_steps"].values == ["Train Marketing"]
+    assert client.post(url, data=again.data(action="draft")).status_code == 302
     db.session.expire_all()
-    assert (draft.achievements, draft.blockers, [v.value for v in draft.values]) == ("Pilot trained; 40 users live", "Data import slow", [D(42)])
-    # and the manager's form, opened before that, is now the stale one
-    assert manager.post(url, data=managers_form.data(action="draft")).status_code == 409
+    assert (draft.achievements, draft.next_steps, [v.value for v in draft.values]) == ("Pilot trained; 40 users live", "Train Marketing", [D(44)])
 
 
 def test_a_stale_save_that_loses_nothing_goes_through(app, client, login, world, open_form):

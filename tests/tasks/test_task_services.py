@@ -26,7 +26,6 @@ def test_every_change_of_status_owner_and_due_date_is_kept(make_plan, make_task,
     task = make_task(plan, "Announce the pilot", actor=pm, owner=ann, due=date(2026, 3, 1))
     changes = services.update_task(
         task, _values(task, status=TaskStatus.IN_PROGRESS, owner=bob, due_date=date(2026, 3, 15)), actor=pm,
-        expected_version=1,
     )
     db.session.commit()
     assert {(c.field, c.old_value, c.new_value) for c in changes} == {
@@ -37,18 +36,19 @@ def test_every_change_of_status_owner_and_due_date_is_kept(make_plan, make_task,
     assert task.version == 2
 
 
-def test_a_second_save_from_an_old_version_is_refused_with_what_changed(make_plan, make_task, make_user):
+def test_the_history_since_a_version_is_what_a_page_opened_at_it_did_not_show(make_plan, make_task, make_user):
+    """A refused save of the task's form lists it (tests/test_versioned_forms.py)."""
     plan = make_plan()
     first, second = make_user(name="First"), make_user(name="Second")
     task = make_task(plan, "Clean duplicates")
     opened_at = task.version
-    services.update_task(task, _values(task, status=TaskStatus.BLOCKED), actor=first, expected_version=opened_at)
+    services.update_task(task, _values(task, status=TaskStatus.BLOCKED), actor=first)
+    services.update_task(task, _values(task, title="Clean duplicates twice"), actor=second)
     db.session.commit()
-    with pytest.raises(services.ConcurrentEdit) as exc:
-        services.update_task(task, _values(task, title="Overwritten"), actor=second, expected_version=opened_at)
-    assert [(c.field, c.new_value, c.user.name) for c in exc.value.changes] == [("status", "blocked", "First")]
-    db.session.rollback()
-    assert task.title == "Clean duplicates"
+    assert task.version == opened_at + 2
+    assert [(c.field, c.new_value, c.user.name) for c in services.changes_since(task, opened_at)] == [
+        ("status", "blocked", "First"), ("title", "Clean duplicates twice", "Second")]
+    assert [c.field for c in services.changes_since(task, opened_at + 1)] == ["title"]
 
 
 def test_a_dependency_cycle_is_refused_naming_it(make_plan, make_task):

@@ -55,7 +55,7 @@ def test_second_save_is_told_the_task_changed(client, login, make_user, make_pla
     response = client.post(f"/plans/{plan.id}/tasks/{task.id}/edit", data=stale)
     html = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "Someone else saved this task" in html and "blocked" in html and "Paula" in html
+    assert "Someone else saved this while you were editing it" in html and "blocked" in html and "Paula" in html
     db.session.expire_all()
     assert task.title == "Data cleansing"
     # the form now carries the new version: saving again is a knowing overwrite
