@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from crmproject.extensions import db
 from crmproject.kpis import services as kpi_services
+from crmproject.teams import services as team_services
 
 PASSWORD = "correct-horse-1"  # tests/conftest.py's factories
 
@@ -214,23 +215,42 @@ def test_a_refused_task_save_lists_the_tasks_history_since_the_page_was_opened(a
     assert "Paula PM" in history and "Train Sales reps" in history and "High" in history and "created" not in history
 
 
-def test_a_stale_raci_grid_is_refused_row_by_row(app, rollout_world, open_form, forms_in):
-    world = rollout_world
-    url = f"/plans/{world['plan'].id}/raci"
-    cell = f"cell-{world['deliverable'].id}-{world['team_role'].id}"
+def _raci_setup(app, world, open_form):
+    plan = world["plan"]
+    second_row = team_services.add_deliverable(plan, name="Training plan")
+    db.session.commit()
+    url = f"/plans/{plan.id}/raci"
     first, second = _client(app, world["pm"]), _client(app, world["admin"])
-    firsts, seconds = open_form(url, using=first), open_form(url, using=second)
-    assert first.post(url, data=firsts.data(**{cell: "A"})).status_code == 302
+    cells = {key: f"cell-{deliverable.id}-{world['team_role'].id}" for key, deliverable in
+             (("goals", world["deliverable"]), ("training", second_row))}
+    return url, first, second, cells, open_form(url, using=first), open_form(url, using=second)
+
+
+def test_raci_rows_changed_by_two_people_from_the_same_grid_are_both_kept(app, rollout_world, open_form):
+    url, first, second, cells, firsts, seconds = _raci_setup(app, rollout_world, open_form)
+    assert first.post(url, data=firsts.data(**{cells["goals"]: "A"})).status_code == 302
+    response = second.post(url, data=seconds.data(**{cells["training"]: "A"}), follow_redirects=True)
+    assert [r.status_code for r in response.history] == [302]
+    assert "their changes to Goals are kept along with yours." in response.get_data(as_text=True)
+    grid = open_form(url, using=first)
+    assert (grid.fields[cells["goals"]].values, grid.fields[cells["training"]].values) == (["A"], ["A"])
+
+
+def test_a_raci_row_both_changed_is_refused_with_the_three_values(app, rollout_world, open_form, forms_in):
+    url, first, second, cells, firsts, seconds = _raci_setup(app, rollout_world, open_form)
+    assert first.post(url, data=firsts.data(**{cells["goals"]: "A"})).status_code == 302
     before = _rows()
-    stale = second.post(url, data=seconds.data(**{cell: ""}))  # would empty the row the first one just filled
+    stale = second.post(url, data=seconds.data(**{cells["goals"]: "C", cells["training"]: "A"}))
     html = stale.get_data(as_text=True)
     assert stale.status_code == 409
-    assert "<th scope=\"row\">Goals</th><td>A IT lead</td>" in html
+    assert '<th scope="row">Goals</th><td><span class="muted">(empty)</span></td><td>A IT lead</td><td>C IT lead</td>' in html
+    assert "Training plan</th>" not in html.split("</table>")[0]
     assert _rows() == before
     again = next(f for f in forms_in(html, url) if f.action == url)
-    assert again.fields[cell].values == [""]  # the grid shows what the second one chose
-    assert second.post(url, data=again.data()).status_code == 302
-    assert _rows() != before
+    assert (again.fields[cells["goals"]].values, again.fields[cells["training"]].values) == (["C"], ["A"])
+    assert second.post(url, data=again.data(**{cells["goals"]: "A"})).status_code == 302
+    # and a grid without its snapshot is checked as before: a row that differs from the one saved since is refused
+    assert second.post(url, data={**seconds.data(), "opened": "x"}).status_code == 409
 
 
 def test_a_stale_end_of_a_seat_does_not_move_the_day_someone_recorded(app, rollout_world):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from crmproject.auth.models import User
 from crmproject.departments.models import Department
 from crmproject.db import touch
-from crmproject.errors import FieldChange, ValidationFailed
+from crmproject.errors import FieldChange, ValidationFailed, three_way
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.plans.models import CrmModule, Phase, Plan, WaveKind
@@ -308,24 +308,41 @@ def save_raci(plan: Plan, grid: Mapping[int, Mapping[int, RaciCode | None]]) -> 
     db.session.flush()
 
 
-def raci_conflicts(plan: Plan, grid: Mapping[int, Mapping[int, RaciCode | None]],
-                   opened: Mapping[int, int | None]) -> list[FieldChange]:
-    """The rows of a RACI grid that someone saved after it was opened (`opened`: deliverable id -> the
-    version the page showed) and whose saved letters differ from the grid's: saving it would lose them."""
+def raci_row_key(codes: Mapping[int, RaciCode | None]) -> list[str]:
+    """A RACI row as compared, and as a page's snapshot keeps it: its letters by team role id, in order."""
+    return sorted(f"{role_id}:{code.value}" for role_id, code in codes.items() if code is not None)
+
+
+def reconcile_raci(plan: Plan, grid: dict[int, dict[int, RaciCode | None]], versions: Mapping[int, int | None],
+                   opened: Mapping[int, list[str]] | None) -> tuple[list[FieldChange], list[str]]:
+    """Three-way check of a RACI grid's rows that someone saved after the grid was opened (`versions`:
+    deliverable id -> the version the page showed), row by row (crmproject.errors.three_way) between the
+    row the page showed (`opened`, from its snapshot; a row missing there is not known), the row saved now
+    and the grid's. A row only someone else changed keeps their letters: `grid` takes them, so saving it
+    changes nothing there. Returns the rows both changed differently, and the names of the rows kept."""
     roles = list_roles(plan)
+    role_ids = {r.id for r in roles}
 
-    def letters(codes: Mapping[int, RaciCode | None]) -> str:
-        return ", ".join(f"{codes[r.id].value} {r.title}" for r in roles if codes.get(r.id) is not None)
+    def letters(key: list[str]) -> str:
+        codes = dict(item.split(":", 1) for item in key)
+        return ", ".join(f"{codes[str(r.id)]} {r.title}" for r in roles if str(r.id) in codes)
 
-    changes = []
+    conflicts, kept = [], []
     for deliverable in list_deliverables(plan):
-        if deliverable.id not in grid or opened.get(deliverable.id) == deliverable.version:
+        if deliverable.id not in grid or versions.get(deliverable.id) == deliverable.version:
             continue
-        saved = letters({cell.team_role_id: cell.code for cell in deliverable.raci})
-        yours = letters(grid[deliverable.id])
-        if saved != yours:
-            changes.append(FieldChange(f"deliverable-{deliverable.id}", deliverable.name, saved, yours))
-    return changes
+        now = {cell.team_role_id: cell.code for cell in deliverable.raci}
+        # a letter for a role of another plan is save_raci's to refuse, not a change of this row
+        theirs, yours = raci_row_key(now), raci_row_key({r: c for r, c in grid[deliverable.id].items() if r in role_ids})
+        mine = opened.get(deliverable.id) if opened is not None else None
+        verdict = three_way(mine, theirs, yours)
+        if verdict == "theirs":
+            grid[deliverable.id] = {**dict.fromkeys(grid[deliverable.id]), **now}
+            kept.append(deliverable.name)
+        elif verdict == "conflict":
+            conflicts.append(FieldChange(f"deliverable-{deliverable.id}", deliverable.name, letters(theirs), letters(yours),
+                                         None if mine is None else letters(mine)))
+    return conflicts, kept
 
 
 def raci_matrix(deliverables: list[Deliverable]) -> dict[int, dict[int, RaciCode]]:

@@ -11,9 +11,9 @@ from crmproject.auth.services import list_active_users
 from crmproject.auth.permissions import allow, can_edit_plans
 from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
-from crmproject.errors import ValidationFailed, saving
+from crmproject.errors import ValidationFailed, flash_kept, saving
 from crmproject.extensions import db
-from crmproject.forms import options, read_version
+from crmproject.forms import SNAPSHOT, options, read_snapshot, read_version, snapshot_serializer
 from crmproject.i18n import _
 from crmproject.plans.models import CrmModule, Phase, Plan
 from crmproject.plans.services import list_modules
@@ -163,17 +163,25 @@ def remove_assignment(plan_id: int, assignment_id: int):
 
 # --- RACI ------------------------------------------------------------------------------------
 
+RACI_SNAPSHOT = "teams.raci"
+
+
 def _raci_page(plan: Plan, *, deliverable_form: DeliverableForm, grid=None, errors=None, conflict=None, status: int = 200):
     deliverables = services.list_deliverables(plan)
     roles = services.list_roles(plan)
-    matrix = grid if grid is not None else services.raci_matrix(deliverables)
+    saved = services.raci_matrix(deliverables)
+    matrix = grid if grid is not None else saved
+    # what the page shows as saved, row by row with the version beside it: a save checks each row against it
+    opened = snapshot_serializer(RACI_SNAPSHOT).dumps(
+        {str(d.id): [d.version, services.raci_row_key(saved.get(d.id, {}))] for d in deliverables})
     warnings = {
         d.id: problem for d in deliverables
         if (problem := services.raci_problem(matrix.get(d.id, {})))
     }
     return render_template(
         "teams/raci.html", plan=plan, deliverables=deliverables, roles=roles, matrix=matrix, codes=list(RaciCode),
-        errors=errors or {}, warnings=warnings, deliverable_form=deliverable_form, conflict=conflict,
+        errors=errors or {}, warnings=warnings, deliverable_form=deliverable_form, conflict=conflict, snapshot_name=SNAPSHOT,
+        opened=opened,
     ), status
 
 
@@ -202,8 +210,9 @@ def raci_save(plan_id: int):
             grid.setdefault(int(deliverable_id), {})[int(role_id)] = RaciCode(value) if value else None
         except ValueError:
             abort(400)
-    opened = {deliverable_id: read_version(request.form.get(f"version-{deliverable_id}")) for deliverable_id in grid}
-    if conflict := services.raci_conflicts(plan, grid, opened):
+    versions = {deliverable_id: read_version(request.form.get(f"version-{deliverable_id}")) for deliverable_id in grid}
+    conflict, kept = services.reconcile_raci(plan, grid, versions, _raci_opened(versions))
+    if conflict:
         return _raci_page(plan, deliverable_form=_deliverable_form(plan, formdata=None), grid=grid, conflict=conflict, status=409)
     try:
         services.save_raci(plan, grid)
@@ -213,7 +222,18 @@ def raci_save(plan_id: int):
         return _raci_page(plan, deliverable_form=_deliverable_form(plan, formdata=None), grid=grid, errors=exc.errors, status=200)
     db.session.commit()
     flash(_("RACI saved."), "success")
+    flash_kept(kept)
     return redirect(url_for("teams.raci", plan_id=plan.id))
+
+
+def _raci_opened(versions: dict[int, int | None]) -> dict[int, list[str]] | None:
+    """The rows the grid showed when it was opened, from its signed snapshot: only those at the version the
+    page sent back for them (None when it sent no snapshot, or one this app did not sign)."""
+    payload = read_snapshot(RACI_SNAPSHOT, request.form.get(SNAPSHOT))
+    if not isinstance(payload, dict):
+        return None
+    return {int(key): row[1] for key, row in payload.items()
+            if key.isdigit() and isinstance(row, list) and len(row) == 2 and versions.get(int(key)) == row[0]}
 
 
 @bp.get("/raci.xlsx")
