@@ -192,14 +192,13 @@ class VersionedForm(AppForm):
                            for field in self.compared_fields()}, self.opened_version)
 
     def _sign(self, keys: Mapping[str, Key], version: int | None) -> str:
-        return _serializer(self).dumps({"v": version, "f": dict(keys)})
+        return snapshot_serializer(_snapshot_kind(self)).dumps({"v": version, "f": dict(keys)})
 
     def opened(self) -> dict[str, Key] | None:
         """What the form showed when it was opened, by field name, read from the snapshot it sent back. None when
         it sent none, or one not made by this app for this form at this version (altered, or from another page):
         what the user saw is then not known."""
-        kind = type(self)
-        payload = read_snapshot(f"{kind.__module__}.{kind.__qualname__}", self.version.posted_snapshot)
+        payload = read_snapshot(_snapshot_kind(self), self.version.posted_snapshot)
         if not isinstance(payload, dict) or payload.get("v") != self.opened_version or not isinstance(payload.get("f"), dict):
             return None
         return payload["f"]
@@ -259,9 +258,9 @@ def read_snapshot(kind: str, token: object) -> object | None:
         return None
 
 
-def _serializer(form: VersionedForm) -> URLSafeSerializer:
+def _snapshot_kind(form: VersionedForm) -> str:
     kind = type(form)
-    return snapshot_serializer(f"{kind.__module__}.{kind.__qualname__}")
+    return f"{kind.__module__}.{kind.__qualname__}"
 
 
 def _take(field, value: object) -> None:

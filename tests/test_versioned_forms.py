@@ -42,6 +42,8 @@ CASES = [
      "location", "Room 2"),
     ("/training/enrolments/{enrolment}", "pm", "head", "score", "80", "90", "session_id", "{training_session}"),
     ("/plans/{plan}/tasks/{task}/edit", "pm", "admin", "title", "Train Sales reps", "Train all of Sales", "status", "in_progress"),
+    # crmproject/auth's form, on the same mechanism: two administrators (here one, in two browsers)
+    ("/admin/users/{pm}", "admin", "admin", "name", "Paula P.", "Paula Project-Manager", "role", "executive"),
 ]
 IDS = [case[0] for case in CASES]
 PARAMETERS = ("url", "first_role", "second_role", "name", "first_value", "second_value", "other", "other_value")
