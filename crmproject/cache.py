@@ -34,13 +34,11 @@ from typing import TypeVar
 
 from flask import has_request_context, request
 from sqlalchemy import BigInteger, String, event, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.pool import Pool
 
-from crmproject.db import Base
+from crmproject.db import Base, upsert
 from crmproject.extensions import db
 
 T = TypeVar("T")
@@ -95,10 +93,9 @@ def bump_generations(engine: Engine, tables: Iterable[str]) -> None:
     with engine.begin() as connection:
         connection.info["bumping"] = True
         try:
-            insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
             table = DataGeneration.__table__
-            statement = insert(table).on_conflict_do_update(index_elements=[table.c.name],
-                                                            set_={"value": table.c.value + 1})
+            statement = upsert(table, connection.dialect.name).on_conflict_do_update(
+                index_elements=[table.c.name], set_={"value": table.c.value + 1})
             connection.execute(statement, [{"name": name, "value": 1} for name in names])
         finally:
             connection.info.pop("bumping", None)

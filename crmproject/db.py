@@ -21,6 +21,15 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def upsert(table, dialect_name: str):
+    """An INSERT of `table` that can take ON CONFLICT DO UPDATE/NOTHING, in the database's dialect
+    (PostgreSQL and SQLite spell it the same way, through different classes)."""
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return (postgresql_insert if dialect_name == "postgresql" else sqlite_insert)(table)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC timestamp on every backend.
 

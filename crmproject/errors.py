@@ -149,6 +149,7 @@ ERROR_TITLES = {
     405: lambda: _("Not allowed"),
     409: lambda: _("Conflict"),
     413: lambda: _("File too large"),
+    429: lambda: _("Too many attempts"),
     500: lambda: _("Something went wrong"),
 }
 
@@ -159,6 +160,7 @@ ERROR_TEXTS = {
     405: lambda: _("This address does not accept that kind of request."),
     409: lambda: _("Someone else changed this at the same time. Reload and try again."),
     413: lambda: _("The upload is larger than the limit of %(limit)s MB.", limit=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)),
+    429: lambda: _("Too many attempts from your network address in a short time. Wait a while and try again."),
     500: lambda: _("The error has been logged. Please try again; if it keeps happening, tell an administrator."),
 }
 
@@ -169,6 +171,21 @@ def _render_error(code: int, text: str | None = None):
     if request.accept_mimetypes.best == "application/json":
         return {"error": title, "message": body}, code
     return render_template("errors/error.html", code=code, title=title, text=body), code
+
+
+def _too_many_attempts():
+    """A rate limit (Flask-Limiter) refused the request: the error page, and Retry-After saying when to try again."""
+    import math
+    import time
+
+    from flask import make_response
+
+    from crmproject.extensions import limiter
+
+    response = make_response(_render_error(429))
+    if (limit := limiter.current_limit) is not None:
+        response.headers["Retry-After"] = str(max(1, math.ceil(limit.window.reset_time - time.time())))
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -191,6 +208,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = exc.code or 500
+        if exc.response is not None:
+            return exc.response  # the page was made where it was refused (a rate limit's on_breach: the login form)
+        if code == 429:
+            return _too_many_attempts()
         if code in ERROR_TITLES:
             return _render_error(code)
         return exc

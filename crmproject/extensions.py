@@ -1,17 +1,17 @@
 """Flask extensions, created here and bound to the app in create_app."""
 
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from crmproject.db import Base
+from crmproject.ratelimit import client_address
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-# Per client address; the address is the one the nearest trusted proxy saw (TRUSTED_PROXIES, ProxyFix).
-limiter = Limiter(key_func=get_remote_address)
+# Per client address (an IPv6 /64); the address is the one the nearest trusted proxy saw (TRUSTED_PROXIES).
+limiter = Limiter(key_func=client_address)

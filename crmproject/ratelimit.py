@@ -15,17 +15,33 @@ committed at once, whatever the request's transaction then does.
 
 from __future__ import annotations
 
+import ipaddress
 import time
+
+from flask import request
 
 from limits.storage import Storage
 from sqlalchemy import Float, String, case, delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crmproject.db import Base
+from crmproject.db import Base, upsert
+
+
+def client_address() -> str:
+    """Whom a per-address limit counts: the client's IPv4 address, or its IPv6 /64 network (one subscriber gets
+    a whole /64, and could otherwise take a fresh address for every try)."""
+    address = request.remote_addr or "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 class RateLimitCounter(Base):
@@ -56,11 +72,10 @@ class DatabaseStorage(Storage):
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
         engine = self._engine()
-        insert = postgresql_insert if engine.dialect.name == "postgresql" else sqlite_insert
         table = RateLimitCounter.__table__
         expired = table.c.expires_at <= now
         statement = (
-            insert(table)
+            upsert(table, engine.dialect.name)
             .values(key=key, hits=amount, expires_at=now + expiry)
             .on_conflict_do_update(
                 index_elements=[table.c.key],

@@ -41,6 +41,8 @@ def _app(tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
+    # wizard uploads and other instance files go to a temporary folder, never into the checkout
+    app.instance_path = str(tmp_path_factory.mktemp("instance"))
     # Tests push an app context for their factories, and Flask reuses it for the test
     # client's requests, so `g` (where Flask-Login caches the user) would outlive a
     # request. Forget the cached user when each request starts, as production does.

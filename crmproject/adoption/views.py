@@ -15,6 +15,7 @@ from crmproject.departments.models import Department
 from crmproject.errors import saving
 from crmproject.extensions import db
 from crmproject.i18n import _
+from crmproject.plans.services import go_live_dates
 from crmproject.plans.views import plan_or_404
 from crmproject.reports.services import reporting_departments
 from crmproject.training import services as training
@@ -30,7 +31,7 @@ def adoption_context(plan, departments, *, today: date) -> dict:
     target = services.adoption_target(plan)
     weeks, table = services.weekly_table([d.id for d in departments], first=first, last=today)
     # the charts leave out the weeks before a department's go-live, and a department not live yet
-    go_lives = {a.department_id: wave.go_live_date for wave in plan.waves for a in wave.assignments}
+    go_lives = go_live_dates(plan)
     live = [d for d in departments if d.id in table and d.id in go_lives and go_lives[d.id] <= today]
     adoption_chart = adoption_figure(all_series, target=target, today=today, go_lives=go_lives) if all_series else None
     return dict(

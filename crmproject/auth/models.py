@@ -61,10 +61,13 @@ class User(UserMixin, Versioned, TimestampMixin, Base):
 
 class LoginThrottle(Base):
     """Failed logins for one e-mail address (whether or not an account has it, so the throttle tells nothing
-    about which accounts exist). A success or an administrator's unlock removes the row."""
+    about which accounts exist), under a keyed hash of the address: fixed in length, and what people type into
+    the e-mail box (a password, by mistake) is never stored. A success or an administrator's unlock removes
+    the row; rows quiet for a day are purged."""
 
     __tablename__ = "login_throttles"
 
-    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
-    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the latest attempt, counted as a failure when it began (a success then removes the row)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
@@ -52,9 +52,15 @@ def user_for_session(session_token: str) -> User | None:
 
 
 def end_sessions(user: User) -> None:
-    """Replace the user's session token: every session and "keep me logged in" cookie issued so far stops working."""
-    user.session_token = new_session_token()
-    db.session.flush()
+    """Replace the user's session token: every session and "keep me logged in" cookie issued so far stops working.
+
+    Written past the version of the user's row (crmproject.db.Versioned), as the login's own stamp is: signing in
+    or out is not an edit, and must not make an administrator's open form of the user stale."""
+    _stamp(user, session_token=new_session_token())
+
+
+def _stamp(user: User, **values: object) -> None:
+    db.session.execute(update(User).where(User.id == user.id).values(**values))
 
 
 def list_users() -> list[User]:
@@ -73,23 +79,27 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
         return _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
         return _("The password may have at most %(n)s characters.", n=MAX_PASSWORD_LENGTH)
-    personal = _personal_words(email, name)
+    email = normalise_email(email)
+    local = email.partition("@")[0]
+    personal = _personal_words(local, name)
     folded = password.casefold()
-    if any(word in folded for word in personal):
+    if len(local) >= 4 and local in folded or set(_WORD.findall(folded)) & personal:
         return _("The password must not contain your name or e-mail address.")
-    result = zxcvbn(password, user_inputs=sorted(personal))
+    result = zxcvbn(password, user_inputs=sorted(personal), max_length=MAX_PASSWORD_LENGTH)
     if result["score"] < MIN_PASSWORD_SCORE:
         return _("This password is too easy to guess: %(reason)s Try three or four unrelated words.",
                  reason=_guessable_reason(result["feedback"]["warning"]))
     return None
 
 
-def _personal_words(email: str, name: str) -> set[str]:
-    """The parts of a user's e-mail address and name that a password must not hold (three letters or more)."""
-    email = normalise_email(email)
-    local, _at, domain = email.partition("@")
-    words = {email, local, *re.split(r"[\W_]+", local), *re.split(r"[\W_]+", (name or "").casefold())}
-    return {word for word in words if len(word) >= 3}
+# A word of a password, a name or an e-mail address: a run of letters (so "Ann" is in "ann.lee-2026" and
+# "Lee!rules", but not in "planning annual budget").
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _personal_words(local: str, name: str) -> set[str]:
+    """The words (three letters or more) of a user's name and of their e-mail address before the @."""
+    return {word for word in (*_WORD.findall(local), *_WORD.findall((name or "").casefold())) if len(word) >= 3}
 
 
 def _guessable_reason(warning: str) -> str:
@@ -189,11 +199,19 @@ def set_password(user: User, password: str) -> None:
     end_sessions(user)
 
 
-def change_own_password(user: User, *, current: str, new: str) -> None:
-    """A user changes their own password: the current one must be given (a borrowed session is not enough)."""
-    if not check_password_hash(user.password_hash, current or ""):
-        raise ValidationFailed(_("The current password is wrong."), field="current_password")
-    set_password(user, new)
+def verify_password(user: User, password: str, *, now: datetime | None = None) -> bool:
+    """Whether `password` is the user's, for a page that asks for it again (changing one's own password).
+
+    Counted like a login (a borrowed session cannot guess faster than the login page): raises LoginThrottled
+    while the account must wait; the caller commits the attempt, right or wrong."""
+    now = now or utcnow()
+    email = normalise_email(user.email)
+    if (state := throttle.claim_attempt(email, now)) is not None:
+        raise LoginThrottled(state, now)
+    if not check_password_hash(user.password_hash, password or ""):
+        return False
+    throttle.forget(email)
+    return True
 
 
 class LoginThrottled(DomainError):
@@ -201,12 +219,13 @@ class LoginThrottled(DomainError):
 
     def __init__(self, state: throttle.Throttled, now: datetime) -> None:
         self.state = state
+        self.now = now
         self.seconds_left = state.seconds_left(now)
         super().__init__(f"login throttled for {self.seconds_left} s")
 
     @property
     def message(self) -> str:
-        until = self.state.until.strftime("%H:%M UTC")
+        until = self.state.until.strftime("%H:%M UTC" if self.state.until.date() == self.now.date() else "%Y-%m-%d %H:%M UTC")
         if self.state.locked:
             return _("This account is locked after %(n)s failed logins. An administrator can unlock it; "
                      "otherwise try again after %(until)s.", n=self.state.failures, until=until)
@@ -231,17 +250,15 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> U
     """
     now = now or utcnow()
     email = normalise_email(email)
-    if (state := throttle.throttled(email, now)) is not None:
+    if (state := throttle.claim_attempt(email, now)) is not None:
         raise LoginThrottled(state, now)
     user = get_user_by_email(email)
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
     if user is None or not check_password_hash(user.password_hash, password or "") or not user.active:
-        throttle.record_failure(email, now)
-        return None
+        return None  # counted as a failure when it was claimed
     throttle.forget(email)
-    user.last_login_at = now
-    db.session.flush()
+    _stamp(user, last_login_at=now)
     return user
 
 

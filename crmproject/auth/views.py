@@ -41,15 +41,26 @@ def _address_limits() -> str:
     return current_app.config["LOGIN_ADDRESS_LIMITS"]
 
 
+def _throttled(page: str, seconds: int) -> Response:
+    """A page refused with 429 Too Many Requests, saying in Retry-After when to try again."""
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def _continue_session(user: User) -> None:
+    """Log this browser in again with the user's new session token, keeping its "keep me logged in"."""
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(user, remember=remember)
+
+
 def _address_throttled(limit: RequestLimit) -> Response:
     """Too many failed logins from this client address (Flask-Limiter): the login form, with when to try again."""
     wait = max(1, math.ceil(limit.window.reset_time - time.time()))
     form = LoginForm()
     form.form_errors.append(_("Too many failed logins from your network address. Try again in %(wait)s.",
                               wait=services.duration_text(wait)))
-    response = make_response(render_template("auth/login.html", form=form), 429)
-    response.headers["Retry-After"] = str(wait)
-    return response
+    return _throttled(render_template("auth/login.html", form=form), wait)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -63,10 +74,9 @@ def login():
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except services.LoginThrottled as throttled:
+            db.session.rollback()  # nothing was counted; end the transaction now, not at the request's teardown
             form.form_errors.append(throttled.message)
-            response = make_response(render_template("auth/login.html", form=form), 429)
-            response.headers["Retry-After"] = str(throttled.seconds_left)
-            return response
+            return _throttled(render_template("auth/login.html", form=form), throttled.seconds_left)
         db.session.commit()  # the failure counted, or the login stamped
         if user is None:
             form.form_errors.append(_("The e-mail or password is wrong, or the account is deactivated."))
@@ -92,7 +102,7 @@ def end_other_sessions():
     """Log out everywhere else: every other browser and device, this one stays logged in."""
     services.end_sessions(current_user)
     db.session.commit()
-    login_user(current_user._get_current_object())  # this session carries the new token
+    _continue_session(current_user._get_current_object())  # this session carries the new token
     flash(_("You were logged out on every other browser and device."), "success")
     return redirect(url_for("auth.own_password"))
 
@@ -173,7 +183,7 @@ def user_end_sessions(user_id: int):
     services.end_sessions(user)
     db.session.commit()
     if user.id == current_user.id:
-        login_user(user)  # an administrator ending their own sessions stays logged in here
+        _continue_session(user)  # an administrator ending their own sessions stays logged in here
     flash(_("Every session of %(email)s has ended.", email=user.email), "success")
     return redirect(url_for("auth.user_edit", user_id=user.id))
 
@@ -188,7 +198,7 @@ def user_password(user_id: int):
             services.set_password(user, password_form.password.data)
         if outcome.saved:
             if user.id == current_user.id:
-                login_user(user)  # this session continues with the new token
+                _continue_session(user)  # this session continues with the new token
             flash(_("The password of %(email)s was changed; every session of theirs has ended.", email=user.email), "success")
             return redirect(url_for("auth.users"))
     form = UserEditForm(obj=user)
@@ -198,14 +208,30 @@ def user_password(user_id: int):
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit(_address_limits, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
 def own_password():
     """Every user may change their own password."""
     form = OwnPasswordForm()
+    user = current_user._get_current_object()
     if form.validate_on_submit():
+        # a new password the policy refuses is said first: it is no wrong guess of the current one
+        if (problem := services.password_problem(form.password.data, email=user.email, name=user.name)) is not None:
+            form.password.errors.append(problem)
+            return render_template("auth/password.html", form=form)
+        try:
+            right = services.verify_password(user, form.current_password.data)
+        except services.LoginThrottled as throttled:
+            db.session.rollback()
+            form.current_password.errors.append(throttled.message)
+            return _throttled(render_template("auth/password.html", form=form), throttled.seconds_left)
+        db.session.commit()  # the attempt counts, right or wrong
+        if not right:
+            form.current_password.errors.append(_("The current password is wrong."))
+            return render_template("auth/password.html", form=form)
         with saving(form) as outcome:
-            services.change_own_password(current_user, current=form.current_password.data, new=form.password.data)
+            services.set_password(user, form.password.data)
         if outcome.saved:
-            login_user(current_user._get_current_object())  # this session continues; every other one ends
+            _continue_session(user)  # this session continues; every other one ends
             flash(_("Your password was changed. Other sessions have been logged out."), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/password.html", form=form)

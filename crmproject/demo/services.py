@@ -26,7 +26,7 @@ from crmproject.training.services import load_demo_training
 from crmproject.roster.services import create_employee, move
 from crmproject.reports.services import ReportContent, kpis_due, periods, reporting_departments, start_report, submit
 from crmproject.plans.seeds import create_plan_from_template, get_template
-from crmproject.plans.services import ensure_standard_modules
+from crmproject.plans.services import ensure_standard_modules, go_live_dates
 from crmproject.tasks.models import CommunicationChannel, CommunicationStatus, TaskPriority, TaskStatus
 from crmproject.tasks.services import create_task, ensure_categories, save_communication, set_dependencies
 from crmproject.teams.models import RaciCode
@@ -272,7 +272,7 @@ def _demo_kpis_and_reports(plan: Plan, users: dict, *, today: date) -> None:
     this period's reports are still to be written (head.sales@example.com writes Sales's in the demo)."""
     rng = random.Random(20261122)
     departments = reporting_departments(plan)
-    go_lives = {a.department_id: w.go_live_date for w in plan.waves for a in w.assignments}
+    go_lives = go_live_dates(plan)
     heads = {d.id: users.get(head_email(d.code)) for d in departments}
     for period in periods(plan, until=today)[:-1]:
         for department in departments:
@@ -384,7 +384,7 @@ def usage_csv(plan: Plan, *, today: date) -> bytes:
     never. So the 28-day adoption follows the share curve and tells each department's story.
     """
     rng = random.Random(20261122)
-    go_lives = {a.department_id: w.go_live_date for w in plan.waves for a in w.assignments}
+    go_lives = go_live_dates(plan)
     people = db.session.scalars(select(Employee).where(Employee.crm_username.is_not(None)).order_by(Employee.id)).all()
     stays = {e.id: [(h.department_id, h.valid_from, h.valid_to) for h in e.department_history] for e in people}
     thresholds = _thresholds(list(people), rng)

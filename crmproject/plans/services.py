@@ -336,6 +336,16 @@ def unassigned_departments(plan: Plan, departments: Sequence[Department]) -> lis
     return [d for d in departments if d.id not in assigned]
 
 
+def go_live_dates(plan: Plan) -> dict[int, date]:
+    """Each department's go-live in the plan (the date of the wave that takes it live), in one query."""
+    rows = db.session.execute(
+        select(WaveDepartment.department_id, Wave.go_live_date)
+        .join(Wave, WaveDepartment.wave_id == Wave.id)
+        .where(Wave.plan_id == plan.id)
+    )
+    return {department_id: go_live for department_id, go_live in rows}
+
+
 def department_go_live(plan: Plan, department: Department) -> tuple[Wave, date] | None:
     for wave in plan.waves:
         if any(a.department_id == department.id for a in wave.assignments):

@@ -29,9 +29,13 @@ def test_weak_passwords_are_refused_and_the_reason_is_given(app, password, why):
 
 
 @pytest.mark.parametrize("password", ["correct-horse-battery", "amber-lantern-42", "Grüne Äpfel im Herbst", "ключ-🙂-密码-رمز-2026",
+                                      "planning annual budget review",  # "ann" inside other words is no name
+                                      "the north wind blows over a quiet harbour while seven gulls argue about "
+                                      "bread crumbs near the old lighthouse at dawn today!!",  # 124 characters
                                       "y" * 3 + "-long-passphrase-of-sixty-four-characters-is-fine-to-use-" + "z" * 4])
 def test_long_unguessable_passwords_of_any_characters_are_accepted(app, password):
     user = services.create_user(email="ann@example.com", name="Ann Lindqvist", password=password, role=Role.EXECUTIVE)
+    assert len(password) <= services.MAX_PASSWORD_LENGTH
     db.session.commit()
     assert services.authenticate("ann@example.com", password) is user
 
@@ -65,3 +69,16 @@ def test_the_cli_refuses_a_weak_password(runner):
                     "--password", "password1234")
     assert result.exit_code != 0
     assert "too easy to guess" in result.output
+
+
+def test_a_password_of_up_to_128_characters_is_judged_not_refused_with_an_error(client, make_user, login):
+    user = make_user(Role.EXECUTIVE)
+    login(user)
+    long_one = ("the north wind blows over a quiet harbour while seven gulls argue about bread crumbs near the "
+                "old lighthouse at dawn, 128 chars!")[:128]
+    assert len(long_one) == 128
+    response = client.post("/account/password", data={"current_password": "correct-horse-1", "password": long_one,
+                                                      "confirm": long_one})
+    assert response.status_code == 302
+    client.post("/logout")
+    assert login(user, password=long_one).get("/plans/").status_code == 200

@@ -95,3 +95,25 @@ def test_deactivation_and_a_new_password_end_the_sessions(app, make_user, login,
     assert client.post(f"/admin/users/{user.id}/password", data={
         "pw-password": "violet-harbour-77", "pw-confirm": "violet-harbour-77"}).status_code == 302
     assert theirs.get("/plans/").status_code == 302
+
+
+def test_a_users_own_login_and_logout_do_not_make_an_administrators_open_form_stale(app, make_user, login, client):
+    user = make_user(Role.EXECUTIVE)
+    login(make_user(Role.ADMIN))
+    opened = str(user.version)  # the administrator opens the user's form
+    theirs = _log_in(app, user, remember=True)  # meanwhile the user logs in and out
+    theirs.post("/logout")
+    response = client.post(f"/admin/users/{user.id}", data={"name": user.name, "role": "project_manager",
+                                                           "department_id": "", "active": "y", "version": opened})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    assert user.role == Role.PROJECT_MANAGER
+
+
+def test_changing_the_password_keeps_this_browsers_keep_me_logged_in(app, make_user):
+    user = make_user(Role.EXECUTIVE)
+    client = _log_in(app, user, remember=True)
+    assert client.post("/account/password", data={"current_password": PASSWORD, "password": "granite-orchard-51",
+                                                  "confirm": "granite-orchard-51"}).status_code == 302
+    remember_only = {"remember_token": _cookies(client)["remember_token"]}  # the browser restarted: no session
+    assert _client_with(app, remember_only).get("/plans/").status_code == 200

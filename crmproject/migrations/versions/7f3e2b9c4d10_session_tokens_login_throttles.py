@@ -31,11 +31,13 @@ def upgrade():
 
     op.create_table(
         'login_throttles',
-        sa.Column('email', sa.String(length=254), nullable=False),
+        sa.Column('account_key', sa.String(length=64), nullable=False),
         sa.Column('failures', sa.Integer(), nullable=False),
         sa.Column('last_failure_at', sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint('email', name=op.f('pk_login_throttles')),
+        sa.PrimaryKeyConstraint('account_key', name=op.f('pk_login_throttles')),
     )
+    with op.batch_alter_table('login_throttles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_throttles_last_failure_at'), ['last_failure_at'], unique=False)
     op.create_table(
         'rate_limit_counters',
         sa.Column('key', sa.String(length=255), nullable=False),
@@ -57,6 +59,8 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('uq_plans_seed_key'), type_='unique')
         batch_op.drop_column('seed_key')
     op.drop_table('rate_limit_counters')
+    with op.batch_alter_table('login_throttles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_throttles_last_failure_at'))
     op.drop_table('login_throttles')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_users_session_token'), type_='unique')
