@@ -174,3 +174,9 @@ def test_the_password_page_is_limited_per_address_too_with_a_page_that_says_to_w
         assert 590 <= int(refused.headers["Retry-After"]) <= 600
     finally:
         app.config["LOGIN_ADDRESS_LIMITS"] = "30 per 10 minutes;300 per day"
+
+
+def test_an_address_that_grows_when_lowercased_is_throttled_not_a_500(client):
+    email = "İ" * 120 + "@example.com"  # 132 characters; lowercased, each İ becomes two (264 > 254)
+    answers = [client.post("/login", data={"email": email, "password": "wrong-guess"}).status_code for _ in range(6)]
+    assert answers == [200] * 5 + [429]
