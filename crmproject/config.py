@@ -29,12 +29,18 @@ class Defaults:
     SPREADSHEET_MAX_COLUMNS = 16_384  # Excel's own
     SPREADSHEET_MAX_CELLS = 2_500_000  # a sheet's rectangle from A1 to its last cell, as python-calamine holds it
     SPREADSHEET_MAX_CELL_CHARS = 131_072  # one CSV field
-    SPREADSHEET_MAX_UNPACKED_PART_MB = 512  # one part of an .xlsx/.ods package, unpacked
-    SPREADSHEET_MAX_UNPACKED_MB = 1024  # all parts together
+    SPREADSHEET_MAX_UNPACKED_PART_MB = 64  # one part of an .xlsx/.ods package, unpacked
+    SPREADSHEET_MAX_UNPACKED_MB = 256  # all parts together
     SPREADSHEET_MAX_COMPRESSION_RATIO = 100  # parts over 1 MB unpacked
+    # what python-calamine builds the sheets read from (sheet XML, shared strings, and the shared text it copies
+    # into each cell showing it); it takes about twice that in memory
+    SPREADSHEET_MAX_SHEET_DATA_MB = 64
     # CRM usage exports are larger: a million events of eight columns pass.
     USAGE_IMPORT_MAX_ROWS = 2_000_000
     USAGE_IMPORT_MAX_CELLS = 10_000_000
+    USAGE_IMPORT_MAX_UNPACKED_PART_MB = 512
+    USAGE_IMPORT_MAX_UNPACKED_MB = 1024
+    USAGE_IMPORT_MAX_SHEET_DATA_MB = 512
     # "Keep me logged in" lasts a month, not Flask-Login's year; logout ends it at once (auth: session tokens).
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none, the app faces the
@@ -63,7 +69,8 @@ INTEGER_SETTINGS = (
     "LOGIN_LOCK_FAILURES", "LOGIN_LOCK_HOURS",
     "SPREADSHEET_MAX_ROWS", "SPREADSHEET_MAX_COLUMNS", "SPREADSHEET_MAX_CELLS", "SPREADSHEET_MAX_CELL_CHARS",
     "SPREADSHEET_MAX_UNPACKED_PART_MB", "SPREADSHEET_MAX_UNPACKED_MB", "SPREADSHEET_MAX_COMPRESSION_RATIO",
-    "USAGE_IMPORT_MAX_ROWS", "USAGE_IMPORT_MAX_CELLS",
+    "SPREADSHEET_MAX_SHEET_DATA_MB", "USAGE_IMPORT_MAX_ROWS", "USAGE_IMPORT_MAX_CELLS",
+    "USAGE_IMPORT_MAX_UNPACKED_PART_MB", "USAGE_IMPORT_MAX_UNPACKED_MB", "USAGE_IMPORT_MAX_SHEET_DATA_MB",
 )
 TEXT_SETTINGS = ("LOGIN_ADDRESS_LIMITS", "RATELIMIT_STORAGE_URI")
 

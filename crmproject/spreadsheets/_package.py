@@ -1,41 +1,52 @@
 """Zip packages (.xlsx, .xlsm, .xlsb, .ods) checked before python-calamine or ElementTree touch them.
 
 python-calamine trusts what a package says: it inflates a part as far as the
-data goes, and it stores a worksheet as a dense rectangle from its first to
-its last cell, so two cells at A1 and XFD1048576 make it ask for 550 GB and
-abort the process. Before it opens a package, `PackageGuard` checks:
+data goes, it stores a worksheet as a dense rectangle from its first to its
+last cell (two cells at A1 and XFD1048576 make it ask for 550 GB and abort
+the process), it keeps every shared string and copies one into every cell
+that shows it, and it reserves room for as many shared strings as the part
+announces. Before it opens a package, `PackageGuard` checks:
 
   - each part's declared unpacked size, their total, and the compression
-    ratio of parts over 1 MB, against ReadLimits;
+    ratio of parts over 1 MB, against ReadLimits (the message names the
+    sheet the part holds, where it holds one);
   - each part's real unpacked size, by inflating the raw data in bounded
     chunks (never trusting the header), stopping past what it declares; a
     part that declares XML entities (a DOCTYPE) is refused;
+  - the shared strings: how many (at most max_cells), how many announced,
+    and how long the longest is;
   - for a worksheet, before python-calamine loads it, the rectangle it spans
-    (rows, columns and cells), read from the cell and row positions in its
-    XML (or binary records for .xlsb). Well-formed sheets take a fast path:
-    one pattern finds only positions beyond the sheet's own <dimension>;
-    anything unusual in how positions are written takes an exact, slower one.
+    (rows, columns and cells) and its cell records (crmproject.spreadsheets
+    ._sheet_xml for .xlsx, ._xlsb for .xlsb), and what python-calamine
+    builds from it: the sheet data of every sheet loaded, with the shared
+    text it copies into their cells, stays within max_sheet_data_bytes.
 """
 
 from __future__ import annotations
 
 import io
+import posixpath
 import queue
 import re
 import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from crmproject.i18n import _
 
 from ._errors import SpreadsheetError
-from .cells import column_index, column_letter
+from ._sheet_xml import (
+    SMALLEST_CELL, SMALLEST_STRING_CELL, Malformed, SharedStrings, copied_text_bytes, measure_shared_strings,
+    measure_sheet,
+)
+from ._xlsb import measure_binary_sheet, measure_binary_strings
+from .cells import Extent, column_letter
 from .limits import (
-    LimitExceeded, ReadLimits, megabytes, number, too_many_cells, too_many_columns, too_many_rows,
+    LimitExceeded, ReadLimits, megabytes, number, too_many_cells, too_many_columns, too_many_rows, too_many_texts,
+    too_much_sheet_data,
 )
 
 CHUNK = 1024 * 1024
@@ -43,7 +54,8 @@ RATIO_EXEMPT = 1024 * 1024  # small parts compress far better than data does; on
 MAX_XML_PART = 16 * 1024 * 1024  # parts parsed whole with ElementTree (relationships, workbook, manifest)
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
 PREFETCH_FROM = 8 * 1024 * 1024  # parts larger than this are inflated a few chunks ahead, in a helper thread
-_CARRY = 96  # bytes of one chunk scanned again with the next, so a position split between them is seen whole
+
+__all__ = ["Extent", "PackageGuard", "check_extent", "damaged", "describe_extent"]
 
 
 def damaged(name: str) -> SpreadsheetError:
@@ -54,100 +66,188 @@ def damaged(name: str) -> SpreadsheetError:
     ))
 
 
-@dataclass
-class Extent:
-    """The rectangle a sheet spans, as 1-based last row and last column (0 when the sheet is empty)."""
-
-    rows: int = 0
-    columns: int = 0
-
-    def add(self, row: int, column: int) -> None:
-        if row > self.rows:
-            self.rows = row
-        if column > self.columns:
-            self.columns = column
+def is_shared_strings(name: str) -> bool:
+    """A part python-calamine may read as an .xlsx's shared strings (it finds them by name or relationship)."""
+    return "sharedstrings" in posixpath.basename(name).lower()
 
 
 class PackageGuard:
-    """A zip package whose declared sizes are within limits; parts are verified as they are about to be read."""
+    """A zip package whose parts are checked against the limits before python-calamine reads them.
+
+    The declared sizes are checked by `check_sizes` (called once the sheet
+    names are known, so a message can name the sheet; any reading of a
+    part's data calls it first); parts are verified as they are about to be
+    read. `sheet_data` counts what python-calamine builds sheets from.
+    """
 
     def __init__(self, source: Path | bytes, filename: str, limits: ReadLimits) -> None:
         self.source = source
         self.filename = filename
         self.limits = limits
         self._verified: set[str] = set()
+        self._sizes_checked = False
+        self.sheet_data = 0
+        self.shared_strings: SharedStrings | None = None
         try:
             self.archive = zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source))
-            infos = self.archive.infolist()
+            self._infos = self.archive.infolist()
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
             raise damaged(filename) from exc
-        total = 0
-        for info in infos:
+        for info in self._infos:
             if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise damaged(filename)  # encrypted parts or compression no spreadsheet program writes
+
+    def check_sizes(self, described: Mapping[str, str] | None = None) -> None:
+        """Refuse the package if a part is declared too large or too tightly packed, or all of them too large.
+
+        `described` says what a part holds in words users know ("its sheet
+        Plan (part xl/worksheets/sheet1.xml)"), for the message.
+        """
+        if self._sizes_checked:
+            return
+        limits, total = self.limits, 0
+        for info in self._infos:
+            where = self._part(info.filename, described)
             if info.file_size > limits.max_part_bytes:
-                raise self._part_too_big(info.filename, info.file_size)
+                raise LimitExceeded(_(
+                    "%(file)s is too large once unpacked: %(part)s unpacks to %(size)s; the limit for one part is "
+                    "%(limit)s.", file=self.filename, part=where, size=megabytes(info.file_size),
+                    limit=megabytes(limits.max_part_bytes)))
             total += info.file_size
             if total > limits.max_unpacked_bytes:
                 raise LimitExceeded(_(
                     "%(file)s unpacks to more than %(limit)s; the limit is %(limit)s.",
-                    file=filename, limit=megabytes(limits.max_unpacked_bytes)))
+                    file=self.filename, limit=megabytes(limits.max_unpacked_bytes)))
             if info.file_size > RATIO_EXEMPT and info.file_size > limits.max_compression_ratio * max(1, info.compress_size):
                 raise LimitExceeded(_(
-                    "%(file)s is compressed %(ratio)s times (its part %(part)s unpacks from %(packed)s to %(size)s); "
+                    "%(file)s is compressed %(ratio)s times (%(part)s unpacks from %(packed)s to %(size)s); "
                     "the limit is %(limit)s times. Files packed this tightly are built to exhaust memory.",
-                    file=filename, ratio=number(info.file_size // max(1, info.compress_size)), part=info.filename,
+                    file=self.filename, ratio=number(info.file_size // max(1, info.compress_size)), part=where,
                     packed=megabytes(info.compress_size), size=megabytes(info.file_size),
                     limit=number(limits.max_compression_ratio)))
+        self._sizes_checked = True
 
-    def _part_too_big(self, part: str, size: int) -> LimitExceeded:
-        return LimitExceeded(_(
-            "%(file)s is too large once unpacked: its part %(part)s unpacks to %(size)s; the limit for one part is "
-            "%(limit)s.", file=self.filename, part=part, size=megabytes(size),
-            limit=megabytes(self.limits.max_part_bytes)))
+    @staticmethod
+    def _part(name: str, described: Mapping[str, str] | None) -> str:
+        return (described or {}).get(name) or _("its part %(part)s", part=name)
 
     def has(self, name: str) -> bool:
         return name in self.archive.NameToInfo
 
     def names(self) -> list[str]:
-        return [info.filename for info in self.archive.infolist() if not info.is_dir()]
+        return [info.filename for info in self._infos if not info.is_dir()]
+
+    def size(self, name: str) -> int:
+        return self.archive.getinfo(name).file_size
 
     def read(self, name: str, *, whole_part: bool = False) -> bytes:
         """A part, inflated within limits and returned whole.
 
         Parts parsed with ElementTree (relationships, the workbook part) must
-        be under 16 MB; `whole_part` allows up to the part limit, for the
-        byte-pattern scans of a worksheet.
+        be under 16 MB and may be read before the sizes are checked;
+        `whole_part` allows up to the part limit, for the byte-pattern scans
+        of a worksheet.
         """
         info = self.archive.getinfo(name)
+        if whole_part:
+            self.check_sizes()
         if info.file_size > (self.limits.max_part_bytes if whole_part else MAX_XML_PART):
-            raise self._part_too_big(name, info.file_size)
+            raise LimitExceeded(_(
+                "%(file)s is too large once unpacked: %(part)s unpacks to %(size)s; the limit for one part is "
+                "%(limit)s.", file=self.filename, part=self._part(name, None), size=megabytes(info.file_size),
+                limit=megabytes(self.limits.max_part_bytes if whole_part else MAX_XML_PART)))
         return b"".join(self._chunks(info))
 
     def chunks(self, name: str) -> Iterator[bytes]:
         """A part's bytes in chunks, inflated within its declared size."""
+        self.check_sizes()
         return self._chunks(self.archive.getinfo(name))
 
     def verify(self, name: str, *, sheet: str | None = None, xlsx_sheet: bool = False, binary_sheet: bool = False) -> None:
-        """Inflate one part within its declared size and refuse XML entities; for a worksheet, check its extent.
+        """Inflate one part within its declared size and refuse XML entities; for a worksheet, measure it.
 
-        Raises LimitExceeded for a worksheet over the row, column or cell limits.
+        Raises LimitExceeded for a worksheet over the row, column or cell
+        limits, or one that takes the sheet data read over its limit;
+        SpreadsheetError for one python-calamine could read otherwise than
+        it is measured.
         """
+        self.check_sizes()
         if name in self._verified or name not in self.archive.NameToInfo:
             return
         info = self.archive.getinfo(name)
-        if xlsx_sheet:
-            extent = _xlsx_extent(lambda: self._chunks(info), self.limits)
-        elif binary_sheet:
-            extent = _xlsb_extent(self._chunks(info))
-        else:
-            for _chunk in self._chunks(info):
-                pass
-            extent = None
-        if extent is not None:
-            where = _("Sheet %(sheet)s of %(file)s", sheet=sheet, file=self.filename) if sheet else self.filename
-            check_extent(extent, self.filename, self.limits, where)
+        where = _("Sheet %(sheet)s of %(file)s", sheet=sheet, file=self.filename) if sheet else self.filename
+        try:
+            if xlsx_sheet:
+                measure = measure_sheet(lambda: self._chunks(info), self.limits, size=info.file_size,
+                                        count_cells=self._must_count(info.file_size))
+                copied = self._copied(info, measure.string_cells)
+            elif binary_sheet:
+                measure = measure_binary_sheet(self._chunks(info), self.limits, self.shared_strings)
+                copied = measure.copied
+            else:
+                for _chunk in self._chunks(info):
+                    pass
+                measure = None
+        except Malformed as exc:
+            raise damaged(self.filename) from exc
+        if measure is not None:
+            if measure.cells > self.limits.max_cells:
+                raise too_many_cells(self.filename, self.limits, where)
+            check_extent(measure.extent, self.filename, self.limits, where)
+            self.add_sheet_data(info.file_size + copied)
         self._verified.add(name)
+
+    def _must_count(self, size: int) -> bool:
+        """Whether a sheet part of `size` bytes could hold more cells than allowed, or more shared text than its
+        share of the sheet data allows unless its cells are counted."""
+        strings = self.shared_strings
+        copied = size // SMALLEST_STRING_CELL * strings.longest if strings is not None else 0
+        return (size // SMALLEST_CELL > self.limits.max_cells
+                or self.sheet_data + size + copied > self.limits.max_sheet_data_bytes)
+
+    def _copied(self, info: zipfile.ZipInfo, string_cells: int) -> int:
+        """The shared text python-calamine copies into a sheet's cells: the bound, or counted cell by cell."""
+        strings = self.shared_strings
+        if strings is None or not string_cells:
+            return 0
+        bound = string_cells * strings.longest
+        if self.sheet_data + info.file_size + bound <= self.limits.max_sheet_data_bytes or strings.lengths is None:
+            return bound
+        counted = copied_text_bytes(self._chunks(info), strings.lengths)
+        return bound if counted is None else counted
+
+    def add_sheet_data(self, size: int) -> None:
+        """Count bytes python-calamine builds sheets from; refuse the file once they are over the limit."""
+        self.sheet_data += size
+        if self.sheet_data > self.limits.max_sheet_data_bytes:
+            raise too_much_sheet_data(self.filename, self.limits)
+
+    def verify_shared_strings(self, *, binary: bool = False) -> None:
+        """Measure the shared strings python-calamine keeps when it opens an .xlsx (or .xlsb).
+
+        Raises LimitExceeded for more strings than cells allowed (or more
+        announced), and counts them as sheet data.
+        """
+        self.check_sizes()
+        if binary:
+            candidates = [name for name in ("xl/sharedStrings.bin",) if self.has(name)]
+        else:
+            candidates = [name for name in self.names() if is_shared_strings(name)]
+        worst = SharedStrings()
+        for name in candidates:
+            info = self.archive.getinfo(name)
+            try:
+                chunks = self._chunks(info)
+                found = measure_binary_strings(chunks, self.limits) if binary else measure_shared_strings(chunks, self.limits)
+            except Malformed as exc:
+                raise damaged(self.filename) from exc
+            if max(found.count, found.declared) > self.limits.max_cells:
+                raise too_many_texts(self.filename, self.limits, name)
+            self.add_sheet_data(info.file_size)
+            self._verified.add(name)
+            worst = SharedStrings(count=max(worst.count, found.count), longest=max(worst.longest, found.longest),
+                                  lengths=found.lengths if len(candidates) == 1 else None)
+        self.shared_strings = worst if candidates else None
 
     def verify_parts(self, skip: Callable[[str], bool] = lambda name: False) -> None:
         """Verify every part not skipped (the ones python-calamine reads when it opens the package)."""
@@ -311,223 +411,6 @@ def _refuse_entities(head: bytes, part: str, filename: str) -> None:
             "%(file)s is damaged or unsafe: its part %(part)s declares XML entities (a DOCTYPE), which no "
             "spreadsheet program writes. Open it in Excel or LibreOffice, save it again and upload the new copy.",
             file=filename, part=part))
-
-
-# --- worksheet extent: .xlsx ----------------------------------------------------------------------
-
-_DIMENSION = re.compile(rb"""<(?:[\w.-]+:)?dimension\s+ref\s*=\s*["'](?:[A-Za-z]+[0-9]+:)?([A-Za-z]+)([0-9]+)["']""")
-_SHEET_DATA = re.compile(rb"<(?:[\w.-]+:)?sheetData[\s>/]")
-# A cell tag with a namespace prefix (<x:c ...>): rare, and read the exact way.
-_PREFIXED_CELL = re.compile(rb":c[\s/>]")
-_CANONICAL_REF = re.compile(rb' r="([A-Za-z]+)([0-9]+)"')
-# The exact way: every cell and row start tag, and its r attribute wherever it is.
-_TAG = re.compile(rb"<(?:[\w.-]+:)?(c|row)((?:\s[^>]*?)?)(/?)>|</(?:[\w.-]+:)?row\s*>")
-_R_ATTRIBUTE = re.compile(rb"""(?:^|\s)r\s*=\s*["']([^"']*)["']""")
-_REF = re.compile(rb"([A-Za-z]*)([0-9]*)")
-
-
-def _column_number(letters: bytes) -> int:
-    return column_index(letters.decode("ascii").upper()) + 1 if letters else 0
-
-
-class _Unusual(Exception):
-    """A cell whose position the fast path cannot read: the part goes through the exact path."""
-
-
-def _xlsx_extent(open_chunks: Callable[[], Iterator[bytes]], limits: ReadLimits) -> Extent:
-    """The last row and column of the cells a worksheet part holds, read without parsing each cell in Python.
-
-    python-calamine places a cell by its r attribute (A1), or after the cell
-    before it when it has none. Fast path: one pattern, built from the
-    sheet's <dimension>, skips every cell whose tag starts with an r inside
-    the dimension (all of them, in a well-formed sheet) and stops at the
-    others; those with a plain r beyond it are read exactly. A cell without
-    an r first in its tag (or written unusually, or with a namespace prefix),
-    or a dimension so large that its bounds alone would refuse the sheet,
-    sends the part through the exact path: every cell and row tag in order.
-    """
-    try:
-        matched, shape = _fast_extent(open_chunks())
-    except _Unusual:
-        rows = _rows_at_least(open_chunks(), limits)
-        if rows > limits.max_rows:
-            return Extent(rows, 1)  # refused without the exact path's Python-level look at every tag
-        return _exact_extent(open_chunks(), limits)
-    if shape is None or not _within(matched, limits):
-        return matched  # no cells, or the positions read exactly are enough to refuse the sheet
-    extent = Extent(max(matched.rows, shape.row_bound), max(matched.columns, shape.column_bound))
-    if matched.rows >= 10 ** (shape.row_digits - 1):
-        extent.rows = matched.rows  # every unmatched row has fewer digits than this one
-    return extent if _within(extent, limits) else _exact_extent(open_chunks(), limits)
-
-
-def _fast_extent(chunks: Iterator[bytes]) -> tuple[Extent, _FastShape | None]:
-    matched = Extent()
-    shape: _FastShape | None = None
-    carry = b""
-    chunk = next(chunks, None)
-    while chunk is not None:
-        following = next(chunks, None)
-        text = carry + chunk
-        if shape is None:
-            shape = _fast_shape(text)
-        # The end of a chunk that another follows is scanned with that one (a tag may be cut there).
-        stop = len(text) if following is None else max(0, len(text) - _CARRY)
-        if _PREFIXED_CELL.search(text, 0, stop):
-            raise _Unusual
-        for match in shape.pattern.finditer(text, 0, stop):
-            ref = _CANONICAL_REF.match(text, match.start() + 2)
-            if ref is None:
-                raise _Unusual
-            matched.add(int(ref.group(2)), _column_number(ref.group(1)))
-        carry = text[stop:]
-        chunk = following
-    return matched, shape
-
-
-@dataclass(frozen=True)
-class _FastShape:
-    pattern: re.Pattern[bytes]
-    row_digits: int  # cells whose row has at least this many digits are matched
-    row_bound: int  # the row of every unmatched cell is at most this
-    column_bound: int  # the column of every unmatched cell is at most this
-
-
-def _fast_shape(head: bytes) -> _FastShape:
-    """The pattern of a cell tag that is not simply inside the declared dimension (every cell, without one)."""
-    data_start = _SHEET_DATA.search(head)
-    match = _DIMENSION.search(head, 0, data_start.start() if data_start else len(head))
-    letters, digits = (match.group(1).upper(), match.group(2).lstrip(b"0")) if match else (b"", b"")
-    if not letters:
-        inside, column_bound = b"(?!)", 0
-    elif len(letters) == 1:
-        inside, column_bound = b"[A-" + letters + b"]", _column_number(letters)
-    else:
-        # fewer letters than the dimension's last column: within it whatever they are
-        inside = rb"[A-Z]{1,%d}+" % (len(letters) - 1)
-        column_bound = sum(26 ** n for n in range(1, len(letters)))
-    row_digits = max(1, len(digits))
-    boring = inside + rb"[0-9]{1,%d}+" % (row_digits - 1) if row_digits > 1 else b"(?!)"
-    pattern = re.compile(rb'<c(?! r="' + boring + rb'")[\s/>]')
-    return _FastShape(pattern, row_digits, 10 ** (row_digits - 1) - 1, column_bound)
-
-
-def _within(extent: Extent, limits: ReadLimits) -> bool:
-    return (extent.rows <= limits.max_rows and extent.columns <= limits.max_columns
-            and extent.rows * extent.columns <= limits.max_cells)
-
-
-_WHITESPACE = bytes.maketrans(b"\t\r\n", b"   ")
-
-
-def _rows_at_least(chunks: Iterator[bytes], limits: ReadLimits) -> int:
-    """A number of rows the sheet has at least, counted at memory speed; stops once it is over the limit.
-
-    Where no tag has a position attribute, each row end moves to the next row,
-    so counting them is exact; a chunk with a position in it starts the count
-    again from nothing, which keeps it a lower bound.
-    """
-    rows = most = 0
-    for chunk in chunks:
-        text = chunk.translate(_WHITESPACE)
-        if b" r=" in text or b" r " in text:
-            rows = 0
-        else:
-            rows += text.count(b"</row>")  # other spellings of the end tag go uncounted: still a lower bound
-        most = max(most, rows)
-        if most > limits.max_rows:
-            break
-    return most
-
-
-def _exact_extent(chunks: Iterator[bytes], limits: ReadLimits) -> Extent:
-    """Every cell and row tag in order, placed as python-calamine places them: by r, else after the one before.
-
-    Stops as soon as the extent is over a limit: the caller refuses it then.
-    """
-    extent = Extent()
-    row, column = 1, 1  # 1-based: the next row, the next column
-    carry = b""
-    for chunk in chunks:
-        text = carry + chunk
-        end = 0
-        for match in _TAG.finditer(text):
-            end = match.end()
-            name = match.group(1)
-            if name is None:  # </row>
-                row, column = row + 1, 1
-                continue
-            attribute = _R_ATTRIBUTE.search(match.group(2))
-            letters, digits = _REF.match(attribute.group(1)).groups() if attribute else (b"", b"")
-            if name == b"row":
-                if digits:
-                    row = int(digits)
-                column = 1
-                if match.group(3):  # <row/> ends itself
-                    row += 1
-                continue
-            if digits or letters:
-                row = int(digits) if digits else row
-                column = _column_number(letters) or column
-            extent.add(row, column)
-            column += 1
-        if not _within(extent, limits):
-            return extent
-        carry = text[end:] if len(text) - end < CHUNK else text[-_CARRY:]
-    return extent
-
-
-def _chain_first(head: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
-    yield head
-    yield from rest
-
-
-# --- worksheet extent: .xlsb ----------------------------------------------------------------------
-
-_XLSB_ROW = 0  # BrtRowHdr: the row index (u32) comes first
-_XLSB_CELLS = frozenset(range(1, 14)) | {62}  # BrtCellBlank ... BrtFmlaError, BrtCellRString: the column (u32) first
-
-
-def _xlsb_extent(chunks: Iterator[bytes]) -> Extent:
-    """Rows and columns of an .xlsb worksheet from its binary records (a record: id, size, payload)."""
-    extent = Extent()
-    buffer = b""
-    row = 0
-    for chunk in chunks:
-        buffer += chunk
-        position = 0
-        while True:
-            header = _xlsb_header(buffer, position)
-            if header is None:
-                break
-            record, size, start = header
-            if start + size > len(buffer):
-                break
-            if record == _XLSB_ROW and size >= 4:
-                row = int.from_bytes(buffer[start:start + 4], "little")
-            elif record in _XLSB_CELLS and size >= 4:
-                extent.add(row + 1, int.from_bytes(buffer[start:start + 4], "little") + 1)
-            position = start + size
-        buffer = buffer[position:]
-    return extent
-
-
-def _xlsb_header(data: bytes, position: int) -> tuple[int, int, int] | None:
-    """(record id, payload size, payload start) at `position`, None when the header is not all there yet."""
-    values = []
-    for length in (2, 4):  # an id takes at most 2 bytes, a size at most 4, 7 bits each
-        value = shift = 0
-        for index in range(length):
-            if position >= len(data):
-                return None
-            byte = data[position]
-            position += 1
-            value |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                break
-        values.append(value)
-    return values[0], values[1], position
 
 
 def describe_extent(extent: Extent) -> str:

@@ -87,9 +87,12 @@ def read_workbook_part(package: PackageGuard, part: str) -> WorkbookPart:
 
 _QUOTED = rb"""["']([^"']*)["']"""
 _HIDDEN = rb"""\bhidden=["'](?:1|true)["']"""
-_HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*" + _HIDDEN + rb"[^>]*>")
-_HIDDEN_COLUMN = re.compile(rb"<(?:\w+:)?col\b[^>]*" + _HIDDEN + rb"[^>]*>")
-_ERROR_CELL = re.compile(rb"""<(?:\w+:)?c\b([^>]*\bt=["']e["'][^>]*)(?<!/)>(.*?)</(?:\w+:)?c>""", re.DOTALL)
+# Attributes up to the end of a tag, which a quoted value may hold (">" does not end the tag there).
+_IN_TAG = rb"""(?:[^>"']|"[^"]*"|'[^']*')*?"""
+_HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b" + _IN_TAG + _HIDDEN + _IN_TAG + rb">")
+_HIDDEN_COLUMN = re.compile(rb"<(?:\w+:)?col\b" + _IN_TAG + _HIDDEN + _IN_TAG + rb">")
+_ERROR_CELL = re.compile(rb"""<(?:\w+:)?c\b(""" + _IN_TAG + rb"""\bt=["']e["']""" + _IN_TAG + rb""")(?<!/)>(.*?)</(?:\w+:)?c>""",
+                         re.DOTALL)
 _ROW_NUMBER = re.compile(rb"\br=" + _QUOTED)
 _COLUMN_SPAN = re.compile(rb"\b(min|max)=" + _QUOTED)
 _CELL_REF = re.compile(rb"""\br=["']([A-Za-z]{1,3})(\d+)["']""")

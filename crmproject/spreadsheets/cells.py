@@ -69,3 +69,17 @@ def column_index(letters: str) -> int:
     for letter in letters.upper():
         index = index * 26 + ord(letter) - ord("A") + 1
     return index - 1
+
+
+@dataclass
+class Extent:
+    """The rectangle a sheet spans, as 1-based last row and last column (0 when the sheet is empty)."""
+
+    rows: int = 0
+    columns: int = 0
+
+    def add(self, row: int, column: int) -> None:
+        if row > self.rows:
+            self.rows = row
+        if column > self.columns:
+            self.columns = column

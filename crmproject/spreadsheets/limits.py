@@ -29,20 +29,28 @@ class ReadLimits:
 
     `max_rows`, `max_columns` and `max_cells` bound every sheet read (for a
     workbook, the rectangle from A1 to its last used cell, which is what
-    python-calamine holds in memory); `max_cell_chars` bounds one CSV field.
+    python-calamine holds in memory; `max_cells` also bounds the cell records
+    of a sheet and the different texts a workbook shares between its cells);
+    `max_cell_chars` bounds one CSV field and the fields of one CSV record.
     The package limits bound a zip package (.xlsx, .xlsm, .xlsb, .ods): the
     unpacked size of each part, of all parts together, and how many times
     larger than its compressed size a part may be (parts under 1 MB unpacked
     are not held to the ratio: small XML compresses very well).
+    `max_sheet_data_bytes` bounds what python-calamine builds its sheets from,
+    and so its memory: the sheets read (their XML or records), the shared
+    strings, and the shared strings' text once more for every cell that shows
+    one (python-calamine copies it into each). It uses about two bytes of
+    memory per byte of that (benchmarks/hostile_uploads.py measures it).
     """
 
     max_rows: int = 250_000
     max_columns: int = 16_384
     max_cells: int = 2_500_000
     max_cell_chars: int = 131_072
-    max_part_bytes: int = 512 * MB
-    max_unpacked_bytes: int = 1024 * MB
+    max_part_bytes: int = 64 * MB
+    max_unpacked_bytes: int = 256 * MB
     max_compression_ratio: int = 100
+    max_sheet_data_bytes: int = 64 * MB
 
     @classmethod
     def from_config(cls, config, *, usage: bool = False) -> ReadLimits:
@@ -53,14 +61,17 @@ class ReadLimits:
             max_columns=int(config["SPREADSHEET_MAX_COLUMNS"]),
             max_cells=int(config[prefix + "MAX_CELLS"]),
             max_cell_chars=int(config["SPREADSHEET_MAX_CELL_CHARS"]),
-            max_part_bytes=int(config["SPREADSHEET_MAX_UNPACKED_PART_MB"]) * MB,
-            max_unpacked_bytes=int(config["SPREADSHEET_MAX_UNPACKED_MB"]) * MB,
+            max_part_bytes=int(config[prefix + "MAX_UNPACKED_PART_MB"]) * MB,
+            max_unpacked_bytes=int(config[prefix + "MAX_UNPACKED_MB"]) * MB,
             max_compression_ratio=int(config["SPREADSHEET_MAX_COMPRESSION_RATIO"]),
+            max_sheet_data_bytes=int(config[prefix + "MAX_SHEET_DATA_MB"]) * MB,
         )
 
 
-USAGE_LIMITS = ReadLimits(max_rows=2_000_000, max_cells=10_000_000)
-"""The defaults for CRM usage exports: a million events of eight columns pass."""
+USAGE_LIMITS = ReadLimits(max_rows=2_000_000, max_cells=10_000_000, max_part_bytes=512 * MB,
+                          max_unpacked_bytes=1024 * MB, max_sheet_data_bytes=512 * MB)
+"""The defaults for CRM usage exports: a million events of eight columns pass (the sheet XML of a million
+events of four columns is about 170 MB)."""
 
 
 class LimitExceeded(SpreadsheetError):
@@ -73,10 +84,12 @@ def number(value: int) -> str:
 
 
 def megabytes(size: int) -> str:
-    """A size in whole megabytes (at least 1), or gigabytes with one decimal from 1,024 MB up."""
+    """A size in whole megabytes, gigabytes with one decimal from 1,024 MB up, kilobytes (at least 1) under 1 MB."""
     if size >= 1024 * MB:
         return _("%(n).1f GB", n=size / (1024 * MB))
-    return _("%(n)s MB", n=number(max(1, round(size / MB))))
+    if size < MB:
+        return _("%(n)s KB", n=number(max(1, round(size / 1024))))
+    return _("%(n)s MB", n=number(round(size / MB)))
 
 
 def too_many_rows(filename: str, limits: ReadLimits, where: str | None = None) -> LimitExceeded:
@@ -102,3 +115,17 @@ def too_many_cells(filename: str, limits: ReadLimits, where: str | None = None) 
         "Delete what lies below and to the right of your table (in Excel: select those rows and columns and "
         "delete them, then save), or split the file.",
         where=where or filename, limit=number(limits.max_cells)))
+
+
+def too_many_texts(filename: str, limits: ReadLimits, part: str) -> LimitExceeded:
+    return LimitExceeded(_(
+        "%(file)s holds more than %(limit)s different texts (its part %(part)s); the limit is %(limit)s, "
+        "as for cells.", file=filename, limit=number(limits.max_cells), part=part))
+
+
+def too_much_sheet_data(filename: str, limits: ReadLimits) -> LimitExceeded:
+    return LimitExceeded(_(
+        "%(file)s holds more than %(limit)s of sheet data once unpacked (the sheets read, their shared texts, "
+        "and each shared text again for every cell that shows it); the limit is %(limit)s. "
+        "Split the file, or delete the sheets and columns you do not import.",
+        file=filename, limit=megabytes(limits.max_sheet_data_bytes)))

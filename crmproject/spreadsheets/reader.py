@@ -35,10 +35,11 @@ from crmproject.i18n import _
 
 from . import _delimited, _xlsx
 from ._errors import SpreadsheetError
-from ._extents import ods_extents, xls_extents
-from ._package import PackageGuard, check_extent, damaged
+from ._extents import BookMeasure, ods_measure, xls_measure
+from ._package import PackageGuard, check_extent, damaged, is_shared_strings
+from ._sheet_xml import Malformed
 from .cells import CellRange, CellValue, ErrorCell, Row
-from .limits import ReadLimits, too_many_cells, too_many_columns, too_many_rows
+from .limits import ReadLimits, too_many_cells, too_many_columns, too_many_rows, too_much_sheet_data
 
 SpreadsheetFormat = Literal["xlsx", "xlsb", "ods", "xls", "csv"]
 
@@ -238,13 +239,16 @@ def check_workbook(source: Path | bytes, filename: str, limits: ReadLimits) -> C
         data = source.read_bytes() if isinstance(source, Path) else source
         if _ENCRYPTION_INFO in data or _XLS_FILEPASS.search(data):
             raise _password_protected(filename)
-        _check_all(xls_extents(data, filename), filename, limits)
+        measure = xls_measure(data, filename, limits.max_cells)
+        _check_all(measure, filename, limits)
+        if measure.data_bytes + measure.copied > limits.max_sheet_data_bytes:
+            raise too_much_sheet_data(filename, limits)
         return CheckedWorkbook(filename, "xls")
     if not head.startswith(_ZIP_MAGIC):
         raise _not_a_spreadsheet(filename)
     try:
         return _check_package(PackageGuard(source, filename, limits), filename, limits)
-    except (DefusedXmlException, zlib.error, ParseError, EOFError, KeyError) as exc:
+    except (DefusedXmlException, zlib.error, ParseError, EOFError, KeyError, Malformed) as exc:
         raise _damaged(filename) from exc
 
 
@@ -255,29 +259,39 @@ def _check_package(package: PackageGuard, name: str, limits: ReadLimits) -> Chec
             raise _not_a_spreadsheet(name)
         if package.has(_ODF_MANIFEST) and b"encryption-data" in package.read(_ODF_MANIFEST):
             raise _password_protected(name)
+        package.check_sizes({"content.xml": _("its part content.xml, which holds every sheet")})
         package.verify_parts()
         if package.has("content.xml"):  # python-calamine reads every sheet of an .ods when it opens it
-            _check_all(ods_extents(package.chunks("content.xml")), name, limits)
+            measure = ods_measure(package.chunks("content.xml"))
+            _check_all(measure, name, limits)
+            package.add_sheet_data(package.size("content.xml") + measure.copied)
         return CheckedWorkbook(name, "ods", package)
     part = _xlsx.workbook_part_name(package)
     if part is None:
         raise _not_a_spreadsheet(name)
     if part.endswith(".bin"):
         # which binary part holds which sheet is not read here: check them all now
+        package.check_sizes()
+        package.verify_shared_strings(binary=True)
         for member in package.names():
             package.verify(member, binary_sheet=member.endswith(".bin") and "/worksheets/" in member)
         return CheckedWorkbook(name, "xlsb", package)
     workbook_part = _xlsx.read_workbook_part(package, part)
+    package.check_sizes({member: _("its sheet %(sheet)s (part %(part)s)", sheet=sheet, part=member)
+                         for sheet, member in workbook_part.sheet_parts.items()})
     sheet_parts = set(workbook_part.sheet_parts.values())
-    package.verify_parts(lambda member: member in sheet_parts or ("/worksheets/" in member and member.endswith(".xml")))
+    package.verify_parts(lambda member: member in sheet_parts or ("/worksheets/" in member and member.endswith(".xml"))
+                         or is_shared_strings(member))
+    package.verify_shared_strings()
     return CheckedWorkbook(name, "xlsx", package, workbook_part)
 
 
-def _check_all(extents, name: str, limits: ReadLimits) -> None:
+def _check_all(measure: BookMeasure, name: str, limits: ReadLimits) -> None:
     """Sheets python-calamine reads all at once (.ods, .xls): each, and all of them together, within the limits."""
-    for extent in extents:
+    for extent in measure.extents:
         check_extent(extent, name, limits, name)
-    if sum(extent.rows * extent.columns for extent in extents) > limits.max_cells:
+    if (sum(extent.rows * extent.columns for extent in measure.extents) > limits.max_cells
+            or measure.declared_cells > limits.max_cells):
         raise too_many_cells(name, limits)
 
 

@@ -67,7 +67,7 @@ def _files(hostile, importer: str) -> dict[str, tuple[bytes, str, str]]:
     header, row = TABLES[importer]
     return {
         "zip-bomb": (hostile.zip_bomb(6 * MB), "plan.xlsx",
-                     "its part xl/worksheets/sheet1.xml unpacks to 6 MB; the limit for one part is 4 MB."),
+                     "its sheet Plan (part xl/worksheets/sheet1.xml) unpacks to 6 MB; the limit for one part is 4 MB."),
         "million-columns": (hostile.wide_csv(1_000_000), "plan.csv",
                             "has more than 16,384 columns in row 1; the limit is 16,384 columns."),
         "far-cell": (hostile.far_cell("XFD1048576"), "plan.xlsx", "the limit is"),
@@ -81,6 +81,7 @@ def _files(hostile, importer: str) -> dict[str, tuple[bytes, str, str]]:
 def low_limits(app, monkeypatch):
     """Limits lowered so the hostile files stay small and the tests fast."""
     monkeypatch.setitem(app.config, "SPREADSHEET_MAX_UNPACKED_PART_MB", 4)
+    monkeypatch.setitem(app.config, "USAGE_IMPORT_MAX_UNPACKED_PART_MB", 4)
     monkeypatch.setitem(app.config, "SPREADSHEET_MAX_ROWS", 100)
     monkeypatch.setitem(app.config, "USAGE_IMPORT_MAX_ROWS", 100)
 
