@@ -42,6 +42,7 @@ history at all, Employee.department_id.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gc
 import io
@@ -204,6 +205,7 @@ def import_usage(
     progress: ProgressCallback | None = None,
     day_first: bool | None = None,
     limits: ReadLimits | None = None,
+    encoding: str | None = None,
 ) -> UsageImport:
     """Import a usage export (CSV or a workbook) and recompute adoption for the days it touches.
 
@@ -216,13 +218,16 @@ def import_usage(
     ambiguous is reported. `progress` is called with percents. The file is
     read within `limits` (by default the configured USAGE_IMPORT_* and
     SPREADSHEET_* ones); one over them fails with a message naming the limit.
+    `encoding` is a CSV file's encoding when the user chose it (detected
+    otherwise); the import's message says which was used.
     """
     name = filename or (source.name if isinstance(source, Path) else "usage")
     record = create_usage_import(
         filename=name, timezone=timezone, imported_by_id=imported_by.id if imported_by is not None else None
     )
     db.session.commit()
-    return run_usage_import(record.id, source, fmt=fmt, progress=progress, day_first=day_first, limits=limits)
+    return run_usage_import(record.id, source, fmt=fmt, progress=progress, day_first=day_first, limits=limits,
+                            encoding=encoding)
 
 
 def run_usage_import(
@@ -233,6 +238,7 @@ def run_usage_import(
     progress: ProgressCallback | None = None,
     day_first: bool | None = None,
     limits: ReadLimits | None = None,
+    encoding: str | None = None,
 ) -> UsageImport:
     """Carry out the import recorded as `import_id` (see import_usage); what the background job runs."""
     if limits is None:
@@ -247,7 +253,7 @@ def run_usage_import(
     db.session.commit()  # no transaction may stay open: the import's own must start from a fresh snapshot
     try:
         zone = resolve_timezone(zone_name)
-        outcome = _Importer(import_id, source, filename, fmt, zone, reporter, day_first, limits).run()
+        outcome = _Importer(import_id, source, filename, fmt, zone, reporter, day_first, limits, encoding).run()
     except (_Refused, UsageImportFailed) as exc:
         _record_failure(import_id, exc.reason)
         raise UsageImportFailed(exc.reason, import_id) from None
@@ -399,7 +405,8 @@ class _Source:
         pass
 
 
-def _open_source(source: Path | bytes, filename: str, fmt: UsageFormat, limits: ReadLimits) -> list[_Source]:
+def _open_source(source: Path | bytes, filename: str, fmt: UsageFormat, limits: ReadLimits,
+                 encoding: str | None = None) -> list[_Source]:
     """The candidate tables of the file: the one table of a CSV, or the visible worksheets of a workbook."""
     if isinstance(source, Path):
         try:
@@ -421,38 +428,35 @@ def _open_source(source: Path | bytes, filename: str, fmt: UsageFormat, limits: 
                          file=filename))
     if is_package:
         return _workbook_sources(source, filename, limits)
-    return [_DelimitedSource(source, size, filename, limits)]
+    return [_DelimitedSource(source, size, filename, limits, encoding)]
 
 
 class _DelimitedSource(_Source):
     """CSV (or ; tab | separated) text, decoded as a stream: the file is never one string in memory."""
 
-    def __init__(self, source: Path | bytes, size: int, filename: str, limits: ReadLimits) -> None:
+    def __init__(self, source: Path | bytes, size: int, filename: str, limits: ReadLimits,
+                 encoding: str | None = None) -> None:
         self._source = source
         self._size = size
         self._filename = filename
         self._limits = limits
         self._binary: IO[bytes] | None = None
         self._streams: list[io.TextIOWrapper] = []
+        if encoding is None:
+            with self._open_binary() as binary:
+                encoding = detect_stream_encoding(binary)
+        self.encoding = encoding
         with self._open_binary() as binary:
-            self.encoding = detect_stream_encoding(binary)
+            # Records are counted line by line (for too many columns or characters) only where one could be long.
+            self._guarded = _delimited.needs_record_guard(binary, limits.max_columns)
         with self._open_binary() as binary:
-            # Lines are checked one by one for too many columns only when some line is long enough to have them.
-            self._long_lines = _delimited.may_have_long_lines(binary, limits.max_columns)
-        with self._open_text(track=False) as stream:
-            try:
-                sample = stream.read(_TEXT_SAMPLE)
-            except UnicodeDecodeError:
-                raise _Refused(_("%(file)s is not valid %(encoding)s text.", file=filename,
-                                 encoding=describe(self.encoding))) from None
-        if not sample.strip(" \t\r\n\ufeff\x00"):
-            raise _Refused(_("%(file)s is empty.", file=filename))
-        if sample.startswith(("%PDF-", "\x89PNG", "GIF8")) or _delimited.looks_binary(sample):
-            raise _Refused(_("%(file)s is neither a CSV file nor a workbook.", file=filename))
-        if sample.lstrip(" \t\r\n\ufeff").startswith("<"):
-            raise _Refused(_(
-                "%(file)s is a web page or XML file, not a spreadsheet. "
-                "Open it in Excel or LibreOffice and save it as .xlsx or .csv.", file=filename))
+            head = binary.read(4 * _TEXT_SAMPLE)
+        _delimited.check_foreign(head, filename)
+        try:
+            sample = codecs.getincrementaldecoder(encoding)().decode(head, final=False)[:_TEXT_SAMPLE]
+        except UnicodeDecodeError as exc:
+            raise _delimited.not_valid_text(head, exc, encoding, filename) from None
+        _delimited.check_text(sample, filename)
         delimiter, body = _delimited.split_separator_line(sample)
         self._skip_separator_line = delimiter is not None
         self.delimiter = delimiter or _delimited.detect_delimiter(body)
@@ -471,12 +475,12 @@ class _DelimitedSource(_Source):
         self._streams.append(stream)
         if self._skip_separator_line:
             stream.readline()
-        # A line with more delimiters than columns allowed is refused before csv splits it into a list.
         _delimited.set_field_limit(self._limits)
-        lines: Iterable[str] = stream
-        if self._long_lines:
-            lines = _delimited.guarded_lines(stream, self.delimiter, self._limits, self._filename)
-        return csv.reader(lines, delimiter=self.delimiter)
+        if self._guarded:
+            # A record with more delimiters or characters than allowed is refused while csv reads it, before it
+            # builds its list of fields (a quoted line break can spread millions of them over short lines).
+            return _delimited.bounded_records(stream, self.delimiter, self._limits, self._filename)
+        return csv.reader(stream, delimiter=self.delimiter)
 
     def fraction(self, row: int) -> float:
         binary = self._binary
@@ -494,8 +498,8 @@ class _DelimitedSource(_Source):
                 file=self._filename, row=row))
         if isinstance(exc, UnicodeDecodeError):
             return _Refused(_(
-                "%(file)s is not valid %(encoding)s text after row %(row)s: it changes encoding part-way. Save it "
-                "again as UTF-8 (in Excel: CSV UTF-8) and import the new copy.",
+                "%(file)s is not valid %(encoding)s text after row %(row)s: it changes encoding part-way. Choose "
+                "its encoding, or save it again as UTF-8 (in Excel: CSV UTF-8) and import the new copy.",
                 file=self._filename, encoding=describe(self.encoding), row=count_text(row)))
         return None
 
@@ -947,7 +951,8 @@ class _StageStats:
 
 class _Importer:
     def __init__(self, import_id: int, source: Path | bytes, filename: str, fmt: UsageFormat, zone: ZoneInfo,
-                 reporter: _ProgressReporter, day_first: bool | None, limits: ReadLimits) -> None:
+                 reporter: _ProgressReporter, day_first: bool | None, limits: ReadLimits,
+                 encoding: str | None = None) -> None:
         self.import_id = import_id
         self.source = source
         self.filename = filename
@@ -956,6 +961,7 @@ class _Importer:
         self.reporter = reporter
         self.day_first = day_first
         self.limits = limits
+        self.encoding = encoding
         self.postgresql = db.engine.dialect.name == "postgresql"
 
     def run(self) -> UsageImport:
@@ -963,7 +969,8 @@ class _Importer:
             return self._run()
 
     def _run(self) -> UsageImport:
-        layout = _find_layout(_open_source(self.source, self.filename, self.fmt, self.limits), self.filename)
+        layout = _find_layout(_open_source(self.source, self.filename, self.fmt, self.limits, self.encoding),
+                              self.filename)
         try:
             people = _load_roster()
             db.session.commit()  # end the read: on SQLite the write transaction must start from a fresh snapshot
@@ -1011,12 +1018,18 @@ class _Importer:
         record.unknown_usernames = json.dumps(
             {stats.spellings[key]: count for key, count in stats.unknown.most_common()}, ensure_ascii=False)
         record.first_day, record.last_day = first_day, last_day
-        record.message = self._notes(stats, rematched, people)
+        record.message = self._notes(stats, rematched, people, layout.source)
         db.session.flush()
         return record
 
-    def _notes(self, stats: _StageStats, rematched: int, people: dict[str, _Person]) -> str:
+    def _notes(self, stats: _StageStats, rematched: int, people: dict[str, _Person], source: _Source) -> str:
         notes = []
+        if isinstance(source, _DelimitedSource):
+            # A wrong guess shows as garbled user names: the message says what the file was read as.
+            notes.append(_("The file was read as %(encoding)s text (as chosen).", encoding=describe(source.encoding))
+                         if self.encoding else
+                         _("The file was read as %(encoding)s text (detected; choose another encoding if names "
+                           "look garbled).", encoding=describe(source.encoding)))
         if stats.failed_logins:
             notes.append(_("%(n)s failed sign-ins were not counted as use.", n=stats.failed_logins))
         if stats.unknown:

@@ -17,8 +17,8 @@ from crmproject.kpis import services
 from crmproject.kpis.models import Kpi
 from crmproject.plans.models import Plan
 from crmproject.spreadsheets import (
-    CellError, FieldSpec, ImportIssue, ReadLimits, SpreadsheetError, Workbook, infer_day_first, open_workbook, parse_date,
-    parse_number, parse_text, read_table,
+    CellError, FieldSpec, ImportIssue, ReadLimits, Workbook, infer_day_first, open_workbook, parse_date, parse_number,
+    parse_text, read_table, refused_as,
 )
 
 KPI_FIELDS = (
@@ -56,16 +56,16 @@ def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def analyse(data: bytes, filename: str, *, plan: Plan | None, limits: ReadLimits | None = None) -> KpiImport:
-    """Check every row of the file (read within `limits`, the configured ones by default); nothing is written."""
+def analyse(data: bytes, filename: str, *, plan: Plan | None, limits: ReadLimits | None = None,
+            encoding: str | None = None) -> KpiImport:
+    """Check every row of the file (read within `limits`, the configured ones by default; a CSV file in
+    `encoding` when given); nothing is written."""
     from crmproject.uploads import read_limits
 
-    try:
-        workbook: Workbook = open_workbook(data, filename, limits=limits or read_limits())
+    with refused_as(ImportRefused):  # damaged, or over the read limits: the message says which
+        workbook: Workbook = open_workbook(data, filename, limits=limits or read_limits(), encoding=encoding)
         table = next((t for t in (read_table(s, KPI_FIELDS) for s in workbook.visible_sheets)
                       if t is not None and not t.header.missing), None)
-    except SpreadsheetError as exc:  # damaged, or over the read limits: the message says which
-        raise ImportRefused(exc.message) from None
     if table is None:
         raise ImportRefused(_("No sheet has a header row naming at least a KPI, a date and a value in its first 30 rows."))
     result = KpiImport(filename=filename, sheet=table.sheet, rows_read=len(table.rows))

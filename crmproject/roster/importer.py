@@ -14,8 +14,8 @@ from crmproject.i18n import lazy_gettext as _l
 from crmproject.roster import services
 from crmproject.roster.models import Employee, username_key
 from crmproject.spreadsheets import (
-    CellError, FieldSpec, ImportIssue, ReadLimits, SpreadsheetError, infer_day_first, open_workbook, parse_bool, parse_date,
-    parse_text, read_table,
+    CellError, FieldSpec, ImportIssue, ReadLimits, infer_day_first, open_workbook, parse_bool, parse_date, parse_text,
+    read_table, refused_as,
 )
 
 ROSTER_FIELDS = (
@@ -70,16 +70,15 @@ def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def analyse(data: bytes, filename: str, *, limits: ReadLimits | None = None) -> RosterImport:
-    """Check every row of the roster (read within `limits`, the configured ones by default); nothing is written."""
+def analyse(data: bytes, filename: str, *, limits: ReadLimits | None = None, encoding: str | None = None) -> RosterImport:
+    """Check every row of the roster (read within `limits`, the configured ones by default; a CSV file in
+    `encoding` when given); nothing is written."""
     from crmproject.uploads import read_limits
 
-    try:
-        workbook = open_workbook(data, filename, limits=limits or read_limits())
+    with refused_as(ImportRefused):  # damaged, or over the read limits: the message says which
+        workbook = open_workbook(data, filename, limits=limits or read_limits(), encoding=encoding)
         table = next((t for t in (read_table(s, ROSTER_FIELDS) for s in workbook.visible_sheets)
                       if t is not None and not t.header.missing), None)
-    except SpreadsheetError as exc:  # damaged, or over the read limits: the message says which
-        raise ImportRefused(exc.message) from None
     if table is None:
         raise ImportRefused(_("No sheet has a header row naming at least a name and a department in its first 30 rows."))
     result = RosterImport(filename=filename, sheet=table.sheet, rows_read=len(table.rows))

@@ -12,6 +12,7 @@
 Rows are numbered as Excel shows them (from 1), columns are indexed from 0 (A).
 """
 
+from ._errors import refused_as
 from .cells import CellRange, CellValue, ErrorCell, Row, column_letter, is_blank
 from .encoding import detect_encoding
 from .limits import USAGE_LIMITS, LimitExceeded, ReadLimits
@@ -73,6 +74,7 @@ __all__ = [
     "parse_percent",
     "parse_text",
     "read_table",
+    "refused_as",
     "workbook_bytes",
     "write_table",
 ]

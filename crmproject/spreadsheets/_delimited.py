@@ -14,35 +14,62 @@ from crmproject.i18n import _
 from ._errors import SpreadsheetError
 from .cells import Row
 from .encoding import describe, detect_encoding
-from .limits import ReadLimits, number, too_many_cells, too_many_columns, too_many_rows
+from .limits import LimitExceeded, ReadLimits, number, too_many_cells, too_many_columns, too_many_rows
 
 DELIMITERS = ",;\t|"
-_SAMPLE_CHARS = 64 * 1024
+SAMPLE_CHARS = 64 * 1024
 # C0 control characters no text file holds (tab, line breaks, form feed and DOS end-of-file aside).
 _BINARY_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
 _EXCEL_SEPARATOR_LINE = re.compile(r"sep=(.)\r?\n")
 
 
-def decode(data: bytes, filename: str = "") -> tuple[str, str]:
-    """The text and the name of its encoding, as crmproject.spreadsheets.encoding detects it.
+def decode(data: bytes, filename: str = "", encoding: str | None = None) -> tuple[str, str]:
+    """The text and the name of its encoding: the one given, or as crmproject.spreadsheets.encoding detects it.
 
     Raises SpreadsheetError naming the line where the file stops being valid
     text in that encoding (the detector reads the first part of a large file).
     """
-    encoding = detect_encoding(data)
+    encoding = encoding or detect_encoding(data)
     try:
         return data.decode(encoding), encoding
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        raise not_valid_text(data, exc, encoding, filename) from None
+
+
+def not_valid_text(data: bytes, exc: UnicodeDecodeError, encoding: str, filename: str) -> SpreadsheetError:
+    """The message for bytes `data` that stop being valid text in `encoding` where `exc` says: it names the line."""
+    line = data.count(b"\n", 0, exc.start) + 1
+    return SpreadsheetError(_(
+        "%(file)s is not valid %(encoding)s text at line %(line)s. Choose its encoding, or save it again as UTF-8 "
+        "(in Excel: CSV UTF-8) and upload the new copy.",
+        file=filename or _("The file"), encoding=describe(encoding), line=number(line)))
+
+
+_FOREIGN_MAGIC = ((b"%PDF-", "PDF"), (b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF"))
+
+
+def check_foreign(head: bytes, filename: str) -> None:
+    """Refuse a file whose first bytes show it is a PDF or an image."""
+    for magic, kind in _FOREIGN_MAGIC:
+        if head.startswith(magic):
+            raise SpreadsheetError(_("%(file)s is not a spreadsheet: it is a %(kind)s file.", file=filename, kind=kind))
+
+
+def check_text(sample: str, filename: str) -> None:
+    """Refuse decoded text that is no table: nothing in it, control characters no text has, a web page or XML."""
+    if not sample.strip(" \t\r\n\ufeff\x00"):
+        raise SpreadsheetError(_("%(file)s is empty.", file=filename))
+    if looks_binary(sample):
+        raise SpreadsheetError(_("%(file)s is not a spreadsheet.", file=filename))
+    if sample.lstrip(" \t\r\n\ufeff").startswith("<"):
         raise SpreadsheetError(_(
-            "%(file)s is not valid %(encoding)s text at line %(line)s. Save it again as UTF-8 "
-            "(in Excel: CSV UTF-8) and upload the new copy.",
-            file=filename or _("The file"), encoding=describe(encoding), line=number(line))) from None
+            "%(file)s is a web page or XML file, not a spreadsheet. "
+            "Open it in Excel or LibreOffice and save it as .xlsx or .csv.", file=filename))
 
 
 def looks_binary(text: str) -> bool:
     """True when the decoded text holds control characters no text file has."""
-    return _BINARY_CHARACTERS.search(text[:_SAMPLE_CHARS]) is not None
+    return _BINARY_CHARACTERS.search(text[:SAMPLE_CHARS]) is not None
 
 
 def split_separator_line(text: str) -> tuple[str | None, str]:
@@ -55,7 +82,7 @@ def split_separator_line(text: str) -> tuple[str | None, str]:
 
 def detect_delimiter(text: str) -> str:
     """The delimiter among , ; tab | that csv.Sniffer finds in the first lines; else the commonest in line one."""
-    sample = text[:_SAMPLE_CHARS]
+    sample = text[:SAMPLE_CHARS]
     if len(text) > len(sample):
         # A cut record misleads the sniffer; keep whole lines.
         sample = sample[: sample.rfind("\n") + 1] or sample
@@ -75,33 +102,55 @@ def detect_delimiter(text: str) -> str:
         return best
 
 
-def may_have_long_lines(binary: IO[bytes], longest: int) -> bool:
-    """False when no line of the file can be `longest` bytes long, found at memory speed without splitting lines.
+def needs_record_guard(binary: IO[bytes], longest: int) -> bool:
+    """Whether a record of the file could hold more than `longest` delimiters, found at memory speed.
 
-    Every aligned window of `longest // 2` bytes holding a line break means no
-    line reaches `longest` bytes (such a line would cover a whole window), so
-    it cannot hold `longest` delimiters either. Reads `binary` to its end.
+    A record spreads over several lines only through quoted line breaks, so
+    a file without a quotation mark has records no longer than its lines;
+    and every aligned window of `longest // 2` bytes holding a line break
+    means no line reaches `longest` bytes (such a line would cover a whole
+    window). Reads `binary` to its end.
     """
     half = max(1, longest // 2)
     block_size = half * max(1, (1 << 20) // half)
     while block := binary.read(block_size):
+        if b'"' in block:
+            return True
         for start in range(0, len(block) - half + 1, half):
             if block.find(b"\n", start, start + half) == -1:
                 return True
     return False
 
 
-def guarded_lines(lines: Iterable[str], delimiter: str, limits: ReadLimits, filename: str) -> Iterator[str]:
-    """The physical lines of a CSV, refusing one with more delimiters than columns allowed before csv splits it.
+def bounded_records(lines: Iterable[str], delimiter: str, limits: ReadLimits, filename: str,
+                    where: str | None = None, first_row: int = 1) -> Iterator[list[str]]:
+    """csv records of `lines`, each refused while it is read once it holds too many delimiters or characters.
 
-    Delimiters inside quotes are counted too, so this errs on the safe side;
-    a line shorter than the column limit cannot exceed it and costs one len().
+    A record is counted across all the lines csv reads for it (a quoted line
+    break spreads one over many short lines), before csv builds its list of
+    fields; delimiters inside quotes count too, which errs on the safe side.
+    LimitExceeded names the limit and the record's row (the first record's is `first_row`).
     """
-    most = limits.max_columns
-    for number_, line in enumerate(lines, start=1):
-        if len(line) > most and line.count(delimiter) >= most:
-            raise too_many_columns(filename, limits, row=number_)
-        yield line
+    most_delimiters, most_characters = limits.max_columns, limits.max_record_chars
+    state = [0, 0, first_row]  # delimiters and characters read for the record under way, and its row
+
+    def feed() -> Iterator[str]:
+        for line in lines:
+            state[0] += line.count(delimiter)
+            state[1] += len(line)
+            if state[0] >= most_delimiters:
+                raise too_many_columns(filename, limits, where, row=state[2])
+            if state[1] > most_characters:
+                raise LimitExceeded(_(
+                    "%(where)s has a record of more than %(limit)s characters in row %(row)s (look for a quotation "
+                    "mark that is never closed); the limit is %(limit)s characters for one record.",
+                    where=where or filename, limit=number(most_characters), row=number(state[2])))
+            yield line
+
+    for record in csv.reader(feed(), delimiter=delimiter):
+        state[0] = state[1] = 0
+        state[2] += 1
+        yield record
 
 
 def field_size_error(exc: csv.Error, filename: str, row: int, limits: ReadLimits) -> SpreadsheetError | None:
@@ -123,18 +172,15 @@ def set_field_limit(limits: ReadLimits) -> None:
 def iter_records(text: str, delimiter: str, limits: ReadLimits | None = None, filename: str = "") -> Iterator[Row]:
     """Records as rows numbered from 1, the way Excel shows the file (a quoted line break stays in its cell).
 
-    Stops with LimitExceeded past `limits` (rows, columns, cells).
+    Stops with LimitExceeded past `limits` (rows, columns, cells, characters of a record) while reading.
     """
     limits = limits or ReadLimits()
     set_field_limit(limits)
-    lines = guarded_lines(io.StringIO(text, newline=""), delimiter, limits, filename)
-    reader = csv.reader(lines, delimiter=delimiter)
     cells = 0
-    for number_, record in enumerate(reader, start=1):
+    records = bounded_records(io.StringIO(text, newline=""), delimiter, limits, filename)
+    for number_, record in enumerate(records, start=1):
         if number_ > limits.max_rows:
             raise too_many_rows(filename, limits)
-        if len(record) > limits.max_columns:  # a record that a quoted line break spread over several lines
-            raise too_many_columns(filename, limits, row=number_)
         cells += len(record)
         if cells > limits.max_cells:
             raise too_many_cells(filename, limits)

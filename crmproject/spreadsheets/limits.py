@@ -31,7 +31,7 @@ class ReadLimits:
     workbook, the rectangle from A1 to its last used cell, which is what
     python-calamine holds in memory; `max_cells` also bounds the cell records
     of a sheet and the different texts a workbook shares between its cells);
-    `max_cell_chars` bounds one CSV field and the fields of one CSV record.
+    `max_cell_chars` bounds one CSV field (and twice it one CSV record).
     The package limits bound a zip package (.xlsx, .xlsm, .xlsb, .ods): the
     unpacked size of each part, of all parts together, and how many times
     larger than its compressed size a part may be (parts under 1 MB unpacked
@@ -51,6 +51,11 @@ class ReadLimits:
     max_unpacked_bytes: int = 256 * MB
     max_compression_ratio: int = 100
     max_sheet_data_bytes: int = 64 * MB
+
+    @property
+    def max_record_chars(self) -> int:
+        """Characters of one CSV record: twice those of one field."""
+        return 2 * self.max_cell_chars
 
     @classmethod
     def from_config(cls, config, *, usage: bool = False) -> ReadLimits:

@@ -52,7 +52,6 @@ _XLS_FILEPASS = re.compile(rb"\x09\x08\x10\x00\x00\x06\x05\x00.{12}\x2f\x00", re
 _OPENDOCUMENT_SPREADSHEET = b"application/vnd.oasis.opendocument.spreadsheet"
 # An encrypted .ods lists <manifest:encryption-data> for its parts.
 _ODF_MANIFEST = "META-INF/manifest.xml"
-_FOREIGN_MAGIC = ((b"%PDF-", "PDF"), (b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF"))
 
 
 @dataclass(frozen=True)
@@ -145,8 +144,12 @@ class Workbook:
         raise SpreadsheetError(_("%(file)s has no sheet named %(sheet)s.", file=self.filename, sheet=name))
 
 
-def open_workbook(source: Path | bytes, filename: str | None = None, *, limits: ReadLimits | None = None) -> Workbook:
+def open_workbook(source: Path | bytes, filename: str | None = None, *, limits: ReadLimits | None = None,
+                  encoding: str | None = None) -> Workbook:
     """Open a spreadsheet from a path or the uploaded bytes; `filename` names it in messages.
+
+    `encoding` is that of a CSV file when the user has chosen it (see
+    crmproject.spreadsheets.encoding.encoding_choice); by default it is detected.
 
     Raises SpreadsheetError for an empty file, a file that is not a
     spreadsheet, a damaged or password-protected one, or a workbook without
@@ -161,10 +164,8 @@ def open_workbook(source: Path | bytes, filename: str | None = None, *, limits: 
     if not data or data.isspace():
         raise SpreadsheetError(_("%(file)s is empty.", file=name))
     if not data.startswith(_ZIP_MAGIC + (_OLE2_MAGIC,)):
-        for magic, kind in _FOREIGN_MAGIC:
-            if data.startswith(magic):
-                raise SpreadsheetError(_("%(file)s is not a spreadsheet: it is a %(kind)s file.", file=name, kind=kind))
-        return _open_text(data, name, limits)
+        _delimited.check_foreign(data, name)
+        return _open_text(data, name, limits, encoding)
     checked = check_workbook(data, name, limits)
     try:
         # from_filelike tries each format in turn and loses the reason (a password becomes
@@ -381,21 +382,10 @@ class _CalamineSource:
         )
 
 
-def _open_text(data: bytes, name: str, limits: ReadLimits) -> Workbook:
+def _open_text(data: bytes, name: str, limits: ReadLimits, encoding: str | None = None) -> Workbook:
     """Delimited text; HTML or XML saved under a spreadsheet name is refused with a hint."""
-    text, encoding = _delimited.decode(data, name)
-    if not text.strip(" \t\r\n\ufeff"):
-        raise SpreadsheetError(_("%(file)s is empty.", file=name))
-    if _delimited.looks_binary(text):
-        raise _not_a_spreadsheet(name)
-    if text.lstrip(" \t\r\n\ufeff").startswith("<"):
-        raise SpreadsheetError(
-            _(
-                "%(file)s is a web page or XML file, not a spreadsheet. "
-                "Open it in Excel or LibreOffice and save it as .xlsx or .csv.",
-                file=name,
-            )
-        )
+    text, encoding = _delimited.decode(data, name, encoding)
+    _delimited.check_text(text, name)
     delimiter, body = _delimited.split_separator_line(text)
     delimiter = delimiter or _delimited.detect_delimiter(body)
     sheet = Sheet(PurePath(name).stem or name, visible=True, source=_TextSource(body, delimiter, name, limits))

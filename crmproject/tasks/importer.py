@@ -33,7 +33,7 @@ from crmproject.plans import services as plan_services
 from crmproject.plans.models import Phase, Plan
 from crmproject.spreadsheets import (
     CellError, FieldSpec, ImportIssue, ReadLimits, SpreadsheetError, Table, Workbook, infer_day_first, open_workbook,
-    parse_date, parse_percent, parse_text, read_table,
+    parse_date, parse_percent, parse_text, read_table, refused_as,
 )
 from crmproject.tasks import services
 from crmproject.tasks.models import ChangeTask, TaskCategory, TaskChange, TaskDependency, TaskPriority, TaskStatus
@@ -229,12 +229,10 @@ def analyse(workbook: Workbook, plan: Plan, options: ImportOptions) -> ImportPre
     Raises ImportRefused when the file cannot be imported at all, including
     a sheet that is damaged or over the read limits.
     """
-    try:
+    with refused_as(ImportRefused):
         table, sheets = _choose_sheet(workbook, options.sheet)
         if options.columns is not None:
             table = read_table(workbook.sheet(table.sheet), TASK_FIELDS, columns=options.columns)
-    except SpreadsheetError as exc:
-        raise ImportRefused(exc.message) from None
     return _preview(workbook, plan, options, table, sheets)
 
 
@@ -590,17 +588,15 @@ def save(preview: ImportPreview, plan: Plan, *, actor: User | None, default_cate
     return list(created.values())
 
 
-def load_workbook(data: bytes, filename: str, *, limits: ReadLimits | None = None, check: bool = False) -> Workbook:
+def load_workbook(data: bytes, filename: str, *, limits: ReadLimits | None = None, check: bool = False,
+                  encoding: str | None = None) -> Workbook:
     """Open an upload within `limits` (the configured ones by default), turning every reading problem into
-    ImportRefused; `check` measures every visible sheet now, as an upload step does before keeping a file."""
+    ImportRefused; `check` measures every visible sheet now, as an upload step does before keeping a file.
+    `encoding` is a CSV file's, when the user chose it."""
     from crmproject.uploads import read_limits
 
-    try:
-        workbook = open_workbook(data, filename, limits=limits or read_limits())
+    with refused_as(ImportRefused):
+        workbook = open_workbook(data, filename, limits=limits or read_limits(), encoding=encoding)
         if check:
             workbook.check()
-    except SpreadsheetError as exc:
-        raise ImportRefused(exc.message) from None
     return workbook
-
-

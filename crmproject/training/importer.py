@@ -39,10 +39,10 @@ from crmproject.i18n import _
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.roster.models import Employee, username_key
 from crmproject.spreadsheets import (
-    CellError, CellValue, FieldSpec, HeaderMatch, ImportIssue, ReadLimits, Sheet, SpreadsheetError, Table, Workbook,
+    CellError, CellValue, FieldSpec, HeaderMatch, ImportIssue, ReadLimits, Sheet, Table, Workbook,
     find_header,
     infer_day_first, is_blank, normalise_header, open_workbook, parse_date, parse_percent, parse_text,
-    read_table,
+    read_table, refused_as,
 )
 from crmproject.spreadsheets.table import is_calendar_header
 from crmproject.training import services
@@ -398,17 +398,9 @@ def analyse(workbook: Workbook, options: ImportOptions | None = None) -> Trainin
     """Check every row of the training records in `workbook`; nothing is written."""
     options = options or ImportOptions()
     course_fields = _course_fields()
-    if options.sheet:
-        try:
-            sheets = [workbook.sheet(options.sheet)]
-        except SpreadsheetError as exc:
-            raise ImportRefused(exc.message) from None
-    else:
-        sheets = list(workbook.visible_sheets)
-    try:
+    with refused_as(ImportRefused):  # no such sheet, a sheet damaged, or over the read limits: the message says which
+        sheets = [workbook.sheet(options.sheet)] if options.sheet else list(workbook.visible_sheets)
         return _analyse(workbook, options, sheets, course_fields)
-    except SpreadsheetError as exc:  # a sheet damaged, or over the read limits: the message says which
-        raise ImportRefused(exc.message) from None
 
 
 def _analyse(workbook: Workbook, options: ImportOptions, sheets: list[Sheet], course_fields) -> TrainingImport:
@@ -722,12 +714,11 @@ def _created_employee_ids(new: dict[str, NewEmployee]) -> dict[int | str, int]:
     return ids
 
 
-def load_workbook(data: bytes, filename: str, *, limits: ReadLimits | None = None) -> Workbook:
-    """Open an upload within `limits` (the configured ones by default), turning every reading problem into
-    ImportRefused."""
+def load_workbook(data: bytes, filename: str, *, limits: ReadLimits | None = None,
+                  encoding: str | None = None) -> Workbook:
+    """Open an upload within `limits` (the configured ones by default; a CSV file in `encoding` when given),
+    turning every reading problem into ImportRefused."""
     from crmproject.uploads import read_limits
 
-    try:
-        return open_workbook(data, filename, limits=limits or read_limits())
-    except SpreadsheetError as exc:
-        raise ImportRefused(exc.message) from None
+    with refused_as(ImportRefused):
+        return open_workbook(data, filename, limits=limits or read_limits(), encoding=encoding)

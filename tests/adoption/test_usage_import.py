@@ -332,16 +332,25 @@ def test_a_header_repeated_below_is_skipped_and_blank_rows_are_ignored(org):
     (b"time,action\n2026-03-02 09:15:00,Login\n", "empty.csv has no user column"),
     (b"Username,Action\nanna.k,Login\n", "empty.csv has no time column"),
     (b"Name,Amount\nWidget,5\n", "empty.csv has no user column and no time column"),
-    (b"%PDF-1.4 binary", "empty.csv is neither a CSV file nor a workbook."),
+    (b"%PDF-1.4 binary", "empty.csv is not a spreadsheet: it is a PDF file."),
     (b"<html><body>export</body></html>", "empty.csv is a web page or XML file"),
     # a quotation mark never closed swallows the rest of the file into one cell
     (b'user,time\n"anna.k,2026-03-02 09:15:00\n', "Row 2, column B (time): the date and time is empty"),
-    (b"user,time\nanna.k,2026-03-02\x00 09:15\n", "empty.csv is neither a CSV file nor a workbook."),
+    (b"user,time\nanna.k,2026-03-02\x00 09:15\n", "empty.csv is not a spreadsheet."),
 ])
 def test_bad_files_are_refused_with_a_message(org, content, expected):
     with pytest.raises(UsageImportFailed) as failure:
         import_usage(content, "empty.csv", timezone="UTC")
     assert expected in failure.value.reason
+    assert _count_events() == 0
+
+
+def test_a_file_not_in_the_encoding_chosen_is_refused_naming_its_line(org):
+    content = "user,time\nanna.k,2026-03-02 09:15\n".encode() + "Zoë,2026-03-02 09:16\n".encode("cp1252")
+
+    with pytest.raises(UsageImportFailed) as failure:
+        import_usage(content, "usage.csv", timezone="UTC", encoding="utf-8")
+    assert failure.value.reason.startswith("usage.csv is not valid UTF-8 text at line 3. Choose its encoding")
     assert _count_events() == 0
 
 

@@ -99,7 +99,7 @@ def test_a_file_that_changes_encoding_past_the_sample_names_the_line():
     # UTF-8 where the detector looks (the first 256 KB from the first non-ASCII byte), Windows-1252 much later
     data = "Name,City\nJosé,Madrid\n".encode() + b"Anna,Berlin\n" * 30_000 + "Zoë,Köln\n".encode("cp1252")
 
-    with pytest.raises(SpreadsheetError, match=r"^x.csv is not valid UTF-8 text at line 30,003\. Save it again"):
+    with pytest.raises(SpreadsheetError, match=r"^x.csv is not valid UTF-8 text at line 30,003\. Choose its encoding, or save it again"):
         open_workbook(data, "x.csv")
 
 

@@ -283,3 +283,38 @@ def test_rows_without_positions_are_counted_at_memory_speed_and_refused_past_the
     with pytest.raises(LimitExceeded, match="Sheet Plan of plan.xlsx has more than 2,500 rows"):
         read_all(open_workbook(data, "plan.xlsx", limits=ReadLimits(max_rows=2500)))
     assert len(read_all(open_workbook(data, "plan.xlsx", limits=ReadLimits(max_rows=3000)))) == 3000
+
+
+def test_a_record_spread_over_short_lines_is_refused_while_it_is_read():
+    """Quoted line breaks spread one record of many fields over short lines (17 MB: 3,000,000 fields)."""
+    from crmproject.spreadsheets._delimited import bounded_records
+
+    read = []
+
+    def lines():
+        yield "user,time,event\n"
+        yield '"\n'
+        for _n in range(100_000):
+            read.append(1)
+            yield 'ab","\n'
+
+    with pytest.raises(LimitExceeded) as refused:
+        list(bounded_records(lines(), ",", ReadLimits(max_columns=50), "usage.csv"))
+    assert refused.value.message == "usage.csv has more than 50 columns in row 2; the limit is 50 columns."
+    assert len(read) <= 50  # refused once the record held too many delimiters, not once csv had built it
+
+
+def test_a_record_of_more_characters_than_allowed_is_refused_naming_its_row():
+    data = ("Task,Notes\nKickoff," + ",".join(['"' + "y" * 90 + '\n"'] * 100) + "\n").encode()  # 100 cells of 92
+
+    with pytest.raises(LimitExceeded, match=r"plan.csv has a record of more than 8,192 characters in row 2"):
+        read_all(open_workbook(data, "plan.csv", limits=ReadLimits(max_cell_chars=4096)))
+
+
+def test_the_usage_import_refuses_a_record_spread_over_lines_naming_its_row(app):
+    from crmproject.adoption.usage import UsageImportFailed, import_usage
+
+    data = b"user,time,event\n" + b'"\nab",' * 20_000 + b"x\n" + b"ann,2026-01-05 10:00,login\n"
+
+    with pytest.raises(UsageImportFailed, match=r"usage.csv has more than 16,384 columns in row 2"):
+        import_usage(data, "usage.csv", timezone="UTC")
