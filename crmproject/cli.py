@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from crmproject.app import create_app
+from crmproject.cli_params import encoding_option
 from crmproject.errors import ConfigError
 from crmproject.i18n import _
 
@@ -239,9 +240,10 @@ _register_feature_exports()
 @click.option("--date-order", type=click.Choice(["auto", "day-first", "month-first"]), default="auto", show_default=True,
               help="How to read text dates like 05/03/2026.")
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows even when others have errors.")
+@encoding_option
 @with_appcontext
 def import_tasks(file: str, plan_id: int, sheet: str | None, dry_run: bool, as_json: bool, create_phases: bool,
-                 category_key: str, date_order: str, skip_invalid: bool) -> None:
+                 category_key: str, date_order: str, skip_invalid: bool, encoding: str | None) -> None:
     """Import change tasks from an xlsx, xls, ods or csv task plan, all or nothing."""
     from pathlib import Path
 
@@ -262,7 +264,7 @@ def import_tasks(file: str, plan_id: int, sheet: str | None, dry_run: bool, as_j
         day_first={"auto": None, "day-first": True, "month-first": False}[date_order],
     )
     try:
-        preview = importer.analyse(importer.load_workbook(path.read_bytes(), path.name), plan, options)
+        preview = importer.analyse(importer.load_workbook(path.read_bytes(), path.name, encoding=encoding), plan, options)
     except importer.ImportRefused as exc:
         if as_json:
             click.echo(json.dumps({"file": path.name, "refused": str(exc), "tasks_created": 0}, indent=2))
@@ -297,8 +299,9 @@ def import_tasks(file: str, plan_id: int, sheet: str | None, dry_run: bool, as_j
 @click.option("--plan", "plan_id", type=int, default=None, help="Only this plan's KPIs (needed when names repeat across plans).")
 @click.option("--dry-run", is_flag=True, help="Check and report; save nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@encoding_option
 @with_appcontext
-def import_kpis(file: str, plan_id: int | None, dry_run: bool, as_json: bool) -> None:
+def import_kpis(file: str, plan_id: int | None, dry_run: bool, as_json: bool, encoding: str | None) -> None:
     """Import KPI values (KPI, department, date, value, note) from xlsx or csv, all or nothing."""
     from pathlib import Path
 
@@ -311,7 +314,7 @@ def import_kpis(file: str, plan_id: int | None, dry_run: bool, as_json: bool) ->
         raise click.BadParameter(_("There is no plan with the id %(id)s.", id=plan_id), param_hint="--plan")
     path = Path(file)
     try:
-        result = importer.analyse(path.read_bytes(), path.name, plan=plan)
+        result = importer.analyse(path.read_bytes(), path.name, plan=plan, encoding=encoding)
     except importer.ImportRefused as exc:
         if as_json:
             click.echo(json.dumps({"file": path.name, "refused": str(exc), "values_saved": 0}, indent=2))
@@ -337,8 +340,9 @@ def import_kpis(file: str, plan_id: int | None, dry_run: bool, as_json: bool) ->
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
 @click.option("--dry-run", is_flag=True, help="Check and report; save nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@encoding_option
 @with_appcontext
-def import_roster(file: str, dry_run: bool, as_json: bool) -> None:
+def import_roster(file: str, dry_run: bool, as_json: bool, encoding: str | None) -> None:
     """Import the employee roster (name, e-mail, department, CRM user name, job role, start date, active), all or nothing."""
     from pathlib import Path
 
@@ -349,7 +353,7 @@ def import_roster(file: str, dry_run: bool, as_json: bool) -> None:
 
     path = Path(file)
     try:
-        result = importer.analyse(path.read_bytes(), path.name)
+        result = importer.analyse(path.read_bytes(), path.name, encoding=encoding)
     except importer.ImportRefused as exc:
         raise click.ClickException(str(exc)) from None
     counts = (0, 0, 0)

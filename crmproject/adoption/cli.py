@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from crmproject.cli_params import encoding_option
 from crmproject.i18n import _
 
 
@@ -22,8 +23,9 @@ from crmproject.i18n import _
               help="Time zone of times written without an offset, such as Europe/Moscow "
                    "(default: the newest plan's time zone, else UTC).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@encoding_option
 @with_appcontext
-def import_usage_command(file: Path, fmt: str, zone: str | None, as_json: bool) -> None:
+def import_usage_command(file: Path, fmt: str, zone: str | None, as_json: bool, encoding: str | None) -> None:
     """Import a CRM usage export (one row per event: user, time, action, object) and recompute adoption.
 
     Salesforce LoginHistory, Dynamics 365 audit and similar CSV or xlsx
@@ -34,7 +36,7 @@ def import_usage_command(file: Path, fmt: str, zone: str | None, as_json: bool) 
 
     zone = zone or default_timezone()
     try:
-        record = import_usage(file, file.name, fmt=fmt, timezone=zone)  # type: ignore[arg-type]
+        record = import_usage(file, file.name, fmt=fmt, timezone=zone, encoding=encoding)  # type: ignore[arg-type]
     except UsageImportFailed as exc:
         if as_json:
             click.echo(json.dumps({"file": file.name, "state": "failed", "import_id": exc.import_id,

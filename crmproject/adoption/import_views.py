@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, current_app, redirect, render_template, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.plans.models import Plan
+from crmproject.spreadsheets.encoding import encoding_options, offered_encoding
 
 COMMON_ZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Moscow", "Asia/Tehran", "Asia/Shanghai", "America/New_York")
 
@@ -30,6 +31,7 @@ def _zones() -> list[str]:
 def imports():
     form = UsageUploadForm()
     form.timezone.choices = options((z, z) for z in _zones())
+    encoding = offered_encoding(request.form.get("encoding"))
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read()
@@ -37,10 +39,11 @@ def imports():
             form.file.errors.append(_("The file is empty."))
         else:
             import_id = jobs.start_import_job(current_app._get_current_object(), data, upload.filename or "usage",
-                                              timezone=form.timezone.data, user_id=current_user.id)
+                                              timezone=form.timezone.data, user_id=current_user.id, encoding=encoding)
             return redirect(url_for("adoption.import_progress", import_id=import_id))
     history = db.session.scalars(select(UsageImport).order_by(UsageImport.id.desc()).limit(20)).all()
-    return render_template("adoption/imports.html", form=form, history=history)
+    return render_template("adoption/imports.html", form=form, history=history, encodings=encoding_options(),
+                           encoding=encoding)
 
 
 @bp.get("/adoption/imports/<int:import_id>")

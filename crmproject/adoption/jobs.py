@@ -32,8 +32,11 @@ _progress: dict[int, int] = {}  # import id -> percent, for imports running in t
 _lock = threading.Lock()
 
 
-def start_import_job(app: Flask, data: bytes, filename: str, *, timezone: str, user_id: int | None) -> int:
+def start_import_job(app: Flask, data: bytes, filename: str, *, timezone: str, user_id: int | None,
+                     encoding: str | None = None) -> int:
     """Record the import (committed) and run it in a background thread; returns its id at once.
+
+    `encoding` is a CSV file's encoding when the user chose it (detected otherwise).
 
     Never raises for bad input: an unknown time zone gives an import
     recorded as FAILED with the reason, which the progress page shows.
@@ -53,16 +56,17 @@ def start_import_job(app: Flask, data: bytes, filename: str, *, timezone: str, u
     with _lock:
         _progress[import_id] = 0
     thread = threading.Thread(
-        target=_run, args=(app, import_id, data), name=f"usage-import-{import_id}", daemon=True
+        target=_run, args=(app, import_id, data, encoding), name=f"usage-import-{import_id}", daemon=True
     )
     thread.start()
     return import_id
 
 
-def _run(app: Flask, import_id: int, data: bytes) -> None:
+def _run(app: Flask, import_id: int, data: bytes, encoding: str | None = None) -> None:
     with app.app_context():
         try:
-            run_usage_import(import_id, data, progress=lambda percent: _set_progress(import_id, percent))
+            run_usage_import(import_id, data, progress=lambda percent: _set_progress(import_id, percent),
+                             encoding=encoding)
         except UsageImportFailed:
             pass  # recorded on the import, with the reason
         except Exception:

@@ -19,6 +19,7 @@ callers report that with its row rather than guess again.
 from __future__ import annotations
 
 import codecs
+import re
 from typing import IO
 
 BOMS = (
@@ -137,9 +138,51 @@ def _guess_code_page(sample: bytes) -> str:
     if best is not None:
         tied = [m for m in matches if m.chaos <= best.chaos + 0.01 and m.coherence >= best.coherence - 0.01]
         if any(PREFERRED in m.could_be_from_charset for m in tied) and _decodes(sample, PREFERRED):
-            return PREFERRED
-        return best.encoding
-    return PREFERRED if _decodes(sample, PREFERRED) else "latin-1"
+            guess = PREFERRED
+        else:
+            guess = codecs.lookup(best.encoding).name
+    else:
+        guess = PREFERRED if _decodes(sample, PREFERRED) else "latin-1"
+    return "cp1251" if _reads_as_russian(sample, guess) else guess
+
+
+# Where charset-normalizer goes wrong on a line or two of Cyrillic text: it takes the Latin code pages (a Russian
+# name read as Windows-1250 is still letters: "Čâŕí Ďĺňđîâ"), or on a word or two an East Asian one.
+_LATIN_PAGES = frozenset({"cp1250", "cp1252", "cp1254", "cp1257", "cp1258", "mac-roman", "latin-1", "iso8859-1"})
+_EAST_ASIAN_PAGES = frozenset({"gb18030", "big5", "cp932", "shift_jis", "euc_jp", "euc_kr", "cp949"})
+_SHORT = 200  # non-ASCII bytes: fewer, and the detector's statistics are too thin to trust over the rule below
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _reads_as_russian(sample: bytes, guess: str) -> bool:
+    """Whether the sample is Cyrillic text in Windows-1251 that the detector took for a Latin or East Asian page.
+
+    Judged by the character classes of the text Windows-1251 gives: every
+    word with a non-ASCII letter is made of Cyrillic letters only, written
+    as words are (иван, Иван or ИВАН). Latin-script text read that way mixes
+    ASCII letters into its words (José gives Josй), text in other scripts
+    mixes cases at random. For an East Asian guess, which a long sample
+    makes reliable, only short samples with a word of four letters or more
+    are looked at.
+    """
+    if guess in _LATIN_PAGES:
+        longest_needed = 1
+    elif guess in _EAST_ASIAN_PAGES and sum(byte >= 0x80 for byte in sample) < _SHORT:
+        longest_needed = 4
+    else:
+        return False
+    try:
+        text = sample.decode("cp1251")
+    except UnicodeDecodeError:
+        return False
+    words = [word for word in _WORD.findall(text) if not word.isascii()]
+    if not words or max(map(len, words)) < longest_needed:
+        return False
+    return all(
+        all("\u0400" <= letter <= "\u04ff" for letter in word)
+        and (word.islower() or word.isupper() or (word[0].isupper() and word[1:].islower()))
+        for word in words
+    )
 
 
 def _decodes(sample: bytes, encoding: str) -> bool:
@@ -157,4 +200,43 @@ def describe(encoding: str) -> str:
         return "Windows-" + normal[2:]
     return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16",
             "utf-32": "UTF-32", "gb18030": "GB18030", "cp932": "Shift-JIS", "shift_jis": "Shift-JIS",
-            "iso8859-1": "Latin-1", "latin-1": "Latin-1"}.get(normal, normal)
+            "iso8859-1": "Latin-1", "latin-1": "Latin-1", "koi8-r": "KOI8-R", "koi8-u": "KOI8-U", "big5": "Big5",
+            "euc_jp": "EUC-JP", "cp949": "Korean (cp949)", "cp874": "Thai (cp874)", "mac-roman": "Mac Roman"}.get(normal, normal)
+
+
+# What a user may choose when the detector got a file wrong, in the order offered.
+CHOICES = (
+    "utf-8", "utf-16", "cp1252", "cp1250", "cp1251", "koi8_r", "koi8_u", "cp1253", "cp1254", "cp1255", "cp1256",
+    "cp1257", "cp1258", "cp874", "mac_roman", "gb18030", "big5", "cp932", "euc_jp", "cp949",
+)
+
+
+def encoding_choice(value: str | None) -> str | None:
+    """The codec name of an encoding a user chose by name (utf-8, cp1251, Windows-1251...); None for none chosen.
+
+    Raises ValueError, with a message for the user, for a name that is no text encoding.
+    """
+    if value is None or not value.strip() or value.strip().casefold() in ("auto", "detect"):
+        return None
+    name = value.strip()
+    if name.casefold().startswith("windows-"):
+        name = "cp" + name[len("windows-"):]
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        info = None
+    if info is None or not info._is_text_encoding:  # type: ignore[attr-defined]
+        from crmproject.i18n import _
+
+        raise ValueError(_("%(name)s is not a text encoding; try utf-8, cp1251 or cp1252.", name=value.strip()))
+    return info.name
+
+
+def encoding_options() -> list[tuple[str, str]]:
+    """(codec name, how people know it) for each encoding offered."""
+    return [(name, describe(name)) for name in CHOICES]
+
+
+def offered_encoding(value: str | None) -> str | None:
+    """The encoding chosen in a form among those offered (CHOICES); None for "detect it" or anything else."""
+    return value if value in CHOICES else None

@@ -11,6 +11,8 @@ from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.plans.views import plan_or_404
+from crmproject.spreadsheets import detect_encoding
+from crmproject.spreadsheets.encoding import describe, encoding_options, offered_encoding
 from crmproject.tasks import bp, importer, services
 from crmproject.tasks.forms import ImportOptionsForm, ImportUploadForm
 from crmproject import uploads
@@ -68,16 +70,20 @@ def import_preview(plan_id: int, token: str):
     if upload is None:
         flash(_("That upload has expired or is not yours; upload the file again."), "error")
         return redirect(url_for("tasks.import_upload", plan_id=plan.id))
+    encoding = offered_encoding(request.form.get("encoding"))
     try:
-        workbook = importer.load_workbook(upload.data, upload.filename)
+        workbook = importer.load_workbook(upload.data, upload.filename, encoding=encoding)
     except importer.ImportRefused as exc:
-        # Kept before the limits were what they are now, or changed since: never a 500, and never kept.
-        uploads.discard(token)
-        flash(str(exc), "error")
-        return redirect(url_for("tasks.import_upload", plan_id=plan.id))
+        if encoding is None:
+            # Kept before the limits were what they are now, or changed since: never a 500, and never kept.
+            uploads.discard(token)
+            flash(str(exc), "error")
+            return redirect(url_for("tasks.import_upload", plan_id=plan.id))
+        workbook, refused = None, str(exc)  # not text in the encoding chosen: keep it, so another can be
     categories = services.ensure_categories()
     form = ImportOptionsForm(formdata=request.form if request.method == "POST" else None)
-    form.sheet.choices = options([("", _("the one that looks most like a task plan"))] + [(s.name, s.name) for s in workbook.visible_sheets])
+    sheets = workbook.visible_sheets if workbook is not None else ()
+    form.sheet.choices = options([("", _("the one that looks most like a task plan"))] + [(s.name, s.name) for s in sheets])
     form.category_id.choices = options((c.id, c.label) for c in categories)
     if request.method == "GET":
         form.category_id.data = next((c.id for c in categories if c.key == "process_redesign"), categories[0].id)
@@ -85,11 +91,15 @@ def import_preview(plan_id: int, token: str):
     if request.method == "POST" and not form.validate():
         abort(400)
     options_ = _options(form) if request.method == "POST" else importer.ImportOptions(default_category_id=form.category_id.data)
+    text_encoding = _text_encoding(upload.data, workbook, encoding)
     try:
+        if workbook is None:
+            raise importer.ImportRefused(refused)
         preview = importer.analyse(workbook, plan, options_)
     except importer.ImportRefused as exc:
         return render_template("tasks/import_preview.html", plan=plan, form=form, token=token, upload=upload,
-                               refused=str(exc), preview=None, users=[], fields=importer.TASK_FIELDS)
+                               refused=str(exc), preview=None, users=[], fields=importer.TASK_FIELDS,
+                               text_encoding=text_encoding)
     if request.method == "POST" and request.form.get("action") == "import":
         if preview.issues and not form.skip_invalid.data:
             flash(_("Nothing was imported: fix the rows listed below in the file, or tick the box to skip them."), "error")
@@ -104,5 +114,12 @@ def import_preview(plan_id: int, token: str):
             return redirect(url_for("tasks.index", plan_id=plan.id, sort="outline"))
     return render_template(
         "tasks/import_preview.html", plan=plan, form=form, token=token, upload=upload, refused=None, preview=preview,
-        users=list_active_users(), fields=importer.TASK_FIELDS, preview_rows=PREVIEW_ROWS,
+        users=list_active_users(), fields=importer.TASK_FIELDS, preview_rows=PREVIEW_ROWS, text_encoding=text_encoding,
     )
+
+
+def _text_encoding(data: bytes, workbook, chosen: str | None) -> dict | None:
+    """For a CSV file: the encoding detected, the one chosen and those offered; None for a workbook."""
+    if workbook is not None and workbook.format != "csv":
+        return None
+    return {"detected": describe(detect_encoding(data)), "chosen": chosen, "options": encoding_options()}

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from crmproject.cli_params import date_option
+from crmproject.cli_params import date_option, encoding_option
 from crmproject.i18n import _
 
 MAX_PRINTED_ERRORS = 50
@@ -27,9 +27,10 @@ MAX_PRINTED_ERRORS = 50
               help="The course start that day offsets (-159, 12) count from, as in the OULAD data set.")
 @click.option("--date-order", type=click.Choice(["auto", "day-first", "month-first"]), default="auto", show_default=True,
               help="How to read text dates like 05/03/2026.")
+@encoding_option
 @with_appcontext
 def import_training(file: str, sheet: str | None, dry_run: bool, as_json: bool, create_courses: bool, create_employees: bool,
-                    start_date: date | None, date_order: str) -> None:
+                    start_date: date | None, date_order: str, encoding: str | None) -> None:
     """Import training records (who did which course, with status, date and score) from xlsx, ods or csv.
 
     One row per person and course, or a grid of people against courses with
@@ -45,7 +46,7 @@ def import_training(file: str, sheet: str | None, dry_run: bool, as_json: bool, 
         day_first={"auto": None, "day-first": True, "month-first": False}[date_order],
     )
     try:
-        result = importer.analyse(importer.load_workbook(path.read_bytes(), path.name), options)
+        result = importer.analyse(importer.load_workbook(path.read_bytes(), path.name, encoding=encoding), options)
     except importer.ImportRefused as exc:
         if as_json:
             click.echo(json.dumps({"file": path.name, "refused": str(exc), "enrolments_added": 0}, indent=2))

@@ -127,3 +127,30 @@ def test_the_latest_figures_table_shows_no_figure_for_a_department_not_live_yet(
     row = row[:row.index("</tr>")]
     assert f"not live yet: goes live on {go_live.isoformat()}" in row
     assert "0%" not in row
+
+
+def test_the_usage_import_page_imports_in_the_encoding_chosen_and_says_which(client, login, make_user, make_department):
+    import io
+    import time as clock
+
+    from crmproject.roster.services import create_employee
+
+    sales = make_department(name="Sales", code="SALES", licensed_seats=4)
+    create_employee(name="Анна", department=sales, crm_username="анна", since=date(2026, 1, 1))
+    db.session.commit()
+    login(make_user(Role.ADMIN))
+    assert '<option value="cp1251">Windows-1251</option>' in client.get("/adoption/imports").get_data(as_text=True)
+    data = "User,Time\r\nанна,2026-03-02 09:00\r\n".encode("koi8_r")  # a line of KOI8-R: too little to detect
+
+    response = client.post("/adoption/imports", data={"file": (io.BytesIO(data), "usage.csv"), "timezone": "UTC",
+                                                      "encoding": "koi8_r"}, content_type="multipart/form-data")
+
+    status_url = response.headers["Location"] + "/status"
+    deadline = clock.monotonic() + 15
+    status = client.get(status_url).get_json()
+    while status["state"] == "running" and clock.monotonic() < deadline:
+        clock.sleep(0.05)
+        status = client.get(status_url).get_json()
+    assert status["state"] == "done", status
+    assert (status["events_added"], status["unknown_users"]) == (1, {})
+    assert "The file was read as KOI8-R text (as chosen)." in status["message"]

@@ -177,3 +177,61 @@ def test_a_usage_export_that_changes_encoding_later_is_refused_naming_the_row(ma
                                                 r"encoding part-way"):
         import_usage(data, "usage.csv", timezone="UTC")
     assert db.session.scalar(select(UsageEvent.id)) is None
+
+
+# --- files too short for the detector, and the encoding chosen by hand ----------------------------------
+
+
+@pytest.mark.parametrize("line", ["Иван Петров,Sales", "Иван,Sales", "Петров,Sales", "Москва,Sales", "Ёлка,Щука",
+                                  "Мир,Sales", "ОЛЬГА ЛЕБЕДЕВА,Sales"])
+def test_a_line_or_two_of_russian_is_read_as_windows_1251(line):
+    # charset-normalizer took these for Windows-1250, -1252, Big5 or cp949: the text they gave was no language
+    data = ("Name,Department\r\n" + line + "\r\n").encode("cp1251")
+
+    assert detect_encoding(data) == "cp1251"
+    assert detect_encoding((line + "\n").encode("cp1251")) == "cp1251"
+
+
+@pytest.mark.parametrize(("text", "encoding"), [
+    ("Zażółć gęślą jaźń,x", "cp1250"), ("José Núñez,Ventes", "cp1252"), ("Přílišžluťoučký kůň,x", "cp1250"),
+    ("Zoë,Köln", "cp1252"), ("Γιώργος,Πωλήσεις", "cp1253"), ("ÅSA ÖBERG,x", "cp1252"),
+])
+def test_short_latin_and_greek_text_is_not_taken_for_russian(text, encoding):
+    assert detect_encoding((text + "\n").encode(encoding)) == encoding
+
+
+def test_a_one_line_roster_in_windows_1251_keeps_its_names(runner, make_department, tmp_path):
+    make_department(name="Sales", code="SALES")
+    path = tmp_path / "roster.csv"
+    path.write_bytes("Name,Department\r\nИван Петров,Sales\r\n".encode("cp1251"))
+
+    result = runner("import", "roster", str(path))
+
+    assert result.exit_code == 0, result.output
+    assert db.session.scalars(select(Employee.name)).all() == ["Иван Петров"]
+
+
+def test_every_import_command_takes_the_encoding_chosen(runner, make_department, make_plan, tmp_path):
+    # two Chinese names are too few for the detector (it says Big5): --encoding says what they are
+    make_department(name="Sales", code="SALES")
+    path = tmp_path / "roster.csv"
+    path.write_bytes("Name,Department\r\n王芳,Sales\r\n".encode("gb18030"))
+
+    assert runner("import", "roster", str(path), "--encoding", "gb18030").exit_code == 0
+    assert db.session.scalars(select(Employee.name)).all() == ["王芳"]
+    for command in (["tasks", "--plan", str(make_plan().id)], ["kpis"], ["training"], ["usage"]):
+        refused = runner("import", command[0], str(path), *command[1:], "--encoding", "klingon")
+        assert refused.exit_code == 2, refused.output
+        assert "klingon is not a text encoding" in refused.output
+
+
+def test_a_usage_import_reads_the_encoding_chosen_and_says_so(make_department):
+    department = make_department(name="Sales", code="SALES", licensed_seats=5)
+    create_employee(name="Анна", department=department, crm_username="анна", since=date(2026, 1, 1))
+    db.session.commit()
+    data = "User,Time\r\nанна,2026-03-02 09:00:00\r\n".encode("koi8_r")
+
+    record = import_usage(data, "usage.csv", timezone="UTC", encoding="koi8_r")
+
+    assert (record.events_added, record.unknown_events) == (1, 0)
+    assert "The file was read as KOI8-R text (as chosen)." in record.message

@@ -279,3 +279,37 @@ def test_serial_numbers_follow_the_workbooks_1904_date_system(make_plan):
     serial, real = preview.tasks
     assert serial.start == date(1904, 1, 1) + timedelta(days=44927)  # not the 1900 reading, 1,462 days earlier
     assert (real.start, real.due) == (date(2026, 3, 2), date(2026, 3, 5))
+
+
+def test_the_wizard_shows_the_encoding_detected_and_previews_in_the_one_chosen(client, login, make_user, make_plan,
+                                                                               categories):
+    plan = make_plan()
+    login(make_user(Role.PROJECT_MANAGER))
+    data = "Task,Start,Due\r\n销售培训,2026-02-01,2026-02-10\r\n".encode("gb18030")  # too short to detect: cp932
+    response = client.post(f"/plans/{plan.id}/tasks/import", data={"file": (io.BytesIO(data), "plan.csv")},
+                           content_type="multipart/form-data")
+    preview_url = response.headers["Location"]
+
+    page = client.get(preview_url).get_data(as_text=True)
+    assert 'name="encoding"' in page and "(detected)</option>" in page and "销售培训" not in page
+
+    form = {"sheet": "", "date_order": "auto", "category_id": str(categories["process_redesign"].id),
+            "action": "preview", "encoding": "gb18030"}
+    page = client.post(preview_url, data=form).get_data(as_text=True)
+    assert "销售培训" in page and '<option value="gb18030" selected>GB18030</option>' in page
+
+    page = client.post(preview_url, data={**form, "encoding": "utf-8"}).get_data(as_text=True)
+    assert "plan.csv is not valid UTF-8 text at line 2. Choose its encoding" in page
+    assert client.get(preview_url).status_code == 200  # kept, so that another encoding can be chosen
+
+    response = client.post(preview_url, data={**form, "action": "import"})
+    assert response.status_code == 302
+    assert db.session.scalars(select(ChangeTask.title)).all() == ["销售培训"]
+
+
+def test_the_wizard_offers_no_encoding_for_a_workbook(client, login, make_user, testdata, plan_2023):
+    login(make_user(Role.PROJECT_MANAGER))
+    with (testdata / "packt_tpm_project_plan.xlsx").open("rb") as handle:
+        response = client.post(f"/plans/{plan_2023.id}/tasks/import", data={"file": (handle, "Project Plan.xlsx")},
+                               content_type="multipart/form-data")
+    assert 'name="encoding"' not in client.get(response.headers["Location"]).get_data(as_text=True)
