@@ -35,6 +35,10 @@ class Defaults:
     # what python-calamine builds the sheets read from (sheet XML, shared strings, and the shared text it copies
     # into each cell showing it); it takes about twice that in memory
     SPREADSHEET_MAX_SHEET_DATA_MB = 64
+    # tasks, KPIs, roster and training workbooks are read by python-calamine first in a forked child with this much
+    # more memory and time than the worker has (0: not at all); a file it cannot read in them is refused
+    SPREADSHEET_PROBE_MEMORY_MB = 512
+    SPREADSHEET_PROBE_SECONDS = 15
     # CRM usage exports are larger: a million events of eight columns pass.
     USAGE_IMPORT_MAX_ROWS = 2_000_000
     USAGE_IMPORT_MAX_CELLS = 10_000_000
@@ -69,7 +73,8 @@ INTEGER_SETTINGS = (
     "LOGIN_LOCK_FAILURES", "LOGIN_LOCK_HOURS",
     "SPREADSHEET_MAX_ROWS", "SPREADSHEET_MAX_COLUMNS", "SPREADSHEET_MAX_CELLS", "SPREADSHEET_MAX_CELL_CHARS",
     "SPREADSHEET_MAX_UNPACKED_PART_MB", "SPREADSHEET_MAX_UNPACKED_MB", "SPREADSHEET_MAX_COMPRESSION_RATIO",
-    "SPREADSHEET_MAX_SHEET_DATA_MB", "USAGE_IMPORT_MAX_ROWS", "USAGE_IMPORT_MAX_CELLS",
+    "SPREADSHEET_MAX_SHEET_DATA_MB", "SPREADSHEET_PROBE_MEMORY_MB", "SPREADSHEET_PROBE_SECONDS",
+    "USAGE_IMPORT_MAX_ROWS", "USAGE_IMPORT_MAX_CELLS",
     "USAGE_IMPORT_MAX_UNPACKED_PART_MB", "USAGE_IMPORT_MAX_UNPACKED_MB", "USAGE_IMPORT_MAX_SHEET_DATA_MB",
 )
 TEXT_SETTINGS = ("LOGIN_ADDRESS_LIMITS", "RATELIMIT_STORAGE_URI")

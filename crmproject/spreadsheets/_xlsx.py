@@ -30,6 +30,7 @@ class WorkbookPart:
 
     epoch_1904: bool
     sheet_parts: dict[str, str]
+    hidden_sheets: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ def read_workbook_part(package: PackageGuard, part: str) -> WorkbookPart:
     relationships = _relationships(package, part)
     epoch_1904 = False
     sheet_parts = {}
+    hidden = set()
     for element in root.iter():
         tag = _local(element.tag)
         if tag == "workbookPr":
@@ -82,7 +84,9 @@ def read_workbook_part(package: PackageGuard, part: str) -> WorkbookPart:
             rel_id = next((value for key, value in element.attrib.items() if _local(key) == "id"), "")
             if rel_id in relationships:
                 sheet_parts[element.get("name", "")] = relationships[rel_id][1]
-    return WorkbookPart(epoch_1904=epoch_1904, sheet_parts=sheet_parts)
+            if element.get("state", "visible") != "visible":
+                hidden.add(element.get("name", ""))
+    return WorkbookPart(epoch_1904=epoch_1904, sheet_parts=sheet_parts, hidden_sheets=frozenset(hidden))
 
 
 _QUOTED = rb"""["']([^"']*)["']"""

@@ -41,6 +41,10 @@ class ReadLimits:
     strings, and the shared strings' text once more for every cell that shows
     one (python-calamine copies it into each). It uses about two bytes of
     memory per byte of that (benchmarks/hostile_uploads.py measures it).
+    With `probe_memory_bytes` (0: off), open_workbook also has python-calamine
+    read a workbook first in a forked child limited to that much more memory
+    and `probe_seconds` (crmproject.spreadsheets._probe): a second line of
+    defence, for the general importers.
     """
 
     max_rows: int = 250_000
@@ -51,6 +55,8 @@ class ReadLimits:
     max_unpacked_bytes: int = 256 * MB
     max_compression_ratio: int = 100
     max_sheet_data_bytes: int = 64 * MB
+    probe_memory_bytes: int = 0
+    probe_seconds: float = 15.0
 
     @property
     def max_record_chars(self) -> int:
@@ -70,6 +76,8 @@ class ReadLimits:
             max_unpacked_bytes=int(config[prefix + "MAX_UNPACKED_MB"]) * MB,
             max_compression_ratio=int(config["SPREADSHEET_MAX_COMPRESSION_RATIO"]),
             max_sheet_data_bytes=int(config[prefix + "MAX_SHEET_DATA_MB"]) * MB,
+            probe_memory_bytes=0 if usage else int(config["SPREADSHEET_PROBE_MEMORY_MB"]) * MB,
+            probe_seconds=float(config["SPREADSHEET_PROBE_SECONDS"]),
         )
 
 

@@ -37,6 +37,7 @@ from . import _delimited, _xlsx
 from ._errors import SpreadsheetError
 from ._extents import BookMeasure, ods_measure, xls_measure
 from ._package import PackageGuard, check_extent, damaged, is_shared_strings
+from ._probe import probe_workbook
 from ._sheet_xml import Malformed
 from .cells import CellRange, CellValue, ErrorCell, Row
 from .limits import ReadLimits, too_many_cells, too_many_columns, too_many_rows, too_much_sheet_data
@@ -167,6 +168,11 @@ def open_workbook(source: Path | bytes, filename: str | None = None, *, limits: 
         _delimited.check_foreign(data, name)
         return _open_text(data, name, limits, encoding)
     checked = check_workbook(data, name, limits)
+    if limits.probe_memory_bytes:
+        # Every sheet python-calamine will load is measured first, so the guard's message names the limit; then
+        # python-calamine reads the file in a child process with bounded memory, in case it reads it otherwise.
+        checked.check_visible_sheets()
+        probe_workbook(data, name, memory_bytes=limits.probe_memory_bytes, seconds=limits.probe_seconds)
     try:
         # from_filelike tries each format in turn and loses the reason (a password becomes
         # "Cannot detect file format"), hence the password checks in check_workbook.
@@ -206,6 +212,13 @@ class CheckedWorkbook:
     @property
     def epoch_1904(self) -> bool:
         return self.workbook_part.epoch_1904 if self.workbook_part else False
+
+    def check_visible_sheets(self) -> None:
+        """check_sheet for every sheet the workbook part lists, hidden ones left out."""
+        if self.workbook_part is not None:
+            for sheet in self.workbook_part.sheet_parts:
+                if sheet not in self.workbook_part.hidden_sheets:
+                    self.check_sheet(sheet)
 
     def check_sheet(self, sheet: str) -> None:
         """Raise LimitExceeded or SpreadsheetError unless python-calamine may load this worksheet."""

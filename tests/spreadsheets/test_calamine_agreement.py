@@ -358,3 +358,36 @@ def test_a_real_file_passes_every_guard():
         for name in (checked.workbook_part.sheet_parts if checked.workbook_part else {}):
             checked.check_sheet(name)
     assert KINDS
+
+
+# --- the second line of defence: python-calamine first in a child process --------------------------------
+
+
+def test_a_file_the_guard_missed_aborts_a_child_process_not_the_worker(hostile, monkeypatch):
+    """Should python-calamine one day read a file otherwise than the guard, the worker still answers."""
+    from crmproject.spreadsheets import open_workbook
+    from crmproject.spreadsheets.reader import CheckedWorkbook
+
+    monkeypatch.setattr(CheckedWorkbook, "check_sheet", lambda self, sheet: None)  # a guard that sees nothing
+    far = hostile.far_cell("XFD1048576")  # python-calamine asks for 550 GB for it, and aborts
+
+    with pytest.raises(LimitExceeded, match=r"^plan.xlsx needs more than 256 MB of memory to read; the limit is 256 MB"):
+        open_workbook(far, "plan.xlsx", limits=ReadLimits(probe_memory_bytes=256 * MB))
+
+
+def test_a_file_python_calamine_reads_too_slowly_in_the_child_is_refused(hostile):
+    from crmproject.spreadsheets import open_workbook
+
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 200_001))
+
+    with pytest.raises(LimitExceeded, match=r"^plan.xlsx takes more than 0.01 seconds to read"):
+        open_workbook(hostile.xlsx(sheet(rows)), "plan.xlsx", limits=ReadLimits(probe_memory_bytes=512 * MB,
+                                                                                   probe_seconds=0.01))
+
+
+def test_the_child_process_lets_through_what_python_calamine_reads_within_bounds():
+    from crmproject.spreadsheets import open_workbook
+
+    for fixture in ("packt_tpm_project_plan.xlsx", "header_row.xls", "header_row.ods"):
+        workbook = open_workbook(FIXTURES / fixture, limits=ReadLimits(probe_memory_bytes=256 * MB))
+        assert list(workbook.visible_sheets[0].rows())
