@@ -38,10 +38,7 @@ from pathlib import Path
 from crmproject.i18n import _
 
 from ._errors import SpreadsheetError
-from ._sheet_xml import (
-    SMALLEST_CELL, SMALLEST_STRING_CELL, Malformed, SharedStrings, copied_text_bytes, measure_shared_strings,
-    measure_sheet,
-)
+from ._sheet_xml import Malformed, SharedStrings, copied_text_bytes, measure_shared_strings, measure_sheet
 from ._xlsb import measure_binary_sheet, measure_binary_strings
 from .cells import Extent, column_letter
 from .limits import (
@@ -178,8 +175,7 @@ class PackageGuard:
         where = _("Sheet %(sheet)s of %(file)s", sheet=sheet, file=self.filename) if sheet else self.filename
         try:
             if xlsx_sheet:
-                measure = measure_sheet(lambda: self._chunks(info), self.limits, size=info.file_size,
-                                        count_cells=self._must_count(info.file_size))
+                measure = measure_sheet(lambda: self._chunks(info), self.limits)
                 copied = self._copied(info, measure.string_cells)
             elif binary_sheet:
                 measure = measure_binary_sheet(self._chunks(info), self.limits, self.shared_strings)
@@ -196,14 +192,6 @@ class PackageGuard:
             check_extent(measure.extent, self.filename, self.limits, where)
             self.add_sheet_data(info.file_size + copied)
         self._verified.add(name)
-
-    def _must_count(self, size: int) -> bool:
-        """Whether a sheet part of `size` bytes could hold more cells than allowed, or more shared text than its
-        share of the sheet data allows unless its cells are counted."""
-        strings = self.shared_strings
-        copied = size // SMALLEST_STRING_CELL * strings.longest if strings is not None else 0
-        return (size // SMALLEST_CELL > self.limits.max_cells
-                or self.sheet_data + size + copied > self.limits.max_sheet_data_bytes)
 
     def _copied(self, info: zipfile.ZipInfo, string_cells: int) -> int:
         """The shared text python-calamine copies into a sheet's cells: the bound, or counted cell by cell."""

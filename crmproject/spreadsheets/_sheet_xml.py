@@ -89,26 +89,16 @@ class _Unusual(Exception):
     """A cell whose position the fast path cannot read: the part goes through the exact path."""
 
 
-# The fewest bytes a cell holding a value takes in the fast path (<c r="A1"><v>1</v></c>), and one showing a
-# shared string (<c r="A1" t="s"><v>0</v></c>): a part too small to hold more of them than allowed need not count.
-SMALLEST_CELL = 22
-SMALLEST_STRING_CELL = 28
-
-
-def measure_sheet(open_chunks: Callable[[], Iterator[bytes]], limits: ReadLimits, *, size: int | None = None,
-                  count_cells: bool = True) -> SheetMeasure:
+def measure_sheet(open_chunks: Callable[[], Iterator[bytes]], limits: ReadLimits) -> SheetMeasure:
     """The rectangle, cell records and string cells of one worksheet part (a chunk iterator is opened per pass).
 
     Stops as soon as the sheet is over a limit; the caller refuses it then.
-    With `count_cells` False (for a part of `size` bytes too small to hold
-    more cells than allowed), the fast path does not count cells: it
-    reports none, and `size` // SMALLEST_STRING_CELL string cells.
-    Raises Malformed for XML quick-xml could read otherwise.
+    Raises Malformed for XML quick-xml could read otherwise, and for more
+    cells holding a value than the rectangle has cells (two at one position:
+    python-calamine keeps every one until it builds the sheet).
     """
     try:
-        measure, shape = _fast_measure(open_chunks(), limits, count_cells or size is None)
-        if not (count_cells or size is None):
-            measure.string_cells = size // SMALLEST_STRING_CELL
+        measure, shape = _fast_measure(open_chunks(), limits)
     except _Unusual:
         rows = _rows_at_least(open_chunks(), limits)
         if rows > limits.max_rows:
@@ -119,6 +109,8 @@ def measure_sheet(open_chunks: Callable[[], Iterator[bytes]], limits: ReadLimits
         return measure  # refused on what was read, or an empty part
     extent = Extent(max(matched.rows, shape.row_bound), max(matched.columns, shape.column_bound))
     if within(extent, limits):
+        if measure.cells > extent.rows * extent.columns:
+            raise Malformed("more cells than the rectangle they are in")
         measure.extent = extent
         return measure
     return _exact_measure(open_chunks(), limits)
@@ -233,7 +225,7 @@ def _regions(chunks: Iterator[bytes]) -> Iterator[tuple[bytes, int, int]]:
         yield pending, 0, len(pending)
 
 
-def _fast_measure(chunks: Iterator[bytes], limits: ReadLimits, count_cells: bool) -> tuple[SheetMeasure, _FastShape | None]:
+def _fast_measure(chunks: Iterator[bytes], limits: ReadLimits) -> tuple[SheetMeasure, _FastShape | None]:
     """Cell records counted, and the positions of the tags not skipped read, at C speed.
 
     Cells holding a value (what python-calamine stores) are counted by their
@@ -249,10 +241,9 @@ def _fast_measure(chunks: Iterator[bytes], limits: ReadLimits, count_cells: bool
             shape, first = _declared_shape(text), False
         if _PREFIXED_CELL.search(text, start, stop) is not None:
             raise _Unusual
-        if count_cells:
-            measure.cells += text.count(b"</c>", start, stop)
-            if measure.cells > limits.max_cells:
-                return measure, shape  # more cell records than cells allowed: refused without reading them
+        measure.cells += text.count(b"</c>", start, stop)
+        if measure.cells > limits.max_cells:
+            return measure, shape  # more cell records than cells allowed: refused without reading them
         if shape is None:
             seen = _positions(_EVERY_CELL, text, start, stop)
             if seen is None:

@@ -391,3 +391,11 @@ def test_the_child_process_lets_through_what_python_calamine_reads_within_bounds
     for fixture in ("packt_tpm_project_plan.xlsx", "header_row.xls", "header_row.ods"):
         workbook = open_workbook(FIXTURES / fixture, limits=ReadLimits(probe_memory_bytes=256 * MB))
         assert list(workbook.visible_sheets[0].rows())
+
+
+def test_many_cells_at_one_position_are_refused_as_damaged(hostile):
+    # within every limit but one: python-calamine holds each of the 2,000 records until it builds the sheet
+    body = '<row r="1"><c r="A1"><v>1</v></c>' + '<c r="B2"><v>1</v></c>' * 2000 + "</row>"
+
+    with pytest.raises(SpreadsheetError, match="damaged"):
+        guard_check(hostile.xlsx(sheet(body, "A1:B2")))
