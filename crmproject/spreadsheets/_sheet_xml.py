@@ -239,7 +239,7 @@ def _fast_measure(chunks: Iterator[bytes], limits: ReadLimits) -> tuple[SheetMea
     for text, start, stop in _regions(chunks):
         if first:
             shape, first = _declared_shape(text), False
-        if _PREFIXED_CELL.search(text, start, stop) is not None:
+        if text.find(b":c", start, stop) != -1 and _PREFIXED_CELL.search(text, start, stop) is not None:
             raise _Unusual
         measure.cells += text.count(b"</c>", start, stop)
         if measure.cells > limits.max_cells:
@@ -496,7 +496,8 @@ def copied_text_bytes(chunks: Iterator[bytes], lengths: array) -> int | None:
         text = carry + chunk
         stop = len(text)
         if following is not None:  # up to the last cell tag well before the end: the rest is read with the next chunk
-            stop = max(0, text.rfind(b"<c ", 0, max(0, len(text) - _CARRY)))
+            stop = text.rfind(b"<c ", 0, max(0, len(text) - _CARRY))
+            stop = stop if stop > 0 else max(0, len(text) - _CARRY)  # no cell tag in it: none is cut there
         indexes = _STRING_CELL.findall(text, 0, stop)
         plain += len(indexes)
         string_cells += _count_string_cells(text, 0, stop - 2)
