@@ -298,9 +298,9 @@ def test_bad_timestamps_refuse_the_whole_file_naming_rows_and_columns(org):
 
 
 def test_a_problem_after_rows_were_staged_still_saves_nothing(org, monkeypatch):
-    from crmproject.adoption import usage
+    from crmproject.adoption import usage_staging
 
-    monkeypatch.setattr(usage, "BATCH_ROWS", 2)
+    monkeypatch.setattr(usage_staging, "BATCH_ROWS", 2)
     export = "user,time\n" + "".join(f"anna.k,2026-03-0{day} 10:00:00\n" for day in range(1, 8)) + "anna.k,never\n"
     with pytest.raises(UsageImportFailed, match="Row 9, column B"):
         import_usage(export.encode(), "late.csv", timezone="UTC")

@@ -1,0 +1,452 @@
+"""Rows of a usage export, read, checked and matched into a staging table; then moved into usage_events.
+
+What the row loop guarantees: every row is checked (a file with a problem
+stages nothing more and is refused with its first problems listed by row and
+column); events of user names the roster does not know are staged without an
+employee and counted; failed sign-ins (a login whose status or action says it
+failed) are counted, not staged; a report's footer below a gap ends the
+table; the header repeated (exports pasted one below another) is passed over.
+
+How it stays fast for a million rows: the loop's lookups are local names and
+what repeats (user names, actions, hours) is cached; rows go to the staging
+table in batches (COPY on PostgreSQL, multi-row INSERTs on SQLite), and move
+into usage_events in one sorted INSERT ... SELECT ... ON CONFLICT DO NOTHING.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import chain
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, text
+
+from crmproject.adoption.models import UsageEvent
+from crmproject.adoption.usage_read import Layout, Refused
+from crmproject.adoption.usage_roster import Person
+from crmproject.adoption.usage_time import (
+    MINUTE_SECOND, NAIVE_ISO, BadTime, Clock, as_date, column_day_first, is_time_of_day,
+)
+from crmproject.extensions import db
+from crmproject.i18n import _
+from crmproject.roster.models import username_key
+from crmproject.spreadsheets import ReadLimits, column_letter, is_blank, normalise_header
+from crmproject.spreadsheets.limits import too_many_rows
+from crmproject.spreadsheets.values import display
+
+_LOGIN_TIME_HEADERS = frozenset({"logintime", "login time", "login date", "login datetime", "login date time"})
+_LOGIN = re.compile(r"\b(?:log(?:ged)?[\s_-]?(?:in|on)|sign(?:ed)?[\s_-]?(?:in|on)|user access)", re.IGNORECASE)
+_FAILURE = re.compile(r"fail|invalid|denied|locked|blocked|error|refused", re.IGNORECASE)
+_SUCCESS_WORDS = frozenset({"success", "succeeded", "successful", "ok", "yes", "true", "1", "passed"})
+
+BATCH_ROWS = 20_000
+MAX_LISTED_PROBLEMS = 10
+READ_SHARE = 80  # percent of the bar for reading and checking rows; the rest is saving and recomputing
+_CACHE_LIMIT = 50_000  # distinct objects remembered; user names are always remembered (they are counted)
+_STAGING_COLUMNS = "username_key, employee_id, department_id, occurred_at, day, action, object, is_login"
+_REBUILT_INDEXES = frozenset({"ix_usage_events_employee_day"})
+_SQLITE_ROWS_PER_INSERT = 2_000  # 16,000 parameters per statement: far fewer round trips than executemany
+
+@dataclass
+class Problems:
+    """Row problems, the first few kept in full."""
+
+    count: int = 0
+    rows: set[int] = field(default_factory=set)
+    listed: list[str] = field(default_factory=list)
+
+    def add(self, row: int, column: int | None, header: str, problem: str) -> None:
+        self.count += 1
+        self.rows.add(row)
+        if len(self.listed) < MAX_LISTED_PROBLEMS:
+            if column is None:
+                self.listed.append(_("Row %(row)s: %(problem)s", row=row, problem=problem))
+            else:
+                self.listed.append(_("Row %(row)s, column %(column)s (%(header)s): %(problem)s",
+                                     row=row, column=column_letter(column), header=header, problem=problem))
+
+
+@dataclass
+class StageStats:
+    rows: int = 0  # rows staged (events, before duplicates are dropped)
+    failed_logins: int = 0
+    unknown: Counter = field(default_factory=Counter)
+    spellings: dict[str, str] = field(default_factory=dict)
+    problems: Problems = field(default_factory=Problems)
+    footer_row: int | None = None  # where notes below the table begin
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    """How the rows are read: the file's name (for messages), the import's zone and date order, the database."""
+
+    filename: str
+    zone: ZoneInfo
+    day_first: bool | None
+    postgresql: bool
+    limits: ReadLimits
+    report: Callable[..., None]  # (percent, rows staged): progress while reading
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Where each field is, and how the times are read."""
+
+    user: int
+    time: int  # the time, or the date (holding the times) when there is no time column
+    date: int | None
+    action: int | None
+    object: int | None
+    status: int | None
+    combined: bool  # a date column and a time-of-day column read together
+    user_header: str
+    time_header: str
+    date_header: str
+    every_row_a_login: bool  # a LoginHistory export: every row is a login, whatever its LoginType says
+
+    @property
+    def width(self) -> int:
+        return 1 + max(c for c in (self.user, self.time, self.date, self.action, self.object, self.status)
+                       if c is not None)
+
+
+def _columns(layout: Layout) -> _Columns:
+    header = layout.header
+    user_column = header.column("user")
+    time_column = header.column("time")
+    date_column = header.column("date")
+    assert user_column is not None and (time_column is not None or date_column is not None)
+    head = layout.head[header.row:]  # the rows read with the header, below it
+    # A date column and a time-of-day column are read together; a lone date column holds the times.
+    combined = False
+    if time_column is not None and date_column is not None:
+        first = next((r[time_column] for r in head if time_column < len(r) and not is_blank(r[time_column])), None)
+        combined = is_time_of_day(first)
+    elif time_column is None:
+        time_column = date_column
+    assert time_column is not None
+    time_header = layout.header_text("time") if time_column == header.column("time") else layout.header_text("date")
+    every_row_a_login = bool(
+        {normalise_header(layout.header_text("time")), normalise_header(layout.header_text("date"))}
+        & _LOGIN_TIME_HEADERS)
+    return _Columns(
+        user_column, time_column, date_column, header.column("action"), header.column("object"),
+        header.column("status"), combined, layout.header_text("user"), time_header, layout.header_text("date"),
+        every_row_a_login)
+
+
+def _clock(layout: Layout, columns: _Columns, settings: StageSettings) -> Clock:
+    """The clock that reads this table's times: the date order given, else the one its dates prove."""
+    day_first = settings.day_first
+    date_source_column = columns.date if columns.combined else columns.time
+    if day_first is None and date_source_column is not None:
+        head = layout.head[layout.header.row:]
+        first_date = next((r[date_source_column] for r in head
+                           if date_source_column < len(r) and not is_blank(r[date_source_column])), None)
+        if isinstance(first_date, str):
+            try:
+                datetime.fromisoformat(first_date.strip())
+            except ValueError:
+                day_first = column_day_first(layout.source.rows(track=False), date_source_column)
+    source = layout.source
+    return Clock(settings.zone, postgresql=settings.postgresql, day_first=day_first,
+                 epoch_1904=lambda: source.epoch_1904)
+
+
+def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, settings: StageSettings) -> StageStats:
+    """Read, check and match every row into the staging table; nothing reaches usage_events here.
+
+    This loop is the import's hot path (a million rows): its lookups are
+    local names, and what repeats (user names, actions, hours) is cached.
+    """
+    columns = _columns(layout)
+    header = layout.header
+    user_column, time_column, date_column = columns.user, columns.time, columns.date
+    action_column, object_column, status_column = columns.action, columns.object, columns.status
+    combined, every_row_a_login, width = columns.combined, columns.every_row_a_login, columns.width
+    user_header, time_header, date_header = columns.user_header, columns.time_header, columns.date_header
+    head = layout.head[header.row:]
+    source = layout.source
+    clock = _clock(layout, columns, settings)
+    read_time = clock.read
+    text_hours = clock.text_hours
+    local_hours = clock.local_hours
+    naive_iso = NAIVE_ISO.fullmatch
+    minute_second = MINUTE_SECOND
+    whole_second = clock.whole_second
+    repeated_header = normalise_header(time_header)
+
+    stats = StageStats()
+    problems = stats.problems
+    users: dict[object, tuple[str, Person | None]] = {}
+    actions: dict[object, tuple[str, bool, bool]] = {}
+    statuses: dict[object, bool] = {}
+    objects: dict[object, str] = {"": "", None: ""}
+    unknown = stats.unknown
+    spellings = stats.spellings
+    batch: list[tuple] = []
+    append = batch.append
+    write = staging.write
+    report = settings.report
+
+    max_rows = settings.limits.max_rows
+    where = (_("Sheet %(sheet)s of %(file)s", sheet=source.sheet, file=settings.filename) if source.sheet
+             else settings.filename)
+    number = header.row
+    after_blank = False
+    footer_row: int | None = None
+    rows: Iterable[list] = chain(head, layout.rest)
+    try:
+        for number, cells in enumerate(rows, start=header.row + 1):  # noqa: B007 - number is read after the loop
+            if number > max_rows:
+                raise too_many_rows(settings.filename, settings.limits, where)
+            try:
+                raw_user = cells[user_column]
+                raw_time = cells[time_column]
+                raw_action = cells[action_column] if action_column is not None else None
+                raw_object = cells[object_column] if object_column is not None else None
+            except IndexError:
+                cells = list(cells) + [None] * width
+                raw_user = cells[user_column]
+                raw_time = cells[time_column]
+                raw_action = cells[action_column] if action_column is not None else None
+                raw_object = cells[object_column] if object_column is not None else None
+            if combined:
+                raw_date = cells[date_column] if date_column < len(cells) else None  # type: ignore[operator]
+                if is_blank(raw_date) != is_blank(raw_time):
+                    if is_blank(raw_date):
+                        problems.add(number, date_column, date_header, _("the date is empty"))
+                    else:
+                        problems.add(number, time_column, time_header, _("the time is empty"))
+                    continue
+                if not is_blank(raw_date):
+                    try:
+                        raw_time = clock.combine(raw_date, raw_time)
+                    except BadTime as exc:
+                        problems.add(number, time_column, time_header, exc.problem)
+                        continue
+            if not raw_user or not raw_time:
+                if is_blank(raw_user) or is_blank(raw_time):
+                    filled = sum(not is_blank(value) for value in cells)
+                    if not filled:
+                        after_blank = True
+                        continue
+                    if footer_row is not None or (after_blank and filled == 1):
+                        # Below a gap, rows of one cell: a report's footer ("Confidential Information",
+                        # "Generated By ..."), as Salesforce report exports end. Not events; the message
+                        # says where they begin. Should an event follow, they were not a footer after all.
+                        footer_row = footer_row or number
+                        continue
+                    if is_blank(raw_user):
+                        problems.add(number, user_column, user_header, _("the user name is empty"))
+                    if is_blank(raw_time):
+                        problems.add(number, time_column, time_header, _("the date and time is empty"))
+                    continue
+            if footer_row is not None:
+                problems.add(footer_row, None, "", _("a note between the events, with no user name or no time"))
+                footer_row = None
+            after_blank = False
+            user = users.get(raw_user)
+            if user is None:
+                spelled = raw_user.strip() if type(raw_user) is str else display(raw_user)
+                key = username_key(spelled)[:200]
+                if not key:
+                    problems.add(number, user_column, user_header, _("the user name is empty"))
+                    continue
+                user = users[raw_user] = (key, people.get(key))
+                if user[1] is None:
+                    spellings.setdefault(key, spelled)
+            if (type(raw_time) is str and (match := naive_iso(raw_time)) is not None
+                    and (text_hour := text_hours.get(match[1])) is not None):
+                occurred_at = text_hour[0] + raw_time[13:] + whole_second
+                day_text = text_hour[1]
+                day = text_hour[2]
+            elif (type(raw_time) is datetime and raw_time.tzinfo is None and not raw_time.microsecond
+                    and (hour := local_hours.get(raw_time.toordinal() * 24 + raw_time.hour)) is not None
+                    and hour[0] is not None):
+                occurred_at = hour[0] + minute_second[raw_time.minute * 60 + raw_time.second] + whole_second
+                day_text = hour[1]
+                day = hour[2]
+            else:
+                try:
+                    occurred_at, day_text, day = read_time(raw_time)
+                except BadTime as exc:
+                    if type(raw_time) is str and normalise_header(raw_time) == repeated_header:
+                        continue  # the header again, as when exports are pasted one below another
+                    problems.add(number, time_column, time_header, exc.problem)
+                    continue
+            action = actions.get(raw_action)
+            if action is None:
+                action = actions[raw_action] = _action(raw_action, every_row_a_login)
+            if action[1]:  # a login: did it succeed?
+                failed = action[2]
+                if status_column is not None and not failed:
+                    raw_status = cells[status_column] if status_column < len(cells) else None
+                    succeeded = statuses.get(raw_status)
+                    if succeeded is None:
+                        succeeded = statuses[raw_status] = _succeeded(raw_status)
+                    failed = not succeeded
+                if failed:
+                    stats.failed_logins += 1
+                    continue
+            object_text = objects.get(raw_object)
+            if object_text is None:
+                object_text = (raw_object.strip() if type(raw_object) is str else display(raw_object))[:200]
+                if len(objects) < _CACHE_LIMIT:
+                    objects[raw_object] = object_text
+            key, person = user
+            if person is None:
+                unknown[key] += 1
+                append((key, None, None, occurred_at, day_text, action[0], object_text, action[1]))
+            else:
+                append((key, person.employee_id,
+                        person.department_id if not person.stays else person.department_on(day),
+                        occurred_at, day_text, action[0], object_text, action[1]))
+            if len(batch) >= BATCH_ROWS:
+                if not problems.count:  # a file with problems is refused: keep checking, stop staging
+                    write(batch)
+                    stats.rows += len(batch)
+                batch.clear()
+                report(int(READ_SHARE * source.fraction(number)), stats.rows)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        refused = source.read_error(exc, number)
+        if refused is None:
+            raise
+        raise refused from None
+    if batch and not problems.count:
+        write(batch)
+        stats.rows += len(batch)
+    stats.footer_row = footer_row
+    return stats
+
+
+
+def _action(raw: object, every_row_a_login: bool) -> tuple[str, bool, bool]:
+    """(action text, is it a login, did the login fail)."""
+    action = "" if raw is None else (raw.strip() if isinstance(raw, str) else display(raw))  # type: ignore[arg-type]
+    is_login = every_row_a_login or _LOGIN.search(action) is not None
+    failed = is_login and _FAILURE.search(action) is not None
+    return action[:100], is_login, failed
+
+
+def _succeeded(raw: object) -> bool:
+    if is_blank(raw):  # type: ignore[arg-type]
+        return True
+    status = display(raw).strip().casefold()  # type: ignore[arg-type]
+    return status in _SUCCESS_WORDS or status.startswith("success")
+
+
+# --- staging and publishing -----------------------------------------------------------------------
+
+
+class Staging:
+    """A temporary table on the import's own connection: rows land here, then move over in one statement.
+
+    On SQLite it lives in the temp database, so staging takes no lock on the
+    main one (progress can still be committed by another connection); the
+    move into usage_events is sorted on the unique key, which keeps that
+    index's inserts in order. PostgreSQL receives the rows through COPY.
+    """
+
+    def __init__(self, connection, *, postgresql: bool) -> None:
+        self.postgresql = postgresql
+        self._copy_context = None
+        self._copy = None
+        self._restore: list[str] = []
+        self._statements: dict[int, str] = {}
+        self._cursor = connection.connection.driver_connection.cursor()
+        if postgresql:
+            self._cursor.execute(
+                "CREATE TEMPORARY TABLE usage_staging (username_key varchar(200), employee_id integer, "
+                "department_id integer, occurred_at timestamptz, day date, action varchar(100), "
+                "object varchar(200), is_login boolean) ON COMMIT DROP"
+            )
+        else:
+            # A bigger page cache (64 MB) keeps the indexes of usage_events in memory while a million rows
+            # go in (128 MB measured no faster); a long wait for the write lock lets two imports queue.
+            for pragma, value in (("cache_size", "-65536"), ("busy_timeout", "60000")):
+                previous = self._cursor.execute(f"PRAGMA {pragma}").fetchone()[0]
+                self._cursor.execute(f"PRAGMA {pragma} = {value}")
+                self._restore.append(f"PRAGMA {pragma} = {int(previous)}")
+            self._cursor.execute("DROP TABLE IF EXISTS temp.usage_staging")
+            self._cursor.execute(f"CREATE TEMPORARY TABLE usage_staging ({_STAGING_COLUMNS})")
+
+    def write(self, rows: list[tuple]) -> None:
+        if self.postgresql:
+            if self._copy is None:
+                self._copy_context = self._cursor.copy(f"COPY usage_staging ({_STAGING_COLUMNS}) FROM STDIN")
+                self._copy = self._copy_context.__enter__()
+            write_row = self._copy.write_row
+            for row in rows:
+                write_row(row)
+            return
+        step = _SQLITE_ROWS_PER_INSERT
+        for start in range(0, len(rows), step):
+            part = rows[start:start + step]
+            statement = self._statements.get(len(part))
+            if statement is None:
+                statement = self._statements[len(part)] = (
+                    "INSERT INTO temp.usage_staging VALUES " + ",".join(["(?,?,?,?,?,?,?,?)"] * len(part)))
+            self._cursor.execute(statement, list(chain.from_iterable(part)))
+
+    def _finish_copy(self, *, failed: bool = False) -> None:
+        context, self._copy_context, self._copy = self._copy_context, None, None
+        if context is None:
+            return
+        if not failed:
+            context.__exit__(None, None, None)
+            return
+        try:
+            context.__exit__(Refused, Refused(""), None)
+        except Exception:  # noqa: BLE001 - the transaction is rolled back anyway
+            pass
+
+    def publish(self, import_id: int, staged: int) -> tuple[int, date, date]:
+        """Move the staged rows into usage_events, skipping those already there: (added, first day, last day).
+
+        On SQLite, when the import is at least as big as the table, the
+        index whose inserts land at random places (employee and day) is
+        dropped and built again afterwards, inside the transaction: building
+        an index from sorted keys is several times cheaper than a million
+        random inserts (measured). Other connections never see the table
+        without them; on PostgreSQL this would lock readers out, so it is not done.
+        """
+        self._finish_copy()
+        first, last = db.session.execute(text("SELECT min(day), max(day) FROM usage_staging")).one()
+        connection = db.session.connection()
+        rebuilt = []
+        if not self.postgresql:
+            existing = db.session.scalar(select(func.max(UsageEvent.id))) or 0  # the rowid: no scan
+            if staged >= existing:
+                rebuilt = [index for index in UsageEvent.__table__.indexes if index.name in _REBUILT_INDEXES]
+                for index in rebuilt:
+                    index.drop(bind=connection)
+        result = db.session.execute(
+            text(
+                f"INSERT INTO usage_events ({_STAGING_COLUMNS}, import_id) "
+                f"SELECT {_STAGING_COLUMNS}, :import_id FROM usage_staging WHERE true "
+                "ORDER BY username_key, occurred_at ON CONFLICT DO NOTHING"
+            ),
+            {"import_id": import_id},
+        )
+        for index in rebuilt:
+            index.create(bind=connection)
+        return result.rowcount, as_date(first), as_date(last)
+
+    def drop(self) -> None:
+        """Drop the staging table and restore the connection's settings, inside the transaction."""
+        try:
+            if self.postgresql:
+                self._finish_copy(failed=True)  # ON COMMIT DROP; a rollback drops it too
+            else:
+                self._cursor.execute("DROP TABLE IF EXISTS temp.usage_staging")
+                for statement in self._restore:
+                    self._cursor.execute(statement)
+        finally:
+            self._cursor.close()
+
