@@ -332,6 +332,8 @@ def import_kpis(file: str, plan_id: int | None, dry_run: bool, as_json: bool, en
                      file=path.name, sheet=result.sheet, rows=result.rows_read, valid=len(result.rows), saved=saved))
         for issue in result.issues:
             click.echo(_("error: %(issue)s", issue=issue))
+        for issue in result.warnings:
+            click.echo(_("warning: %(issue)s", issue=issue))
     if result.issues:
         raise click.ClickException(_("Nothing was imported: %(n)s rows have errors.", n=len({i.row for i in result.issues})))
 
