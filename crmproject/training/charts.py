@@ -17,6 +17,8 @@ from crmproject.training.services import Completion, CompletionCell, DepartmentC
 
 # red below half, amber towards the target, green at it
 COMPLETION_SCALE = [[0.0, COLOURS["red"]], [0.5, COLOURS["amber"]], [1.0, COLOURS["green"]]]
+# withdrawals have a colour of their own, apart from the red-amber-green of completion
+WITHDRAWN_COLOUR = "#8e5b9c"
 
 
 def _department_label(name: str | None) -> str:
@@ -25,6 +27,20 @@ def _department_label(name: str | None) -> str:
 
 def _value(completion: Completion) -> float | None:
     return float(completion.percent) if completion.percent is not None else None
+
+
+def _withdrawn_share(completion: Completion) -> float | None:
+    """Withdrawn as a share of the people who owed the course (counted + withdrawn), None when none owed it."""
+    owed = completion.counted + completion.withdrawn
+    return round(100 * completion.withdrawn / owed, 1) if owed > 0 else None
+
+
+def _hover(c: Completion) -> str:
+    if c.withdrawn:
+        return escape(_("%(completed)s of %(counted)s completed (%(withdrawn)s withdrawn, %(excluded)s waived or not applicable)",
+                        completed=c.completed, counted=c.counted, withdrawn=c.withdrawn, excluded=c.excluded))
+    return escape(_("%(completed)s of %(counted)s completed (%(excluded)s waived or not applicable)",
+                    completed=c.completed, counted=c.counted, excluded=c.excluded))
 
 
 def completion_colour(value: float | None, target: float | None) -> str:
@@ -43,20 +59,29 @@ def completion_bars(labels: Sequence[str], completions: Sequence[Completion], *,
 
     `target` is one value for every bar (a dashed line), or one per bar (a
     mark on each bar that has one, None for none). Groups where nothing
-    counts (everyone waived or not applicable) have no bar.
+    counts (everyone waived, not applicable or withdrawn) have no bar. When
+    anyone withdrew, a second bar per label shows the withdrawn share of the
+    people who owed the course, in a colour of its own.
     """
     if target is not None and not isinstance(target, (int, float)):
         return _bars_with_targets(labels, completions, list(target), axis_title)
     fig = go.Figure()
     values = [_value(c) for c in completions]
-    hover = [escape(_("%(completed)s of %(counted)s completed (%(excluded)s waived or not applicable)",
-                      completed=c.completed, counted=c.counted, excluded=c.excluded)) for c in completions]
+    hover = [_hover(c) for c in completions]
     colours = [completion_colour(v, target) for v in values]
     fig.add_trace(go.Bar(
         name=escape(_("Completed")), x=list(labels), y=values, marker=dict(color=colours), customdata=hover,
         text=[f"{v:.0f}%" if v is not None else "" for v in values], textposition="outside",
         hovertemplate="%{x}: %{y:.1f}%<br>%{customdata}<extra></extra>",
     ))
+    if any(c.withdrawn for c in completions):
+        shares = [_withdrawn_share(c) for c in completions]
+        fig.add_trace(go.Bar(
+            name=escape(_("Withdrawn")), x=list(labels), y=shares, marker=dict(color=WITHDRAWN_COLOUR),
+            customdata=[escape(_("%(n)s withdrawn", n=c.withdrawn)) for c in completions],
+            hovertemplate="%{x}: %{y:.1f}%<br>%{customdata}<extra></extra>",
+        ))
+        fig.update_layout(showlegend=True, barmode="group")
     if target is not None and labels:
         fig.add_trace(go.Scatter(
             name=escape(_("Target %(value)s%%", value=f"{target:g}")), x=list(labels), y=[target] * len(labels),
@@ -65,7 +90,7 @@ def completion_bars(labels: Sequence[str], completions: Sequence[Completion], *,
         ))
     fig.update_yaxes(range=[0, 110], ticksuffix="%", gridcolor="#eef1f4", zeroline=False)
     fig.update_xaxes(title_text=escape(axis_title) if axis_title else None)
-    fig.update_layout(showlegend=target is not None, legend=dict(orientation="h", y=-0.2), bargap=0.35)
+    fig.update_layout(showlegend=target is not None or len(fig.data) > 1, legend=dict(orientation="h", y=-0.2), bargap=0.35)
     return base_layout(fig, height=360)
 
 
@@ -109,8 +134,7 @@ def completion_heatmap(cells: Sequence[CompletionCell]) -> go.Figure:
             value = _value(completion) if completion is not None else None
             z_row.append(value)
             text_row.append(f"{value:.0f}%" if value is not None else "")
-            hover_row.append(escape(_("%(completed)s of %(counted)s completed", completed=completion.completed,
-                                      counted=completion.counted)) if completion is not None else escape(_("nobody enrolled")))
+            hover_row.append(_hover(completion) if completion is not None else escape(_("nobody enrolled")))
         z.append(z_row)
         text.append(text_row)
         hover.append(hover_row)

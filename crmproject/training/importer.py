@@ -88,10 +88,14 @@ STATUS_WORDS: dict[EnrolmentStatus, tuple[str, ...]] = {
                                 "certified", "attended", "yes", "y", "x", "✓", "✔", "☑", "✅", "true"),
     EnrolmentStatus.IN_PROGRESS: ("in progress", "in-progress", "started", "ongoing", "in training", "attending", "partial",
                                   "partly done", "failed", "fail", "incomplete", "retake"),
-    # a withdrawal sends a person back to the start: they still owe the course, so it stays in the denominator
     EnrolmentStatus.NOT_STARTED: ("not started", "not yet started", "to do", "todo", "enrolled", "registered", "booked",
-                                  "scheduled", "planned", "pending", "invited", "open", "no", "n", "false", "☐", "✗", "✘",
-                                  "withdrawn", "dropped out", "unregistered"),
+                                  "scheduled", "planned", "pending", "invited", "open", "no", "n", "false", "☐", "✗", "✘"),
+    # left after the start: counted apart from those who have yet to start
+    EnrolmentStatus.WITHDRAWN: ("withdrawn", "withdrew", "withdrawal", "dropped", "dropped out", "drop out", "dropout",
+                                "drop-out", "unregistered", "deregistered", "unenrolled", "un-enrolled", "left", "quit",
+                                "отчислен", "отчислена", "отчислены", "выбыл", "выбыла", "отказался", "отказалась",
+                                "退出", "已退出", "退课", "已退课", "退学", "中途退出",
+                                "انصراف", "انصراف داده", "منصرف شد", "ترک دوره"),
     EnrolmentStatus.WAIVED: ("waived", "waiver", "exempt", "exempted", "excused", "rpl", "prior learning"),
     # a dash in a training matrix conventionally marks a course the person does not need
     EnrolmentStatus.NOT_APPLICABLE: ("n/a", "na", "n.a.", "not applicable", "not required", "not needed", "-", "–", "—"),
@@ -332,7 +336,8 @@ def read_result(value: CellValue, *, epoch_1904: bool = False, day_first: bool |
         if exc.kind == "ambiguous_date":
             raise
     raise CellError("not_a_number", _(
-        "'%(value)s' is not a status (completed, in progress, not started, waived, n/a), a date or a score", value=text))
+        "'%(value)s' is not a status (completed, in progress, not started, withdrawn, waived, n/a), a date or a score",
+        value=text))
 
 
 def _score(value: CellValue) -> Decimal:
@@ -509,9 +514,9 @@ def _status_from_registration(registered_day: date | None, registered_offset: in
       - withdrew on or before the course start: the registration was cancelled
         before any training, so the course does not apply to that run;
         NOT_APPLICABLE takes it out of the denominator;
-      - withdrew after the start: a drop-out, who still owes the course;
-        NOT_STARTED keeps them in the denominator, so drop-out lowers
-        completion (WAIVED would hide it);
+      - withdrew after the start: a drop-out, WITHDRAWN: out of the
+        completion denominator like waived, but counted and shown apart
+        (NOT_STARTED would pass them for people who have yet to begin);
       - still registered: IN_PROGRESS, once the course has started.
     """
     if left_day is not None or left_offset is not None:
@@ -519,7 +524,7 @@ def _status_from_registration(registered_day: date | None, registered_offset: in
             before_start = left_offset <= 0
         else:
             before_start = options.start_date is not None and left_day is not None and left_day <= options.start_date
-        return EnrolmentStatus.NOT_APPLICABLE if before_start else EnrolmentStatus.NOT_STARTED
+        return EnrolmentStatus.NOT_APPLICABLE if before_start else EnrolmentStatus.WITHDRAWN
     if registered_day is not None or registered_offset is not None:
         started = options.start_date is None or options.start_date <= today
         return EnrolmentStatus.IN_PROGRESS if started else EnrolmentStatus.NOT_STARTED

@@ -24,11 +24,14 @@ class EnrolmentStatus(LabelledEnum):
     COMPLETED = "completed", _l("Completed")
     WAIVED = "waived", _l("Waived")
     NOT_APPLICABLE = "not_applicable", _l("Not applicable")
+    # left after the course started (a drop-out): counted apart, so drop-outs are visible and do not
+    # pass for people who have yet to start
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
 
     @property
     def counts(self) -> bool:
-        """Waived and not applicable leave the denominator of completion."""
-        return self not in (EnrolmentStatus.WAIVED, EnrolmentStatus.NOT_APPLICABLE)
+        """Waived, not applicable and withdrawn leave the denominator of completion."""
+        return self not in (EnrolmentStatus.WAIVED, EnrolmentStatus.NOT_APPLICABLE, EnrolmentStatus.WITHDRAWN)
 
 
 class Course(Versioned, TimestampMixin, Base):

@@ -1,8 +1,10 @@
 """Training: courses and their sessions, who is enrolled in what, and completion per department and course.
 
-Completion is completed / (enrolled - waived - not applicable): waived and
-not-applicable enrolments leave the denominator. It is counted in SQL with
-GROUP BY, against each employee's current department (Employee.department_id).
+Completion is completed / (enrolled - waived - not applicable - withdrawn):
+waived, not-applicable and withdrawn enrolments leave the denominator, and
+withdrawals (drop-outs after the start) are counted on their own so they stay
+visible. It is counted in SQL with GROUP BY, against each employee's current
+department (Employee.department_id).
 """
 
 from __future__ import annotations
@@ -316,10 +318,11 @@ class Completion:
     enrolled: int
     completed: int
     excluded: int  # waived or not applicable: out of the denominator
+    withdrawn: int = 0  # left after the start: out of the denominator too, and shown apart
 
     @property
     def counted(self) -> int:
-        return self.enrolled - self.excluded
+        return self.enrolled - self.excluded - self.withdrawn
 
     @property
     def percent(self) -> Decimal | None:
@@ -351,6 +354,7 @@ def _counts():
         func.count(Enrolment.id),
         func.sum(case((Enrolment.status == EnrolmentStatus.COMPLETED, 1), else_=0)),
         func.sum(case((Enrolment.status.in_(EXCLUDED), 1), else_=0)),
+        func.sum(case((Enrolment.status == EnrolmentStatus.WITHDRAWN, 1), else_=0)),
     )
 
 
@@ -375,7 +379,7 @@ def completion_by_course(*, department_id: int | None = None, course_ids: Iterab
         query = query.where(Employee.department_id.in_(list(department_ids)))
     if course_ids is not None:
         query = query.where(Enrolment.course_id.in_(list(course_ids)))
-    return {course_id: Completion(n, done or 0, out or 0) for course_id, n, done, out in db.session.execute(query)}
+    return {course_id: Completion(n, done or 0, out or 0, left or 0) for course_id, n, done, out, left in db.session.execute(query)}
 
 
 def completion_by_department(*, course_ids: Iterable[int] | None = None, mandatory_only: bool = False) -> list[DepartmentCompletion]:
@@ -389,8 +393,8 @@ def completion_by_department(*, course_ids: Iterable[int] | None = None, mandato
              .outerjoin(Department, Department.id == Employee.department_id)
              .group_by(Employee.department_id, Department.name))
     query = _filtered(query, course_ids=course_ids, mandatory_only=mandatory_only, department_id=None)
-    rows = [DepartmentCompletion(dept_id, name, Completion(n, done or 0, out or 0))
-            for dept_id, name, n, done, out in db.session.execute(query)]
+    rows = [DepartmentCompletion(dept_id, name, Completion(n, done or 0, out or 0, left or 0))
+            for dept_id, name, n, done, out, left in db.session.execute(query)]
     return sorted(rows, key=lambda r: (r.department_name is None, (r.department_name or "").casefold()))
 
 
@@ -403,8 +407,8 @@ def completion_cells(*, course_ids: Iterable[int] | None = None, mandatory_only:
              .outerjoin(Department, Department.id == Employee.department_id)
              .group_by(Employee.department_id, Department.name, Course.id, Course.code))
     query = _filtered(query, course_ids=course_ids, mandatory_only=mandatory_only, department_id=department_id)
-    rows = [CompletionCell(dept_id, name, course_id, code, Completion(n, done or 0, out or 0))
-            for dept_id, name, course_id, code, n, done, out in db.session.execute(query)]
+    rows = [CompletionCell(dept_id, name, course_id, code, Completion(n, done or 0, out or 0, left or 0))
+            for dept_id, name, course_id, code, n, done, out, left in db.session.execute(query)]
     return sorted(rows, key=lambda c: (c.department_name is None, (c.department_name or "").casefold(), c.course_code.casefold()))
 
 
@@ -477,12 +481,14 @@ def _demo_enrolments(course: Course, departments: Sequence[Department], *, today
                 status = EnrolmentStatus.NOT_APPLICABLE  # no CRM seat in this role
             elif draw < 0.07 + progress * 0.93:
                 status = EnrolmentStatus.COMPLETED
-            elif rng.random() < 0.5:
+            elif (second := rng.random()) < 0.5:
                 status = EnrolmentStatus.IN_PROGRESS
+            elif second < 0.65:
+                status = EnrolmentStatus.WITHDRAWN  # started, then dropped out
             else:
                 status = EnrolmentStatus.NOT_STARTED
             session = None
-            if status in (EnrolmentStatus.COMPLETED, EnrolmentStatus.IN_PROGRESS) and past:
+            if status in (EnrolmentStatus.COMPLETED, EnrolmentStatus.IN_PROGRESS, EnrolmentStatus.WITHDRAWN) and past:
                 session = rng.choice(past)
             elif status == EnrolmentStatus.NOT_STARTED and upcoming:
                 session = rng.choice(upcoming)

@@ -38,3 +38,16 @@ def test_one_departments_courses_with_targets_on_the_mandatory_ones():
     bars, targets = course_completion_figure(cells, {10}).data
     assert list(bars.x) == ["MA-201", "SFA-101"] and list(bars.y) == [25.0, 100.0]
     assert list(targets.y) == [None, 100.0] and targets.mode == "markers"
+
+
+def test_withdrawals_have_their_own_bar_and_hover():
+    rows = [DepartmentCompletion(1, "Sales", Completion(enrolled=10, completed=4, excluded=1, withdrawn=3)),
+            DepartmentCompletion(2, "Service", Completion(enrolled=4, completed=2, excluded=0))]
+    bars, withdrawn, target = department_completion_figure(rows, target=100).data
+    assert list(bars.y) == [66.7, 50.0]  # 4 of 6: the 3 withdrawn and the 1 waived are out of the denominator
+    assert "4 of 6 completed (3 withdrawn, 1 waived or not applicable)" in bars.customdata[0]
+    assert (withdrawn.type, withdrawn.name, list(withdrawn.y)) == ("bar", "Withdrawn", [33.3, 0.0])
+    assert withdrawn.marker.color not in (bars.marker.color[0], bars.marker.color[1], target.line.color)
+    assert target.name == "Target 100%"
+    # nobody withdrew: the chart is unchanged, one bar per department
+    assert [t.name for t in department_completion_figure(rows[1:], target=100).data] == ["Completed", "Target 100%"]

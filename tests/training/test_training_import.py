@@ -104,6 +104,12 @@ def test_status_cells(cell, expected):
     assert importer.read_result(cell) == expected
 
 
+@pytest.mark.parametrize("cell", ["Withdrawn", "dropped", "Dropped out", "unregistered", "отчислен", "Отчислена", "退出",
+                                  "已退课", "انصراف"])
+def test_withdrawal_words_in_english_russian_chinese_and_persian(cell):
+    assert importer.read_result(cell) == (S.WITHDRAWN, None, None)
+
+
 @pytest.mark.parametrize(("cell", "problem"), [
     ("maybe", "'maybe' is not a status"), ("140", "A score runs from 0 to 100"), ("05/03/2026", "could be 2026-03-05"),
 ])
@@ -133,7 +139,7 @@ def test_import_is_all_or_nothing_and_names_sheet_row_and_column(runner, people,
     assert errors == [
         (3, "A", "No employee is called Zed Unknown."),
         (4, "B", "No course has the code or name NOPE-1 (--create-courses creates it)."),
-        (5, "C", "'perhaps' is not a status (completed, in progress, not started, waived, n/a), a date or a score"),
+        (5, "C", "'perhaps' is not a status (completed, in progress, not started, withdrawn, waived, n/a), a date or a score"),
         (6, "D", "2999-01-01 is in the future."),
         (7, "D", "A completion date needs the status completed, not In progress."),
         (8, "E", "A score runs from 0 to 100, not 250."),
@@ -232,7 +238,7 @@ def _oulad_expected(testdata) -> tuple[list[dict], dict]:
     statuses = {s: 0 for s in S}
     for r in rows:
         if r["date_unregistration"]:
-            statuses[S.NOT_APPLICABLE if int(r["date_unregistration"]) <= 0 else S.NOT_STARTED] += 1
+            statuses[S.NOT_APPLICABLE if int(r["date_unregistration"]) <= 0 else S.WITHDRAWN] += 1
         else:
             statuses[S.IN_PROGRESS if r["date_registration"] else S.NOT_STARTED] += 1
     return rows, statuses
@@ -251,12 +257,19 @@ def test_oulad_registrations_import_end_to_end(runner, app, testdata):
     assert summary["employees_created"] == len({r["id_student"] for r in rows}) == 28_785
     assert summary["statuses"] == {s.value: n for s, n in statuses.items()}
     assert summary["statuses"]["completed"] == 0  # a registration file holds no results
-    # withdrawals before the start leave the denominator, drop-outs stay in it
+    # the 6,975 students who left after the module start are withdrawn, not "not started"
+    assert (summary["statuses"]["withdrawn"], summary["statuses"]["not_started"]) == (6_975, 6)
+    # withdrawals before the start are not applicable; both leave the denominator, withdrawals counted apart
     by_course = services.completion_by_course()
     aaa = next(c for c in courses if c.code == "AAA 2013J")
     aaa_rows = [r for r in rows if (r["code_module"], r["code_presentation"]) == ("AAA", "2013J")]
     assert by_course[aaa.id].enrolled == len(aaa_rows) == 383
     assert by_course[aaa.id].excluded == sum(1 for r in aaa_rows if r["date_unregistration"] and int(r["date_unregistration"]) <= 0)
+    assert by_course[aaa.id].withdrawn == sum(1 for r in aaa_rows if r["date_unregistration"] and int(r["date_unregistration"]) > 0)
+    assert by_course[aaa.id].counted == 383 - by_course[aaa.id].excluded - by_course[aaa.id].withdrawn
+    assert sum(c.withdrawn for c in by_course.values()) == 6_975
+    stored = dict(db.session.execute(select(Enrolment.status, func.count()).group_by(Enrolment.status)).all())
+    assert (stored[S.WITHDRAWN], stored[S.NOT_STARTED]) == (6_975, 6)
     student = db.session.scalar(select(Employee).where(Employee.crm_username == "11391"))
     assert student.name == "11391" and student.crm_username_key == "11391"
     again = runner("import", "training", str(path), "--start-date", "2013-10-01", "--json")

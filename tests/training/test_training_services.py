@@ -169,3 +169,20 @@ def test_deleting_a_course_deletes_its_sessions_and_enrolments(make_course, make
     services.delete_course(course)
     db.session.commit()
     assert db.session.scalar(select(Course)) is None and db.session.scalar(select(Enrolment)) is None
+
+
+def test_withdrawn_leaves_the_denominator_and_is_counted_apart(make_department, make_course, make_employee):
+    sales = make_department(name="Sales", code="SALES")
+    course = make_course(code="SFA-101")
+    for status in (S.COMPLETED, S.NOT_STARTED, S.WITHDRAWN, S.WITHDRAWN, S.WAIVED):
+        enrolment = services.enrol(make_employee(department=sales), course)
+        services.set_status(enrolment, status, today=TODAY)
+    db.session.commit()
+    expected = services.Completion(enrolled=5, completed=1, excluded=1, withdrawn=2)
+    assert services.completion_by_course()[course.id] == expected
+    assert (expected.counted, expected.percent) == (2, D("50.0"))  # 1 of (5 - 1 waived - 2 withdrawn)
+    (row,) = services.completion_by_department()
+    assert row.completion == expected
+    (cell,) = services.completion_cells(department_id=sales.id)
+    assert cell.completion == expected
+    assert not S.WITHDRAWN.counts and S.NOT_STARTED.counts

@@ -44,7 +44,7 @@ def test_course_page_shows_sessions_enrolments_and_completion_per_department(cli
     login(make_user(Role.EXECUTIVE))
     html = client.get(f"/training/courses/{course.id}").get_data(as_text=True)
     assert "Ann Lee" in html and "Bo Chen" in html and "50% · 1 of 2" not in html
-    assert "50.0% · 1 of 2 (0 waived or not applicable)" in html
+    assert "50.0% · 1 of 2 (0 withdrawn, 0 waived or not applicable)" in html
     assert 'id="course-departments"' in html and "Add session" not in html and ">update<" not in html
     index = client.get("/training/").get_data(as_text=True)
     assert ">50%<" in index and 'id="training-departments"' in index and 'id="training-heatmap"' in index
@@ -120,3 +120,28 @@ def test_session_links_are_only_web_links(client, login, make_user, world):
     login(make_user(Role.EXECUTIVE))
     html = client.get(f"/training/courses/{course.id}").get_data(as_text=True)
     assert 'href="javascript' not in html and "&lt;b&gt;Room&lt;/b&gt;" in html
+
+
+def test_a_withdrawal_is_set_on_the_form_and_shown_apart_on_the_pages(client, login, make_user, world):
+    course, sales, service, ann, bo, head = world
+    login(head)
+    own = db.session.scalar(select(Enrolment).where(Enrolment.employee_id == ann.id))
+    form = client.get(f"/training/enrolments/{own.id}").get_data(as_text=True)
+    assert '<option value="withdrawn">Withdrawn</option>' in form
+    saved = client.post(f"/training/enrolments/{own.id}", data={"status": "withdrawn", "completed_on": "", "score": "",
+                                                                 "version": str(own.version)})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert (db.session.get(Enrolment, own.id).status, db.session.get(Enrolment, own.id).completed_on) == (S.WITHDRAWN, None)
+    login(make_user(Role.EXECUTIVE))
+    page = client.get(f"/training/courses/{course.id}?department=").get_data(as_text=True)
+    assert '<span class="badge amber">Withdrawn</span>' in page
+    # Ann withdrew, Bo has not started: nobody of the one who still owes the course has completed it
+    assert "0.0% · 0 of 1 (1 withdrawn, 0 waived or not applicable)" in page
+    assert "<th class=\"num\">Withdrawn</th>" in page
+    filtered = client.get(f"/training/courses/{course.id}?department=&status=withdrawn").get_data(as_text=True)
+    assert "Ann Lee" in filtered and "Bo Chen" not in filtered
+    index = client.get("/training/").get_data(as_text=True)
+    assert "enrolled − waived − not applicable − withdrawn" in index
+    department = client.get(f"/departments/{sales.id}").get_data(as_text=True)
+    assert "<th class=\"num\">Withdrawn</th>" in department
