@@ -83,9 +83,17 @@ class Sheet:
     def __repr__(self) -> str:
         return f"Sheet({self.name!r}, visible={self.visible})"
 
-    def rows(self) -> Iterator[Row]:
-        """Every row from row 1 to the last used one, empty rows included, cells from column A."""
-        return self._source.rows()
+    def rows(self, *, fill_merged_from: int | None = None) -> Iterator[Row]:
+        """Every row from row 1 to the last used one, empty rows included, cells from column A.
+
+        With `fill_merged_from`, a merged range whose top row is at or below that row gives its value to
+        every row it spans, in its left column (a task group merged over its tasks belongs to each of them).
+        Ranges above it (a header merged over two rows) are left as they are.
+        """
+        rows = self._source.rows()
+        if fill_merged_from is None or not self.merged_ranges:
+            return rows
+        return _fill_merged(rows, self.merged_ranges, fill_merged_from)
 
     def check(self) -> None:
         """Raise SpreadsheetError (LimitExceeded for one over the limits) if this sheet cannot be read."""
@@ -109,6 +117,33 @@ class Sheet:
     def merged_ranges(self) -> tuple[CellRange, ...]:
         """Merged cell ranges (.xlsx and .xls); only the top-left cell of each holds the value."""
         return self._layout.merged_ranges
+
+
+def _fill_merged(rows: Iterator[Row], ranges: tuple[CellRange, ...], first_row: int) -> Iterator[Row]:
+    """Rows with each merged range's value copied down its left column (see Sheet.rows)."""
+    # Valid merges never overlap; where a damaged file's do, the upper range wins, so the work stays at
+    # most one assignment per cell the sheet holds (its size is within the limits already).
+    starts: dict[int, list[tuple[int, int]]] = {}
+    last_bottom: dict[int, int] = {}
+    for left, top, bottom, _right in sorted((r.left, r.top, r.bottom, r.right) for r in ranges):
+        if top < first_row or bottom <= top or top <= last_bottom.get(left, 0):
+            continue
+        last_bottom[left] = bottom
+        starts.setdefault(top, []).append((left, bottom))
+    active: dict[int, tuple[int, CellValue]] = {}  # column -> (bottom row, value)
+    for row in rows:
+        cells = row.cells
+        for column, (bottom, value) in list(active.items()):
+            if row.number > bottom:
+                del active[column]
+            elif value is not None:
+                if column >= len(cells):
+                    cells.extend([None] * (column + 1 - len(cells)))
+                if cells[column] is None or (isinstance(cells[column], str) and not cells[column].strip()):
+                    cells[column] = value
+        for column, bottom in starts.get(row.number, ()):
+            active[column] = (bottom, row.cell(column))
+        yield row
 
 
 @dataclass(frozen=True)

@@ -214,7 +214,7 @@ def find_header(rows: Iterable[Row], fields: Sequence[FieldSpec], *, max_scan: i
 
 def read_table(
     sheet: Sheet, fields: Sequence[FieldSpec], *, max_scan: int = 30, section_field: str | None = None,
-    columns: dict[int, str] | None = None,
+    columns: dict[int, str] | None = None, header: HeaderMatch | None = None, fill_merged: bool = False,
 ) -> Table | None:
     """The first table in `sheet` whose header names the fields, or None when no header is found.
 
@@ -222,13 +222,16 @@ def read_table(
     leftmost text field, else `section_field`) is marked `section`: a
     heading such as "Phase 1: Planning" that importers may treat specially.
     `columns` ({column index: field key}) replaces the mapping found, when a
-    user has confirmed or changed it.
+    user has confirmed or changed it. `header` is one an importer found its
+    own way (then none is searched for); with `fill_merged` a merged range
+    below the header gives its value to every row it spans (Sheet.rows).
     """
-    rows = iter(sheet.rows())
-    head = list(islice(rows, max_scan))
-    header = find_header(head, fields, max_scan=max_scan)
     if header is None:
-        return None
+        header = find_header(islice(sheet.rows(), max_scan), fields, max_scan=max_scan)
+        if header is None:
+            return None
+    rows = iter(sheet.rows(fill_merged_from=header.row + 1 if fill_merged else None))
+    head = list(islice(rows, max_scan))
     if columns is not None:
         keys = {field.key for field in fields}
         chosen = {column: key for column, key in sorted(columns.items()) if key in keys}

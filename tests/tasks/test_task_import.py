@@ -38,7 +38,7 @@ def test_packt_project_plan_with_groups_as_phases(testdata, plan_2023, categorie
     assert (preview.sheet, preview.header_row, preview.rows_read) == ("Project Plan", 1, 39)
     assert {preview.headers[c]: k for c, k in preview.columns.items()} == {
         "ID": "outline", "Task": "title", "Predecessors": "predecessors", "Resourcing": "owner",
-        "Start Date": "start", "End Date": "due",
+        "Start Date": "start", "End Date": "due", "Duration": "duration",
     }
     assert len(preview.calendar_columns) == 6  # the month grid is left out
     assert [g.name for g in preview.groups][:3] == ["Create P2P Network", "Relay Servers", "Text Message Send/Receive API"]
@@ -72,8 +72,13 @@ def test_packt_project_plan_groups_as_parent_tasks(testdata, plan_2023, categori
     assert design.parent.title == "Create P2P Network" and design.phase is None
 
 
-def test_packt_tables_picks_the_project_plan_sheet_below_its_title_rows(testdata, plan_2023):
+def test_packt_tables_picks_the_sheet_with_most_tasks_and_reads_headers_below_title_rows(testdata, plan_2023):
     preview = _analyse(testdata / "packt_tpm_tables.xlsx", plan_2023, create_phases=True)
+    assert (preview.sheet, preview.header_row, len(preview.importable)) == ("Project Plan w Relays", 1, 31)
+    skipped = {s.name: s.reason for s in preview.skipped_sheets}
+    assert "33 task rows, fewer than sheet Project Plan w Relays (39)" in skipped["Project Plan"]
+    assert "came closest" in skipped["PM Tools"]
+    preview = _analyse(testdata / "packt_tpm_tables.xlsx", plan_2023, create_phases=True, sheet="Project Plan")
     assert (preview.sheet, preview.header_row) == ("Project Plan", 3)
     assert len(preview.calendar_columns) == 25
     assert preview.importable and preview.issues == []
