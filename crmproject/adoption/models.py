@@ -43,6 +43,9 @@ class UsageImport(TimestampMixin, Base):
     duplicates: Mapped[int] = mapped_column(default=0)
     unknown_events: Mapped[int] = mapped_column(default=0)
     unknown_usernames: Mapped[str] = mapped_column(Text, default="")  # JSON: {"user name": count}
+    # events of service and integration accounts kept out of adoption (roster.models.ExcludedAccounts)
+    excluded_events: Mapped[int] = mapped_column(default=0, server_default="0")
+    excluded_accounts: Mapped[str] = mapped_column(Text, default="", server_default="")  # JSON: {"account": count}
     progress: Mapped[int] = mapped_column(default=0)  # percent, for the progress bar
     message: Mapped[str] = mapped_column(Text, default="")
     first_day: Mapped[date | None] = mapped_column(Date)

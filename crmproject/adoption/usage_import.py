@@ -30,6 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from crmproject.adoption.models import ImportState, UsageEvent, UsageImport
+from crmproject.adoption.usage_accounts import current_rule
 from crmproject.adoption.usage_read import (
     DelimitedSource, Layout, Refused, Source, UsageFormat, UsageImportFailed, find_layout, open_source,
 )
@@ -176,6 +177,8 @@ def usage_import_summary(record: UsageImport) -> dict:
         "duplicates": record.duplicates,
         "unknown_events": record.unknown_events,
         "unknown_users": dict(sorted(unknown.items(), key=lambda item: (-item[1], item[0]))),
+        "excluded_events": record.excluded_events,
+        "excluded_accounts": json.loads(record.excluded_accounts or "{}"),
         "first_day": record.first_day.isoformat() if record.first_day else None,
         "last_day": record.last_day.isoformat() if record.last_day else None,
         "days_covered": days,
@@ -224,7 +227,7 @@ def _record_failure(import_id: int, reason: str) -> None:
     db.session.execute(
         update(UsageImport).where(UsageImport.id == import_id).values(
             state=ImportState.FAILED, message=reason, events_added=0, duplicates=0, unknown_events=0,
-            unknown_usernames="{}",
+            unknown_usernames="{}", excluded_events=0, excluded_accounts="{}",
         )
     )
     db.session.commit()
@@ -257,6 +260,7 @@ class _Importer:
                               self.filename)
         try:
             people = load_roster()
+            rule = current_rule()
             db.session.commit()  # end the read: on SQLite the write transaction must start from a fresh snapshot
         except BaseException:
             layout.release()
@@ -265,7 +269,7 @@ class _Importer:
         try:
             try:
                 settings = StageSettings(self.filename, self.zone, self.day_first, self.postgresql, self.limits,
-                                         self.reporter.report)
+                                         self.reporter.report, rule)
                 stats = stage_rows(layout, people, staging, settings)
             finally:
                 layout.release()  # before the database needs the memory
@@ -280,9 +284,9 @@ class _Importer:
         """Refuse a file with problems, else move the staged rows over and recompute adoption (flushed)."""
         if stats.problems.count:
             raise Refused(self._problems_text(stats.problems, layout))
-        if stats.rows == 0 and not stats.failed_logins:
+        if stats.rows == 0 and not stats.failed_logins and not stats.excluded:
             raise Refused(_("%(file)s has a header but no events below it.", file=self.filename))
-        rows_read = stats.rows + stats.failed_logins
+        rows_read = stats.rows + stats.failed_logins + sum(stats.excluded.values())
         self.reporter.report(READ_SHARE, rows_read, force=True)
         self.reporter.writable = self.postgresql  # SQLite: from here the import holds the write lock
         if stats.rows:
@@ -303,13 +307,15 @@ class _Importer:
         record.unknown_events = sum(stats.unknown.values())
         record.unknown_usernames = json.dumps(
             {stats.spellings[key]: count for key, count in stats.unknown.most_common()}, ensure_ascii=False)
+        record.excluded_events = sum(stats.excluded.values())
+        record.excluded_accounts = json.dumps(dict(stats.excluded.most_common()), ensure_ascii=False)
         record.first_day, record.last_day = first_day, last_day
         record.message = self._notes(stats, rematched, people, layout.source)
         db.session.flush()
         return record
 
     def _notes(self, stats: StageStats, rematched: int, people: dict[str, Person], source: Source) -> str:
-        notes = []
+        notes = [_("Read as %(kind)s.", kind=stats.export_label)] if stats.export_label else []
         if isinstance(source, DelimitedSource):
             # A wrong guess shows as garbled user names: the message says what the file was read as.
             notes.append(_("The file was read as %(encoding)s text (as chosen).", encoding=describe(source.encoding))
@@ -318,12 +324,17 @@ class _Importer:
                            "look garbled).", encoding=describe(source.encoding)))
         if stats.failed_logins:
             notes.append(_("%(n)s failed sign-ins were not counted as use.", n=stats.failed_logins))
+        if stats.excluded:
+            notes.append(_("%(n)s events of %(accounts)s service or integration accounts were kept out of adoption "
+                           "(%(names)s).", n=sum(stats.excluded.values()), accounts=len(stats.excluded),
+                           names=", ".join(name for name, _count in stats.excluded.most_common(5))
+                           + (", ..." if len(stats.excluded) > 5 else "")))
         if stats.unknown:
-            notes.append(_("%(n)s events belong to %(users)s CRM user names that no employee has: they are kept, "
-                           "and count once the roster gives these names to people.",
+            notes.append(_("%(n)s events belong to %(users)s CRM users (user names or user ids) that no employee has: "
+                           "they are kept, and count once the roster gives these names or ids to people.",
                            n=sum(stats.unknown.values()), users=len(stats.unknown)))
             if not people:
-                notes.append(_("The roster has no CRM user names yet: import the employees first."))
+                notes.append(_("The roster has no CRM user names or ids yet: import the employees first."))
         if rematched:
             notes.append(_("%(n)s events imported earlier now matched employees.", n=rematched))
         if stats.footer_row is not None:

@@ -34,25 +34,36 @@ UsageFormat = Literal["auto", "csv", "xlsx"]
 USAGE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("user", _l("User"), (
         "User name", "Username", "CRM user", "CRM user name", "User login", "Login name", "Login", "Changed By",
-        "Modified By", "Performed by", "Actor", "User ID", "UserId", "User email", "Email", "Created By",
+        "Modified By", "Performed by", "Actor", "User email", "Email", "Created By", "Done By", "Modified by user",
     )),
+    # A user id where the export has one (Salesforce's USER_ID): the fallback when the user name is empty.
+    FieldSpec("user_id", _l("User id"), (
+        "USER_ID_DERIVED", "User ID", "UserId", "CRM user id", "Salesforce user id", "Done By ID", "Assigned user id",
+    )),
+    # Salesforce event logs give TIMESTAMP_DERIVED (ISO 8601, UTC) beside TIMESTAMP: the first is preferred.
     FieldSpec("time", _l("Time"), (
-        "Timestamp", "Date time", "Datetime", "Date and time", "LoginTime", "Login Time", "Changed Date",
-        "Changed On", "Created On", "CreatedDate", "Created Date", "Event time", "Occurred at", "Occurred", "When",
-        "Modified On", "Access time", "Time stamp",
+        "TIMESTAMP_DERIVED", "Timestamp", "Date time", "Datetime", "Date and time", "LoginTime", "Login Time",
+        "Changed Date", "Changed On", "Created On", "CreatedDate", "Created Date", "Event time", "Occurred at",
+        "Occurred", "When", "Modified On", "Access time", "Time stamp", "Date modified", "Login At", "Login timestamp",
+        "Audited time",
     )),
     FieldSpec("date", _l("Date"), ("Event date", "Login Date", "Activity date", "Day")),
     FieldSpec("action", _l("Action"), (
         "Event", "Event type", "Event name", "Activity", "Activity type", "Operation", "Action type", "LoginType",
         "Login Type", "Type",
     )),
+    # The first of these columns that is filled on a row is the event's object (Salesforce event types name the
+    # entity, the Lightning page's entity or the URI in different columns).
     FieldSpec("object", _l("Object"), (
-        "Entity", "Record type", "Object type", "Entity name", "Record", "Section", "Module",
+        "Entity", "ENTITY_NAME", "PAGE_ENTITY_TYPE", "ENTITY_TYPE", "Record type", "Object type", "Entity name",
+        "Module", "Module name", "URI", "PAGE_URL", "ENTRY_POINT", "Record", "Record name", "Item summary", "Section",
     )),
-    FieldSpec("status", _l("Status"), ("Login status", "Result", "Outcome")),
+    FieldSpec("status", _l("Status"), ("Login status", "Result", "Outcome", "Login succeeded")),
+    # what kind of account (Salesforce USER_TYPE: Standard, AutomatedProcess...): service accounts are kept out
+    FieldSpec("user_type", _l("User type"), ("USER_TYPE", "Account type")),
 )
-_USER_HINT = "User, Username, UserId, Changed By"
-_TIME_HINT = "Timestamp, Time, Date, LoginTime, Changed Date, Created On"
+_USER_HINT = "User, Username, UserId, USER_ID, Changed By"
+_TIME_HINT = "Timestamp, TIMESTAMP_DERIVED, Time, Date, LoginTime, Changed Date, Created On"
 
 _TEXT_SAMPLE = 64 * 1024
 
@@ -325,7 +336,8 @@ def _first_layout(sources: list[Source], filename: str) -> Layout:
         numbered = [Row(number, cells) for number, cells in enumerate(head, start=1)]
         header = find_header(numbered, USAGE_FIELDS)
         found = set(header.columns.values()) if header is not None else _named_alone(numbered)
-        missing = tuple(key for key, needed in (("user", {"user"}), ("time", {"time", "date"})) if not found & needed)
+        missing = tuple(key for key, needed in (("user", {"user", "user_id"}), ("time", {"time", "date"}))
+                        if not found & needed)
         if header is not None and not missing:
             return Layout(source, header, head, rows)
         if first_missing is None:

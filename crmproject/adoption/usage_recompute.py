@@ -14,7 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import Integer, String, bindparam, cast, func, select, type_coerce
 
 from crmproject.adoption.models import AdoptionSnapshot, SnapshotSource, UsageEvent
-from crmproject.adoption.usage_roster import load_roster
+from crmproject.adoption.usage_accounts import ExclusionRule, current_rule
+from crmproject.adoption.usage_roster import ID_PREFIX, load_roster
 from crmproject.adoption.usage_time import as_date
 from crmproject.db import driver_rows
 from crmproject.departments.models import Department
@@ -53,17 +54,21 @@ def _percent(part: int | None, whole: int | None) -> Decimal | None:
 # --- events imported before their users were known --------------------------------------------------
 
 
-def rematch_unknown_events() -> tuple[int, date | None, date | None]:
-    """Give the events of once-unknown user names to the employees the roster now has under those names.
+def rematch_unknown_events(rule: ExclusionRule | None = None) -> tuple[int, date | None, date | None]:
+    """Give the events of once-unknown users to the employees the roster now has under those user names (or
+    CRM user ids), unless the excluded accounts rule (`rule`, by default the one in force) keeps them out.
 
     Returns (events matched, first day, last day), so those days can be
     recomputed. Flushes, does not commit.
     """
-    found = db.session.execute(
-        select(UsageEvent.id, UsageEvent.username_key, UsageEvent.day)
-        .join(Employee, Employee.crm_username_key == UsageEvent.username_key)
-        .where(UsageEvent.employee_id.is_(None))
-    ).all()
+    rule = rule or current_rule()
+    by_name = select(UsageEvent.id, UsageEvent.username_key, UsageEvent.day).join(
+        Employee, Employee.crm_username_key == UsageEvent.username_key).where(UsageEvent.employee_id.is_(None))
+    by_id = select(UsageEvent.id, UsageEvent.username_key, UsageEvent.day).join(
+        Employee, ID_PREFIX + Employee.crm_user_id_key == UsageEvent.username_key).where(
+        UsageEvent.employee_id.is_(None), UsageEvent.username_key.startswith(ID_PREFIX))
+    found = [row for row in (*db.session.execute(by_name), *db.session.execute(by_id))
+             if not rule.names(row[1].removeprefix(ID_PREFIX))]
     if not found:
         return 0, None, None
     people = load_roster()

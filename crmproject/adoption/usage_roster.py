@@ -1,4 +1,5 @@
-"""The roster as a usage import sees it: employees by CRM user name, with the department on each day.
+"""The roster as a usage import sees it: employees by CRM user name (and by CRM user id, under "id:" and
+roster.models.user_id_key), with the department on each day.
 
 Departments: an event counts for the department its employee belonged to on
 the event's day (EmployeeDepartment); before the first recorded stay, the
@@ -13,7 +14,7 @@ from datetime import date
 from sqlalchemy import select
 
 from crmproject.extensions import db
-from crmproject.roster.models import Employee, EmployeeDepartment
+from crmproject.roster.models import Employee, EmployeeDepartment, user_id_key
 
 class Person:
     """An employee as the import needs them: id, and the department on a day."""
@@ -37,8 +38,16 @@ class Person:
         return None
 
 
+ID_PREFIX = "id:"  # keys of CRM user ids, beside the user name keys: events matched by id are stored under it
+
+
+def id_key(user_id: str) -> str:
+    """The key of an event or a person known by CRM user id."""
+    return ID_PREFIX + user_id_key(user_id)
+
+
 def load_roster() -> dict[str, Person]:
-    """Employees by CRM user name key, with their department history."""
+    """Employees by CRM user name key and by "id:" + CRM user id key, with their department history."""
     stays: dict[int, list[tuple[date, date | None, int]]] = {}
     for employee_id, department_id, valid_from, valid_to in db.session.execute(
         select(EmployeeDepartment.employee_id, EmployeeDepartment.department_id, EmployeeDepartment.valid_from,
@@ -46,16 +55,20 @@ def load_roster() -> dict[str, Person]:
     ):
         stays.setdefault(employee_id, []).append((valid_from, valid_to, department_id))
     people: dict[str, Person] = {}
-    for employee_id, key, department_id in db.session.execute(
-        select(Employee.id, Employee.crm_username_key, Employee.department_id).where(
-            Employee.crm_username_key.is_not(None))
+    for employee_id, key, user_id, department_id in db.session.execute(
+        select(Employee.id, Employee.crm_username_key, Employee.crm_user_id_key, Employee.department_id).where(
+            Employee.crm_username_key.is_not(None) | Employee.crm_user_id_key.is_not(None))
     ):
         history = tuple(stays.get(employee_id, ()))
         if not history:
-            people[key] = Person(employee_id, department_id)
+            person = Person(employee_id, department_id)
         elif len(history) == 1 and history[0][1] is None:
-            people[key] = Person(employee_id, history[0][2])  # one open stay: that department on every day
+            person = Person(employee_id, history[0][2])  # one open stay: that department on every day
         else:
-            people[key] = Person(employee_id, None, history)
+            person = Person(employee_id, None, history)
+        if key:
+            people[key] = person
+        if user_id:
+            people[ID_PREFIX + user_id] = person
     return people
 

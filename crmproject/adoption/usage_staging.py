@@ -27,11 +27,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text
 
 from crmproject.adoption.models import UsageEvent
+from crmproject.adoption.usage_accounts import ExclusionRule
+from crmproject.adoption.usage_exports import ExportColumns, export_columns
 from crmproject.adoption.usage_read import Layout, Refused
-from crmproject.adoption.usage_roster import Person
-from crmproject.adoption.usage_time import (
-    MINUTE_SECOND, NAIVE_ISO, BadTime, Clock, as_date, column_day_first, is_time_of_day,
-)
+from crmproject.adoption.usage_roster import Person, id_key
+from crmproject.adoption.usage_time import MINUTE_SECOND, NAIVE_ISO, BadTime, Clock, as_date, column_day_first
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.roster.models import username_key
@@ -39,10 +39,10 @@ from crmproject.spreadsheets import ReadLimits, column_letter, is_blank, normali
 from crmproject.spreadsheets.limits import too_many_rows
 from crmproject.spreadsheets.values import display
 
-_LOGIN_TIME_HEADERS = frozenset({"logintime", "login time", "login date", "login datetime", "login date time"})
 _LOGIN = re.compile(r"\b(?:log(?:ged)?[\s_-]?(?:in|on)|sign(?:ed)?[\s_-]?(?:in|on)|user access)", re.IGNORECASE)
 _FAILURE = re.compile(r"fail|invalid|denied|locked|blocked|error|refused", re.IGNORECASE)
-_SUCCESS_WORDS = frozenset({"success", "succeeded", "successful", "ok", "yes", "true", "1", "passed"})
+# Salesforce event logs write LOGIN_NO_ERROR for a sign-in that worked.
+_SUCCESS_WORDS = frozenset({"success", "succeeded", "successful", "ok", "yes", "true", "1", "passed", "login_no_error"})
 
 BATCH_ROWS = 20_000
 MAX_LISTED_PROBLEMS = 10
@@ -51,6 +51,7 @@ _CACHE_LIMIT = 50_000  # distinct objects remembered; user names are always reme
 _STAGING_COLUMNS = "username_key, employee_id, department_id, occurred_at, day, action, object, is_login"
 _REBUILT_INDEXES = frozenset({"ix_usage_events_employee_day"})
 _SQLITE_ROWS_PER_INSERT = 2_000  # 16,000 parameters per statement: far fewer round trips than executemany
+
 
 @dataclass
 class Problems:
@@ -77,13 +78,16 @@ class StageStats:
     failed_logins: int = 0
     unknown: Counter = field(default_factory=Counter)
     spellings: dict[str, str] = field(default_factory=dict)
+    excluded: Counter = field(default_factory=Counter)  # events of service accounts, by the account as written
     problems: Problems = field(default_factory=Problems)
     footer_row: int | None = None  # where notes below the table begin
+    export_label: object = ""  # what kind of export the table was read as
 
 
 @dataclass(frozen=True)
 class StageSettings:
-    """How the rows are read: the file's name (for messages), the import's zone and date order, the database."""
+    """How the rows are read: the file's name (for messages), the import's zone and date order, the database,
+    and the excluded accounts rule."""
 
     filename: str
     zone: ZoneInfo
@@ -91,56 +95,10 @@ class StageSettings:
     postgresql: bool
     limits: ReadLimits
     report: Callable[..., None]  # (percent, rows staged): progress while reading
+    rule: ExclusionRule
 
 
-@dataclass(frozen=True)
-class _Columns:
-    """Where each field is, and how the times are read."""
-
-    user: int
-    time: int  # the time, or the date (holding the times) when there is no time column
-    date: int | None
-    action: int | None
-    object: int | None
-    status: int | None
-    combined: bool  # a date column and a time-of-day column read together
-    user_header: str
-    time_header: str
-    date_header: str
-    every_row_a_login: bool  # a LoginHistory export: every row is a login, whatever its LoginType says
-
-    @property
-    def width(self) -> int:
-        return 1 + max(c for c in (self.user, self.time, self.date, self.action, self.object, self.status)
-                       if c is not None)
-
-
-def _columns(layout: Layout) -> _Columns:
-    header = layout.header
-    user_column = header.column("user")
-    time_column = header.column("time")
-    date_column = header.column("date")
-    assert user_column is not None and (time_column is not None or date_column is not None)
-    head = layout.head[header.row:]  # the rows read with the header, below it
-    # A date column and a time-of-day column are read together; a lone date column holds the times.
-    combined = False
-    if time_column is not None and date_column is not None:
-        first = next((r[time_column] for r in head if time_column < len(r) and not is_blank(r[time_column])), None)
-        combined = is_time_of_day(first)
-    elif time_column is None:
-        time_column = date_column
-    assert time_column is not None
-    time_header = layout.header_text("time") if time_column == header.column("time") else layout.header_text("date")
-    every_row_a_login = bool(
-        {normalise_header(layout.header_text("time")), normalise_header(layout.header_text("date"))}
-        & _LOGIN_TIME_HEADERS)
-    return _Columns(
-        user_column, time_column, date_column, header.column("action"), header.column("object"),
-        header.column("status"), combined, layout.header_text("user"), time_header, layout.header_text("date"),
-        every_row_a_login)
-
-
-def _clock(layout: Layout, columns: _Columns, settings: StageSettings) -> Clock:
+def _clock(layout: Layout, columns: ExportColumns, settings: StageSettings) -> Clock:
     """The clock that reads this table's times: the date order given, else the one its dates prove."""
     day_first = settings.day_first
     date_source_column = columns.date if columns.combined else columns.time
@@ -155,7 +113,35 @@ def _clock(layout: Layout, columns: _Columns, settings: StageSettings) -> Clock:
                 day_first = column_day_first(layout.source.rows(track=False), date_source_column)
     source = layout.source
     return Clock(settings.zone, postgresql=settings.postgresql, day_first=day_first,
-                 epoch_1904=lambda: source.epoch_1904)
+                 epoch_1904=lambda: source.epoch_1904, compact_utc=columns.compact_utc)
+
+
+class _Users:
+    """Who a row's user is: (key, person or None, kept out, as written), cached per cell value.
+
+    By user name where the row has one (with the user id as the fallback to
+    find the person); by user id ("id:" keys) where the name is empty.
+    """
+
+    def __init__(self, people: dict[str, Person], rule: ExclusionRule) -> None:
+        self.people = people
+        self.rule = rule
+        self.by_name: dict[object, tuple[str, Person | None, bool, str] | None] = {}
+        self.by_id: dict[object, tuple[str, Person | None, bool, str] | None] = {}
+
+    def named(self, raw: object) -> tuple[str, Person | None, bool, str] | None:
+        spelled = raw.strip() if type(raw) is str else display(raw)  # type: ignore[arg-type]
+        key = username_key(spelled)[:200]
+        user = (key, self.people.get(key), self.rule.names(spelled), spelled) if key else None
+        self.by_name[raw] = user
+        return user
+
+    def identified(self, raw: object) -> tuple[str, Person | None, bool, str] | None:
+        text = "".join((raw if type(raw) is str else display(raw)).split())  # type: ignore[arg-type]
+        key = id_key(text)[:200] if text else ""
+        user = (key, self.people.get(key), self.rule.names(text), _("user id %(id)s", id=text)) if text else None
+        self.by_id[raw] = user
+        return user
 
 
 def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, settings: StageSettings) -> StageStats:
@@ -163,13 +149,20 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
 
     This loop is the import's hot path (a million rows): its lookups are
     local names, and what repeats (user names, actions, hours) is cached.
+    What only some exports have (a user id, a second time or object column,
+    a user type) is read in a branch of its own, so other files pay nothing.
     """
-    columns = _columns(layout)
+    columns = export_columns(layout)
     header = layout.header
-    user_column, time_column, date_column = columns.user, columns.time, columns.date
-    action_column, object_column, status_column = columns.action, columns.object, columns.status
+    user_column, id_column, time_column, date_column = columns.user, columns.user_id, columns.time, columns.date
+    action_column, status_column, type_column = columns.action, columns.status, columns.user_type
+    object_column = columns.objects[0] if columns.objects else None
+    more_objects = columns.objects[1:]
+    fallback_column = columns.time_fallback
     combined, every_row_a_login, width = columns.combined, columns.every_row_a_login, columns.width
-    user_header, time_header, date_header = columns.user_header, columns.time_header, columns.date_header
+    user_header = columns.header(user_column if user_column is not None else id_column)
+    time_header, date_header = columns.header(time_column), columns.header(date_column)
+    extras = id_column is not None or fallback_column is not None or bool(more_objects) or type_column is not None
     head = layout.head[header.row:]
     source = layout.source
     clock = _clock(layout, columns, settings)
@@ -180,15 +173,19 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
     minute_second = MINUTE_SECOND
     whole_second = clock.whole_second
     repeated_header = normalise_header(time_header)
+    rule = settings.rule
 
-    stats = StageStats()
+    stats = StageStats(export_label=columns.label)
     problems = stats.problems
-    users: dict[object, tuple[str, Person | None]] = {}
-    actions: dict[object, tuple[str, bool, bool]] = {}
+    known = _Users(people, rule)
+    users, ids = known.by_name, known.by_id
+    actions: dict[object, tuple[str, bool, bool, bool]] = {}
     statuses: dict[object, bool] = {}
+    user_types: dict[object, bool] = {}
     objects: dict[object, str] = {"": "", None: ""}
     unknown = stats.unknown
     spellings = stats.spellings
+    excluded = stats.excluded
     batch: list[tuple] = []
     append = batch.append
     write = staging.write
@@ -205,19 +202,28 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
         for number, cells in enumerate(rows, start=header.row + 1):  # noqa: B007 - number is read after the loop
             if number > max_rows:
                 raise too_many_rows(settings.filename, settings.limits, where)
-            try:
-                raw_user = cells[user_column]
-                raw_time = cells[time_column]
-                raw_action = cells[action_column] if action_column is not None else None
-                raw_object = cells[object_column] if object_column is not None else None
-            except IndexError:
+            if len(cells) < width:
                 cells = list(cells) + [None] * width
-                raw_user = cells[user_column]
-                raw_time = cells[time_column]
-                raw_action = cells[action_column] if action_column is not None else None
-                raw_object = cells[object_column] if object_column is not None else None
+            raw_user = cells[user_column] if user_column is not None else None
+            raw_time = cells[time_column]
+            raw_action = cells[action_column] if action_column is not None else None
+            raw_object = cells[object_column] if object_column is not None else None
+            from_id = False
+            service = False
+            if extras:
+                if fallback_column is not None and is_blank(raw_time):
+                    raw_time = cells[fallback_column]
+                if more_objects and is_blank(raw_object):
+                    raw_object = next((cells[c] for c in more_objects if not is_blank(cells[c])), None)
+                if id_column is not None and is_blank(raw_user) and not is_blank(cells[id_column]):
+                    raw_user, from_id = cells[id_column], True
+                if type_column is not None:
+                    raw_type = cells[type_column]
+                    service = user_types.get(raw_type)  # type: ignore[assignment]
+                    if service is None:
+                        service = user_types[raw_type] = not is_blank(raw_type) and rule.user_type(display(raw_type))
             if combined:
-                raw_date = cells[date_column] if date_column < len(cells) else None  # type: ignore[operator]
+                raw_date = cells[date_column]  # type: ignore[index]
                 if is_blank(raw_date) != is_blank(raw_time):
                     if is_blank(raw_date):
                         problems.add(number, date_column, date_header, _("the date is empty"))
@@ -243,7 +249,9 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
                         footer_row = footer_row or number
                         continue
                     if is_blank(raw_user):
-                        problems.add(number, user_column, user_header, _("the user name is empty"))
+                        problems.add(number, user_column if user_column is not None else id_column, user_header,
+                                     _("the user name and the user id are empty") if id_column is not None
+                                     and user_column is not None else _("the user name is empty"))
                     if is_blank(raw_time):
                         problems.add(number, time_column, time_header, _("the date and time is empty"))
                     continue
@@ -251,16 +259,13 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
                 problems.add(footer_row, None, "", _("a note between the events, with no user name or no time"))
                 footer_row = None
             after_blank = False
-            user = users.get(raw_user)
+            if from_id:
+                user = ids[raw_user] if raw_user in ids else known.identified(raw_user)
+            else:
+                user = users[raw_user] if raw_user in users else known.named(raw_user)
             if user is None:
-                spelled = raw_user.strip() if type(raw_user) is str else display(raw_user)
-                key = username_key(spelled)[:200]
-                if not key:
-                    problems.add(number, user_column, user_header, _("the user name is empty"))
-                    continue
-                user = users[raw_user] = (key, people.get(key))
-                if user[1] is None:
-                    spellings.setdefault(key, spelled)
+                problems.add(number, user_column, user_header, _("the user name is empty"))
+                continue
             if (type(raw_time) is str and (match := naive_iso(raw_time)) is not None
                     and (text_hour := text_hours.get(match[1])) is not None):
                 occurred_at = text_hour[0] + raw_time[13:] + whole_second
@@ -282,11 +287,21 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
                     continue
             action = actions.get(raw_action)
             if action is None:
-                action = actions[raw_action] = _action(raw_action, every_row_a_login)
+                action = actions[raw_action] = _action(raw_action, every_row_a_login, rule)
+            key, person, kept_out, spelled = user
+            if person is None and id_column is not None and not from_id and not is_blank(cells[id_column]):
+                # a user name the roster does not know, beside a user id it may know
+                raw_id = cells[id_column]
+                by_id = ids[raw_id] if raw_id in ids else known.identified(raw_id)
+                if by_id is not None:
+                    person, kept_out = by_id[1], kept_out or by_id[2]
+            if kept_out or service or action[3]:
+                excluded[spelled] += 1
+                continue
             if action[1]:  # a login: did it succeed?
                 failed = action[2]
                 if status_column is not None and not failed:
-                    raw_status = cells[status_column] if status_column < len(cells) else None
+                    raw_status = cells[status_column]
                     succeeded = statuses.get(raw_status)
                     if succeeded is None:
                         succeeded = statuses[raw_status] = _succeeded(raw_status)
@@ -299,9 +314,9 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
                 object_text = (raw_object.strip() if type(raw_object) is str else display(raw_object))[:200]
                 if len(objects) < _CACHE_LIMIT:
                     objects[raw_object] = object_text
-            key, person = user
             if person is None:
                 unknown[key] += 1
+                spellings.setdefault(key, spelled)
                 append((key, None, None, occurred_at, day_text, action[0], object_text, action[1]))
             else:
                 append((key, person.employee_id,
@@ -325,13 +340,12 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
     return stats
 
 
-
-def _action(raw: object, every_row_a_login: bool) -> tuple[str, bool, bool]:
-    """(action text, is it a login, did the login fail)."""
+def _action(raw: object, every_row_a_login: bool, rule: ExclusionRule) -> tuple[str, bool, bool, bool]:
+    """(action text, is it a login, did the login fail, is it the vendor's own process)."""
     action = "" if raw is None else (raw.strip() if isinstance(raw, str) else display(raw))  # type: ignore[arg-type]
     is_login = every_row_a_login or _LOGIN.search(action) is not None
     failed = is_login and _FAILURE.search(action) is not None
-    return action[:100], is_login, failed
+    return action[:100], is_login, failed, rule.action(action)
 
 
 def _succeeded(raw: object) -> bool:
@@ -339,9 +353,6 @@ def _succeeded(raw: object) -> bool:
         return True
     status = display(raw).strip().casefold()  # type: ignore[arg-type]
     return status in _SUCCESS_WORDS or status.startswith("success")
-
-
-# --- staging and publishing -----------------------------------------------------------------------
 
 
 class Staging:

@@ -36,6 +36,8 @@ _CLOCK = re.compile(
 _OFFSET = re.compile(r"([+-])(\d{1,2})(?::?(\d{2}))?$")
 # The common case, read without building a datetime: naive "2026-03-01 23:30:00" (or with a T).
 NAIVE_ISO = re.compile(r"(\d{4}-\d\d-\d\d[ T][0-2]\d):[0-5]\d:[0-5]\d", re.ASCII)
+# Salesforce event logs' TIMESTAMP: 20231218054831.655 (in GMT, as Salesforce documents it).
+_COMPACT = re.compile(r"(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(?:\.(\d{1,6}))?")
 MINUTE_SECOND = tuple(f":{minute:02d}:{second:02d}" for minute in range(60) for second in range(60))
 
 class BadTime(Exception):
@@ -55,8 +57,10 @@ class Clock:
     read directly by the import loop for the same reason.
     """
 
-    def __init__(self, zone: ZoneInfo, *, postgresql: bool, day_first: bool | None, epoch_1904: Callable[[], bool]):
+    def __init__(self, zone: ZoneInfo, *, postgresql: bool, day_first: bool | None, epoch_1904: Callable[[], bool],
+                 compact_utc: bool = False):
         self.zone = zone
+        self.compact_utc = compact_utc  # 20231218054831.655 is UTC (a Salesforce event log); else local
         self.day_first = day_first
         self._epoch_1904 = epoch_1904
         self.suffix = "+00:00" if postgresql else ""
@@ -160,6 +164,9 @@ class Clock:
         """Dates as the spreadsheet reader reads them (05.03.2026, 3/5/2026, 5 Mar 2026), a time, a zone."""
         if not value:
             raise BadTime(_("the date and time is empty"))
+        compact = _COMPACT.fullmatch(value)
+        if compact is not None:
+            return self._compact(compact, value)
         match = _TEXT_TIME.fullmatch(value)
         if match is None:
             raise BadTime(_("'%(value)s' is not a date and time", value=value))
@@ -177,6 +184,16 @@ class Clock:
                 raise BadTime(_("'%(value)s' has an impossible time zone offset", value=value))
             return moment.replace(tzinfo=timezone(timedelta(minutes=-minutes if offset[1] == "-" else minutes)))
         return moment
+
+    def _compact(self, match: re.Match[str], value: str) -> datetime:
+        """YYYYMMDDHHMMSS with optional milliseconds, as Salesforce's event logs write TIMESTAMP."""
+        year, month, day, hour, minute, second = (int(part) for part in match.groups()[:6])
+        microsecond = int((match[7] or "0").ljust(6, "0"))
+        try:
+            moment = datetime(year, month, day, hour, minute, second, microsecond)
+        except ValueError:
+            raise BadTime(_("'%(value)s' is not a date and time", value=value)) from None
+        return moment.replace(tzinfo=UTC) if self.compact_utc else moment
 
     def read_date(self, raw: object, whole: object) -> date:
         """The date of a date cell or text; `whole` is what the error message quotes."""

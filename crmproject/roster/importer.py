@@ -12,7 +12,7 @@ from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.roster import services
-from crmproject.roster.models import Employee, username_key
+from crmproject.roster.models import Employee, user_id_key, username_key
 from crmproject.spreadsheets import (
     CellError, FieldSpec, ImportIssue, ReadLimits, infer_day_first, open_workbook, parse_bool, parse_date, parse_text,
     read_table, refused_as,
@@ -22,7 +22,10 @@ ROSTER_FIELDS = (
     FieldSpec("name", _l("Name"), ("Full name", "Employee", "Employee name", "Person"), required=True),
     FieldSpec("email", _l("E-mail"), ("Email", "Mail", "E-mail address", "Email address")),
     FieldSpec("department", _l("Department"), ("Dept", "Department code", "Unit", "Business unit", "Team"), required=True),
-    FieldSpec("crm_username", _l("CRM user name"), ("CRM user", "User name", "Username", "Login", "CRM login", "User ID", "UserId")),
+    FieldSpec("crm_username", _l("CRM user name"), ("CRM user", "User name", "Username", "Login", "CRM login")),
+    FieldSpec("crm_user_id", _l("CRM user id"), (
+        "CRM user ID", "Salesforce user id", "Salesforce id", "SFDC user id", "User ID", "UserId", "CRM id",
+        "Dynamics user id", "System user id", "Zoho user id", "HubSpot user id", "SuiteCRM user id")),
     FieldSpec("job_role", _l("Job role"), ("Role", "Job title", "Title", "Position")),
     FieldSpec("start_date", _l("Start date"), ("Started", "Hired", "Joined", "Hire date"), kind="date"),
     FieldSpec("moved_on", _l("In department since"), ("Since", "Effective date", "Moved on", "Department since"), kind="date"),
@@ -43,6 +46,7 @@ class RosterRow:
     department: Department
     email: str | None
     crm_username: str | None
+    crm_user_id: str | None
     job_role: str
     start_date: date | None
     moved_on: date | None
@@ -91,6 +95,7 @@ def analyse(data: bytes, filename: str, *, limits: ReadLimits | None = None, enc
     )
     seen_emails: dict[str, int] = {}
     seen_users: dict[str, int] = {}
+    seen_ids: dict[str, int] = {}
     for row in table.rows:
         problems = len(result.issues)
 
@@ -116,6 +121,12 @@ def analyse(data: bytes, filename: str, *, limits: ReadLimits | None = None, enc
             issue("crm_username", _("The CRM user name %(user)s is already on row %(row)s.", user=user, row=seen_users[username_key(user)]))
         elif user:
             seen_users[username_key(user)] = row.number
+        user_id = "".join((parse_text(row.values.get("crm_user_id")) or "").split()) or None
+        if user_id and user_id_key(user_id) in seen_ids:
+            issue("crm_user_id", _("The CRM user id %(id)s is already on row %(row)s.", id=user_id,
+                                   row=seen_ids[user_id_key(user_id)]))
+        elif user_id:
+            seen_ids[user_id_key(user_id)] = row.number
         dates = {}
         for key in ("start_date", "moved_on"):
             try:
@@ -136,7 +147,7 @@ def analyse(data: bytes, filename: str, *, limits: ReadLimits | None = None, enc
         if len(result.issues) == problems:
             result.rows.append(RosterRow(
                 row=row.number, name=name, department=department, email=email, crm_username=user,
-                job_role=(parse_text(row.values.get("job_role")) or "").strip(), start_date=dates.get("start_date"),
+                crm_user_id=user_id, job_role=(parse_text(row.values.get("job_role")) or "").strip(), start_date=dates.get("start_date"),
                 moved_on=dates.get("moved_on"), active=active,
             ))
     return result
@@ -155,23 +166,28 @@ class Saved:
 
 
 def save(result: RosterImport, *, today: date) -> Saved:
-    """Create or update every row (matched by e-mail, then CRM user name); flushes, does not commit."""
+    """Create or update every row (matched by e-mail, then CRM user name, then CRM user id); flushes, does not
+    commit."""
     by_email = {e.email: e for e in db.session.scalars(select(Employee).where(Employee.email.is_not(None)))}
     by_user = {e.crm_username_key: e for e in db.session.scalars(select(Employee).where(Employee.crm_username_key.is_not(None)))}
+    by_id = {e.crm_user_id_key: e for e in db.session.scalars(select(Employee).where(Employee.crm_user_id_key.is_not(None)))}
     created = updated = moved = 0
     moved_ids: set[int] = set()
     for r in result.rows:
-        employee = (by_email.get(r.email) if r.email else None) or (by_user.get(username_key(r.crm_username)) if r.crm_username else None)
+        employee = ((by_email.get(r.email) if r.email else None)
+                    or (by_user.get(username_key(r.crm_username)) if r.crm_username else None)
+                    or (by_id.get(user_id_key(r.crm_user_id)) if r.crm_user_id else None))
         if employee is None:
             employee = services.create_employee(
                 name=r.name, department=r.department, email=r.email, crm_username=r.crm_username, job_role=r.job_role,
-                start_date=r.start_date, active=r.active, since=r.moved_on or r.start_date,
+                start_date=r.start_date, active=r.active, since=r.moved_on or r.start_date, crm_user_id=r.crm_user_id,
             )
             created += 1
         else:
             services.update_employee(employee, name=r.name, email=r.email or employee.email,
                                      crm_username=r.crm_username or employee.crm_username, job_role=r.job_role or employee.job_role,
-                                     active=r.active, start_date=r.start_date or employee.start_date)
+                                     active=r.active, start_date=r.start_date or employee.start_date,
+                                     crm_user_id=r.crm_user_id or employee.crm_user_id)
             if employee.department_id != r.department.id:
                 services.move(employee, r.department, on=r.moved_on or today)
                 moved += 1
@@ -181,4 +197,6 @@ def save(result: RosterImport, *, today: date) -> Saved:
             by_email[employee.email] = employee
         if employee.crm_username_key:
             by_user[employee.crm_username_key] = employee
+        if employee.crm_user_id_key:
+            by_id[employee.crm_user_id_key] = employee
     return Saved(created, updated, moved, frozenset(moved_ids))

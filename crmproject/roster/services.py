@@ -1,4 +1,4 @@
-"""The employee roster: people, their CRM user names, and which department they belonged to when."""
+"""The employee roster: people, their CRM user names and ids, and which department they belonged to when."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from crmproject.departments.models import Department
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
 from crmproject.i18n import _
-from crmproject.roster.models import Employee, EmployeeDepartment, username_key
+from crmproject.roster.models import Employee, EmployeeDepartment, user_id_key, username_key
 
 
 def list_employees(*, department_id: int | None = None, search: str = "", limit: int = 200, offset: int = 0) -> tuple[list[Employee], int]:
@@ -29,7 +29,8 @@ def list_employees(*, department_id: int | None = None, search: str = "", limit:
     return list(employees), total
 
 
-def _check(employee: Employee | None, *, name: str, email: str | None, crm_username: str | None) -> None:
+def _check(employee: Employee | None, *, name: str, email: str | None, crm_username: str | None,
+           crm_user_id: str | None = None) -> None:
     errors: dict[str, str] = {}
     if not name.strip():
         errors["name"] = _("Enter the person's name.")
@@ -43,6 +44,10 @@ def _check(employee: Employee | None, *, name: str, email: str | None, crm_usern
         clash = db.session.scalar(select(Employee).where(Employee.crm_username_key == key))
         if clash is not None and clash is not employee:
             errors["crm_username"] = _("%(name)s already has the CRM user name %(user)s.", name=clash.name, user=clash.crm_username)
+    if crm_user_id:
+        clash = db.session.scalar(select(Employee).where(Employee.crm_user_id_key == user_id_key(crm_user_id)))
+        if clash is not None and clash is not employee:
+            errors["crm_user_id"] = _("%(name)s already has the CRM user id %(id)s.", name=clash.name, id=clash.crm_user_id)
     if errors:
         raise ValidationFailed(errors)
 
@@ -50,15 +55,18 @@ def _check(employee: Employee | None, *, name: str, email: str | None, crm_usern
 def create_employee(
     *, name: str, department: Department | None, email: str | None = None, crm_username: str | None = None,
     job_role: str = "", start_date: date | None = None, active: bool = True, since: date | None = None,
+    crm_user_id: str | None = None,
 ) -> Employee:
     """Add a person; their department history starts on `since` (default: their start date, else today)."""
     email = (email or "").strip().lower() or None
     crm_username = (crm_username or "").strip() or None
-    _check(None, name=name, email=email, crm_username=crm_username)
+    crm_user_id = "".join((crm_user_id or "").split()) or None
+    _check(None, name=name, email=email, crm_username=crm_username, crm_user_id=crm_user_id)
     employee = Employee(
         name=name.strip(), email=email, crm_username=crm_username,
         crm_username_key=username_key(crm_username) if crm_username else None, job_role=job_role.strip(),
-        start_date=start_date, active=active, department=department,
+        start_date=start_date, active=active, department=department, crm_user_id=crm_user_id,
+        crm_user_id_key=user_id_key(crm_user_id) if crm_user_id else None,
     )
     if department is not None:
         employee.department_history.append(
@@ -94,14 +102,20 @@ def department_on(employee: Employee, day: date) -> int | None:
 
 def update_employee(
     employee: Employee, *, name: str, email: str | None, crm_username: str | None, job_role: str, active: bool,
-    start_date: date | None,
+    start_date: date | None, crm_user_id: str | None = None,
 ) -> Employee:
+    """Change a person's details; `crm_user_id` None keeps the CRM user id they have ("" clears it)."""
     email = (email or "").strip().lower() or None
     crm_username = (crm_username or "").strip() or None
-    _check(employee, name=name, email=email, crm_username=crm_username)
+    if crm_user_id is None:
+        crm_user_id = employee.crm_user_id
+    crm_user_id = "".join((crm_user_id or "").split()) or None
+    _check(employee, name=name, email=email, crm_username=crm_username, crm_user_id=crm_user_id)
     employee.name, employee.email, employee.job_role, employee.active = name.strip(), email, job_role.strip(), active
     employee.crm_username = crm_username
     employee.crm_username_key = username_key(crm_username) if crm_username else None
+    employee.crm_user_id = crm_user_id
+    employee.crm_user_id_key = user_id_key(crm_user_id) if crm_user_id else None
     employee.start_date = start_date
     db.session.flush()
     return employee

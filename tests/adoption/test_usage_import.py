@@ -111,7 +111,7 @@ def test_csv_export_is_matched_to_employees_and_their_department_that_day(org):
         AdoptionSnapshot.department_id == org["sales"].id, AdoptionSnapshot.day == date(2026, 3, 2)))
     assert (snapshot.active_users, snapshot.logins, snapshot.events, snapshot.licensed_seats) == (1, 1, 2, 10)
     assert snapshot.source == SnapshotSource.USAGE
-    assert "svc.integration" not in record.message and "3 events belong to 2 CRM user names" in record.message
+    assert "svc.integration" not in record.message and "3 events belong to 2 CRM users" in record.message
 
 
 def test_the_indexes_of_usage_events_are_all_there_after_an_import(org):
