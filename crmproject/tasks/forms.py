@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from crmproject.forms import AppForm, CheckboxListField, DateField, IdSelectField, VersionedForm, options
 from crmproject.i18n import lazy_gettext as _l
+from crmproject.tasks.import_phases import PHASE_DATES
 from crmproject.tasks.models import CommunicationChannel, CommunicationStatus, TaskPriority, TaskStatus
 
 
@@ -49,6 +50,9 @@ class CategoryForm(AppForm):
 
 
 
+PHASE_DATE_CHOICES = list(PHASE_DATES.items())
+
+
 class ImportUploadForm(AppForm):
     file = FileField(_l("Task plan (xlsx, xls, ods or csv)"), validators=[FileRequired(_l("Choose a file."))])
     submit = SubmitField(_l("Upload and preview"))
@@ -63,5 +67,6 @@ class ImportOptionsForm(AppForm):
         ("month-first", _l("month/day/year")),
     ]))
     category_id = IdSelectField(_l("Category of rows without one"))
-    create_phases = BooleanField(_l("Make top-level groups that match no phase into new phases"))
+    create_phases = BooleanField(_l("Make top-level groups, sections and Phase / Workstream values that match no phase into new phases"))
+    phase_dates = SelectField(_l("Date new phases"), choices=options(PHASE_DATE_CHOICES), validate_choice=False)
     skip_invalid = BooleanField(_l("Import the valid rows and skip the rows listed with errors"))

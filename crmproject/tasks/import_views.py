@@ -15,6 +15,8 @@ from crmproject.spreadsheets import detect_encoding
 from crmproject.spreadsheets.encoding import describe, encoding_options, offered_encoding
 from crmproject.tasks import bp, importer, services
 from crmproject.tasks.forms import ImportOptionsForm, ImportUploadForm
+from crmproject.tasks.import_phases import PHASE_DATES
+from crmproject.tasks.models import TaskStatus
 from crmproject import uploads
 
 PURPOSE = "tasks"
@@ -50,12 +52,18 @@ def _options(form: ImportOptionsForm) -> importer.ImportOptions:
             if key.startswith("map-") and key[4:].isdigit() and value:
                 columns[int(key[4:])] = value
     owner_choices: dict[str, int | None] = {}
+    status_choices: dict[str, str] = {}
+    statuses = {s.value for s in TaskStatus}
     for key, value in request.form.items():
         if key.startswith("owner-key-"):
             choice = request.form.get("owner-" + key[len("owner-key-"):], "")
             owner_choices[value] = int(choice) if choice.isascii() and choice.isdigit() and len(choice) < 19 else None
+        elif key.startswith("status-key-"):
+            choice = request.form.get("status-" + key[len("status-key-"):], "")
+            status_choices[value] = choice if choice in statuses else ""
     return importer.ImportOptions(
         sheet=form.sheet.data or None, columns=columns, create_phases=bool(form.create_phases.data),
+        phase_dates=form.phase_dates.data if form.phase_dates.data in PHASE_DATES else "auto", status_choices=status_choices,
         default_category_id=form.category_id.data,
         day_first={"auto": None, "day-first": True, "month-first": False}.get(form.date_order.data),
         owner_choices=owner_choices,
@@ -83,11 +91,12 @@ def import_preview(plan_id: int, token: str):
     categories = services.ensure_categories()
     form = ImportOptionsForm(formdata=request.form if request.method == "POST" else None)
     sheets = workbook.visible_sheets if workbook is not None else ()
-    form.sheet.choices = options([("", _("the one that looks most like a task plan"))] + [(s.name, s.name) for s in sheets])
+    form.sheet.choices = options([("", _("the one with the most task rows"))] + [(s.name, s.name) for s in sheets])
     form.category_id.choices = options((c.id, c.label) for c in categories)
     if request.method == "GET":
         form.category_id.data = next((c.id for c in categories if c.key == "process_redesign"), categories[0].id)
         form.date_order.data = "auto"
+        form.phase_dates.data = "auto"
     if request.method == "POST" and not form.validate():
         abort(400)
     options_ = _options(form) if request.method == "POST" else importer.ImportOptions(default_category_id=form.category_id.data)
@@ -115,6 +124,7 @@ def import_preview(plan_id: int, token: str):
     return render_template(
         "tasks/import_preview.html", plan=plan, form=form, token=token, upload=upload, refused=None, preview=preview,
         users=list_active_users(), fields=importer.TASK_FIELDS, preview_rows=PREVIEW_ROWS, text_encoding=text_encoding,
+        statuses=list(TaskStatus),
     )
 
 
