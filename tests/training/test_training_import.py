@@ -138,7 +138,7 @@ def test_import_is_all_or_nothing_and_names_sheet_row_and_column(runner, people,
     errors = [(e["row"], e["column"], e["message"]) for e in summary["errors"]]
     assert errors == [
         (3, "A", "No employee is called Zed Unknown."),
-        (4, "B", "No course has the code or name NOPE-1 (--create-courses creates it)."),
+        (4, "B", "No course has the code or name NOPE-1 (--create-courses creates it, or --course \"NOPE-1=CODE\" maps it to an existing course)."),
         (5, "C", "'perhaps' is not a status (completed, in progress, not started, withdrawn, waived, n/a), a date or a score"),
         (6, "D", "2999-01-01 is in the future."),
         (7, "D", "A completion date needs the status completed, not In progress."),
@@ -170,7 +170,8 @@ def test_a_grid_of_only_new_courses_and_new_people(runner, app, tmp_path):
     path = tmp_path / "matrix.csv"
     path.write_text("Employee,Email,Intro,Advanced\nNew Person,new@example.com,done,\n", encoding="utf-8")
     refused = runner("import", "training", str(path))
-    assert "No sheet has training records" in refused.output
+    assert refused.exit_code != 0 and "No sheet has training records" not in refused.output
+    assert "Sheet matrix, header row 1: 1 course columns name no course: C (Intro)." in refused.output
     result = runner("import", "training", str(path), "--create-courses", "--create-employees", "--json")
     assert result.exit_code == 0, result.output
     person = db.session.scalar(select(Employee))
