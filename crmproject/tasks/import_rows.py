@@ -94,14 +94,20 @@ def parse_row(row: TableRow, ctx: RowContext) -> ParsedTask | None:
     raw_title = values.get("title")
     title = parse_text(raw_title) if raw_title is not None else None
     if title is None or not title.strip():
-        if any(v is not None for k, v in values.items() if k not in ("title", "phase", "outline")):
-            ctx.issues.append(ctx.table.issue(row, "title", _("The row has no task name.")))
-            return ParsedTask(key=row.number, row=row.number, title="", level=0, valid=False)
-        return None
-    if is_instruction(title):
+        title = next((v for v in values.values() if isinstance(v, str) and is_instruction(v)), None)
+    elif not is_instruction(title):
+        return _task(row, title, ctx)
+    if title is not None:
         ctx.warnings.append(ctx.table.issue(row, "title", _("'%(text)s' is the template's instruction, not a task.",
                                                             text=" ".join(title.split()))))
         return None
+    if any(v is not None for k, v in values.items() if k not in ("title", "phase", "outline")):
+        ctx.issues.append(ctx.table.issue(row, "title", _("The row has no task name.")))
+        return ParsedTask(key=row.number, row=row.number, title="", level=0, valid=False)
+    return None
+
+
+def _task(row: TableRow, title: str, ctx: RowContext) -> ParsedTask:
     task = _new_task(row, title, ctx)
     _read_dates(task, row, ctx)
     _read_words(task, row, ctx)

@@ -45,7 +45,7 @@ TASK_FIELDS: tuple[FieldSpec, ...] = (
         "Start date", "Begin", "Begins", "Begin date", "From", "Planned start", "Start on", "Baseline start",
         "Начало", "Дата начала", "Старт", "开始", "开始日期", "开始时间", "计划开始", "شروع", "تاریخ شروع"), kind="date"),
     FieldSpec("due", _l("Due"), (
-        "Due date", "End", "End date", "Finish", "Finish date", "Deadline", "Target date", "Planned end", "To",
+        "Due date", "End", "End date", "Finish", "Finish date", "Deadline", "Target date", "Planned end", "Until",
         "Due by", "Completion date", "Baseline finish",
         "Срок", "Срок выполнения", "Окончание", "Дата окончания", "Конец", "Крайний срок", "Дата завершения",
         "截止", "截止日期", "结束", "结束日期", "结束时间", "完成日期", "计划完成", "پایان", "تاریخ پایان", "مهلت",
