@@ -238,6 +238,7 @@ MATRIX = [
     row("GET", f"/adoption/imports/{MISSING}", ADMIN_404),
     row("GET", "/adoption/imports/{usage_import}/status", ADMIN_GET),
     row("GET", f"/adoption/imports/{MISSING}/status", ADMIN_404),
+    row("POST", "/adoption/imports/excluded-accounts", ADMIN_POST, {"patterns": "svc-*", "vendor_markers": "y", "version": "1"}),
     # --- status reports: heads write their own, drafts are private, submitted ones are read by all ----------
     row("GET", "/plans/{plan}/reports", READ),
     row("GET", "/plans/{plan}/reports.xlsx?period=2026-03-01", READ),

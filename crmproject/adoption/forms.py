@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, SubmitField
+from wtforms import BooleanField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from crmproject.adoption.models import AdoptionSnapshot
-from crmproject.forms import AppForm, DateField, DecimalField, IntegerField
+from crmproject.forms import AppForm, DateField, DecimalField, IntegerField, VersionedForm
 from crmproject.i18n import lazy_gettext as _l
 
 MANY = 10_000_000
@@ -29,3 +29,18 @@ class UsageUploadForm(AppForm):
                      description=_l("One row per event: at least a user name and a time; an action and an object where the CRM gives them."))
     timezone = SelectField(_l("Times without a zone are in"), description=_l("Times with an offset are converted to UTC whatever this says."))
     submit = SubmitField(_l("Import"))
+
+
+class ExcludedAccountsForm(VersionedForm):
+    """Which CRM accounts are service or integration accounts, kept out of adoption (adoption/usage_accounts.py)."""
+
+    patterns = TextAreaField(
+        _l("Accounts kept out, one pattern a line"),
+        description=_l("Matched on the user name or the user id of each event; * stands for any text; letter case "
+                       "and spaces are ignored. Lines starting with # are notes."),
+        render_kw={"rows": 8, "spellcheck": "false"})
+    vendor_markers = BooleanField(
+        _l("Also what the CRM itself marks as automation"),
+        description=_l("Salesforce's Automated Process user and integration users, Dynamics SYSTEM, INTEGRATION and "
+                       "application users (# ...), Zoho CRM's own actions, HubSpot tools logins."))
+    submit = SubmitField(_l("Save the excluded accounts"))

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from crmproject.adoption import bp, jobs
-from crmproject.adoption.forms import UsageUploadForm
+from crmproject.adoption.forms import ExcludedAccountsForm, UsageUploadForm
 from crmproject.adoption.models import UsageImport
+from crmproject.adoption.usage_accounts import exclusion_settings, save_exclusions
 from crmproject.auth.permissions import admins_only
+from crmproject.errors import saving
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -41,9 +43,34 @@ def imports():
             import_id = jobs.start_import_job(current_app._get_current_object(), data, upload.filename or "usage",
                                               timezone=form.timezone.data, user_id=current_user.id, encoding=encoding)
             return redirect(url_for("adoption.import_progress", import_id=import_id))
+    return _imports_page(form)
+
+
+def _imports_page(form: UsageUploadForm, excluded_form: ExcludedAccountsForm | None = None, status: int = 200):
+    if excluded_form is None:
+        settings = exclusion_settings()
+        db.session.commit()  # the rule with its defaults, the first time the page is shown
+        excluded_form = ExcludedAccountsForm(formdata=None, obj=settings)
     history = db.session.scalars(select(UsageImport).order_by(UsageImport.id.desc()).limit(20)).all()
     return render_template("adoption/imports.html", form=form, history=history, encodings=encoding_options(),
-                           encoding=encoding)
+                           encoding=offered_encoding(request.form.get("encoding")), excluded_form=excluded_form), status
+
+
+@bp.post("/adoption/imports/excluded-accounts")
+@admins_only
+def excluded_accounts():
+    settings = exclusion_settings()
+    form = ExcludedAccountsForm(obj=settings)
+    if form.validate_on_submit():
+        with saving(form, settings) as outcome:
+            changed = save_exclusions(settings, patterns_text=form.patterns.data or "",
+                                      vendor_markers=bool(form.vendor_markers.data))
+        if outcome.saved:
+            flash(_("Excluded accounts saved; %(n)s events already imported were counted again.", n=changed))
+            return redirect(url_for("adoption.imports"))
+    upload = UsageUploadForm(formdata=None)
+    upload.timezone.choices = options((z, z) for z in _zones())
+    return _imports_page(upload, form, form.http_status)
 
 
 @bp.get("/adoption/imports/<int:import_id>")
@@ -51,7 +78,10 @@ def imports():
 def import_progress(import_id: int):
     record = db.get_or_404(UsageImport, import_id)
     unknown = json.loads(record.unknown_usernames or "{}")
-    return render_template("adoption/import.html", record=record, unknown=sorted(unknown.items(), key=lambda kv: -kv[1]))
+    excluded = json.loads(record.excluded_accounts or "{}")
+    return render_template("adoption/import.html", record=record,
+                           unknown=sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0])),
+                           excluded=sorted(excluded.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 @bp.get("/adoption/imports/<int:import_id>/status")
