@@ -19,7 +19,9 @@ from sqlalchemy import select
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.i18n import lazy_gettext as _l
-from crmproject.spreadsheets import FieldSpec, HeaderMatch, Row, Sheet, Table, column_letter, find_header, is_blank, normalise_header, read_table
+from crmproject.spreadsheets import (
+    FieldSpec, HeaderMatch, Row, Sheet, Table, column_letter, find_header, is_blank, normalise_header, read_table,
+)
 from crmproject.spreadsheets.table import is_calendar_header
 from crmproject.training.import_lookups import Courses
 from crmproject.training.import_values import looks_like_results
