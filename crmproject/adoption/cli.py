@@ -28,8 +28,9 @@ from crmproject.i18n import _
 def import_usage_command(file: Path, fmt: str, zone: str | None, as_json: bool, encoding: str | None) -> None:
     """Import a CRM usage export (one row per event: user, time, action, object) and recompute adoption.
 
-    Salesforce LoginHistory, Dynamics 365 audit and similar CSV or xlsx
-    exports are recognised by their headers. Importing a file again adds
+    Salesforce event log files (EventLogFile) and LoginHistory, Dynamics 365
+    audit, HubSpot login history, Zoho CRM audit log, SuiteCRM tracker and
+    similar CSV or xlsx exports are recognised by their headers. Importing a file again adds
     nothing twice; a file with any bad row is refused whole.
     """
     from crmproject.adoption.usage import UsageImportFailed, default_timezone, import_usage, usage_import_summary
@@ -55,12 +56,18 @@ def import_usage_command(file: Path, fmt: str, zone: str | None, as_json: bool, 
                      last=summary["last_day"], zone=summary["timezone"], n=len(summary["departments_updated"])))
     unknown = summary["unknown_users"]
     if unknown:
-        click.echo(_("%(n)s events of %(users)s unknown CRM user names (kept, not counted):",
+        click.echo(_("%(n)s events of %(users)s unknown CRM users, by user name or id (kept, not counted):",
                      n=summary["unknown_events"], users=len(unknown)))
         for name, count in list(unknown.items())[:20]:
             click.echo(f"  {name}: {count}")
         if len(unknown) > 20:
             click.echo(_("  ... and %(n)s more (see --json).", n=len(unknown) - 20))
+    excluded = summary["excluded_accounts"]
+    if excluded:
+        click.echo(_("%(n)s events of %(accounts)s service accounts kept out of adoption:",
+                     n=summary["excluded_events"], accounts=len(excluded)))
+        for name, count in list(excluded.items())[:20]:
+            click.echo(f"  {name}: {count}")
     if summary["message"]:
         click.echo(summary["message"])
 

@@ -293,6 +293,7 @@ class _Importer:
             added, first_day, last_day = staging.publish(self.import_id, stats.rows)
         else:
             added, first_day, last_day = 0, None, None
+        staging.drop()  # before the recompute, whose queries must find no statement of ours still open
         self.reporter.report(READ_SHARE + 10, write=False)
         rematched, rematched_first, rematched_last = rematch_unknown_events()
         if added or rematched:

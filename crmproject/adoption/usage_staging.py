@@ -450,7 +450,10 @@ class Staging:
         return result.rowcount, as_date(first), as_date(last)
 
     def drop(self) -> None:
-        """Drop the staging table and restore the connection's settings, inside the transaction."""
+        """Drop the staging table and restore the connection's settings, inside the transaction; once (the import
+        drops it as soon as its rows are published, before adoption is recomputed, and again on the way out)."""
+        if self._cursor is None:
+            return
         try:
             if self.postgresql:
                 self._finish_copy(failed=True)  # ON COMMIT DROP; a rollback drops it too
@@ -460,4 +463,5 @@ class Staging:
                     self._cursor.execute(statement)
         finally:
             self._cursor.close()
+            self._cursor = None
 
