@@ -239,6 +239,14 @@ MATRIX = [
     row("GET", "/adoption/imports/{usage_import}/status", ADMIN_GET),
     row("GET", f"/adoption/imports/{MISSING}/status", ADMIN_404),
     row("POST", "/adoption/imports/excluded-accounts", ADMIN_POST, {"patterns": "svc-*", "vendor_markers": "y", "version": "1"}),
+    # the people behind the figures: planners see every department, a head their own; key actions: planners
+    row("GET", "/departments/{dept_a}/adoption/people", (302, 200, 200, 200, 403, 403)),
+    row("GET", "/departments/{dept_a}/adoption/people.xlsx", (302, 200, 200, 200, 403, 403)),
+    row("GET", f"/departments/{MISSING}/adoption/people", NOT_FOUND),
+    row("GET", f"/departments/{MISSING}/adoption/people.xlsx", NOT_FOUND),
+    row("GET", "/plans/{plan}/adoption/key-actions", PLANNER_GET),
+    row("POST", "/plans/{plan}/adoption/key-actions", PLANNER_POST, {"rules_text": "Update * | Opportunity", "version": "0"}),
+    row("GET", f"/plans/{MISSING}/adoption/key-actions", PLANNER_404),
     # --- status reports: heads write their own, drafts are private, submitted ones are read by all ----------
     row("GET", "/plans/{plan}/reports", READ),
     row("GET", "/plans/{plan}/reports.xlsx?period=2026-03-01", READ),

@@ -31,6 +31,18 @@ class UsageUploadForm(AppForm):
     submit = SubmitField(_l("Import"))
 
 
+class KeyActionsForm(VersionedForm):
+    """A plan's mapping of usage events to key actions (crmproject/adoption/key_actions.py states the rules)."""
+
+    rules_text = TextAreaField(
+        _l("Key-action rules, one a line"),
+        description=_l("An action pattern, then optionally | and an object pattern. Several patterns separated by "
+                       "commas; * stands for any text; letter case is ignored. Lines starting with # are notes."),
+        render_kw={"rows": 12, "spellcheck": "false"})
+    submit = SubmitField(_l("Save the key actions"))
+    restore = SubmitField(_l("Restore the defaults"))
+
+
 class ExcludedAccountsForm(VersionedForm):
     """Which CRM accounts are service or integration accounts, kept out of adoption (adoption/usage_accounts.py)."""
 

@@ -134,3 +134,49 @@ class AdoptionRules(Versioned, Base):
     effect_level: Mapped[Decimal] = mapped_column(Numeric(5, 1), default=Decimal(40))
     fade_points: Mapped[Decimal] = mapped_column(Numeric(5, 1), default=Decimal(15))
     fade_weeks: Mapped[int] = mapped_column(default=4)
+
+
+class KeyActionMapping(Versioned, Base):
+    """A plan's choice of the actions that show real work in the CRM (crmproject/adoption/key_actions.py);
+    the defaults until a project manager saves a mapping."""
+
+    __tablename__ = "key_action_mappings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), unique=True)
+
+    rules: Mapped[list[KeyActionRule]] = relationship(
+        back_populates="mapping", cascade="all, delete-orphan", order_by="KeyActionRule.position")
+
+
+class KeyActionRule(Base):
+    """An event is a key action when its action matches `action_pattern` and, where one is given, its object
+    matches `object_pattern` (comma-separated alternatives, * for any text, letter case ignored)."""
+
+    __tablename__ = "key_action_rules"
+    __table_args__ = (UniqueConstraint("mapping_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mapping_id: Mapped[int] = mapped_column(ForeignKey("key_action_mappings.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column()
+    action_pattern: Mapped[str] = mapped_column(String(300))
+    object_pattern: Mapped[str] = mapped_column(String(300), default="")
+
+    mapping: Mapped[KeyActionMapping] = relationship(back_populates="rules")
+
+
+class KeyActionWeek(Base):
+    """Key actions of one department in one week (weeks as week_number), under one plan's mapping: how many,
+    by how many people, beside how many people used the CRM at all that week and the licensed seats."""
+
+    __tablename__ = "key_action_weeks"
+    __table_args__ = (UniqueConstraint("plan_id", "department_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"), index=True)
+    week: Mapped[int] = mapped_column()
+    key_actions: Mapped[int] = mapped_column(default=0)
+    people: Mapped[int] = mapped_column(default=0)  # distinct people with a key action that week
+    active_people: Mapped[int] = mapped_column(default=0)  # distinct people with any event that week
+    licensed_seats: Mapped[int] = mapped_column(default=0)

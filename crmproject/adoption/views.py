@@ -7,17 +7,18 @@ from datetime import date, timedelta
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from crmproject.adoption import bp, services
+from crmproject.adoption import bp, key_actions, people, services
 from crmproject.adoption.charts import adoption_figure, heatmap_figure
-from crmproject.adoption.forms import SnapshotForm
-from crmproject.auth.permissions import can_enter_measurement, require
+from crmproject.adoption.forms import KeyActionsForm, SnapshotForm
+from crmproject.auth.permissions import can_enter_measurement, can_see_people, planners_only, require
+from crmproject.exports import download_name, xlsx_response
 from crmproject.departments.models import Department
 from crmproject.errors import saving
 from crmproject.extensions import db
 from crmproject.i18n import _
-from crmproject.plans.services import go_live_dates
+from crmproject.plans.services import department_waves, go_live_dates
 from crmproject.plans.views import plan_or_404
-from crmproject.reports.services import reporting_departments
+from crmproject.reports.services import plan_today, reporting_departments
 from crmproject.training import services as training
 from crmproject.training.charts import completion_heatmap, department_completion_figure
 
@@ -76,3 +77,64 @@ def enter(department_id: int):
             flash(_("Adoption figures for %(day)s saved.", day=form.day.data.isoformat()), "success")
             return redirect(url_for("departments.show", department_id=department.id))
     return render_template("adoption/enter.html", department=department, form=form)
+
+
+# --- the people behind the figures ----------------------------------------------------------------------
+
+
+def _people_of(department_id: int) -> people.DepartmentPeople:
+    """The department's people as the viewer may see them: 404 for an unknown department, 403 for a head of
+    another one. The go-live is the department's first (the one its adoption chart starts at)."""
+    department = db.get_or_404(Department, department_id)
+    require(can_see_people(current_user, department.id))
+    waves = department_waves(department)
+    today = plan_today(waves[0].plan) if waves else date.today()
+    return people.department_people(department, go_live=waves[0].go_live_date if waves else None,
+                                    as_of=people.as_of_day(today))
+
+
+def _group_arg() -> people.ActivityGroup | None:
+    try:
+        return people.ActivityGroup(request.args.get("group", ""))
+    except ValueError:
+        return None
+
+
+@bp.get("/departments/<int:department_id>/adoption/people")
+def department_people(department_id: int):
+    found = _people_of(department_id)
+    group = _group_arg()
+    sort = request.args.get("sort") if request.args.get("sort") in people.SORTS else "group"
+    return render_template("adoption/people.html", found=found, department=found.department, group=group, sort=sort,
+                           shown=found.shown(group=group, sort=sort), groups=list(people.ActivityGroup))
+
+
+@bp.get("/departments/<int:department_id>/adoption/people.xlsx")
+def department_people_download(department_id: int):
+    found = _people_of(department_id)
+    group = _group_arg()
+    workbook = people.people_workbook(found, found.shown(group=group, sort="group"))
+    scope = [group.value] if group else []
+    return xlsx_response(workbook, download_name(found.department.code, "people", *scope, today=found.as_of))
+
+
+# --- key actions ------------------------------------------------------------------------------------
+
+
+@bp.route("/plans/<int:plan_id>/adoption/key-actions", methods=["GET", "POST"])
+@planners_only
+def key_action_rules(plan_id: int):
+    plan = plan_or_404(plan_id)
+    stored = key_actions.stored_mapping(plan)
+    saved_text = {"rules_text": key_actions.mapping_text(stored)}
+    form = KeyActionsForm(obj=stored, **saved_text) if request.method == "GET" else KeyActionsForm()
+    if form.restore.data:
+        form.rules_text.data = key_actions.format_rules(key_actions.default_rules())
+    if form.validate_on_submit():
+        with saving(form, stored, saved=saved_text) as outcome:
+            key_actions.save_rules(plan, key_actions.parse_rules(form.rules_text.data or ""))
+        if outcome.saved:
+            flash(_("The key actions of %(plan)s are saved and counted again.", plan=plan.name), "success")
+            return redirect(url_for("adoption.key_action_rules", plan_id=plan.id))
+    return render_template("adoption/key_actions.html", plan=plan, form=form, defaults=key_actions.crm_defaults(),
+                           separator=key_actions.SEPARATOR), form.http_status

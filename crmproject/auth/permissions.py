@@ -206,3 +206,14 @@ def can_update_enrolment(user: User, enrolment) -> bool:
 
 
 RULES.update({"manage_training": can_manage_training, "update_enrolment": can_update_enrolment})
+
+
+# --- adoption down to the person ----------------------------------------------------------------
+
+
+def can_see_people(user: User, department_id: int | None) -> bool:
+    """Named people's CRM activity: the planners for every department, a department head for their own only."""
+    return can_enter_measurement(user, department_id)
+
+
+RULES.update({"see_people": can_see_people})
