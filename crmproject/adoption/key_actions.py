@@ -309,3 +309,31 @@ def weekly_key_actions(plan_id: int, department_ids: Sequence[int], *, first: da
     for department_id, week, n, people, active, seats in rows:
         found[department_id].append(KeyActionFigures(EPOCH_MONDAY + timedelta(weeks=week), n, people, active, seats))
     return dict(found)
+
+
+@dataclass(frozen=True)
+class KeyActionSummary:
+    """A department's key-action adoption since its go-live under a plan's mapping, beside its login adoption."""
+
+    plan_id: int
+    go_live: date
+    weeks: list[KeyActionFigures]
+    login_weeks: list  # adoption.services.WeekFigures of the same weeks, for the chart
+    today: date
+
+    @property
+    def latest(self) -> KeyActionFigures | None:
+        """The newest whole week with figures (the week under way only when it is the one there is)."""
+        if not self.weeks:
+            return None
+        whole = [w for w in self.weeks if w.week + timedelta(days=6) < self.today]
+        return whole[-1] if whole else self.weeks[-1]
+
+
+def department_summary(plan: Plan, department_id: int, *, go_live: date, today: date) -> KeyActionSummary:
+    """Key actions and login adoption per week of one department from the week of its go-live to today."""
+    from crmproject.adoption.services import weekly_figures
+
+    weeks = weekly_key_actions(plan.id, [department_id], first=go_live, last=today).get(department_id, [])
+    logins = weekly_figures([department_id], first=go_live, last=today).get(department_id, [])
+    return KeyActionSummary(plan.id, go_live, weeks, logins, today)

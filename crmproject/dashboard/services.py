@@ -18,6 +18,7 @@ from flask import current_app
 
 from sqlalchemy import case, func, select
 
+from crmproject.adoption import key_actions as adoption_keys
 from crmproject.adoption import services as adoption
 from crmproject.adoption.shapes import Shape, ShapeRules, Verdict, week_of
 from crmproject.cache import GenerationCache
@@ -135,6 +136,7 @@ class DepartmentRow:
     open_tasks: int
     overdue_tasks: int
     report: Submission | None  # the last period that is due
+    key_actions: adoption_keys.KeyActionFigures | None = None  # the latest whole week in the range since the go-live
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,7 @@ class Headline:
     overdue_tasks: int
     not_reported: int
     report_period: tuple[date, date] | None  # the last period that is due
+    key_adoption: float | None = None  # seat-weighted share of seats doing a key action, latest week, live departments
 
     @property
     def adoption_met(self) -> bool:
@@ -218,6 +221,12 @@ class Dashboard:
         order = {Shape.FADING: 0, Shape.NO_EFFECT: 1}
         return sorted((d for d in self.departments if d.verdict.warning),
                       key=lambda d: (order[d.verdict.shape], -(d.verdict.drop or 0), d.name))
+
+    @property
+    def logging_in_only(self) -> list[DepartmentRow]:
+        """Live departments whose people log in but (almost) never do a key action: most active people first."""
+        return sorted((d for d in self.departments if d.live and d.key_actions is not None and d.key_actions.logs_in_only),
+                      key=lambda d: (-d.key_actions.active_people, d.name))  # type: ignore[union-attr]
 
     def shape_counts(self) -> dict[Shape, int]:
         counts = Counter(d.verdict.shape for d in self.departments)
@@ -276,6 +285,10 @@ def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
     kpi_rows, department_rag = _kpis(plan, set(ids), today=today, plan_wide=whole_plan)
     tasks = _task_counts(plan, ids, today=today, whole_plan=filters.wave_id is None and filters.department_id is None)
     reports, period = _last_reports(plan, today=today)
+    key_weeks = _cached("key actions", (plan.id, tuple(ids), first, last), ("key_action_weeks",),
+                        lambda: adoption_keys.weekly_key_actions(plan.id, ids, first=first, last=last))
+    key_latest = {d.id: _latest_key_week(key_weeks.get(d.id, []), wave_of[d.id].go_live_date, last)
+                  for d in departments if d.id in wave_of}
 
     rows = []
     for d in departments:
@@ -290,7 +303,7 @@ def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
             training_counted=completion.counted if completion else 0,
             training_completed=completion.completed if completion else 0,
             kpis=department_rag.get(d.id, {}), open_tasks=tasks.open.get(d.id, 0),
-            overdue_tasks=tasks.overdue.get(d.id, 0), report=reports.get(d.id),
+            overdue_tasks=tasks.overdue.get(d.id, 0), report=reports.get(d.id), key_actions=key_latest.get(d.id),
         ))
 
     live_rows = [r for r in rows if r.live and latest[r.id] is not None]
@@ -305,7 +318,7 @@ def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
         kpis_green=measured.count(Rag.GREEN), kpis_measured=len(measured),
         overdue_tasks=tasks.overdue_total,
         not_reported=sum(r.report == Submission.MISSING for r in rows),
-        report_period=period,
+        report_period=period, key_adoption=_key_adoption([r for r in rows if r.live]),
     )
     return Dashboard(
         plan_id=plan.id, plan_name=plan.name, today=today, filters=filters, first=first, last=last, target=target,
@@ -332,6 +345,21 @@ def _cached(name: str, key: tuple, tables: tuple[str, ...], compute: Callable[[]
 def _weeks(first: date, last: date) -> list[date]:
     start, end = week_of(first), week_of(last)
     return [start + timedelta(weeks=n) for n in range((end - start).days // 7 + 1)]
+
+
+def _latest_key_week(weeks: list[adoption_keys.KeyActionFigures], go_live: date,
+                     last: date) -> adoption_keys.KeyActionFigures | None:
+    """The newest whole week up to `last` since the go-live's week (the week under way when it is the only one)."""
+    live = [w for w in weeks if w.week >= week_of(go_live) and w.week <= last]
+    whole = [w for w in live if w.week + timedelta(days=6) <= last]
+    return whole[-1] if whole else (live[-1] if live else None)
+
+
+def _key_adoption(rows: list[DepartmentRow]) -> float | None:
+    """People doing a key action over the licensed seats, summed over the departments' latest weeks."""
+    weeks = [r.key_actions for r in rows if r.key_actions is not None and r.key_actions.seats]
+    seats = sum(w.seats for w in weeks)  # type: ignore[union-attr]
+    return round(100.0 * sum(w.people for w in weeks) / seats, 1) if seats else None  # type: ignore[union-attr]
 
 
 def _align(weeks: list[date], figures) -> list[float | None]:

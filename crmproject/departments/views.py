@@ -7,6 +7,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from crmproject.adoption import key_actions
+from crmproject.adoption.key_action_charts import key_action_figure
 from crmproject.adoption.views import adoption_context
 from crmproject.auth.models import Role, User
 from crmproject.auth.permissions import (
@@ -44,9 +46,15 @@ def show(department_id: int):
     today = overview.today
     first = overview.go_lives[0].wave.plan if overview.go_lives else None
     cells = overview.training_cells
+    adoption = adoption_context(first, [department], today=today) if first else {}
+    key_summary = None
+    if first is not None and overview.go_lives[0].is_live:
+        key_summary = key_actions.department_summary(first, department.id, go_live=overview.go_lives[0].wave.go_live_date,
+                                                     today=today)
     return render_template(
-        "departments/show.html", department=department, overview=overview, today=today,
-        adoption=adoption_context(first, [department], today=today) if first else {},
+        "departments/show.html", department=department, overview=overview, today=today, adoption=adoption,
+        key_actions=key_summary,
+        key_action_chart=key_action_figure(key_summary, target=adoption["target"]) if key_summary and key_summary.weeks else None,
         training_cells=cells,
         training_figure=course_completion_figure(cells, overview.mandatory_course_ids) if cells else None,
     )
