@@ -20,6 +20,7 @@ from crmproject.kpis.models import GoalFamily, Kpi
 from crmproject.kpis.services import record_measurement
 from crmproject.plans.models import PhaseStatus, Plan
 from crmproject.adoption.models import UsageImport
+from crmproject.adoption.key_actions import recompute_key_actions
 from crmproject.adoption.usage import import_usage
 from crmproject.roster.models import Employee
 from crmproject.training.services import load_demo_training
@@ -123,6 +124,8 @@ def load_demo(*, today: date) -> DemoSummary:
     if not db.session.scalar(select(func.count()).select_from(UsageImport)):
         plan = demo_plan()
         import_usage(usage_csv(plan, today=today), "northwind-crm-usage-log.csv", timezone=plan.timezone)
+        recompute_key_actions(today - timedelta(days=USAGE_DAYS), today)  # also done by the import's recompute
+        db.session.commit()
     return summary
 
 
@@ -354,6 +357,11 @@ def _share_active(code: str, live_days: int) -> float:
 
 
 ACTIONS = ("View account", "Update opportunity", "Create contact", "Log call", "View report", "Update case")
+# Key Accounts log in and look their accounts up, but keep working in their own spreadsheets: a department whose
+# login adoption lasts while it never updates a record (the key-action warning of the department page and dashboard)
+LOOK_ONLY = {"Update opportunity": "View account", "Create contact": "View account", "Log call": "View report",
+             "Update case": "View report"}
+USAGE_DAYS = 365
 # How often a person uses the CRM on a day: adopters on most working days, the others almost never.
 ADOPTER_WORKDAY, ADOPTER_WEEKEND, OTHER_WORKDAY = 0.8, 0.05, 0.001
 
@@ -390,8 +398,8 @@ def usage_csv(plan: Plan, *, today: date) -> bytes:
     thresholds = _thresholds(list(people), rng)
     codes = {d.id: d.code for d in db.session.scalars(select(Department))}
     lines = ["Username,Timestamp,Action,Object"]
-    first = today - timedelta(days=365)
-    for offset in range(366):
+    first = today - timedelta(days=USAGE_DAYS)
+    for offset in range(USAGE_DAYS + 1):
         day = first + timedelta(days=offset)
         weekend = day.weekday() >= 5
         shares = {d: _share_active(codes[d], (day - go_live).days) for d, go_live in go_lives.items()}
@@ -409,7 +417,10 @@ def usage_csv(plan: Plan, *, today: date) -> bytes:
             lines.append(f"{person.crm_username},{moment.isoformat(sep=' ')},Login,")
             for _n in range(rng.randint(1, 5)):
                 moment += timedelta(minutes=rng.randint(1, 50))
-                lines.append(f"{person.crm_username},{moment.isoformat(sep=' ')},{rng.choice(ACTIONS)},Record {rng.randint(1, 9999)}")
+                action = rng.choice(ACTIONS)  # drawn for everyone alike, so the other departments' stories stay as they were
+                if codes[department] == "KAM":
+                    action = LOOK_ONLY.get(action, action)
+                lines.append(f"{person.crm_username},{moment.isoformat(sep=' ')},{action},Record {rng.randint(1, 9999)}")
         if offset % 30 == 0:  # an integration account the roster does not know: listed as unknown, never dropped
             lines.append(f"svc.integration,{datetime.combine(day, time(3)).isoformat(sep=' ')},API sync,Accounts")
     return ("\n".join(lines) + "\n").encode("utf-8")
