@@ -160,6 +160,9 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
     }
     if role != Role.EXECUTIVE:
         pages["report form"] = f"{plan}/reports/write?department={demo.sales}"
+        pages["people"] = f"/departments/{demo.sales}/adoption/people"
+    if role in (Role.ADMIN, Role.PROJECT_MANAGER):
+        pages["key actions"] = f"{plan}/adoption/key-actions"
     if role == Role.ADMIN:
         pages.update({"imports": "/adoption/imports", "admin users": "/admin/users"})
     return pages
