@@ -81,6 +81,7 @@ PAGES = {
     "training.session_add": "/training/courses/<course_id>",
     "training.enrol_department": "/training/courses/<course_id>",
     "training.enrol": "/training/courses/<course_id>",
+    "adoption.excluded_accounts": "/adoption/imports",
 }
 QUERIES = {"reports.write": "?department={department}"}
 # What a user types into a new object's form before it can be saved (edit forms open valid)

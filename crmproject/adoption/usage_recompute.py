@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import Integer, String, bindparam, cast, func, select, type_coerce
 
 from crmproject.adoption.models import AdoptionSnapshot, SnapshotSource, UsageEvent
+from crmproject.adoption.key_actions import recompute_key_actions
 from crmproject.adoption.usage_accounts import ExclusionRule, current_rule
 from crmproject.adoption.usage_roster import ID_PREFIX, load_roster
 from crmproject.adoption.usage_time import as_date
@@ -137,7 +138,9 @@ def recompute_span(*days: date | None) -> None:
     # those that have figures already (from a later export), without making up days to come.
     later = db.session.scalar(select(func.max(AdoptionSnapshot.day)).where(
         AdoptionSnapshot.day > last, AdoptionSnapshot.day <= last + timedelta(days=27)))
-    recompute_snapshots(first, as_date(later) if later is not None else last)
+    last_recomputed = as_date(later) if later is not None else last
+    recompute_snapshots(first, last_recomputed)
+    recompute_key_actions(first, last_recomputed)
 
 
 # --- adoption snapshots --------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from crmproject.kpis.models import GoalFamily, Kpi
 from crmproject.kpis.services import record_measurement
 from crmproject.plans.models import PhaseStatus, Plan
 from crmproject.adoption.models import UsageImport
-from crmproject.adoption.key_actions import recompute_key_actions
 from crmproject.adoption.usage import import_usage
 from crmproject.roster.models import Employee
 from crmproject.training.services import load_demo_training
@@ -124,8 +123,6 @@ def load_demo(*, today: date) -> DemoSummary:
     if not db.session.scalar(select(func.count()).select_from(UsageImport)):
         plan = demo_plan()
         import_usage(usage_csv(plan, today=today), "northwind-crm-usage-log.csv", timezone=plan.timezone)
-        recompute_key_actions(today - timedelta(days=USAGE_DAYS), today)  # also done by the import's recompute
-        db.session.commit()
     return summary
 
 
