@@ -188,3 +188,20 @@ def test_the_plan_adoption_page_links_the_mapping_and_the_people(sales, make_use
     assert f'href="/plans/{sales["plan"].id}/adoption/key-actions"' in html
     assert f'href="/departments/{sales["sales"].id}/adoption/people"' in html
     assert re.search(r"key action", html, re.I)
+
+
+def test_a_usage_import_counts_its_key_actions(make_department, make_plan):
+    from crmproject.adoption.usage import import_usage
+
+    sales = make_department(name="Sales", code="SALES", licensed_seats=4)
+    plan = make_plan(start=date(2026, 1, 1), end=date(2027, 12, 31))
+    add_wave(plan, name="Pilot", go_live=date(2026, 8, 3), departments=[sales])
+    for name in ("ann", "bo"):
+        _employee(name, sales)
+    db.session.commit()
+    export = (b"user,time,action\n"
+              b"ann,2026-09-07 09:00:00,Login\nann,2026-09-07 09:05:00,Update Opportunity\n"
+              b"bo,2026-09-08 10:00:00,Login\nbo,2026-09-08 10:05:00,View account\n")
+    import_usage(export, "usage.csv", timezone="UTC")
+    # no recount by hand: the import's own recompute counted the week
+    assert _weeks({"plan": plan, "sales": sales}) == {MONDAY: (1, 1, 2, 4)}
