@@ -39,6 +39,10 @@ class ImportRefused(Exception):
     pass
 
 
+# The longest text each field's column holds (roster.models.Employee): longer is an error on its cell.
+MAX_LENGTHS = {"name": 200, "email": 254, "crm_username": 200, "crm_user_id": 100, "job_role": 200}
+
+
 @dataclass
 class RosterRow:
     row: int
@@ -127,6 +131,12 @@ def analyse(data: bytes, filename: str, *, limits: ReadLimits | None = None, enc
                                    row=seen_ids[user_id_key(user_id)]))
         elif user_id:
             seen_ids[user_id_key(user_id)] = row.number
+        job_role = (parse_text(row.values.get("job_role")) or "").strip()
+        for key, text in (("name", name), ("email", email), ("crm_username", user), ("crm_user_id", user_id),
+                          ("job_role", job_role)):
+            if text and len(text) > MAX_LENGTHS[key]:
+                issue(key, _("The text is %(n)s characters long; at most %(max)s fit here.", n=len(text),
+                             max=MAX_LENGTHS[key]))
         dates = {}
         for key in ("start_date", "moved_on"):
             try:
@@ -147,7 +157,7 @@ def analyse(data: bytes, filename: str, *, limits: ReadLimits | None = None, enc
         if len(result.issues) == problems:
             result.rows.append(RosterRow(
                 row=row.number, name=name, department=department, email=email, crm_username=user,
-                crm_user_id=user_id, job_role=(parse_text(row.values.get("job_role")) or "").strip(), start_date=dates.get("start_date"),
+                crm_user_id=user_id, job_role=job_role, start_date=dates.get("start_date"),
                 moved_on=dates.get("moved_on"), active=active,
             ))
     return result

@@ -64,6 +64,22 @@ def test_roster_import_reports_rows_and_saves_nothing(runner, make_department, t
     assert db.session.scalar(db.select(db.func.count()).select_from(Employee)) == 0
 
 
+def test_roster_import_refuses_text_longer_than_its_column_naming_the_cell(runner, make_department, tmp_path):
+    """A CRM user id (or name, user name, e-mail, job role) too long to store is an error on its cell, not a crash
+    of the database on PostgreSQL; nothing is saved."""
+    make_department(name="Sales", code="SALES")
+    path = tmp_path / "roster.csv"
+    path.write_text("Name,Email,Department,CRM user ID,Username,Job title\n"
+                    f"Ann,ann@example.com,Sales,{'A' * 101},alee,Rep\n"
+                    f"Bob,bob@example.com,Sales,0055j00000BQ7J2,{'b' * 201},{'R' * 201}\n", encoding="utf-8")
+    result = runner("import", "roster", str(path), "--json")
+    assert result.exit_code != 0
+    errors = json.loads(result.output[: result.output.rindex("}") + 1])["errors"]
+    assert {(e["row"], e["column"]) for e in errors} == {(2, "D"), (3, "E"), (3, "F")}
+    assert "100" in next(e["message"] for e in errors if e["column"] == "D")
+    assert db.session.scalar(db.select(db.func.count()).select_from(Employee)) == 0
+
+
 def _active_users(department_id: int, day: date) -> int | None:
     from crmproject.adoption.models import AdoptionSnapshot
 
