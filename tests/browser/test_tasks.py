@@ -58,7 +58,7 @@ def test_import_a_task_plan_through_the_wizard(page, browser_login, make_user, m
     expect(page.get_by_text("header on row 1")).to_be_visible()
     expect(page.get_by_label("Column Resourcing is imported as")).to_have_value("owner")
     assert _count(ChangeTask) == 0  # nothing saved by the preview
-    page.get_by_label("Make top-level groups that match no phase into new phases").check()
+    page.get_by_label("Make top-level groups, sections and Phase / Workstream values that match no phase into new phases").check()
     page.get_by_role("button", name="Update the preview").click()
     page.get_by_role("button", name="Import 31 tasks").click()
     expect(page.get_by_text("31 tasks imported from packt_tpm_project_plan.xlsx.")).to_be_visible()
