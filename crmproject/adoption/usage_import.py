@@ -286,7 +286,7 @@ class _Importer:
             raise Refused(self._problems_text(stats.problems, layout))
         if stats.rows == 0 and not stats.failed_logins and not stats.excluded:
             raise Refused(_("%(file)s has a header but no events below it.", file=self.filename))
-        rows_read = stats.rows + stats.failed_logins + sum(stats.excluded.values())
+        rows_read = stats.rows + stats.failed_logins + sum(stats.excluded.values()) - stats.held
         self.reporter.report(READ_SHARE, rows_read, force=True)
         self.reporter.writable = self.postgresql  # SQLite: from here the import holds the write lock
         if stats.rows:

@@ -79,6 +79,7 @@ class StageStats:
     unknown: Counter = field(default_factory=Counter)
     spellings: dict[str, str] = field(default_factory=dict)
     excluded: Counter = field(default_factory=Counter)  # events of service accounts, by the account as written
+    held: int = 0  # of those, staged unmatched (kept out by the accounts rule, which may change)
     problems: Problems = field(default_factory=Problems)
     footer_row: int | None = None  # where notes below the table begin
     export_label: object = ""  # what kind of export the table was read as
@@ -295,9 +296,13 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
                 by_id = ids[raw_id] if raw_id in ids else known.identified(raw_id)
                 if by_id is not None:
                     person, kept_out = by_id[1], kept_out or by_id[2]
-            if kept_out or service or action[3]:
+            if service or action[3]:  # the vendor's own marks, in this row only: nothing to keep
                 excluded[spelled] += 1
                 continue
+            if kept_out:  # by the accounts rule: stored unmatched, so undoing the rule counts them again
+                excluded[spelled] += 1
+                stats.held += 1
+                person = None
             if action[1]:  # a login: did it succeed?
                 failed = action[2]
                 if status_column is not None and not failed:
@@ -315,8 +320,9 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
                 if len(objects) < _CACHE_LIMIT:
                     objects[raw_object] = object_text
             if person is None:
-                unknown[key] += 1
-                spellings.setdefault(key, spelled)
+                if not kept_out:
+                    unknown[key] += 1
+                    spellings.setdefault(key, spelled)
                 append((key, None, None, occurred_at, day_text, action[0], object_text, action[1]))
             else:
                 append((key, person.employee_id,

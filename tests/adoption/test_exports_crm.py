@@ -35,11 +35,14 @@ def _person(name, department, *, username=None, user_id=None):
                                     since=date(2023, 1, 1))
 
 
-def _events():
-    return db.session.execute(
-        select(UsageEvent.username_key, UsageEvent.occurred_at, UsageEvent.action, UsageEvent.object,
-               UsageEvent.is_login, UsageEvent.employee_id).order_by(UsageEvent.occurred_at)
-    ).all()
+def _events(*, matched: bool = False):
+    """The events stored, oldest first; `matched`: only those given to a person (events of service accounts are
+    stored unmatched, so that a change of the rule can count them)."""
+    query = select(UsageEvent.username_key, UsageEvent.occurred_at, UsageEvent.action, UsageEvent.object,
+                   UsageEvent.is_login, UsageEvent.employee_id).order_by(UsageEvent.occurred_at)
+    if matched:
+        query = query.where(UsageEvent.employee_id.is_not(None))
+    return db.session.execute(query).all()
 
 
 def _utc(*parts):
@@ -57,11 +60,12 @@ def test_event_log_file_login_with_empty_user_names_matched_by_user_id(sales, se
     boris = _person("Boris", service, user_id="0055j00000BQ7J2")  # the 15-character form
     db.session.commit()
     record = import_usage(EXPORTS / "salesforce_elf_login.csv", timezone="Europe/Moscow")
-    # 5 rows: 3 sign-ins counted, 1 failed (LOGIN_ERROR_INVALID_PASSWORD), 1 of integration@ kept out
-    assert (record.rows_read, record.events_added, record.unknown_events, record.excluded_events) == (5, 3, 0, 1)
+    # 5 rows: 3 sign-ins counted, 1 failed (LOGIN_ERROR_INVALID_PASSWORD), 1 of integration@ kept out of adoption
+    # (stored unmatched, so that undoing the rule counts it)
+    assert (record.rows_read, record.events_added, record.unknown_events, record.excluded_events) == (5, 4, 0, 1)
     assert json.loads(record.excluded_accounts) == {"integration@crm.example.com": 1}
     assert "Salesforce event log file" in record.message and "1 failed sign-ins" in record.message
-    assert [(e.occurred_at, e.action, e.object, e.is_login, e.employee_id) for e in _events()] == [
+    assert [(e.occurred_at, e.action, e.object, e.is_login, e.employee_id) for e in _events(matched=True)] == [
         (_utc(2023, 12, 18, 5, 48, 31, 655000), "Login", "/index.jsp", True, anna.id),
         # TIMESTAMP_DERIVED empty: TIMESTAMP 20231218071122.004, in GMT
         (_utc(2023, 12, 18, 7, 11, 22, 4000), "Login", "/services/oauth2/token", True, boris.id),
@@ -117,9 +121,9 @@ def test_dynamics_audit_summary_keeps_system_and_application_users_out(sales, se
     db.session.commit()
     record = import_usage(EXPORTS / "dynamics_audit_summary.csv", timezone="UTC")
     assert "Dynamics 365 audit summary" in record.message
-    assert (record.rows_read, record.events_added, record.excluded_events) == (6, 4, 2)
+    assert (record.rows_read, record.events_added, record.excluded_events) == (6, 6, 2)
     assert json.loads(record.excluded_accounts) == {"SYSTEM": 1, "# Power Automate Flow": 1}
-    assert [(e.action, e.object, e.is_login, e.employee_id) for e in _events()] == [
+    assert [(e.action, e.object, e.is_login, e.employee_id) for e in _events(matched=True)] == [
         ("User Access via Web", "User", True, anna.id), ("Update", "Opportunity", False, anna.id),
         ("Create", "Phone Call", False, anna.id), ("Update", "Case", False, boris.id)]
 
@@ -142,8 +146,8 @@ def test_zoho_audit_log_keeps_zoho_crm_system_actions_out(sales, service):
     db.session.commit()
     record = import_usage(EXPORTS / "zoho_audit_log.csv", timezone="UTC")
     assert "Zoho CRM audit log" in record.message
-    assert (record.rows_read, record.events_added, record.unknown_events, record.excluded_events) == (4, 3, 1, 1)
-    assert [(e.action, e.object, e.employee_id) for e in _events()][:2] == [
+    assert (record.rows_read, record.events_added, record.unknown_events, record.excluded_events) == (4, 4, 1, 1)
+    assert [(e.action, e.object, e.employee_id) for e in _events(matched=True)][:2] == [
         ("Updated", "Deals", anna.id), ("Added", "Calls", anna.id)]
 
 
@@ -215,3 +219,26 @@ def test_the_excluded_accounts_form_on_the_imports_page(client, login, make_user
                           timezone="UTC")
     shown = client.get(f"/adoption/imports/{record.id}").data
     assert b'id="excluded-accounts"' in shown and b"robot.sync" in shown
+
+
+def test_events_kept_out_at_import_count_once_the_rule_lets_them_in(sales):
+    from crmproject.adoption.usage_accounts import exclusion_settings, save_exclusions
+
+    _person("Anna", sales, username="anna.k")
+    _person("Sync robot", sales, username="robot.sync")
+    db.session.commit()
+    settings = exclusion_settings()
+    save_exclusions(settings, patterns_text="robot.*", vendor_markers=True)
+    db.session.commit()
+    record = import_usage(b"user,time\nrobot.sync,2026-03-02 03:00:00\nanna.k,2026-03-02 09:00:00\n", "u.csv",
+                          timezone="UTC")
+    assert (record.rows_read, record.excluded_events, record.unknown_events) == (2, 1, 0)
+
+    def active() -> int:
+        return db.session.scalar(select(AdoptionSnapshot.active_users).where(
+            AdoptionSnapshot.department_id == sales.id, AdoptionSnapshot.day == date(2026, 3, 2)))
+
+    assert active() == 1
+    # the administrator learns robot.sync is a person after all: the event imported before now counts
+    assert save_exclusions(settings, patterns_text="", vendor_markers=True) == 1
+    assert active() == 2
