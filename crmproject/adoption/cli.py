@@ -23,27 +23,38 @@ from crmproject.i18n import _
               help="Time zone of times written without an offset, such as Europe/Moscow "
                    "(default: the newest plan's time zone, else UTC).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--dry-run", is_flag=True,
+              help="Read and check the file and print what the import would do, without saving anything.")
 @encoding_option
 @with_appcontext
-def import_usage_command(file: Path, fmt: str, zone: str | None, as_json: bool, encoding: str | None) -> None:
+def import_usage_command(file: Path, fmt: str, zone: str | None, as_json: bool, dry_run: bool,
+                         encoding: str | None) -> None:
     """Import a CRM usage export (one row per event: user, time, action, object) and recompute adoption.
 
     Salesforce event log files (EventLogFile) and LoginHistory, Dynamics 365
     audit, HubSpot login history, Zoho CRM audit log, SuiteCRM tracker and
     similar CSV or xlsx exports are recognised by their headers. Importing a file again adds
-    nothing twice; a file with any bad row is refused whole.
+    nothing twice; a file with any bad row is refused whole. With --dry-run
+    the same checks and counts are made and nothing is kept.
     """
-    from crmproject.adoption.usage import UsageImportFailed, default_timezone, import_usage, usage_import_summary
+    from crmproject.adoption.usage import (
+        UsageImportFailed, default_timezone, import_usage, try_usage_import, usage_import_summary,
+    )
 
     zone = zone or default_timezone()
     try:
-        record = import_usage(file, file.name, fmt=fmt, timezone=zone, encoding=encoding)  # type: ignore[arg-type]
+        if dry_run:
+            summary = try_usage_import(file, file.name, fmt=fmt, timezone=zone,  # type: ignore[arg-type]
+                                       encoding=encoding)
+        else:
+            summary = usage_import_summary(
+                import_usage(file, file.name, fmt=fmt, timezone=zone, encoding=encoding))  # type: ignore[arg-type]
     except UsageImportFailed as exc:
         if as_json:
             click.echo(json.dumps({"file": file.name, "state": "failed", "import_id": exc.import_id,
-                                   "message": exc.reason, "events_added": 0}, indent=2, ensure_ascii=False))
+                                   "dry_run": dry_run, "message": exc.reason, "events_added": 0},
+                                  indent=2, ensure_ascii=False))
         raise click.ClickException(exc.reason) from None
-    summary = usage_import_summary(record)
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
         return
@@ -70,6 +81,8 @@ def import_usage_command(file: Path, fmt: str, zone: str | None, as_json: bool, 
             click.echo(f"  {name}: {count}")
     if summary["message"]:
         click.echo(summary["message"])
+    if dry_run:
+        click.echo(_("Dry run: nothing was saved."))
 
 
 def register(import_group: click.Group) -> None:

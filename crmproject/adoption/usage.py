@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from crmproject.adoption.usage_import import (
     ProgressCallback, create_usage_import, default_timezone, import_usage, resolve_timezone, run_usage_import,
-    usage_import_summary,
+    try_usage_import, usage_import_summary,
 )
 from crmproject.adoption.usage_read import USAGE_FIELDS, UsageFormat, UsageImportFailed
 from crmproject.adoption.usage_recompute import (
@@ -35,5 +35,5 @@ __all__ = [
     "USAGE_FIELDS", "ProgressCallback", "SnapshotUpdate", "UsageFormat", "UsageImportFailed", "adoption_rate",
     "create_usage_import", "daily_adoption_rate", "default_timezone", "events_per_active_user", "import_usage",
     "recompute_snapshots", "refresh_after_roster_change", "rematch_unknown_events", "resolve_timezone",
-    "run_usage_import", "usage_import_summary",
+    "run_usage_import", "try_usage_import", "usage_import_summary",
 ]

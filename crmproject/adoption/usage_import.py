@@ -26,7 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import OperationalError
 
 from crmproject.adoption.models import ImportState, UsageEvent, UsageImport
@@ -126,6 +126,53 @@ def run_usage_import(
     encoding: str | None = None,
 ) -> UsageImport:
     """Carry out the import recorded as `import_id` (see import_usage); what the background job runs."""
+    return _carry_out(import_id, source, fmt=fmt, progress=progress, day_first=day_first, limits=limits,
+                      encoding=encoding)[0]
+
+
+def try_usage_import(
+    source: Path | bytes,
+    filename: str | None = None,
+    *,
+    fmt: UsageFormat = "auto",
+    timezone: str,
+    day_first: bool | None = None,
+    limits: ReadLimits | None = None,
+    encoding: str | None = None,
+) -> dict:
+    """What import_usage would do (its summary, with "dry_run": true), keeping nothing: for --dry-run.
+
+    The file is read, checked, saved and adoption recomputed in a transaction
+    that is rolled back; the import record is removed again. Raises
+    UsageImportFailed (without an import id) as import_usage does.
+    """
+    name = filename or (source.name if isinstance(source, Path) else "usage")
+    import_id = create_usage_import(filename=name, timezone=timezone).id
+    db.session.commit()
+    try:
+        summary = _carry_out(import_id, source, fmt=fmt, day_first=day_first, limits=limits, encoding=encoding,
+                             dry_run=True)[1]
+    except UsageImportFailed as exc:
+        raise UsageImportFailed(exc.reason) from None
+    finally:
+        db.session.rollback()
+        db.session.execute(delete(UsageImport).where(UsageImport.id == import_id))
+        db.session.commit()
+    assert summary is not None
+    return summary | {"id": None, "dry_run": True}
+
+
+def _carry_out(
+    import_id: int,
+    source: Path | bytes,
+    *,
+    fmt: UsageFormat = "auto",
+    progress: ProgressCallback | None = None,
+    day_first: bool | None = None,
+    limits: ReadLimits | None = None,
+    encoding: str | None = None,
+    dry_run: bool = False,
+) -> tuple[UsageImport, dict | None]:
     if limits is None:
         from crmproject.uploads import read_limits
 
@@ -138,7 +185,9 @@ def run_usage_import(
     db.session.commit()  # no transaction may stay open: the import's own must start from a fresh snapshot
     try:
         zone = resolve_timezone(zone_name)
-        outcome = _Importer(import_id, source, filename, fmt, zone, reporter, day_first, limits, encoding).run()
+        importer = _Importer(import_id, source, filename, fmt, zone, reporter, day_first, limits, encoding,
+                             dry_run=dry_run)
+        outcome = importer.run()
     except (Refused, UsageImportFailed) as exc:
         _record_failure(import_id, exc.reason)
         raise UsageImportFailed(exc.reason, import_id) from None
@@ -150,7 +199,7 @@ def run_usage_import(
                                      "Tell an administrator."))
         raise
     reporter.report(100, force=True, write=False)
-    return outcome
+    return outcome, importer.summary
 
 
 def usage_import_summary(record: UsageImport) -> dict:
@@ -239,8 +288,10 @@ class _Importer:
 
     def __init__(self, import_id: int, source: Path | bytes, filename: str, fmt: UsageFormat, zone: ZoneInfo,
                  reporter: ProgressReporter, day_first: bool | None, limits: ReadLimits,
-                 encoding: str | None = None) -> None:
+                 encoding: str | None = None, *, dry_run: bool = False) -> None:
         self.import_id = import_id
+        self.dry_run = dry_run  # do everything, keep the summary, roll it all back
+        self.summary: dict | None = None
         self.source = source
         self.filename = filename
         self.fmt = fmt
@@ -277,6 +328,10 @@ class _Importer:
         finally:
             # before the commit or the rollback: the connection must not go back to the pool with its staging table
             staging.drop()
+        if self.dry_run:
+            self.summary = usage_import_summary(record)
+            db.session.rollback()
+            return record
         db.session.commit()
         return record
 

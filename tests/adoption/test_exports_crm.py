@@ -242,3 +242,30 @@ def test_events_kept_out_at_import_count_once_the_rule_lets_them_in(sales):
     # the administrator learns robot.sync is a person after all: the event imported before now counts
     assert save_exclusions(settings, patterns_text="", vendor_markers=True) == 1
     assert active() == 2
+
+
+def test_dry_run_prints_what_the_import_would_do_and_keeps_nothing(runner, sales, service):
+    from crmproject.adoption.models import UsageImport
+
+    _person("Anna", sales, user_id="0055j00000AT6I1AAL")
+    _person("Boris", service, user_id="0055j00000BQ7J2")
+    db.session.commit()
+    result = runner("import", "usage", str(EXPORTS / "salesforce_elf_login.csv"), "--timezone", "Europe/Moscow",
+                    "--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["dry_run"] is True and summary["id"] is None
+    assert (summary["rows_read"], summary["events_added"], summary["excluded_events"]) == (5, 4, 1)
+    assert summary["departments_updated"] == ["Sales", "Service"]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(UsageEvent)) == 0
+    assert db.session.scalar(select(func.count()).select_from(UsageImport)) == 0
+    assert db.session.scalar(select(func.count()).select_from(AdoptionSnapshot)) == 0
+
+    text = runner("import", "usage", str(EXPORTS / "salesforce_elf_login.csv"), "--timezone", "Europe/Moscow",
+                  "--dry-run")
+    assert text.exit_code == 0 and "4 events added" in text.output and "Dry run: nothing was saved." in text.output
+    # the real import afterwards adds the same events: the dry run left nothing that would count as a duplicate
+    saved = json.loads(runner("import", "usage", str(EXPORTS / "salesforce_elf_login.csv"), "--timezone",
+                              "Europe/Moscow", "--json").output)
+    assert (saved["events_added"], saved["duplicates"]) == (4, 0)
