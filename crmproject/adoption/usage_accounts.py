@@ -9,11 +9,15 @@ look busy that nobody in it uses the CRM.
 The rule is the administrator's (roster.models.ExcludedAccounts, edited on
 the usage imports page): patterns on the user name or id (one a line, * for
 any text, case and spaces ignored), and whether the vendors' own markers
-count. It is applied when an export is imported (the events are counted in
-the import's summary, not stored) and when it changes (events already
-imported of accounts it now names are taken off the people they were
-matched to, and adoption is recomputed; those it no longer names are
-matched again).
+count. Those markers include API-only accounts: an account the roster does
+not know whose every event in an import is an API call (or a sign-in) is an
+integration, not a person yet to be added to the roster.
+
+It is applied when an export is imported (events of accounts it names are
+stored unmatched and counted in the import's summary; a row the vendor marks
+as its own is not stored) and when it changes (events already imported of
+accounts it now names are taken off the people they were matched to, and
+adoption is recomputed; those it no longer names are matched again).
 """
 
 from __future__ import annotations
@@ -45,6 +49,13 @@ VENDOR_NAMES = (
 VENDOR_USER_TYPES = frozenset({"automatedprocess", "automated process"})
 # Login types that are a vendor's own process, not the person (HubSpot: a scheduled report export).
 VENDOR_ACTIONS = frozenset({"hubspot tools login"})
+# Actions that are calls to the CRM's API, not a person at a screen (Salesforce event log types and the login type
+# of Apex API sessions; spaces, "_" and "-" ignored). An account the roster does not know whose every event in an
+# import is one of these or a sign-in is an integration user (an API-only account) and is kept out.
+API_ACTIONS = frozenset({
+    "api", "restapi", "bulkapi", "bulkapi2", "apexsoap", "apexrestapi", "apitotalusage", "apievent", "soapapi",
+    "otherapexapi", "apionly",
+})
 MAX_PATTERNS = 200
 
 
@@ -73,6 +84,10 @@ class ExclusionRule:
     def user_type(self, value: str) -> bool:
         """Whether an export's user type marks a service account (Salesforce AutomatedProcess)."""
         return self.vendor_markers and value.strip().casefold() in VENDOR_USER_TYPES
+
+    def api_call(self, value: str) -> bool:
+        """Whether an event's action is a call to the CRM's API (Salesforce RestApi, BulkApi...)."""
+        return self.vendor_markers and re.sub(r"[\s_-]+", "", value).casefold() in API_ACTIONS
 
     def action(self, value: str) -> bool:
         """Whether an event's action marks the vendor's own process (HubSpot tools login)."""

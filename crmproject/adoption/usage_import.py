@@ -385,6 +385,11 @@ class _Importer:
                            "(%(names)s).", n=sum(stats.excluded.values()), accounts=len(stats.excluded),
                            names=", ".join(name for name, _count in stats.excluded.most_common(5))
                            + (", ..." if len(stats.excluded) > 5 else "")))
+            if stats.api_only:
+                notes.append(_("%(accounts)s of them are not in the roster and only called the CRM's API in this "
+                               "file (integration users): %(names)s. Give one to an employee in the roster if it "
+                               "is a person.", accounts=len(stats.api_only),
+                               names=", ".join(stats.api_only[:5]) + (", ..." if len(stats.api_only) > 5 else "")))
         if stats.unknown:
             notes.append(_("%(n)s events belong to %(users)s CRM users (user names or user ids) that no employee has: "
                            "they are kept, and count once the roster gives these names or ids to people.",

@@ -80,6 +80,7 @@ class StageStats:
     spellings: dict[str, str] = field(default_factory=dict)
     excluded: Counter = field(default_factory=Counter)  # events of service accounts, by the account as written
     held: int = 0  # of those, staged unmatched (kept out by the accounts rule, which may change)
+    api_only: list[str] = field(default_factory=list)  # accounts not in the roster that only called the API
     problems: Problems = field(default_factory=Problems)
     footer_row: int | None = None  # where notes below the table begin
     export_label: object = ""  # what kind of export the table was read as
@@ -180,13 +181,15 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
     problems = stats.problems
     known = _Users(people, rule)
     users, ids = known.by_name, known.by_id
-    actions: dict[object, tuple[str, bool, bool, bool]] = {}
+    actions: dict[object, tuple[str, bool, bool, bool, bool]] = {}
     statuses: dict[object, bool] = {}
     user_types: dict[object, bool] = {}
     objects: dict[object, str] = {"": "", None: ""}
     unknown = stats.unknown
     spellings = stats.spellings
     excluded = stats.excluded
+    api_users: set[str] = set()  # unknown accounts seen calling the API, and those seen doing anything else
+    other_users: set[str] = set()
     batch: list[tuple] = []
     append = batch.append
     write = staging.write
@@ -323,6 +326,10 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
                 if not kept_out:
                     unknown[key] += 1
                     spellings.setdefault(key, spelled)
+                    if action[4]:
+                        api_users.add(key)
+                    elif not action[1]:
+                        other_users.add(key)
                 append((key, None, None, occurred_at, day_text, action[0], object_text, action[1]))
             else:
                 append((key, person.employee_id,
@@ -343,15 +350,30 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
         write(batch)
         stats.rows += len(batch)
     stats.footer_row = footer_row
+    if api_users and any(not action[4] for action in actions.values()):
+        # only where the file shows other kinds of use: in an export of API events alone (the RestApi log) a person
+        # on the mobile app looks the same as an integration
+        _keep_out_api_only(stats, api_users - other_users)
     return stats
 
 
-def _action(raw: object, every_row_a_login: bool, rule: ExclusionRule) -> tuple[str, bool, bool, bool]:
-    """(action text, is it a login, did the login fail, is it the vendor's own process)."""
+def _keep_out_api_only(stats: StageStats, keys: set[str]) -> None:
+    """Unknown accounts that did nothing in the file but call the API (and sign in) are integration users: their
+    events, already staged unmatched, move from the unknown users to the accounts kept out."""
+    for key in sorted(keys, key=lambda k: -stats.unknown[k]):
+        count = stats.unknown.pop(key)
+        spelled = stats.spellings[key]
+        stats.excluded[spelled] += count
+        stats.held += count
+        stats.api_only.append(spelled)
+
+
+def _action(raw: object, every_row_a_login: bool, rule: ExclusionRule) -> tuple[str, bool, bool, bool, bool]:
+    """(action text, is it a login, did the login fail, is it the vendor's own process, is it an API call)."""
     action = "" if raw is None else (raw.strip() if isinstance(raw, str) else display(raw))  # type: ignore[arg-type]
     is_login = every_row_a_login or _LOGIN.search(action) is not None
     failed = is_login and _FAILURE.search(action) is not None
-    return action[:100], is_login, failed, rule.action(action)
+    return action[:100], is_login, failed, rule.action(action), rule.api_call(action)
 
 
 def _succeeded(raw: object) -> bool:

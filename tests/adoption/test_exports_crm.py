@@ -269,3 +269,47 @@ def test_dry_run_prints_what_the_import_would_do_and_keeps_nothing(runner, sales
     saved = json.loads(runner("import", "usage", str(EXPORTS / "salesforce_elf_login.csv"), "--timezone",
                               "Europe/Moscow", "--json").output)
     assert (saved["events_added"], saved["duplicates"]) == (4, 0)
+
+
+_API_LOG = ("EVENT_TYPE,TIMESTAMP,REQUEST_ID,ORGANIZATION_ID,USER_ID,USER_TYPE,URI,TIMESTAMP_DERIVED,USER_ID_DERIVED\n"
+            "{rows}")
+
+
+def _api_row(event_type, minute, user_id, uri="/services/data/v59.0/sobjects/Account"):
+    return (f"{event_type},2023121809{minute:02d}00.000,4u6Ly{minute},00D5j00000DgAYG,{user_id[:15]},Standard,{uri},"
+            f"2023-12-18T09:{minute:02d}:00.000Z,{user_id}\n")
+
+
+def test_an_account_not_in_the_roster_that_only_calls_the_api_is_an_integration_user(sales):
+    from crmproject.adoption.usage_accounts import exclusion_settings, save_exclusions
+
+    _person("Anna", sales, user_id="0055j00000AT6I1AAL")
+    db.session.commit()
+    rows = (_api_row("LightningPageView", 1, "0055j00000AT6I1AAL", "/lightning/r/Opportunity/006/view")
+            + _api_row("RestApi", 2, "0055j00000AT6I1AAL")  # Anna on the mobile app: she is in the roster
+            + "".join(_api_row(kind, minute, "0055j00000IN7G1AAL")  # the integration: sign-in and API calls only
+                      for kind, minute in (("Login", 3), ("RestApi", 4), ("BulkApi", 5), ("RestApi", 6)))
+            + _api_row("URI", 7, "0055j00000NE9W1AAL", "/006/e")  # a person the roster lacks
+            + _api_row("RestApi", 8, "0055j00000NE9W1AAL"))
+    record = import_usage(_API_LOG.format(rows=rows).encode(), "EventLogFile.csv", timezone="UTC")
+    assert json.loads(record.excluded_accounts) == {"user id 0055j00000IN7G1": 4}
+    assert json.loads(record.unknown_usernames) == {"user id 0055j00000NE9W1": 2}
+    assert (record.rows_read, record.excluded_events, record.unknown_events) == (8, 4, 2)
+    assert "only called the CRM's API" in record.message and "0055j00000IN7G1" in record.message
+    assert len(_events(matched=True)) == 2
+
+    # with the vendors' markers switched off, the same account is listed among the unknown users
+    save_exclusions(exclusion_settings(), patterns_text="", vendor_markers=False)
+    db.session.commit()
+    rows_later = rows.replace("20231218", "20231219").replace("2023-12-18", "2023-12-19")
+    again = import_usage(_API_LOG.format(rows=rows_later).encode(), "EventLogFile.csv", timezone="UTC")
+    assert again.excluded_events == 0
+    assert json.loads(again.unknown_usernames) == {"user id 0055j00000IN7G1": 4, "user id 0055j00000NE9W1": 2}
+
+
+def test_in_an_export_of_api_calls_alone_nobody_is_taken_for_an_integration(sales):
+    _person("Anna", sales, user_id="0055j00000AT6I1AAL")
+    db.session.commit()
+    rows = _api_row("RestApi", 1, "0055j00000AT6I1AAL") + _api_row("RestApi", 2, "0055j00000NE9W1AAL")
+    record = import_usage(_API_LOG.format(rows=rows).encode(), "RestApi.csv", timezone="UTC")
+    assert (record.excluded_events, record.unknown_events) == (0, 1)
