@@ -140,6 +140,11 @@ def _note_write(connection, cursor, statement, parameters, context, executemany)
         connection.info.setdefault("wrote", set()).update(tables)
 
 
+def note_written(connection, *tables: str) -> None:
+    """Count a write the engine's events do not see (COPY on the driver's cursor) as a write to `tables`."""
+    connection.info.setdefault("wrote", set()).update(t for t in tables if t not in UNCACHED_TABLES)
+
+
 @event.listens_for(Engine, "rollback")
 def _forget_on_rollback(connection) -> None:
     connection.info.pop("wrote", None)

@@ -113,3 +113,64 @@ def driver_rows(query, *, name: str | None = None) -> Iterator[tuple]:
             yield from rows
     finally:
         cursor.close()
+
+
+def insert_rows(table, rows: list[dict], *, ids: bool = True) -> list[int]:
+    """Insert `rows` (dicts with the same keys) into `table`; returns their new ids in the order of `rows` (none
+    when `ids` is false). For imports, where one ORM object per row costs many times what writing it does.
+
+    Each column's values are converted by the column's type once per distinct value (dates, enums and the
+    import's timestamp repeat), then written by the driver: COPY on PostgreSQL, executemany on SQLite. The ids
+    are known before the rows are written: on PostgreSQL taken from the table's sequence; on SQLite, which
+    cannot tie a new rowid to its row in a batch, the first row is inserted alone, which takes the database's
+    write lock until the transaction ends, and the others are given the ids that follow it (no other
+    connection can insert meanwhile; the ids are max + 1, no AUTOINCREMENT).
+    """
+    from sqlalchemy import func, insert, select
+
+    from crmproject.extensions import db
+
+    if not rows:
+        return []
+    if not ids:
+        _write(table, rows)
+        return []
+    if db.engine.dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        new_ids = list(db.session.scalars(select(func.nextval(sequence)).select_from(
+            func.generate_series(1, len(rows)))))
+        _write(table, [{**row, "id": row_id} for row, row_id in zip(rows, new_ids)])
+        return new_ids
+    first = db.session.execute(insert(table).returning(table.c.id), rows[0]).scalar_one()
+    new_ids = list(range(first, first + len(rows)))
+    if len(rows) > 1:
+        _write(table, [{**row, "id": row_id} for row, row_id in zip(rows[1:], new_ids[1:])])
+    return new_ids
+
+
+def _write(table, rows: list[dict]) -> None:
+    from crmproject.cache import note_written
+    from crmproject.extensions import db
+
+    dialect = db.engine.dialect
+    names = list(rows[0])
+    columns = []
+    for name in names:
+        values = [row[name] for row in rows]
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            converted = {value: process(value) for value in set(values)}
+            values = [converted[value] for value in values]
+        columns.append(values)
+    preparer = dialect.identifier_preparer
+    target = f"{preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)})"
+    connection = db.session.connection()
+    if dialect.name == "postgresql":
+        with connection.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            for row in zip(*columns):
+                copy.write_row(row)
+        note_written(connection, table.name)
+        return
+    connection.exec_driver_sql(f"INSERT INTO {target} VALUES ({', '.join(['?'] * len(names))})",
+                               list(zip(*columns)))

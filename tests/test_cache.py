@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 
 from crmproject.auth.models import User
 from crmproject.cache import GenerationCache, current_generation
@@ -124,3 +124,37 @@ def test_a_bump_the_database_refuses_is_not_an_error_and_is_tried_again(make_dep
     monkeypatch.setattr(cache_module, "bump_generations", real)
     assert cache.get_or_compute("a", lambda: "new") == "new"  # what this process cached was forgotten
     assert cache_module.generations()["departments"] == before + 1  # and the bump was made on the next read
+
+
+def test_rows_written_in_bulk_keep_their_order_and_their_types_and_make_pages_stale(make_plan):
+    """db.insert_rows (the task import's bulk write: COPY on PostgreSQL, executemany on SQLite) returns each row's
+    id in the order given, stores dates, enums and UTC timestamps as the ORM would, and counts as a write."""
+    from datetime import date, datetime, timezone
+
+    from crmproject.cache import generations
+    from crmproject.db import insert_rows
+    from crmproject.tasks.models import ChangeTask, TaskCategory, TaskChange, TaskPriority, TaskStatus
+    from crmproject.tasks.services import ensure_categories
+
+    plan = make_plan()
+    category: TaskCategory = ensure_categories()[0]
+    db.session.commit()
+    before = generations()
+    stamp = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+    rows = [{"plan_id": plan.id, "title": f"Task {n}", "description": "", "category_id": category.id,
+             "start_date": date(2026, 3, 1 + n % 5), "due_date": None,
+             "status": (TaskStatus.DONE, TaskStatus.IN_PROGRESS)[n % 2], "priority": TaskPriority.HIGH,
+             "outline": str(n), "version": 1, "created_at": stamp, "updated_at": stamp} for n in range(30)]
+    ids = insert_rows(ChangeTask.__table__, rows)
+    insert_rows(TaskChange.__table__, [{"task_id": i, "user_id": None, "changed_at": stamp, "version": 1,
+                                        "field": "created", "old_value": "", "new_value": "x"} for i in ids], ids=False)
+    db.session.commit()
+    tasks = {t.id: t for t in db.session.scalars(select(ChangeTask).where(ChangeTask.id.in_(ids)))}
+    assert [tasks[i].title for i in ids] == [f"Task {n}" for n in range(30)]
+    seventh = tasks[ids[7]]
+    assert (seventh.start_date, seventh.status, seventh.priority, seventh.created_at) == (
+        date(2026, 3, 3), TaskStatus.IN_PROGRESS, TaskPriority.HIGH, stamp)
+    assert [c.field for c in seventh.history] == ["created"]
+    after = generations()
+    assert after["change_tasks"] > before.get("change_tasks", 0)
+    assert after["task_changes"] > before.get("task_changes", 0)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, insert, select, update
 
 from crmproject.auth.models import User
+from crmproject.db import insert_rows, utcnow
 from crmproject.departments.models import Department
 from crmproject.extensions import db
 from crmproject.i18n import _
@@ -258,40 +259,54 @@ def _save_phases(preview: ImportPreview, plan: Plan) -> dict[int, Phase]:
     return phase_for_group
 
 
-def save(preview: ImportPreview, plan: Plan, *, actor: User | None, default_category: TaskCategory) -> list[ChangeTask]:
-    """Create the phases and tasks of a preview (its valid rows), in the caller's transaction."""
-    owners = {o.key: o.user_id for o in preview.owners}
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_([i for i in owners.values() if i])))}
-    phase_for_group = _save_phases(preview, plan)
-    categories = {c.id: c for c in services.list_categories()}
-    departments = {d.id: d for d in db.session.scalars(select(Department))}
-    created: dict[int, ChangeTask] = {}
+def save(preview: ImportPreview, plan: Plan, *, actor: User | None, default_category: TaskCategory) -> list[int]:
+    """Create the phases and tasks of a preview (its valid rows), in the caller's transaction; returns the new
+    tasks' ids in the file's order.
+
+    Every row was checked by analyse(), so the rows go straight to the
+    database as bulk statements (Core, not one ORM object each): the tasks in
+    a few multi-row INSERTs (db.insert_rows), their first history lines in
+    one more, the parent links and dependencies (the import's own graph was
+    checked for cycles) in one statement each.
+    """
     importable = preview.importable
-    # Every row was checked by analyse(); the tasks are built here and written in one flush,
-    # their dependencies in one INSERT (the import's own graph was checked for cycles).
-    for task in importable:
-        created[task.key] = ChangeTask(
-            plan_id=plan.id, title=task.title, category=categories.get(task.category_id, default_category),
-            owner=users.get(owners.get(task.owner_key)) if task.owner_key else None, description=task.description,
-            phase=phase_for_group.get(task.phase_key) if task.phase_key is not None else None,
-            department=departments.get(task.department_id), start_date=task.start, due_date=task.due,
-            status=task.status, priority=task.priority, outline=(task.outline or task.ref)[:50],
-            history=[TaskChange(user=actor, version=1, field="created", new_value=task.title)],
-        )
-    db.session.add_all(created.values())
-    db.session.flush()  # batched INSERTs; parents are linked after, so no row waits for another
-    parent_links = [{"b_id": created[t.key].id, "b_parent": created[t.parent_key].id}
+    if not importable:
+        return []
+    owners = {o.key: o.user_id for o in preview.owners}
+    user_ids = set(db.session.scalars(select(User.id).where(User.id.in_([i for i in owners.values() if i]))))
+    phase_ids = {key: phase.id for key, phase in _save_phases(preview, plan).items()}
+    category_ids = {c.id for c in services.list_categories()}
+    department_ids = set(db.session.scalars(select(Department.id)))
+    db.session.flush()  # the phases, and anything the caller left pending, before the rows that refer to them
+    now = utcnow()
+    tasks = ChangeTask.__table__
+    rows = [{
+        "plan_id": plan.id, "title": task.title, "description": task.description,
+        "category_id": task.category_id if task.category_id in category_ids else default_category.id,
+        "owner_id": owner if task.owner_key and (owner := owners.get(task.owner_key)) in user_ids else None,
+        "phase_id": phase_ids.get(task.phase_key) if task.phase_key is not None else None,
+        "department_id": task.department_id if task.department_id in department_ids else None,
+        "start_date": task.start, "due_date": task.due, "status": task.status, "priority": task.priority,
+        "outline": (task.outline or task.ref)[:50], "parent_id": None, "version": 1, "created_at": now,
+        "updated_at": now,
+    } for task in importable]
+    ids = insert_rows(tasks, rows)
+    created = {task.key: task_id for task, task_id in zip(importable, ids, strict=True)}
+    actor_id = actor.id if actor is not None else None
+    insert_rows(TaskChange.__table__, [
+        {"task_id": created[task.key], "user_id": actor_id, "changed_at": now, "version": 1, "field": "created",
+         "old_value": "", "new_value": task.title} for task in importable], ids=False)
+    parent_links = [{"b_id": created[t.key], "b_parent": created[t.parent_key]}
                     for t in importable if t.parent_key in created]
     if parent_links:
-        table = ChangeTask.__table__
         db.session.execute(
-            update(table).where(table.c.id == bindparam("b_id")).values(parent_id=bindparam("b_parent")), parent_links)
-    by_ref = {t.ref: created[t.key] for t in importable if t.ref and t.key in created}
-    edges = {(created[t.key].id, by_ref[r].id)
-             for t in importable for r in t.predecessor_refs if r in by_ref and by_ref[r] is not created[t.key]}
+            update(tasks).where(tasks.c.id == bindparam("b_id")).values(parent_id=bindparam("b_parent")), parent_links)
+    by_ref = {t.ref: created[t.key] for t in importable if t.ref}
+    edges = {(created[t.key], by_ref[r])
+             for t in importable for r in t.predecessor_refs if r in by_ref and by_ref[r] != created[t.key]}
     if edges:
-        db.session.execute(insert(TaskDependency), [{"task_id": a, "depends_on_id": b} for a, b in sorted(edges)])
-    return list(created.values())
+        insert_rows(TaskDependency.__table__, [{"task_id": a, "depends_on_id": b} for a, b in sorted(edges)], ids=False)
+    return ids
 
 
 def load_workbook(data: bytes, filename: str, *, limits: ReadLimits | None = None, check: bool = False,

@@ -23,6 +23,13 @@ def plan_2023(make_plan):
     return make_plan(name="Messaging rollout", start=date(2022, 12, 1), end=date(2023, 12, 31))
 
 
+def _saved(ids: list[int]) -> list[ChangeTask]:
+    """The tasks a save created, committed and loaded again, in the file's order."""
+    db.session.commit()
+    tasks = {t.id: t for t in db.session.scalars(select(ChangeTask).where(ChangeTask.id.in_(ids)))}
+    return [tasks[i] for i in ids]
+
+
 def _analyse(path: Path, plan, **options):
     workbook = importer.load_workbook(path.read_bytes(), path.name)
     return importer.analyse(workbook, plan, importer.ImportOptions(**options))
@@ -47,8 +54,7 @@ def test_packt_project_plan_with_groups_as_phases(testdata, plan_2023, categorie
     assert owners["Arun"].user_id == arun.id
     assert owners["Arun, Bex"].several and owners["Arun, Bex"].user_id is None
     assert any("names several people" in w.message for w in preview.warnings)
-    created = importer.save(preview, plan_2023, actor=None, default_category=categories["process_redesign"])
-    db.session.commit()
+    created = _saved(importer.save(preview, plan_2023, actor=None, default_category=categories["process_redesign"]))
     assert len(created) == 31
     by_title = {t.title: t for t in created}
     design = by_title["Design Network"]
@@ -65,8 +71,7 @@ def test_packt_project_plan_with_groups_as_phases(testdata, plan_2023, categorie
 def test_packt_project_plan_groups_as_parent_tasks(testdata, plan_2023, categories):
     preview = _analyse(testdata / "packt_tpm_project_plan.xlsx", plan_2023)
     assert preview.groups == []
-    created = importer.save(preview, plan_2023, actor=None, default_category=categories["process_redesign"])
-    db.session.commit()
+    created = _saved(importer.save(preview, plan_2023, actor=None, default_category=categories["process_redesign"]))
     assert len(created) == 39
     design = next(t for t in created if t.title == "Design Network")
     assert design.parent.title == "Create P2P Network" and design.phase is None
