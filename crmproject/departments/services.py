@@ -303,8 +303,7 @@ def _kpi_rows(department: Department, *, plan_ids: set[int], today: date) -> lis
         select(Kpi).where(or_(own, and_(Kpi.plan_id.in_(plan_ids), Kpi.department_id.is_(None))) if plan_ids else own)
         .options(selectinload(Kpi.targets), selectinload(Kpi.plan))  # path_of reads the targets
     ))
-    latest = {a.kpi.id: a for a in latest_attainment(kpis, today=today)
-              if a.department is not None and a.department.id == department.id}
+    latest = {a.kpi.id: a for a in latest_attainment(kpis, today=today, department_id=department.id)}
     rows = [KpiRow(k, latest.get(k.id)) for k in kpis if k.id in latest or k.department_id == department.id]
     return sorted(rows, key=lambda r: (r.kpi.plan.name.casefold(), r.kpi.name.casefold()))
 

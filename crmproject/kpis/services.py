@@ -212,14 +212,16 @@ class DepartmentAttainment:
     result: Attainment
 
 
-def _latest(kpis: Sequence[Kpi], today: date, *columns):
-    """Select `columns` of the newest measurement per (kpi, department) up to today: a join on the maximum date."""
+def _latest(kpis: Sequence[Kpi], today: date, *columns, department_id: int | None = None):
+    """Select `columns` of the newest measurement per (kpi, department) up to today: a join on the maximum date.
+    With `department_id`, of that department only."""
     newest = (
         select(KpiMeasurement.kpi_id, KpiMeasurement.department_id, func.max(KpiMeasurement.measured_on).label("day"))
         .where(KpiMeasurement.kpi_id.in_([k.id for k in kpis]), KpiMeasurement.measured_on <= today)
-        .group_by(KpiMeasurement.kpi_id, KpiMeasurement.department_id)
-        .subquery()
     )
+    if department_id is not None:
+        newest = newest.where(KpiMeasurement.department_id == department_id)
+    newest = newest.group_by(KpiMeasurement.kpi_id, KpiMeasurement.department_id).subquery()
     return select(*columns).join(newest, and_(
         KpiMeasurement.kpi_id == newest.c.kpi_id, KpiMeasurement.measured_on == newest.c.day,
         # not coalesce(): that would hide the (kpi, department, day) index from SQLite (2.2 s on 40,000 rows)
@@ -227,14 +229,17 @@ def _latest(kpis: Sequence[Kpi], today: date, *columns):
     ))
 
 
-def latest_attainment(kpis: Sequence[Kpi], *, today: date) -> list[DepartmentAttainment]:
-    """The latest measurement of each KPI for each department (and plan-wide), judged on its own date.
+def latest_attainment(kpis: Sequence[Kpi], *, today: date, department_id: int | None = None
+                      ) -> list[DepartmentAttainment]:
+    """The latest measurement of each KPI for each department (and plan-wide), judged on its own date; with
+    `department_id`, for that department only (a department's page: not every department's, to keep one).
 
     One query for all KPIs (and one for their departments).
     """
     if not kpis:
         return []
-    rows = db.session.scalars(_latest(kpis, today, KpiMeasurement).options(selectinload(KpiMeasurement.department))).all()
+    rows = db.session.scalars(_latest(kpis, today, KpiMeasurement, department_id=department_id)
+                              .options(selectinload(KpiMeasurement.department))).all()
     by_id = {k.id: k for k in kpis}
     paths = {k.id: path_of(k) for k in kpis}  # once per KPI, not per department
     result = []
