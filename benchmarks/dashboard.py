@@ -42,6 +42,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from _database import rebuild  # benchmarks/_database.py: the script's folder is on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -70,17 +72,13 @@ def make_app(url: str):
 
 def build(app, args: argparse.Namespace) -> tuple[float, list[str]]:
     """Empty the database, migrate it and build the large organisation: seconds taken and what was built."""
-    from flask_migrate import upgrade
     from sqlalchemy import text
 
     from crmproject.demo.large import load_large_demo
     from crmproject.extensions import db
 
     with app.app_context():
-        db.drop_all()
-        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        upgrade(directory=app.extensions["migrate"].directory)
+        rebuild(app)
         began = time.perf_counter()
         summary = load_large_demo(today=date.today(), departments=args.departments, employees=args.employees,
                                   tasks=args.tasks, kpis=args.kpis, years=args.years)

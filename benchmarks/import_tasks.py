@@ -28,6 +28,8 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
+from _database import rebuild  # benchmarks/_database.py: the script's folder is on sys.path
+
 
 def build(path: Path, rows: int) -> None:
     wb = Workbook(write_only=True)
@@ -63,8 +65,6 @@ def save_runs(path: Path, rows: int, database_url: str, label: str, repeat: int)
     """Analyse once, then save the plan `repeat` times (each into a plan of its own, committed): the save times."""
     import logging
 
-    from sqlalchemy import text
-
     from crmproject import create_app
     from crmproject.extensions import db
     from crmproject.plans.services import create_plan
@@ -72,13 +72,8 @@ def save_runs(path: Path, rows: int, database_url: str, label: str, repeat: int)
 
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
-        from flask_migrate import upgrade
-
-        logging.disable(logging.INFO)  # alembic's lines
-        db.drop_all()
-        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        upgrade(directory=app.extensions["migrate"].directory)
+        logging.disable(logging.WARNING)  # alembic's lines, and the cache's note that the tables it was dropping are gone
+        rebuild(app)
         category = services.ensure_categories()[0]
         data = path.read_bytes()
         seconds = []

@@ -48,6 +48,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from _database import rebuild  # benchmarks/_database.py: the script's folder is on sys.path
+
 ZONE = "Europe/Berlin"
 FIRST_DAY = date(2025, 1, 1)
 DAYS = 365
@@ -213,7 +215,6 @@ def peak_mb() -> float:
 
 def run_import(path: Path, database_url: str, employees: int, departments: int) -> dict:
     """Rebuild the database with the roster, then import the file and recompute adoption: timed."""
-    from flask_migrate import upgrade
     from sqlalchemy import func, insert, select, text
 
     from crmproject import create_app
@@ -225,10 +226,7 @@ def run_import(path: Path, database_url: str, employees: int, departments: int) 
 
     app = create_app({"SECRET_KEY": "benchmark", "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
-        db.drop_all()
-        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        upgrade(directory=app.extensions["migrate"].directory)
+        rebuild(app)
         depts, people, stays = roster(employees, departments)
         db.session.execute(insert(Department), depts)
         db.session.execute(insert(Employee), people)

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from crmproject.adoption.models import UsageEvent
 from crmproject.adoption.services import department_shapes, shape_rules, weekly_figures
 from crmproject.adoption.shapes import ShapeRules, Verdict, week_of
 from crmproject.auth.models import Role, User
@@ -121,6 +122,10 @@ def delete_department(department: Department) -> None:
                 name=", ".join(h.name for h in department.heads),
             )
         )
+    # usage events carry the department's id unchecked (adoption.models.UsageEvent): take it off them, as ON
+    # DELETE SET NULL did
+    events = UsageEvent.__table__
+    db.session.execute(events.update().where(events.c.department_id == department.id).values(department_id=None))
     db.session.delete(department)
     db.session.flush()
 

@@ -27,6 +27,28 @@ def test_a_department_with_a_head_cannot_be_deleted_until_the_head_moves(app, ma
     assert db.session.get(Department, department.id) is None
 
 
+def test_deleting_a_department_keeps_its_usage_events_without_the_department(app, make_department):
+    """Usage events carry the department unchecked by the database (adoption.models.UsageEvent): deleting the
+    department takes it off them, as ON DELETE SET NULL did, and the other department's events keep theirs."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from crmproject.adoption.models import UsageEvent
+    from crmproject.adoption.usage import import_usage
+    from crmproject.roster import services as roster
+
+    sales, service = make_department(name="Sales", code="SALES"), make_department(name="Service", code="SERV")
+    for name, department in (("anna.k", sales), ("boris.p", service)):
+        roster.create_employee(name=name, department=department, crm_username=name, since=date(2026, 1, 1))
+    db.session.commit()
+    import_usage(b"user,time\nanna.k,2026-03-02 09:00:00\nboris.p,2026-03-02 10:00:00\n", "u.csv", timezone="UTC")
+    services.delete_department(sales)
+    db.session.commit()
+    events = dict(db.session.execute(select(UsageEvent.username_key, UsageEvent.department_id)).all())
+    assert events == {"anna.k": None, "boris.p": service.id}
+
+
 def test_only_a_department_head_can_be_made_head(app, make_user, make_department):
     department = make_department()
     with pytest.raises(ValidationFailed, match="not a department head"):
