@@ -193,6 +193,27 @@ def demo(host: str, port: int, no_serve: bool, scale: str) -> None:
     run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False, use_debugger=False)
 
 
+# --- background jobs -----------------------------------------------------------------------
+
+@main.command("worker")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="How many jobs run at once (threads).")
+@with_appcontext
+def worker(workers: int) -> None:
+    """Run background jobs (usage imports) from the job queue until stopped (SIGTERM or Ctrl+C).
+
+    For several web hosts: set CRMPROJECT_JOBS_BROKER=postgresql and CRMPROJECT_JOBS_IN_PROCESS=0 on them, and
+    run this on one or more hosts with the same settings.
+    """
+    from crmproject import jobs
+
+    app = current_app._get_current_object()
+    click.echo(_("Running jobs from the %(broker)s queue with %(n)s workers (Ctrl+C to stop).",
+                 broker=app.config.get("JOBS_BROKER") or "sqlite", n=workers))
+    sys.stdout.flush()
+    jobs.run_worker(app, workers=workers)
+
+
 # --- imports -------------------------------------------------------------------------------
 
 @main.group("import")

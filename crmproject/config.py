@@ -65,6 +65,14 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "database://"
     RATELIMIT_HEADERS_ENABLED = False  # the 429 answers say Retry-After themselves (account or address)
     RATELIMIT_SWALLOW_ERRORS = False  # a limit that cannot be counted is an error, never a silent pass
+    # Background jobs (crmproject/jobs.py): the queue in a SQLite file of the instance folder (JOBS_SQLITE_FILE to
+    # move it), worked by a thread of each web process; or "postgresql": in the application's PostgreSQL
+    # database, for several hosts, worked by `crmproject worker` (JOBS_IN_PROCESS = 0 on the web hosts).
+    JOBS_BROKER = "sqlite"
+    JOBS_SQLITE_FILE = ""
+    JOBS_IN_PROCESS = 1
+    JOBS_WORKERS = 1  # jobs at once in a web process
+    JOBS_STALE_SECONDS = 60  # a running job whose heartbeat is older has lost its worker
 
 
 # Settings that CRMPROJECT_<NAME> environment variables may set, as whole numbers or as text.
@@ -76,8 +84,9 @@ INTEGER_SETTINGS = (
     "SPREADSHEET_MAX_SHEET_DATA_MB", "SPREADSHEET_PROBE_MEMORY_MB", "SPREADSHEET_PROBE_SECONDS",
     "USAGE_IMPORT_MAX_ROWS", "USAGE_IMPORT_MAX_CELLS",
     "USAGE_IMPORT_MAX_UNPACKED_PART_MB", "USAGE_IMPORT_MAX_UNPACKED_MB", "USAGE_IMPORT_MAX_SHEET_DATA_MB",
+    "JOBS_IN_PROCESS", "JOBS_WORKERS", "JOBS_STALE_SECONDS",
 )
-TEXT_SETTINGS = ("LOGIN_ADDRESS_LIMITS", "RATELIMIT_STORAGE_URI")
+TEXT_SETTINGS = ("LOGIN_ADDRESS_LIMITS", "RATELIMIT_STORAGE_URI", "JOBS_BROKER", "JOBS_SQLITE_FILE")
 
 
 def _env(name: str) -> str | None:
@@ -116,6 +125,14 @@ def load_config(app, test_config: dict[str, Any] | None) -> None:
         app.config.update(test_config)
         if "SQLALCHEMY_DATABASE_URI" in test_config:
             app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(test_config["SQLALCHEMY_DATABASE_URI"])
+
+    broker = str(app.config.get("JOBS_BROKER") or "sqlite").strip().lower()
+    if broker not in ("sqlite", "postgresql"):
+        raise ConfigError(f"{ENV_PREFIX}JOBS_BROKER must be sqlite or postgresql, not {broker!r}")
+    if broker == "postgresql" and not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        raise ConfigError(f"{ENV_PREFIX}JOBS_BROKER=postgresql keeps the job queue in the application's database, "
+                          f"which must then be PostgreSQL ({ENV_PREFIX}DATABASE_URL)")
+    app.config["JOBS_BROKER"] = broker
 
     if not app.config.get("SECRET_KEY"):
         if app.debug or any(app.config.get(k) for k in ("DEMO", "TESTING", "ALLOW_INSTANCE_SECRET")):

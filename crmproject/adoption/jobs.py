@@ -3,38 +3,43 @@
     import_id = start_import_job(app, data, "LoginHistory.csv", timezone="Europe/Moscow", user_id=user.id)
     job_status(import_id)   # {"state": "running", "progress": 35, ...}, polled by the progress page
 
-The import runs in a daemon thread with its own app context, session and
-database connection; other requests are not held up (on SQLite, writers wait
-for the import's final write, which takes seconds for a million rows).
-Progress is written to the UsageImport row in short transactions of its own
-and kept in memory for this process: on SQLite the import holds the write
-lock while it saves, so then only the in-memory figure moves.
+The import is a job on the queue (crmproject.jobs): a worker runs it, in a
+web process's own worker thread or in `crmproject worker` on another host.
+Its progress and heartbeat are kept in the queue's storage, so the progress
+page reads them from any web process; the UsageImport row gets progress too,
+in short transactions of its own (on SQLite the import holds the database's
+write lock while it saves, so then only the kept figure moves). An import
+whose worker stopped (its heartbeat is older than JOBS_STALE_SECONDS) is
+recorded as FAILED with the reason: its events were one transaction, never
+committed, so nothing of it was saved.
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from flask import Flask
 from sqlalchemy import select
 
+from crmproject import jobs
 from crmproject.adoption.models import ImportState, UsageImport
 from crmproject.adoption.usage import UsageImportFailed, create_usage_import, run_usage_import, usage_import_summary
 from crmproject.db import utcnow
 from crmproject.extensions import db
 from crmproject.i18n import _
 
-# An import that has not moved for this long is not running anywhere (the server stopped during it).
+# An import no worker has started for this long is not going to run (the queue lost it, or none runs).
 STALE_AFTER = timedelta(minutes=15)
+JOB = "usage_import"
 
-_progress: dict[int, int] = {}  # import id -> percent, for imports running in this process
-_lock = threading.Lock()
+
+def _key(import_id: int) -> str:
+    return f"usage-import:{import_id}"
 
 
 def start_import_job(app: Flask, data: bytes, filename: str, *, timezone: str, user_id: int | None,
                      encoding: str | None = None) -> int:
-    """Record the import (committed) and run it in a background thread; returns its id at once.
+    """Record the import (committed) and put it on the job queue; returns its id at once.
 
     `encoding` is a CSV file's encoding when the user chose it (detected otherwise).
 
@@ -52,62 +57,62 @@ def start_import_job(app: Flask, data: bytes, filename: str, *, timezone: str, u
         db.session.commit()
         return record.id
     db.session.commit()
-    import_id = record.id
-    with _lock:
-        _progress[import_id] = 0
-    thread = threading.Thread(
-        target=_run, args=(app, import_id, data, encoding), name=f"usage-import-{import_id}", daemon=True
-    )
-    thread.start()
-    return import_id
+    jobs.enqueue(JOB, {"import_id": record.id, "data": data, "encoding": encoding}, app=app)
+    return record.id
 
 
-def _run(app: Flask, import_id: int, data: bytes, encoding: str | None = None) -> None:
-    with app.app_context():
-        try:
-            run_usage_import(import_id, data, progress=lambda percent: _set_progress(import_id, percent),
-                             encoding=encoding)
-        except UsageImportFailed:
-            pass  # recorded on the import, with the reason
-        except Exception:
-            app.logger.exception("usage import %s failed", import_id)  # recorded as FAILED too
-        finally:
-            with _lock:
-                _progress.pop(import_id, None)
-            db.session.remove()
+@jobs.job(JOB)
+def _run(import_id: int, data: bytes, encoding: str | None = None) -> None:
+    """The job: the import, with its progress and heartbeat kept where every web process reads them."""
+    from flask import current_app
 
-
-def _set_progress(import_id: int, percent: int) -> None:
-    with _lock:
-        _progress[import_id] = percent
+    heartbeat = jobs.Heartbeat(_key(import_id), progress=0)
+    try:
+        run_usage_import(import_id, data, progress=lambda percent: heartbeat.update(progress=percent),
+                         encoding=encoding)
+    except UsageImportFailed:
+        pass  # recorded on the import, with the reason
+    except Exception:
+        current_app.logger.exception("usage import %s failed", import_id)  # recorded as FAILED too
+    finally:
+        heartbeat.stop()
 
 
 def job_status(import_id: int) -> dict | None:
     """State, progress (0-100), message and counts of an import, read afresh; None if there is no such import.
 
-    An import left RUNNING by a server that stopped (not running here, not
-    updated for STALE_AFTER) is recorded as FAILED: its events were never
-    committed, so nothing of it was saved.
+    An import still RUNNING whose worker stopped (its heartbeat went quiet,
+    or no worker took it up within STALE_AFTER) is recorded as FAILED: its
+    events were never committed, so nothing of it was saved.
     """
     record = db.session.scalars(
         select(UsageImport).where(UsageImport.id == import_id).execution_options(populate_existing=True)
     ).one_or_none()
     if record is None:
         return None
-    with _lock:
-        live = _progress.get(import_id)
-    if live is None and record.state == ImportState.RUNNING and record.updated_at < utcnow() - STALE_AFTER:
-        record.state = ImportState.FAILED
-        record.message = _("The import stopped before it finished (the server was restarted?); nothing was saved. "
-                           "Upload the file again.")
-        db.session.commit()
+    live = jobs.state(_key(import_id)) if record.state == ImportState.RUNNING else None
+    if record.state == ImportState.RUNNING:
+        if jobs.is_stale(live):
+            _fail(record, _("The import stopped before it finished: its worker stopped or was restarted. "
+                            "Nothing was saved. Upload the file again."))
+            jobs.forget_state(_key(import_id))
+            live = None
+        elif live is None and record.updated_at < utcnow() - STALE_AFTER:
+            _fail(record, _("The import stopped before it finished (the server was restarted?); nothing was saved. "
+                            "Upload the file again."))
     status = usage_import_summary(record)
     if live is not None and record.state == ImportState.RUNNING:
-        status["progress"] = max(status["progress"], live)
+        status["progress"] = max(status["progress"], int(live.get("progress", 0)))
     return status
 
 
+def _fail(record: UsageImport, message: str) -> None:
+    record.state = ImportState.FAILED
+    record.message = message
+    db.session.commit()
+
+
 def is_running(import_id: int) -> bool:
-    """True while this process runs the import."""
-    with _lock:
-        return import_id in _progress
+    """True while a live worker runs the import (in any process)."""
+    live = jobs.state(_key(import_id))
+    return live is not None and not jobs.is_stale(live)

@@ -88,6 +88,9 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # the job queue's own tables (huey_*, crmproject/jobs.py with JOBS_BROKER=postgresql) are not ours to migrate
+    conf_args.setdefault("include_name", lambda name, type_, parent_names: not (
+        type_ == "table" and name is not None and name.startswith("huey_")))
 
     connectable = get_engine()
 

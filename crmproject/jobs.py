@@ -1,0 +1,179 @@
+"""Background work through a job queue (huey), so that it outlives the request and any one web process.
+
+    @jobs.job("usage_import")
+    def run_import(import_id: int, data: bytes) -> None: ...   # runs in a worker, inside an app context
+
+    jobs.enqueue("usage_import", {"import_id": 7, "data": b"..."})
+    jobs.put_state("usage-import:7", {...}); jobs.state("usage-import:7")   # seen from every web process
+
+Where the queue lives (JOBS_BROKER):
+  - "sqlite" (the default): a SQLite file in the instance folder (JOBS_SQLITE_FILE), and every web process
+    runs a worker thread of its own (JOBS_IN_PROCESS, on by default): one machine, no other service.
+  - "postgresql": tables huey_* in the application's own PostgreSQL database, woken by LISTEN/NOTIFY: web
+    hosts and worker hosts share it. Set JOBS_IN_PROCESS=0 on the web hosts and run `crmproject worker` on
+    one or more hosts.
+
+A job's own state (progress, and a heartbeat while it runs) is kept in the queue's storage, not in a web
+process: any process reads it, and a job whose heartbeat stopped (its worker was killed or restarted) is
+known to be dead after JOBS_STALE_SECONDS. Jobs are not retried: what a job writes is one transaction, so a
+job that dies has saved nothing, and says so.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask, current_app
+from huey import PostgresHuey, SqliteHuey
+from huey.api import Huey
+from huey.consumer import Consumer
+from sqlalchemy.engine import make_url
+
+_jobs: dict[str, Callable[..., None]] = {}  # name -> function, as the features register them
+_lock = threading.Lock()
+_consumers: dict[int, tuple[int, Consumer]] = {}  # id(huey) -> (pid, the in-process consumer)
+HEARTBEAT_SECONDS = 5.0
+
+
+def job(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a function as the job `name` (keyword arguments only; they travel through the queue pickled)."""
+
+    def register(function: Callable[..., None]) -> Callable[..., None]:
+        _jobs[name] = function
+        return function
+
+    return register
+
+
+def queue(app: Flask | None = None) -> Huey:
+    """The app's queue, built on first use from its configuration, with every registered job on it."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    with _lock:
+        found = app.extensions.get("huey")
+        if found is None:
+            found = app.extensions["huey"] = _build(app)
+        return found
+
+
+def _build(app: Flask) -> Huey:
+    broker = (app.config.get("JOBS_BROKER") or "sqlite").strip().lower()
+    if broker == "postgresql":
+        url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+        if not url.drivername.startswith("postgresql"):
+            raise RuntimeError("JOBS_BROKER=postgresql needs the application's database to be PostgreSQL")
+        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        huey: Huey = PostgresHuey("crmproject", dsn=dsn, results=False, utc=True)
+    elif broker == "sqlite":
+        path = Path(app.config.get("JOBS_SQLITE_FILE") or Path(app.instance_path) / "jobs.sqlite3")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        huey = SqliteHuey("crmproject", filename=str(path), results=False, utc=True)
+    else:
+        raise RuntimeError(f"JOBS_BROKER must be sqlite or postgresql, not {broker!r}")
+    app.extensions["huey_tasks"] = {name: huey.task(name=name)(_in_app(app, function))
+                                     for name, function in _jobs.items()}
+    return huey
+
+
+def _in_app(app: Flask, function: Callable[..., None]) -> Callable[..., None]:
+    def run(**kwargs) -> None:
+        from crmproject.extensions import db
+
+        with app.app_context():
+            try:
+                function(**kwargs)
+            finally:
+                db.session.remove()
+
+    run.__name__ = function.__name__
+    return run
+
+
+def enqueue(name: str, kwargs: dict, *, app: Flask | None = None) -> None:
+    """Put the job `name` on the queue with these keyword arguments; with JOBS_IN_PROCESS, make sure this process
+    runs a worker for it."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    queue(app)
+    app.extensions["huey_tasks"][name](**kwargs)  # calling a huey task enqueues it
+    if app.config.get("JOBS_IN_PROCESS", True):
+        start_in_process(app)
+
+
+def put_state(key: str, value: dict) -> None:
+    """Keep a job's state (a dict) where every process can read it."""
+    queue().put(key, value)
+
+
+def state(key: str) -> dict | None:
+    """A job's state as last kept, or None."""
+    return queue().get(key, peek=True)
+
+
+def forget_state(key: str) -> None:
+    queue().delete(key)
+
+
+class Heartbeat:
+    """While a job runs, keep its state's "at" fresh (every HEARTBEAT_SECONDS, or a quarter of JOBS_STALE_SECONDS
+    if that is less), so a reader can tell it is alive;
+    `update(**values)` changes the state at once."""
+
+    def __init__(self, key: str, **values) -> None:
+        self.key = key
+        self.values = {**values, "at": time.time(), "pid": os.getpid()}
+        self._huey = queue()
+        stale = float(current_app.config.get("JOBS_STALE_SECONDS", 60))
+        self.interval = min(HEARTBEAT_SECONDS, stale / 4)  # several beats before a reader gives up on it
+        self._stop = threading.Event()
+        self._huey.put(key, self.values)
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{key}", daemon=True)
+        self._thread.start()
+
+    def update(self, **values) -> None:
+        self.values = {**self.values, **values, "at": time.time()}
+        self._huey.put(self.key, self.values)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.update()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._huey.delete(self.key)
+
+
+def is_stale(found: dict | None, app: Flask | None = None) -> bool:
+    """Whether a job's kept state says it stopped beating: its worker died or was restarted."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return found is not None and found.get("at", 0) < time.time() - float(app.config.get("JOBS_STALE_SECONDS", 60))
+
+
+class _InProcessConsumer(Consumer):
+    """A consumer in a web process: its worker threads only; the signals are the web server's."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+def start_in_process(app: Flask) -> None:
+    """Run the queue's worker in this process (threads), once per process (a forked web worker starts its own)."""
+    huey = queue(app)
+    with _lock:
+        running = _consumers.get(id(huey))
+        if running is not None and running[0] == os.getpid():
+            return
+        consumer = _InProcessConsumer(huey, workers=int(app.config.get("JOBS_WORKERS", 1)), periodic=False,
+                                      initial_delay=0.05, backoff=1.5, max_delay=0.5, worker_type="thread")
+        consumer.start()
+        _consumers[id(huey)] = (os.getpid(), consumer)
+
+
+def run_worker(app: Flask, *, workers: int) -> None:
+    """`crmproject worker`: run the queue's workers in the foreground until SIGINT or SIGTERM."""
+    huey = queue(app)
+    Consumer(huey, workers=workers, periodic=False, worker_type="thread", initial_delay=0.1, backoff=1.5,
+             max_delay=2.0, graceful_signal="TERM").run()
