@@ -8,11 +8,9 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from html import escape
 
-import plotly.graph_objects as go
-
 from crmproject.adoption.services import Series
 from crmproject.adoption.shapes import week_of
-from crmproject.charts import COLOURS, base_layout
+from crmproject.charts import COLOURS, FONT
 from crmproject.i18n import _
 
 LINE_COLOURS = ("#3b6ea8", "#d9822b", "#2e8b57", "#7b4ea3", "#c0392b", "#17a2b8", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
@@ -23,6 +21,7 @@ def department_colour(department_id: int) -> str:
     return LINE_COLOURS[department_id % len(LINE_COLOURS)]
 
 
+GRID = "#eef1f4"
 # The go-live marks: the page's ink, neither a department's, a wave's nor today's colour.
 GO_LIVE_COLOUR = "#1f2933"
 
@@ -41,43 +40,53 @@ def go_live_marks(go_lives: Mapping[date, Sequence[str]]) -> tuple[list[dict], l
     return shapes, annotations
 
 
+def _layout(height: int, **extra) -> dict:
+    """crmproject.charts.base_layout as a dict: the figures here are plain dicts in plotly's JSON schema, built
+    without plotly's graph objects, whose checking and copying of 60 departments' daily points cost more than
+    the rest of the page."""
+    return {"height": height, "margin": {"l": 10, "r": 10, "t": 30, "b": 30}, "font": {"family": FONT, "size": 12},
+            "plot_bgcolor": "white", "paper_bgcolor": "white", "hoverlabel": {"font": {"family": FONT}}, **extra}
+
+
 def adoption_figure(all_series: Sequence[Series], *, target: Decimal, today: date,
-                    go_lives: Mapping[int, date | None]) -> go.Figure:
+                    go_lives: Mapping[int, date | None]) -> dict:
     """Active / licensed seats per department over time, the target as a dashed line, each go-live marked.
 
     A department has no figure before its go-live (`go_lives`: department id -> go-live day, None when not
     planned): a usage export counts its zeros then, but they mean "not live yet", not 0%, as on the dashboard.
     """
-    fig = go.Figure()
+    traces = []
     marks: dict[date, list[str]] = defaultdict(list)
     for s in all_series:
         go_live = go_lives.get(s.department.id)
-        values = [p if go_live is not None and day >= go_live else None for day, p in zip(s.days, s.percent)]
+        if go_live is None:
+            continue
+        values = [p if day >= go_live else None for day, p in zip(s.days, s.percent)]
         if all(v is None for v in values):
             continue
-        fig.add_trace(go.Scatter(
-            name=escape(s.department.name), x=[d.isoformat() for d in s.days], y=values, mode="lines",
-            line=dict(color=department_colour(s.department.id), width=2), connectgaps=False,
-            hovertemplate="%{x}: %{y}%<extra>" + escape(s.department.name) + "</extra>",
-        ))
-        if go_live is not None and s.days[0] <= go_live <= today:
+        name = escape(s.department.name)
+        traces.append({"type": "scatter", "name": name, "x": [d.isoformat() for d in s.days], "y": values,
+                       "mode": "lines", "line": {"color": department_colour(s.department.id), "width": 2},
+                       "connectgaps": False, "hovertemplate": "%{x}: %{y}%<extra>" + name + "</extra>"})
+        if s.days[0] <= go_live <= today:
             marks[go_live].append(s.department.name)
-    fig.add_hline(y=float(target), line=dict(color=COLOURS["green"], dash="dash"),
-                  annotation_text=_("target %(n)s%%", n=f"{float(target):g}"), annotation_position="top left")
-    fig.add_vline(x=today.isoformat(), line=dict(color=COLOURS["today"], dash="dot", width=1))
     shapes, annotations = go_live_marks(marks)
-    for shape in shapes:
-        fig.add_shape(shape)
-    for annotation in annotations:
-        fig.add_annotation(annotation)
-    fig.update_yaxes(title_text=_("active / licensed seats, %"), range=[0, 105], gridcolor="#eef1f4")
-    fig.update_xaxes(type="date", gridcolor="#eef1f4")
-    fig.update_layout(legend=dict(orientation="h", y=-0.2), hovermode="closest")
-    return base_layout(fig, height=420)
+    goal = float(target)
+    return {"data": traces, "layout": _layout(
+        420, legend={"orientation": "h", "y": -0.2}, hovermode="closest",
+        xaxis={"type": "date", "gridcolor": GRID},
+        yaxis={"title": {"text": escape(_("active / licensed seats, %"))}, "range": [0, 105], "gridcolor": GRID},
+        shapes=[{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": goal, "y1": goal,
+                 "line": {"color": COLOURS["green"], "dash": "dash"}},
+                {"type": "line", "xref": "x", "x0": today.isoformat(), "x1": today.isoformat(), "yref": "y domain",
+                 "y0": 0, "y1": 1, "line": {"color": COLOURS["today"], "dash": "dot", "width": 1}}, *shapes],
+        annotations=[{"xref": "x domain", "x": 0, "xanchor": "left", "yref": "y", "y": goal, "yanchor": "bottom",
+                      "text": escape(_("target %(n)s%%", n=f"{goal:g}")), "showarrow": False}, *annotations],
+    )}
 
 
 def heatmap_figure(weeks: Sequence[date], rows: Sequence[tuple[str, list[float | None]]], *, target: Decimal,
-                   go_lives: Sequence[date | None]) -> go.Figure:
+                   go_lives: Sequence[date | None]) -> dict:
     """Departments (rows) against weeks (columns), coloured by adoption: red far below target, green at it.
 
     `go_lives` holds each row's go-live day (None when not planned): the weeks before it are left blank, not
@@ -87,25 +96,25 @@ def heatmap_figure(weeks: Sequence[date], rows: Sequence[tuple[str, list[float |
     for (_name, values), go_live in zip(rows, go_lives, strict=True):
         first = week_of(go_live) if go_live is not None else None
         z.append([v if first is not None and week >= first else None for week, v in zip(weeks, values)])
-    # unvalidated (see crmproject/dashboard/charts.py): 60 departments x 150 weeks validate slowly
-    fig = go.Figure(go.Heatmap(_validate=False,
-        x=[w.isoformat() for w in weeks], y=[escape(name) for name, _values in rows], z=z,
-        zmin=0, zmax=100, colorscale=[[0, "#c0392b"], [float(target) / 200, "#e6a23c"], [float(target) / 100, "#2e8b57"], [1, "#1e6b41"]],
-        colorbar=dict(title=dict(text="%")), hoverongaps=False,
-        hovertemplate="%{y}, " + _("week of %(week)s", week="%{x}") + ": %{z}%<extra></extra>",
-    ), _validate=False)
+    goal = float(target)
+    traces: list[dict] = [{
+        "type": "heatmap", "x": [w.isoformat() for w in weeks], "y": [escape(name) for name, _values in rows], "z": z,
+        "zmin": 0, "zmax": 100, "colorscale": [[0, "#c0392b"], [goal / 200, "#e6a23c"], [goal / 100, "#2e8b57"],
+                                               [1, "#1e6b41"]],
+        "colorbar": {"title": {"text": "%"}}, "hoverongaps": False,
+        "hovertemplate": "%{y}, " + _("week of %(week)s", week="%{x}") + ": %{z}%<extra></extra>",
+    }]
     # a cell spans its Monday ± 3.5 days: the tick stands on the left edge of the go-live's week
     marked = [(name, go_live) for (name, _values), go_live in zip(rows, go_lives)
               if weeks and go_live is not None and weeks[0] <= week_of(go_live) <= weeks[-1]]
     if marked:
-        fig.add_trace(go.Scatter(
-            name=escape(_("go-live")), x=[(datetime.combine(week_of(day), time()) - timedelta(days=3.5)).isoformat()
-                                          for _name, day in marked],
-            y=[escape(name) for name, _day in marked], mode="markers", showlegend=False,
-            marker=dict(symbol="line-ns", size=22, line=dict(color=GO_LIVE_COLOUR, width=3)),
-            customdata=[day.isoformat() for _name, day in marked],
-            hovertemplate="%{y}: " + escape(_("go-live on %(day)s", day="%{customdata}")) + "<extra></extra>",
-        ))
-    fig.update_xaxes(type="date")
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    return base_layout(fig, height=max(240, 26 * len(rows) + 90))
+        traces.append({
+            "type": "scatter", "name": escape(_("go-live")),
+            "x": [(datetime.combine(week_of(day), time()) - timedelta(days=3.5)).isoformat() for _name, day in marked],
+            "y": [escape(name) for name, _day in marked], "mode": "markers", "showlegend": False,
+            "marker": {"symbol": "line-ns", "size": 22, "line": {"color": GO_LIVE_COLOUR, "width": 3}},
+            "customdata": [day.isoformat() for _name, day in marked],
+            "hovertemplate": "%{y}: " + escape(_("go-live on %(day)s", day="%{customdata}")) + "<extra></extra>",
+        })
+    return {"data": traces, "layout": _layout(max(240, 26 * len(rows) + 90), xaxis={"type": "date"},
+                                              yaxis={"autorange": "reversed", "automargin": True})}

@@ -37,7 +37,7 @@ def adoption_context(plan, departments, *, today: date) -> dict:
     adoption_chart = adoption_figure(all_series, target=target, today=today, go_lives=go_lives) if all_series else None
     return dict(
         series=all_series, target=target,
-        adoption_chart=adoption_chart if adoption_chart and adoption_chart.data else None,
+        adoption_chart=adoption_chart if adoption_chart and adoption_chart["data"] else None,
         heatmap=heatmap_figure(weeks, [(d.name, table[d.id]) for d in live], target=target,
                                go_lives=[go_lives[d.id] for d in live]) if live else None,
         latest=services.latest(departments, today=today), go_lives=go_lives,

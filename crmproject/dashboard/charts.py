@@ -5,8 +5,8 @@ KPI status) are plain figure dicts in plotly's JSON schema, not
 plotly.graph_objects figures: building and validating 60 departments' weekly
 series as graph objects costs more than everything else on the page (about
 100 ms of a cold request), and these figures hold only what this module
-writes; the tests read them back from the page. The heat map and the
-timeline are shared with other pages and stay graph objects.
+writes; the tests read them back from the page. The heat map is shared
+with the adoption page (crmproject.adoption.charts), a plain dict too.
 
 Each trace carries the pages behind it in `meta` ({"link": url} for a whole
 trace, {"links": [...]} per point or heat-map row); static/js/charts.js
@@ -18,8 +18,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from html import escape
-
-import plotly.graph_objects as go
 
 from crmproject.adoption.charts import department_colour, go_live_marks, heatmap_figure
 from crmproject.charts import COLOURS, FONT
@@ -97,13 +95,12 @@ def waves_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
     return {"data": traces, "layout": _week_layout(360, d.target, go_lives)}
 
 
-def heatmap(d: Dashboard, links: Mapping[int, str]) -> go.Figure:
+def heatmap(d: Dashboard, links: Mapping[int, str]) -> dict:
     """Departments against weeks, each go-live marked; a click on a row opens the department."""
     rows = [row for row in d.departments if any(v is not None for v in d.department_weeks.get(row.id, []))]
     fig = heatmap_figure(d.weeks, [(row.name, d.department_weeks[row.id]) for row in rows],
                          target=d.target, go_lives=[row.go_live for row in rows])  # type: ignore[arg-type]
-    if fig.data:
-        fig.data[0].meta = {"links": [links[row.id] for row in rows]}
+    fig["data"][0]["meta"] = {"links": [links[row.id] for row in rows]}
     return fig
 
 

@@ -33,20 +33,20 @@ def test_the_heat_map_leaves_the_weeks_before_a_go_live_blank_and_marks_the_go_l
     go_live = MONDAYS[2] + timedelta(days=2)  # a Wednesday: its whole week counts, as on the dashboard
     fig = heatmap_figure(MONDAYS, [("Sales", [0.0, 0.0, 35.0, 52.5, 60.0]), ("Finance", [0.0] * 5)],
                          target=Decimal(80), go_lives=[go_live, None])
-    heat = fig.data[0]
-    assert list(heat.z[0]) == [None, None, 35.0, 52.5, 60.0]
-    assert list(heat.z[1]) == [None] * 5  # no go-live planned: nothing to show yet
-    marks = [t for t in fig.data if t.type == "scatter" and t.name == "go-live"]
-    assert len(marks) == 1 and list(marks[0].y) == ["Sales"]
+    heat = fig["data"][0]
+    assert heat["z"][0] == [None, None, 35.0, 52.5, 60.0]
+    assert heat["z"][1] == [None] * 5  # no go-live planned: nothing to show yet
+    marks = [t for t in fig["data"] if t["type"] == "scatter" and t["name"] == "go-live"]
+    assert len(marks) == 1 and marks[0]["y"] == ["Sales"]
     # on the left edge of the go-live's week: its Monday's cell spans the Monday ± 3.5 days
-    assert list(marks[0].x) == [f"{MONDAYS[2] - timedelta(days=4)}T12:00:00"]
-    assert list(marks[0].customdata) == [go_live.isoformat()]
+    assert marks[0]["x"] == [f"{MONDAYS[2] - timedelta(days=4)}T12:00:00"]
+    assert marks[0]["customdata"] == [go_live.isoformat()]
 
 
 def test_a_go_live_outside_the_weeks_shown_is_not_marked():
     fig = heatmap_figure(MONDAYS, [("Sales", [10.0] * 5)], target=Decimal(80), go_lives=[MONDAYS[0] - timedelta(weeks=8)])
-    assert list(fig.data[0].z[0]) == [10.0] * 5
-    assert [t.type for t in fig.data] == ["heatmap"]
+    assert fig["data"][0]["z"][0] == [10.0] * 5
+    assert [t["type"] for t in fig["data"]] == ["heatmap"]
 
 
 def test_the_adoption_line_starts_at_the_go_live_and_the_go_live_is_marked():
@@ -56,9 +56,9 @@ def test_the_adoption_line_starts_at_the_go_live_and_the_go_live_is_marked():
     fig = adoption_figure([Series(sales, days, [0.0] * 4 + [20.0, 25.0, 30.0, 35.0, 40.0, 45.0]),
                            Series(finance, days, [0.0] * 10)],  # not in a wave: not drawn
                           target=Decimal(80), today=days[-1], go_lives={sales.id: go_live, finance.id: None})
-    assert [t.name for t in fig.data] == ["Sales"]
-    assert list(fig.data[0].y) == [None] * 4 + [20.0, 25.0, 30.0, 35.0, 40.0, 45.0]
-    assert _go_live_marks(fig.to_plotly_json()["layout"]) == [go_live.isoformat()]
+    assert [t["name"] for t in fig["data"]] == ["Sales"]
+    assert fig["data"][0]["y"] == [None] * 4 + [20.0, 25.0, 30.0, 35.0, 40.0, 45.0]
+    assert _go_live_marks(fig["layout"]) == [go_live.isoformat()]
 
 
 # --- the pages ------------------------------------------------------------------------------------------------
