@@ -281,6 +281,34 @@ def find_tasks(
     return list(db.session.scalars(query)), total
 
 
+BOARD_CARDS = 200  # cards a board column shows; the rest are counted, and the list shows them
+
+
+def board_columns(plan: Plan, flt: TaskFilter, *, scope: int | None | bool = True, today: date,
+                  per_column: int = BOARD_CARDS) -> tuple[dict[TaskStatus, list[ChangeTask]], dict[TaskStatus, int]]:
+    """The board: per status the first `per_column` matching tasks in the filter's order, and how many match in
+    each. A fixed number of queries however many tasks the plan has: the cards are chosen by rank within their
+    status in the database (ROW_NUMBER), and only they are loaded, with their owners and departments."""
+    query = _filtered(plan, flt, scope=scope, today=today)
+    matching = query.subquery()
+    counts = {TaskStatus(status) if not isinstance(status, TaskStatus) else status: n for status, n in
+              db.session.execute(select(matching.c.status, func.count()).group_by(matching.c.status))}
+    order = SORTS.get(flt.sort, SORTS["due"])()
+    ranked = (query.outerjoin(User, User.id == ChangeTask.owner_id)
+              .with_only_columns(ChangeTask.id, func.row_number().over(partition_by=ChangeTask.status,
+                                                                       order_by=order).label("rank"))
+              .subquery())
+    cards = db.session.scalars(
+        select(ChangeTask).where(ChangeTask.id.in_(select(ranked.c.id).where(ranked.c.rank <= per_column)))
+        .outerjoin(User, User.id == ChangeTask.owner_id).order_by(*order)
+        .options(selectinload(ChangeTask.owner), selectinload(ChangeTask.department))
+    )
+    columns: dict[TaskStatus, list[ChangeTask]] = {status: [] for status in TaskStatus}
+    for task in cards:
+        columns[task.status].append(task)
+    return columns, {status: counts.get(status, 0) for status in TaskStatus}
+
+
 def open_tasks_of_department(department_id: int, *, limit: int = 15) -> tuple[list[ChangeTask], int]:
     """The department's open tasks across plans, soonest due first, and how many there are."""
     query = select(ChangeTask).where(

@@ -98,10 +98,9 @@ def board(plan_id: int):
     flt = _filter_from_args()
     flt.status = None
     today = date.today()
-    tasks, total = services.find_tasks(plan, flt, scope=task_department_scope(current_user), today=today, per_page=0)
-    columns = {s: [t for t in tasks if t.status == s] for s in TaskStatus}
-    return render_template("tasks/board.html", plan=plan, columns=columns, total=total, flt=flt, today=today,
-                           args=_filter_args(), **_filter_choices(plan))
+    columns, counts = services.board_columns(plan, flt, scope=task_department_scope(current_user), today=today)
+    return render_template("tasks/board.html", plan=plan, columns=columns, counts=counts, total=sum(counts.values()),
+                           flt=flt, today=today, args=_filter_args(), **_filter_choices(plan))
 
 
 @bp.get("/tasks.xlsx")

@@ -114,3 +114,22 @@ def test_communication_plan_item(client, login, make_user, make_plan):
         "audience": "x", "channel": "email", "message": "y", "planned_date": "2030-01-01", "status": "planned",
     })
     assert "The date must fall inside the plan" in bad.get_data(as_text=True)
+
+
+def test_a_board_column_shows_its_first_cards_in_order_and_counts_the_rest(client, login, make_user, make_plan,
+                                                                           make_task):
+    from datetime import date
+
+    from crmproject.tasks.services import TaskFilter, board_columns
+
+    plan = make_plan()
+    for day in (9, 3, 7, 5):
+        make_task(plan, f"Due on the {day}th", due=date(2026, 6, day), status=TaskStatus.IN_PROGRESS)
+    make_task(plan, "Finished", due=date(2026, 6, 1), status=TaskStatus.DONE)
+    columns, counts = board_columns(plan, TaskFilter(), today=date(2026, 6, 15), per_column=2)
+    assert [t.title for t in columns[TaskStatus.IN_PROGRESS]] == ["Due on the 3th", "Due on the 5th"]  # soonest due
+    assert (counts[TaskStatus.IN_PROGRESS], counts[TaskStatus.DONE], counts[TaskStatus.BLOCKED]) == (4, 1, 0)
+    assert [t.title for t in columns[TaskStatus.DONE]] == ["Finished"]
+    login(make_user(Role.PROJECT_MANAGER))
+    board = client.get(f"/plans/{plan.id}/tasks/board").get_data(as_text=True)
+    assert all(f"Due on the {day}th" in board for day in (3, 5, 7, 9))  # 200 a column on the page
