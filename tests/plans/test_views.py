@@ -134,6 +134,9 @@ def test_plotly_js_is_served_by_the_app(client, pm):
     assert response.mimetype == "text/javascript"
     assert len(response.data) > 1_000_000
     response.close()
+    # served from memory, still with a validator: a browser that has it gets 304 and no body
+    again = client.get("/vendor/plotly.min.js", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
 
 
 def test_modules_page_adds_a_module(client, pm):
