@@ -56,6 +56,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
     _require_login_everywhere(app)
     _register_vendor_routes(app)
+    from crmproject import jobs
+
+    jobs.init_app(app)
     return app
 
 

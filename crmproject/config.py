@@ -133,6 +133,9 @@ def load_config(app, test_config: dict[str, Any] | None) -> None:
         raise ConfigError(f"{ENV_PREFIX}JOBS_BROKER=postgresql keeps the job queue in the application's database, "
                           f"which must then be PostgreSQL ({ENV_PREFIX}DATABASE_URL)")
     app.config["JOBS_BROKER"] = broker
+    if int(app.config.get("JOBS_STALE_SECONDS") or 0) < 2:
+        raise ConfigError(f"{ENV_PREFIX}JOBS_STALE_SECONDS must be at least 2: a job's heartbeat beats four times "
+                          "in that time")
 
     if not app.config.get("SECRET_KEY"):
         if app.debug or any(app.config.get(k) for k in ("DEMO", "TESTING", "ALLOW_INSTANCE_SECRET")):

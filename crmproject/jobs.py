@@ -8,7 +8,8 @@
 
 Where the queue lives (JOBS_BROKER):
   - "sqlite" (the default): a SQLite file in the instance folder (JOBS_SQLITE_FILE), and every web process
-    runs a worker thread of its own (JOBS_IN_PROCESS, on by default): one machine, no other service.
+    runs a worker thread of its own, from its first request (JOBS_IN_PROCESS, on by default): one machine,
+    no other service.
   - "postgresql": tables huey_* in the application's own PostgreSQL database, woken by LISTEN/NOTIFY: web
     hosts and worker hosts share it. Set JOBS_IN_PROCESS=0 on the web hosts and run `crmproject worker` on
     one or more hosts.
@@ -21,6 +22,7 @@ job that dies has saved nothing, and says so.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -33,6 +35,7 @@ from huey.api import Huey
 from huey.consumer import Consumer
 from sqlalchemy.engine import make_url
 
+_log = logging.getLogger(__name__)
 _jobs: dict[str, Callable[..., None]] = {}  # name -> function, as the features register them
 _lock = threading.Lock()
 _consumers: dict[int, tuple[int, Consumer]] = {}  # id(huey) -> (pid, the in-process consumer)
@@ -133,8 +136,13 @@ class Heartbeat:
         self._thread.start()
 
     def update(self, **values) -> None:
+        """Keep the new values; a queue that cannot be written to for a moment (locked, reconnecting) costs a
+        beat, logged, never the job."""
         self.values = {**self.values, **values, "at": time.time()}
-        self._huey.put(self.key, self.values)
+        try:
+            self._huey.put(self.key, self.values)
+        except Exception:  # noqa: BLE001 - the next beat tries again; a reader gives up only after several
+            _log.warning("job %s: its heartbeat could not be kept", self.key, exc_info=True)
 
     def _beat(self) -> None:
         while not self._stop.wait(self.interval):
@@ -143,7 +151,10 @@ class Heartbeat:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
-        self._huey.delete(self.key)
+        try:
+            self._huey.delete(self.key)
+        except Exception:  # noqa: BLE001 - a state left behind reads as stale, and the record says how it ended
+            _log.warning("job %s: its state could not be removed", self.key, exc_info=True)
 
 
 def is_stale(found: dict | None, app: Flask | None = None) -> bool:
@@ -157,6 +168,17 @@ class _InProcessConsumer(Consumer):
 
     def _set_signal_handlers(self) -> None:
         pass
+
+
+def init_app(app: Flask) -> None:
+    """With JOBS_IN_PROCESS, each web process starts its worker with its first request (a forked gunicorn worker
+    its own), so jobs left on the queue by a restart are taken up without waiting for a new one."""
+    if not app.config.get("JOBS_IN_PROCESS"):
+        return
+
+    @app.before_request
+    def _start_worker() -> None:
+        start_in_process(app)
 
 
 def start_in_process(app: Flask) -> None:

@@ -182,3 +182,47 @@ def test_on_postgresql_the_queue_can_live_in_the_application_database(app, peopl
             jobs.queue().storage.close()
             db.session.execute(text("DROP TABLE IF EXISTS huey_kv, huey_schedule, huey_task, huey_counter"))
             db.session.commit()
+
+
+def test_an_import_given_up_while_it_ran_saves_nothing_when_it_finishes(app, people):
+    """A reader gave the import up (its heartbeat went quiet) and told the user nothing was saved: a worker that
+    was only slow, not dead, finds its record no longer running when it comes to save, and saves nothing."""
+    from crmproject.adoption.models import ImportState, UsageImport
+    from crmproject.adoption.usage import UsageImportFailed, create_usage_import, run_usage_import
+
+    record = create_usage_import(filename="slow.csv", timezone="UTC")
+    db.session.commit()
+    db.session.execute(UsageImport.__table__.update().where(UsageImport.id == record.id).values(
+        state=ImportState.FAILED, message="The import stopped before it finished: its worker stopped."))
+    db.session.commit()
+    with pytest.raises(UsageImportFailed, match="its worker stopped"):
+        run_usage_import(record.id, _usage_csv(100))
+    db.session.expire_all()
+    assert db.session.get(UsageImport, record.id).state == ImportState.FAILED
+    assert db.session.scalar(select(func.count()).select_from(UsageEvent)) == 0
+
+
+def test_a_job_for_an_import_already_given_up_is_not_started(app, people, tmp_path, instances):
+    from crmproject.adoption.models import ImportState, UsageImport
+
+    web = _instance(app, tmp_path, "web", instances)
+    with web.app_context():
+        record_id = usage_jobs.start_import_job(web, _usage_csv(100), "late.csv", timezone="UTC", user_id=None)
+        db.session.execute(UsageImport.__table__.update().where(UsageImport.id == record_id).values(
+            state=ImportState.FAILED, message="given up"))
+        db.session.commit()
+        db.session.remove()
+    with _worker(app, tmp_path) as (_process, log):
+        with web.app_context():
+            _until(lambda: jobs.queue().pending_count() == 0, 60, "the worker did not take the job", log)
+        time.sleep(2)  # time to import 100 rows, had it started
+    assert _status(web, record_id)["state"] == "failed"
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(UsageEvent)) == 0
+
+
+def test_a_stale_time_under_two_seconds_is_refused():
+    from crmproject.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="JOBS_STALE_SECONDS must be at least 2"):
+        create_app({"TESTING": True, "JOBS_STALE_SECONDS": 1})

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from crmproject import jobs
 from crmproject.adoption.models import ImportState, UsageImport
@@ -63,9 +63,14 @@ def start_import_job(app: Flask, data: bytes, filename: str, *, timezone: str, u
 
 @jobs.job(JOB)
 def _run(import_id: int, data: bytes, encoding: str | None = None) -> None:
-    """The job: the import, with its progress and heartbeat kept where every web process reads them."""
+    """The job: the import, with its progress and heartbeat kept where every web process reads them. An import
+    given up while it waited on the queue (see job_status) is not started."""
     from flask import current_app
 
+    if db.session.scalar(select(UsageImport.state).where(UsageImport.id == import_id)) != ImportState.RUNNING:
+        db.session.rollback()
+        return
+    db.session.rollback()
     heartbeat = jobs.Heartbeat(_key(import_id), progress=0)
     try:
         run_usage_import(import_id, data, progress=lambda percent: heartbeat.update(progress=percent),
@@ -107,12 +112,16 @@ def job_status(import_id: int) -> dict | None:
 
 
 def _fail(record: UsageImport, message: str) -> None:
-    record.state = ImportState.FAILED
-    record.message = message
+    """Give the import up, unless it finished meanwhile (its worker claims the record before it saves)."""
+    db.session.execute(update(UsageImport).where(UsageImport.id == record.id, UsageImport.state == ImportState.RUNNING)
+                       .values(state=ImportState.FAILED, message=message))
     db.session.commit()
+    db.session.refresh(record)
 
 
 def is_running(import_id: int) -> bool:
-    """True while a live worker runs the import (in any process)."""
+    """True while a live worker runs the import (in any process) and it has not finished."""
     live = jobs.state(_key(import_id))
-    return live is not None and not jobs.is_stale(live)
+    if live is None or jobs.is_stale(live):
+        return False
+    return db.session.scalar(select(UsageImport.state).where(UsageImport.id == import_id)) == ImportState.RUNNING

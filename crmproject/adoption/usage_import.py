@@ -188,6 +188,9 @@ def _carry_out(
         importer = _Importer(import_id, source, filename, fmt, zone, reporter, day_first, limits, encoding,
                              dry_run=dry_run)
         outcome = importer.run()
+    except _GivenUp as exc:
+        db.session.rollback()
+        raise UsageImportFailed(exc.reason, import_id) from None
     except (Refused, UsageImportFailed) as exc:
         _record_failure(import_id, exc.reason)
         raise UsageImportFailed(exc.reason, import_id) from None
@@ -269,6 +272,15 @@ class ProgressReporter:
             except OperationalError:
                 # Progress is a courtesy: while another import holds SQLite's write lock it waits for the next try.
                 current_app.logger.info("usage import %s: progress not recorded (database busy)", self.import_id)
+
+
+class _GivenUp(Exception):
+    """The import's record is no longer RUNNING: a reader gave it up (its worker looked dead). It saves nothing
+    and leaves the record as the reader wrote it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def _record_failure(import_id: int, reason: str) -> None:
@@ -353,6 +365,14 @@ class _Importer:
         rematched, rematched_first, rematched_last = rematch_unknown_events()
         if added or rematched:
             recompute_span(first_day, last_day, rematched_first, rematched_last)
+        # Claim the record before saving: a reader may have given the import up meanwhile (its heartbeat went
+        # quiet), and told the user nothing was saved; then nothing is. On PostgreSQL the row stays locked to
+        # the commit, so a reader giving it up now waits and finds it DONE.
+        claimed = db.session.execute(update(UsageImport).where(
+            UsageImport.id == self.import_id, UsageImport.state == ImportState.RUNNING).values(state=ImportState.RUNNING))
+        if claimed.rowcount == 0:
+            given_up = db.session.scalar(select(UsageImport.message).where(UsageImport.id == self.import_id))
+            raise _GivenUp(given_up or _("The import was given up before it finished; nothing was saved."))
         record = db.session.get(UsageImport, self.import_id)
         assert record is not None
         record.state = ImportState.DONE

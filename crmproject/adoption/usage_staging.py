@@ -331,7 +331,7 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
                     spellings.setdefault(key, spelled)
                     if action[4]:
                         api_users.add(key)
-                    elif not action[1]:
+                    elif not action[1] or every_row_a_login:  # in a sign-in history, a person's own sign-in
                         other_users.add(key)
                 append((key, None, None, occurred_at, day_text, action[0], object_text, action[1]))
             else:
@@ -353,9 +353,10 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
         write(batch)
         stats.rows += len(batch)
     stats.footer_row = footer_row
-    if api_users and any(not action[4] for action in actions.values()):
-        # only where the file shows other kinds of use: in an export of API events alone (the RestApi log) a person
-        # on the mobile app looks the same as an integration
+    if api_users and any(not action[4] and (not action[1] or every_row_a_login) for action in actions.values()):
+        # only where the file shows other kinds of use than API calls and sign-ins (in a sign-in history, other
+        # kinds of sign-in): in an export of API events alone (the RestApi log) a person on the mobile app looks
+        # the same as an integration
         _keep_out_api_only(stats, api_users - other_users)
     return stats
 

@@ -264,10 +264,10 @@ def save(preview: ImportPreview, plan: Plan, *, actor: User | None, default_cate
     tasks' ids in the file's order.
 
     Every row was checked by analyse(), so the rows go straight to the
-    database as bulk statements (Core, not one ORM object each): the tasks in
-    a few multi-row INSERTs (db.insert_rows), their first history lines in
-    one more, the parent links and dependencies (the import's own graph was
-    checked for cycles) in one statement each.
+    database in bulk, not one ORM object each: the tasks, their first
+    history lines and the dependencies (the import's own graph was checked
+    for cycles) through db.insert_rows (COPY on PostgreSQL, executemany on
+    SQLite), the parent links in one UPDATE.
     """
     importable = preview.importable
     if not importable:

@@ -313,3 +313,20 @@ def test_in_an_export_of_api_calls_alone_nobody_is_taken_for_an_integration(sale
     rows = _api_row("RestApi", 1, "0055j00000AT6I1AAL") + _api_row("RestApi", 2, "0055j00000NE9W1AAL")
     record = import_usage(_API_LOG.format(rows=rows).encode(), "RestApi.csv", timezone="UTC")
     assert (record.excluded_events, record.unknown_events) == (0, 1)
+
+
+def test_in_a_sign_in_history_only_an_account_signing_in_by_the_api_alone_is_an_integration(sales):
+    history = ('"UserId","LoginTime","LoginType","Status"\n'
+               '"0055j00000AA1A1AAL","2023-12-18T08:00:00.000+0000","Application","Success"\n'
+               '"0055j00000AA1A1AAL","2023-12-18T09:00:00.000+0000","Other Apex API","Success"\n'  # Data Loader
+               '"0055j00000IN7G1AAL","2023-12-18T09:30:00.000+0000","Other Apex API","Success"\n'
+               '"0055j00000IN7G1AAL","2023-12-18T10:30:00.000+0000","Other Apex API","Success"\n')
+    record = import_usage(history.encode(), "LoginHistory.csv", timezone="UTC")
+    assert json.loads(record.excluded_accounts) == {"user id 0055j00000IN7G1AAL": 2}
+    assert json.loads(record.unknown_usernames) == {"user id 0055j00000AA1A1AAL": 2}  # a person: kept, listed
+
+
+def test_an_event_log_of_sign_ins_and_api_calls_alone_takes_nobody_for_an_integration(sales):
+    rows = _api_row("Login", 1, "0055j00000NE9W1AAL") + _api_row("RestApi", 2, "0055j00000NE9W1AAL")
+    record = import_usage(_API_LOG.format(rows=rows).encode(), "Login-and-RestApi.csv", timezone="UTC")
+    assert (record.excluded_events, record.unknown_events) == (0, 2)
