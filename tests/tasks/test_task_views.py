@@ -133,3 +133,23 @@ def test_a_board_column_shows_its_first_cards_in_order_and_counts_the_rest(clien
     login(make_user(Role.PROJECT_MANAGER))
     board = client.get(f"/plans/{plan.id}/tasks/board").get_data(as_text=True)
     assert all(f"Due on the {day}th" in board for day in (3, 5, 7, 9))  # 200 a column on the page
+
+
+def test_a_board_column_of_more_than_200_tasks_shows_200_and_links_the_rest(client, login, make_user, make_plan,
+                                                                            categories):
+    from datetime import date, datetime, timezone
+
+    from crmproject.db import insert_rows
+    from crmproject.tasks.models import TaskPriority
+
+    plan = make_plan()
+    now = datetime.now(timezone.utc)
+    insert_rows(ChangeTask.__table__, [
+        {"plan_id": plan.id, "title": f"Card {n:03d}", "description": "", "category_id": categories["training"].id,
+         "due_date": date(2026, 6, 1), "status": TaskStatus.BLOCKED, "priority": TaskPriority.MEDIUM,
+         "outline": "", "version": 1, "created_at": now, "updated_at": now} for n in range(201)])
+    db.session.commit()
+    login(make_user(Role.PROJECT_MANAGER))
+    board = client.get(f"/plans/{plan.id}/tasks/board").get_data(as_text=True)
+    assert board.count('class="task-card') == 200 and "Card 199" in board and "Card 200" not in board
+    assert "1 more: narrow the filter or use the list." in board and "status=blocked" in board
