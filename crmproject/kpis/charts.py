@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from html import escape
 
-import plotly.graph_objects as go
-
-from crmproject.charts import COLOURS, base_layout
+from crmproject.charts import COLOURS, FONT
 from crmproject.i18n import _
 from crmproject.kpis.attainment import PathPoint
 from crmproject.kpis.models import Kpi, KpiMeasurement
@@ -17,26 +15,33 @@ from crmproject.kpis.models import Kpi, KpiMeasurement
 SERIES_COLOURS = ("#3b6ea8", "#d9822b", "#2e8b57", "#7b4ea3", "#c0392b", "#17a2b8", "#8c564b", "#e377c2")
 
 
-def kpi_figure(kpi: Kpi, path: Sequence[PathPoint], values: Sequence[KpiMeasurement], *, today: date) -> go.Figure:
-    """The target path (dashed, with intermediate targets as points), one line per department, today."""
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        name=_("Target path"), x=[p.day.isoformat() for p in path], y=[float(p.value) for p in path],
-        mode="lines+markers", line=dict(color=COLOURS["grey"], dash="dash"), marker=dict(symbol="diamond", size=9),
-        hovertemplate="%{x}: %{y}<extra>" + escape(_("target")) + "</extra>",
-    ))
+def kpi_figure(kpi: Kpi, path: Sequence[PathPoint], values: Sequence[KpiMeasurement], *, today: date) -> dict:
+    """The target path (dashed, with intermediate targets as points), one line per department, today.
+
+    A plain figure dict in plotly's JSON schema (60 departments' values are thousands of points: plotly's graph
+    objects would check and copy each one)."""
+    traces = [{
+        "type": "scatter", "name": escape(_("Target path")), "x": [p.day.isoformat() for p in path],
+        "y": [float(p.value) for p in path], "mode": "lines+markers",
+        "line": {"color": COLOURS["grey"], "dash": "dash"}, "marker": {"symbol": "diamond", "size": 9},
+        "hovertemplate": "%{x}: %{y}<extra>" + escape(_("target")) + "</extra>",
+    }]
     series: dict[str, list[KpiMeasurement]] = defaultdict(list)
     for m in sorted(values, key=lambda m: m.measured_on):
         series[m.department.name if m.department else _("Whole plan")].append(m)
     for n, (name, points) in enumerate(sorted(series.items())):
-        fig.add_trace(go.Scatter(
-            name=escape(name), x=[m.measured_on.isoformat() for m in points], y=[float(m.value) for m in points],
-            mode="lines+markers", line=dict(color=SERIES_COLOURS[n % len(SERIES_COLOURS)]),
-            hovertemplate="%{x}: %{y}<extra>" + escape(name) + "</extra>",
-        ))
-    fig.add_shape(type="line", xref="x", yref="paper", x0=today.isoformat(), x1=today.isoformat(), y0=0, y1=1,
-                  line=dict(color=COLOURS["today"], width=1, dash="dot"))
-    fig.update_xaxes(type="date", gridcolor="#eef1f4")
-    fig.update_yaxes(title_text=escape(kpi.unit) if kpi.unit else None, gridcolor="#eef1f4", zeroline=False)
-    fig.update_layout(legend=dict(orientation="h", y=-0.15), hovermode="closest")
-    return base_layout(fig, height=380)
+        traces.append({
+            "type": "scatter", "name": escape(name), "x": [m.measured_on.isoformat() for m in points],
+            "y": [float(m.value) for m in points], "mode": "lines+markers",
+            "line": {"color": SERIES_COLOURS[n % len(SERIES_COLOURS)]},
+            "hovertemplate": "%{x}: %{y}<extra>" + escape(name) + "</extra>",
+        })
+    return {"data": traces, "layout": {
+        "height": 380, "margin": {"l": 10, "r": 10, "t": 30, "b": 30}, "font": {"family": FONT, "size": 12},
+        "plot_bgcolor": "white", "paper_bgcolor": "white", "hoverlabel": {"font": {"family": FONT}},
+        "shapes": [{"type": "line", "xref": "x", "yref": "paper", "x0": today.isoformat(), "x1": today.isoformat(),
+                    "y0": 0, "y1": 1, "line": {"color": COLOURS["today"], "width": 1, "dash": "dot"}}],
+        "xaxis": {"type": "date", "gridcolor": "#eef1f4"},
+        "yaxis": {"title": {"text": escape(kpi.unit) if kpi.unit else None}, "gridcolor": "#eef1f4", "zeroline": False},
+        "legend": {"orientation": "h", "y": -0.15}, "hovermode": "closest",
+    }}

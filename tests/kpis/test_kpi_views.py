@@ -1,3 +1,6 @@
+import json
+import re
+from html import unescape
 from datetime import date
 from decimal import Decimal as D
 
@@ -70,9 +73,9 @@ def test_kpi_chart_has_the_target_path_and_a_line_per_department(world):
     services.record_measurement(kpi, measured_on=date(2025, 1, 1), value=D(55), department=head.department, entered_by=None)
     services.record_measurement(kpi, measured_on=date(2025, 1, 1), value=D(20), department=other, entered_by=None)
     fig = kpi_figure(kpi, services.path_of(kpi), services.measurements(kpi), today=date(2025, 6, 1))
-    path, *lines = fig.data
-    assert list(path.y) == [0.0, 60.0, 80.0]
-    assert {line.name: list(line.y) for line in lines} == {"Marketing": [20.0], head.department.name: [30.0, 55.0]}
+    path, *lines = fig["data"]
+    assert path["y"] == [0.0, 60.0, 80.0]
+    assert {line["name"]: line["y"] for line in lines} == {"Marketing": [20.0], head.department.name: [30.0, 55.0]}
 
 
 def test_a_stale_save_of_a_kpi_keeps_both_peoples_changes_and_refuses_only_a_field_both_changed(
@@ -126,3 +129,30 @@ def test_a_stale_intermediate_target_does_not_overwrite_a_newer_one(app, client,
     assert client.post(action, data=mine.data(target_date="2026-06-30", value="50")).status_code == 302
     db.session.expire_all()
     assert [(t.target_date, t.value) for t in kpi.targets] == [(date(2025, 6, 30), D(40)), (date(2026, 6, 30), D(50))]
+
+
+def test_a_kpi_page_lists_its_values_a_hundred_a_page_newest_first_and_draws_them_all(client, login, make_user,
+                                                                                    world):
+    from datetime import timedelta
+
+    from crmproject.db import insert_rows
+    from crmproject.kpis.models import KpiMeasurement
+
+    plan, head, _other, kpi = world
+    first = date(2024, 1, 1)
+    insert_rows(KpiMeasurement.__table__, [
+        {"kpi_id": kpi.id, "department_id": head.department_id, "measured_on": first + timedelta(days=n),
+         "value": D(n % 90), "entered_by_id": None, "note": f"value {n}"} for n in range(105)], ids=False)
+    db.session.commit()
+    login(make_user(Role.PROJECT_MANAGER))
+    url = f"/plans/{plan.id}/kpis/{kpi.id}"
+    newest = client.get(url).get_data(as_text=True)
+    assert "value 104" in newest and "value 5<" in newest and "value 4<" not in newest  # 104 down to 5
+    assert "page 1 of 2 (105 values, newest first)" in newest and f"{url}?page=2" in newest
+    older = client.get(url + "?page=2").get_data(as_text=True)
+    assert "value 4<" in older and "value 0<" in older and "value 5<" not in older
+    assert "page 2 of 2" in client.get(url + "?page=99").get_data(as_text=True)  # past the end: the last page
+    assert "page 1 of 2" in client.get(url + "?page=x").get_data(as_text=True)
+    chart = re.search(r'id="kpi-chart"[^>]*data-figure="([^"]*)"', newest)
+    lines = json.loads(unescape(chart.group(1)))["data"][1:]
+    assert [len(line["y"]) for line in lines] == [105]  # the chart draws every value
