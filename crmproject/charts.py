@@ -34,6 +34,13 @@ def base_layout(fig: go.Figure, *, height: int = 360) -> go.Figure:
     return fig
 
 
+def layout(height: int, **extra) -> dict:
+    """base_layout as a plain dict, for figures built as dicts in plotly's JSON schema rather than graph objects
+    (whose checking and copying of thousands of points cost more than the rest of a page)."""
+    return {"height": height, "margin": {"l": 10, "r": 10, "t": 30, "b": 30}, "font": {"family": FONT, "size": 12},
+            "plot_bgcolor": "white", "paper_bgcolor": "white", "hoverlabel": {"font": {"family": FONT}}, **extra}
+
+
 def figure_json(fig: go.Figure | dict | Markup) -> Markup | str:
     """The figure as JSON for a data attribute; Jinja escapes it for the attribute.
 

@@ -10,7 +10,7 @@ from html import escape
 
 from crmproject.adoption.services import Series
 from crmproject.adoption.shapes import week_of
-from crmproject.charts import COLOURS, FONT
+from crmproject.charts import COLOURS, layout
 from crmproject.i18n import _
 
 LINE_COLOURS = ("#3b6ea8", "#d9822b", "#2e8b57", "#7b4ea3", "#c0392b", "#17a2b8", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
@@ -40,14 +40,6 @@ def go_live_marks(go_lives: Mapping[date, Sequence[str]]) -> tuple[list[dict], l
     return shapes, annotations
 
 
-def _layout(height: int, **extra) -> dict:
-    """crmproject.charts.base_layout as a dict: the figures here are plain dicts in plotly's JSON schema, built
-    without plotly's graph objects, whose checking and copying of 60 departments' daily points cost more than
-    the rest of the page."""
-    return {"height": height, "margin": {"l": 10, "r": 10, "t": 30, "b": 30}, "font": {"family": FONT, "size": 12},
-            "plot_bgcolor": "white", "paper_bgcolor": "white", "hoverlabel": {"font": {"family": FONT}}, **extra}
-
-
 def adoption_figure(all_series: Sequence[Series], *, target: Decimal, today: date,
                     go_lives: Mapping[int, date | None]) -> dict:
     """Active / licensed seats per department over time, the target as a dashed line, each go-live marked.
@@ -72,7 +64,7 @@ def adoption_figure(all_series: Sequence[Series], *, target: Decimal, today: dat
             marks[go_live].append(s.department.name)
     shapes, annotations = go_live_marks(marks)
     goal = float(target)
-    return {"data": traces, "layout": _layout(
+    return {"data": traces, "layout": layout(
         420, legend={"orientation": "h", "y": -0.2}, hovermode="closest",
         xaxis={"type": "date", "gridcolor": GRID},
         yaxis={"title": {"text": escape(_("active / licensed seats, %"))}, "range": [0, 105], "gridcolor": GRID},
@@ -116,5 +108,5 @@ def heatmap_figure(weeks: Sequence[date], rows: Sequence[tuple[str, list[float |
             "customdata": [day.isoformat() for _name, day in marked],
             "hovertemplate": "%{y}: " + escape(_("go-live on %(day)s", day="%{customdata}")) + "<extra></extra>",
         })
-    return {"data": traces, "layout": _layout(max(240, 26 * len(rows) + 90), xaxis={"type": "date"},
+    return {"data": traces, "layout": layout(max(240, 26 * len(rows) + 90), xaxis={"type": "date"},
                                               yaxis={"autorange": "reversed", "automargin": True})}

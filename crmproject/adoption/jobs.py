@@ -67,10 +67,10 @@ def _run(import_id: int, data: bytes, encoding: str | None = None) -> None:
     given up while it waited on the queue (see job_status) is not started."""
     from flask import current_app
 
-    if db.session.scalar(select(UsageImport.state).where(UsageImport.id == import_id)) != ImportState.RUNNING:
-        db.session.rollback()
+    state = db.session.scalar(select(UsageImport.state).where(UsageImport.id == import_id))
+    db.session.rollback()  # the import starts its own transaction from a fresh snapshot
+    if state != ImportState.RUNNING:
         return
-    db.session.rollback()
     heartbeat = jobs.Heartbeat(_key(import_id), progress=0)
     try:
         run_usage_import(import_id, data, progress=lambda percent: heartbeat.update(progress=percent),

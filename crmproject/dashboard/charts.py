@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from html import escape
 
 from crmproject.adoption.charts import department_colour, go_live_marks, heatmap_figure
-from crmproject.charts import COLOURS, FONT
+from crmproject.charts import COLOURS, layout
 from crmproject.dashboard.services import Dashboard
 from crmproject.i18n import _
 from crmproject.kpis.attainment import Rag
@@ -31,15 +31,9 @@ WAVE_COLOURS = (COLOURS["pilot"], "#3b6ea8", "#7b4ea3", "#17a2b8", "#8c564b", "#
 GRID = "#eef1f4"
 
 
-def _layout(height: int, **extra) -> dict:
-    """crmproject.charts.base_layout as a dict."""
-    return {"height": height, "margin": {"l": 10, "r": 10, "t": 30, "b": 30}, "font": {"family": FONT, "size": 12},
-            "plot_bgcolor": "white", "paper_bgcolor": "white", "hoverlabel": {"font": {"family": FONT}}, **extra}
-
-
 def _week_layout(height: int, target: float, shapes: list[dict]) -> dict:
     """Weeks across, adoption up to 105%, the target as a dashed line with its label."""
-    return _layout(
+    return layout(
         height,
         xaxis={"type": "date", "gridcolor": GRID, "automargin": True},
         yaxis={"title": {"text": escape(_("active / licensed seats, %"))}, "range": [0, 105], "gridcolor": GRID,
@@ -69,9 +63,9 @@ def departments_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
         if row.go_live is not None and d.first <= row.go_live <= d.last:
             go_lives[row.go_live].append(row.name)
     shapes, annotations = go_live_marks(go_lives)
-    layout = _week_layout(420, d.target, shapes)
-    layout["annotations"] += annotations
-    return {"data": traces, "layout": layout}
+    week_layout = _week_layout(420, d.target, shapes)
+    week_layout["annotations"] += annotations
+    return {"data": traces, "layout": week_layout}
 
 
 def waves_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
@@ -117,7 +111,7 @@ def training_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
         "text": [f"{v:.0f}%" if v is not None else "" for v in values], "textposition": "auto",
         "meta": {"links": [links[row.id] for row in rows]},
         "hovertemplate": "%{y}: %{x:.1f}%<br>%{customdata}<extra></extra>",
-    }], "layout": _layout(
+    }], "layout": layout(
         max(240, 24 * len(rows) + 90), showlegend=False, bargap=0.3,
         xaxis={"range": [0, 105], "ticksuffix": "%", "gridcolor": GRID, "automargin": True},
         yaxis={"autorange": "reversed", "automargin": True},
@@ -136,7 +130,7 @@ def kpi_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
         "hovertemplate": "%{y}: %{x}<extra>" + escape(str(rag.label)) + "</extra>",
     } for rag in (Rag.RED, Rag.AMBER, Rag.GREEN)]
     few = max((k.measured for k in kpis), default=0) <= 12
-    return {"data": traces, "layout": _layout(
+    return {"data": traces, "layout": layout(
         max(220, 30 * len(kpis) + 110), barmode="stack",
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         xaxis={"title": {"text": escape(_("departments by latest status"))}, "gridcolor": GRID, "automargin": True,

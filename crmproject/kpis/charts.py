@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from html import escape
 
-from crmproject.charts import COLOURS, FONT
+from crmproject.charts import COLOURS, layout
 from crmproject.i18n import _
 from crmproject.kpis.attainment import PathPoint
 from crmproject.kpis.models import Kpi, KpiMeasurement
@@ -36,12 +36,11 @@ def kpi_figure(kpi: Kpi, path: Sequence[PathPoint], values: Sequence[KpiMeasurem
             "line": {"color": SERIES_COLOURS[n % len(SERIES_COLOURS)]},
             "hovertemplate": "%{x}: %{y}<extra>" + escape(name) + "</extra>",
         })
-    return {"data": traces, "layout": {
-        "height": 380, "margin": {"l": 10, "r": 10, "t": 30, "b": 30}, "font": {"family": FONT, "size": 12},
-        "plot_bgcolor": "white", "paper_bgcolor": "white", "hoverlabel": {"font": {"family": FONT}},
-        "shapes": [{"type": "line", "xref": "x", "yref": "paper", "x0": today.isoformat(), "x1": today.isoformat(),
-                    "y0": 0, "y1": 1, "line": {"color": COLOURS["today"], "width": 1, "dash": "dot"}}],
-        "xaxis": {"type": "date", "gridcolor": "#eef1f4"},
-        "yaxis": {"title": {"text": escape(kpi.unit) if kpi.unit else None}, "gridcolor": "#eef1f4", "zeroline": False},
-        "legend": {"orientation": "h", "y": -0.15}, "hovermode": "closest",
-    }}
+    return {"data": traces, "layout": layout(
+        380,
+        shapes=[{"type": "line", "xref": "x", "yref": "paper", "x0": today.isoformat(), "x1": today.isoformat(),
+                 "y0": 0, "y1": 1, "line": {"color": COLOURS["today"], "width": 1, "dash": "dot"}}],
+        xaxis={"type": "date", "gridcolor": "#eef1f4"},
+        yaxis={"title": {"text": escape(kpi.unit) if kpi.unit else None}, "gridcolor": "#eef1f4", "zeroline": False},
+        legend={"orientation": "h", "y": -0.15}, hovermode="closest",
+    )}
