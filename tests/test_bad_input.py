@@ -88,7 +88,7 @@ def test_chart_labels_are_not_html(make_plan):
     plan = make_plan()
     plans.add_phase(plan, name='<a href="https://evil.example">Click</a>', start=date(2026, 1, 1), end=date(2026, 2, 1))
     fig = timeline_figure(plan, today=date(2026, 1, 15))
-    assert fig.data[0].y[0] == "&lt;a href=&quot;https://evil.example&quot;&gt;Click&lt;/a&gt;"
+    assert fig["data"][0]["y"][0] == "&lt;a href=&quot;https://evil.example&quot;&gt;Click&lt;/a&gt;"
 
 
 def test_a_department_head_may_open_a_task_they_own_in_another_department(client, make_user, login, make_plan, make_department):

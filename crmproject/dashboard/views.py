@@ -44,8 +44,8 @@ def _figures(plan, d: Dashboard) -> dict[str, Markup]:
         "kpis": charts.kpi_figure(d, kpi_links),
         "timeline": timeline_figure(plan, today=d.today),
     }
-    for trace in figures["timeline"].data:  # phases and go-lives are the plan page's
-        trace.meta = {"link": url_for("plans.show", plan_id=d.plan_id)}
+    for trace in figures["timeline"]["data"]:  # phases and go-lives are the plan page's
+        trace["meta"] = {"link": url_for("plans.show", plan_id=d.plan_id)}
     return {name: Markup(escape(figure_json(fig))) for name, fig in figures.items()}
 
 

@@ -331,12 +331,13 @@ def _plan_reports(plan: Plan, department: Department, *, viewer: User, today: da
     """
     if plan.start_date > today:
         return PlanReports(plan, [])
+    shown = periods(plan, until=today, count=REPORT_PERIODS_SHOWN)
     by_period: dict[date, list[StatusReport]] = {}
-    for report in report_history(plan, department):
+    for report in report_history(plan, department, since=shown[0].start):
         by_period.setdefault(report.period_start, []).append(report)
     zone = plan_zone(plan)
     rows = []
-    for period in reversed(periods(plan, until=today, count=REPORT_PERIODS_SHOWN)):
+    for period in reversed(shown):
         revisions = by_period.get(period.start, [])
         submitted = [r.submitted_at for r in revisions if r.submitted_at is not None]
         readable = [r for r in revisions if can_read_report(viewer, r)]

@@ -323,10 +323,14 @@ def period_reports(plan: Plan, period: Period, *, include_drafts_of=lambda repor
     return sorted(chosen.values(), key=lambda r: r.department.name)
 
 
-def history(plan: Plan, department: Department) -> list[StatusReport]:
-    """A department's reports in the plan, newest period first, every revision."""
+def history(plan: Plan, department: Department, *, since: date | None = None) -> list[StatusReport]:
+    """A department's reports in the plan (of the periods starting on or after `since`), newest period first,
+    every revision."""
+    where = [StatusReport.plan_id == plan.id, StatusReport.department_id == department.id]
+    if since is not None:
+        where.append(StatusReport.period_start >= since)
     return list(db.session.scalars(
-        select(StatusReport).where(StatusReport.plan_id == plan.id, StatusReport.department_id == department.id)
+        select(StatusReport).where(*where)
         .options(selectinload(StatusReport.author), selectinload(StatusReport.values).selectinload(ReportKpiValue.kpi))
         .order_by(StatusReport.period_start.desc(), StatusReport.revision.desc())
     ))

@@ -1,6 +1,7 @@
 """Training completion charts: per department (bars against a target line) and per department and course (heat map).
 
-Pure functions of plain data; department and course names are typed by
+Pure functions of plain data, returning plain figure dicts in plotly's JSON schema (graph objects check and
+copy every point, which cost more than the rest of a page); department and course names are typed by
 people, so they are HTML-escaped before Plotly renders them as labels.
 """
 
@@ -9,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-import plotly.graph_objects as go
-
-from crmproject.charts import COLOURS, base_layout
+from crmproject.charts import COLOURS, layout
 from crmproject.i18n import _
 from crmproject.training.services import Completion, CompletionCell, DepartmentCompletion
 
@@ -54,67 +53,61 @@ def completion_colour(value: float | None, target: float | None) -> str:
 
 
 def completion_bars(labels: Sequence[str], completions: Sequence[Completion], *,
-                    target: float | Sequence[float | None] | None = 100.0, axis_title: str = "") -> go.Figure:
+                    target: float | Sequence[float | None] | None = 100.0, axis_title: str = "") -> dict:
     """One bar per label (already escaped) with its completion %, and the target as a trace of its own.
 
     `target` is one value for every bar (a dashed line), or one per bar (a
     mark on each bar that has one, None for none). Groups where nothing
     counts (everyone waived, not applicable or withdrawn) have no bar. When
     anyone withdrew, a second bar per label shows the withdrawn share of the
-    people who owed the course, in a colour of its own.
+    people who owed the course, in a colour of its own. A plain figure dict.
     """
-    if target is not None and not isinstance(target, (int, float)):
-        return _bars_with_targets(labels, completions, list(target), axis_title)
-    fig = go.Figure()
+    per_bar = target is not None and not isinstance(target, (int, float))
+    line = None if per_bar else target
     values = [_value(c) for c in completions]
-    hover = [_hover(c) for c in completions]
-    colours = [completion_colour(v, target) for v in values]
-    fig.add_trace(go.Bar(
-        name=escape(_("Completed")), x=list(labels), y=values, marker=dict(color=colours), customdata=hover,
-        text=[f"{v:.0f}%" if v is not None else "" for v in values], textposition="outside",
-        hovertemplate="%{x}: %{y:.1f}%<br>%{customdata}<extra></extra>",
-    ))
+    colours = ([completion_colour(v, t) for v, t in zip(values, target, strict=True)] if per_bar  # type: ignore[arg-type]
+               else [completion_colour(v, line) for v in values])
+    data: list[dict] = [{
+        "type": "bar", "name": escape(_("Completed")), "x": list(labels), "y": values, "marker": {"color": colours},
+        "customdata": [_hover(c) for c in completions],
+        "text": [f"{v:.0f}%" if v is not None else "" for v in values], "textposition": "outside",
+        "hovertemplate": "%{x}: %{y:.1f}%<br>%{customdata}<extra></extra>",
+    }]
+    extra: dict = {}
     if any(c.withdrawn for c in completions):
-        shares = [_withdrawn_share(c) for c in completions]
-        fig.add_trace(go.Bar(
-            name=escape(_("Withdrawn")), x=list(labels), y=shares, marker=dict(color=WITHDRAWN_COLOUR),
-            customdata=[escape(_("%(n)s withdrawn", n=c.withdrawn)) for c in completions],
-            hovertemplate="%{x}: %{y:.1f}%<br>%{customdata}<extra></extra>",
-        ))
-        fig.update_layout(showlegend=True, barmode="group")
-    if target is not None and labels:
-        fig.add_trace(go.Scatter(
-            name=escape(_("Target %(value)s%%", value=f"{target:g}")), x=list(labels), y=[target] * len(labels),
-            mode="lines", line=dict(color=COLOURS["today"], dash="dash", width=2),
-            hovertemplate=escape(_("target")) + " %{y:.0f}%<extra></extra>",
-        ))
-    fig.update_yaxes(range=[0, 110], ticksuffix="%", gridcolor="#eef1f4", zeroline=False)
-    fig.update_xaxes(title_text=escape(axis_title) if axis_title else None)
-    fig.update_layout(showlegend=target is not None or len(fig.data) > 1, legend=dict(orientation="h", y=-0.2), bargap=0.35)
-    return base_layout(fig, height=360)
+        data.append({
+            "type": "bar", "name": escape(_("Withdrawn")), "x": list(labels),
+            "y": [_withdrawn_share(c) for c in completions], "marker": {"color": WITHDRAWN_COLOUR},
+            "customdata": [escape(_("%(n)s withdrawn", n=c.withdrawn)) for c in completions],
+            "hovertemplate": "%{x}: %{y:.1f}%<br>%{customdata}<extra></extra>",
+        })
+        extra["barmode"] = "group"
+    if line is not None and labels:
+        data.append({
+            "type": "scatter", "name": escape(_("Target %(value)s%%", value=f"{line:g}")), "x": list(labels),
+            "y": [line] * len(labels), "mode": "lines", "line": {"color": COLOURS["today"], "dash": "dash", "width": 2},
+            "hovertemplate": escape(_("target")) + " %{y:.0f}%<extra></extra>",
+        })
+    if per_bar and any(t is not None for t in target):  # type: ignore[union-attr]
+        data.append({
+            "type": "scatter", "name": escape(_("Target")), "x": list(labels), "y": list(target),  # type: ignore[arg-type]
+            "mode": "markers", "marker": {"symbol": "line-ew-open", "size": 40,
+                                          "line": {"color": COLOURS["today"], "width": 3}},
+            "hovertemplate": escape(_("target")) + " %{y:.0f}%<extra></extra>",
+        })
+    xaxis: dict = {"title": {"text": escape(axis_title)}} if axis_title else {}
+    return {"data": data, "layout": layout(
+        360, showlegend=len(data) > 1, legend={"orientation": "h", "y": -0.2}, bargap=0.35, xaxis=xaxis,
+        yaxis={"range": [0, 110], "ticksuffix": "%", "gridcolor": "#eef1f4", "zeroline": False}, **extra)}
 
 
-def _bars_with_targets(labels: Sequence[str], completions: Sequence[Completion], targets: list[float | None],
-                       axis_title: str) -> go.Figure:
-    fig = completion_bars(labels, completions, target=None, axis_title=axis_title)
-    fig.data[0].marker.color = [completion_colour(_value(c), t) for c, t in zip(completions, targets, strict=True)]
-    if any(t is not None for t in targets):
-        fig.add_trace(go.Scatter(
-            name=escape(_("Target")), x=list(labels), y=targets, mode="markers",
-            marker=dict(symbol="line-ew-open", size=40, line=dict(color=COLOURS["today"], width=3)),
-            hovertemplate=escape(_("target")) + " %{y:.0f}%<extra></extra>",
-        ))
-        fig.update_layout(showlegend=True)
-    return fig
-
-
-def department_completion_figure(rows: Sequence[DepartmentCompletion], *, target: float | None = 100.0) -> go.Figure:
+def department_completion_figure(rows: Sequence[DepartmentCompletion], *, target: float | None = 100.0) -> dict:
     """Training completion per department (current departments), with the target line (100% for mandatory courses)."""
     return completion_bars([_department_label(r.department_name) for r in rows], [r.completion for r in rows],
                            target=target)
 
 
-def completion_heatmap(cells: Sequence[CompletionCell]) -> go.Figure:
+def completion_heatmap(cells: Sequence[CompletionCell]) -> dict:
     """Departments (rows) against courses (columns), each cell the completion %; empty where no one is enrolled."""
     departments: dict[int | None, str | None] = {}
     courses: dict[int, str] = {}
@@ -138,18 +131,18 @@ def completion_heatmap(cells: Sequence[CompletionCell]) -> go.Figure:
         z.append(z_row)
         text.append(text_row)
         hover.append(hover_row)
-    fig = go.Figure(go.Heatmap(
-        z=z, x=[escape(courses[c]) for c in course_ids], y=[_department_label(departments[d]) for d in department_ids],
-        text=text, texttemplate="%{text}", customdata=hover, zmin=0, zmax=100, colorscale=COMPLETION_SCALE,
-        colorbar=dict(title=dict(text="%"), ticksuffix="%"), xgap=2, ygap=2,
-        hovertemplate="%{y} · %{x}: %{customdata}<extra></extra>", name=escape(_("Completion")),
-    ))
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(side="top")
-    return base_layout(fig, height=max(240, 80 + 32 * len(department_ids)))
+    heat = {
+        "type": "heatmap", "z": z, "x": [escape(courses[c]) for c in course_ids],
+        "y": [_department_label(departments[d]) for d in department_ids], "text": text, "texttemplate": "%{text}",
+        "customdata": hover, "zmin": 0, "zmax": 100, "colorscale": COMPLETION_SCALE,
+        "colorbar": {"title": {"text": "%"}, "ticksuffix": "%"}, "xgap": 2, "ygap": 2,
+        "hovertemplate": "%{y} · %{x}: %{customdata}<extra></extra>", "name": escape(_("Completion")),
+    }
+    return {"data": [heat], "layout": layout(max(240, 80 + 32 * len(department_ids)), yaxis={"autorange": "reversed"},
+                                             xaxis={"side": "top"})}
 
 
-def course_completion_figure(cells: Sequence[CompletionCell], mandatory_course_ids: set[int]) -> go.Figure:
+def course_completion_figure(cells: Sequence[CompletionCell], mandatory_course_ids: set[int]) -> dict:
     """One department's completion per course (the cells of one department), a 100% mark on the mandatory courses."""
     ordered = sorted(cells, key=lambda c: c.course_code.casefold())
     return completion_bars([escape(c.course_code) for c in ordered], [c.completion for c in ordered],

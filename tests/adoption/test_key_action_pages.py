@@ -59,9 +59,11 @@ def test_the_chart_shows_key_action_bars_beside_the_login_line(rollout):
     summary = department_summary(rollout["plan"], rollout["sales"].id, go_live=GO_LIVE, today=TODAY)
     assert summary.latest.week == LAST_WEEK and (summary.latest.people, summary.latest.key_actions) == (2, 3)
     fig = key_action_figure(summary, target=80)
-    bars, line = fig.data
-    assert bars.type == "bar" and list(bars.x) == [LAST_WEEK.isoformat()] and list(bars.y) == [50.0]
-    assert line.type == "scatter"
+    bars, line = fig["data"]
+    assert bars["type"] == "bar" and bars["x"] == [LAST_WEEK.isoformat()] and bars["y"] == [50.0]
+    assert line["type"] == "scatter"
+    (target,) = fig["layout"]["shapes"]
+    assert target["y0"] == target["y1"] == 80.0
 
 
 def test_the_department_page_shows_key_action_adoption(rollout, make_user, login, client):
