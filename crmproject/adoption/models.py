@@ -131,6 +131,24 @@ class AdoptionSnapshot(Base):
     entered_by: Mapped[User | None] = relationship()
 
 
+class AdoptionWeek(Base):
+    """A department's adoption summed over one week's snapshots that have seats: what weekly adoption and the
+    adoption shapes read (a tenth of the rows of the daily snapshots, and no GROUP BY per request).
+
+    Kept by the database itself: triggers on adoption_snapshots (migration b8f2d4e6a913) add and subtract
+    every inserted, updated and deleted snapshot in the same transaction, however it was written (ORM, Core,
+    an import's bulk SQL). Nothing in the application writes these rows.
+    """
+
+    __tablename__ = "adoption_weeks"
+
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"), primary_key=True)
+    week: Mapped[int] = mapped_column(primary_key=True)  # week_number of the Monday
+    days: Mapped[int] = mapped_column(default=0)  # snapshots with seats in the week
+    active: Mapped[int] = mapped_column(BigInteger, default=0)  # sum of 28-day active users (daily where only that)
+    seats: Mapped[int] = mapped_column(BigInteger, default=0)  # sum of licensed seats
+
+
 class AdoptionRules(Versioned, Base):
     """A plan's thresholds for telling adoption shapes apart (see adoption/shapes.py); defaults until set."""
 

@@ -9,7 +9,7 @@ and written into the leadership report as it is.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TypeVar
@@ -233,6 +233,10 @@ class Dashboard:
         return {shape: counts.get(shape, 0) for shape in Shape}
 
 
+def _since(weeks: Sequence[adoption.WeekFigures], monday: date) -> list[adoption.WeekFigures]:
+    return [w for w in weeks if w.week >= monday]
+
+
 def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
     """Everything the dashboard shows for the plan, within the filters. Plan with waves loaded (plan_or_404)."""
     waves = [WaveRow(w.id, w.name, w.kind, n, w.go_live_date, tuple(a.department_id for a in w.assignments))
@@ -271,8 +275,8 @@ def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
         today=today, rules=rules)
 
     # adoption counts from the week of each department's go-live: the weeks before are not 0%, they are not yet
-    live_figures = {i: [w for w in figures.get(i, ()) if w.week >= week_of(wave_of[i].go_live_date)]
-                    if i in wave_of else [] for i in figure_ids}
+    live_figures = {i: _since(figures.get(i, ()), week_of(wave_of[i].go_live_date)) if i in wave_of else []
+                    for i in figure_ids}
     weeks = _weeks(first, last)
     department_weeks = {d.id: _align(weeks, live_figures[d.id]) for d in departments}
     wave_weeks = {w.id: _align(weeks, _sum_weeks([live_figures[i] for i in w.department_ids])) for w in waves}

@@ -238,17 +238,21 @@ def latest_attainment(kpis: Sequence[Kpi], *, today: date, department_id: int | 
     """
     if not kpis:
         return []
-    rows = db.session.scalars(_latest(kpis, today, KpiMeasurement, department_id=department_id)
-                              .options(selectinload(KpiMeasurement.department))).all()
-    by_id = {k.id: k for k in kpis}
-    paths = {k.id: path_of(k) for k in kpis}  # once per KPI, not per department
+    rows = db.session.execute(_latest(kpis, today, KpiMeasurement.kpi_id, KpiMeasurement.department_id,
+                                      KpiMeasurement.measured_on, KpiMeasurement.value, department_id=department_id)
+                              ).all()  # plain rows: a register of 60 departments reads 1,200
+    department_ids = {row[1] for row in rows if row[1] is not None}
+    departments = ({d.id: d for d in db.session.scalars(select(Department).where(Department.id.in_(department_ids)))}
+                   if department_ids else {})
+    # once per KPI, not per department: its path and thresholds (ORM attribute reads add up over 1,200 cells)
+    judged = {k.id: (k, path_of(k), k.red_threshold, k.amber_threshold) for k in kpis}
     result = []
-    for m in rows:
-        kpi = by_id[m.kpi_id]
+    for kpi_id, row_department_id, measured_on, value in rows:
+        kpi, path, red, amber = judged[kpi_id]
         result.append(DepartmentAttainment(
-            kpi=kpi, department=m.department, measured_on=m.measured_on,
-            result=attainment(paths[kpi.id], m.value, m.measured_on, red_threshold=kpi.red_threshold,
-                              amber_threshold=kpi.amber_threshold),
+            kpi=kpi, department=departments.get(row_department_id) if row_department_id is not None else None,
+            measured_on=measured_on,
+            result=attainment(path, value, measured_on, red_threshold=red, amber_threshold=amber),
         ))
     return sorted(result, key=lambda a: (a.kpi.name, a.department.name if a.department else ""))
 

@@ -2,10 +2,12 @@
 
 from datetime import date, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
-from crmproject.adoption.models import AdoptionSnapshot, SnapshotSource, week_number
+from crmproject.adoption.models import AdoptionSnapshot, AdoptionWeek, SnapshotSource, week_number
 from crmproject.adoption.services import weekly_figures
+from crmproject.db import upsert
+from crmproject.departments.models import Department
 from crmproject.extensions import db
 
 MONDAY = date(2026, 3, 2)
@@ -45,3 +47,64 @@ def test_weekly_figures_sum_each_week_of_each_department(make_department):
     assert [(w.week, w.active, w.seats, w.percent) for w in found[sales.id]] == [
         (MONDAY, 28, 70, 40.0), (MONDAY + timedelta(weeks=1), 56, 70, 80.0)]
     assert service.id not in found
+
+
+def _summed_from_snapshots() -> dict[tuple[int, int], tuple[int, int, int]]:
+    """(department, week) -> (days, active, seats) summed from the daily snapshots, as a GROUP BY would."""
+    found: dict[tuple[int, int], tuple[int, int, int]] = {}
+    for s in db.session.scalars(select(AdoptionSnapshot)):
+        if s.licensed_seats > 0:
+            days, active, seats = found.get((s.department_id, s.week), (0, 0, 0))
+            active_users = s.monthly_active_users if s.monthly_active_users is not None else s.active_users
+            found[(s.department_id, s.week)] = (days + 1, active + active_users, seats + s.licensed_seats)
+    return found
+
+
+def _kept_weeks() -> dict[tuple[int, int], tuple[int, int, int]]:
+    return {(w.department_id, w.week): (w.days, w.active, w.seats) for w in db.session.scalars(select(AdoptionWeek))}
+
+
+def test_the_database_keeps_the_weekly_sums_through_every_kind_of_write(make_department):
+    """adoption_weeks follows inserts (ORM, Core, upsert), updates (seats to none and back, figures) and deletes
+    (one day, a whole department), so weekly adoption never differs from the daily snapshots it sums."""
+    sales, service = make_department(name="Sales", code="S"), make_department(name="Service", code="C")
+    db.session.add(AdoptionSnapshot(department_id=sales.id, day=MONDAY, licensed_seats=10, active_users=3))
+    db.session.execute(insert(AdoptionSnapshot), [
+        dict(department_id=d.id, day=MONDAY + timedelta(days=n), licensed_seats=10 + n, active_users=n,
+             monthly_active_users=None if n % 3 else 2 * n, source=SnapshotSource.USAGE)
+        for d in (sales, service) for n in range(1, 20)])
+    db.session.commit()
+    assert _kept_weeks() == _summed_from_snapshots() and len(_kept_weeks()) == 6
+
+    first = db.session.scalar(select(AdoptionSnapshot).where(AdoptionSnapshot.department_id == sales.id,
+                                                             AdoptionSnapshot.day == MONDAY))
+    first.licensed_seats = 0  # a day without seats leaves the week
+    db.session.commit()
+    assert _kept_weeks()[(sales.id, week_number(MONDAY))][0] == 6
+    first.licensed_seats, first.monthly_active_users = 40, 30  # and comes back with other figures
+    db.session.commit()
+    assert _kept_weeks() == _summed_from_snapshots()
+
+    table = AdoptionSnapshot.__table__
+    statement = upsert(table, db.engine.dialect.name)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["department_id", "day"],
+        set_={"licensed_seats": statement.excluded.licensed_seats, "active_users": statement.excluded.active_users,
+              "monthly_active_users": None}), [
+        dict(department_id=service.id, day=MONDAY + timedelta(days=n), licensed_seats=5, active_users=5, logins=0,
+             events=0, source=SnapshotSource.USAGE) for n in (18, 19, 20)])  # two days replaced, one new
+    db.session.commit()
+    assert _kept_weeks() == _summed_from_snapshots()
+
+    db.session.execute(delete(AdoptionSnapshot).where(AdoptionSnapshot.department_id == sales.id,
+                                                      AdoptionSnapshot.day >= MONDAY + timedelta(days=14)))
+    db.session.commit()
+    assert _kept_weeks() == _summed_from_snapshots() and (sales.id, week_number(MONDAY) + 2) not in _kept_weeks()
+    summed = _summed_from_snapshots()
+    assert [(w.week, w.percent) for w in weekly_figures([sales.id], first=MONDAY, last=MONDAY + timedelta(days=30))[sales.id]] \
+        == [(MONDAY + timedelta(weeks=n), round(100 * summed[(sales.id, week_number(MONDAY) + n)][1]
+                                                / summed[(sales.id, week_number(MONDAY) + n)][2], 1)) for n in (0, 1)]
+
+    db.session.delete(db.session.get(Department, service.id))
+    db.session.commit()
+    assert _kept_weeks() == _summed_from_snapshots() and {d for d, _w in _kept_weeks()} == {sales.id}
