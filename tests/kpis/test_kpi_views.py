@@ -62,6 +62,10 @@ def test_register_shows_red_amber_green_per_department(client, login, make_user,
     login(make_user(Role.EXECUTIVE))
     html = client.get(f"/plans/{plan.id}/kpis").get_data(as_text=True)
     assert 'class="badge green"' in html and 'class="badge red"' in html
+    cells = re.findall(r'<td class="rag"><a class="badge (\w+)" href="([^"]+)" title="([^"]+)">([^<]+)</a></td>', html)
+    assert len(cells) == 2 and {c[1] for c in cells} == {f"/plans/{plan.id}/kpis/{kpi.id}"}
+    red = next(c for c in cells if c[0] == "red")
+    assert red[2].startswith("5 on 2025-01-01; expected ") and red[3].startswith("Red · ") and red[3].endswith("%")
     assert "Add KPI" not in html
     assert client.post(f"/plans/{plan.id}/kpis/{kpi.id}/measurements", data={}).status_code == 403
 
