@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Date, Integer, and_, bindparam, column, func, select, text
 from sqlalchemy.orm import selectinload
 
 from crmproject.auth.models import User
@@ -212,21 +212,47 @@ class DepartmentAttainment:
     result: Attainment
 
 
-def _latest(kpis: Sequence[Kpi], today: date, *columns, department_id: int | None = None):
-    """Select `columns` of the newest measurement per (kpi, department) up to today: a join on the maximum date.
-    With `department_id`, of that department only."""
+# PostgreSQL: one backward probe of the (kpi, department, day) index per KPI and department (LATERAL ... LIMIT 1),
+# 4 ms for 1,200 pairs where grouping 40,000 rows took 38 ms. A value "for the whole plan" has no department: a
+# second probe per KPI, apart, as `department_id = d.id` cannot match NULL and IS NOT DISTINCT FROM skips the index.
+_LATEST_POSTGRESQL = """
+SELECT k.id, d.id, m.measured_on, m.value FROM kpis k CROSS JOIN departments d CROSS JOIN LATERAL (
+    SELECT measured_on, value FROM kpi_measurements WHERE kpi_id = k.id AND department_id = d.id
+    AND measured_on <= :today ORDER BY measured_on DESC LIMIT 1) m
+WHERE k.id IN :kpi_ids AND (CAST(:department_id AS INTEGER) IS NULL OR d.id = :department_id)
+UNION ALL
+SELECT k.id, NULL, m.measured_on, m.value FROM kpis k CROSS JOIN LATERAL (
+    SELECT measured_on, value FROM kpi_measurements WHERE kpi_id = k.id AND department_id IS NULL
+    AND measured_on <= :today ORDER BY measured_on DESC LIMIT 1) m
+WHERE k.id IN :kpi_ids AND CAST(:department_id AS INTEGER) IS NULL
+"""
+
+
+def _latest(kpis: Sequence[Kpi], today: date, *, department_id: int | None = None) -> list[tuple]:
+    """(kpi id, department id or None, day, value) of the newest measurement per KPI and department up to today;
+    with `department_id`, of that department only."""
+    kpi_ids = [k.id for k in kpis]
+    if db.engine.dialect.name == "postgresql":
+        statement = text(_LATEST_POSTGRESQL).bindparams(bindparam("kpi_ids", expanding=True)).columns(
+            column("kpi_id", Integer), column("department_id", Integer), column("measured_on", Date),
+            column("value", KpiMeasurement.__table__.c.value.type))
+        return [tuple(row) for row in db.session.execute(
+            statement, {"kpi_ids": kpi_ids, "today": today, "department_id": department_id})]
+    # SQLite: a join on the maximum date, which its GROUP BY reads from the same index in order
     newest = (
         select(KpiMeasurement.kpi_id, KpiMeasurement.department_id, func.max(KpiMeasurement.measured_on).label("day"))
-        .where(KpiMeasurement.kpi_id.in_([k.id for k in kpis]), KpiMeasurement.measured_on <= today)
+        .where(KpiMeasurement.kpi_id.in_(kpi_ids), KpiMeasurement.measured_on <= today)
     )
     if department_id is not None:
         newest = newest.where(KpiMeasurement.department_id == department_id)
     newest = newest.group_by(KpiMeasurement.kpi_id, KpiMeasurement.department_id).subquery()
-    return select(*columns).join(newest, and_(
-        KpiMeasurement.kpi_id == newest.c.kpi_id, KpiMeasurement.measured_on == newest.c.day,
-        # not coalesce(): that would hide the (kpi, department, day) index from SQLite (2.2 s on 40,000 rows)
-        KpiMeasurement.department_id.is_not_distinct_from(newest.c.department_id),
-    ))
+    return [tuple(row) for row in db.session.execute(
+        select(KpiMeasurement.kpi_id, KpiMeasurement.department_id, KpiMeasurement.measured_on, KpiMeasurement.value)
+        .join(newest, and_(
+            KpiMeasurement.kpi_id == newest.c.kpi_id, KpiMeasurement.measured_on == newest.c.day,
+            # not coalesce(): that would hide the (kpi, department, day) index from SQLite (2.2 s on 40,000 rows)
+            KpiMeasurement.department_id.is_not_distinct_from(newest.c.department_id),
+        )))]
 
 
 def latest_attainment(kpis: Sequence[Kpi], *, today: date, department_id: int | None = None
@@ -238,9 +264,7 @@ def latest_attainment(kpis: Sequence[Kpi], *, today: date, department_id: int | 
     """
     if not kpis:
         return []
-    rows = db.session.execute(_latest(kpis, today, KpiMeasurement.kpi_id, KpiMeasurement.department_id,
-                                      KpiMeasurement.measured_on, KpiMeasurement.value, department_id=department_id)
-                              ).all()  # plain rows: a register of 60 departments reads 1,200
+    rows = _latest(kpis, today, department_id=department_id)  # plain rows: a register of 60 departments reads 1,200
     department_ids = {row[1] for row in rows if row[1] is not None}
     departments = ({d.id: d for d in db.session.scalars(select(Department).where(Department.id.in_(department_ids)))}
                    if department_ids else {})
@@ -262,14 +286,10 @@ def latest_statuses(kpis: Sequence[Kpi], *, today: date) -> list[tuple[int, int 
     what latest_attainment judges, without loading the rows as objects (the dashboard reads a thousand)."""
     if not kpis:
         return []
-    by_id = {k.id: k for k in kpis}
-    paths = {k.id: path_of(k) for k in kpis}
+    judged = {k.id: (path_of(k), k.red_threshold, k.amber_threshold) for k in kpis}
     found = []
-    for kpi_id, department_id, day, value in db.session.execute(_latest(
-            kpis, today, KpiMeasurement.kpi_id, KpiMeasurement.department_id, KpiMeasurement.measured_on,
-            KpiMeasurement.value)):
-        kpi = by_id[kpi_id]
-        status = attainment(paths[kpi_id], value, day, red_threshold=kpi.red_threshold,
-                            amber_threshold=kpi.amber_threshold).status
+    for kpi_id, department_id, day, value in _latest(kpis, today):
+        path, red, amber = judged[kpi_id]
+        status = attainment(path, value, day, red_threshold=red, amber_threshold=amber).status
         found.append((kpi_id, department_id, status))
     return found

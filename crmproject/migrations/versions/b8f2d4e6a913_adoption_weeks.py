@@ -82,7 +82,7 @@ def upgrade():
     )
     if op.get_bind().dialect.name == "postgresql":
         for name, body in POSTGRESQL_FUNCTIONS.items():
-            op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            op.execute(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                        f"{body.format(active=ACTIVE.format(row='r').replace('r.', ''))} RETURN NULL; END $$")
         for trigger, event, transition, functions in POSTGRESQL_TRIGGERS:
             for n, function in enumerate(functions):
