@@ -148,13 +148,18 @@ class Heartbeat:
         while not self._stop.wait(self.interval):
             self.update()
 
-    def stop(self) -> None:
+    def stop(self, *, final: dict | None = None) -> None:
+        """Stop beating and remove the state, or with `final` keep that as the job's last state (its result,
+        read by a page that follows the job)."""
         self._stop.set()
         self._thread.join()
         try:
-            self._huey.delete(self.key)
+            if final is None:
+                self._huey.delete(self.key)
+            else:
+                self._huey.put(self.key, final)
         except Exception:  # noqa: BLE001 - a state left behind reads as stale, and the record says how it ended
-            _log.warning("job %s: its state could not be removed", self.key, exc_info=True)
+            _log.warning("job %s: its state could not be removed or kept", self.key, exc_info=True)
 
 
 def is_stale(found: dict | None, app: Flask | None = None) -> bool:

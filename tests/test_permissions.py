@@ -222,6 +222,11 @@ MATRIX = [
     row("GET", f"/plans/{MISSING}/dashboard/print", NOT_FOUND),
     row("GET", "/plans/{plan}/dashboard/report.xlsx", READ),
     row("GET", f"/plans/{MISSING}/dashboard/report.xlsx", NOT_FOUND),
+    row("POST", "/plans/{plan}/dashboard/reports", EVERYONE_POST, {"wave": "{wave}"}),
+    row("POST", f"/plans/{MISSING}/dashboard/reports", NOT_FOUND),
+    # a report is its reader's: another user's token, or none, is not found (test_report_job.py builds real ones)
+    row("GET", "/plans/{plan}/dashboard/reports/no-such-report", NOT_FOUND),
+    row("GET", "/plans/{plan}/dashboard/reports/no-such-report/download", NOT_FOUND),
     row("GET", "/plans/{plan}/dashboard/rules", PLANNER_GET),
     row("POST", "/plans/{plan}/dashboard/rules", PLANNER_POST,
         {"min_weeks": "6", "effect_level": "35", "fade_points": "12", "fade_weeks": "3", "version": "0"}),  # no rules saved yet

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -15,10 +15,11 @@ from crmproject.auth.permissions import can_edit_plans, planners_only, task_depa
 from crmproject.cache import GenerationCache
 from crmproject.charts import figure_json
 from crmproject.dashboard import bp, charts
+from crmproject.dashboard import jobs as report_jobs
 from crmproject.dashboard.forms import ShapeRulesForm
 from crmproject.dashboard.services import Dashboard, Filters, build_dashboard, parse_filters
 from crmproject.errors import saving
-from crmproject.exports import download_name, xlsx_response
+from crmproject.exports import XLSX_MIMETYPE, download_name, xlsx_response
 from crmproject.extensions import db
 from crmproject.i18n import _, current_locale
 from crmproject.plans.charts import timeline_figure
@@ -142,6 +143,39 @@ def report_download(plan_id: int):
     scope = [w.name for w in plan.waves if w.id == filters.wave_id]
     scope += [a.department.code for w in plan.waves for a in w.assignments if a.department_id == filters.department_id]
     return xlsx_response(workbook, download_name(plan.name, "leadership report", *scope, today=today))
+
+
+@bp.post("/dashboard/reports")
+def report_start(plan_id: int):
+    """Build the report on the job queue (the dashboard's filters travel as form fields) and follow it."""
+    plan = plan_or_404(plan_id)
+    args = {key: value for key in FILTER_ARGS if (value := request.form.get(key, "").strip())}
+    token = report_jobs.start_report_job(current_app._get_current_object(), plan, args, current_user)
+    return redirect(url_for("dashboard.report_status", plan_id=plan.id, token=token))
+
+
+def _report_or_404(plan_id: int, token: str) -> dict:
+    found = report_jobs.report_status(token, plan_id=plan_id, user_id=current_user.id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/dashboard/reports/<token>")
+def report_status(plan_id: int, token: str):
+    plan = plan_or_404(plan_id)
+    return render_template("dashboard/report_status.html", plan=plan, token=token,
+                           report=_report_or_404(plan.id, token), pending=report_jobs.PENDING)
+
+
+@bp.get("/dashboard/reports/<token>/download")
+def report_file(plan_id: int, token: str):
+    found = _report_or_404(plan_id, token)
+    if found["state"] != "ready":
+        return redirect(url_for("dashboard.report_status", plan_id=plan_id, token=token))
+    response = Response(found["data"], mimetype=XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{found["filename"]}"'
+    return response
 
 
 @bp.route("/dashboard/rules", methods=["GET", "POST"])

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -237,3 +238,25 @@ def test_the_menu_folds_on_a_phone_and_opens_from_the_keyboard(page, make_user):
     page.reload()  # a fresh page, the menu not opened: on a wide screen it is shown all the same
     expect(menu.get_by_role("link", name="Plans")).to_be_visible()
     expect(button).to_be_hidden()
+
+
+def test_the_report_page_follows_the_job_and_hands_over_the_file(demo, page):
+    """The dashboard's report button starts a job; its page looks again by itself until the file is ready, reads
+    well on a phone and a desktop, and its link downloads the workbook."""
+    page.set_viewport_size(SIZES["phone 390x844"])
+    log_in(page, ACCOUNTS[Role.EXECUTIVE])
+    page.route("**/vendor/plotly*", lambda route: route.fulfill(body="", content_type="text/javascript"))
+    page.goto(f"/plans/{demo.plan}/dashboard")
+    page.get_by_role("button", name="Download the report (xlsx)").click()
+    expect(page).to_have_url(re.compile(rf"/plans/{demo.plan}/dashboard/reports/[\w-]+$"))
+    link = page.get_by_role("link", name=re.compile(r"^Download .*leadership-report.*\.xlsx$"))
+    expect(link).to_be_visible(timeout=60_000)  # the page reloads itself every two seconds until then
+    problems = []
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        problems += layout_problems(page, f"report page at {size}")
+    assert not problems, "\n".join(problems)
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # a zip: the xlsx itself

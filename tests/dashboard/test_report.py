@@ -1,10 +1,13 @@
-"""The leadership report workbook and `crmproject export report`: what a reader of the file sees."""
+"""The leadership report workbook, `crmproject export report` and the report built on the job queue: what a reader
+of the file sees."""
 
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
+import time
 import zipfile
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -15,7 +18,10 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.chart import BarChart, LineChart
 
+from crmproject import jobs
 from crmproject.adoption.models import AdoptionSnapshot
+from crmproject.auth.models import Role
+from crmproject.dashboard import jobs as report_jobs
 from crmproject.adoption.shapes import week_of
 from crmproject.dashboard.cli import register
 from crmproject.dashboard.report import build_report, write_report
@@ -34,6 +40,7 @@ from crmproject.training.models import EnrolmentStatus
 
 # The command line judges "today" by the clock, so the data is laid out around the real today.
 TODAY = date.today()
+PASSWORD = "correct-horse-1"  # the factories' (tests/conftest.py); tests/ is not a package
 SHEETS = ["Summary", "Charts", "Departments", "KPIs", "KPI values", "Tasks", "Training", "Training by department",
           "Adoption by week", "Adoption by wave"]
 EVIL_TITLE = '=HYPERLINK("https://evil.example","click")'
@@ -361,3 +368,81 @@ def test_a_department_heads_report_lists_only_their_departments_tasks(rollout, c
     response = client.get(f"/plans/{rollout.plan.id}/dashboard/report.xlsx")
     titles = [row[1] for row in load_workbook(io.BytesIO(response.data))["Tasks"].iter_rows(min_row=2, values_only=True)]
     assert "Train Sales" in titles and "Restructure Service" not in titles
+
+
+# --- the report built on the job queue: started from the dashboard, followed on a page of its own, downloaded by its
+# reader only, as that reader may read it
+
+
+def _start(client, plan_id: int, **filters) -> str:
+    response = client.post(f"/plans/{plan_id}/dashboard/reports", data=filters)
+    assert response.status_code == 302
+    found = re.fullmatch(rf"/plans/{plan_id}/dashboard/reports/([\w-]+)", response.headers["Location"])
+    assert found, response.headers["Location"]
+    return found.group(1)
+
+
+def _until_done(client, url: str) -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        html = client.get(url).get_data(as_text=True)
+        state = re.search(r'id="report-status" data-state="(\w+)"', html).group(1)
+        if state not in report_jobs.PENDING:
+            return html
+        assert '<meta http-equiv="refresh" content="2">' in html  # the page follows the job by itself
+        time.sleep(0.1)
+    raise AssertionError(f"the report was not built within a minute: {html}")
+
+
+def test_the_dashboard_builds_the_report_in_the_background_for_its_reader(rollout: Rollout, client, make_user, login,
+                                                                          app):
+    head = make_user(Role.DEPARTMENT_HEAD, department=rollout.service)
+    login(head)
+    dashboard = client.get(f"/plans/{rollout.plan.id}/dashboard?wave=abc").get_data(as_text=True)
+    assert f'action="/plans/{rollout.plan.id}/dashboard/reports"' in dashboard
+
+    token = _start(client, rollout.plan.id, department=str(rollout.service.id))
+    url = f"/plans/{rollout.plan.id}/dashboard/reports/{token}"
+    html = _until_done(client, url)
+    assert "The report is ready." in html and "refresh" not in html
+    download = client.get(f"{url}/download")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"] == (
+        f'attachment; filename="crm-rollout-leadership-report-cs-{TODAY.isoformat()}.xlsx"')
+    workbook = load_workbook(io.BytesIO(download.data))
+    summary = {row[0]: row[1] for row in workbook["Summary"].iter_rows(values_only=True) if row and row[0]}
+    assert "Service" in summary["Filters"]
+    titles = {row[1] for row in workbook["Tasks"].iter_rows(min_row=2, values_only=True)}
+    assert titles == {"Train the service desk", "Kick-off"}  # a head reads their own department's tasks
+
+    # the report is its reader's: another user gets no such page and no file
+    other = app.test_client()
+    assert other.post("/login", data={"email": make_user(Role.EXECUTIVE).email, "password": PASSWORD}).status_code == 302
+    assert other.get(f"/plans/{rollout.plan.id}/dashboard").status_code == 200
+    assert other.get(url).status_code == 404 and other.get(f"{url}/download").status_code == 404
+
+
+def test_a_new_report_replaces_the_readers_last_one(rollout: Rollout, client, make_user, login):
+    login(make_user(Role.EXECUTIVE))
+    first = _start(client, rollout.plan.id)
+    _until_done(client, f"/plans/{rollout.plan.id}/dashboard/reports/{first}")
+    second = _start(client, rollout.plan.id, wave=str(rollout.plan.waves[0].id))
+    assert client.get(f"/plans/{rollout.plan.id}/dashboard/reports/{first}").status_code == 404
+    assert "The report is ready." in _until_done(client, f"/plans/{rollout.plan.id}/dashboard/reports/{second}")
+
+
+def test_a_report_whose_worker_stopped_says_so(rollout: Rollout, client, make_user, login, app):
+    user = make_user(Role.EXECUTIVE)
+    login(user)
+    owner = {"plan_id": rollout.plan.id, "user_id": user.id}
+    long_ago = time.time() - 3 * 3600
+    jobs.put_state("dashboard-report:dead", {"state": "building", "at": long_ago, **owner})
+    jobs.put_state("dashboard-report:lost", {"state": "waiting", "queued": long_ago, **owner})
+    jobs.put_state("dashboard-report:old", {"state": "ready", "finished": long_ago, "data": b"", "filename": "x.xlsx",
+                                            **owner})
+    dead = client.get(f"/plans/{rollout.plan.id}/dashboard/reports/dead").get_data(as_text=True)
+    assert 'data-state="failed"' in dead and "its worker stopped or was restarted" in dead and "refresh" not in dead
+    lost = client.get(f"/plans/{rollout.plan.id}/dashboard/reports/lost").get_data(as_text=True)
+    assert "No worker took the report up." in lost
+    assert client.get(f"/plans/{rollout.plan.id}/dashboard/reports/old/download").status_code == 404  # kept an hour
+    assert jobs.state("dashboard-report:old") is None

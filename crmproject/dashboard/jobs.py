@@ -1,0 +1,114 @@
+"""The leadership report built by a job on the queue, so a web worker is not held for the seconds a large plan's
+workbook takes (2-3 s at 60 departments) and the report is waiting for its reader when they come back.
+
+    token = start_report_job(app, plan, args, user)   # at once; the job builds the workbook
+    report_status(token, plan_id=..., user_id=...)    # {"state": "waiting" | "building" | "ready" | "failed", ...}
+
+The job's state and the finished workbook are kept in the queue's storage (crmproject.jobs), which every web
+process and host reads, under a token only its reader knows; a reader keeps one report at a time (starting
+another forgets the one before) and a finished one for KEEP_SECONDS.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Mapping
+from io import BytesIO
+
+from flask import Flask, current_app
+from werkzeug.datastructures import MultiDict
+
+from crmproject import jobs
+from crmproject.auth.models import User
+from crmproject.auth.permissions import task_department_scope
+from crmproject.dashboard.services import parse_filters
+from crmproject.exports import download_name
+from crmproject.extensions import db
+from crmproject.i18n import _
+from crmproject.plans.models import Plan
+from crmproject.plans.services import load_plan
+from crmproject.reports.services import plan_today
+
+JOB = "dashboard_report"
+KEEP_SECONDS = 3600
+# a report no worker has taken up for this long is not going to be built (the queue lost it, or no worker runs)
+WAITING_SECONDS = 15 * 60
+PENDING = ("waiting", "building")
+
+
+def _key(token: str) -> str:
+    return f"dashboard-report:{token}"
+
+
+def _latest_key(user_id: int) -> str:
+    return f"dashboard-report-of:{user_id}"
+
+
+def start_report_job(app: Flask, plan: Plan, args: Mapping[str, str], user: User) -> str:
+    """Queue the report of `plan` with the dashboard's filter arguments, as `user` may read it; returns its token."""
+    token = secrets.token_urlsafe(18)
+    earlier = jobs.state(_latest_key(user.id))
+    if earlier is not None:
+        jobs.forget_state(_key(earlier["token"]))
+    jobs.put_state(_key(token), {"state": "waiting", "plan_id": plan.id, "user_id": user.id, "queued": time.time()})
+    jobs.put_state(_latest_key(user.id), {"token": token})
+    jobs.enqueue(JOB, {"token": token, "plan_id": plan.id, "args": dict(args), "user_id": user.id}, app=app)
+    return token
+
+
+@jobs.job(JOB)
+def _run(token: str, plan_id: int, args: dict[str, str], user_id: int) -> None:
+    """The job: build the workbook as the report page would have, keep it for its reader. A report forgotten while
+    it waited (its reader started another) is not built."""
+    from crmproject.dashboard.report import build_report  # openpyxl's chart modules load only for a report
+
+    waiting = jobs.state(_key(token))
+    if waiting is None or waiting.get("state") != "waiting":
+        return
+    owner = {"plan_id": plan_id, "user_id": user_id}
+    heartbeat = jobs.Heartbeat(_key(token), state="building", **owner)
+    final: dict = {"state": "failed", **owner,
+                   "message": _("The report could not be built: the error is in the server's log. Try again.")}
+    try:
+        plan, user = load_plan(plan_id), db.session.get(User, user_id)
+        if plan is None or user is None or not user.active:
+            final["message"] = _("The plan or your account is no longer there; the report was not built.")
+            return
+        filters, notices = parse_filters(MultiDict(args), plan)
+        today = plan_today(plan)
+        workbook = build_report(plan, today=today, filters=filters, notices=notices,
+                                task_scope=task_department_scope(user))
+        output = BytesIO()
+        workbook.save(output)
+        scope = [w.name for w in plan.waves if w.id == filters.wave_id]
+        scope += [a.department.code for w in plan.waves for a in w.assignments
+                  if a.department_id == filters.department_id]
+        final = {"state": "ready", **owner, "data": output.getvalue(), "finished": time.time(),
+                 "filename": download_name(plan.name, "leadership report", *scope, today=today)}
+    except Exception:
+        current_app.logger.exception("leadership report %s of plan %s failed", token, plan_id)
+    finally:
+        db.session.rollback()
+        heartbeat.stop(final=final)
+
+
+def report_status(token: str, *, plan_id: int, user_id: int) -> dict | None:
+    """The report's state for its reader, None when there is no such report of theirs (any more). A report whose
+    worker stopped, or that no worker took up, reads as failed; a finished one is kept KEEP_SECONDS."""
+    found = jobs.state(_key(token))
+    if found is None or found.get("plan_id") != plan_id or found.get("user_id") != user_id:
+        return None
+    state = found.get("state")
+    if state == "ready" and found["finished"] < time.time() - KEEP_SECONDS:
+        jobs.forget_state(_key(token))
+        return None
+    if state == "building" and jobs.is_stale(found):
+        return {**found, "state": "failed",
+                "message": _("The report stopped before it was finished: its worker stopped or was restarted. "
+                             "Try again.")}
+    if state == "waiting" and found["queued"] < time.time() - WAITING_SECONDS:
+        return {**found, "state": "failed",
+                "message": _("No worker took the report up. Try again; if it stays so, ask an administrator "
+                             "whether the job workers run.")}
+    return found
