@@ -65,10 +65,13 @@ def test_executive_reads_filters_and_downloads_the_leadership_report(page, brows
     assert page.locator("#chart-departments .scatterlayer .trace").count() == 1
     expect(page.get_by_role("link", name="1 / 1 departments live")).to_be_visible()
 
+    page.get_by_role("button", name="Download the report (xlsx)").click()  # built by a job; its page follows it
+    link = page.get_by_role("link", name=re.compile(r"^Download .*\.xlsx$"))
+    expect(link).to_be_visible(timeout=60_000)
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download the report (xlsx)").click()
+        link.click()
     download = download_info.value
-    assert download.suggested_filename.endswith(".xlsx")
+    assert download.suggested_filename.endswith(".xlsx") and "-pilot-" in download.suggested_filename  # the wave
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     with zipfile.ZipFile(saved) as workbook:
