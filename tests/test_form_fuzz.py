@@ -82,6 +82,7 @@ PAGES = {
     "training.enrol_department": "/training/courses/<course_id>",
     "training.enrol": "/training/courses/<course_id>",
     "adoption.excluded_accounts": "/adoption/imports",
+    "dashboard.report_start": "/plans/<plan_id>/dashboard",
 }
 QUERIES = {"reports.write": "?department={department}"}
 # What a user types into a new object's form before it can be saved (edit forms open valid)
