@@ -15,6 +15,8 @@ import gettext as _gettext
 from functools import cache
 from pathlib import Path
 
+from flask import current_app, has_app_context
+
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 DEFAULT_LOCALE = "en"
 
@@ -27,8 +29,6 @@ def _catalog(locale: str) -> _gettext.NullTranslations:
 
 
 def current_locale() -> str:
-    from flask import current_app, has_app_context
-
     if has_app_context():
         return current_app.config.get("LOCALE", DEFAULT_LOCALE)
     return DEFAULT_LOCALE
