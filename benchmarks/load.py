@@ -129,6 +129,7 @@ async def log_in(port: int, session: Session, password: str) -> None:
 @dataclass
 class Run:
     latencies: list[float] = field(default_factory=list)
+    by_page: dict[str, list[float]] = field(default_factory=dict)  # the same latencies, per kind of request
     errors: list[str] = field(default_factory=list)
     writes_ok: int = 0
     requests: int = 0
@@ -164,6 +165,7 @@ async def user_loop(port: int, session: Session, plan: dict, deadline: float, th
             run.errors.append(f"{method} {path}: {exc}")
             status = 0
         run.latencies.append((time.perf_counter() - began) * 1000)
+        run.by_page.setdefault("KPI value (write)" if write else page, []).append(run.latencies[-1])
         run.requests += 1
         if status and status != (302 if write else 200):
             run.errors.append(f"{method} {path}: {status}")
@@ -348,6 +350,8 @@ def main() -> None:
           f"({paced.requests / args.seconds:.1f}/s), p50 {percentile(paced.latencies, 0.5):.0f} ms, "
           f"p95 {p95:.0f} ms, max {max(paced.latencies, default=0):.0f} ms, {len(paced.errors)} errors; "
           f"client CPU {paced_cpu:.1f} s")
+    print("  median per request there: " + ", ".join(
+        f"{page} {percentile(found, 0.5):.0f} ms" for page, found in sorted(paced.by_page.items())))
     print(f"saturated (no think time), {saturated_seconds:.0f} s: {app_rps:.1f} requests/s, "
           f"p95 {percentile(saturated.latencies, 0.95):.0f} ms, {len(saturated.errors)} errors")
     print(f"bare Flask 'hello' on the same gunicorn and client, saturated: {bare_rps:.0f} requests/s "

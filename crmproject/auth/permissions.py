@@ -184,10 +184,9 @@ def can_write_report(user: User, department_id: int | None) -> bool:
 
 
 def can_read_report(user: User, report) -> bool:
-    """Submitted reports are read by everyone; a draft only by its department's head and the planners."""
-    from crmproject.reports.models import ReportStatus
-
-    if report.status != ReportStatus.DRAFT:
+    """Submitted reports are read by everyone; a draft only by its department's head and the planners.
+    (The status by its value: this ground-floor module does not import the reports feature.)"""
+    if report.status.value != "draft":
         return can_view(user)
     return can_write_report(user, report.department_id)
 

@@ -48,8 +48,9 @@ def index(plan_id: int):
     matrix = services.reporting_matrix(plan, today=today)
     own = current_user.department_id if current_user.role == Role.DEPARTMENT_HEAD else None
     return render_template("reports/index.html", plan=plan, matrix=matrix, today=today, own_department_id=own,
-                           grace_days=services.GRACE_DAYS,
-                           current=services.period_for(plan, today))
+                           grace_days=services.GRACE_DAYS, current=services.period_for(plan, today),
+                           # translated once, not in each of the matrix's cells
+                           labels={state: str(state.label) for state in (*services.Submission, *Rag)})
 
 
 def _content(form: ReportForm, kpis: list[Kpi]) -> services.ReportContent:
