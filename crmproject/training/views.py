@@ -59,12 +59,13 @@ def _chosen_session(course: Course, session_id: int | None) -> TrainingSession |
 def index():
     courses = services.list_courses()
     mandatory = [c.id for c in courses if c.mandatory]
-    by_department = services.completion_by_department(course_ids=mandatory or None)
+    cells = services.completion_cells()
+    by_course, by_department = services.rollups(cells, course_ids=mandatory or None)
     return render_template(
-        "training/index.html", courses=courses, completion=services.completion_by_course(), sessions=services.session_counts(),
+        "training/index.html", courses=courses, completion=by_course, sessions=services.session_counts(),
         has_mandatory=bool(mandatory),
         department_figure=department_completion_figure(by_department, target=100.0 if mandatory else None) if by_department else None,
-        heatmap=completion_heatmap(cells) if (cells := services.completion_cells()) else None,
+        heatmap=completion_heatmap(cells) if cells else None,
     )
 
 

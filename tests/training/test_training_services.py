@@ -136,6 +136,20 @@ def test_completion_cells_follow_the_current_department(make_department, make_co
     assert (cells[("Sales", "SFA-101")].counted, cells[("Service", "SFA-101")].counted) == (4, 3)
 
 
+def test_the_training_pages_rollups_count_as_the_grouped_queries_do(make_department, make_course, make_employee):
+    """The training page sums the heat map's cells per course and per department: the same figures as the queries
+    that count them apart, with a withdrawal and people without a department among them."""
+    sales, service, sfa, dq = _world(make_department, make_course, make_employee)
+    services.set_status(services.enrol(make_employee(department=service), dq), S.WITHDRAWN, today=TODAY)
+    db.session.commit()
+    cells = services.completion_cells()
+    for course_ids in (None, [sfa.id], [dq.id]):
+        by_course, by_department = services.rollups(cells, course_ids=course_ids)
+        assert by_course == services.completion_by_course()
+        assert by_department == services.completion_by_department(course_ids=course_ids)
+    assert services.rollups(cells, course_ids=[dq.id])[1][1].completion.withdrawn == 1  # Service's withdrawal
+
+
 def test_completion_is_counted_in_a_fixed_number_of_queries(make_department, make_course, make_employee):
     _world(make_department, make_course, make_employee)
     statements = []
