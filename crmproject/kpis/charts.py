@@ -10,12 +10,13 @@ from html import escape
 from crmproject.charts import COLOURS, layout
 from crmproject.i18n import _
 from crmproject.kpis.attainment import PathPoint
-from crmproject.kpis.models import Kpi, KpiMeasurement
+from crmproject.kpis.models import Kpi
+from crmproject.kpis.services import ChartValue
 
 SERIES_COLOURS = ("#3b6ea8", "#d9822b", "#2e8b57", "#7b4ea3", "#c0392b", "#17a2b8", "#8c564b", "#e377c2")
 
 
-def kpi_figure(kpi: Kpi, path: Sequence[PathPoint], values: Sequence[KpiMeasurement], *, today: date) -> dict:
+def kpi_figure(kpi: Kpi, path: Sequence[PathPoint], values: Sequence[ChartValue], *, today: date) -> dict:
     """The target path (dashed, with intermediate targets as points), one line per department, today.
 
     A plain figure dict in plotly's JSON schema (60 departments' values are thousands of points: plotly's graph
@@ -26,13 +27,14 @@ def kpi_figure(kpi: Kpi, path: Sequence[PathPoint], values: Sequence[KpiMeasurem
         "line": {"color": COLOURS["grey"], "dash": "dash"}, "marker": {"symbol": "diamond", "size": 9},
         "hovertemplate": "%{x}: %{y}<extra>" + escape(_("target")) + "</extra>",
     }]
-    series: dict[str, list[KpiMeasurement]] = defaultdict(list)
-    for m in sorted(values, key=lambda m: m.measured_on):
-        series[m.department.name if m.department else _("Whole plan")].append(m)
+    series: dict[str, list[ChartValue]] = defaultdict(list)
+    whole_plan = _("Whole plan")
+    for v in sorted(values, key=lambda v: v.day):
+        series[v.department if v.department is not None else whole_plan].append(v)
     for n, (name, points) in enumerate(sorted(series.items())):
         traces.append({
-            "type": "scatter", "name": escape(name), "x": [m.measured_on.isoformat() for m in points],
-            "y": [float(m.value) for m in points], "mode": "lines+markers",
+            "type": "scatter", "name": escape(name), "x": [v.day.isoformat() for v in points],
+            "y": [float(v.value) for v in points], "mode": "lines+markers",
             "line": {"color": SERIES_COLOURS[n % len(SERIES_COLOURS)]},
             "hovertemplate": "%{x}: %{y}<extra>" + escape(name) + "</extra>",
         })

@@ -180,12 +180,35 @@ def delete_measurement(measurement: KpiMeasurement) -> None:
     db.session.flush()
 
 
-def measurements(kpi: Kpi) -> list[KpiMeasurement]:
-    return list(db.session.scalars(
-        select(KpiMeasurement).where(KpiMeasurement.kpi_id == kpi.id)
-        .options(selectinload(KpiMeasurement.department), selectinload(KpiMeasurement.entered_by))
-        .order_by(KpiMeasurement.measured_on.desc(), KpiMeasurement.id.desc())
-    ))
+def measurements(kpi: Kpi, *, limit: int | None = None, offset: int = 0) -> list[KpiMeasurement]:
+    """The KPI's values, newest first, with their departments and who entered them (a page of them with `limit`)."""
+    query = (select(KpiMeasurement).where(KpiMeasurement.kpi_id == kpi.id)
+             .options(selectinload(KpiMeasurement.department), selectinload(KpiMeasurement.entered_by))
+             .order_by(KpiMeasurement.measured_on.desc(), KpiMeasurement.id.desc()))
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return list(db.session.scalars(query))
+
+
+def measurement_count(kpi: Kpi) -> int:
+    return db.session.scalar(select(func.count()).where(KpiMeasurement.kpi_id == kpi.id)) or 0
+
+
+@dataclass(frozen=True)
+class ChartValue:
+    department: str | None  # the department's name; None for a value of the whole plan
+    day: date
+    value: Decimal
+
+
+def chart_values(kpi: Kpi) -> list[ChartValue]:
+    """Every value of the KPI for its chart, oldest first, as plain rows (60 departments' months are thousands of
+    values: as ORM objects with their departments they cost more than the rest of the page)."""
+    return [ChartValue(name, day, value) for name, day, value in db.session.execute(
+        select(Department.name, KpiMeasurement.measured_on, KpiMeasurement.value)
+        .select_from(KpiMeasurement).outerjoin(Department, Department.id == KpiMeasurement.department_id)
+        .where(KpiMeasurement.kpi_id == kpi.id).order_by(KpiMeasurement.measured_on, KpiMeasurement.id)
+    ).all()]
 
 
 def plan_measurements(plan: Plan) -> list[KpiMeasurement]:

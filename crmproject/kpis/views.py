@@ -164,14 +164,13 @@ VALUES_PER_PAGE = 100  # rows of the values table; the chart draws them all
 
 def _show(plan: Plan, kpi: Kpi, measurement_form: MeasurementForm, target_form: TargetForm):
     today = date.today()
-    values = services.measurements(kpi)
-    path = services.path_of(kpi)
-    pages = max(1, -(-len(values) // VALUES_PER_PAGE))
+    total = services.measurement_count(kpi)
+    pages = max(1, -(-total // VALUES_PER_PAGE))
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
-    shown = values[(page - 1) * VALUES_PER_PAGE:page * VALUES_PER_PAGE]
+    shown = services.measurements(kpi, limit=VALUES_PER_PAGE, offset=(page - 1) * VALUES_PER_PAGE)
     return render_template(
-        "kpis/show.html", plan=plan, kpi=kpi, measurements=shown, total_values=len(values), page=page, pages=pages,
-        figure=kpi_figure(kpi, path, values, today=today),
+        "kpis/show.html", plan=plan, kpi=kpi, measurements=shown, total_values=total, page=page, pages=pages,
+        figure=kpi_figure(kpi, services.path_of(kpi), services.chart_values(kpi), today=today),
         attainment=services.latest_attainment([kpi], today=today), form=measurement_form, target_form=target_form,
         may_enter=bool(measurement_form.department_id.choices),
     ), target_form.http_status

@@ -76,7 +76,7 @@ def test_kpi_chart_has_the_target_path_and_a_line_per_department(world):
     services.record_measurement(kpi, measured_on=date(2024, 1, 1), value=D(30), department=head.department, entered_by=None)
     services.record_measurement(kpi, measured_on=date(2025, 1, 1), value=D(55), department=head.department, entered_by=None)
     services.record_measurement(kpi, measured_on=date(2025, 1, 1), value=D(20), department=other, entered_by=None)
-    fig = kpi_figure(kpi, services.path_of(kpi), services.measurements(kpi), today=date(2025, 6, 1))
+    fig = kpi_figure(kpi, services.path_of(kpi), services.chart_values(kpi), today=date(2025, 6, 1))
     path, *lines = fig["data"]
     assert path["y"] == [0.0, 60.0, 80.0]
     assert {line["name"]: line["y"] for line in lines} == {"Marketing": [20.0], head.department.name: [30.0, 55.0]}
