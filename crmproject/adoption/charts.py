@@ -41,11 +41,13 @@ def go_live_marks(go_lives: Mapping[date, Sequence[str]]) -> tuple[list[dict], l
 
 
 def adoption_figure(all_series: Sequence[Series], *, target: Decimal, today: date,
-                    go_lives: Mapping[int, date | None]) -> dict:
+                    go_lives: Mapping[int, date | None], weekly: bool = False) -> dict:
     """Active / licensed seats per department over time, the target as a dashed line, each go-live marked.
 
     A department has no figure before its go-live (`go_lives`: department id -> go-live day, None when not
     planned): a usage export counts its zeros then, but they mean "not live yet", not 0%, as on the dashboard.
+    `weekly` series have a point per week (its Monday), counted from the week of the go-live, as the dashboard
+    counts them.
     """
     traces = []
     marks: dict[date, list[str]] = defaultdict(list)
@@ -53,14 +55,15 @@ def adoption_figure(all_series: Sequence[Series], *, target: Decimal, today: dat
         go_live = go_lives.get(s.department.id)
         if go_live is None:
             continue
-        values = [p if day >= go_live else None for day, p in zip(s.days, s.percent)]
+        first = week_of(go_live) if weekly else go_live
+        values = [p if day >= first else None for day, p in zip(s.days, s.percent)]
         if all(v is None for v in values):
             continue
         name = escape(s.department.name)
         traces.append({"type": "scatter", "name": name, "x": [d.isoformat() for d in s.days], "y": values,
                        "mode": "lines", "line": {"color": department_colour(s.department.id), "width": 2},
                        "connectgaps": False, "hovertemplate": "%{x}: %{y}%<extra>" + name + "</extra>"})
-        if s.days[0] <= go_live <= today:
+        if s.days[0] <= first and go_live <= today:
             marks[go_live].append(s.department.name)
     shapes, annotations = go_live_marks(marks)
     goal = float(target)

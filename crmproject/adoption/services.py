@@ -92,10 +92,19 @@ def series(departments: Sequence[Department], *, first: date, last: date) -> lis
     return [Series(d, days[d.id], percents[d.id]) for d in departments if days.get(d.id)]
 
 
-def weekly_table(department_ids: Sequence[int], *, first: date, last: date) -> tuple[list[date], dict[int, list[float | None]]]:
+def weekly_series(departments: Sequence[Department], figures: Mapping[int, Sequence[WeekFigures]]) -> list[Series]:
+    """Each department's weekly adoption (weekly_figures) as a series, a point per week on its Monday."""
+    return [Series(d, [w.week for w in figures[d.id]], [w.percent for w in figures[d.id]])
+            for d in departments if figures.get(d.id)]
+
+
+def weekly_table(department_ids: Sequence[int], *, first: date, last: date,
+                 figures: Mapping[int, Sequence[WeekFigures]] | None = None
+                 ) -> tuple[list[date], dict[int, list[float | None]]]:
     """Adoption per department and week (Mondays), for the heat map: the weeks with any figures, and each
-    department's percent in each of them (None where it has none). From weekly_figures, one GROUP BY."""
-    figures = weekly_figures(department_ids, first=first, last=last)
+    department's percent in each of them (None where it has none). From weekly_figures (read here unless given)."""
+    if figures is None:
+        figures = weekly_figures(department_ids, first=first, last=last)
     weeks = sorted({w.week for found in figures.values() for w in found})
     table = {}
     for department_id, found in figures.items():

@@ -25,16 +25,23 @@ from crmproject.training.charts import completion_heatmap, department_completion
 WINDOW_DAYS = 365
 
 
-def adoption_context(plan, departments, *, today: date) -> dict:
-    """What the adoption charts need for some departments over the last year (shared with the department page)."""
+def adoption_context(plan, departments, *, today: date, weekly: bool = False) -> dict:
+    """What the adoption charts need for some departments over the last year (shared with the department page).
+
+    `weekly`: the line chart has a point a week (as the dashboard), read with the heat map's weeks, rather than
+    a point a day (a year of 60 departments is 21,900 days: a line chart no one reads day by day, and most of
+    the plan's adoption page's time)."""
     first = max(plan.start_date, today - timedelta(days=WINDOW_DAYS))
-    all_series = services.series(departments, first=first, last=today)
     target = services.adoption_target(plan)
-    weeks, table = services.weekly_table([d.id for d in departments], first=first, last=today)
+    figures = services.weekly_figures([d.id for d in departments], first=first, last=today)
+    weeks, table = services.weekly_table([d.id for d in departments], first=first, last=today, figures=figures)
+    all_series = (services.weekly_series(departments, figures) if weekly
+                  else services.series(departments, first=first, last=today))
     # the charts leave out the weeks before a department's go-live, and a department not live yet
     go_lives = go_live_dates(plan)
     live = [d for d in departments if d.id in table and d.id in go_lives and go_lives[d.id] <= today]
-    adoption_chart = adoption_figure(all_series, target=target, today=today, go_lives=go_lives) if all_series else None
+    adoption_chart = (adoption_figure(all_series, target=target, today=today, go_lives=go_lives, weekly=weekly)
+                      if all_series else None)
     return dict(
         series=all_series, target=target,
         adoption_chart=adoption_chart if adoption_chart and adoption_chart["data"] else None,
@@ -49,13 +56,15 @@ def plan_adoption(plan_id: int):
     plan = plan_or_404(plan_id)
     today = date.today()
     departments = reporting_departments(plan)
-    by_department = [row for row in training.completion_by_department(mandatory_only=True)
-                     if row.department_id in {d.id for d in departments}] if departments else []
     cells = training.completion_cells()
+    mandatory = [c.id for c in training.list_courses() if c.mandatory]
+    ids = {d.id for d in departments}
+    by_department = [row for row in training.rollups(cells, course_ids=mandatory)[1] if row.department_id in ids]
     return render_template(
         "adoption/plan.html", plan=plan, departments=departments, today=today, percent=services.adoption_percent,
         training_chart=department_completion_figure(by_department) if by_department else None,
-        training_heatmap=completion_heatmap(cells) if cells else None, **adoption_context(plan, departments, today=today),
+        training_heatmap=completion_heatmap(cells) if cells else None,
+        **adoption_context(plan, departments, today=today, weekly=True),
     )
 
 

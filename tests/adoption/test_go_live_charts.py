@@ -102,9 +102,16 @@ def test_the_adoption_page_and_the_dashboard_agree_before_and_after_a_go_live(cl
     assert len(shared) >= 12
     assert {w: cells["adoption-heatmap"][w] for w in shared} == {w: cells["chart-heatmap"][w] for w in shared}
 
+    # the plan's line chart has a point a week, as the dashboard's: blank before the go-live's week, that week
+    # partly live, then 40%; the same points as the dashboard's line of Sales
     line = _figure(adoption, "adoption-chart")
     sales_line = dict(zip(line["data"][0]["x"], line["data"][0]["y"]))
-    assert {v for day, v in sales_line.items() if date.fromisoformat(day) < go_live} == {None}
-    assert sales_line[go_live.isoformat()] == 40.0
+    assert {v for day, v in sales_line.items() if date.fromisoformat(day) < _monday(go_live)} == {None}
+    assert 0 < sales_line[_monday(go_live).isoformat()] < 40.0
+    assert sales_line[(_monday(go_live) + timedelta(weeks=1)).isoformat()] == 40.0
+    dashboard_line = next(t for t in _figure(dashboard, "chart-departments")["data"] if t["name"] == "Sales")
+    on_both = sales_line.keys() & {day[:10] for day in dashboard_line["x"]}
+    assert len(on_both) >= 6 and all(
+        sales_line[day] == dict(zip((d[:10] for d in dashboard_line["x"]), dashboard_line["y"]))[day] for day in on_both)
     assert _go_live_marks(line["layout"]) == [go_live.isoformat()]
     assert _go_live_marks(_figure(dashboard, "chart-departments")["layout"]) == [go_live.isoformat()]
