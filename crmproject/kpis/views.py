@@ -42,7 +42,7 @@ def _none_first(pairs, label=None):
 
 @bp.get("/kpis")
 def index(plan_id: int):
-    plan = plan_or_404(plan_id)
+    plan = plan_or_404(plan_id, waves=False)
     kpis = services.list_kpis(plan)
     rows = services.latest_attainment(kpis, today=date.today())
     grid: dict[int, dict[int | None, services.DepartmentAttainment]] = defaultdict(dict)
@@ -148,7 +148,7 @@ def _measurement_form(kpi: Kpi, formdata=None) -> MeasurementForm:
 
 @bp.get("/kpis/<int:kpi_id>")
 def show(plan_id: int, kpi_id: int):
-    plan = plan_or_404(plan_id)
+    plan = plan_or_404(plan_id, waves=False)
     kpi = _kpi(plan, kpi_id)
     return _show(plan, kpi, _measurement_form(kpi), _target_form(plan, kpi))
 

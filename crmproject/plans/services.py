@@ -73,17 +73,15 @@ def list_plans() -> list[Plan]:
     return list(db.session.scalars(select(Plan).order_by(Plan.start_date.desc(), Plan.name)))
 
 
-def load_plan(plan_id: int) -> Plan | None:
-    """A plan with its phases, waves, wave departments and modules loaded in a fixed number of queries."""
-    return db.session.scalar(
-        select(Plan)
-        .where(Plan.id == plan_id)
-        .options(
-            selectinload(Plan.phases),
-            selectinload(Plan.waves).selectinload(Wave.modules),
-            selectinload(Plan.waves).selectinload(Wave.assignments).selectinload(WaveDepartment.department),
-        )
-    )
+def load_plan(plan_id: int, *, waves: bool = True) -> Plan | None:
+    """A plan with its phases, waves, wave departments and modules loaded in a fixed number of queries; without
+    `waves`, with its phases only (two queries instead of six and no departments: for pages that show no wave,
+    such as the task list and the KPI register; a wave read all the same is loaded then)."""
+    options = [selectinload(Plan.phases)]
+    if waves:
+        options += [selectinload(Plan.waves).selectinload(Wave.modules),
+                    selectinload(Plan.waves).selectinload(Wave.assignments).selectinload(WaveDepartment.department)]
+    return db.session.scalar(select(Plan).where(Plan.id == plan_id).options(*options))
 
 
 def _check_plan(plan: Plan | None, *, name: str, start: date | None, end: date | None, horizon_years: int) -> None:

@@ -20,9 +20,10 @@ from crmproject.plans.forms import ModuleForm, PhaseForm, PlanForm, PlanFromTemp
 from crmproject.plans.models import Phase, PhaseStatus, Plan, ReportingPeriod, Wave, WaveKind
 
 
-def plan_or_404(plan_id: int) -> Plan:
-    """The plan with its phases and waves loaded, or a 404 page (used by every plan-scoped view)."""
-    plan = services.load_plan(plan_id)
+def plan_or_404(plan_id: int, *, waves: bool = True) -> Plan:
+    """The plan with its phases and waves loaded (phases only without `waves`), or a 404 page (used by every
+    plan-scoped view)."""
+    plan = services.load_plan(plan_id, waves=waves)
     if plan is None:
         abort(404)
     return plan

@@ -79,7 +79,7 @@ def _filter_choices(plan: Plan) -> dict:
 
 @bp.get("/tasks")
 def index(plan_id: int):
-    plan = plan_or_404(plan_id)
+    plan = plan_or_404(plan_id, waves=False)
     flt = _filter_from_args()
     page = max(_int_arg("page") or 1, 1)
     scope = task_department_scope(current_user)
@@ -94,7 +94,7 @@ def index(plan_id: int):
 
 @bp.get("/tasks/board")
 def board(plan_id: int):
-    plan = plan_or_404(plan_id)
+    plan = plan_or_404(plan_id, waves=False)
     flt = _filter_from_args()
     flt.status = None
     today = date.today()
