@@ -83,10 +83,13 @@ class Attainment:
 
 def attainment(
     path: Sequence[PathPoint], actual: Decimal, day: date, *, red_threshold: Decimal = Decimal(60),
-    amber_threshold: Decimal = Decimal(80),
+    amber_threshold: Decimal = Decimal(80), expected: Decimal | None = None,
 ) -> Attainment:
+    """`actual` on `day` judged against the path; `expected` is expected_value(path, day) when the caller has it
+    already (a register judges sixty departments' values of the same day against one path)."""
     baseline, target = path[0].value, path[-1].value
-    expected = expected_value(path, day)
+    if expected is None:
+        expected = expected_value(path, day)
     done = progress(baseline, target, actual)
     due = progress(baseline, target, expected)
     if due <= 0:

@@ -17,7 +17,7 @@ from crmproject.db import touch
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
 from crmproject.i18n import _
-from crmproject.kpis.attainment import Attainment, PathPoint, Rag, attainment, target_path
+from crmproject.kpis.attainment import Attainment, PathPoint, Rag, attainment, expected_value, target_path
 from crmproject.kpis.models import Direction, Frequency, GoalFamily, Kpi, KpiMeasurement, KpiTarget
 from crmproject.plans.models import Phase, Plan
 
@@ -293,13 +293,17 @@ def latest_attainment(kpis: Sequence[Kpi], *, today: date, department_id: int | 
                    if department_ids else {})
     # once per KPI, not per department: its path and thresholds (ORM attribute reads add up over 1,200 cells)
     judged = {k.id: (k, path_of(k), k.red_threshold, k.amber_threshold) for k in kpis}
+    expected: dict[tuple[int, date], Decimal] = {}  # values of one day share where the path stands that day
     result = []
     for kpi_id, row_department_id, measured_on, value in rows:
         kpi, path, red, amber = judged[kpi_id]
+        due = expected.get((kpi_id, measured_on))
+        if due is None:
+            due = expected[(kpi_id, measured_on)] = expected_value(path, measured_on)
         result.append(DepartmentAttainment(
             kpi=kpi, department=departments.get(row_department_id) if row_department_id is not None else None,
             measured_on=measured_on,
-            result=attainment(path, value, measured_on, red_threshold=red, amber_threshold=amber),
+            result=attainment(path, value, measured_on, red_threshold=red, amber_threshold=amber, expected=due),
         ))
     return sorted(result, key=lambda a: (a.kpi.name, a.department.name if a.department else ""))
 
@@ -310,9 +314,13 @@ def latest_statuses(kpis: Sequence[Kpi], *, today: date) -> list[tuple[int, int 
     if not kpis:
         return []
     judged = {k.id: (path_of(k), k.red_threshold, k.amber_threshold) for k in kpis}
+    expected: dict[tuple[int, date], Decimal] = {}
     found = []
     for kpi_id, department_id, day, value in _latest(kpis, today):
         path, red, amber = judged[kpi_id]
-        status = attainment(path, value, day, red_threshold=red, amber_threshold=amber).status
+        due = expected.get((kpi_id, day))
+        if due is None:
+            due = expected[(kpi_id, day)] = expected_value(path, day)
+        status = attainment(path, value, day, red_threshold=red, amber_threshold=amber, expected=due).status
         found.append((kpi_id, department_id, status))
     return found
