@@ -199,7 +199,8 @@ def _register_vendor_routes(app: Flask) -> None:
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """Per SQLite connection: enforce foreign keys (only done when asked); write-ahead log, so readers never
     wait for a writer; synchronous=NORMAL, SQLite's advice for WAL: a commit no longer waits for the disk
-    (a power cut may lose the last commits, never corrupts), a second saved on a million-row usage import."""
+    (a power cut may lose the last commits, never corrupts), a second saved on a million-row usage import;
+    recursive triggers, so a row REPLACE removes also fires the delete triggers that keep adoption_weeks."""
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
@@ -207,6 +208,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA recursive_triggers=ON")
         cursor.close()
 
 

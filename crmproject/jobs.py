@@ -122,25 +122,45 @@ def forget_state(key: str) -> None:
 class Heartbeat:
     """While a job runs, keep its state's "at" fresh (every HEARTBEAT_SECONDS, or a quarter of JOBS_STALE_SECONDS
     if that is less), so a reader can tell it is alive;
-    `update(**values)` changes the state at once."""
+    `update(**values)` changes the state at once.
 
-    def __init__(self, key: str, **values) -> None:
+    `wanted(huey)`, when given, says whether the job's state is still wanted (a reader who started another job in
+    its place no longer wants it): once it says no, the state is removed and no longer written, so a beat or the
+    final state never brings back a state someone removed. It is asked after each write as well as before, so a
+    removal between the question and the write is undone at once.
+    """
+
+    def __init__(self, key: str, *, wanted: Callable[[Huey], bool] | None = None, **values) -> None:
         self.key = key
         self.values = {**values, "at": time.time(), "pid": os.getpid()}
         self._huey = queue()
+        self._wanted = wanted
         stale = float(current_app.config.get("JOBS_STALE_SECONDS", 60))
         self.interval = min(HEARTBEAT_SECONDS, stale / 4)  # several beats before a reader gives up on it
         self._stop = threading.Event()
-        self._huey.put(key, self.values)
+        self._put(self.values)
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{key}", daemon=True)
         self._thread.start()
+
+    @property
+    def abandoned(self) -> bool:
+        """True once the state is no longer wanted (see the class)."""
+        return self._wanted is not None and not self._wanted(self._huey)
+
+    def _put(self, values: dict) -> None:
+        if self.abandoned:
+            self._huey.delete(self.key)
+            return
+        self._huey.put(self.key, values)
+        if self.abandoned:
+            self._huey.delete(self.key)
 
     def update(self, **values) -> None:
         """Keep the new values; a queue that cannot be written to for a moment (locked, reconnecting) costs a
         beat, logged, never the job."""
         self.values = {**self.values, **values, "at": time.time()}
         try:
-            self._huey.put(self.key, self.values)
+            self._put(self.values)
         except Exception:  # noqa: BLE001 - the next beat tries again; a reader gives up only after several
             _log.warning("job %s: its heartbeat could not be kept", self.key, exc_info=True)
 
@@ -157,7 +177,7 @@ class Heartbeat:
             if final is None:
                 self._huey.delete(self.key)
             else:
-                self._huey.put(self.key, final)
+                self._put(final)
         except Exception:  # noqa: BLE001 - a state left behind reads as stale, and the record says how it ended
             _log.warning("job %s: its state could not be removed or kept", self.key, exc_info=True)
 

@@ -224,7 +224,7 @@ MATRIX = [
     row("GET", f"/plans/{MISSING}/dashboard/report.xlsx", NOT_FOUND),
     row("POST", "/plans/{plan}/dashboard/reports", EVERYONE_POST, {"wave": "{wave}"}),
     row("POST", f"/plans/{MISSING}/dashboard/reports", NOT_FOUND),
-    # a report is its reader's: another user's token, or none, is not found (test_report_job.py builds real ones)
+    # a report is its reader's: a token of none, or of another reader (tests/dashboard/test_report.py), is not found
     row("GET", "/plans/{plan}/dashboard/reports/no-such-report", NOT_FOUND),
     row("GET", "/plans/{plan}/dashboard/reports/no-such-report/download", NOT_FOUND),
     row("GET", "/plans/{plan}/dashboard/rules", PLANNER_GET),

@@ -46,15 +46,26 @@ def _latest_key(user_id: int) -> str:
 
 
 def start_report_job(app: Flask, plan: Plan, args: Mapping[str, str], user: User) -> str:
-    """Queue the report of `plan` with the dashboard's filter arguments, as `user` may read it; returns its token."""
+    """Queue the report of `plan` with the dashboard's filter arguments, as `user` may read it; returns its token.
+
+    The reader's one report: the new token is made theirs first, then the report before it is forgotten; a job
+    still building that one sees it is no longer wanted and keeps nothing (jobs.Heartbeat's `wanted`)."""
     token = secrets.token_urlsafe(18)
     earlier = jobs.state(_latest_key(user.id))
-    if earlier is not None:
-        jobs.forget_state(_key(earlier["token"]))
     jobs.put_state(_key(token), {"state": "waiting", "plan_id": plan.id, "user_id": user.id, "queued": time.time()})
     jobs.put_state(_latest_key(user.id), {"token": token})
+    if earlier is not None:
+        jobs.forget_state(_key(earlier["token"]))
     jobs.enqueue(JOB, {"token": token, "plan_id": plan.id, "args": dict(args), "user_id": user.id}, app=app)
     return token
+
+
+def _wanted(token: str, user_id: int):
+    """Whether `token` is still its reader's report (they have not started another since)."""
+    def wanted(huey) -> bool:
+        latest = huey.get(_latest_key(user_id), peek=True)
+        return latest is not None and latest.get("token") == token
+    return wanted
 
 
 @jobs.job(JOB)
@@ -64,10 +75,12 @@ def _run(token: str, plan_id: int, args: dict[str, str], user_id: int) -> None:
     from crmproject.dashboard.report import build_report  # openpyxl's chart modules load only for a report
 
     waiting = jobs.state(_key(token))
-    if waiting is None or waiting.get("state") != "waiting":
+    wanted = _wanted(token, user_id)
+    if waiting is None or waiting.get("state") != "waiting" or not wanted(jobs.queue()):
+        jobs.forget_state(_key(token))
         return
     owner = {"plan_id": plan_id, "user_id": user_id}
-    heartbeat = jobs.Heartbeat(_key(token), state="building", **owner)
+    heartbeat = jobs.Heartbeat(_key(token), wanted=wanted, state="building", **owner)
     final: dict = {"state": "failed", **owner,
                    "message": _("The report could not be built: the error is in the server's log. Try again.")}
     try:
@@ -89,8 +102,10 @@ def _run(token: str, plan_id: int, args: dict[str, str], user_id: int) -> None:
     except Exception:
         current_app.logger.exception("leadership report %s of plan %s failed", token, plan_id)
     finally:
-        db.session.rollback()
-        heartbeat.stop(final=final)
+        try:
+            db.session.rollback()
+        finally:  # whatever the rollback does, the page that follows the job learns how it ended
+            heartbeat.stop(final=final)
 
 
 def report_status(token: str, *, plan_id: int, user_id: int) -> dict | None:

@@ -163,7 +163,7 @@ def _report_or_404(plan_id: int, token: str) -> dict:
 
 @bp.get("/dashboard/reports/<token>")
 def report_status(plan_id: int, token: str):
-    plan = plan_or_404(plan_id)
+    plan = plan_or_404(plan_id, waves=False)
     return render_template("dashboard/report_status.html", plan=plan, token=token,
                            report=_report_or_404(plan.id, token), pending=report_jobs.PENDING)
 

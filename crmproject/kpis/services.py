@@ -241,12 +241,12 @@ class DepartmentAttainment:
 _LATEST_POSTGRESQL = """
 SELECT k.id, d.id, m.measured_on, m.value FROM kpis k CROSS JOIN departments d CROSS JOIN LATERAL (
     SELECT measured_on, value FROM kpi_measurements WHERE kpi_id = k.id AND department_id = d.id
-    AND measured_on <= :today ORDER BY measured_on DESC LIMIT 1) m
+    AND measured_on <= :today ORDER BY measured_on DESC, id DESC LIMIT 1) m
 WHERE k.id IN :kpi_ids AND (CAST(:department_id AS INTEGER) IS NULL OR d.id = :department_id)
 UNION ALL
 SELECT k.id, NULL, m.measured_on, m.value FROM kpis k CROSS JOIN LATERAL (
     SELECT measured_on, value FROM kpi_measurements WHERE kpi_id = k.id AND department_id IS NULL
-    AND measured_on <= :today ORDER BY measured_on DESC LIMIT 1) m
+    AND measured_on <= :today ORDER BY measured_on DESC, id DESC LIMIT 1) m
 WHERE k.id IN :kpi_ids AND CAST(:department_id AS INTEGER) IS NULL
 """
 

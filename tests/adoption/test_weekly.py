@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 
 from crmproject.adoption.models import AdoptionSnapshot, AdoptionWeek, SnapshotSource, week_number
 from crmproject.adoption.services import weekly_figures
@@ -108,3 +108,15 @@ def test_the_database_keeps_the_weekly_sums_through_every_kind_of_write(make_dep
     db.session.delete(db.session.get(Department, service.id))
     db.session.commit()
     assert _kept_weeks() == _summed_from_snapshots() and {d for d, _w in _kept_weeks()} == {sales.id}
+
+    if db.engine.dialect.name == "sqlite":  # a REPLACE removes the row it replaces: the weeks follow
+        db.session.execute(text(
+            "INSERT OR REPLACE INTO adoption_snapshots (department_id, day, week, licensed_seats, active_users, logins,"
+            " events, source) VALUES (:department, :day, :week, 50, 25, 0, 0, 'usage')"),
+            {"department": sales.id, "day": MONDAY, "week": week_number(MONDAY)})
+        db.session.commit()
+        assert _kept_weeks() == _summed_from_snapshots()
+    else:  # a TRUNCATE, which no row trigger sees, empties the weeks too
+        db.session.execute(text("TRUNCATE adoption_snapshots"))
+        db.session.commit()
+        assert _kept_weeks() == {}

@@ -446,3 +446,27 @@ def test_a_report_whose_worker_stopped_says_so(rollout: Rollout, client, make_us
     assert "No worker took the report up." in lost
     assert client.get(f"/plans/{rollout.plan.id}/dashboard/reports/old/download").status_code == 404  # kept an hour
     assert jobs.state("dashboard-report:old") is None
+
+
+def test_a_replaced_report_never_comes_back(rollout: Rollout, app, make_user):
+    """A reader who starts another report no longer wants the one before: a job still building it keeps nothing,
+    neither with its next heartbeat nor with its result, and one still waiting is not built at all."""
+    user = make_user(Role.EXECUTIVE)
+    previous, app.config["JOBS_STALE_SECONDS"] = app.config.get("JOBS_STALE_SECONDS", 60), 0.4  # a beat every 0.1 s
+    try:
+        jobs.put_state(f"dashboard-report-of:{user.id}", {"token": "old"})
+        beating = jobs.Heartbeat("dashboard-report:old", wanted=report_jobs._wanted("old", user.id), state="building")
+        assert jobs.state("dashboard-report:old")["state"] == "building"
+        jobs.put_state(f"dashboard-report-of:{user.id}", {"token": "new"})  # as start_report_job does, then:
+        jobs.forget_state("dashboard-report:old")
+        time.sleep(0.35)  # several beats
+        assert jobs.state("dashboard-report:old") is None
+        beating.stop(final={"state": "ready", "data": b"PK", "finished": time.time()})
+        assert jobs.state("dashboard-report:old") is None
+
+        jobs.put_state("dashboard-report:older", {"state": "waiting", "plan_id": rollout.plan.id, "user_id": user.id,
+                                                  "queued": time.time()})
+        report_jobs._run(token="older", plan_id=rollout.plan.id, args={}, user_id=user.id)  # replaced while queued
+        assert jobs.state("dashboard-report:older") is None
+    finally:
+        app.config["JOBS_STALE_SECONDS"] = previous

@@ -133,6 +133,8 @@ def test_a_board_column_shows_its_first_cards_in_order_and_counts_the_rest(clien
     login(make_user(Role.PROJECT_MANAGER))
     board = client.get(f"/plans/{plan.id}/tasks/board").get_data(as_text=True)
     assert all(f"Due on the {day}th" in board for day in (3, 5, 7, 9))  # 200 a column on the page
+    first = columns[TaskStatus.IN_PROGRESS][0]
+    assert f'<a href="/plans/{plan.id}/tasks/{first.id}">Due on the 3th</a>' in board  # a card opens its task
 
 
 def test_a_board_column_of_more_than_200_tasks_shows_200_and_links_the_rest(client, login, make_user, make_plan,

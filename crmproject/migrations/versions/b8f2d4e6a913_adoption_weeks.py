@@ -15,9 +15,10 @@ down_revision = 'e7a1c5d2f8b4'
 branch_labels = None
 depends_on = None
 
-ACTIVE = "COALESCE({row}.monthly_active_users, {row}.active_users, 0)"
+ACTIVE = "COALESCE({row}monthly_active_users, {row}active_users, 0)"  # {row}: "NEW.", "OLD." or ""
 
-# SQLite: a row trigger per change; an UPDATE takes the old row out and puts the new one in
+# SQLite: a row trigger per change; an UPDATE takes the old row out and puts the new one in. (A REPLACE fires the
+# delete triggers of the rows it removes only with PRAGMA recursive_triggers, which the app sets on each connection.)
 SQLITE_TRIGGERS = {
     "adoption_weeks_add": "AFTER INSERT ON adoption_snapshots WHEN NEW.licensed_seats > 0 BEGIN {add} END",
     "adoption_weeks_remove": "AFTER DELETE ON adoption_snapshots WHEN OLD.licensed_seats > 0 BEGIN {remove} END",
@@ -26,12 +27,12 @@ SQLITE_TRIGGERS = {
 }
 SQLITE_ADD = (
     "INSERT INTO adoption_weeks (department_id, week, days, active, seats) "
-    f"VALUES (NEW.department_id, NEW.week, 1, {ACTIVE.format(row='NEW')}, NEW.licensed_seats) "
+    f"VALUES (NEW.department_id, NEW.week, 1, {ACTIVE.format(row='NEW.')}, NEW.licensed_seats) "
     "ON CONFLICT (department_id, week) DO UPDATE SET days = days + 1, active = active + excluded.active, "
     "seats = seats + excluded.seats;"
 )
 SQLITE_REMOVE = (
-    f"UPDATE adoption_weeks SET days = days - 1, active = active - {ACTIVE.format(row='OLD')}, "
+    f"UPDATE adoption_weeks SET days = days - 1, active = active - {ACTIVE.format(row='OLD.')}, "
     "seats = seats - OLD.licensed_seats WHERE department_id = OLD.department_id AND week = OLD.week; "
     "DELETE FROM adoption_weeks WHERE department_id = OLD.department_id AND week = OLD.week AND days <= 0;"
 )
@@ -55,6 +56,8 @@ POSTGRESQL_FUNCTIONS = {
         WHERE w.department_id = o.department_id AND w.week = o.week AND w.days <= 0;
     """,
 }
+# a TRUNCATE of the snapshots (row triggers never see one) empties the weeks too
+POSTGRESQL_FUNCTIONS["adoption_weeks_empty"] = "DELETE FROM adoption_weeks;"
 POSTGRESQL_TRIGGERS = (
     ("adoption_weeks_insert", "INSERT", "NEW TABLE AS new_rows", ("adoption_weeks_add",)),
     ("adoption_weeks_delete", "DELETE", "OLD TABLE AS old_rows", ("adoption_weeks_remove",)),
@@ -77,17 +80,19 @@ def upgrade():
     )
     op.execute(
         "INSERT INTO adoption_weeks (department_id, week, days, active, seats) "
-        f"SELECT department_id, week, count(*), sum({ACTIVE.format(row='adoption_snapshots')}), sum(licensed_seats) "
+        f"SELECT department_id, week, count(*), sum({ACTIVE.format(row='')}), sum(licensed_seats) "
         "FROM adoption_snapshots WHERE licensed_seats > 0 GROUP BY department_id, week"
     )
     if op.get_bind().dialect.name == "postgresql":
         for name, body in POSTGRESQL_FUNCTIONS.items():
             op.execute(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                       f"{body.format(active=ACTIVE.format(row='r').replace('r.', ''))} RETURN NULL; END $$")
+                       f"{body.format(active=ACTIVE.format(row=''))} RETURN NULL; END $$")
         for trigger, event, transition, functions in POSTGRESQL_TRIGGERS:
             for n, function in enumerate(functions):
                 op.execute(f"CREATE TRIGGER {trigger}_{n} AFTER {event} ON adoption_snapshots "
                            f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
+        op.execute("CREATE TRIGGER adoption_weeks_truncate AFTER TRUNCATE ON adoption_snapshots "
+                   "FOR EACH STATEMENT EXECUTE FUNCTION adoption_weeks_empty()")
     else:
         for name, body in SQLITE_TRIGGERS.items():
             op.execute(f"CREATE TRIGGER {name} {body.format(add=SQLITE_ADD, remove=SQLITE_REMOVE)}")
@@ -95,6 +100,7 @@ def upgrade():
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER adoption_weeks_truncate ON adoption_snapshots")
         for trigger, _event, _transition, functions in POSTGRESQL_TRIGGERS:
             for n, _function in enumerate(functions):
                 op.execute(f"DROP TRIGGER {trigger}_{n} ON adoption_snapshots")
