@@ -452,7 +452,7 @@ def _task_counts(plan: Plan, department_ids: list[int], *, today: date, whole_pl
 
 def _last_reports(plan: Plan, *, today: date) -> tuple[dict[int, Submission], tuple[date, date] | None]:
     """Each department's report state in the newest period that is due (its grace days over)."""
-    matrix = reporting_matrix(plan, today=today, count=3)
+    matrix = reporting_matrix(plan, today=today, count=3, reports=False)
     due = [p for p in matrix.periods if p.due < today]
     if not due:
         return {}, None

@@ -263,8 +263,9 @@ class ReportingMatrix:
         return [(d, p) for p in self.periods for d in self.departments if self.cells[(d.id, p.start)].state == Submission.MISSING]
 
 
-def reporting_matrix(plan: Plan, *, today: date, count: int = 6) -> ReportingMatrix:
-    """Departments against the last `count` periods: on time, late, missing, draft or not due yet. Two queries."""
+def reporting_matrix(plan: Plan, *, today: date, count: int = 6, reports: bool = True) -> ReportingMatrix:
+    """Departments against the last `count` periods: on time, late, missing, draft or not due yet. Two queries.
+    Without `reports`, the cells hold the states only (no report objects: what the dashboard needs)."""
     shown = periods(plan, until=today, count=count)
     departments = reporting_departments(plan)
     zone = plan_zone(plan)  # "on time" is judged by the plan's calendar, not the server's
@@ -278,14 +279,22 @@ def reporting_matrix(plan: Plan, *, today: date, count: int = 6) -> ReportingMat
         )
     }
     latest: dict[tuple[int, date], StatusReport] = {}
-    drafts: dict[tuple[int, date], StatusReport] = {}
-    for report in db.session.scalars(select(StatusReport).where(
-            StatusReport.plan_id == plan.id, StatusReport.period_start >= shown[0].start).order_by(StatusReport.revision)):
-        key = (report.department_id, report.period_start)
-        if report.status == ReportStatus.DRAFT:
-            drafts[key] = report
-        elif report.status == ReportStatus.SUBMITTED:
-            latest[key] = report
+    drafts: dict[tuple[int, date], StatusReport | None] = {}
+    if reports:
+        for report in db.session.scalars(select(StatusReport).where(
+                StatusReport.plan_id == plan.id, StatusReport.period_start >= shown[0].start)
+                .order_by(StatusReport.revision)):
+            key = (report.department_id, report.period_start)
+            if report.status == ReportStatus.DRAFT:
+                drafts[key] = report
+            elif report.status == ReportStatus.SUBMITTED:
+                latest[key] = report
+    else:  # only whether a draft is open matters to the states
+        for department_id, period_start in db.session.execute(
+                select(StatusReport.department_id, StatusReport.period_start).distinct()
+                .where(StatusReport.plan_id == plan.id, StatusReport.period_start >= shown[0].start,
+                       StatusReport.status == ReportStatus.DRAFT)):
+            drafts[(department_id, period_start)] = None
     cells = {}
     for period in shown:
         for department in departments:
@@ -297,7 +306,7 @@ def reporting_matrix(plan: Plan, *, today: date, count: int = 6) -> ReportingMat
                 state = Submission.ON_TIME if local_day <= period.due else Submission.LATE
             elif today > period.due:
                 state = Submission.MISSING
-            elif draft is not None:
+            elif key in drafts:
                 state = Submission.DRAFT
             else:
                 state = Submission.OPEN

@@ -103,6 +103,10 @@ def test_the_dashboard_tells_leadership_the_story(client, login, rollout):
     departments = text[text.index("Departments Department Wave"):]
     assert re.search(r"Sales Pilot \S+ 80% Lasting success", departments)
     assert "Service Wave 2" in departments and "Too early to tell" in departments
+    table = response.get_data(as_text=True).split('id="departments"')[1]
+    for department in ("sales", "service", "marketing"):  # each row opens its department
+        assert f'<a href="/departments/{rollout[department].id}">{rollout[department].name}</a>' in table
+    assert f'href="/plans/{rollout["plan"].id}/kpis">1 Red</a>' in table  # the KPI badge opens the register
     # the adoption target of a plan without an adoption KPI is 80%: Marketing's 30% is below it
     waves = _figure(response, "chart-waves")
     assert [t["name"] for t in waves["data"]] == ["Pilot"]  # Wave 2 has no figures yet
