@@ -49,16 +49,20 @@ def index(plan_id: int):
     for row in rows:
         grid[row.kpi.id][row.department.id if row.department else None] = row
     departments = sorted({r.department for r in rows if r.department}, key=lambda d: d.name)
+    has_plan_wide = any(r.department is None for r in rows)
+    columns = ([None] if has_plan_wide else []) + [d.id for d in departments]
     return render_template("kpis/index.html", plan=plan, kpis=kpis, grid=grid, departments=departments,
-                           has_plan_wide=any(r.department is None for r in rows), cell=_register_cell())
+                           has_plan_wide=has_plan_wide, cells=_register_cells(columns))
 
 
-def _register_cell():
-    """A function drawing one cell of the register (a KPI's latest value in one department), for the template.
+def _register_cells(columns: list[int | None]):
+    """A function drawing a KPI's cells of the register (its latest value in each column's department, None the
+    whole plan), for the template.
 
     A register of 20 KPIs and 60 departments has 1,200 cells: drawn by Jinja, each cost about ten attribute
-    lookups, filters and escapes, together most of the page. The texts are translated once per page; the
-    numbers and dates go through the templates' own filters; everything from the database is escaped.
+    lookups, filters and escapes (and a call through Jinja's machinery), together most of the page. The texts are
+    translated once per page; the numbers and dates go through the templates' own filters; everything from the
+    database is escaped.
     """
     number, day = current_app.jinja_env.filters["number"], current_app.jinja_env.filters["date"]
     title = _("%(value)s on %(day)s; expected %(expected)s")
@@ -71,9 +75,13 @@ def _register_cell():
         result = found.result
         hover = title % {"value": number(result.actual), "day": day(found.measured_on),
                          "expected": number(result.expected)}
-        return Markup(f'<td class="rag"><a class="badge {result.status.value}" href="{escape(href)}" '
+        return Markup(f'<td class="rag"><a class="badge {result.status.value}" href="{href}" '
                       f'title="{escape(hover)}">{labels[result.status]} · {escape(number(result.progress, 0))}%</a></td>')
-    return cell
+
+    def cells(row: dict[int | None, services.DepartmentAttainment], href: str) -> Markup:
+        safe_href = escape(href)
+        return Markup("").join(cell(row.get(key), safe_href) for key in columns)
+    return cells
 
 
 @bp.get("/kpis/values.xlsx")
