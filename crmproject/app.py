@@ -7,7 +7,7 @@ import hashlib
 import io
 from typing import Any
 
-from flask import Flask, request, send_file
+from flask import Flask, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -104,11 +104,21 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
+def url_stem(endpoint: str, last: str, **values) -> str:
+    """The address of `endpoint` without its last argument, which ends it (`/plans/1/tasks/`): for a table of
+    hundreds of links that differ only in an id, written as stem + id instead of a url_for per row."""
+    url = url_for(endpoint, **values, **{last: 0})
+    if not url.endswith("/0"):
+        raise ValueError(f"{endpoint}'s address does not end in its {last}: {url}")
+    return url[:-1]
+
+
 def _register_template_helpers(app: Flask) -> None:
     from crmproject.auth.permissions import TemplatePermissions
     from crmproject.charts import figure_json
 
-    app.jinja_env.globals.update(_=_, ngettext=ngettext, can=TemplatePermissions(), figure_json=figure_json)
+    app.jinja_env.globals.update(_=_, ngettext=ngettext, can=TemplatePermissions(), figure_json=figure_json,
+                                 url_stem=url_stem)
 
     @app.context_processor
     def endpoints():

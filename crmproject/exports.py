@@ -19,8 +19,10 @@ def download_name(*parts: str, suffix: str = "xlsx", today: date | None = None) 
     return f"{words or 'export'}-{(today or date.today()).isoformat()}.{suffix}"
 
 
-def xlsx_response(workbook: Workbook, filename: str) -> Response:
-    response = Response(workbook_bytes(workbook), mimetype=XLSX_MIMETYPE)
+def xlsx_response(workbook: Workbook | bytes, filename: str) -> Response:
+    """A download of the workbook (or of a workbook already saved to bytes, as a background job keeps it)."""
+    data = workbook if isinstance(workbook, bytes) else workbook_bytes(workbook)
+    response = Response(data, mimetype=XLSX_MIMETYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -98,13 +98,9 @@ def weekly_series(departments: Sequence[Department], figures: Mapping[int, Seque
             for d in departments if figures.get(d.id)]
 
 
-def weekly_table(department_ids: Sequence[int], *, first: date, last: date,
-                 figures: Mapping[int, Sequence[WeekFigures]] | None = None
-                 ) -> tuple[list[date], dict[int, list[float | None]]]:
-    """Adoption per department and week (Mondays), for the heat map: the weeks with any figures, and each
-    department's percent in each of them (None where it has none). From weekly_figures (read here unless given)."""
-    if figures is None:
-        figures = weekly_figures(department_ids, first=first, last=last)
+def weekly_table(figures: Mapping[int, Sequence[WeekFigures]]) -> tuple[list[date], dict[int, list[float | None]]]:
+    """Adoption per department and week (Mondays), for the heat map, from weekly_figures: the weeks with any
+    figures, and each department's percent in each of them (None where it has none)."""
     weeks = sorted({w.week for found in figures.values() for w in found})
     table = {}
     for department_id, found in figures.items():

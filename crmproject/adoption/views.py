@@ -34,7 +34,7 @@ def adoption_context(plan, departments, *, today: date, weekly: bool = False) ->
     first = max(plan.start_date, today - timedelta(days=WINDOW_DAYS))
     target = services.adoption_target(plan)
     figures = services.weekly_figures([d.id for d in departments], first=first, last=today)
-    weeks, table = services.weekly_table([d.id for d in departments], first=first, last=today, figures=figures)
+    weeks, table = services.weekly_table(figures)
     all_series = (services.weekly_series(departments, figures) if weekly
                   else services.series(departments, first=first, last=today))
     # the charts leave out the weeks before a department's go-live, and a department not live yet

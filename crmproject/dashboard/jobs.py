@@ -14,7 +14,6 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Mapping
-from io import BytesIO
 
 from flask import Flask, current_app
 from werkzeug.datastructures import MultiDict
@@ -23,12 +22,12 @@ from crmproject import jobs
 from crmproject.auth.models import User
 from crmproject.auth.permissions import task_department_scope
 from crmproject.dashboard.services import parse_filters
-from crmproject.exports import download_name
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.plans.models import Plan
 from crmproject.plans.services import load_plan
 from crmproject.reports.services import plan_today
+from crmproject.spreadsheets import workbook_bytes
 
 JOB = "dashboard_report"
 KEEP_SECONDS = 3600
@@ -72,7 +71,7 @@ def _wanted(token: str, user_id: int):
 def _run(token: str, plan_id: int, args: dict[str, str], user_id: int) -> None:
     """The job: build the workbook as the report page would have, keep it for its reader. A report forgotten while
     it waited (its reader started another) is not built."""
-    from crmproject.dashboard.report import build_report  # openpyxl's chart modules load only for a report
+    from crmproject.dashboard.report import build_report, report_filename  # openpyxl's charts load only for a report
 
     waiting = jobs.state(_key(token))
     wanted = _wanted(token, user_id)
@@ -92,13 +91,8 @@ def _run(token: str, plan_id: int, args: dict[str, str], user_id: int) -> None:
         today = plan_today(plan)
         workbook = build_report(plan, today=today, filters=filters, notices=notices,
                                 task_scope=task_department_scope(user))
-        output = BytesIO()
-        workbook.save(output)
-        scope = [w.name for w in plan.waves if w.id == filters.wave_id]
-        scope += [a.department.code for w in plan.waves for a in w.assignments
-                  if a.department_id == filters.department_id]
-        final = {"state": "ready", **owner, "data": output.getvalue(), "finished": time.time(),
-                 "filename": download_name(plan.name, "leadership report", *scope, today=today)}
+        final = {"state": "ready", **owner, "data": workbook_bytes(workbook), "finished": time.time(),
+                 "filename": report_filename(plan, filters, today=today)}
     except Exception:
         current_app.logger.exception("leadership report %s of plan %s failed", token, plan_id)
     finally:

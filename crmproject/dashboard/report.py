@@ -33,6 +33,7 @@ from crmproject.charts import COLOURS
 from crmproject.dashboard.charts import WAVE_COLOURS
 from crmproject.dashboard.services import OPEN_STATUSES, Dashboard, Filters, build_dashboard
 from crmproject.departments.models import Department
+from crmproject.exports import download_name
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.kpis.attainment import Rag
@@ -134,6 +135,13 @@ def build_report(plan: Plan, *, today: date, filters: Filters | None = None, not
     """
     d = build_dashboard(plan, filters or Filters(), today=today)
     return report_workbook(plan, d, notices=notices, task_scope=task_scope)
+
+
+def report_filename(plan: Plan, filters: Filters, *, today: date) -> str:
+    """The report's download name: the plan, and the wave or department it is narrowed to, dated."""
+    scope = [w.name for w in plan.waves if w.id == filters.wave_id]
+    scope += [a.department.code for w in plan.waves for a in w.assignments if a.department_id == filters.department_id]
+    return download_name(plan.name, "leadership report", *scope, today=today)
 
 
 def write_report(plan: Plan, output: str | BinaryIO, *, today: date, filters: Filters | None = None,

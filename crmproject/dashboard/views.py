@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -19,7 +19,7 @@ from crmproject.dashboard import jobs as report_jobs
 from crmproject.dashboard.forms import ShapeRulesForm
 from crmproject.dashboard.services import Dashboard, Filters, build_dashboard, parse_filters
 from crmproject.errors import saving
-from crmproject.exports import XLSX_MIMETYPE, download_name, xlsx_response
+from crmproject.exports import xlsx_response
 from crmproject.extensions import db
 from crmproject.i18n import _, current_locale
 from crmproject.plans.charts import timeline_figure
@@ -140,9 +140,7 @@ def report_download(plan_id: int):
 
     workbook = report.build_report(plan, today=today, filters=filters, notices=notices,
                                    task_scope=task_department_scope(current_user))
-    scope = [w.name for w in plan.waves if w.id == filters.wave_id]
-    scope += [a.department.code for w in plan.waves for a in w.assignments if a.department_id == filters.department_id]
-    return xlsx_response(workbook, download_name(plan.name, "leadership report", *scope, today=today))
+    return xlsx_response(workbook, report.report_filename(plan, filters, today=today))
 
 
 @bp.post("/dashboard/reports")
@@ -173,9 +171,7 @@ def report_file(plan_id: int, token: str):
     found = _report_or_404(plan_id, token)
     if found["state"] != "ready":
         return redirect(url_for("dashboard.report_status", plan_id=plan_id, token=token))
-    response = Response(found["data"], mimetype=XLSX_MIMETYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="{found["filename"]}"'
-    return response
+    return xlsx_response(found["data"], found["filename"])
 
 
 @bp.route("/dashboard/rules", methods=["GET", "POST"])

@@ -278,6 +278,24 @@ def _latest(kpis: Sequence[Kpi], today: date, *, department_id: int | None = Non
         )))]
 
 
+def _judged_latest(kpis: Sequence[Kpi], today: date, *, department_id: int | None = None
+                   ) -> list[tuple[int, int | None, date, Attainment]]:
+    """(kpi id, department id or None, day, attainment) of each KPI's latest value per department, each judged on its
+    own date. A KPI's path and thresholds are read once, and where the path stands on a day once per KPI and day (a
+    register's sixty departments measured on the same day share it)."""
+    judged = {k.id: (path_of(k), k.red_threshold, k.amber_threshold) for k in kpis}
+    expected: dict[tuple[int, date], Decimal] = {}
+    found = []
+    for kpi_id, row_department_id, day, value in _latest(kpis, today, department_id=department_id):
+        path, red, amber = judged[kpi_id]
+        due = expected.get((kpi_id, day))
+        if due is None:
+            due = expected[(kpi_id, day)] = expected_value(path, day)
+        found.append((kpi_id, row_department_id, day,
+                      attainment(path, value, day, red_threshold=red, amber_threshold=amber, expected=due)))
+    return found
+
+
 def latest_attainment(kpis: Sequence[Kpi], *, today: date, department_id: int | None = None
                       ) -> list[DepartmentAttainment]:
     """The latest measurement of each KPI for each department (and plan-wide), judged on its own date; with
@@ -287,24 +305,15 @@ def latest_attainment(kpis: Sequence[Kpi], *, today: date, department_id: int | 
     """
     if not kpis:
         return []
-    rows = _latest(kpis, today, department_id=department_id)  # plain rows: a register of 60 departments reads 1,200
+    rows = _judged_latest(kpis, today, department_id=department_id)  # plain rows: a register reads 1,200
     department_ids = {row[1] for row in rows if row[1] is not None}
     departments = ({d.id: d for d in db.session.scalars(select(Department).where(Department.id.in_(department_ids)))}
                    if department_ids else {})
-    # once per KPI, not per department: its path and thresholds (ORM attribute reads add up over 1,200 cells)
-    judged = {k.id: (k, path_of(k), k.red_threshold, k.amber_threshold) for k in kpis}
-    expected: dict[tuple[int, date], Decimal] = {}  # values of one day share where the path stands that day
-    result = []
-    for kpi_id, row_department_id, measured_on, value in rows:
-        kpi, path, red, amber = judged[kpi_id]
-        due = expected.get((kpi_id, measured_on))
-        if due is None:
-            due = expected[(kpi_id, measured_on)] = expected_value(path, measured_on)
-        result.append(DepartmentAttainment(
-            kpi=kpi, department=departments.get(row_department_id) if row_department_id is not None else None,
-            measured_on=measured_on,
-            result=attainment(path, value, measured_on, red_threshold=red, amber_threshold=amber, expected=due),
-        ))
+    by_id = {k.id: k for k in kpis}
+    result = [DepartmentAttainment(kpi=by_id[kpi_id], measured_on=day, result=judged,
+                                   department=departments.get(row_department_id) if row_department_id is not None
+                                   else None)
+              for kpi_id, row_department_id, day, judged in rows]
     return sorted(result, key=lambda a: (a.kpi.name, a.department.name if a.department else ""))
 
 
@@ -313,14 +322,4 @@ def latest_statuses(kpis: Sequence[Kpi], *, today: date) -> list[tuple[int, int 
     what latest_attainment judges, without loading the rows as objects (the dashboard reads a thousand)."""
     if not kpis:
         return []
-    judged = {k.id: (path_of(k), k.red_threshold, k.amber_threshold) for k in kpis}
-    expected: dict[tuple[int, date], Decimal] = {}
-    found = []
-    for kpi_id, department_id, day, value in _latest(kpis, today):
-        path, red, amber = judged[kpi_id]
-        due = expected.get((kpi_id, day))
-        if due is None:
-            due = expected[(kpi_id, day)] = expected_value(path, day)
-        status = attainment(path, value, day, red_threshold=red, amber_threshold=amber, expected=due).status
-        found.append((kpi_id, department_id, status))
-    return found
+    return [(kpi_id, department_id, judged.status) for kpi_id, department_id, _day, judged in _judged_latest(kpis, today)]

@@ -74,7 +74,8 @@ def test_charts_draw_a_line_per_department_the_target_and_weekly_cells(live):
     fig = adoption_figure(all_series, target=D(80), today=start, go_lives={head.department_id: start})
     assert len(fig["data"]) == 1 and fig["data"][0]["y"][0] == 50.0
     assert fig["layout"]["shapes"][0]["y0"] == 80.0
-    weeks, table = services.weekly_table([head.department_id], first=start, last=start + timedelta(days=13))
+    figures = services.weekly_figures([head.department_id], first=start, last=start + timedelta(days=13))
+    weeks, table = services.weekly_table(figures)
     assert weeks == [start, start + timedelta(days=7)]
     assert table[head.department_id] == [65.0, 65.0]  # (10..16)/20 averaged
     heat = heatmap_figure(weeks, [(head.department.name, table[head.department_id])], target=D(80), go_lives=[start])
