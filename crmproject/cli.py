@@ -200,7 +200,7 @@ def demo(host: str, port: int, no_serve: bool, scale: str) -> None:
               help="How many jobs run at once (threads).")
 @with_appcontext
 def worker(workers: int) -> None:
-    """Run background jobs (usage imports) from the job queue until stopped (SIGTERM or Ctrl+C).
+    """Run background jobs (usage imports, leadership reports) from the job queue until stopped (SIGTERM or Ctrl+C).
 
     For several web hosts: set CRMPROJECT_JOBS_BROKER=postgresql and CRMPROJECT_JOBS_IN_PROCESS=0 on them, and
     run this on one or more hosts with the same settings.

@@ -40,6 +40,8 @@ _jobs: dict[str, Callable[..., None]] = {}  # name -> function, as the features 
 _lock = threading.Lock()
 _consumers: dict[int, tuple[int, Consumer]] = {}  # id(huey) -> (pid, the in-process consumer)
 HEARTBEAT_SECONDS = 5.0
+# A job no worker has started for this long is not going to run (the queue lost it, or no worker runs).
+UNCLAIMED_SECONDS = 15 * 60
 
 
 def job(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select, update
 
 from crmproject import jobs
@@ -28,8 +28,7 @@ from crmproject.db import utcnow
 from crmproject.extensions import db
 from crmproject.i18n import _
 
-# An import no worker has started for this long is not going to run (the queue lost it, or none runs).
-STALE_AFTER = timedelta(minutes=15)
+STALE_AFTER = timedelta(seconds=jobs.UNCLAIMED_SECONDS)  # an import no worker started in this time never will
 JOB = "usage_import"
 
 
@@ -65,8 +64,6 @@ def start_import_job(app: Flask, data: bytes, filename: str, *, timezone: str, u
 def _run(import_id: int, data: bytes, encoding: str | None = None) -> None:
     """The job: the import, with its progress and heartbeat kept where every web process reads them. An import
     given up while it waited on the queue (see job_status) is not started."""
-    from flask import current_app
-
     state = db.session.scalar(select(UsageImport.state).where(UsageImport.id == import_id))
     db.session.rollback()  # the import starts its own transaction from a fresh snapshot
     if state != ImportState.RUNNING:

@@ -31,8 +31,6 @@ from crmproject.spreadsheets import workbook_bytes
 
 JOB = "dashboard_report"
 KEEP_SECONDS = 3600
-# a report no worker has taken up for this long is not going to be built (the queue lost it, or no worker runs)
-WAITING_SECONDS = 15 * 60
 PENDING = ("waiting", "building")
 
 
@@ -116,7 +114,7 @@ def report_status(token: str, *, plan_id: int, user_id: int) -> dict | None:
         return {**found, "state": "failed",
                 "message": _("The report stopped before it was finished: its worker stopped or was restarted. "
                              "Try again.")}
-    if state == "waiting" and found["queued"] < time.time() - WAITING_SECONDS:
+    if state == "waiting" and found["queued"] < time.time() - jobs.UNCLAIMED_SECONDS:
         return {**found, "state": "failed",
                 "message": _("No worker took the report up. Try again; if it stays so, ask an administrator "
                              "whether the job workers run.")}
