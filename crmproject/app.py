@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.auth.views
     import crmproject.dashboard.views
     import crmproject.departments.views
+    import crmproject.gates.views
     import crmproject.home.views
     import crmproject.kpis.views
     import crmproject.plans.views
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.auth import bp as auth_bp
     from crmproject.dashboard import bp as dashboard_bp
     from crmproject.departments import bp as departments_bp
+    from crmproject.gates import bp as gates_bp
     from crmproject.home import bp as home_bp
     from crmproject.kpis import bp as kpis_bp
     from crmproject.plans import bp as plans_bp
@@ -100,7 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.training import bp as training_bp
 
     for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp,
-               adoption_bp, dashboard_bp):
+               adoption_bp, dashboard_bp, gates_bp):
         app.register_blueprint(bp)
 
 

@@ -249,6 +249,15 @@ def _register_feature_exports() -> None:
 _register_feature_exports()
 
 
+def _register_feature_groups() -> None:
+    from crmproject.gates.cli import gates_group
+
+    main.add_command(gates_group)
+
+
+_register_feature_groups()
+
+
 @import_group.command("tasks")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
 @click.option("--plan", "plan_id", type=int, required=True, help="The plan's id.")

@@ -26,7 +26,7 @@ class Role(LabelledEnum):
     ADMIN = "admin", _l("Administrator")
     PROJECT_MANAGER = "project_manager", _l("Project manager")
     DEPARTMENT_HEAD = "department_head", _l("Department head")
-    EXECUTIVE = "executive", _l("Executive (read-only)")
+    EXECUTIVE = "executive", _l("Executive (steering committee)")
 
 
 class User(UserMixin, Versioned, TimestampMixin, Base):

@@ -216,3 +216,19 @@ def can_see_people(user: User, department_id: int | None) -> bool:
 
 
 RULES.update({"see_people": can_see_people})
+
+
+# --- phase gates ----------------------------------------------------------------------------------
+
+
+def can_prepare_gates(user: User) -> bool:
+    """Define gates and their criteria: the project manager prepares the committee's decision."""
+    return can_edit_plans(user)
+
+
+def can_decide_gates(user: User) -> bool:
+    """Record a gate decision: the steering committee (executives), and administrators."""
+    return user.is_authenticated and user.role in (Role.ADMIN, Role.EXECUTIVE)
+
+
+RULES.update({"prepare_gates": can_prepare_gates, "decide_gates": can_decide_gates})

@@ -14,6 +14,8 @@ from crmproject.auth.services import create_user, get_user_by_email
 from crmproject.departments.models import Department
 from crmproject.departments.services import create_department, get_department_by_code, set_head
 from crmproject.extensions import db
+from crmproject.gates.models import GateOutcome
+from crmproject.gates.services import ConditionValues, list_gates, record_decision
 from crmproject.i18n import _
 from crmproject.kpis.attainment import Rag
 from crmproject.kpis.models import GoalFamily, Kpi
@@ -123,7 +125,37 @@ def load_demo(*, today: date) -> DemoSummary:
     if not db.session.scalar(select(func.count()).select_from(UsageImport)):
         plan = demo_plan()
         import_usage(usage_csv(plan, today=today), "northwind-crm-usage-log.csv", timezone=plan.timezone)
+    plan = demo_plan()
+    if plan is not None:
+        _demo_gate_decision(plan, today=today)
+        db.session.commit()
     return summary
+
+
+def _demo_gate_decision(plan: Plan, *, today: date) -> None:
+    """The steering committee's decision at the pilot gate, once everything it is judged on is loaded: the
+    pilot proven, wave 2 may follow once its results are published, two conditions followed as change tasks."""
+    gate = next((g for g in list_gates(plan) if g.phase is not None and g.phase.name.startswith("Pilot review")), None)
+    if gate is None or gate.decisions:
+        return
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    decided_on = min(gate.due, today)
+    decision = record_decision(
+        gate, outcome=GateOutcome.GO_WITH_CONDITIONS, decided_on=decided_on, today=today,
+        decided_by="Steering committee: Eric Executive (sponsor), Paula Project-Manager, Olga Petrova (Sales)",
+        reasoning=("The pilot met its adoption and training goals. Wave 2 may go live once Sales has published its "
+                   "results, so the next departments are prepared, and the lessons learned have owners."),
+        conditions=[
+            ConditionValues("Publish the pilot's results on the intranet and present them to wave 2's heads",
+                            users.get(head_email("SALES")), decided_on + timedelta(days=21)),
+            ConditionValues("Lessons-learned list with one owner per item", users.get("pm@example.com"),
+                            decided_on + timedelta(days=30)),
+        ],
+        recorded_by=users.get("exec@example.com"),
+    )
+    decision.conditions[0].task.status = TaskStatus.DONE
+    decision.conditions[1].task.status = TaskStatus.IN_PROGRESS
+    db.session.flush()
 
 
 # --- the demo plan's team, RACI, change tasks and communications -------------------------------------

@@ -37,6 +37,14 @@ Format (all offsets in days from the plan's start)::
         target_day: 240               # target date, as a day offset
         frequency: monthly            # weekly, monthly, quarterly
         description: text
+    gates:                            # optional: judged on the plan's figures (crmproject.gates.criteria)
+      - phase: Pilot review           # the phase whose end it judges, or
+        # wave: Wave 2                # the wave whose go-live it judges
+        name: Pilot proven            # optional, default "Gate: <phase or wave>"
+        criteria:                     # at least one
+          - kind: training            # training, adoption, kpis_on_path, critical_tasks, reports_in, team_seats
+            threshold: 90             # optional: the kind's default
+            blocking: true            # optional, default true: not met means no-go
 """
 
 from __future__ import annotations
@@ -45,7 +53,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -60,6 +68,18 @@ from crmproject.kpis import services as kpi_services
 from crmproject.kpis.models import Direction, Frequency, GoalFamily
 from crmproject.plans import services
 from crmproject.plans.models import Plan, WaveKind
+
+
+# What features above plans add to a plan made from a template (the gates feature: its gates), registered by
+# them with `made_from_template`, so this module need not import upwards.
+_FROM_TEMPLATE: list[Callable[[Plan, "PlanTemplate"], None]] = []
+
+
+def made_from_template(extension: Callable[[Plan, "PlanTemplate"], None]) -> Callable[[Plan, "PlanTemplate"], None]:
+    """Decorate a function to run on every plan made from a template, after its phases, waves and KPIs."""
+    if extension not in _FROM_TEMPLATE:
+        _FROM_TEMPLATE.append(extension)
+    return extension
 
 
 class TemplateError(ValueError):
@@ -103,6 +123,21 @@ class KpiTemplate:
 
 
 @dataclass(frozen=True)
+class CriterionTemplate:
+    kind: str
+    threshold: Decimal | None = None
+    blocking: bool = True
+
+
+@dataclass(frozen=True)
+class GateTemplate:
+    name: str
+    phase: str | None
+    wave: str | None
+    criteria: tuple[CriterionTemplate, ...]
+
+
+@dataclass(frozen=True)
 class PlanTemplate:
     key: str
     name: str
@@ -111,6 +146,7 @@ class PlanTemplate:
     phases: tuple[PhaseTemplate, ...]
     waves: tuple[WaveTemplate, ...] = ()
     kpis: tuple[KpiTemplate, ...] = ()
+    gates: tuple[GateTemplate, ...] = ()
     vision: str = ""
     horizon_years: int = 3
     extra: dict[str, Any] = field(default_factory=dict)
@@ -181,7 +217,13 @@ class _Reader:
         return [(f"{self._at(key)}[{i}]", item) for i, item in enumerate(value)]
 
 
-TOP_FIELDS = {"name", "summary", "vision", "horizon_years", "duration_days", "phases", "waves", "kpis"}
+TOP_FIELDS = {"name", "summary", "vision", "horizon_years", "duration_days", "phases", "waves", "kpis", "gates"}
+GATE_FIELDS = {"phase", "wave", "name", "criteria"}
+CRITERION_FIELDS = {"kind", "threshold", "blocking"}
+# the kinds of crmproject.gates.criteria (which imports plans: the gates feature sits above this one), and the
+# highest threshold of each: a percentage, or a count of tasks
+CRITERION_KINDS = {"training": 100, "adoption": 100, "kpis_on_path": 100, "critical_tasks": 10_000, "reports_in": 100,
+                   "team_seats": 100}
 KPI_FIELDS = {"name", "goal_family", "direction", "unit", "baseline", "target", "target_day", "frequency", "description"}
 PHASE_FIELDS = {"name", "start_day", "duration_days", "goal", "exit_criteria"}
 WAVE_FIELDS = {"name", "kind", "go_live_day", "modules", "departments", "notes"}
@@ -260,6 +302,7 @@ def parse_template(filename: str, text: str) -> PlanTemplate:
             raise TemplateError(filename, f"{path}.name", f"repeats the KPI name {kpi.name!r}")
         kpis.append(kpi)
 
+    gates = _gates(filename, top, phases, waves)
     return PlanTemplate(
         key=Path(filename).stem,
         name=top.text("name", required=True),
@@ -270,7 +313,40 @@ def parse_template(filename: str, text: str) -> PlanTemplate:
         phases=tuple(phases),
         waves=tuple(waves),
         kpis=tuple(kpis),
+        gates=gates,
     )
+
+
+def _gates(filename: str, top: _Reader, phases: list[PhaseTemplate], waves: list[WaveTemplate]) -> tuple[GateTemplate, ...]:
+    gates: list[GateTemplate] = []
+    phase_names = {p.name.lower(): p.name for p in phases}
+    wave_names = {w.name.lower(): w.name for w in waves}
+    for path, item in top.items("gates"):
+        r = _Reader(filename, item, path, GATE_FIELDS)
+        phase, wave = r.text("phase") or None, r.text("wave") or None
+        if (phase is None) == (wave is None):
+            raise TemplateError(filename, path, "needs exactly one of phase or wave")
+        if phase is not None and phase.lower() not in phase_names:
+            raise TemplateError(filename, f"{path}.phase", f"names no phase of this template: {phase!r}")
+        if wave is not None and wave.lower() not in wave_names:
+            raise TemplateError(filename, f"{path}.wave", f"names no wave of this template: {wave!r}")
+        phase = phase_names[phase.lower()] if phase else None
+        wave = wave_names[wave.lower()] if wave else None
+        if any(g.phase == phase and g.wave == wave for g in gates):
+            raise TemplateError(filename, path, f"{phase or wave!r} already has a gate")
+        criteria: list[CriterionTemplate] = []
+        for cpath, citem in r.items("criteria", required=True):
+            c = _Reader(filename, citem, cpath, CRITERION_FIELDS)
+            kind = c.choice("kind", tuple(CRITERION_KINDS), default="")
+            threshold = c.number("threshold") if c.data.get("threshold") is not None else None
+            if threshold is not None and not 0 <= threshold <= CRITERION_KINDS[kind]:
+                raise TemplateError(filename, f"{cpath}.threshold", f"must be from 0 to {CRITERION_KINDS[kind]}, not {threshold}")
+            blocking = c.data.get("blocking", True)
+            if not isinstance(blocking, bool):
+                raise TemplateError(filename, f"{cpath}.blocking", f"must be true or false, not {blocking!r}")
+            criteria.append(CriterionTemplate(kind, threshold, blocking))
+        gates.append(GateTemplate(r.text("name") or f"Gate: {phase or wave}", phase, wave, tuple(criteria)))
+    return tuple(gates)
 
 
 def load_template_file(path: Path) -> PlanTemplate:
@@ -331,5 +407,7 @@ def create_plan_from_template(
             target_date=start + timedelta(days=k.target_day), frequency=Frequency(k.frequency), description=k.description,
         ))
     db.session.flush()
+    for extension in _FROM_TEMPLATE:
+        extension(plan, template)
     return plan
 

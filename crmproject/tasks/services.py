@@ -239,6 +239,7 @@ class TaskFilter:
     owner_id: int | None = None
     status: TaskStatus | None = None
     category_id: int | None = None
+    priority: TaskPriority | None = None
     overdue: bool = False
     search: str = ""
     sort: str = "due"
@@ -258,6 +259,8 @@ def _filtered(plan: Plan, flt: TaskFilter, *, scope: int | None | bool, today: d
         query = query.where(ChangeTask.status == flt.status)
     if flt.category_id:
         query = query.where(ChangeTask.category_id == flt.category_id)
+    if flt.priority:
+        query = query.where(ChangeTask.priority == flt.priority)
     if flt.overdue:
         query = query.where(ChangeTask.due_date < today, ChangeTask.status.not_in([TaskStatus.DONE, TaskStatus.CANCELLED]))
     if flt.search.strip():

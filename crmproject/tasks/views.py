@@ -42,7 +42,7 @@ def _task(plan: Plan, task_id: int) -> ChangeTask:
     return task
 
 
-FILTER_KEYS = ("q", "phase", "department", "owner", "status", "category", "overdue", "sort")
+FILTER_KEYS = ("q", "phase", "department", "owner", "status", "priority", "category", "overdue", "sort")
 
 
 def _id(value: str | None) -> int | None:
@@ -66,6 +66,7 @@ def _filter_from_args() -> services.TaskFilter:
         phase_id=_int_arg("phase"), department_id=_int_arg("department"), owner_id=_int_arg("owner"),
         status=TaskStatus(status) if status in TaskStatus._value2member_map_ else None,
         category_id=_int_arg("category"), overdue=request.args.get("overdue") == "1",
+        priority=TaskPriority(priority) if (priority := request.args.get("priority", "")) in TaskPriority._value2member_map_ else None,
         search=request.args.get("q", "")[:200], sort=request.args.get("sort", "due") if request.args.get("sort") in services.SORTS else "due",
     )
 
@@ -74,7 +75,7 @@ def _filter_choices(plan: Plan) -> dict:
     scope = task_department_scope(current_user)
     departments = [d for d in list_departments() if scope is True or d.id == scope]
     return dict(phases=plan.phases, departments=departments, owners=list_active_users(), categories=services.list_categories(),
-                statuses=list(TaskStatus), sorts=services.SORTS)
+                statuses=list(TaskStatus), priorities=list(TaskPriority), sorts=services.SORTS)
 
 
 @bp.get("/tasks")
