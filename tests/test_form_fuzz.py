@@ -58,6 +58,7 @@ EXCLUDED = {
         "kpis.target_delete", "teams.role_delete", "teams.remove_assignment", "teams.standard_roles",
         "teams.deliverable_delete", "reports.amend", "training.course_delete", "training.session_delete",
         "training.enrolment_delete", "auth.end_other_sessions", "auth.user_end_sessions", "auth.user_unlock",
+        "gates.delete", "gates.criterion_delete",
     )},
 }
 
@@ -67,7 +68,7 @@ ARGUMENTS = {
     "role_id": "team_role", "assignment_id": "assignment", "deliverable_id": "deliverable",
     "communication_id": "communication", "course_id": "course", "session_id": "training_session",
     "enrolment_id": "enrolment", "department_id": "department", "measurement_id": "measurement",
-    "target_id": "kpi_target", "user_id": "pm",
+    "target_id": "kpi_target", "user_id": "pm", "gate_id": "gate", "criterion_id": "criterion",
 }
 # Where the form of a POST-only route is shown
 PAGES = {
@@ -83,6 +84,7 @@ PAGES = {
     "training.enrol": "/training/courses/<course_id>",
     "adoption.excluded_accounts": "/adoption/imports",
     "dashboard.report_start": "/plans/<plan_id>/dashboard",
+    "gates.decide": "/plans/<plan_id>/gates/<gate_id>",
 }
 QUERIES = {"reports.write": "?department={department}"}
 # What a user types into a new object's form before it can be saved (edit forms open valid)
@@ -110,6 +112,7 @@ VALID = {
     "/task-categories": {"name": "Supplier onboarding"},
     "/plans/<int:plan_id>/communications": {"audience": "Sales", "message": "Pilot starts", "planned_date": "2026-04-01"},
     "/training/courses/new": {"code": "MA-201", "name": "Marketing automation"},
+    "/plans/<int:plan_id>/gates/new": {"name": "Pilot phase done", "target": "phase:{phase}"},
     "/training/courses/<int:course_id>/sessions": {"day": "2026-05-04"},
     "/training/courses/<int:course_id>/enrolments": {"employee": "bo@example.com"},
 }

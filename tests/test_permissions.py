@@ -20,6 +20,8 @@ from crmproject.auth.models import Role
 from crmproject.auth.services import create_user
 from crmproject.departments.services import create_department
 from crmproject.extensions import db
+from crmproject.gates import services as gates
+from crmproject.gates.models import CriterionKind as GateKind
 from crmproject.plans.models import WaveKind
 from crmproject.kpis import services as kpis
 from crmproject.kpis.models import Direction, GoalFamily
@@ -53,6 +55,7 @@ PLANNER_404 = (302, 404, 404, 403, 403, 403)  # unknown or foreign id: 404 for p
 ADMIN_GET = (302, 200, 403, 403, 403, 403)
 ADMIN_POST = (302, 302, 403, 403, 403, 403)
 ADMIN_404 = (302, 404, 403, 403, 403, 403)
+DECIDER_POST = (302, 302, 403, 403, 403, 302)  # the steering committee (executives) and admins
 NOT_FOUND = (302, 404, 404, 404, 404, 404)
 
 # Edit forms carry the version they were opened at; everything in the world is at version 1.
@@ -84,6 +87,11 @@ COURSE_DATA = {"code": "SFA-101", "name": "SFA basics", "crm_module_id": "", "au
                "length_hours": "6", "description": "", "version": "1"}
 TRAINING_SESSION_DATA = {"day": "2026-04-01", "trainer": "Nadia", "location": "Room 1", "capacity": "12", "version": "1"}
 ENROLMENT_DATA = {"status": "completed", "completed_on": "2026-01-15", "score": "90", "session_id": "", "version": "1"}
+
+
+GATE_DATA = {"name": "Phase 1 done", "target": "phase:{phase}", "notes": ""}
+CRITERION_DATA = {"kind": "training", "threshold": "85", "blocking": "y", "note": ""}
+DECISION_DATA = {"outcome": "go", "decided_on": "2026-06-01", "decided_by": "Steering committee", "reasoning": ""}
 
 
 def row(method: str, url: str, codes: tuple[int, ...], data: dict | None = None):
@@ -297,6 +305,27 @@ MATRIX = [
     row("POST", "/plans/{plan}/communications/{communication}/delete", PLANNER_POST),
     row("POST", "/plans/{plan}/communications/{other_communication}/delete", PLANNER_404),
     # --- training: everyone reads, planners manage, a head updates their own department's enrolments ----------
+    # --- phase gates: everyone reads, planners prepare, the steering committee (executives) and admins decide ------
+    row("GET", "/plans/{plan}/gates/", READ),
+    row("GET", "/plans/{plan}/gates/{gate}", READ),
+    row("GET", "/plans/{plan}/gates/{other_gate}", NOT_FOUND),
+    row("GET", f"/plans/{{plan}}/gates/{MISSING}", NOT_FOUND),
+    row("GET", "/plans/{plan}/gates/new", PLANNER_GET),
+    row("POST", "/plans/{plan}/gates/new", PLANNER_POST, GATE_DATA),
+    row("GET", "/plans/{plan}/gates/{gate}/edit", PLANNER_GET),
+    row("POST", "/plans/{plan}/gates/{gate}/edit", PLANNER_POST, {**GATE_DATA, "target": "wave:{wave}", "version": "1"}),
+    row("POST", "/plans/{plan}/gates/{other_gate}/edit", PLANNER_404, {**GATE_DATA, "version": "1"}),
+    row("POST", "/plans/{plan}/gates/{gate}/delete", PLANNER_POST),
+    row("POST", "/plans/{plan}/gates/{other_gate}/delete", PLANNER_404),
+    row("GET", "/plans/{plan}/gates/{gate}/criteria/new", PLANNER_GET),
+    row("POST", "/plans/{plan}/gates/{gate}/criteria/new", PLANNER_POST, CRITERION_DATA),
+    row("GET", "/plans/{plan}/gates/{gate}/criteria/{criterion}/edit", PLANNER_GET),
+    row("POST", "/plans/{plan}/gates/{gate}/criteria/{criterion}/edit", PLANNER_POST, {**CRITERION_DATA, "version": "1"}),
+    row("GET", "/plans/{plan}/gates/{gate}/criteria/{other_criterion}/edit", PLANNER_404),
+    row("POST", "/plans/{plan}/gates/{gate}/criteria/{criterion}/delete", PLANNER_POST),
+    row("POST", "/plans/{plan}/gates/{gate}/criteria/{other_criterion}/delete", PLANNER_404),
+    row("POST", "/plans/{plan}/gates/{gate}/decisions", DECIDER_POST, DECISION_DATA),
+    row("POST", "/plans/{plan}/gates/{other_gate}/decisions", (302, 404, 403, 403, 403, 404), DECISION_DATA),
     row("GET", "/training/", READ),
     row("GET", "/training/courses/{course}", READ),
     row("GET", f"/training/courses/{MISSING}", NOT_FOUND),
@@ -373,11 +402,16 @@ def _build_world() -> dict:
     employee_a, employee_b = Employee(name="Ann", email="ann@example.com", department=a), Employee(name="Bo", department=b)
     db.session.add_all([employee_a, employee_b])
     enrolment_a, enrolment_b = training.enrol(employee_a, course), training.enrol(employee_b, course)
+    gate = gates.create_gate(plan, name="Pilot may go live", wave=wave)
+    criterion = gates.add_criterion(gate, kind=GateKind.CRITICAL_TASKS)
+    other_gate = gates.create_gate(other, name="Other gate", wave=other_wave)
+    other_criterion = gates.add_criterion(other_gate, kind=GateKind.CRITICAL_TASKS)
     usage_import = UsageImport(filename="usage.csv", timezone="UTC", state=ImportState.DONE)
     db.session.add(usage_import)
     db.session.flush()
     return {
-        "usage_import": usage_import.id,
+        "usage_import": usage_import.id, "gate": gate.id, "other_gate": other_gate.id, "criterion": criterion.id,
+        "other_criterion": other_criterion.id,
         "course": course.id, "other_course": other_course.id, "training_session": training_session.id,
         "other_training_session": other_training_session.id, "enrolment_a": enrolment_a.id, "enrolment_b": enrolment_b.id,
         "draft_a": draft_a.id, "submitted_b": submitted_b.id, "other_report": other_report.id,
@@ -510,6 +544,9 @@ def test_matrix_covers_every_rule_and_method(_app):
 # --- the UI shows only what the user may do ------------------------------------------------------------
 
 UI = [  # (page, snippet, roles that see it)
+    ("/plans/{plan}/gates/", 'href="/plans/{plan}/gates/new"', PLANNERS),
+    ("/plans/{plan}/gates/{gate}", 'href="/plans/{plan}/gates/{gate}/criteria/new"', PLANNERS),
+    ("/plans/{plan}/gates/{gate}", 'action="/plans/{plan}/gates/{gate}/decisions"', {"admin", "executive"}),
     ("/plans/{plan}", 'href="/plans/{plan}/edit"', PLANNERS),
     ("/plans/{plan}", 'action="/plans/{plan}/delete"', PLANNERS),
     ("/plans/{plan}", ">Add phase<", PLANNERS),

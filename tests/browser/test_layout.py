@@ -26,6 +26,7 @@ from crmproject.auth.models import Role, User
 from crmproject.demo.services import DEMO_PASSWORD, demo_plan, head_email, load_demo
 from crmproject.departments.models import Department
 from crmproject.extensions import db
+from crmproject.gates.services import list_gates
 from crmproject.kpis import services as kpis
 from crmproject.kpis.models import Direction, GoalFamily
 from crmproject.tasks.models import TaskPriority, TaskStatus
@@ -128,6 +129,8 @@ class Demo:
     plan: int
     kpi: int
     sales: int
+    decided_gate: int  # the pilot gate, with the committee's decision and its conditions
+    gate: int  # a no-go gate with long reasons
 
 
 @pytest.fixture
@@ -147,7 +150,9 @@ def demo(app) -> Demo:
     create_task(plan, title=LONG_ADDRESS_TASK, category=ensure_categories()[0], actor=pm, owner=pm, department=sales,
                 due=today + timedelta(days=9), status=TaskStatus.IN_PROGRESS, priority=TaskPriority.CRITICAL)
     db.session.commit()
-    return Demo(plan=plan.id, kpi=kpi.id, sales=sales.id)
+    gates = {g.name: g.id for g in list_gates(plan)}
+    return Demo(plan=plan.id, kpi=kpi.id, sales=sales.id, decided_gate=gates["Pilot proven"],
+                gate=gates["Wave 3 may go live"])
 
 
 def main_pages(role: Role, demo: Demo) -> dict[str, str]:
@@ -158,12 +163,15 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "KPIs": f"{plan}/kpis", "KPI page": f"{plan}/kpis/{demo.kpi}", "reports": f"{plan}/reports",
         "tasks": f"{plan}/tasks", "board": f"{plan}/tasks/board", "adoption": f"{plan}/adoption",
         "training": "/training/", "department page": f"/departments/{demo.sales}",
+        "gates": f"{plan}/gates/", "decided gate": f"{plan}/gates/{demo.decided_gate}", "gate": f"{plan}/gates/{demo.gate}",
     }
     if role != Role.EXECUTIVE:
         pages["report form"] = f"{plan}/reports/write?department={demo.sales}"
         pages["people"] = f"/departments/{demo.sales}/adoption/people"
     if role in (Role.ADMIN, Role.PROJECT_MANAGER):
         pages["key actions"] = f"{plan}/adoption/key-actions"
+        pages["gate form"] = f"{plan}/gates/{demo.gate}/edit"
+        pages["gate criterion form"] = f"{plan}/gates/{demo.gate}/criteria/new"
     if role == Role.ADMIN:
         pages.update({"imports": "/adoption/imports", "admin users": "/admin/users"})
     return pages

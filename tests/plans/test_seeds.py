@@ -50,6 +50,17 @@ def test_every_shipped_template_is_valid_and_there_are_at_least_three():
          "waves:\n  - {name: W, go_live_day: 3, departments: [S]}\n  - {name: V, go_live_day: 4, departments: [s]}\n",
          "waves[1].departments", "already in the wave"),
         ("name: [unclosed\n", "line", "not valid YAML"),
+        (GOOD + "gates:\n  - {phase: Nowhere, criteria: [{kind: training}]}\n", "gates[0].phase", "names no phase"),
+        (GOOD + "gates:\n  - {wave: Pilot, phase: Pilot, criteria: [{kind: training}]}\n", "gates[0]",
+         "exactly one of phase or wave"),
+        (GOOD + "gates:\n  - {wave: Pilot, criteria: []}\n", "gates[0].criteria", "non-empty list"),
+        (GOOD + "gates:\n  - {wave: Pilot, criteria: [{kind: vibes}]}\n", "gates[0].criteria[0].kind", "must be one of"),
+        (GOOD + "gates:\n  - {wave: Pilot, criteria: [{kind: training, threshold: 120}]}\n",
+         "gates[0].criteria[0].threshold", "from 0 to 100"),
+        (GOOD + "gates:\n  - {wave: Pilot, criteria: [{kind: training, blocking: maybe}]}\n",
+         "gates[0].criteria[0].blocking", "true or false"),
+        (GOOD + "gates:\n  - {wave: Pilot, criteria: [{kind: training}]}\n  - {wave: pilot, criteria: [{kind: adoption}]}\n",
+         "gates[1]", "already has a gate"),
     ],
 )
 def test_a_bad_template_names_the_file_and_the_field(text, where, problem):
@@ -117,3 +128,20 @@ def test_a_kpi_going_the_wrong_way_in_a_template_names_the_field():
     text = GOOD + "kpis:\n  - {name: Cost, direction: lower, baseline: 10, target: 12, target_day: 50}\n"
     with pytest.raises(TemplateError, match=r"broken.yaml: kpis\[0\].target: must be below the baseline"):
         parse_template("broken.yaml", text)
+
+
+def test_template_gates_become_the_plans_gates_with_their_criteria(app):
+    from crmproject.gates.services import list_gates
+
+    for template in load_templates():
+        assert template.gates, f"{template.key} carries no gates"
+    template = get_template("pilot-then-waves")
+    plan = create_plan_from_template(template, start=date(2026, 1, 5))
+    gates = {g.name: g for g in list_gates(plan)}
+    assert set(gates) == {g.name for g in template.gates}
+    pilot = gates["Pilot proven"]
+    assert pilot.phase.name == "Pilot review and publicise results"
+    assert [c.kind.value for c in pilot.criteria] == ["training", "adoption", "critical_tasks", "reports_in"]
+    assert pilot.criteria[1].threshold == 80  # adoption: the plan's adoption target, no threshold in the file
+    assert not pilot.criteria[3].blocking
+    assert gates["Wave 3 may go live"].wave.name == "Wave 3 - CSS in service and support"
