@@ -282,12 +282,14 @@ def forms_in():
 def build_rollout_world() -> dict:
     """One object of every kind a form edits, flushed (not committed): a plan with a phase, a wave, a team seat
     with a holder, a RACI row, a task, a communication, a KPI with a target and a value, a report draft, a course
-    with a session and an enrolment, a gate with a criterion. Users: an admin, a project manager and the head of the plan's department.
+    with a session and an enrolment, a gate with a criterion, a
+    steering meeting. Users: an admin, a project manager and the head of the plan's department.
     Returns the objects by name."""
     from decimal import Decimal
 
     from crmproject.gates import services as gates
     from crmproject.gates.models import CriterionKind
+    from crmproject.steering import services as steering
     from crmproject.kpis import services as kpis
     from crmproject.kpis.models import Direction, GoalFamily
     from crmproject.reports import services as reports
@@ -330,6 +332,8 @@ def build_rollout_world() -> dict:
     world["enrolment"] = training.enrol(ann, course)  # Bo is enrolled in nothing yet
     world["gate"] = gates.create_gate(plan, name="Pilot may go live", wave=world["wave"])
     world["criterion"] = gates.add_criterion(world["gate"], kind=CriterionKind.CRITICAL_TASKS)
+    world["meeting"] = steering.plan_meeting(plan, held_on=date(2026, 6, 1), title="Steering committee", attendees=[],
+                                             today=date(2026, 6, 1))
     db.session.flush()
     return world
 

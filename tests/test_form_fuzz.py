@@ -58,7 +58,7 @@ EXCLUDED = {
         "kpis.target_delete", "teams.role_delete", "teams.remove_assignment", "teams.standard_roles",
         "teams.deliverable_delete", "reports.amend", "training.course_delete", "training.session_delete",
         "training.enrolment_delete", "auth.end_other_sessions", "auth.user_end_sessions", "auth.user_unlock",
-        "gates.delete", "gates.criterion_delete",
+        "gates.delete", "gates.criterion_delete", "steering.delete", "steering.rebuild_agenda",
     )},
 }
 
@@ -69,6 +69,7 @@ ARGUMENTS = {
     "communication_id": "communication", "course_id": "course", "session_id": "training_session",
     "enrolment_id": "enrolment", "department_id": "department", "measurement_id": "measurement",
     "target_id": "kpi_target", "user_id": "pm", "gate_id": "gate", "criterion_id": "criterion",
+    "meeting_id": "meeting",
 }
 # Where the form of a POST-only route is shown
 PAGES = {
@@ -85,6 +86,7 @@ PAGES = {
     "adoption.excluded_accounts": "/adoption/imports",
     "dashboard.report_start": "/plans/<plan_id>/dashboard",
     "gates.decide": "/plans/<plan_id>/gates/<gate_id>",
+    "steering.add_action": "/plans/<plan_id>/meetings/<meeting_id>",
 }
 QUERIES = {"reports.write": "?department={department}"}
 # What a user types into a new object's form before it can be saved (edit forms open valid)
@@ -113,6 +115,7 @@ VALID = {
     "/plans/<int:plan_id>/communications": {"audience": "Sales", "message": "Pilot starts", "planned_date": "2026-04-01"},
     "/training/courses/new": {"code": "MA-201", "name": "Marketing automation"},
     "/plans/<int:plan_id>/gates/new": {"name": "Pilot phase done", "target": "phase:{phase}"},
+    "/plans/<int:plan_id>/meetings/<int:meeting_id>/actions": {"text": "Retrain Sales", "due_date": "2026-07-01"},
     "/training/courses/<int:course_id>/sessions": {"day": "2026-05-04"},
     "/training/courses/<int:course_id>/enrolments": {"employee": "bo@example.com"},
 }

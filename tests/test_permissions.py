@@ -21,6 +21,7 @@ from crmproject.auth.services import create_user
 from crmproject.departments.services import create_department
 from crmproject.extensions import db
 from crmproject.gates import services as gates
+from crmproject.steering import services as steering
 from crmproject.gates.models import CriterionKind as GateKind
 from crmproject.plans.models import WaveKind
 from crmproject.kpis import services as kpis
@@ -56,6 +57,9 @@ ADMIN_GET = (302, 200, 403, 403, 403, 403)
 ADMIN_POST = (302, 302, 403, 403, 403, 403)
 ADMIN_404 = (302, 404, 403, 403, 403, 403)
 DECIDER_POST = (302, 302, 403, 403, 403, 302)  # the steering committee (executives) and admins
+RUNNER_GET = (302, 200, 200, 403, 403, 200)  # meetings: planners and the committee's executives
+RUNNER_POST = (302, 302, 302, 403, 403, 302)
+RUNNER_404 = (302, 404, 404, 403, 403, 404)
 NOT_FOUND = (302, 404, 404, 404, 404, 404)
 
 # Edit forms carry the version they were opened at; everything in the world is at version 1.
@@ -89,6 +93,7 @@ TRAINING_SESSION_DATA = {"day": "2026-04-01", "trainer": "Nadia", "location": "R
 ENROLMENT_DATA = {"status": "completed", "completed_on": "2026-01-15", "score": "90", "session_id": "", "version": "1"}
 
 
+MEETING_DATA = {"title": "Steering committee", "held_on": "2026-06-01"}
 GATE_DATA = {"name": "Phase 1 done", "target": "phase:{phase}", "notes": ""}
 CRITERION_DATA = {"kind": "training", "threshold": "85", "blocking": "y", "note": ""}
 DECISION_DATA = {"outcome": "go", "decided_on": "2026-06-01", "decided_by": "Steering committee", "reasoning": ""}
@@ -326,6 +331,23 @@ MATRIX = [
     row("POST", "/plans/{plan}/gates/{gate}/criteria/{other_criterion}/delete", PLANNER_404),
     row("POST", "/plans/{plan}/gates/{gate}/decisions", DECIDER_POST, DECISION_DATA),
     row("POST", "/plans/{plan}/gates/{other_gate}/decisions", (302, 404, 403, 403, 403, 404), DECISION_DATA),
+    # --- steering committee meetings: everyone reads, planners and executives run them -----------------------
+    row("GET", "/plans/{plan}/meetings/", READ),
+    row("GET", "/plans/{plan}/meetings/new", RUNNER_GET),
+    row("POST", "/plans/{plan}/meetings/new", RUNNER_POST, MEETING_DATA),
+    row("GET", "/plans/{plan}/meetings/{meeting}", READ),
+    row("GET", "/plans/{plan}/meetings/{other_meeting}", NOT_FOUND),
+    row("GET", "/plans/{plan}/meetings/{meeting}/edit", RUNNER_GET),
+    row("POST", "/plans/{plan}/meetings/{meeting}/edit", RUNNER_POST, {**MEETING_DATA, "minutes": "Agreed.", "version": "1"}),
+    row("POST", "/plans/{plan}/meetings/{other_meeting}/edit", RUNNER_404, {**MEETING_DATA, "version": "1"}),
+    row("POST", "/plans/{plan}/meetings/{meeting}/actions", RUNNER_POST, {"text": "Retrain", "due_date": "2026-07-01"}),
+    row("POST", "/plans/{plan}/meetings/{other_meeting}/actions", RUNNER_404, {"text": "Retrain", "due_date": "2026-07-01"}),
+    row("POST", "/plans/{plan}/meetings/{meeting}/agenda", RUNNER_POST),
+    row("POST", "/plans/{plan}/meetings/{meeting}/delete", RUNNER_POST),
+    row("POST", "/plans/{plan}/meetings/{other_meeting}/delete", RUNNER_404),
+    row("GET", "/plans/{plan}/meetings/{meeting}/pack", READ),
+    row("GET", "/plans/{plan}/meetings/{meeting}/pack.xlsx", READ),
+    row("GET", "/plans/{plan}/meetings/{other_meeting}/pack.xlsx", NOT_FOUND),
     row("GET", "/training/", READ),
     row("GET", "/training/courses/{course}", READ),
     row("GET", f"/training/courses/{MISSING}", NOT_FOUND),
@@ -406,12 +428,14 @@ def _build_world() -> dict:
     criterion = gates.add_criterion(gate, kind=GateKind.CRITICAL_TASKS)
     other_gate = gates.create_gate(other, name="Other gate", wave=other_wave)
     other_criterion = gates.add_criterion(other_gate, kind=GateKind.CRITICAL_TASKS)
+    meeting = steering.plan_meeting(plan, held_on=date(2026, 6, 1), title="SC", attendees=[], today=date(2026, 6, 1))
+    other_meeting = steering.plan_meeting(other, held_on=date(2026, 6, 1), title="SC", attendees=[], today=date(2026, 6, 1))
     usage_import = UsageImport(filename="usage.csv", timezone="UTC", state=ImportState.DONE)
     db.session.add(usage_import)
     db.session.flush()
     return {
         "usage_import": usage_import.id, "gate": gate.id, "other_gate": other_gate.id, "criterion": criterion.id,
-        "other_criterion": other_criterion.id,
+        "other_criterion": other_criterion.id, "meeting": meeting.id, "other_meeting": other_meeting.id,
         "course": course.id, "other_course": other_course.id, "training_session": training_session.id,
         "other_training_session": other_training_session.id, "enrolment_a": enrolment_a.id, "enrolment_b": enrolment_b.id,
         "draft_a": draft_a.id, "submitted_b": submitted_b.id, "other_report": other_report.id,
@@ -544,6 +568,8 @@ def test_matrix_covers_every_rule_and_method(_app):
 # --- the UI shows only what the user may do ------------------------------------------------------------
 
 UI = [  # (page, snippet, roles that see it)
+    ("/plans/{plan}/meetings/", 'href="/plans/{plan}/meetings/new"', PLANNERS | {"executive"}),
+    ("/plans/{plan}/meetings/{meeting}", 'action="/plans/{plan}/meetings/{meeting}/actions"', PLANNERS | {"executive"}),
     ("/plans/{plan}/gates/", 'href="/plans/{plan}/gates/new"', PLANNERS),
     ("/plans/{plan}/gates/{gate}", 'href="/plans/{plan}/gates/{gate}/criteria/new"', PLANNERS),
     ("/plans/{plan}/gates/{gate}", 'action="/plans/{plan}/gates/{gate}/decisions"', {"admin", "executive"}),

@@ -232,3 +232,12 @@ def can_decide_gates(user: User) -> bool:
 
 
 RULES.update({"prepare_gates": can_prepare_gates, "decide_gates": can_decide_gates})
+
+
+def can_run_meetings(user: User) -> bool:
+    """Plan steering committee meetings, write their minutes and action items: the project manager who
+    prepares them and the committee's members (executives), and administrators."""
+    return user.is_authenticated and user.role in (*PLANNERS, Role.EXECUTIVE)
+
+
+RULES.update({"run_meetings": can_run_meetings})

@@ -16,6 +16,7 @@ from crmproject.departments.services import create_department, get_department_by
 from crmproject.extensions import db
 from crmproject.gates.models import GateOutcome
 from crmproject.gates.services import ConditionValues, list_gates, record_decision
+from crmproject.steering.services import ActionValues, add_action, leadership_users, list_meetings, plan_meeting
 from crmproject.i18n import _
 from crmproject.kpis.attainment import Rag
 from crmproject.kpis.models import GoalFamily, Kpi
@@ -128,8 +129,25 @@ def load_demo(*, today: date) -> DemoSummary:
     plan = demo_plan()
     if plan is not None:
         _demo_gate_decision(plan, today=today)
+        _demo_meeting(plan, today=today)
         db.session.commit()
     return summary
+
+
+def _demo_meeting(plan: Plan, *, today: date) -> None:
+    """Last week's steering committee meeting, its agenda built from the figures, with minutes and one action."""
+    if list_meetings(plan):
+        return
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    held_on = today - timedelta(days=7)
+    meeting = plan_meeting(plan, held_on=held_on, title="Steering committee", attendees=leadership_users(plan, today=today),
+                           today=today)
+    meeting.minutes = (
+        "Wave 2 reviewed: Marketing's adoption is fading since its strong start and Telesales shows no effect. "
+        "Wave 3's gate is held until both have a recovery plan; Customer Service and Support keep training.")
+    add_action(meeting, plan, ActionValues("Recovery plan for Marketing and Telesales adoption",
+                                           users.get("pm@example.com"), today + timedelta(days=14)),
+               actor=users.get("exec@example.com"))
 
 
 def _demo_gate_decision(plan: Plan, *, today: date) -> None:

@@ -27,6 +27,7 @@ from crmproject.demo.services import DEMO_PASSWORD, demo_plan, head_email, load_
 from crmproject.departments.models import Department
 from crmproject.extensions import db
 from crmproject.gates.services import list_gates
+from crmproject.steering.services import list_meetings
 from crmproject.kpis import services as kpis
 from crmproject.kpis.models import Direction, GoalFamily
 from crmproject.tasks.models import TaskPriority, TaskStatus
@@ -131,6 +132,7 @@ class Demo:
     sales: int
     decided_gate: int  # the pilot gate, with the committee's decision and its conditions
     gate: int  # a no-go gate with long reasons
+    meeting: int  # the steering committee's meeting, its agenda built from the figures
 
 
 @pytest.fixture
@@ -152,7 +154,7 @@ def demo(app) -> Demo:
     db.session.commit()
     gates = {g.name: g.id for g in list_gates(plan)}
     return Demo(plan=plan.id, kpi=kpi.id, sales=sales.id, decided_gate=gates["Pilot proven"],
-                gate=gates["Wave 3 may go live"])
+                gate=gates["Wave 3 may go live"], meeting=list_meetings(plan)[0].id)
 
 
 def main_pages(role: Role, demo: Demo) -> dict[str, str]:
@@ -164,6 +166,8 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "tasks": f"{plan}/tasks", "board": f"{plan}/tasks/board", "adoption": f"{plan}/adoption",
         "training": "/training/", "department page": f"/departments/{demo.sales}",
         "gates": f"{plan}/gates/", "decided gate": f"{plan}/gates/{demo.decided_gate}", "gate": f"{plan}/gates/{demo.gate}",
+        "meetings": f"{plan}/meetings/", "meeting": f"{plan}/meetings/{demo.meeting}",
+        "meeting pack": f"{plan}/meetings/{demo.meeting}/pack",
     }
     if role != Role.EXECUTIVE:
         pages["report form"] = f"{plan}/reports/write?department={demo.sales}"
@@ -172,6 +176,8 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         pages["key actions"] = f"{plan}/adoption/key-actions"
         pages["gate form"] = f"{plan}/gates/{demo.gate}/edit"
         pages["gate criterion form"] = f"{plan}/gates/{demo.gate}/criteria/new"
+    if role != Role.DEPARTMENT_HEAD:
+        pages["meeting form"] = f"{plan}/meetings/{demo.meeting}/edit"
     if role == Role.ADMIN:
         pages.update({"imports": "/adoption/imports", "admin users": "/admin/users"})
     return pages
