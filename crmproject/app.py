@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.adoption.import_views
     import crmproject.adoption.views
     import crmproject.auth.views
+    import crmproject.baselines.views
     import crmproject.dashboard.views
     import crmproject.departments.views
     import crmproject.gates.views
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.training.views  # noqa: F401
     from crmproject.adoption import bp as adoption_bp
     from crmproject.auth import bp as auth_bp
+    from crmproject.baselines import bp as baselines_bp
     from crmproject.dashboard import bp as dashboard_bp
     from crmproject.departments import bp as departments_bp
     from crmproject.gates import bp as gates_bp
@@ -104,7 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.training import bp as training_bp
 
     for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp,
-               adoption_bp, dashboard_bp, gates_bp, steering_bp):
+               adoption_bp, dashboard_bp, gates_bp, steering_bp, baselines_bp):
         app.register_blueprint(bp)
 
 

@@ -58,7 +58,7 @@ EXCLUDED = {
         "kpis.target_delete", "teams.role_delete", "teams.remove_assignment", "teams.standard_roles",
         "teams.deliverable_delete", "reports.amend", "training.course_delete", "training.session_delete",
         "training.enrolment_delete", "auth.end_other_sessions", "auth.user_end_sessions", "auth.user_unlock",
-        "gates.delete", "gates.criterion_delete", "steering.delete", "steering.rebuild_agenda",
+        "gates.delete", "gates.criterion_delete", "steering.delete", "steering.rebuild_agenda", "baselines.delete",
     )},
 }
 
@@ -87,6 +87,7 @@ PAGES = {
     "dashboard.report_start": "/plans/<plan_id>/dashboard",
     "gates.decide": "/plans/<plan_id>/gates/<gate_id>",
     "steering.add_action": "/plans/<plan_id>/meetings/<meeting_id>",
+    "baselines.save": "/plans/<plan_id>/baselines/",
 }
 QUERIES = {"reports.write": "?department={department}"}
 # What a user types into a new object's form before it can be saved (edit forms open valid)
@@ -116,6 +117,7 @@ VALID = {
     "/training/courses/new": {"code": "MA-201", "name": "Marketing automation"},
     "/plans/<int:plan_id>/gates/new": {"name": "Pilot phase done", "target": "phase:{phase}"},
     "/plans/<int:plan_id>/meetings/<int:meeting_id>/actions": {"text": "Retrain Sales", "due_date": "2026-07-01"},
+    "/plans/<int:plan_id>/baselines/": {"name": "approved plan"},
     "/training/courses/<int:course_id>/sessions": {"day": "2026-05-04"},
     "/training/courses/<int:course_id>/enrolments": {"employee": "bo@example.com"},
 }

@@ -22,6 +22,7 @@ from crmproject.departments.services import create_department
 from crmproject.extensions import db
 from crmproject.gates import services as gates
 from crmproject.steering import services as steering
+from crmproject.baselines import services as baselines
 from crmproject.gates.models import CriterionKind as GateKind
 from crmproject.plans.models import WaveKind
 from crmproject.kpis import services as kpis
@@ -348,6 +349,14 @@ MATRIX = [
     row("GET", "/plans/{plan}/meetings/{meeting}/pack", READ),
     row("GET", "/plans/{plan}/meetings/{meeting}/pack.xlsx", READ),
     row("GET", "/plans/{plan}/meetings/{other_meeting}/pack.xlsx", NOT_FOUND),
+
+    # --- baselines: everyone reads the comparison, planners save and delete them -------------------------
+    row("GET", "/plans/{plan}/baselines/", READ),
+    row("POST", "/plans/{plan}/baselines/", PLANNER_POST, {"name": "after the pilot"}),
+    row("GET", "/plans/{plan}/baselines/{baseline}", READ),
+    row("GET", "/plans/{plan}/baselines/{other_baseline}", NOT_FOUND),
+    row("POST", "/plans/{plan}/baselines/{baseline}/delete", PLANNER_POST),
+    row("POST", "/plans/{plan}/baselines/{other_baseline}/delete", PLANNER_404),
     row("GET", "/training/", READ),
     row("GET", "/training/courses/{course}", READ),
     row("GET", f"/training/courses/{MISSING}", NOT_FOUND),
@@ -430,12 +439,15 @@ def _build_world() -> dict:
     other_criterion = gates.add_criterion(other_gate, kind=GateKind.CRITICAL_TASKS)
     meeting = steering.plan_meeting(plan, held_on=date(2026, 6, 1), title="SC", attendees=[], today=date(2026, 6, 1))
     other_meeting = steering.plan_meeting(other, held_on=date(2026, 6, 1), title="SC", attendees=[], today=date(2026, 6, 1))
+    baseline = baselines.save_baseline(plan, name="approved plan", saved_by=None)
+    other_baseline = baselines.save_baseline(other, name="approved plan", saved_by=None)
     usage_import = UsageImport(filename="usage.csv", timezone="UTC", state=ImportState.DONE)
     db.session.add(usage_import)
     db.session.flush()
     return {
         "usage_import": usage_import.id, "gate": gate.id, "other_gate": other_gate.id, "criterion": criterion.id,
         "other_criterion": other_criterion.id, "meeting": meeting.id, "other_meeting": other_meeting.id,
+        "baseline": baseline.id, "other_baseline": other_baseline.id,
         "course": course.id, "other_course": other_course.id, "training_session": training_session.id,
         "other_training_session": other_training_session.id, "enrolment_a": enrolment_a.id, "enrolment_b": enrolment_b.id,
         "draft_a": draft_a.id, "submitted_b": submitted_b.id, "other_report": other_report.id,
@@ -569,6 +581,8 @@ def test_matrix_covers_every_rule_and_method(_app):
 
 UI = [  # (page, snippet, roles that see it)
     ("/plans/{plan}/meetings/", 'href="/plans/{plan}/meetings/new"', PLANNERS | {"executive"}),
+    ("/plans/{plan}/baselines/", 'action="/plans/{plan}/baselines/"', PLANNERS),
+    ("/plans/{plan}/baselines/{baseline}", 'action="/plans/{plan}/baselines/{baseline}/delete"', PLANNERS),
     ("/plans/{plan}/meetings/{meeting}", 'action="/plans/{plan}/meetings/{meeting}/actions"', PLANNERS | {"executive"}),
     ("/plans/{plan}/gates/", 'href="/plans/{plan}/gates/new"', PLANNERS),
     ("/plans/{plan}/gates/{gate}", 'href="/plans/{plan}/gates/{gate}/criteria/new"', PLANNERS),

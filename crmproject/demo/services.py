@@ -13,6 +13,7 @@ from crmproject.auth.models import Role, User
 from crmproject.auth.services import create_user, get_user_by_email
 from crmproject.departments.models import Department
 from crmproject.departments.services import create_department, get_department_by_code, set_head
+from crmproject.baselines.services import save_baseline
 from crmproject.extensions import db
 from crmproject.gates.models import GateOutcome
 from crmproject.gates.services import ConditionValues, list_gates, record_decision
@@ -30,7 +31,7 @@ from crmproject.roster.services import create_employee, move
 from crmproject.reports.services import ReportContent, kpis_due, periods, reporting_departments, start_report, submit
 from crmproject.plans.seeds import create_plan_from_template, get_template
 from crmproject.plans.services import ensure_standard_modules, go_live_dates
-from crmproject.tasks.models import CommunicationChannel, CommunicationStatus, TaskPriority, TaskStatus
+from crmproject.tasks.models import ChangeTask, CommunicationChannel, CommunicationStatus, TaskPriority, TaskStatus
 from crmproject.tasks.services import create_task, ensure_categories, save_communication, set_dependencies
 from crmproject.teams.models import RaciCode
 from crmproject.teams.services import add_deliverable, add_standard_roles, assign, save_raci
@@ -213,6 +214,29 @@ def populate_plan(plan: Plan, *, today: date) -> None:
     _demo_tasks(plan, users, today=today)
     _demo_communications(plan, users)
     _demo_kpis_and_reports(plan, users, today=today)
+    db.session.flush()
+    _demo_baseline(plan, users)
+
+
+def _demo_baseline(plan: Plan, users: dict) -> None:
+    """The plan the steering committee approved, kept as the "approved plan" baseline; since then the enterprise
+    phase and go-live moved three and four weeks later, three open tasks slipped and a data-quality target was
+    lowered: what the baseline page shows."""
+    baseline = save_baseline(plan, name="approved plan", note="Approved by the steering committee at the kick-off.",
+                             saved_by=users.get("pm@example.com"))
+    baseline.saved_at = datetime.combine(plan.start_date + timedelta(days=14), time(10), tzinfo=timezone.utc)
+    enterprise_phase = next(p for p in plan.phases if p.name.startswith("Enterprise"))
+    enterprise_phase.end_date += timedelta(days=30)
+    enterprise_wave = next(w for w in plan.waves if w.name.startswith("Enterprise"))
+    enterprise_wave.go_live_date += timedelta(days=21)
+    open_tasks = db.session.scalars(select(ChangeTask).where(
+        ChangeTask.plan_id == plan.id, ChangeTask.due_date.is_not(None),
+        ChangeTask.status.not_in([TaskStatus.DONE, TaskStatus.CANCELLED])).order_by(ChangeTask.id).limit(3)).all()
+    for task, days in zip(open_tasks, (14, 30, 45)):
+        task.due_date += timedelta(days=days)
+    kpi = db.session.scalar(select(Kpi).where(Kpi.plan_id == plan.id, Kpi.name == "Required fields filled"))
+    if kpi is not None:
+        kpi.target_value = Decimal(90)
     db.session.flush()
 
 

@@ -28,6 +28,7 @@ from crmproject.departments.models import Department
 from crmproject.extensions import db
 from crmproject.gates.services import list_gates
 from crmproject.steering.services import list_meetings
+from crmproject.baselines.services import list_baselines
 from crmproject.kpis import services as kpis
 from crmproject.kpis.models import Direction, GoalFamily
 from crmproject.tasks.models import TaskPriority, TaskStatus
@@ -133,6 +134,7 @@ class Demo:
     decided_gate: int  # the pilot gate, with the committee's decision and its conditions
     gate: int  # a no-go gate with long reasons
     meeting: int  # the steering committee's meeting, its agenda built from the figures
+    baseline: int  # "approved plan": the plan has slipped since
 
 
 @pytest.fixture
@@ -154,7 +156,8 @@ def demo(app) -> Demo:
     db.session.commit()
     gates = {g.name: g.id for g in list_gates(plan)}
     return Demo(plan=plan.id, kpi=kpi.id, sales=sales.id, decided_gate=gates["Pilot proven"],
-                gate=gates["Wave 3 may go live"], meeting=list_meetings(plan)[0].id)
+                gate=gates["Wave 3 may go live"], meeting=list_meetings(plan)[0].id,
+                baseline=list_baselines(plan)[0].id)
 
 
 def main_pages(role: Role, demo: Demo) -> dict[str, str]:
@@ -168,6 +171,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "gates": f"{plan}/gates/", "decided gate": f"{plan}/gates/{demo.decided_gate}", "gate": f"{plan}/gates/{demo.gate}",
         "meetings": f"{plan}/meetings/", "meeting": f"{plan}/meetings/{demo.meeting}",
         "meeting pack": f"{plan}/meetings/{demo.meeting}/pack",
+        "baselines": f"{plan}/baselines/", "baseline comparison": f"{plan}/baselines/{demo.baseline}",
     }
     if role != Role.EXECUTIVE:
         pages["report form"] = f"{plan}/reports/write?department={demo.sales}"

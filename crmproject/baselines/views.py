@@ -1,0 +1,70 @@
+"""A plan's baselines: saving one, and the plan now against one (slippage of phases, waves and tasks, KPI targets)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from crmproject.auth.permissions import allow, can_edit_plans
+from crmproject.baselines import bp, services
+from crmproject.baselines.forms import BaselineForm
+from crmproject.baselines.models import PlanBaseline
+from crmproject.errors import saving
+from crmproject.extensions import db
+from crmproject.i18n import _
+from crmproject.plans.models import Plan
+from crmproject.plans.views import plan_or_404
+
+TASKS_SHOWN = 200
+
+
+def _baseline(plan: Plan, baseline_id: int) -> PlanBaseline:
+    baseline = db.session.get(PlanBaseline, baseline_id)
+    if baseline is None or baseline.plan_id != plan.id:
+        abort(404)
+    return baseline
+
+
+def _index(plan: Plan, form: BaselineForm, status: int = 200):
+    return render_template("baselines/index.html", plan=plan, baselines=services.list_baselines(plan), form=form), status
+
+
+@bp.get("/")
+def index(plan_id: int):
+    return _index(plan_or_404(plan_id, waves=False), BaselineForm(formdata=None))
+
+
+@bp.post("/")
+@allow(can_edit_plans)
+def save(plan_id: int):
+    plan = plan_or_404(plan_id, waves=False)
+    form = BaselineForm()
+    if form.validate_on_submit():
+        with saving(form) as outcome:
+            baseline = services.save_baseline(plan, name=form.name.data or "", note=form.note.data or "",
+                                              saved_by=current_user)
+        if outcome.saved:
+            flash(_("Baseline %(name)s saved.", name=baseline.name), "success")
+            return redirect(url_for("baselines.show", plan_id=plan.id, baseline_id=baseline.id))
+    return _index(plan, form, 400)
+
+
+@bp.get("/<int:baseline_id>")
+def show(plan_id: int, baseline_id: int):
+    plan = plan_or_404(plan_id, waves=False)
+    baseline = _baseline(plan, baseline_id)
+    comparison = services.compare(plan, baseline)
+    return render_template("baselines/show.html", plan=plan, baseline=baseline, c=comparison,
+                           baselines=services.list_baselines(plan), tasks_shown=TASKS_SHOWN)
+
+
+@bp.post("/<int:baseline_id>/delete")
+@allow(can_edit_plans)
+def delete(plan_id: int, baseline_id: int):
+    plan = plan_or_404(plan_id, waves=False)
+    baseline = _baseline(plan, baseline_id)
+    name = baseline.name
+    services.delete_baseline(baseline)
+    db.session.commit()
+    flash(_("Baseline %(name)s deleted.", name=name), "success")
+    return redirect(url_for("baselines.index", plan_id=plan.id))
