@@ -57,8 +57,7 @@ def save_baseline(plan: Plan, *, name: str, note: str = "", saved_by: User | Non
     baseline = PlanBaseline(plan_id=plan.id, name=name, note=note.strip(), saved_by=saved_by)
     db.session.add(baseline)
     db.session.flush()
-    items = [dict(row, baseline_id=baseline.id, value=row["value"] if row["kind"] == BaselineItemKind.KPI else None,
-                  name=str(row["name"])[:300])
+    items = [dict(row, baseline_id=baseline.id, name=str(row["name"])[:300])
              for rows in _current(plan).values() for row in rows]
     insert_rows(BaselineItem.__table__, items, ids=False)
     return baseline
@@ -73,7 +72,8 @@ def delete_baseline(baseline: PlanBaseline) -> None:
 
 @dataclass(frozen=True)
 class Slip:
-    """One object then and now; a slip is in days, later is positive. Added: not in the baseline; removed: gone."""
+    """One object then and now; a slip is in days, later is positive. Added: not in the baseline; removed: gone
+    from the plan (an object without dates is in both like any other)."""
 
     kind: BaselineItemKind
     object_id: int
@@ -84,14 +84,16 @@ class Slip:
     now_end: date | None
     then_value: Decimal | None = None
     now_value: Decimal | None = None
+    in_baseline: bool = True
+    in_plan: bool = True
 
     @property
     def added(self) -> bool:
-        return self.then_start is None and self.then_end is None and self.then_value is None and not self.removed
+        return not self.in_baseline
 
     @property
     def removed(self) -> bool:
-        return self.now_start is None and self.now_end is None and self.now_value is None
+        return not self.in_plan
 
     @property
     def start_slip(self) -> int | None:
@@ -104,7 +106,7 @@ class Slip:
     @property
     def changed(self) -> bool:
         return (self.added or self.removed or bool(self.start_slip) or bool(self.end_slip)
-                or (self.then_value is not None and self.now_value is not None and self.then_value != self.now_value))
+                or self.then_value != self.now_value)
 
 
 @dataclass
@@ -132,24 +134,20 @@ class Comparison:
 
 def compare(plan: Plan, baseline: PlanBaseline) -> Comparison:
     """The plan now against `baseline`: every phase and wave, the tasks and KPI targets that changed."""
-    then: dict[tuple[BaselineItemKind, int], BaselineItem] = {
-        (item.kind, item.object_id): item for item in db.session.scalars(
-            select(BaselineItem).where(BaselineItem.baseline_id == baseline.id).order_by(BaselineItem.id))}
+    then = {(row.kind, row.object_id): row for row in db.session.execute(
+        select(BaselineItem.kind, BaselineItem.object_id, BaselineItem.name, BaselineItem.start_date,
+               BaselineItem.end_date, BaselineItem.value).where(BaselineItem.baseline_id == baseline.id))}
     result = Comparison(baseline)
-    seen: set[tuple[BaselineItemKind, int]] = set()
     for kind, rows in _current(plan).items():
         for row in rows:
-            key = (kind, row["object_id"])
-            seen.add(key)
-            old = then.get(key)
-            slip = Slip(kind, row["object_id"], row["name"], old.start_date if old else None, old.end_date if old else None,
-                        row["start_date"], row["end_date"], old.value if old else None,
-                        row["value"] if kind == BaselineItemKind.KPI else None)
-            _place(result, slip)
-    for key, old in then.items():
-        if key not in seen:
-            _place(result, Slip(old.kind, old.object_id, old.name, old.start_date, old.end_date, None, None, old.value, None))
-    result.tasks_compared = sum(1 for kind, _i in seen | set(then) if kind == BaselineItemKind.TASK)
+            old = then.pop((kind, row["object_id"]), None)
+            _place(result, Slip(kind, row["object_id"], row["name"], old.start_date if old else None,
+                                old.end_date if old else None, row["start_date"], row["end_date"],
+                                old.value if old else None, row["value"], in_baseline=old is not None))
+    for old in then.values():  # what the plan no longer has
+        _place(result, Slip(old.kind, old.object_id, old.name, old.start_date, old.end_date, None, None, old.value,
+                            None, in_plan=False))
+    result.tasks_compared = len(result.tasks)
     result.tasks = sorted((t for t in result.tasks if t.changed),
                           key=lambda t: (t.removed, t.added, -(t.end_slip or 0), t.name.casefold()))
     result.kpis = [k for k in result.kpis if k.changed]

@@ -36,14 +36,15 @@ def plan(make_plan):
 
 
 def test_a_saved_baseline_keeps_every_phase_wave_and_task(plan):
+    create_task(plan, title="Undated task", category=ensure_categories()[0], actor=None)  # unchanged, not "removed"
     baseline = services.save_baseline(plan, name="approved plan", saved_by=None)
     db.session.commit()
     kinds = db.session.execute(select(BaselineItem.kind, func.count()).where(BaselineItem.baseline_id == baseline.id)
                                .group_by(BaselineItem.kind)).all()
-    assert {kind.value: n for kind, n in kinds} == {"phase": 2, "wave": 1, "task": 3}
+    assert {kind.value: n for kind, n in kinds} == {"phase": 2, "wave": 1, "task": 4}
     comparison = services.compare(plan, baseline)
     assert [p.end_slip for p in comparison.phases] == [0, 0] and comparison.waves[0].end_slip == 0
-    assert comparison.tasks == [] and comparison.worst_phase is None and comparison.tasks_compared == 3
+    assert comparison.tasks == [] and comparison.worst_phase is None and comparison.tasks_compared == 4
 
 
 def test_the_comparison_shows_what_slipped_was_added_and_was_removed(plan):
