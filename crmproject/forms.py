@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from flask import current_app
@@ -17,6 +17,7 @@ from markupsafe import Markup
 from sqlalchemy import Numeric
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, ValidationError, widgets
 from wtforms import DateField as _DateField
+from wtforms import DateTimeLocalField as _DateTimeLocalField
 from wtforms import DecimalField as _DecimalField
 from wtforms import IntegerField as _IntegerField
 from wtforms.fields.choices import SelectChoice, SelectFieldBase
@@ -327,6 +328,8 @@ def shown(field, value: object) -> str:
     if isinstance(value, Decimal):
         text = format(value.normalize(), "f") if value.is_finite() else str(value)
         return text.rstrip("0").rstrip(".") if "." in text else text
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     return str(value).replace("\r\n", "\n").strip()
@@ -419,6 +422,19 @@ class DateField(_DateField):
 
     def pre_validate(self, form) -> None:
         if self.data is not None and not EARLIEST <= self.data <= LATEST:
+            raise ValidationError(gettext("Enter a date between %(first)s and %(last)s.", first=EARLIEST.isoformat(), last=LATEST.isoformat()))
+
+
+class DateTimeField(_DateTimeLocalField):
+    """A local date and time to the minute (the browser's date-time picker), in the same years as DateField.
+    The view says which time zone it is in."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"])
+        super().__init__(*args, **kwargs)
+
+    def pre_validate(self, form) -> None:
+        if self.data is not None and not EARLIEST <= self.data.date() <= LATEST:
             raise ValidationError(gettext("Enter a date between %(first)s and %(last)s.", first=EARLIEST.isoformat(), last=LATEST.isoformat()))
 
 

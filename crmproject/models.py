@@ -6,6 +6,7 @@ from crmproject import cache as cache_models  # noqa: F401  (the data generation
 from crmproject.departments import models as departments_models  # noqa: F401
 from crmproject.baselines import models as baselines_models  # noqa: F401
 from crmproject.gates import models as gates_models  # noqa: F401
+from crmproject.hypercare import models as hypercare_models  # noqa: F401
 from crmproject.steering import models as steering_models  # noqa: F401
 from crmproject.kpis import models as kpis_models  # noqa: F401
 from crmproject.plans import models as plans_models  # noqa: F401

@@ -241,3 +241,20 @@ def can_run_meetings(user: User) -> bool:
 
 
 RULES.update({"run_meetings": can_run_meetings})
+
+
+# --- hypercare ------------------------------------------------------------------------------------------
+
+
+def can_handle_hypercare(user: User, department_id: int | None) -> bool:
+    """Log, answer and resolve a department's hypercare issues: the planners (who run the support desk) for
+    every department, a department head for their own."""
+    return can_enter_measurement(user, department_id)
+
+
+def can_set_hypercare_policy(user: User) -> bool:
+    """The hypercare period, targets and exit criteria of a plan."""
+    return can_edit_plans(user)
+
+
+RULES.update({"handle_hypercare": can_handle_hypercare, "set_hypercare_policy": can_set_hypercare_policy})

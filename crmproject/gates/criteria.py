@@ -13,7 +13,9 @@ gate's, or the last wave live by a phase gate's end):
   (at most);
 - reports_in: the gate's departments whose status report for the last period that is due is in, in
   percent (at least);
-- team_seats: the project team's required seats held today, in percent (at least).
+- team_seats: the project team's required seats held today, in percent (at least);
+- hypercare: the wave under review, its departments that have left hypercare (the planned weeks over and
+  the exit criteria met, crmproject.hypercare.services), in percent (at least).
 
 To add a kind: a member of CriterionKind, an entry in KINDS (default threshold, unit, comparison,
 evidence page) and a function in MEASURES; everything else (forms, seed plans, the CLI) reads KINDS.
@@ -22,7 +24,7 @@ evidence page) and a function in MEASURES; everything else (forms, seed plans, t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable, Sequence
 
@@ -30,16 +32,18 @@ from sqlalchemy import select
 
 from crmproject.adoption import services as adoption
 from crmproject.adoption.shapes import Shape, Verdict
+from crmproject.db import utcnow
 from crmproject.departments.models import Department
 from crmproject.enums import LabelledEnum
 from crmproject.extensions import db
 from crmproject.gates.models import CriterionKind, GateCriterion, GateOutcome, PhaseGate
+from crmproject.hypercare import services as hypercare
 from crmproject.i18n import _
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.kpis.attainment import Rag
 from crmproject.kpis.services import latest_statuses, list_kpis
 from crmproject.plans.models import Phase, Plan, Wave
-from crmproject.reports.services import Submission, reporting_matrix
+from crmproject.reports.services import Submission, plan_zone, reporting_matrix
 from crmproject.tasks.models import ChangeTask, TaskPriority, TaskStatus
 from crmproject.teams.services import team_overview
 from crmproject.training import services as training
@@ -63,6 +67,7 @@ KINDS: dict[CriterionKind, KindInfo] = {
     CriterionKind.CRITICAL_TASKS: KindInfo(Decimal(0), "", AT_MOST, "tasks.index", maximum=Decimal(10_000)),
     CriterionKind.REPORTS_IN: KindInfo(Decimal(100), "%", AT_LEAST, "reports.index"),
     CriterionKind.TEAM_SEATS: KindInfo(Decimal(100), "%", AT_LEAST, "teams.team"),
+    CriterionKind.HYPERCARE: KindInfo(Decimal(100), "%", AT_LEAST, "hypercare.index"),
 }
 
 
@@ -155,6 +160,7 @@ class PlanEvidence:
     staffed_share: float | None
     vacancies: list[str]
     critical_overdue: list[tuple[int, int | None, int | None]]  # task id, phase id, department id
+    hypercare: dict[int, hypercare.DepartmentHypercare]
 
 
 def gather(plan: Plan, *, today: date) -> PlanEvidence:
@@ -182,7 +188,14 @@ def gather(plan: Plan, *, today: date) -> PlanEvidence:
         reports=reports, report_period=(due[-1].start, due[-1].end) if due else None,
         staffed_share=team.staffed_share, vacancies=[r.role.title for r in team.vacancies],
         critical_overdue=list(critical),
+        hypercare=hypercare.hypercare_by_department(plan, now=_moment(plan, today)),
     )
+
+
+def _moment(plan: Plan, today: date) -> datetime:
+    """The evidence's "now": the present moment when `today` is today, else the end of `today`."""
+    end = datetime.combine(today, time.max, tzinfo=plan_zone(plan))
+    return min(end, utcnow())
 
 
 def gate_departments(gate: PhaseGate, evidence: PlanEvidence) -> list[int]:
@@ -345,6 +358,26 @@ def _team_seats(criterion, gate, departments, evidence) -> Measured:
     return CriterionStatus.MET, _percent(evidence.staffed_share, 1), detail, {}
 
 
+def _hypercare(criterion, gate, departments, evidence) -> Measured:
+    wave = wave_under_review(gate, evidence)
+    if wave is None:
+        return CriterionStatus.NOT_APPLICABLE, None, _("No wave goes live before this gate."), {}
+    rows = [evidence.hypercare[a.department_id] for a in wave.assignments if a.department_id in evidence.hypercare]
+    if not rows:
+        return CriterionStatus.NOT_APPLICABLE, None, _("%(wave)s has no department.", wave=wave.name), {}
+    if all(r.state == hypercare.HypercareState.NOT_LIVE for r in rows):
+        return CriterionStatus.NO_DATA, None, _("%(wave)s goes live on %(day)s.", wave=wave.name,
+                                                day=wave.go_live_date.isoformat()), {}
+    exited = [r for r in rows if r.state == hypercare.HypercareState.EXITED]
+    detail = _("%(wave)s: %(n)s of %(total)s departments have left hypercare.", wave=wave.name, n=len(exited),
+               total=len(rows))
+    staying = [_("%(department)s: %(reasons)s", department=r.name,
+                 reasons=", ".join(c.label for c in r.failing) or r.state.label) for r in rows if r not in exited]
+    if staying:
+        detail += " " + "; ".join(staying) + "."
+    return CriterionStatus.MET, _percent(len(exited), len(rows)), detail, {}
+
+
 MEASURES: dict[CriterionKind, Callable[..., Measured]] = {
     CriterionKind.TRAINING: _training,
     CriterionKind.ADOPTION: _adoption,
@@ -352,5 +385,6 @@ MEASURES: dict[CriterionKind, Callable[..., Measured]] = {
     CriterionKind.CRITICAL_TASKS: _critical_tasks,
     CriterionKind.REPORTS_IN: _reports_in,
     CriterionKind.TEAM_SEATS: _team_seats,
+    CriterionKind.HYPERCARE: _hypercare,
 }
 

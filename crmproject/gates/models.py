@@ -33,6 +33,7 @@ class CriterionKind(LabelledEnum):
     CRITICAL_TASKS = "critical_tasks", _l("Overdue critical change tasks")
     REPORTS_IN = "reports_in", _l("Status reports in for the last period")
     TEAM_SEATS = "team_seats", _l("Required project team seats filled")
+    HYPERCARE = "hypercare", _l("Hypercare of the wave before exited")
 
 
 class GateOutcome(LabelledEnum):
