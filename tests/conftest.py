@@ -283,12 +283,16 @@ def build_rollout_world() -> dict:
     """One object of every kind a form edits, flushed (not committed): a plan with a phase, a wave, a team seat
     with a holder, a RACI row, a task, a communication, a KPI with a target and a value, a report draft, a course
     with a session and an enrolment, a gate with a criterion, a
-    steering meeting. Users: an admin, a project manager and the head of the plan's department.
+    steering meeting, a hypercare issue. Users: an admin, a project manager and the head of the plan's department.
     Returns the objects by name."""
     from decimal import Decimal
 
+    from datetime import UTC, datetime
+
     from crmproject.gates import services as gates
     from crmproject.gates.models import CriterionKind
+    from crmproject.hypercare import services as hypercare
+    from crmproject.hypercare.models import IssueCategory, IssueSeverity
     from crmproject.steering import services as steering
     from crmproject.kpis import services as kpis
     from crmproject.kpis.models import Direction, GoalFamily
@@ -334,6 +338,9 @@ def build_rollout_world() -> dict:
     world["criterion"] = gates.add_criterion(world["gate"], kind=CriterionKind.CRITICAL_TASKS)
     world["meeting"] = steering.plan_meeting(plan, held_on=date(2026, 6, 1), title="Steering committee", attendees=[],
                                              today=date(2026, 6, 1))
+    world["issue"] = hypercare.log_issue(plan, hypercare.IssueValues(
+        department=department, title="Cannot save a deal", severity=IssueSeverity.HIGH, category=IssueCategory.DEFECT,
+        reported_at=datetime(2026, 7, 1, 8, tzinfo=UTC)), actor=None)
     db.session.flush()
     return world
 

@@ -59,6 +59,7 @@ EXCLUDED = {
         "teams.deliverable_delete", "reports.amend", "training.course_delete", "training.session_delete",
         "training.enrolment_delete", "auth.end_other_sessions", "auth.user_end_sessions", "auth.user_unlock",
         "gates.delete", "gates.criterion_delete", "steering.delete", "steering.rebuild_agenda", "baselines.delete",
+        "hypercare.respond", "hypercare.reopen", "hypercare.delete",
     )},
 }
 
@@ -69,7 +70,7 @@ ARGUMENTS = {
     "communication_id": "communication", "course_id": "course", "session_id": "training_session",
     "enrolment_id": "enrolment", "department_id": "department", "measurement_id": "measurement",
     "target_id": "kpi_target", "user_id": "pm", "gate_id": "gate", "criterion_id": "criterion",
-    "meeting_id": "meeting",
+    "meeting_id": "meeting", "issue_id": "issue",
 }
 # Where the form of a POST-only route is shown
 PAGES = {
@@ -88,6 +89,7 @@ PAGES = {
     "gates.decide": "/plans/<plan_id>/gates/<gate_id>",
     "steering.add_action": "/plans/<plan_id>/meetings/<meeting_id>",
     "baselines.save": "/plans/<plan_id>/baselines/",
+    "hypercare.resolve": "/plans/<plan_id>/hypercare/issues/<issue_id>",
 }
 QUERIES = {"reports.write": "?department={department}"}
 # What a user types into a new object's form before it can be saved (edit forms open valid)
@@ -118,12 +120,15 @@ VALID = {
     "/plans/<int:plan_id>/gates/new": {"name": "Pilot phase done", "target": "phase:{phase}"},
     "/plans/<int:plan_id>/meetings/<int:meeting_id>/actions": {"text": "Retrain Sales", "due_date": "2026-07-01"},
     "/plans/<int:plan_id>/baselines/": {"name": "approved plan"},
+    "/plans/<int:plan_id>/hypercare/issues/new": {"department_id": "{department}", "title": "Login fails",
+                                                  "reported_at": "2026-07-02T09:30"},
+    "/plans/<int:plan_id>/hypercare/issues/<int:issue_id>/resolve": {"resolution": "Rights fixed"},
     "/training/courses/<int:course_id>/sessions": {"day": "2026-05-04"},
     "/training/courses/<int:course_id>/enrolments": {"employee": "bo@example.com"},
 }
 # Forms a department head uses in their own way (another form, another scope): fuzzed as the head too
 AS_HEAD = {"departments.edit", "reports.show", "reports.write", "training.enrolment", "adoption.enter",
-           "kpis.measurement_add", "tasks.edit"}
+           "kpis.measurement_add", "tasks.edit", "hypercare.new", "hypercare.edit"}
 # Bookkeeping a request writes whatever it posts
 NOT_COMPARED = {"data_generations", "rate_limit_counters", "login_throttles"}
 

@@ -9,7 +9,7 @@ a refused request (403, 404, the login wall) must leave the database as it was.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,6 +23,8 @@ from crmproject.extensions import db
 from crmproject.gates import services as gates
 from crmproject.steering import services as steering
 from crmproject.baselines import services as baselines
+from crmproject.hypercare import services as hypercare
+from crmproject.hypercare.models import IssueCategory, IssueSeverity
 from crmproject.gates.models import CriterionKind as GateKind
 from crmproject.plans.models import WaveKind
 from crmproject.kpis import services as kpis
@@ -62,6 +64,13 @@ RUNNER_GET = (302, 200, 200, 403, 403, 200)  # meetings: planners and the commit
 RUNNER_POST = (302, 302, 302, 403, 403, 302)
 RUNNER_404 = (302, 404, 404, 403, 403, 404)
 NOT_FOUND = (302, 404, 404, 404, 404, 404)
+HANDLER_A_GET = (302, 200, 200, 200, 403, 403)  # hypercare of department A: planners and A's head
+HANDLER_A_POST = (302, 302, 302, 302, 403, 403)
+ISSUE_DATA = {"department_id": "{dept_a}", "title": "Cannot save a deal", "severity": "high", "category": "defect",
+              "reported_at": "2026-07-01T10:00", "reported_by": "Ann"}
+POLICY_DATA = {"weeks": "4", "resolution_attainment": "90", "max_weekly_new": "5", "version": "0",
+               **{f"{s}_{part}": hours for s, r, f in (("critical", "1", "8"), ("high", "4", "24"), ("medium", "8", "72"),
+                                                       ("low", "24", "120")) for part, hours in (("response", r), ("resolution", f))}}
 
 # Edit forms carry the version they were opened at; everything in the world is at version 1.
 PLAN_DATA = {"name": "CRM rollout", "vision": "Happy customers", "horizon_years": "3",
@@ -357,6 +366,24 @@ MATRIX = [
     row("GET", "/plans/{plan}/baselines/{other_baseline}", NOT_FOUND),
     row("POST", "/plans/{plan}/baselines/{baseline}/delete", PLANNER_POST),
     row("POST", "/plans/{plan}/baselines/{other_baseline}/delete", PLANNER_404),
+    # --- hypercare: everyone reads; planners handle every department's issues, a head their own -----------
+    row("GET", "/plans/{plan}/hypercare/", READ),
+    row("GET", "/plans/{plan}/hypercare/issues.xlsx", READ),
+    row("GET", "/plans/{plan}/hypercare/issues/new", HANDLER_A_GET),
+    row("POST", "/plans/{plan}/hypercare/issues/new", HANDLER_A_POST, ISSUE_DATA),
+    row("GET", "/plans/{plan}/hypercare/issues/{issue_a}", READ),
+    row("GET", "/plans/{plan}/hypercare/issues/{other_issue}", NOT_FOUND),
+    row("GET", "/plans/{plan}/hypercare/issues/{issue_a}/edit", HANDLER_A_GET),
+    row("POST", "/plans/{plan}/hypercare/issues/{issue_a}/edit", HANDLER_A_POST, {**ISSUE_DATA, "version": "1"}),
+    row("POST", "/plans/{plan}/hypercare/issues/{other_issue}/edit", NOT_FOUND, {**ISSUE_DATA, "version": "1"}),
+    row("POST", "/plans/{plan}/hypercare/issues/{issue_a}/respond", HANDLER_A_POST),
+    row("POST", "/plans/{plan}/hypercare/issues/{other_issue}/respond", NOT_FOUND),
+    row("POST", "/plans/{plan}/hypercare/issues/{issue_a}/resolve", HANDLER_A_POST, {"resolution": "Rights fixed"}),
+    row("POST", "/plans/{plan}/hypercare/issues/{resolved_a}/reopen", HANDLER_A_POST),
+    row("POST", "/plans/{plan}/hypercare/issues/{issue_a}/delete", HANDLER_A_POST),
+    row("POST", "/plans/{plan}/hypercare/issues/{other_issue}/delete", NOT_FOUND),
+    row("GET", "/plans/{plan}/hypercare/policy", PLANNER_GET),
+    row("POST", "/plans/{plan}/hypercare/policy", PLANNER_POST, POLICY_DATA),
     row("GET", "/training/", READ),
     row("GET", "/training/courses/{course}", READ),
     row("GET", f"/training/courses/{MISSING}", NOT_FOUND),
@@ -441,6 +468,12 @@ def _build_world() -> dict:
     other_meeting = steering.plan_meeting(other, held_on=date(2026, 6, 1), title="SC", attendees=[], today=date(2026, 6, 1))
     baseline = baselines.save_baseline(plan, name="approved plan", saved_by=None)
     other_baseline = baselines.save_baseline(other, name="approved plan", saved_by=None)
+    issue_values = dict(title="Cannot save a deal", severity=IssueSeverity.HIGH, category=IssueCategory.DEFECT,
+                        reported_at=datetime(2026, 7, 1, 8, tzinfo=UTC))
+    issue_a = hypercare.log_issue(plan, hypercare.IssueValues(department=a, **issue_values), actor=None)
+    resolved_a = hypercare.log_issue(plan, hypercare.IssueValues(
+        department=a, resolved_at=datetime(2026, 7, 1, 9, tzinfo=UTC), resolution="Done", **issue_values), actor=None)
+    other_issue = hypercare.log_issue(other, hypercare.IssueValues(department=b, **issue_values), actor=None)
     usage_import = UsageImport(filename="usage.csv", timezone="UTC", state=ImportState.DONE)
     db.session.add(usage_import)
     db.session.flush()
@@ -448,6 +481,7 @@ def _build_world() -> dict:
         "usage_import": usage_import.id, "gate": gate.id, "other_gate": other_gate.id, "criterion": criterion.id,
         "other_criterion": other_criterion.id, "meeting": meeting.id, "other_meeting": other_meeting.id,
         "baseline": baseline.id, "other_baseline": other_baseline.id,
+        "issue_a": issue_a.id, "resolved_a": resolved_a.id, "other_issue": other_issue.id,
         "course": course.id, "other_course": other_course.id, "training_session": training_session.id,
         "other_training_session": other_training_session.id, "enrolment_a": enrolment_a.id, "enrolment_b": enrolment_b.id,
         "draft_a": draft_a.id, "submitted_b": submitted_b.id, "other_report": other_report.id,
@@ -585,6 +619,11 @@ UI = [  # (page, snippet, roles that see it)
     ("/plans/{plan}/baselines/{baseline}", 'action="/plans/{plan}/baselines/{baseline}/delete"', PLANNERS),
     ("/plans/{plan}/meetings/{meeting}", 'action="/plans/{plan}/meetings/{meeting}/actions"', PLANNERS | {"executive"}),
     ("/plans/{plan}/gates/", 'href="/plans/{plan}/gates/new"', PLANNERS),
+    ("/plans/{plan}/hypercare/", 'href="/plans/{plan}/hypercare/issues/new"', PLANNERS | {"head_a"}),
+    ("/plans/{plan}/hypercare/", 'href="/plans/{plan}/hypercare/policy"', PLANNERS),
+    ("/plans/{plan}/hypercare/issues/{issue_a}", 'action="/plans/{plan}/hypercare/issues/{issue_a}/respond"', PLANNERS | {"head_a"}),
+    ("/plans/{plan}/hypercare/issues/{issue_a}", 'action="/plans/{plan}/hypercare/issues/{issue_a}/resolve"', PLANNERS | {"head_a"}),
+    ("/plans/{plan}/hypercare/issues/{resolved_a}", 'action="/plans/{plan}/hypercare/issues/{resolved_a}/reopen"', PLANNERS | {"head_a"}),
     ("/plans/{plan}/gates/{gate}", 'href="/plans/{plan}/gates/{gate}/criteria/new"', PLANNERS),
     ("/plans/{plan}/gates/{gate}", 'action="/plans/{plan}/gates/{gate}/decisions"', {"admin", "executive"}),
     ("/plans/{plan}", 'href="/plans/{plan}/edit"', PLANNERS),

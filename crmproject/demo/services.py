@@ -14,6 +14,7 @@ from crmproject.auth.services import create_user, get_user_by_email
 from crmproject.departments.models import Department
 from crmproject.departments.services import create_department, get_department_by_code, set_head
 from crmproject.baselines.services import save_baseline
+from crmproject.demo.hypercare import load_demo_hypercare
 from crmproject.extensions import db
 from crmproject.gates.models import GateOutcome
 from crmproject.gates.services import ConditionValues, list_gates, record_decision
@@ -129,6 +130,7 @@ def load_demo(*, today: date) -> DemoSummary:
         import_usage(usage_csv(plan, today=today), "northwind-crm-usage-log.csv", timezone=plan.timezone)
     plan = demo_plan()
     if plan is not None:
+        load_demo_hypercare(plan, today=today)
         _demo_gate_decision(plan, today=today)
         _demo_meeting(plan, today=today)
         db.session.commit()

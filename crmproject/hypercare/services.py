@@ -31,7 +31,7 @@ from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
 from crmproject.hypercare.models import (HypercareIssue, HypercarePolicy, HypercareTarget, IssueCategory,
                                          IssueSeverity)
-from crmproject.i18n import _
+from crmproject.i18n import _, ngettext
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.plans.models import Plan, Wave
 from crmproject.reports.services import plan_zone
@@ -313,8 +313,8 @@ class ExitCheck:
 class HypercareState(LabelledEnum):
     NOT_LIVE = "not_live", _l("Not live yet")
     RUNNING = "running", _l("In hypercare")
-    EXTENDED = "extended", _l("Extended: exit criteria not met")
-    EXITED = "exited", _l("Exit criteria met")
+    EXTENDED = "extended", _l("Extended")
+    EXITED = "exited", _l("Exited")
 
 
 @dataclass
@@ -425,13 +425,14 @@ def _exit_checks(row: DepartmentHypercare, rules: Policy, *, today: date) -> lis
         ExitCheck(_("Planned hypercare period over"), today >= row.ends,
                   _("%(weeks)s weeks from the go-live: until %(day)s.", weeks=rules.weeks, day=row.ends.isoformat())),
         ExitCheck(_("No critical or high issue open"), blocking == 0,
-                  _("%(n)s critical or high issues open.", n=blocking)),
+                  ngettext("%(n)s critical or high issue open.", "%(n)s critical or high issues open.", blocking)),
         ExitCheck(_("Resolved within target"), share is None or share >= rules.resolution_attainment,
                   _("No issue has reached its resolution target yet.") if share is None else
                   _("%(met)s of %(due)s (%(share)s%%), at least %(goal)s%% needed.", met=row.resolution_met,
-                    due=row.resolution_due, share=f"{share:g}", goal=f"{rules.resolution_attainment:g}")),
+                    due=row.resolution_due, share=f"{float(share):g}", goal=f"{float(rules.resolution_attainment):g}")),
         ExitCheck(_("New issues settled"), row.new_last_week <= rules.max_weekly_new,
-                  _("%(n)s new in the last seven days, at most %(max)s.", n=row.new_last_week, max=rules.max_weekly_new)),
+                  _("%(n)s new in the last seven days, at most %(max)s allowed.", n=row.new_last_week,
+                    max=rules.max_weekly_new)),
     ]
 
 

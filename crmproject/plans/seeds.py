@@ -42,7 +42,7 @@ Format (all offsets in days from the plan's start)::
         # wave: Wave 2                # the wave whose go-live it judges
         name: Pilot proven            # optional, default "Gate: <phase or wave>"
         criteria:                     # at least one
-          - kind: training            # training, adoption, kpis_on_path, critical_tasks, reports_in, team_seats
+          - kind: training            # training, adoption, kpis_on_path, critical_tasks, reports_in, team_seats, hypercare
             threshold: 90             # optional: the kind's default
             blocking: true            # optional, default true: not met means no-go
 """
@@ -223,7 +223,7 @@ CRITERION_FIELDS = {"kind", "threshold", "blocking"}
 # the kinds of crmproject.gates.criteria (which imports plans: the gates feature sits above this one), and the
 # highest threshold of each: a percentage, or a count of tasks
 CRITERION_KINDS = {"training": 100, "adoption": 100, "kpis_on_path": 100, "critical_tasks": 10_000, "reports_in": 100,
-                   "team_seats": 100}
+                   "team_seats": 100, "hypercare": 100}
 KPI_FIELDS = {"name", "goal_family", "direction", "unit", "baseline", "target", "target_day", "frequency", "description"}
 PHASE_FIELDS = {"name", "start_day", "duration_days", "goal", "exit_criteria"}
 WAVE_FIELDS = {"name", "kind", "go_live_day", "modules", "departments", "notes"}

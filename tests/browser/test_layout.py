@@ -29,6 +29,7 @@ from crmproject.extensions import db
 from crmproject.gates.services import list_gates
 from crmproject.steering.services import list_meetings
 from crmproject.baselines.services import list_baselines
+from crmproject.hypercare.services import plan_issues
 from crmproject.kpis import services as kpis
 from crmproject.kpis.models import Direction, GoalFamily
 from crmproject.tasks.models import TaskPriority, TaskStatus
@@ -135,6 +136,7 @@ class Demo:
     gate: int  # a no-go gate with long reasons
     meeting: int  # the steering committee's meeting, its agenda built from the figures
     baseline: int  # "approved plan": the plan has slipped since
+    issue: int  # a hypercare issue of Sales, resolved, with its resolution
 
 
 @pytest.fixture
@@ -157,7 +159,8 @@ def demo(app) -> Demo:
     gates = {g.name: g.id for g in list_gates(plan)}
     return Demo(plan=plan.id, kpi=kpi.id, sales=sales.id, decided_gate=gates["Pilot proven"],
                 gate=gates["Wave 3 may go live"], meeting=list_meetings(plan)[0].id,
-                baseline=list_baselines(plan)[0].id)
+                baseline=list_baselines(plan)[0].id,
+                issue=next(i.id for i in plan_issues(plan, department_ids=[sales.id]) if i.resolution))
 
 
 def main_pages(role: Role, demo: Demo) -> dict[str, str]:
@@ -172,14 +175,18 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "meetings": f"{plan}/meetings/", "meeting": f"{plan}/meetings/{demo.meeting}",
         "meeting pack": f"{plan}/meetings/{demo.meeting}/pack",
         "baselines": f"{plan}/baselines/", "baseline comparison": f"{plan}/baselines/{demo.baseline}",
+        "hypercare": f"{plan}/hypercare/", "hypercare issue": f"{plan}/hypercare/issues/{demo.issue}",
     }
     if role != Role.EXECUTIVE:
         pages["report form"] = f"{plan}/reports/write?department={demo.sales}"
         pages["people"] = f"/departments/{demo.sales}/adoption/people"
+        pages["hypercare issue form"] = f"{plan}/hypercare/issues/{demo.issue}/edit"
+        pages["new hypercare issue"] = f"{plan}/hypercare/issues/new"
     if role in (Role.ADMIN, Role.PROJECT_MANAGER):
         pages["key actions"] = f"{plan}/adoption/key-actions"
         pages["gate form"] = f"{plan}/gates/{demo.gate}/edit"
         pages["gate criterion form"] = f"{plan}/gates/{demo.gate}/criteria/new"
+        pages["hypercare policy"] = f"{plan}/hypercare/policy"
     if role != Role.DEPARTMENT_HEAD:
         pages["meeting form"] = f"{plan}/meetings/{demo.meeting}/edit"
     if role == Role.ADMIN:

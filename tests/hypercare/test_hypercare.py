@@ -291,5 +291,5 @@ def test_the_issue_log_downloads_as_xlsx_with_text_never_a_formula(rollout, make
     issues = list(book["Issues"].iter_rows(values_only=True))
     assert issues[1][2] == '=HYPERLINK("x")' and book["Issues"]["C2"].data_type == "s" and issues[1][5] == "@boris"
     departments = {row[0]: row for row in book["Departments"].iter_rows(min_row=2, values_only=True)}
-    assert departments["Sales"][4] == "Exit criteria met" and departments["Service"][4] == "In hypercare"
+    assert departments["Sales"][4] == "Exited" and departments["Service"][4] == "In hypercare"
     assert departments["Service"][11].startswith("Planned hypercare period over: 4 weeks from the go-live")
