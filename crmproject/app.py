@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.adoption.views
     import crmproject.auth.views
     import crmproject.baselines.views
+    import crmproject.business_case.views
     import crmproject.dashboard.views
     import crmproject.departments.views
     import crmproject.gates.views
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.adoption import bp as adoption_bp
     from crmproject.auth import bp as auth_bp
     from crmproject.baselines import bp as baselines_bp
+    from crmproject.business_case import bp as business_case_bp
     from crmproject.dashboard import bp as dashboard_bp
     from crmproject.departments import bp as departments_bp
     from crmproject.gates import bp as gates_bp
@@ -108,7 +110,8 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.training import bp as training_bp
 
     for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp,
-               adoption_bp, dashboard_bp, gates_bp, steering_bp, baselines_bp, hypercare_bp):
+               adoption_bp, dashboard_bp, gates_bp, steering_bp, baselines_bp, hypercare_bp,
+               business_case_bp):
         app.register_blueprint(bp)
 
 
@@ -147,6 +150,19 @@ def _register_template_helpers(app: Flask) -> None:
             return f"{value:,.{places}f}"
         text = f"{value:,f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
+
+    @app.template_filter("compact_number")
+    def compact_number(value) -> str:
+        """A large amount in a headline: 1.07 M, 355 k, 950."""
+        if value is None:
+            return ""
+        number = float(value)
+        for threshold, size, unit in ((1e9, 1e9, _("%(n)s bn")), (1e6, 1e6, _("%(n)s M")), (1e4, 1e3, _("%(n)s k"))):
+            if abs(number) >= threshold:
+                scaled = number / size
+                digits = 2 if abs(scaled) < 10 else (1 if abs(scaled) < 100 else 0)
+                return unit % {"n": f"{scaled:.{digits}f}"}
+        return f"{number:,.0f}"
 
     @app.template_filter("plain_number")
     def plain_number(value) -> str:

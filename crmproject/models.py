@@ -5,6 +5,7 @@ from crmproject.auth import models as auth_models  # noqa: F401
 from crmproject import cache as cache_models  # noqa: F401  (the data generation; its events notice writes)
 from crmproject.departments import models as departments_models  # noqa: F401
 from crmproject.baselines import models as baselines_models  # noqa: F401
+from crmproject.business_case import models as business_case_models  # noqa: F401
 from crmproject.gates import models as gates_models  # noqa: F401
 from crmproject.hypercare import models as hypercare_models  # noqa: F401
 from crmproject.steering import models as steering_models  # noqa: F401

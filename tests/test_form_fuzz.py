@@ -59,7 +59,7 @@ EXCLUDED = {
         "teams.deliverable_delete", "reports.amend", "training.course_delete", "training.session_delete",
         "training.enrolment_delete", "auth.end_other_sessions", "auth.user_end_sessions", "auth.user_unlock",
         "gates.delete", "gates.criterion_delete", "steering.delete", "steering.rebuild_agenda", "baselines.delete",
-        "hypercare.respond", "hypercare.reopen", "hypercare.delete",
+        "hypercare.respond", "hypercare.reopen", "hypercare.delete", "business_case.line_delete",
     )},
 }
 
@@ -70,7 +70,7 @@ ARGUMENTS = {
     "communication_id": "communication", "course_id": "course", "session_id": "training_session",
     "enrolment_id": "enrolment", "department_id": "department", "measurement_id": "measurement",
     "target_id": "kpi_target", "user_id": "pm", "gate_id": "gate", "criterion_id": "criterion",
-    "meeting_id": "meeting", "issue_id": "issue",
+    "meeting_id": "meeting", "issue_id": "issue", "line_id": "budget_line",
 }
 # Where the form of a POST-only route is shown
 PAGES = {
@@ -90,6 +90,7 @@ PAGES = {
     "steering.add_action": "/plans/<plan_id>/meetings/<meeting_id>",
     "baselines.save": "/plans/<plan_id>/baselines/",
     "hypercare.resolve": "/plans/<plan_id>/hypercare/issues/<issue_id>",
+    "business_case.currency": "/plans/<plan_id>/costs/",
 }
 QUERIES = {"reports.write": "?department={department}"}
 # What a user types into a new object's form before it can be saved (edit forms open valid)
@@ -123,6 +124,7 @@ VALID = {
     "/plans/<int:plan_id>/hypercare/issues/new": {"department_id": "{department}", "title": "Login fails",
                                                   "reported_at": "2026-07-02T09:30"},
     "/plans/<int:plan_id>/hypercare/issues/<int:issue_id>/resolve": {"resolution": "Rights fixed"},
+    "/plans/<int:plan_id>/costs/lines/new": {"name": "Trainers"},
     "/training/courses/<int:course_id>/sessions": {"day": "2026-05-04"},
     "/training/courses/<int:course_id>/enrolments": {"employee": "bo@example.com"},
 }

@@ -23,6 +23,8 @@ from crmproject.extensions import db
 from crmproject.gates import services as gates
 from crmproject.steering import services as steering
 from crmproject.baselines import services as baselines
+from crmproject.business_case import services as business_case
+from crmproject.business_case.models import CostCategory
 from crmproject.hypercare import services as hypercare
 from crmproject.hypercare.models import IssueCategory, IssueSeverity
 from crmproject.gates.models import CriterionKind as GateKind
@@ -384,6 +386,24 @@ MATRIX = [
     row("POST", "/plans/{plan}/hypercare/issues/{other_issue}/delete", NOT_FOUND),
     row("GET", "/plans/{plan}/hypercare/policy", PLANNER_GET),
     row("POST", "/plans/{plan}/hypercare/policy", PLANNER_POST, POLICY_DATA),
+    # --- costs and benefits: everyone reads the books, planners keep them -------------------------------
+    row("GET", "/plans/{plan}/costs/", READ),
+    row("GET", "/plans/{plan}/costs/costs.xlsx", READ),
+    row("POST", "/plans/{plan}/costs/currency", PLANNER_POST, {"currency": "USD"}),
+    row("GET", "/plans/{plan}/costs/lines/new", PLANNER_GET),
+    row("POST", "/plans/{plan}/costs/lines/new", PLANNER_POST, {"name": "Trainers", "category": "training"}),
+    row("GET", "/plans/{plan}/costs/lines/{budget_line}/edit", PLANNER_GET),
+    row("GET", "/plans/{plan}/costs/lines/{other_budget_line}/edit", PLANNER_404),
+    row("POST", "/plans/{plan}/costs/lines/{budget_line}/edit", PLANNER_POST,
+        {"name": "Partner", "category": "partner", "version": "1"}),
+    row("POST", "/plans/{plan}/costs/lines/{budget_line}/delete", PLANNER_POST),
+    row("POST", "/plans/{plan}/costs/lines/{other_budget_line}/delete", PLANNER_404),
+    row("GET", "/plans/{plan}/costs/lines/{budget_line}", READ),
+    row("GET", "/plans/{plan}/costs/lines/{other_budget_line}", NOT_FOUND),
+    row("POST", "/plans/{plan}/costs/lines/{budget_line}", PLANNER_POST, {"planned-2026-01": "1000", "version": "1"}),
+    row("POST", "/plans/{plan}/costs/lines/{other_budget_line}", NOT_FOUND, {"planned-2026-01": "1000", "version": "1"}),
+    row("GET", "/plans/{plan}/costs/benefits", PLANNER_GET),
+    row("POST", "/plans/{plan}/costs/benefits", PLANNER_POST, {"value-{kpi}": "1000"}),
     row("GET", "/training/", READ),
     row("GET", "/training/courses/{course}", READ),
     row("GET", f"/training/courses/{MISSING}", NOT_FOUND),
@@ -473,6 +493,8 @@ def _build_world() -> dict:
     issue_a = hypercare.log_issue(plan, hypercare.IssueValues(department=a, **issue_values), actor=None)
     resolved_a = hypercare.log_issue(plan, hypercare.IssueValues(
         department=a, resolved_at=datetime(2026, 7, 1, 9, tzinfo=UTC), resolution="Done", **issue_values), actor=None)
+    budget_line = business_case.save_line(plan, None, name="Partner", category=CostCategory.PARTNER)
+    other_budget_line = business_case.save_line(other, None, name="Partner", category=CostCategory.PARTNER)
     other_issue = hypercare.log_issue(other, hypercare.IssueValues(department=b, **issue_values), actor=None)
     usage_import = UsageImport(filename="usage.csv", timezone="UTC", state=ImportState.DONE)
     db.session.add(usage_import)
@@ -481,6 +503,7 @@ def _build_world() -> dict:
         "usage_import": usage_import.id, "gate": gate.id, "other_gate": other_gate.id, "criterion": criterion.id,
         "other_criterion": other_criterion.id, "meeting": meeting.id, "other_meeting": other_meeting.id,
         "baseline": baseline.id, "other_baseline": other_baseline.id,
+        "budget_line": budget_line.id, "other_budget_line": other_budget_line.id,
         "issue_a": issue_a.id, "resolved_a": resolved_a.id, "other_issue": other_issue.id,
         "course": course.id, "other_course": other_course.id, "training_session": training_session.id,
         "other_training_session": other_training_session.id, "enrolment_a": enrolment_a.id, "enrolment_b": enrolment_b.id,
@@ -620,6 +643,9 @@ UI = [  # (page, snippet, roles that see it)
     ("/plans/{plan}/meetings/{meeting}", 'action="/plans/{plan}/meetings/{meeting}/actions"', PLANNERS | {"executive"}),
     ("/plans/{plan}/gates/", 'href="/plans/{plan}/gates/new"', PLANNERS),
     ("/plans/{plan}/hypercare/", 'href="/plans/{plan}/hypercare/issues/new"', PLANNERS | {"head_a"}),
+    ("/plans/{plan}/costs/", 'href="/plans/{plan}/costs/lines/new"', PLANNERS),
+    ("/plans/{plan}/costs/", 'action="/plans/{plan}/costs/currency"', PLANNERS),
+    ("/plans/{plan}/costs/lines/{budget_line}", 'name="planned-2026-01"', PLANNERS),
     ("/plans/{plan}/hypercare/", 'href="/plans/{plan}/hypercare/policy"', PLANNERS),
     ("/plans/{plan}/hypercare/issues/{issue_a}", 'action="/plans/{plan}/hypercare/issues/{issue_a}/respond"', PLANNERS | {"head_a"}),
     ("/plans/{plan}/hypercare/issues/{issue_a}", 'action="/plans/{plan}/hypercare/issues/{issue_a}/resolve"', PLANNERS | {"head_a"}),

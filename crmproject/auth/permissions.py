@@ -258,3 +258,15 @@ def can_set_hypercare_policy(user: User) -> bool:
 
 
 RULES.update({"handle_hypercare": can_handle_hypercare, "set_hypercare_policy": can_set_hypercare_policy})
+
+
+# --- costs and benefits -----------------------------------------------------------------------------------
+
+
+def can_manage_budget(user: User) -> bool:
+    """Budget lines, their planned and actual costs, the value of the KPIs' improvement and the currency: the
+    project manager keeps the programme's books; everyone reads them."""
+    return can_edit_plans(user)
+
+
+RULES.update({"manage_budget": can_manage_budget})

@@ -18,6 +18,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import BinaryIO
 
 from openpyxl import Workbook
@@ -29,6 +30,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import select
 
 from crmproject.auth.models import User
+from crmproject.business_case.excel import summary_rows, write_business_case
+from crmproject.business_case.services import BusinessCase, business_case
 from crmproject.charts import COLOURS
 from crmproject.dashboard.charts import WAVE_COLOURS
 from crmproject.dashboard.services import OPEN_STATUSES, Dashboard, Filters, build_dashboard
@@ -168,9 +171,12 @@ def report_workbook(plan: Plan, d: Dashboard, *, notices: Sequence[str] = (),
     training = _training_sheet(workbook, d)
     _weeks_sheet(workbook, d)
     waves = _waves_sheet(workbook, d)
+    case = business_case(plan, today=d.today)
+    costs = _Table(write_business_case(workbook, case), len(case.months), {})
 
-    _write_summary(summary, plan, d, notices)
-    _write_charts(chart_sheet, d, departments=departments, kpis=kpis, training=training, waves=waves)
+    _write_summary(summary, plan, d, notices, case)
+    _write_charts(chart_sheet, d, departments=departments, kpis=kpis, training=training, waves=waves,
+                  costs=costs if not case.empty else None)
     return workbook
 
 
@@ -197,7 +203,8 @@ def _append(sheet: WriteOnlyWorksheet, *values: object, columns: Sequence[Column
     sheet.append(cells)
 
 
-def _write_summary(sheet: WriteOnlyWorksheet, plan: Plan, d: Dashboard, notices: Sequence[str]) -> None:
+def _write_summary(sheet: WriteOnlyWorksheet, plan: Plan, d: Dashboard, notices: Sequence[str],
+                   case: BusinessCase) -> None:
     for letter, width in _SUMMARY_WIDTHS.items():
         sheet.column_dimensions[letter].width = width
     _append(sheet, _("Leadership report: %(plan)s", plan=d.plan_name), font=_TITLE)
@@ -227,6 +234,13 @@ def _write_summary(sheet: WriteOnlyWorksheet, plan: Plan, d: Dashboard, notices:
                     columns=(_TEXT, _TEXT, _TEXT, _PERCENT, _PERCENT, _NUMBER, _INTEGER, _TEXT))
     else:
         _append(sheet, _("None: no department in the report is fading or shows no effect."))
+    _append(sheet)
+
+    _append(sheet, _("Costs and benefits"), font=_BOLD)
+    if case.empty:
+        _append(sheet, _("No budget line and no KPI valued in money yet."))
+    for label, value in summary_rows(case):
+        _append(sheet, label, value, columns=(_TEXT, _NUMBER if isinstance(value, Decimal) else _TEXT))
     _append(sheet)
 
     _append(sheet, _("How the adoption shape is judged"), font=_BOLD)
@@ -393,7 +407,7 @@ def _waves_sheet(workbook: Workbook, d: Dashboard) -> _Table:
 
 
 def _write_charts(sheet: WriteOnlyWorksheet, d: Dashboard, *, departments: _Table, kpis: _Table, training: _Table,
-                  waves: _Table) -> None:
+                  waves: _Table, costs: _Table | None) -> None:
     """Native charts drawn from the data sheets, stacked down the sheet."""
     sheet.column_dimensions["A"].width = 12
     _append(sheet, _("Charts: %(plan)s", plan=d.plan_name), font=_TITLE)
@@ -406,12 +420,34 @@ def _write_charts(sheet: WriteOnlyWorksheet, d: Dashboard, *, departments: _Tabl
         charts.append(_training_chart(training))
     if any(k.measured for k in d.kpis):
         charts.append(_kpi_chart(kpis))
+    if costs is not None and costs.rows:
+        charts.append(_costs_chart(costs))
     if not charts:
         _append(sheet, _("No figures to chart yet."))
     row = 3
     for chart in charts:
         sheet.add_chart(chart, f"A{row}")
         row += math.ceil(chart.height / _CM_PER_ROW) + 2
+
+
+def _costs_chart(costs: _Table) -> LineChart:
+    """Planned and actual cost and planned and realised benefit, cumulative by month (the sheet's columns 6-9)."""
+    chart = LineChart()
+    chart.title = _("Cost and benefit, summed month by month")
+    chart.height, chart.width = 10, 26
+    chart.display_blanks = "gap"
+    chart.y_axis.number_format = "#,##0"
+    chart.y_axis.scaling.min = 0
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    last = costs.rows + 1
+    chart.add_data(Reference(costs.sheet, min_col=6, max_col=9, min_row=1, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(costs.sheet, min_col=1, min_row=2, max_row=last))
+    chart.x_axis.number_format = "yyyy-mm"
+    for series, colour, dash in zip(chart.series, ("grey", "red", "phase", "green"), ("dash", None, "dash", None),
+                                    strict=False):
+        _line(series, _hex(colour), dash=dash)
+    return chart
 
 
 def _percent_axis(chart, title: str) -> None:

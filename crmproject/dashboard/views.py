@@ -12,6 +12,8 @@ from markupsafe import Markup, escape
 from crmproject.adoption import services as adoption
 from crmproject.adoption.shapes import ShapeRules
 from crmproject.auth.permissions import can_edit_plans, planners_only, task_department_scope
+from crmproject.business_case.charts import cost_benefit_figure
+from crmproject.business_case.services import business_case
 from crmproject.cache import GenerationCache
 from crmproject.charts import figure_json
 from crmproject.dashboard import bp, charts
@@ -86,7 +88,11 @@ def _page(plan_id: int, *, printing: bool) -> tuple[_PlanHead, _Page]:
         full = plan_or_404(plan_id)  # phases, waves and departments loaded
         filters, notices = parse_filters(request.args, full)
         d = build_dashboard(full, filters, today=today)
-        content = render_template("dashboard/_content.html", plan=full, d=d, figures=_figures(full, d),
+        case = business_case(full, today=today)
+        figures = _figures(full, d)
+        figures["costs"] = Markup(escape(figure_json(cost_benefit_figure(
+            case, link=url_for("business_case.index", plan_id=full.id)))))
+        content = render_template("dashboard/_content.html", plan=full, d=d, figures=figures, case=case,
                                   notices=notices, printing=printing)
         return _Page(Markup(content), d.filters.args(), bool(notices))
 

@@ -14,6 +14,7 @@ from crmproject.auth.services import create_user, get_user_by_email
 from crmproject.departments.models import Department
 from crmproject.departments.services import create_department, get_department_by_code, set_head
 from crmproject.baselines.services import save_baseline
+from crmproject.demo.business_case import load_demo_business_case
 from crmproject.demo.hypercare import load_demo_hypercare
 from crmproject.extensions import db
 from crmproject.gates.models import GateOutcome
@@ -131,6 +132,7 @@ def load_demo(*, today: date) -> DemoSummary:
     plan = demo_plan()
     if plan is not None:
         load_demo_hypercare(plan, today=today)
+        load_demo_business_case(plan, today=today)
         _demo_gate_decision(plan, today=today)
         _demo_meeting(plan, today=today)
         db.session.commit()

@@ -62,6 +62,8 @@ class Plan(Versioned, TimestampMixin, Base):
     seed_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     # naive timestamps in usage exports are read in this zone (an IANA name such as Europe/Moscow)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # ISO 4217 code of the programme's costs and benefits (crmproject.business_case sets it)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
     reporting_period: Mapped[ReportingPeriod] = mapped_column(
         enum_column_type(ReportingPeriod), default=ReportingPeriod.MONTHLY, server_default=ReportingPeriod.MONTHLY.value
     )

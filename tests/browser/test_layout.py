@@ -29,6 +29,7 @@ from crmproject.extensions import db
 from crmproject.gates.services import list_gates
 from crmproject.steering.services import list_meetings
 from crmproject.baselines.services import list_baselines
+from crmproject.business_case.services import list_lines
 from crmproject.hypercare.services import plan_issues
 from crmproject.kpis import services as kpis
 from crmproject.kpis.models import Direction, GoalFamily
@@ -137,6 +138,7 @@ class Demo:
     meeting: int  # the steering committee's meeting, its agenda built from the figures
     baseline: int  # "approved plan": the plan has slipped since
     issue: int  # a hypercare issue of Sales, resolved, with its resolution
+    budget_line: int  # the implementation partner's line: planned and booked months
 
 
 @pytest.fixture
@@ -160,7 +162,8 @@ def demo(app) -> Demo:
     return Demo(plan=plan.id, kpi=kpi.id, sales=sales.id, decided_gate=gates["Pilot proven"],
                 gate=gates["Wave 3 may go live"], meeting=list_meetings(plan)[0].id,
                 baseline=list_baselines(plan)[0].id,
-                issue=next(i.id for i in plan_issues(plan, department_ids=[sales.id]) if i.resolution))
+                issue=next(i.id for i in plan_issues(plan, department_ids=[sales.id]) if i.resolution),
+                budget_line=next(f.id for f in list_lines(plan) if f.name == "Implementation partner"))
 
 
 def main_pages(role: Role, demo: Demo) -> dict[str, str]:
@@ -176,6 +179,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "meeting pack": f"{plan}/meetings/{demo.meeting}/pack",
         "baselines": f"{plan}/baselines/", "baseline comparison": f"{plan}/baselines/{demo.baseline}",
         "hypercare": f"{plan}/hypercare/", "hypercare issue": f"{plan}/hypercare/issues/{demo.issue}",
+        "costs": f"{plan}/costs/", "budget line": f"{plan}/costs/lines/{demo.budget_line}",
     }
     if role != Role.EXECUTIVE:
         pages["report form"] = f"{plan}/reports/write?department={demo.sales}"
@@ -187,6 +191,8 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         pages["gate form"] = f"{plan}/gates/{demo.gate}/edit"
         pages["gate criterion form"] = f"{plan}/gates/{demo.gate}/criteria/new"
         pages["hypercare policy"] = f"{plan}/hypercare/policy"
+        pages["budget line form"] = f"{plan}/costs/lines/{demo.budget_line}/edit"
+        pages["KPI values in money"] = f"{plan}/costs/benefits"
     if role != Role.DEPARTMENT_HEAD:
         pages["meeting form"] = f"{plan}/meetings/{demo.meeting}/edit"
     if role == Role.ADMIN:

@@ -42,7 +42,7 @@ from crmproject.training.models import EnrolmentStatus
 TODAY = date.today()
 PASSWORD = "correct-horse-1"  # the factories' (tests/conftest.py); tests/ is not a package
 SHEETS = ["Summary", "Charts", "Departments", "KPIs", "KPI values", "Tasks", "Training", "Training by department",
-          "Adoption by week", "Adoption by wave"]
+          "Adoption by week", "Adoption by wave", "Costs and benefits", "Budget lines", "Benefits"]
 EVIL_TITLE = '=HYPERLINK("https://evil.example","click")'
 # the charts' weeks run from the plan's start (300 days ago) to this week
 LAST_WEEK_ROW = 1 + (week_of(TODAY) - week_of(TODAY - timedelta(days=300))).days // 7 + 1
