@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.steering.views
     import crmproject.tasks.import_views
     import crmproject.tasks.views
+    import crmproject.timeline.views
     import crmproject.teams.views
     import crmproject.training.views  # noqa: F401
     from crmproject.adoption import bp as adoption_bp
@@ -107,11 +108,12 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.tasks import bp as tasks_bp
     from crmproject.tasks import my_bp as my_tasks_bp
     from crmproject.teams import bp as teams_bp
+    from crmproject.timeline import bp as timeline_bp
     from crmproject.training import bp as training_bp
 
     for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp,
                adoption_bp, dashboard_bp, gates_bp, steering_bp, baselines_bp, hypercare_bp,
-               business_case_bp):
+               business_case_bp, timeline_bp):
         app.register_blueprint(bp)
 
 

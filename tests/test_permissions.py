@@ -386,6 +386,14 @@ MATRIX = [
     row("POST", "/plans/{plan}/hypercare/issues/{other_issue}/delete", NOT_FOUND),
     row("GET", "/plans/{plan}/hypercare/policy", PLANNER_GET),
     row("POST", "/plans/{plan}/hypercare/policy", PLANNER_POST, POLICY_DATA),
+    # --- the timeline, and tasks moved by dragging (who may change the task may move it) -----------------
+    row("GET", "/plans/{plan}/timeline/", READ),
+    row("POST", "/plans/{plan}/tasks/{task_a}/move", HANDLER_A_POST, {"status": "in_progress", "version": "1"}),
+    row("POST", "/plans/{plan}/tasks/{other_task}/move", NOT_FOUND, {"status": "in_progress", "version": "1"}),
+    row("POST", "/plans/{plan}/tasks/{task_a}/dates", HANDLER_A_POST,
+        {"start": "2026-02-01", "due": "2026-02-10", "version": "1"}),
+    row("POST", "/plans/{plan}/tasks/{other_task}/dates", NOT_FOUND,
+        {"start": "2026-02-01", "due": "2026-02-10", "version": "1"}),
     # --- costs and benefits: everyone reads the books, planners keep them -------------------------------
     row("GET", "/plans/{plan}/costs/", READ),
     row("GET", "/plans/{plan}/costs/costs.xlsx", READ),
@@ -644,6 +652,7 @@ UI = [  # (page, snippet, roles that see it)
     ("/plans/{plan}/gates/", 'href="/plans/{plan}/gates/new"', PLANNERS),
     ("/plans/{plan}/hypercare/", 'href="/plans/{plan}/hypercare/issues/new"', PLANNERS | {"head_a"}),
     ("/plans/{plan}/costs/", 'href="/plans/{plan}/costs/lines/new"', PLANNERS),
+    ("/plans/{plan}/tasks/board", 'action="/plans/{plan}/tasks/{task_a}/move"', PLANNERS | {"head_a"}),
     ("/plans/{plan}/costs/", 'action="/plans/{plan}/costs/currency"', PLANNERS),
     ("/plans/{plan}/costs/lines/{budget_line}", 'name="planned-2026-01"', PLANNERS),
     ("/plans/{plan}/hypercare/", 'href="/plans/{plan}/hypercare/policy"', PLANNERS),

@@ -299,11 +299,14 @@ def _demo_tasks(plan: Plan, users: dict, *, today: date) -> None:
         created[title] = create_task(
             plan, title=title, category=categories[category], actor=users["pm@example.com"], owner=users.get(owner),
             phase=phase, department=departments.get(code) if code else None, due=today + timedelta(days=offset),
-            status=TaskStatus(status), priority=TaskPriority(priority),
+            start=today + timedelta(days=offset - 21), status=TaskStatus(status), priority=TaskPriority(priority),
         )
-    set_dependencies(created["De-duplicate the customer database"], [created["Define required fields and data entry rules"]])
-    set_dependencies(created["Train the pilot sales team on SFA"], [created["De-duplicate the customer database"]])
-    set_dependencies(created["Train Marketing on campaigns and segments"], [created["Campaign process redesign for MA"]])
+    for task, before in (("De-duplicate the customer database", "Define required fields and data entry rules"),
+                         ("Train the pilot sales team on SFA", "De-duplicate the customer database"),
+                         ("Train Marketing on campaigns and segments", "Campaign process redesign for MA")):
+        set_dependencies(created[task], [created[before]])
+        # finish-to-start, as the timeline checks a move: the task starts when the one before is due
+        created[task].start_date = min(max(created[task].start_date, created[before].due_date), created[task].due_date)
 
 
 def _demo_communications(plan: Plan, users: dict) -> None:

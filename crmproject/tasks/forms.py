@@ -4,7 +4,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from crmproject.forms import AppForm, CheckboxListField, DateField, IdSelectField, VersionedForm, options
+from crmproject.forms import AppForm, CheckboxListField, DateField, IdSelectField, IntegerField, VersionedForm, options
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.tasks.import_phases import PHASE_DATES
 from crmproject.tasks.models import CommunicationChannel, CommunicationStatus, TaskPriority, TaskStatus
@@ -70,3 +70,20 @@ class ImportOptionsForm(AppForm):
     create_phases = BooleanField(_l("Make top-level groups, sections and Phase / Workstream values that match no phase into new phases"))
     phase_dates = SelectField(_l("Date new phases"), choices=options(PHASE_DATE_CHOICES), validate_choice=False)
     skip_invalid = BooleanField(_l("Import the valid rows and skip the rows listed with errors"))
+
+
+class MoveForm(AppForm):
+    """A card moved to another column of the board (dragged, or with its "Move to" menu)."""
+
+    status = SelectField(_l("Move to"), choices=options(TaskStatus.choices()))
+    version = IntegerField(_l("Version"), validators=[InputRequired()])
+    submit = SubmitField(_l("Move"))
+
+
+class DatesForm(AppForm):
+    """A task's bar dragged on the timeline: its new start and due date."""
+
+    start = DateField(_l("Start"), validators=[InputRequired()])
+    due = DateField(_l("Due"), validators=[InputRequired()])
+    version = IntegerField(_l("Version"), validators=[InputRequired()])
+    submit = SubmitField(_l("Reschedule"))

@@ -298,6 +298,9 @@ class Card:
     due_date: date | None
     owner_name: str | None
     department_code: str | None
+    version: int = 1
+    owner_id: int | None = None  # with department_id, what auth.permissions.can_update_task reads
+    department_id: int | None = None
 
     def is_overdue(self, today: date) -> bool:
         return self.due_date is not None and self.due_date < today and not self.status.is_closed
@@ -318,7 +321,8 @@ def board_columns(plan: Plan, flt: TaskFilter, *, scope: int | None | bool = Tru
                                                                        order_by=order).label("rank"))
               .subquery())
     cards = db.session.execute(
-        select(ChangeTask.id, ChangeTask.title, ChangeTask.status, ChangeTask.due_date, User.name, Department.code)
+        select(ChangeTask.id, ChangeTask.title, ChangeTask.status, ChangeTask.due_date, User.name, Department.code,
+               ChangeTask.version, ChangeTask.owner_id, ChangeTask.department_id)
         .where(ChangeTask.id.in_(select(ranked.c.id).where(ranked.c.rank <= per_column)))
         .outerjoin(User, User.id == ChangeTask.owner_id)
         .outerjoin(Department, Department.id == ChangeTask.department_id).order_by(*order)
@@ -403,3 +407,62 @@ def save_communication(
 def delete_communication(communication: Communication) -> None:
     db.session.delete(communication)
     db.session.flush()
+
+
+# --- moves from the timeline and the board --------------------------------------------------------------
+
+
+class StaleTask(ValidationFailed):
+    """The task was saved by someone else since the page that moves it was drawn."""
+
+
+def _check_version(task: ChangeTask, version: int | None) -> None:
+    if version != task.version:
+        raise StaleTask(_("Someone else saved this task since you opened the page: it now runs %(start)s to %(due)s "
+                          "and is %(status)s. Nothing was changed; look again and move it again.",
+                          start=_display(task.start_date) or "—", due=_display(task.due_date) or "—",
+                          status=task.status.label))
+
+
+def _update(task: ChangeTask, actor: User | None, **changes) -> list[TaskChange]:
+    values = TaskUpdate(title=task.title, category=task.category, owner=task.owner, description=task.description,
+                        phase=task.phase, department=task.department, start_date=task.start_date,
+                        due_date=task.due_date, status=task.status, priority=task.priority)
+    for name, value in changes.items():
+        setattr(values, name, value)
+    return update_task(task, values, actor=actor)
+
+
+def dependency_problems(task: ChangeTask, *, start: date, due: date) -> list[str]:
+    """Why `task` may not run from `start` to `due`: a task it depends on is due after `start`, or a task that
+    depends on it starts before `due` (finish-to-start, both ways)."""
+    problems = [_("It depends on %(task)s, due %(due)s: it cannot start before that.", task=p.title,
+                  due=p.due_date.isoformat())
+                for p in task.depends_on if p.due_date is not None and p.due_date > start and not p.status.is_closed]
+    successors = db.session.scalars(select(ChangeTask).join(TaskDependency, TaskDependency.task_id == ChangeTask.id)
+                                    .where(TaskDependency.depends_on_id == task.id).order_by(ChangeTask.id)).all()
+    for s in successors:
+        first = s.start_date or s.due_date
+        if first is not None and first < due and not s.status.is_closed:
+            problems.append(_("%(task)s depends on it and starts %(start)s: it must be done by then.", task=s.title,
+                              start=first.isoformat()))
+    return problems
+
+
+def reschedule_task(task: ChangeTask, *, start: date, due: date, version: int | None, actor: User | None) -> None:
+    """Move a task's dates (a bar dragged on the timeline): refused when the page was stale, the dates are the
+    wrong way round, or a dependency would break; recorded in the task's history like any edit."""
+    _check_version(task, version)
+    if due < start:
+        raise ValidationFailed(_("The due date %(due)s is before the start date %(start)s.", due=due.isoformat(),
+                                 start=start.isoformat()), field="due_date")
+    problems = dependency_problems(task, start=start, due=due)
+    if problems:
+        raise ValidationFailed({"": problems})
+    _update(task, actor, start_date=start, due_date=due)
+
+
+def move_task(task: ChangeTask, *, status: TaskStatus, version: int | None, actor: User | None) -> None:
+    """Move a task to another column of the board: its status changes, recorded in its history."""
+    _check_version(task, version)
+    _update(task, actor, status=status)

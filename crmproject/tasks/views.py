@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,7 +16,7 @@ from crmproject.auth.permissions import (
 )
 from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
-from crmproject.errors import saving
+from crmproject.errors import ValidationFailed, saving
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -25,7 +25,7 @@ from crmproject.plans.views import plan_or_404
 from crmproject.exports import download_name, xlsx_response
 from crmproject.tasks import bp, my_bp, services
 from crmproject.tasks.excel import tasks_workbook
-from crmproject.tasks.forms import BulkStatusForm, CategoryForm, CommunicationForm, TaskForm
+from crmproject.tasks.forms import BulkStatusForm, CategoryForm, CommunicationForm, DatesForm, MoveForm, TaskForm
 from crmproject.tasks.models import (
     ChangeTask, Communication, CommunicationChannel, CommunicationStatus, TaskCategory, TaskPriority, TaskStatus,
 )
@@ -216,6 +216,60 @@ def delete(plan_id: int, task_id: int):
     db.session.commit()
     flash(_("Task %(title)s deleted.", title=title), "success")
     return redirect(url_for("tasks.index", plan_id=plan.id))
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _moved(plan: Plan, task: ChangeTask, form, change, back: str, done: str):
+    """Apply a drag (or its keyboard alternative) to a task: JSON for the page's script, a redirect otherwise.
+    A refusal (a stale page, a broken dependency, bad input) changes nothing and says why."""
+    status = 200
+    if not form.validate_on_submit():
+        messages = [f"{field.label.text}: {error}" for field in form for error in field.errors]
+        status = 400
+    else:
+        try:
+            change()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            messages = [m for ms in exc.errors.values() for m in ms]
+            status = 409 if isinstance(exc, services.StaleTask) else 400
+        else:
+            db.session.commit()
+            messages = [done]
+    if _wants_json():
+        return jsonify(ok=status == 200, messages=messages, version=task.version, status=task.status.value,
+                       start=task.start_date.isoformat() if task.start_date else None,
+                       due=task.due_date.isoformat() if task.due_date else None), status
+    for message in messages:
+        flash(message, "success" if status == 200 else "error")
+    return redirect(back)
+
+
+@bp.post("/tasks/<int:task_id>/move")
+def move(plan_id: int, task_id: int):
+    """A card dragged to another column of the board, or moved with its menu."""
+    plan = plan_or_404(plan_id, waves=False)
+    task = _task(plan, task_id)
+    require(can_update_task(current_user, task))
+    form = MoveForm()
+    return _moved(plan, task, form, lambda: services.move_task(
+        task, status=TaskStatus(form.status.data), version=form.version.data, actor=current_user),
+        url_for("tasks.board", plan_id=plan.id), _("%(title)s moved.", title=task.title))
+
+
+@bp.post("/tasks/<int:task_id>/dates")
+def reschedule(plan_id: int, task_id: int):
+    """A task's bar dragged on the timeline: new dates, checked against its dependencies and version."""
+    plan = plan_or_404(plan_id, waves=False)
+    task = _task(plan, task_id)
+    require(can_update_task(current_user, task))
+    form = DatesForm()
+    return _moved(plan, task, form, lambda: services.reschedule_task(
+        task, start=form.start.data, due=form.due.data, version=form.version.data, actor=current_user),
+        url_for("timeline.show", plan_id=plan.id), _("%(title)s rescheduled.", title=task.title))
 
 
 @bp.post("/tasks/bulk-status")

@@ -180,6 +180,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "baselines": f"{plan}/baselines/", "baseline comparison": f"{plan}/baselines/{demo.baseline}",
         "hypercare": f"{plan}/hypercare/", "hypercare issue": f"{plan}/hypercare/issues/{demo.issue}",
         "costs": f"{plan}/costs/", "budget line": f"{plan}/costs/lines/{demo.budget_line}",
+        "timeline": f"{plan}/timeline/?baseline={demo.baseline}",
     }
     if role != Role.EXECUTIVE:
         pages["report form"] = f"{plan}/reports/write?department={demo.sales}"
