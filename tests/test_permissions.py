@@ -382,7 +382,7 @@ MATRIX = [
     row("POST", "/plans/{plan}/hypercare/issues/{other_issue}/respond", NOT_FOUND),
     row("POST", "/plans/{plan}/hypercare/issues/{issue_a}/resolve", HANDLER_A_POST, {"resolution": "Rights fixed"}),
     row("POST", "/plans/{plan}/hypercare/issues/{resolved_a}/reopen", HANDLER_A_POST),
-    row("POST", "/plans/{plan}/hypercare/issues/{issue_a}/delete", HANDLER_A_POST),
+    row("POST", "/plans/{plan}/hypercare/issues/{issue_a}/delete", PLANNER_POST),  # the log decides the gate
     row("POST", "/plans/{plan}/hypercare/issues/{other_issue}/delete", NOT_FOUND),
     row("GET", "/plans/{plan}/hypercare/policy", PLANNER_GET),
     row("POST", "/plans/{plan}/hypercare/policy", PLANNER_POST, POLICY_DATA),

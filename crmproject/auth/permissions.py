@@ -257,7 +257,14 @@ def can_set_hypercare_policy(user: User) -> bool:
     return can_edit_plans(user)
 
 
-RULES.update({"handle_hypercare": can_handle_hypercare, "set_hypercare_policy": can_set_hypercare_policy})
+def can_delete_hypercare_issue(user: User) -> bool:
+    """Take an issue out of the log (one logged by mistake): the planners only, as the log decides whether a
+    department leaves hypercare and the next wave's gate."""
+    return can_edit_plans(user)
+
+
+RULES.update({"handle_hypercare": can_handle_hypercare, "set_hypercare_policy": can_set_hypercare_policy,
+              "delete_hypercare_issue": can_delete_hypercare_issue})
 
 
 # --- costs and benefits -----------------------------------------------------------------------------------

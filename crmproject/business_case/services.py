@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -88,14 +88,25 @@ def delete_line(line: BudgetLine) -> None:
 
 
 def read_amount(text: str | None, field_name: str) -> tuple[Decimal | None, str | None]:
-    """An amount typed into the month grid: (the amount or None for an empty box, an error or None). Spaces and
-    a comma as the decimal mark are read ("12 500,50")."""
-    text = (text or "").strip().replace("\u00a0", "").replace(" ", "")
+    """An amount typed into a grid: (the amount or None for an empty box, an error or None). Written as people
+    write money: "12500.50", "12 500,50", "12,500.50", "12.500,50"; where there are both marks the last is the
+    decimal one. A lone comma or point before exactly three digits ("12,500") could be either and is refused."""
+    text = (text or "").strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("'", "")
     if not text:
         return None, None
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")
-    text = text.replace(",", "")
+    marks = [c for c in text if c in ",."]
+    if len(set(marks)) == 2:
+        decimal_mark = text[max(text.rfind(","), text.rfind("."))]
+        text = text.replace("," if decimal_mark == "." else ".", "").replace(",", ".")
+    elif marks and len(marks) > 1:  # "1,234,567" or "1.234.567": grouping only
+        text = text.replace(marks[0], "")
+    elif marks:
+        before, _mark, after = text.replace(",", ".").partition(".")
+        digits = before.lstrip("+-")
+        if len(after) == 3 and digits.isdigit() and len(digits) <= 3 and not digits.startswith("0"):
+            return None, _("Write %(text)s without the thousands mark, or with its decimals: %(a)s or %(b)s.",
+                           text=text, a=before + after, b=f"{before}{after}.00")
+        text = before + "." + after
     try:
         amount = Decimal(text) if len(text) <= 40 else None
     except InvalidOperation:
@@ -305,15 +316,27 @@ class BusinessCase:
 
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal:
-    return (part * 100 / whole).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    with localcontext() as context:
+        context.prec = 80
+        return (part * 100 / whole).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def _money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, ROUND_HALF_UP)
+    with localcontext() as context:
+        context.prec = 80
+        return value.quantize(CENT, ROUND_HALF_UP)
 
 
 def business_case(plan: Plan, *, today: date) -> BusinessCase:
-    """The plan's costs and benefits by month, by budget line and by KPI, as of `today`."""
+    """The plan's costs and benefits by month, by budget line and by KPI, as of `today`. Computed with room for
+    any amounts the columns hold (twelve digits of money times a KPI's eighteen): Decimal's default 28 digits
+    could not round their products to cents."""
+    with localcontext() as context:
+        context.prec = 80
+        return _business_case(plan, today=today)
+
+
+def _business_case(plan: Plan, *, today: date) -> BusinessCase:
     months = plan_months(plan)
     current = month_start(today)
     figures = {m: MonthFigures(m, actual_cost=Decimal(0) if m <= current else None,

@@ -160,7 +160,12 @@ def benefits(plan_id: int):
             amount, error = services.read_amount(request.form.get(f"value-{kpi.id}"), f"value-{kpi.id}")
             if error:
                 errors[f"value-{kpi.id}"] = [error]
-            chosen[kpi.id] = (amount, (request.form.get(f"note-{kpi.id}") or "")[:2000])
+            note = request.form.get(f"note-{kpi.id}") or ""
+            if len(note) > 2000:
+                errors[f"note-{kpi.id}"] = [_("Keep the note under 2,000 characters.")]
+            elif any(ord(c) < 32 and c not in "\t\r\n" for c in note):
+                errors[f"note-{kpi.id}"] = [_("The note holds characters that are not text.")]
+            chosen[kpi.id] = (amount, note)
         values = {f"value-{k.id}": request.form.get(f"value-{k.id}", "") for k in kpis}
         notes = {f"note-{k.id}": request.form.get(f"note-{k.id}", "") for k in kpis}
         if not errors:

@@ -6,7 +6,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from crmproject.auth.models import User
-from crmproject.auth.permissions import allow, can_handle_hypercare, can_set_hypercare_policy, require
+from crmproject.auth.permissions import (allow, can_delete_hypercare_issue, can_handle_hypercare,
+                                         can_set_hypercare_policy, require)
 from crmproject.auth.services import list_active_users
 from crmproject.db import utcnow
 from crmproject.departments.models import Department
@@ -217,6 +218,7 @@ def reopen(plan_id: int, issue_id: int):
 @bp.post("/issues/<int:issue_id>/delete")
 def delete(plan_id: int, issue_id: int):
     plan, issue = _handled(plan_id, issue_id)
+    require(can_delete_hypercare_issue(current_user))
     services.delete_issue(issue)
     db.session.commit()
     flash(_("Issue deleted."), "success")

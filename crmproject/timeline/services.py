@@ -46,11 +46,17 @@ def _with_baseline(row: dict, dates: tuple[date | None, date | None] | None) -> 
     return row
 
 
-def timeline(plan: Plan, *, baseline: PlanBaseline | None, phase: Phase | None, can_move: Callable[[ChangeTask], bool]) -> Timeline:
+def timeline(plan: Plan, *, baseline: PlanBaseline | None, phase: Phase | None, can_move: Callable[[ChangeTask], bool],
+             scope: int | None | bool = True, viewer_id: int | None = None) -> Timeline:
     """Rows in order: each phase followed by the go-lives in it and then its tasks by start; tasks of no phase
-    last. `can_move` says which tasks the reader may drag (the others are drawn locked)."""
+    last. `can_move` says which tasks the reader may drag (the others are drawn locked); `scope` which tasks
+    they may see at all (auth.permissions.task_department_scope: a department head sees their department's
+    tasks, and those they own, `viewer_id`)."""
     kept = _baseline_dates(baseline)
-    dated = (ChangeTask.plan_id == plan.id) & ((ChangeTask.start_date.is_not(None)) | (ChangeTask.due_date.is_not(None)))
+    visible = ChangeTask.plan_id == plan.id
+    if scope is not True:
+        visible = visible & ((ChangeTask.department_id == scope) | (ChangeTask.owner_id == viewer_id))
+    dated = visible & ((ChangeTask.start_date.is_not(None)) | (ChangeTask.due_date.is_not(None)))
     query = select(ChangeTask).where(dated).options(selectinload(ChangeTask.depends_on))
     if phase is not None:
         query = query.where(ChangeTask.phase_id == phase.id)
@@ -58,7 +64,7 @@ def timeline(plan: Plan, *, baseline: PlanBaseline | None, phase: Phase | None, 
     tasks = list(db.session.scalars(query.order_by(func.coalesce(ChangeTask.start_date, ChangeTask.due_date),
                                                    ChangeTask.id).limit(TASKS_SHOWN)))
     undated = db.session.scalar(select(func.count()).select_from(ChangeTask).where(
-        ChangeTask.plan_id == plan.id, ChangeTask.start_date.is_(None), ChangeTask.due_date.is_(None))) or 0
+        visible, ChangeTask.start_date.is_(None), ChangeTask.due_date.is_(None))) or 0
     shown = {t.id for t in tasks}
     phases = [p for p in plan.phases if phase is None or p.id == phase.id]
     rows: list[dict] = []

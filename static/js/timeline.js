@@ -29,7 +29,8 @@
   }
 
   function copies() {  // frappe-gantt writes into the objects it is given: it gets fresh ones each time
-    return rows.map((row) => Object.assign({}, row));
+    // it writes a bar's name into its label as HTML: the names go in escaped
+    return rows.map((row) => Object.assign({}, row, {name: escapeHtml(row.name)}));
   }
 
   function escapeHtml(text) {
@@ -112,13 +113,13 @@
     }).then(function (response) {
       return response.json().catch(function () { return {ok: false, messages: [response.statusText]}; });
     }).then(function (answer) {
-      if (answer.ok) {
-        row.start = answer.start;
-        row.end = answer.due;
+      if (answer.version !== undefined) {  // saved, or refused: the bar takes the task as it is now
+        row.start = answer.start || answer.due || row.start;
+        row.end = answer.due || answer.start || row.end;
         row.version = answer.version;
       }
-      redraw();  // the saved dates, or back to the old ones after a refusal
-      say(answer.messages.join(" "), answer.ok);
+      redraw();  // the saved dates, or the task's dates now after a refusal
+      say((answer.messages || [answer.message || answer.error || element.dataset.failed]).join(" "), Boolean(answer.ok));
     }).catch(function () {
       redraw();
       say(element.dataset.failed, false);

@@ -30,7 +30,7 @@ def plan(make_plan):
     return make_plan(start=date(2026, 1, 1), end=date(2026, 6, 30))
 
 
-def _line(plan, name="Partner", planned=1000, actual=1100, booked=3):
+def _line(plan, name="Partner", planned: object = 1000, actual: object = 1100, booked=3):
     line = services.save_line(plan, None, name=name, category=CostCategory.PARTNER)
     services.save_months(line, plan, {m: services.MonthAmounts(Decimal(planned), Decimal(actual) if i < booked else None)
                                       for i, m in enumerate(M)}, today=TODAY)
@@ -46,8 +46,12 @@ def _kpi(plan, name="Response rate", direction=Direction.HIGHER, baseline="2", t
 def test_amounts_are_read_as_people_type_them_and_a_wrong_one_is_named(app):
     assert services.read_amount("12 500,50", "x") == (Decimal("12500.50"), None)
     assert services.read_amount("12,500.5", "x") == (Decimal("12500.50"), None)
+    assert services.read_amount("12.500,50", "x") == (Decimal("12500.50"), None)
+    assert services.read_amount("1,234,567", "x") == (Decimal("1234567"), None)
+    assert services.read_amount("12,5", "x") == (Decimal("12.50"), None)
     assert services.read_amount("", "x") == (None, None)
-    for wrong, says in (("-5", "0 or more"), ("abc", "such as"), ("1e13", "below"), ("NaN", "such as")):
+    for wrong, says in (("-5", "0 or more"), ("abc", "such as"), ("1e13", "below"), ("NaN", "such as"),
+                        ("12,500", "without the thousands mark"), ("12.500", "without the thousands mark")):
         amount, error = services.read_amount(wrong, "x")
         assert amount is None and says in error
 
@@ -108,6 +112,22 @@ def running_plan(make_plan):
     this_month = services.month_start(date.today())
     start = services.month_start(this_month - timedelta(days=40))
     return make_plan(name="Running", start=start, end=this_month + timedelta(days=120))
+
+
+def test_the_largest_amounts_the_columns_hold_are_summed_without_an_error(plan, make_user, login):
+    huge = kpis.create_kpi(plan, kpis.KpiValues(
+        name="Revenue", goal_family=GoalFamily.VALUE, direction=Direction.HIGHER, unit="EUR", baseline_value=Decimal(0),
+        baseline_date=date(2026, 1, 1), target_value=Decimal("99999999999999"), target_date=date(2026, 6, 30)))
+    kpis.record_measurement(huge, measured_on=date(2026, 2, 1), value=Decimal("99999999999999"), department=None,
+                            entered_by=None)
+    services.set_benefits(plan, {huge.id: (Decimal("999999999999.99"), "")})
+    _line(plan, planned="999999999999.99", actual="999999999999.99")
+    db.session.commit()
+    case = services.business_case(plan, today=TODAY)
+    assert case.realised_benefit_to_date > Decimal("1e26") and case.return_to_date > 0
+    client = login(make_user(Role.EXECUTIVE))
+    for url in (f"/plans/{plan.id}/costs/", f"/plans/{plan.id}/dashboard", f"/plans/{plan.id}/dashboard/report.xlsx"):
+        assert client.get(url).status_code == 200, url
 
 
 def test_a_project_manager_keeps_the_books_on_the_pages(running_plan, make_user, login, open_form):

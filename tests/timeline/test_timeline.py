@@ -46,17 +46,32 @@ def test_the_timeline_draws_phases_go_lives_and_tasks_with_their_dependencies_an
     baseline = save_baseline(plan, name="approved plan", saved_by=None)
     train.due_date = date(2026, 3, 27)
     db.session.commit()
-    client = login(make_user(Role.DEPARTMENT_HEAD, department=world["sales"]))
+    client = login(make_user(Role.EXECUTIVE))
     html = client.get(f"/plans/{plan.id}/timeline/?baseline={baseline.id}").get_data(as_text=True)
     rows = {r["id"]: r for r in _rows(html)}
     assert list(rows) == [f"phase-{world['pilot'].id}", f"wave-{plan.waves[0].id}", f"task-{clean.id}", f"task-{train.id}"]
     assert rows[f"task-{train.id}"]["dependencies"] == f"task-{clean.id}"
     assert rows[f"task-{train.id}"]["baseline"] == {"start": "2026-03-01", "end": "2026-03-20"}
     assert "moved" in rows[f"task-{train.id}"]["classes"] and "moved" not in rows[f"task-{clean.id}"]["classes"]
-    # the head of Sales may move Sales' task, not the plan-wide one, and never a phase or a go-live
-    assert "locked" not in rows[f"task-{train.id}"]["classes"] and "locked" in rows[f"task-{clean.id}"]["classes"]
-    assert all("locked" in rows[key]["classes"] for key in rows if not key.startswith("task-"))
+    # an executive reads every bar and moves none: phases, go-lives and tasks are all locked
+    assert all("locked" in row["classes"] for row in rows.values())
     assert "1 task has no dates and is not drawn." in html
+
+
+def test_a_department_head_sees_on_the_timeline_only_the_tasks_they_may_open(world, make_user, login, make_department):
+    plan = world["plan"]
+    hr = tasks.create_task(plan, title="<b>Reorganise HR</b>", category=tasks.ensure_categories()[0], actor=None,
+                           department=make_department(name="HR"), due=date(2026, 4, 1))
+    db.session.commit()
+    head = login(make_user(Role.DEPARTMENT_HEAD, department=world["sales"]))
+    rows = _rows(head.get(f"/plans/{plan.id}/timeline/").get_data(as_text=True))
+    assert [r["name"] for r in rows if r["kind"] == "task"] == ["Train Sales"]  # not the plan-wide one, not HR's
+    assert "locked" not in rows[-1]["classes"]  # their department's: they may move it
+    assert head.get(f"/plans/{plan.id}/tasks/{hr.id}").status_code == 403
+    head.post("/logout")
+    manager = login(make_user(Role.PROJECT_MANAGER))
+    page = manager.get(f"/plans/{plan.id}/timeline/").get_data(as_text=True)
+    assert hr.title in [r["name"] for r in _rows(page)] and "<b>Reorganise" not in page  # the title only as data
 
 
 def test_a_dragged_bar_is_saved_with_its_history(world, make_user, login):
