@@ -20,6 +20,7 @@ from crmproject.gates.models import (
 from crmproject.i18n import _
 from crmproject.plans.models import Phase, Plan, Wave
 from crmproject.plans.seeds import PlanTemplate, made_from_template
+from crmproject.plans.services import deletion_guard
 from crmproject.tasks.models import TaskPriority
 from crmproject.tasks.services import category_by_key, create_task, ensure_categories
 
@@ -219,3 +220,14 @@ def create_template_gates(plan: Plan, template: PlanTemplate) -> list[PhaseGate]
             add_criterion(gate, kind=CriterionKind(c.kind), threshold=c.threshold, blocking=c.blocking)
         made.append(gate)
     return made
+
+
+@deletion_guard
+def _decisions_are_kept(target: Phase | Wave) -> str | None:
+    """A phase or wave whose gate holds the committee's decisions is not deleted: they are kept for good."""
+    column = PhaseGate.phase_id if isinstance(target, Phase) else PhaseGate.wave_id
+    gate = db.session.scalar(select(PhaseGate).where(column == target.id).options(selectinload(PhaseGate.decisions)))
+    if gate is None or not gate.decisions:
+        return None
+    return _("%(name)s cannot be deleted: the steering committee's decisions at its gate %(gate)s are kept for good. "
+             "Rename it or change its dates instead.", name=target.name, gate=gate.name)

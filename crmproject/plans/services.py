@@ -7,7 +7,7 @@ wave of a plan.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 from sqlalchemy import func, select
@@ -215,7 +215,28 @@ def update_phase(
     return phase
 
 
+# Features above plans that keep lasting records about a phase or a wave (the steering committee's decisions at
+# its gate) register here why it may not be deleted: plans cannot import them, and a cascade would delete the
+# records with it. A guard returns the reason in words, or None.
+DeletionGuard = Callable[[Phase | Wave], str | None]
+DELETION_GUARDS: list[DeletionGuard] = []
+
+
+def deletion_guard(guard: DeletionGuard) -> DeletionGuard:
+    """Register a guard (a decorator, used at import by the feature that keeps the records)."""
+    DELETION_GUARDS.append(guard)
+    return guard
+
+
+def _refuse_deletion(target: Phase | Wave) -> None:
+    reasons = [reason for guard in DELETION_GUARDS if (reason := guard(target))]
+    if reasons:
+        raise ValidationFailed(" ".join(reasons))
+
+
 def delete_phase(phase: Phase) -> None:
+    """Delete a phase, unless a feature keeps records about it (crmproject.gates: decisions at its gate)."""
+    _refuse_deletion(phase)
     plan = phase.plan
     plan.phases.remove(phase)
     _renumber(sorted(plan.phases, key=lambda p: p.position))
@@ -318,6 +339,8 @@ def _set_departments(wave: Wave, departments: list[Department]) -> None:
 
 
 def delete_wave(wave: Wave) -> None:
+    """Delete a wave, unless a feature keeps records about it (crmproject.gates: decisions at its gate)."""
+    _refuse_deletion(wave)
     plan = wave.plan
     plan.waves.remove(wave)
     _renumber(sorted(plan.waves, key=lambda w: w.position))

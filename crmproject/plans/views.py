@@ -42,6 +42,14 @@ def _saved(message: str, plan: Plan):
     return redirect(url_for("plans.show", plan_id=plan.id))
 
 
+def _refused(exc: ValidationFailed, plan: Plan):
+    db.session.rollback()
+    for messages in exc.errors.values():
+        for message in messages:
+            flash(message, "error")
+    return redirect(url_for("plans.show", plan_id=plan.id))
+
+
 @bp.get("/")
 def index():
     return render_template("plans/index.html", plans=services.list_plans())
@@ -157,7 +165,10 @@ def phase_delete(plan_id: int, phase_id: int):
     plan = plan_or_404(plan_id)
     phase = _child_or_404(Phase, plan, phase_id)
     name = phase.name
-    services.delete_phase(phase)
+    try:
+        services.delete_phase(phase)
+    except ValidationFailed as exc:
+        return _refused(exc, plan)
     return _saved(_("Phase %(name)s deleted.", name=name), plan)
 
 
@@ -216,7 +227,10 @@ def wave_delete(plan_id: int, wave_id: int):
     plan = plan_or_404(plan_id)
     wave = _child_or_404(Wave, plan, wave_id)
     name = wave.name
-    services.delete_wave(wave)
+    try:
+        services.delete_wave(wave)
+    except ValidationFailed as exc:
+        return _refused(exc, plan)
     return _saved(_("Wave %(name)s deleted.", name=name), plan)
 
 

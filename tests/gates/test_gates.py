@@ -248,3 +248,23 @@ def test_a_decision_that_does_not_hold_together_saves_nothing(world, overrides, 
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(GateDecision)) == 0
     assert db.session.scalar(select(func.count()).select_from(ChangeTask)) == 0
+
+
+def test_a_wave_or_phase_whose_gate_holds_decisions_is_not_deleted(world, login, client):
+    decide(world)
+    db.session.commit()
+    wave = world["wave2"]
+    with pytest.raises(ValidationFailed) as refused:
+        plans.delete_wave(wave)
+    assert "decisions at its gate Wave 2 may go live are kept for good" in refused.value.errors[""][0]
+    db.session.rollback()
+    login(world["pm"])
+    page = client.post(f"/plans/{world['plan'].id}/waves/{wave.id}/delete", follow_redirects=True)
+    assert "cannot be deleted: the steering committee" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(GateDecision)) == 1
+    assert len(world["plan"].waves) == 2
+    # a phase without a decided gate goes as before
+    assert client.post(f"/plans/{world['plan'].id}/phases/{world['phase2'].id}/delete").status_code == 302
+    db.session.expire_all()
+    assert [p.name for p in world["plan"].phases] == [world["phase1"].name]
