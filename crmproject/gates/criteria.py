@@ -371,7 +371,7 @@ def _hypercare(criterion, gate, departments, evidence) -> Measured:
     exited = [r for r in rows if r.state == hypercare.HypercareState.EXITED]
     detail = _("%(wave)s: %(n)s of %(total)s departments have left hypercare.", wave=wave.name, n=len(exited),
                total=len(rows))
-    staying = [_("%(department)s: %(reasons)s", department=r.name,
+    staying = [_("%(department)s (not met: %(reasons)s)", department=r.name,
                  reasons=", ".join(c.label for c in r.failing) or r.state.label) for r in rows if r not in exited]
     if staying:
         detail += " " + "; ".join(staying) + "."

@@ -182,7 +182,7 @@ def test_the_next_waves_gate_asks_that_the_wave_before_has_left_hypercare(rollou
     log(rollout, "service", hours_ago=5, severity=IssueSeverity.CRITICAL)
     result = _hypercare_result(rollout, rollout["third"])  # judges Wave 2 (Service), ten days live
     assert result.status == CriterionStatus.NOT_MET and result.measured == 0
-    assert "Service: Planned hypercare period over, No critical or high issue open" in result.detail
+    assert result.detail.endswith("Service (not met: Planned hypercare period over, No critical or high issue open).")
     pilot = _hypercare_result(rollout, rollout["second"])  # judges the pilot (Sales): left hypercare
     assert (pilot.status, pilot.measured) == (CriterionStatus.MET, Decimal(100))
     first = _hypercare_result(rollout, rollout["pilot"])
