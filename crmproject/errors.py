@@ -50,6 +50,18 @@ def apply_to_form(form, exc: ValidationFailed) -> None:
             form.form_errors = list(getattr(form, "form_errors", [])) + messages
 
 
+def flash_refusal(exc: ValidationFailed) -> None:
+    """A button's refused action (no form to show the errors beside): roll back and flash each message."""
+    from flask import flash
+
+    from crmproject.extensions import db
+
+    db.session.rollback()
+    for messages in exc.errors.values():
+        for message in messages:
+            flash(message, "error")
+
+
 @dataclass(frozen=True)
 class FieldChange:
     """A field of a refused save, as people read it (a 409's table): what is saved now, what the user entered,

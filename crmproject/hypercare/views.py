@@ -11,7 +11,7 @@ from crmproject.auth.permissions import (allow, can_delete_hypercare_issue, can_
 from crmproject.auth.services import list_active_users
 from crmproject.db import utcnow
 from crmproject.departments.models import Department
-from crmproject.errors import ValidationFailed, apply_to_form, saving
+from crmproject.errors import ValidationFailed, apply_to_form, flash_refusal, saving
 from crmproject.exports import download_name, xlsx_response
 from crmproject.extensions import db
 from crmproject.forms import options
@@ -168,23 +168,21 @@ def _handled(plan_id: int, issue_id: int) -> tuple[Plan, HypercareIssue]:
     return plan, issue
 
 
-def _flash_refusal(exc: ValidationFailed) -> None:
-    db.session.rollback()
-    for messages in exc.errors.values():
-        for message in messages:
-            flash(message, "error")
+def _button(plan: Plan, issue: HypercareIssue, action, done: str):
+    """A button on the issue's page: the service's action, committed, or its refusal flashed."""
+    try:
+        action()
+    except ValidationFailed as exc:
+        flash_refusal(exc)
+        return redirect(url_for("hypercare.show", plan_id=plan.id, issue_id=issue.id))
+    db.session.commit()
+    return _to_issue(plan, issue, done)
 
 
 @bp.post("/issues/<int:issue_id>/respond")
 def respond(plan_id: int, issue_id: int):
     plan, issue = _handled(plan_id, issue_id)
-    try:
-        services.respond(issue, by=current_user)
-    except ValidationFailed as exc:
-        _flash_refusal(exc)
-        return redirect(url_for("hypercare.show", plan_id=plan.id, issue_id=issue_id))
-    db.session.commit()
-    return _to_issue(plan, issue, _("First response recorded."))
+    return _button(plan, issue, lambda: services.respond(issue, by=current_user), _("First response recorded."))
 
 
 @bp.post("/issues/<int:issue_id>/resolve")
@@ -206,13 +204,7 @@ def resolve(plan_id: int, issue_id: int):
 @bp.post("/issues/<int:issue_id>/reopen")
 def reopen(plan_id: int, issue_id: int):
     plan, issue = _handled(plan_id, issue_id)
-    try:
-        services.reopen(issue)
-    except ValidationFailed as exc:
-        _flash_refusal(exc)
-        return redirect(url_for("hypercare.show", plan_id=plan.id, issue_id=issue_id))
-    db.session.commit()
-    return _to_issue(plan, issue, _("Issue reopened."))
+    return _button(plan, issue, lambda: services.reopen(issue), _("Issue reopened."))
 
 
 @bp.post("/issues/<int:issue_id>/delete")

@@ -10,7 +10,7 @@ from flask_login import current_user
 from crmproject.auth.permissions import allow, can_edit_plans, can_manage_modules
 
 from crmproject.departments.services import list_departments
-from crmproject.errors import NotFound, ValidationFailed, apply_to_form, saving
+from crmproject.errors import NotFound, ValidationFailed, apply_to_form, flash_refusal, saving
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -43,10 +43,7 @@ def _saved(message: str, plan: Plan):
 
 
 def _refused(exc: ValidationFailed, plan: Plan):
-    db.session.rollback()
-    for messages in exc.errors.values():
-        for message in messages:
-            flash(message, "error")
+    flash_refusal(exc)
     return redirect(url_for("plans.show", plan_id=plan.id))
 
 

@@ -80,8 +80,8 @@ def timeline(plan: Plan, *, baseline: PlanBaseline | None, phase: Phase | None, 
                     "kind": "wave"},
                     (lambda d: (d[1], d[1]) if d else None)(kept.get((BaselineItemKind.WAVE, w.id)))))
         rows.extend(_task_row(t, kept, shown, can_move) for t in tasks if t.phase_id == p.id)
-    rows.extend(_task_row(t, kept, shown, can_move) for t in tasks
-                if t.phase_id is None or t.phase_id not in {p.id for p in phases})
+    drawn = {p.id for p in phases}
+    rows.extend(_task_row(t, kept, shown, can_move) for t in tasks if t.phase_id not in drawn)
     return Timeline(rows, total, len(tasks), undated)
 
 
