@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.home.views
     import crmproject.hypercare.views
     import crmproject.kpis.views
+    import crmproject.maturity.views
     import crmproject.plans.views
     import crmproject.reports.views
     import crmproject.steering.views
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.home import bp as home_bp
     from crmproject.hypercare import bp as hypercare_bp
     from crmproject.kpis import bp as kpis_bp
+    from crmproject.maturity import bp as maturity_bp
     from crmproject.plans import bp as plans_bp
     from crmproject.reports import bp as reports_bp
     from crmproject.steering import bp as steering_bp
@@ -113,7 +115,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp,
                adoption_bp, dashboard_bp, gates_bp, steering_bp, baselines_bp, hypercare_bp,
-               business_case_bp, timeline_bp):
+               business_case_bp, timeline_bp, maturity_bp):
         app.register_blueprint(bp)
 
 

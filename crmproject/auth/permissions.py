@@ -277,3 +277,20 @@ def can_manage_budget(user: User) -> bool:
 
 
 RULES.update({"manage_budget": can_manage_budget})
+
+
+# --- maturity ---------------------------------------------------------------------------------------------
+
+
+def can_assess_maturity(user: User, department_id: int | None) -> bool:
+    """Record, change and delete a maturity assessment: planners for the organisation and every department, a
+    department head for their own department."""
+    return can_enter_measurement(user, department_id)
+
+
+def can_set_maturity_targets(user: User) -> bool:
+    """The plan's target level per building block: what its gates judge."""
+    return can_edit_plans(user)
+
+
+RULES.update({"assess_maturity": can_assess_maturity, "set_maturity_targets": can_set_maturity_targets})

@@ -15,7 +15,10 @@ gate's, or the last wave live by a phase gate's end):
   percent (at least);
 - team_seats: the project team's required seats held today, in percent (at least);
 - hypercare: the wave under review, its departments that have left hypercare (the planned weeks over and
-  the exit criteria met, crmproject.hypercare.services), in percent (at least).
+  the exit criteria met, crmproject.hypercare.services), in percent (at least);
+- maturity: the gate's departments' latest agreed level on each chosen building block (every block with a
+  target when none is chosen) at the plan's target, in percent of department-block pairs (at least); a
+  department never assessed counts as below target.
 
 To add a kind: a member of CriterionKind, an entry in KINDS (default threshold, unit, comparison,
 evidence page) and a function in MEASURES; everything else (forms, seed plans, the CLI) reads KINDS.
@@ -42,6 +45,8 @@ from crmproject.i18n import _
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.kpis.attainment import Rag
 from crmproject.kpis.services import latest_statuses, list_kpis
+from crmproject.maturity import services as maturity
+from crmproject.maturity.blocks import Block, level_label
 from crmproject.plans.models import Phase, Plan, Wave
 from crmproject.reports.services import Submission, plan_zone, reporting_matrix
 from crmproject.tasks.models import ChangeTask, TaskPriority, TaskStatus
@@ -68,6 +73,7 @@ KINDS: dict[CriterionKind, KindInfo] = {
     CriterionKind.REPORTS_IN: KindInfo(Decimal(100), "%", AT_LEAST, "reports.index"),
     CriterionKind.TEAM_SEATS: KindInfo(Decimal(100), "%", AT_LEAST, "teams.team"),
     CriterionKind.HYPERCARE: KindInfo(Decimal(100), "%", AT_LEAST, "hypercare.index"),
+    CriterionKind.MATURITY: KindInfo(Decimal(100), "%", AT_LEAST, "maturity.index"),
 }
 
 
@@ -161,6 +167,8 @@ class PlanEvidence:
     vacancies: list[str]
     critical_overdue: list[tuple[int, int | None, int | None]]  # task id, phase id, department id
     hypercare: dict[int, hypercare.DepartmentHypercare]
+    maturity_targets: dict[Block, int]
+    maturity: dict[int, dict[Block, tuple[int, date]]]
 
 
 def gather(plan: Plan, *, today: date) -> PlanEvidence:
@@ -189,6 +197,7 @@ def gather(plan: Plan, *, today: date) -> PlanEvidence:
         staffed_share=team.staffed_share, vacancies=[r.role.title for r in team.vacancies],
         critical_overdue=list(critical),
         hypercare=hypercare.hypercare_by_department(plan, now=_moment(plan, today)),
+        maturity_targets=maturity.targets(plan), maturity=maturity.latest_levels(plan, ids, on=today),
     )
 
 
@@ -378,6 +387,39 @@ def _hypercare(criterion, gate, departments, evidence) -> Measured:
     return CriterionStatus.MET, _percent(len(exited), len(rows)), detail, {}
 
 
+def _maturity(criterion, gate, departments, evidence) -> Measured:
+    if not departments:
+        return _no_departments()
+    chosen = [Block(b) for b in criterion.blocks.split(",") if b] or [b for b in Block if b in evidence.maturity_targets]
+    judged = [b for b in chosen if b in evidence.maturity_targets]
+    if not judged:
+        return CriterionStatus.NO_DATA, None, _("The plan has no maturity target for these building blocks."), {}
+    assessed = [d for d in departments if d in evidence.maturity]
+    if not assessed:
+        return CriterionStatus.NO_DATA, None, _("None of these departments has been assessed yet."), {}
+    below, met = [], 0
+    for d in departments:
+        levels = evidence.maturity.get(d, {})
+        for block in judged:
+            level = levels.get(block, (None, None))[0]
+            if level is not None and level >= evidence.maturity_targets[block]:
+                met += 1
+            elif level is not None:
+                below.append(_("%(department)s: %(block)s %(level)s (target %(target)s)", department=evidence.names.get(d, "?"),
+                               block=block.label, level=level_label(level),
+                               target=level_label(evidence.maturity_targets[block])))
+    total = len(departments) * len(judged)
+    detail = _("%(met)s of %(total)s department block levels at target.", met=met, total=total)
+    if criterion.blocks:
+        detail = _("On %(blocks)s:", blocks=", ".join(str(b.label) for b in chosen)) + " " + detail
+    if below:
+        detail += " " + _("Below target: %(levels)s.", levels="; ".join(sorted(below)))
+    unassessed = [d for d in departments if d not in evidence.maturity]
+    if unassessed:
+        detail += " " + _("Not assessed: %(departments)s.", departments=_names(evidence, unassessed))
+    return CriterionStatus.MET, _percent(met, total), detail, {}
+
+
 MEASURES: dict[CriterionKind, Callable[..., Measured]] = {
     CriterionKind.TRAINING: _training,
     CriterionKind.ADOPTION: _adoption,
@@ -386,5 +428,6 @@ MEASURES: dict[CriterionKind, Callable[..., Measured]] = {
     CriterionKind.REPORTS_IN: _reports_in,
     CriterionKind.TEAM_SEATS: _team_seats,
     CriterionKind.HYPERCARE: _hypercare,
+    CriterionKind.MATURITY: _maturity,
 }
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from crmproject.forms import AppForm, DateField, DecimalField, IdSelectField, VersionedForm, options
+from crmproject.forms import AppForm, CheckboxListField, DateField, DecimalField, IdSelectField, VersionedForm, options
 from crmproject.gates.models import CriterionKind, GateCriterion, GateOutcome
 from crmproject.i18n import lazy_gettext as _l
+from crmproject.maturity.blocks import Block
 
 CONDITION_ROWS = 3
 
@@ -24,6 +25,10 @@ class CriterionForm(VersionedForm):
                              description=_l("A percentage, or for critical tasks the most that may be overdue. "
                                             "Empty: the kind's default."))
     blocking = BooleanField(_l("Blocking: not met means no-go"), default=True)
+    building_blocks = CheckboxListField(_l("Building blocks"), coerce=str, choices=options(Block.choices()),
+                                        validators=[Optional()],
+                                        description=_l("For a maturity criterion: the blocks judged. None ticked: "
+                                                       "every block the plan has a target for."))
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Save criterion"))
 

@@ -34,6 +34,7 @@ class CriterionKind(LabelledEnum):
     REPORTS_IN = "reports_in", _l("Status reports in for the last period")
     TEAM_SEATS = "team_seats", _l("Required project team seats filled")
     HYPERCARE = "hypercare", _l("Hypercare of the wave before exited")
+    MATURITY = "maturity", _l("Maturity of the departments at target")
 
 
 class GateOutcome(LabelledEnum):
@@ -90,6 +91,9 @@ class GateCriterion(Versioned, Base):
     threshold: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     blocking: Mapped[bool] = mapped_column(default=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    # the building blocks a maturity criterion judges (their values, comma-separated; empty: every block with a
+    # target); other kinds leave it empty
+    blocks: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     gate: Mapped[PhaseGate] = relationship(back_populates="criteria")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,6 +19,7 @@ from crmproject.gates.models import (
     CriterionKind, DecisionCondition, GateCriterion, GateDecision, GateOutcome, PhaseGate,
 )
 from crmproject.i18n import _
+from crmproject.maturity.blocks import Block
 from crmproject.plans.models import Phase, Plan, Wave
 from crmproject.plans.seeds import PlanTemplate, made_from_template
 from crmproject.plans.services import deletion_guard
@@ -80,8 +82,12 @@ def delete_gate(gate: PhaseGate) -> None:
     db.session.flush()
 
 
-def _check_criterion(kind: CriterionKind, threshold: Decimal | None) -> None:
+def _check_criterion(kind: CriterionKind, threshold: Decimal | None, blocks: Sequence[str] = ()) -> None:
     info = criteria.KINDS[kind]
+    if blocks and kind != CriterionKind.MATURITY:
+        raise ValidationFailed(_("Building blocks belong only to a maturity criterion."), field="blocks")
+    if any(b not in {x.value for x in Block} for b in blocks):
+        raise ValidationFailed(_("Choose building blocks of the maturity model."), field="blocks")
     if threshold is None:
         raise ValidationFailed(_("Give a threshold."), field="threshold")
     if threshold < 0 or threshold > info.maximum:
@@ -91,22 +97,23 @@ def _check_criterion(kind: CriterionKind, threshold: Decimal | None) -> None:
 
 
 def add_criterion(gate: PhaseGate, *, kind: CriterionKind, threshold: Decimal | None = None, blocking: bool = True,
-                  note: str = "") -> GateCriterion:
+                  note: str = "", blocks: Sequence[str] = ()) -> GateCriterion:
     """Add a criterion; without a threshold, the kind's default (the plan's adoption target for adoption)."""
     if threshold is None:
         threshold = criteria.default_threshold(kind, gate.plan)
-    _check_criterion(kind, threshold)
+    _check_criterion(kind, threshold, blocks)
     criterion = GateCriterion(kind=kind, threshold=threshold, blocking=blocking, note=note.strip(),
-                              position=len(gate.criteria))
+                              position=len(gate.criteria), blocks=",".join(blocks))
     gate.criteria.append(criterion)
     db.session.flush()
     return criterion
 
 
 def update_criterion(criterion: GateCriterion, *, kind: CriterionKind, threshold: Decimal | None, blocking: bool,
-                     note: str = "") -> GateCriterion:
-    _check_criterion(kind, threshold)
+                     note: str = "", blocks: Sequence[str] = ()) -> GateCriterion:
+    _check_criterion(kind, threshold, blocks)
     criterion.kind, criterion.threshold, criterion.blocking, criterion.note = kind, threshold, blocking, note.strip()  # type: ignore[assignment]
+    criterion.blocks = ",".join(blocks)
     db.session.flush()
     return criterion
 
@@ -217,7 +224,7 @@ def create_template_gates(plan: Plan, template: PlanTemplate) -> list[PhaseGate]
     for g in template.gates:
         gate = create_gate(plan, name=g.name, phase=phases.get(g.phase or ""), wave=waves.get(g.wave or ""))
         for c in g.criteria:
-            add_criterion(gate, kind=CriterionKind(c.kind), threshold=c.threshold, blocking=c.blocking)
+            add_criterion(gate, kind=CriterionKind(c.kind), threshold=c.threshold, blocking=c.blocking, blocks=c.blocks)
         made.append(gate)
     return made
 

@@ -154,11 +154,14 @@ def criterion_form(plan_id: int, gate_id: int, criterion_id: int | None = None):
     gate = _gate(plan, gate_id)
     criterion = _criterion(gate, criterion_id) if criterion_id else None
     form = CriterionForm(obj=criterion if request.method == "GET" else None)
+    saved_blocks = [b for b in criterion.blocks.split(",") if b] if criterion is not None else []
     if request.method == "GET" and criterion is not None:
         form.kind.data = criterion.kind.value
+        form.building_blocks.data = saved_blocks
     if form.validate_on_submit():
-        with saving(form, criterion) as outcome:
-            values = dict(kind=CriterionKind(form.kind.data), blocking=form.blocking.data, note=form.note.data or "")
+        with saving(form, criterion, saved={"building_blocks": saved_blocks}) as outcome:
+            values = dict(kind=CriterionKind(form.kind.data), blocking=form.blocking.data, note=form.note.data or "",
+                          blocks=list(form.building_blocks.data or []))
             if criterion is None:
                 services.add_criterion(gate, threshold=form.threshold.data, **values)
             else:

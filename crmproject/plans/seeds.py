@@ -127,6 +127,7 @@ class CriterionTemplate:
     kind: str
     threshold: Decimal | None = None
     blocking: bool = True
+    blocks: tuple[str, ...] = ()  # a maturity criterion's building blocks; empty: every block with a target
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ class PlanTemplate:
     gates: tuple[GateTemplate, ...] = ()
     vision: str = ""
     horizon_years: int = 3
+    maturity_targets: dict[str, int] = field(default_factory=dict)  # building block -> level 0-6
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -217,13 +219,17 @@ class _Reader:
         return [(f"{self._at(key)}[{i}]", item) for i, item in enumerate(value)]
 
 
-TOP_FIELDS = {"name", "summary", "vision", "horizon_years", "duration_days", "phases", "waves", "kpis", "gates"}
+TOP_FIELDS = {"name", "summary", "vision", "horizon_years", "duration_days", "phases", "waves", "kpis", "gates",
+              "maturity_targets"}
 GATE_FIELDS = {"phase", "wave", "name", "criteria"}
-CRITERION_FIELDS = {"kind", "threshold", "blocking"}
+CRITERION_FIELDS = {"kind", "threshold", "blocking", "blocks"}
 # the kinds of crmproject.gates.criteria (which imports plans: the gates feature sits above this one), and the
 # highest threshold of each: a percentage, or a count of tasks
 CRITERION_KINDS = {"training": 100, "adoption": 100, "kpis_on_path": 100, "critical_tasks": 10_000, "reports_in": 100,
-                   "team_seats": 100, "hypercare": 100}
+                   "team_seats": 100, "hypercare": 100, "maturity": 100, "risks": 25, "readiness": 5}
+# the building blocks of crmproject.maturity.blocks.Block (above this feature too), as seed plans name them
+MATURITY_BLOCKS = ("vision", "strategy", "experience", "collaboration", "processes", "information", "technology",
+                   "metrics")
 KPI_FIELDS = {"name", "goal_family", "direction", "unit", "baseline", "target", "target_day", "frequency", "description"}
 PHASE_FIELDS = {"name", "start_day", "duration_days", "goal", "exit_criteria"}
 WAVE_FIELDS = {"name", "kind", "go_live_day", "modules", "departments", "notes"}
@@ -304,6 +310,7 @@ def parse_template(filename: str, text: str) -> PlanTemplate:
 
     gates = _gates(filename, top, phases, waves)
     return PlanTemplate(
+        maturity_targets=_maturity_targets(filename, top),
         key=Path(filename).stem,
         name=top.text("name", required=True),
         summary=top.text("summary", required=True),
@@ -344,9 +351,27 @@ def _gates(filename: str, top: _Reader, phases: list[PhaseTemplate], waves: list
             blocking = c.data.get("blocking", True)
             if not isinstance(blocking, bool):
                 raise TemplateError(filename, f"{cpath}.blocking", f"must be true or false, not {blocking!r}")
-            criteria.append(CriterionTemplate(kind, threshold, blocking))
+            blocks = c.data.get("blocks", [])
+            if not isinstance(blocks, list) or any(b not in MATURITY_BLOCKS for b in blocks):
+                raise TemplateError(filename, f"{cpath}.blocks", f"must be a list of {', '.join(MATURITY_BLOCKS)}")
+            if blocks and kind != "maturity":
+                raise TemplateError(filename, f"{cpath}.blocks", "belongs only to a maturity criterion")
+            criteria.append(CriterionTemplate(kind, threshold, blocking, tuple(blocks)))
         gates.append(GateTemplate(r.text("name") or f"Gate: {phase or wave}", phase, wave, tuple(criteria)))
     return tuple(gates)
+
+
+def _maturity_targets(filename: str, top: _Reader) -> dict[str, int]:
+    """`maturity_targets: {all: 3}` or per block (`vision: 4`); a block named overrides `all`."""
+    data = top.data.get("maturity_targets") or {}
+    if not isinstance(data, dict):
+        raise TemplateError(filename, "maturity_targets", "must map building blocks (or all) to levels")
+    for key, level in data.items():
+        if key != "all" and key not in MATURITY_BLOCKS:
+            raise TemplateError(filename, f"maturity_targets.{key}", f"must be all or one of {', '.join(MATURITY_BLOCKS)}")
+        if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 6:
+            raise TemplateError(filename, f"maturity_targets.{key}", f"must be a level from 0 to 6, not {level!r}")
+    return {b: data.get(b, data.get("all")) for b in MATURITY_BLOCKS if data.get(b, data.get("all")) is not None}
 
 
 def load_template_file(path: Path) -> PlanTemplate:
