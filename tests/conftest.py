@@ -283,7 +283,7 @@ def build_rollout_world() -> dict:
     """One object of every kind a form edits, flushed (not committed): a plan with a phase, a wave, a team seat
     with a holder, a RACI row, a task, a communication, a KPI with a target and a value, a report draft, a course
     with a session and an enrolment, a gate with a criterion, a
-    steering meeting, a hypercare issue, a budget line. Users: an admin, a project manager and the head of the plan's department.
+    steering meeting, a hypercare issue, a budget line, a maturity assessment. Users: an admin, a project manager and the head of the plan's department.
     Returns the objects by name."""
     from decimal import Decimal
 
@@ -295,6 +295,7 @@ def build_rollout_world() -> dict:
     from crmproject.business_case.models import CostCategory
     from crmproject.hypercare import services as hypercare
     from crmproject.hypercare.models import IssueCategory, IssueSeverity
+    from crmproject.maturity import services as maturity
     from crmproject.steering import services as steering
     from crmproject.kpis import services as kpis
     from crmproject.kpis.models import Direction, GoalFamily
@@ -344,6 +345,8 @@ def build_rollout_world() -> dict:
         department=department, title="Cannot save a deal", severity=IssueSeverity.HIGH, category=IssueCategory.DEFECT,
         reported_at=datetime(2026, 7, 1, 8, tzinfo=UTC)), actor=None)
     world["budget_line"] = business_case.save_line(plan, None, name="Partner", category=CostCategory.PARTNER)
+    world["assessment"] = maturity.create_assessment(plan, maturity.AssessmentValues(
+        department=department, assessed_on=date(2026, 5, 1), assessors=["Ann Lee"]), today=date(2026, 6, 1))
     db.session.flush()
     return world
 

@@ -27,6 +27,7 @@ from crmproject.business_case import services as business_case
 from crmproject.business_case.models import CostCategory
 from crmproject.hypercare import services as hypercare
 from crmproject.hypercare.models import IssueCategory, IssueSeverity
+from crmproject.maturity import services as maturity
 from crmproject.gates.models import CriterionKind as GateKind
 from crmproject.plans.models import WaveKind
 from crmproject.kpis import services as kpis
@@ -106,6 +107,7 @@ ENROLMENT_DATA = {"status": "completed", "completed_on": "2026-01-15", "score": 
 
 
 MEETING_DATA = {"title": "Steering committee", "held_on": "2026-06-01"}
+ASSESSMENT_DATA = {"department_id": "{dept_a}", "assessed_on": "2026-06-01", "assessors": "Ann\nBo", "title": "", "notes": ""}
 GATE_DATA = {"name": "Phase 1 done", "target": "phase:{phase}", "notes": ""}
 CRITERION_DATA = {"kind": "training", "threshold": "85", "blocking": "y", "note": ""}
 DECISION_DATA = {"outcome": "go", "decided_on": "2026-06-01", "decided_by": "Steering committee", "reasoning": ""}
@@ -385,6 +387,28 @@ MATRIX = [
     row("POST", "/plans/{plan}/hypercare/issues/{issue_a}/delete", PLANNER_POST),  # the log decides the gate
     row("POST", "/plans/{plan}/hypercare/issues/{other_issue}/delete", NOT_FOUND),
     row("GET", "/plans/{plan}/hypercare/policy", PLANNER_GET),
+    # --- maturity: everyone reads; planners assess the organisation and every department, a head their own ------
+    row("GET", "/plans/{plan}/maturity/", READ),
+    row("GET", "/plans/{plan}/maturity/maturity.xlsx", READ),
+    row("GET", "/plans/{plan}/maturity/assessments/new", HANDLER_A_GET),
+    row("POST", "/plans/{plan}/maturity/assessments/new", HANDLER_A_POST, ASSESSMENT_DATA),
+    row("GET", "/plans/{plan}/maturity/assessments/{assessment_a}", READ),
+    row("GET", "/plans/{plan}/maturity/assessments/{other_assessment}", NOT_FOUND),
+    row("GET", "/plans/{plan}/maturity/assessments/{assessment_a}/edit", HANDLER_A_GET),
+    row("POST", "/plans/{plan}/maturity/assessments/{assessment_a}/edit", HANDLER_A_POST, {**ASSESSMENT_DATA, "version": "1"}),
+    row("GET", "/plans/{plan}/maturity/assessments/{assessment_org}/edit", PLANNER_GET),
+    row("POST", "/plans/{plan}/maturity/assessments/{assessment_org}/edit", PLANNER_POST,
+        {**ASSESSMENT_DATA, "department_id": "", "version": "1"}),
+    row("POST", "/plans/{plan}/maturity/assessments/{other_assessment}/edit", NOT_FOUND, {**ASSESSMENT_DATA, "version": "1"}),
+    row("GET", "/plans/{plan}/maturity/assessments/{assessment_a}/levels", HANDLER_A_GET),
+    row("POST", "/plans/{plan}/maturity/assessments/{assessment_a}/levels", HANDLER_A_POST,
+        {"agreed-vision": "3", "version": "1"}),
+    row("POST", "/plans/{plan}/maturity/assessments/{other_assessment}/levels", NOT_FOUND, {"version": "1"}),
+    row("POST", "/plans/{plan}/maturity/assessments/{assessment_a}/delete", HANDLER_A_POST),
+    row("POST", "/plans/{plan}/maturity/assessments/{assessment_org}/delete", PLANNER_POST),
+    row("POST", "/plans/{plan}/maturity/assessments/{other_assessment}/delete", NOT_FOUND),
+    row("GET", "/plans/{plan}/maturity/targets", PLANNER_GET),
+    row("POST", "/plans/{plan}/maturity/targets", PLANNER_POST, {"target_vision": "3", "version": "0"}),
     row("POST", "/plans/{plan}/hypercare/policy", PLANNER_POST, POLICY_DATA),
     # --- the timeline, and tasks moved by dragging (who may change the task may move it) -----------------
     row("GET", "/plans/{plan}/timeline/", READ),
@@ -504,6 +528,12 @@ def _build_world() -> dict:
     budget_line = business_case.save_line(plan, None, name="Partner", category=CostCategory.PARTNER)
     other_budget_line = business_case.save_line(other, None, name="Partner", category=CostCategory.PARTNER)
     other_issue = hypercare.log_issue(other, hypercare.IssueValues(department=b, **issue_values), actor=None)
+    assessed = dict(assessed_on=date(2026, 5, 1), assessors=["Ann"])
+    assessment_a = maturity.create_assessment(plan, maturity.AssessmentValues(department=a, **assessed), today=date(2026, 6, 1))
+    assessment_org = maturity.create_assessment(plan, maturity.AssessmentValues(department=None, **assessed),
+                                                today=date(2026, 6, 1))
+    other_assessment = maturity.create_assessment(other, maturity.AssessmentValues(department=b, **assessed),
+                                                  today=date(2026, 6, 1))
     usage_import = UsageImport(filename="usage.csv", timezone="UTC", state=ImportState.DONE)
     db.session.add(usage_import)
     db.session.flush()
@@ -513,6 +543,7 @@ def _build_world() -> dict:
         "baseline": baseline.id, "other_baseline": other_baseline.id,
         "budget_line": budget_line.id, "other_budget_line": other_budget_line.id,
         "issue_a": issue_a.id, "resolved_a": resolved_a.id, "other_issue": other_issue.id,
+        "assessment_a": assessment_a.id, "assessment_org": assessment_org.id, "other_assessment": other_assessment.id,
         "course": course.id, "other_course": other_course.id, "training_session": training_session.id,
         "other_training_session": other_training_session.id, "enrolment_a": enrolment_a.id, "enrolment_b": enrolment_b.id,
         "draft_a": draft_a.id, "submitted_b": submitted_b.id, "other_report": other_report.id,
@@ -656,6 +687,12 @@ UI = [  # (page, snippet, roles that see it)
     ("/plans/{plan}/costs/", 'action="/plans/{plan}/costs/currency"', PLANNERS),
     ("/plans/{plan}/costs/lines/{budget_line}", 'name="planned-2026-01"', PLANNERS),
     ("/plans/{plan}/hypercare/", 'href="/plans/{plan}/hypercare/policy"', PLANNERS),
+    ("/plans/{plan}/maturity/", 'href="/plans/{plan}/maturity/assessments/new', PLANNERS | {"head_a"}),
+    ("/plans/{plan}/maturity/", 'href="/plans/{plan}/maturity/targets"', PLANNERS),
+    ("/plans/{plan}/maturity/assessments/{assessment_a}", 'href="/plans/{plan}/maturity/assessments/{assessment_a}/levels"',
+     PLANNERS | {"head_a"}),
+    ("/plans/{plan}/maturity/assessments/{assessment_org}", 'href="/plans/{plan}/maturity/assessments/{assessment_org}/levels"',
+     PLANNERS),
     ("/plans/{plan}/hypercare/issues/{issue_a}", 'action="/plans/{plan}/hypercare/issues/{issue_a}/respond"', PLANNERS | {"head_a"}),
     ("/plans/{plan}/hypercare/issues/{issue_a}", 'action="/plans/{plan}/hypercare/issues/{issue_a}/resolve"', PLANNERS | {"head_a"}),
     ("/plans/{plan}/hypercare/issues/{resolved_a}", 'action="/plans/{plan}/hypercare/issues/{resolved_a}/reopen"', PLANNERS | {"head_a"}),

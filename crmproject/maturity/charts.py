@@ -44,7 +44,7 @@ def radar_figure(latest: dict[Block, int], previous: dict[Block, int], targets: 
         380, polar={"radialaxis": {"range": [0, HIGHEST], "dtick": 1, "gridcolor": GRID, "angle": 90,
                                    "tickfont": {"size": 10}},
                     "angularaxis": {"direction": "clockwise", "gridcolor": GRID}},
-        legend={"orientation": "h", "y": -0.12}, margin={"l": 110, "r": 110, "t": 30, "b": 40})}
+        legend={"orientation": "h", "y": -0.12}, margin={"l": 90, "r": 90, "t": 30, "b": 40})}
 
 
 def trend_figure(series: dict[Block, list[tuple[date, int]]]) -> dict:

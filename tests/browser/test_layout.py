@@ -31,6 +31,7 @@ from crmproject.steering.services import list_meetings
 from crmproject.baselines.services import list_baselines
 from crmproject.business_case.services import list_lines
 from crmproject.hypercare.services import plan_issues
+from crmproject.maturity.services import plan_assessments
 from crmproject.kpis import services as kpis
 from crmproject.kpis.models import Direction, GoalFamily
 from crmproject.tasks.models import TaskPriority, TaskStatus
@@ -139,6 +140,7 @@ class Demo:
     baseline: int  # "approved plan": the plan has slipped since
     issue: int  # a hypercare issue of Sales, resolved, with its resolution
     budget_line: int  # the implementation partner's line: planned and booked months
+    assessment: int  # Sales' latest maturity assessment: two assessors, eight agreed levels with notes
 
 
 @pytest.fixture
@@ -163,7 +165,8 @@ def demo(app) -> Demo:
                 gate=gates["Wave 3 may go live"], meeting=list_meetings(plan)[0].id,
                 baseline=list_baselines(plan)[0].id,
                 issue=next(i.id for i in plan_issues(plan, department_ids=[sales.id]) if i.resolution),
-                budget_line=next(f.id for f in list_lines(plan) if f.name == "Implementation partner"))
+                budget_line=next(f.id for f in list_lines(plan) if f.name == "Implementation partner"),
+                assessment=next(a.id for a in plan_assessments(plan) if a.department_id == sales.id))
 
 
 def main_pages(role: Role, demo: Demo) -> dict[str, str]:
@@ -181,12 +184,16 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "hypercare": f"{plan}/hypercare/", "hypercare issue": f"{plan}/hypercare/issues/{demo.issue}",
         "costs": f"{plan}/costs/", "budget line": f"{plan}/costs/lines/{demo.budget_line}",
         "timeline": f"{plan}/timeline/?baseline={demo.baseline}",
+        "maturity": f"{plan}/maturity/", "maturity of Sales": f"{plan}/maturity/?scope={demo.sales}",
+        "maturity assessment": f"{plan}/maturity/assessments/{demo.assessment}",
     }
     if role != Role.EXECUTIVE:
         pages["report form"] = f"{plan}/reports/write?department={demo.sales}"
         pages["people"] = f"/departments/{demo.sales}/adoption/people"
         pages["hypercare issue form"] = f"{plan}/hypercare/issues/{demo.issue}/edit"
         pages["new hypercare issue"] = f"{plan}/hypercare/issues/new"
+        pages["maturity levels"] = f"{plan}/maturity/assessments/{demo.assessment}/levels"
+        pages["new maturity assessment"] = f"{plan}/maturity/assessments/new"
     if role in (Role.ADMIN, Role.PROJECT_MANAGER):
         pages["key actions"] = f"{plan}/adoption/key-actions"
         pages["gate form"] = f"{plan}/gates/{demo.gate}/edit"
@@ -194,6 +201,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         pages["hypercare policy"] = f"{plan}/hypercare/policy"
         pages["budget line form"] = f"{plan}/costs/lines/{demo.budget_line}/edit"
         pages["KPI values in money"] = f"{plan}/costs/benefits"
+        pages["maturity targets"] = f"{plan}/maturity/targets"
     if role != Role.DEPARTMENT_HEAD:
         pages["meeting form"] = f"{plan}/meetings/{demo.meeting}/edit"
     if role == Role.ADMIN:
