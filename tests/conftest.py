@@ -8,6 +8,8 @@ browser tests' server thread sees the same data).
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from datetime import date
 from html.parser import HTMLParser
@@ -17,7 +19,7 @@ import pytest
 from flask import g, request_started
 from flask.cli import ScriptInfo
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from crmproject import create_app
 from crmproject.auth.models import Role, User
@@ -31,9 +33,30 @@ from crmproject.plans.models import Plan
 PASSWORD = "correct-horse-1"
 
 
+def _database_url(tmp_path_factory) -> str:
+    """CRMPROJECT_TEST_DATABASE_URL, or a SQLite file. Under pytest-xdist each worker has a database of its own:
+    PostgreSQL's is the given one's name with the worker's (crm_test_gw0), created once on the same server."""
+    url = os.environ.get("CRMPROJECT_TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    given = make_url(url)
+    if not worker or not given.drivername.startswith("postgresql"):
+        return url
+    name = f"{given.database}_{worker}"
+    engine = create_engine(given, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            if connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}) is None:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def _app(tmp_path_factory):
-    url = os.environ.get("CRMPROJECT_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    url = _database_url(tmp_path_factory)
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -158,6 +181,26 @@ def login(client):
 
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def libreoffice(tmp_path):
+    """Open an exported file in LibreOffice, as a user would: `convert(data, "name.xlsx")` converts it (to csv,
+    the first sheet, by default) with a LibreOffice profile of its own (so tests may run at once) and returns
+    the converted file's path. Skips the test where LibreOffice is not installed."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+
+    def convert(data: bytes, name: str, to: str = "csv") -> Path:
+        if soffice is None:
+            pytest.skip("LibreOffice is not installed: the file was checked with openpyxl only")
+        source, out = tmp_path / name, tmp_path / "libreoffice"
+        source.write_bytes(data)
+        subprocess.run([soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                        "--convert-to", to, "--outdir", str(out), str(source)], check=True, capture_output=True,
+                       timeout=180)
+        return out / f"{source.stem}.{to.split(':')[0]}"
+
+    return convert
 
 
 @pytest.fixture
