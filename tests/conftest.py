@@ -283,7 +283,7 @@ def build_rollout_world() -> dict:
     """One object of every kind a form edits, flushed (not committed): a plan with a phase, a wave, a team seat
     with a holder, a RACI row, a task, a communication, a KPI with a target and a value, a report draft, a course
     with a session and an enrolment, a gate with a criterion, a
-    steering meeting, a hypercare issue, a budget line. Users: an admin, a project manager and the head of the plan's department.
+    steering meeting, a hypercare issue, a budget line, a risk of the department. Users: an admin, a project manager and the head of the plan's department.
     Returns the objects by name."""
     from decimal import Decimal
 
@@ -299,6 +299,7 @@ def build_rollout_world() -> dict:
     from crmproject.kpis import services as kpis
     from crmproject.kpis.models import Direction, GoalFamily
     from crmproject.reports import services as reports
+    from crmproject.risks import services as risks
     from crmproject.roster.models import Employee
     from crmproject.tasks import services as tasks
     from crmproject.tasks.models import CommunicationChannel, CommunicationStatus
@@ -344,6 +345,8 @@ def build_rollout_world() -> dict:
         department=department, title="Cannot save a deal", severity=IssueSeverity.HIGH, category=IssueCategory.DEFECT,
         reported_at=datetime(2026, 7, 1, 8, tzinfo=UTC)), actor=None)
     world["budget_line"] = business_case.save_line(plan, None, name="Partner", category=CostCategory.PARTNER)
+    world["risk"] = risks.create_risk(plan, risks.RiskValues(title="Reps keep their Excel", likelihood=3, impact=4,
+                                                             department=department))
     db.session.flush()
     return world
 
