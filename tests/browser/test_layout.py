@@ -31,6 +31,7 @@ from crmproject.steering.services import list_meetings
 from crmproject.baselines.services import list_baselines
 from crmproject.business_case.services import list_lines
 from crmproject.hypercare.services import plan_issues
+from crmproject.risks.services import list_risks
 from crmproject.kpis import services as kpis
 from crmproject.kpis.models import Direction, GoalFamily
 from crmproject.tasks.models import TaskPriority, TaskStatus
@@ -139,6 +140,7 @@ class Demo:
     baseline: int  # "approved plan": the plan has slipped since
     issue: int  # a hypercare issue of Sales, resolved, with its resolution
     budget_line: int  # the implementation partner's line: planned and booked months
+    risk: int  # poor data quality: being mitigated, with linked change tasks
 
 
 @pytest.fixture
@@ -163,7 +165,8 @@ def demo(app) -> Demo:
                 gate=gates["Wave 3 may go live"], meeting=list_meetings(plan)[0].id,
                 baseline=list_baselines(plan)[0].id,
                 issue=next(i.id for i in plan_issues(plan, department_ids=[sales.id]) if i.resolution),
-                budget_line=next(f.id for f in list_lines(plan) if f.name == "Implementation partner"))
+                budget_line=next(f.id for f in list_lines(plan) if f.name == "Implementation partner"),
+                risk=next(r.id for r in list_risks(plan) if r.factor == "poor_data_quality"))
 
 
 def main_pages(role: Role, demo: Demo) -> dict[str, str]:
@@ -181,6 +184,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "hypercare": f"{plan}/hypercare/", "hypercare issue": f"{plan}/hypercare/issues/{demo.issue}",
         "costs": f"{plan}/costs/", "budget line": f"{plan}/costs/lines/{demo.budget_line}",
         "timeline": f"{plan}/timeline/?baseline={demo.baseline}",
+        "risks": f"{plan}/risks/", "risk": f"{plan}/risks/{demo.risk}",
     }
     if role != Role.EXECUTIVE:
         pages["report form"] = f"{plan}/reports/write?department={demo.sales}"
@@ -194,6 +198,8 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         pages["hypercare policy"] = f"{plan}/hypercare/policy"
         pages["budget line form"] = f"{plan}/costs/lines/{demo.budget_line}/edit"
         pages["KPI values in money"] = f"{plan}/costs/benefits"
+        pages["risk form"] = f"{plan}/risks/{demo.risk}/edit"
+        pages["new risk"] = f"{plan}/risks/new"
     if role != Role.DEPARTMENT_HEAD:
         pages["meeting form"] = f"{plan}/meetings/{demo.meeting}/edit"
     if role == Role.ADMIN:
