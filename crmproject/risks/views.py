@@ -3,7 +3,7 @@ reopening, reviews, the change tasks that mitigate it, the catalogue's risks and
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -175,7 +175,8 @@ def _show(plan: Plan, risk: Risk, *, close: CloseForm | None = None, review: Rev
     if close is None:
         close = CloseForm(formdata=None)
     if review is None:
-        review = ReviewForm(formdata=None, status=risk.status.value if risk.is_open else RiskStatus.OPEN.value)
+        review = ReviewForm(formdata=None, status=risk.status.value if risk.is_open else RiskStatus.OPEN.value,
+                            next_review=today + timedelta(days=services.FIRST_REVIEW_DAYS))
     if link is None:
         link = LinkTaskForm(formdata=None)
     link.task_id.choices = options([("", _("— choose —"))] + [
