@@ -3,7 +3,7 @@ reasons, owner, status, review date and mitigations, and the heat map of the ope
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from openpyxl import Workbook
@@ -12,9 +12,13 @@ from crmproject.i18n import _
 from crmproject.plans.models import Plan
 from crmproject.risks import services
 from crmproject.spreadsheets import Column, new_workbook, write_table
+from crmproject.tasks.models import ChangeTask
 
 
-def register_workbook(plan: Plan, views: Sequence[services.RiskView], *, today: date) -> Workbook:
+def register_workbook(plan: Plan, views: Sequence[services.RiskView], *, today: date,
+                      visible: Callable[[ChangeTask], bool] = lambda task: True) -> Workbook:
+    """The register; a linked task is named only where `visible(task)` (a department head: their department's),
+    the others counted."""
     workbook = new_workbook()
     ordered = sorted(views, key=lambda v: (not v.risk.is_open, -v.effective_score, v.title.casefold()))
     write_table(workbook, _("Risks"), [
@@ -30,7 +34,7 @@ def register_workbook(plan: Plan, views: Sequence[services.RiskView], *, today: 
           v.likelihood, v.impact, v.score, v.effective_likelihood, v.effective_score,
           str(services.LEVEL_LABELS[v.level]), " ".join(v.reasons), v.risk.owner.name if v.risk.owner else "",
           v.risk.review_date, _("yes") if v.risk.review_overdue(today) else "",
-          "; ".join(t.title for t in v.risk.tasks), v.risk.mitigations, v.risk.description, v.risk.closed_note]
+          _tasks(v.risk.tasks, visible), v.risk.mitigations, v.risk.description, v.risk.closed_note]
          for v in ordered))
     heat = services.heat_map(views)
     write_table(workbook, _("Heat map"), [Column(_("Impact \\ likelihood"), kind="integer", width=20)]
@@ -38,3 +42,11 @@ def register_workbook(plan: Plan, views: Sequence[services.RiskView], *, today: 
                 ([impact] + [heat[(likelihood, impact)] for likelihood in services.LEVELS]
                  for impact in reversed(services.LEVELS)))
     return workbook
+
+
+def _tasks(tasks: Sequence[ChangeTask], visible: Callable[[ChangeTask], bool]) -> str:
+    named = [t.title for t in tasks if visible(t)]
+    hidden = len(tasks) - len(named)
+    if hidden:
+        named.append(_("%(n)s of other departments", n=hidden))
+    return "; ".join(named)

@@ -96,7 +96,8 @@ def export(plan_id: int):
     plan = plan_or_404(plan_id)
     today = plan_today(plan)
     views = services.assess(plan, services.list_risks(plan), today=today)
-    return xlsx_response(register_workbook(plan, views, today=today), download_name(plan.name, _("risk register")))
+    workbook = register_workbook(plan, views, today=today, visible=lambda t: can_view_task(current_user, t))
+    return xlsx_response(workbook, download_name(plan.name, _("risk register")))
 
 
 @bp.post("/catalogue")

@@ -363,3 +363,20 @@ def test_the_register_downloads_as_xlsx_that_opens_in_libreoffice(plan, make_use
     assert converted[0][:2] == ["Number", "Risk"]
     assert any(row[1] == "No executive support" for row in converted[1:])
     assert any(row[1] == '=HYPERLINK("x")' for row in converted[1:])
+
+
+def test_a_department_head_reads_only_their_departments_tasks_among_the_mitigations(plan, make_department, make_user,
+                                                                                    login):
+    a, b = make_department(name="Sales", code="SALES"), make_department(name="Service", code="SERVICE")
+    category = tasks.ensure_categories()[0]
+    risk = factor_risk(plan, "weak_change_management")
+    services.link_task(risk, tasks.create_task(plan, title="Train Sales", category=category, actor=None, department=a))
+    services.link_task(risk, tasks.create_task(plan, title="Service desk rota", category=category, actor=None,
+                                               department=b))
+    db.session.commit()
+    client = login(make_user(Role.DEPARTMENT_HEAD, department=a))
+    page = client.get(f"/plans/{plan.id}/risks/{risk.id}").get_data(as_text=True)
+    assert "Train Sales" in page and "Service desk rota" not in page and "1 more task of another department" in page
+    sheet = load_workbook(io.BytesIO(client.get(f"/plans/{plan.id}/risks/risks.xlsx").data))["Risks"]
+    row = next(r for r in sheet.iter_rows(values_only=True) if r[1] == "Weak change management")
+    assert row[14] == "Train Sales; 1 of other departments"
