@@ -380,3 +380,33 @@ def test_a_department_head_reads_only_their_departments_tasks_among_the_mitigati
     sheet = load_workbook(io.BytesIO(client.get(f"/plans/{plan.id}/risks/risks.xlsx").data))["Risks"]
     row = next(r for r in sheet.iter_rows(values_only=True) if r[1] == "Weak change management")
     assert row[14] == "Train Sales; 1 of other departments"
+
+
+def test_a_deleted_task_leaves_the_risk_and_a_deleted_plan_takes_its_risks(plan, make_plan):
+    category = tasks.ensure_categories()[0]
+    task = tasks.create_task(plan, title="Train Sales", category=category, actor=None)
+    risk = factor_risk(plan, "weak_change_management")
+    services.link_task(risk, task)
+    db.session.commit()
+    tasks.delete_task(task)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Risk, risk.id).tasks == []
+    other = make_plan(name="Second rollout")
+    plan_services.delete_plan(plan)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Risk)) == 18 == risk_count(other)
+
+
+def test_the_demo_register_tells_its_story(app):
+    from crmproject.demo.services import demo_plan, load_demo
+
+    load_demo(today=TODAY)
+    plan = plan_services.load_plan(demo_plan().id)
+    risks = services.list_risks(plan)
+    assert len(risks) == 19 and sum(not r.is_open for r in risks) == 3
+    assert [r.factor for r in services.overdue_reviews(risks, today=TODAY)] == ["processes_not_redesigned"]
+    assert [r.department.code for r in risks if r.department] == ["MKT"]
+    assert {r.factor for r in risks if r.tasks} == {"poor_data_quality", "weak_change_management"}
+    load_demo(today=TODAY)  # again: nothing added twice
+    assert risk_count(plan) == 19
