@@ -23,8 +23,9 @@ class RiskForm(VersionedForm):
     title = StringField(_l("Risk"), validators=[DataRequired(), Length(max=300)],
                         description=_l("What could go wrong, in a few words."))
     department_id = IdSelectField(_l("Department"),
-                                  description=_l("Empty for a risk of the whole plan; a department's own risk is "
-                                                 "also edited by its head."))
+                                  description=_l("The whole plan, or one department: a department's own risk is "
+                                                 "also kept by its head. The plan's figures raise only the "
+                                                 "catalogue's plan-wide risks."))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
     likelihood = SelectField(_l("Likelihood"), coerce=_level, validators=[InputRequired()], choices=_levels(LIKELIHOOD_MEANINGS),
                              description=_l("How likely it is to happen in this rollout, 1 to 5."))
