@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.maturity.views
     import crmproject.plans.views
     import crmproject.reports.views
+    import crmproject.risks.views
     import crmproject.steering.views
     import crmproject.tasks.import_views
     import crmproject.tasks.views
@@ -106,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.maturity import bp as maturity_bp
     from crmproject.plans import bp as plans_bp
     from crmproject.reports import bp as reports_bp
+    from crmproject.risks import bp as risks_bp
     from crmproject.steering import bp as steering_bp
     from crmproject.tasks import bp as tasks_bp
     from crmproject.tasks import my_bp as my_tasks_bp
@@ -115,7 +117,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp,
                adoption_bp, dashboard_bp, gates_bp, steering_bp, baselines_bp, hypercare_bp,
-               business_case_bp, timeline_bp, maturity_bp):
+               business_case_bp, timeline_bp, maturity_bp, risks_bp):
         app.register_blueprint(bp)
 
 

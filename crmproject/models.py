@@ -14,6 +14,7 @@ from crmproject.maturity import models as maturity_models  # noqa: F401
 from crmproject.plans import models as plans_models  # noqa: F401
 from crmproject import ratelimit as ratelimit_models  # noqa: F401  (rate limit counters, database://)
 from crmproject.reports import models as reports_models  # noqa: F401
+from crmproject.risks import models as risks_models  # noqa: F401
 from crmproject.roster import models as roster_models  # noqa: F401
 from crmproject.tasks import models as tasks_models  # noqa: F401
 from crmproject.teams import models as teams_models  # noqa: F401

@@ -326,7 +326,8 @@ def build_rollout_world() -> dict:
     """One object of every kind a form edits, flushed (not committed): a plan with a phase, a wave, a team seat
     with a holder, a RACI row, a task, a communication, a KPI with a target and a value, a report draft, a course
     with a session and an enrolment, a gate with a criterion, a
-    steering meeting, a hypercare issue, a budget line, a maturity assessment. Users: an admin, a project manager and the head of the plan's department.
+    steering meeting, a hypercare issue, a budget line, a maturity assessment, a risk of the department. Users: an
+    admin, a project manager and the head of the plan's department.
     Returns the objects by name."""
     from decimal import Decimal
 
@@ -343,6 +344,7 @@ def build_rollout_world() -> dict:
     from crmproject.kpis import services as kpis
     from crmproject.kpis.models import Direction, GoalFamily
     from crmproject.reports import services as reports
+    from crmproject.risks import services as risks
     from crmproject.roster.models import Employee
     from crmproject.tasks import services as tasks
     from crmproject.tasks.models import CommunicationChannel, CommunicationStatus
@@ -390,6 +392,8 @@ def build_rollout_world() -> dict:
     world["budget_line"] = business_case.save_line(plan, None, name="Partner", category=CostCategory.PARTNER)
     world["assessment"] = maturity.create_assessment(plan, maturity.AssessmentValues(
         department=department, assessed_on=date(2026, 5, 1), assessors=["Ann Lee"]), today=date(2026, 6, 1))
+    world["risk"] = risks.create_risk(plan, risks.RiskValues(title="Reps keep their Excel", likelihood=3, impact=4,
+                                                             department=department))
     db.session.flush()
     return world
 

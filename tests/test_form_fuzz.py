@@ -62,6 +62,7 @@ EXCLUDED = {
         "gates.delete", "gates.criterion_delete", "steering.delete", "steering.rebuild_agenda", "baselines.delete",
         "hypercare.respond", "hypercare.reopen", "hypercare.delete", "business_case.line_delete",
         "maturity.delete",
+        "risks.catalogue", "risks.reopen", "risks.delete", "risks.unlink_task",
     )},
 }
 
@@ -73,6 +74,7 @@ ARGUMENTS = {
     "enrolment_id": "enrolment", "department_id": "department", "measurement_id": "measurement",
     "target_id": "kpi_target", "user_id": "pm", "gate_id": "gate", "criterion_id": "criterion",
     "meeting_id": "meeting", "issue_id": "issue", "line_id": "budget_line", "assessment_id": "assessment",
+    "risk_id": "risk",
 }
 # Where the form of a POST-only route is shown
 PAGES = {
@@ -94,6 +96,9 @@ PAGES = {
     "hypercare.resolve": "/plans/<plan_id>/hypercare/issues/<issue_id>",
     "business_case.currency": "/plans/<plan_id>/costs/",
     "tasks.move": "/plans/<plan_id>/tasks/board",
+    "risks.close": "/plans/<plan_id>/risks/<risk_id>",
+    "risks.review": "/plans/<plan_id>/risks/<risk_id>",
+    "risks.link_task": "/plans/<plan_id>/risks/<risk_id>",
 }
 QUERIES = {"reports.write": "?department={department}"}
 # What a user types into a new object's form before it can be saved (edit forms open valid)
@@ -129,13 +134,17 @@ VALID = {
     "/plans/<int:plan_id>/hypercare/issues/<int:issue_id>/resolve": {"resolution": "Rights fixed"},
     "/plans/<int:plan_id>/costs/lines/new": {"name": "Trainers"},
     "/plans/<int:plan_id>/maturity/assessments/new": {"assessors": "Ann Lee\nBo Chen"},
+    "/plans/<int:plan_id>/risks/new": {"title": "Vendor insolvency", "likelihood": "2", "impact": "4"},
+    "/plans/<int:plan_id>/risks/<int:risk_id>/close": {"note": "Excel switched off"},
+    "/plans/<int:plan_id>/risks/<int:risk_id>/review": {"next_review": "2999-01-01"},
+    "/plans/<int:plan_id>/risks/<int:risk_id>/tasks": {"task_id": "{task}"},
     "/training/courses/<int:course_id>/sessions": {"day": "2026-05-04"},
     "/training/courses/<int:course_id>/enrolments": {"employee": "bo@example.com"},
 }
 # Forms a department head uses in their own way (another form, another scope): fuzzed as the head too
 AS_HEAD = {"departments.edit", "reports.show", "reports.write", "training.enrolment", "adoption.enter",
            "kpis.measurement_add", "tasks.edit", "hypercare.new", "hypercare.edit", "maturity.new",
-           "maturity.edit", "maturity.levels"}
+           "maturity.edit", "maturity.levels", "risks.edit", "risks.close", "risks.review", "risks.link_task"}
 # Bookkeeping a request writes whatever it posts
 NOT_COMPARED = {"data_generations", "rate_limit_counters", "login_throttles"}
 

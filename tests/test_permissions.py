@@ -36,6 +36,7 @@ from crmproject.adoption.models import ImportState, UsageImport
 from crmproject.kpis.attainment import Rag
 from crmproject.plans.services import add_phase, add_wave, create_plan
 from crmproject.reports import services as reports
+from crmproject.risks import services as risks
 from crmproject.tasks import services as tasks
 from crmproject.tasks.models import CommunicationChannel, CommunicationStatus
 from crmproject.teams import services as teams
@@ -104,6 +105,9 @@ COURSE_DATA = {"code": "SFA-101", "name": "SFA basics", "crm_module_id": "", "au
                "length_hours": "6", "description": "", "version": "1"}
 TRAINING_SESSION_DATA = {"day": "2026-04-01", "trainer": "Nadia", "location": "Room 1", "capacity": "12", "version": "1"}
 ENROLMENT_DATA = {"status": "completed", "completed_on": "2026-01-15", "score": "90", "session_id": "", "version": "1"}
+RISK_DATA = {"title": "Vendor insolvency", "department_id": "", "likelihood": "2", "impact": "4", "owner_id": "",
+             "status": "open", "review_date": "", "description": "", "mitigations": "", "closed_note": ""}
+RISK_A_DATA = {**RISK_DATA, "department_id": "{dept_a}", "version": "1"}
 
 
 MEETING_DATA = {"title": "Steering committee", "held_on": "2026-06-01"}
@@ -386,6 +390,29 @@ MATRIX = [
     row("POST", "/plans/{plan}/hypercare/issues/{resolved_a}/reopen", HANDLER_A_POST),
     row("POST", "/plans/{plan}/hypercare/issues/{issue_a}/delete", PLANNER_POST),  # the log decides the gate
     row("POST", "/plans/{plan}/hypercare/issues/{other_issue}/delete", NOT_FOUND),
+    # --- risks: everyone reads; planners keep the register, a head edits their own department's risks -------
+    row("GET", "/plans/{plan}/risks/", READ),
+    row("GET", "/plans/{plan}/risks/?status=active&likelihood=3&impact=5&sort=title", READ),
+    row("GET", "/plans/{plan}/risks/risks.xlsx", READ),
+    row("POST", "/plans/{plan}/risks/catalogue", PLANNER_POST),
+    row("GET", "/plans/{plan}/risks/new", PLANNER_GET),
+    row("POST", "/plans/{plan}/risks/new", PLANNER_POST, RISK_DATA),
+    row("GET", "/plans/{plan}/risks/{risk_a}", READ),
+    row("GET", "/plans/{plan}/risks/{other_risk}", NOT_FOUND),
+    row("GET", "/plans/{plan}/risks/{risk_a}/edit", HANDLER_A_GET),
+    row("GET", "/plans/{plan}/risks/{risk_plan}/edit", PLANNER_GET),  # a plan-wide risk: not a head's
+    row("POST", "/plans/{plan}/risks/{risk_a}/edit", HANDLER_A_POST, RISK_A_DATA),
+    row("POST", "/plans/{plan}/risks/{risk_plan}/edit", PLANNER_POST, {**RISK_DATA, "version": "1"}),
+    row("POST", "/plans/{plan}/risks/{other_risk}/edit", NOT_FOUND, RISK_A_DATA),
+    row("POST", "/plans/{plan}/risks/{risk_a}/close", HANDLER_A_POST, {"note": "Excel switched off"}),
+    row("POST", "/plans/{plan}/risks/{risk_b}/close", (302, 302, 302, 403, 302, 403), {"note": "Desk staffed"}),
+    row("POST", "/plans/{plan}/risks/{risk_a}/review", HANDLER_A_POST, {"status": "mitigating", "next_review": "2999-01-01"}),
+    row("POST", "/plans/{plan}/risks/{closed_a}/reopen", HANDLER_A_POST),
+    row("POST", "/plans/{plan}/risks/{risk_a}/tasks", HANDLER_A_POST, {"task_id": "{task_a}"}),
+    row("POST", "/plans/{plan}/risks/{closed_a}/tasks/{task_a}/unlink", HANDLER_A_POST),
+    row("POST", "/plans/{plan}/risks/{risk_a}/tasks/{task_plan}/unlink", (302, 404, 404, 404, 403, 403)),  # not linked
+    row("POST", "/plans/{plan}/risks/{risk_a}/delete", PLANNER_POST),  # closing keeps the record; heads close
+    row("POST", "/plans/{plan}/risks/{other_risk}/delete", PLANNER_404),
     row("GET", "/plans/{plan}/hypercare/policy", PLANNER_GET),
     # --- maturity: everyone reads; planners assess the organisation and every department, a head their own ------
     row("GET", "/plans/{plan}/maturity/", READ),
@@ -534,6 +561,13 @@ def _build_world() -> dict:
                                                 today=date(2026, 6, 1))
     other_assessment = maturity.create_assessment(other, maturity.AssessmentValues(department=b, **assessed),
                                                   today=date(2026, 6, 1))
+    risk_a = risks.create_risk(plan, risks.RiskValues(title="Reps keep their Excel", likelihood=3, impact=4, department=a))
+    risk_b = risks.create_risk(plan, risks.RiskValues(title="Desk understaffed", likelihood=3, impact=4, department=b))
+    closed_a = risks.create_risk(plan, risks.RiskValues(title="Old lists", likelihood=2, impact=2, department=a,
+                                                        status=risks.RiskStatus.CLOSED, closed_note="Lists merged"))
+    risks.link_task(closed_a, task_a)
+    risk_plan = next(r for r in risks.list_risks(plan) if r.factor == "cost")
+    other_risk = risks.list_risks(other)[0]
     usage_import = UsageImport(filename="usage.csv", timezone="UTC", state=ImportState.DONE)
     db.session.add(usage_import)
     db.session.flush()
@@ -542,6 +576,8 @@ def _build_world() -> dict:
         "other_criterion": other_criterion.id, "meeting": meeting.id, "other_meeting": other_meeting.id,
         "baseline": baseline.id, "other_baseline": other_baseline.id,
         "budget_line": budget_line.id, "other_budget_line": other_budget_line.id,
+        "risk_a": risk_a.id, "risk_b": risk_b.id, "closed_a": closed_a.id, "risk_plan": risk_plan.id,
+        "other_risk": other_risk.id,
         "issue_a": issue_a.id, "resolved_a": resolved_a.id, "other_issue": other_issue.id,
         "assessment_a": assessment_a.id, "assessment_org": assessment_org.id, "other_assessment": other_assessment.id,
         "course": course.id, "other_course": other_course.id, "training_session": training_session.id,
@@ -696,6 +732,16 @@ UI = [  # (page, snippet, roles that see it)
     ("/plans/{plan}/hypercare/issues/{issue_a}", 'action="/plans/{plan}/hypercare/issues/{issue_a}/respond"', PLANNERS | {"head_a"}),
     ("/plans/{plan}/hypercare/issues/{issue_a}", 'action="/plans/{plan}/hypercare/issues/{issue_a}/resolve"', PLANNERS | {"head_a"}),
     ("/plans/{plan}/hypercare/issues/{resolved_a}", 'action="/plans/{plan}/hypercare/issues/{resolved_a}/reopen"', PLANNERS | {"head_a"}),
+    ("/plans/{plan}/risks/", 'href="/plans/{plan}/risks/new"', PLANNERS),
+    ("/plans/{plan}/risks/", 'action="/plans/{plan}/risks/catalogue"', set()),  # the plan has the whole catalogue
+    ("/plans/{plan}/risks/{risk_a}", 'href="/plans/{plan}/risks/{risk_a}/edit"', PLANNERS | {"head_a"}),
+    ("/plans/{plan}/risks/{risk_a}", 'action="/plans/{plan}/risks/{risk_a}/close"', PLANNERS | {"head_a"}),
+    ("/plans/{plan}/risks/{risk_a}", 'action="/plans/{plan}/risks/{risk_a}/review"', PLANNERS | {"head_a"}),
+    ("/plans/{plan}/risks/{risk_a}", 'action="/plans/{plan}/risks/{risk_a}/tasks"', PLANNERS | {"head_a"}),
+    ("/plans/{plan}/risks/{risk_a}", 'action="/plans/{plan}/risks/{risk_a}/delete"', PLANNERS),
+    ("/plans/{plan}/risks/{risk_plan}", 'href="/plans/{plan}/risks/{risk_plan}/edit"', PLANNERS),
+    ("/plans/{plan}/risks/{closed_a}", 'action="/plans/{plan}/risks/{closed_a}/reopen"', PLANNERS | {"head_a"}),
+    ("/plans/{plan}/risks/{closed_a}", 'action="/plans/{plan}/risks/{closed_a}/tasks/{task_a}/unlink"', PLANNERS | {"head_a"}),
     ("/plans/{plan}/gates/{gate}", 'href="/plans/{plan}/gates/{gate}/criteria/new"', PLANNERS),
     ("/plans/{plan}/gates/{gate}", 'action="/plans/{plan}/gates/{gate}/decisions"', {"admin", "executive"}),
     ("/plans/{plan}", 'href="/plans/{plan}/edit"', PLANNERS),

@@ -294,3 +294,27 @@ def can_set_maturity_targets(user: User) -> bool:
 
 
 RULES.update({"assess_maturity": can_assess_maturity, "set_maturity_targets": can_set_maturity_targets})
+# --- risks ------------------------------------------------------------------------------------------------
+
+
+def can_manage_risks(user: User) -> bool:
+    """Add risks and the catalogue's risks to a plan, and edit, close or reopen any of them: the project
+    manager keeps the register; everyone reads it."""
+    return can_edit_plans(user)
+
+
+def can_edit_risk(user: User, department_id: int | None) -> bool:
+    """Edit a risk, record its review, close or reopen it and link its mitigating tasks: the planners for every
+    risk, a department head for the risks of their own department (not the plan-wide ones)."""
+    if can_manage_risks(user):
+        return True
+    return (user.is_authenticated and user.role == Role.DEPARTMENT_HEAD and department_id is not None
+            and department_id == user.department_id)
+
+
+def can_delete_risk(user: User) -> bool:
+    """Take a risk out of the register: the planners only (closing keeps the record and says why)."""
+    return can_edit_plans(user)
+
+
+RULES.update({"manage_risks": can_manage_risks, "edit_risk": can_edit_risk, "delete_risk": can_delete_risk})

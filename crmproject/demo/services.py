@@ -17,6 +17,7 @@ from crmproject.baselines.services import save_baseline
 from crmproject.demo.business_case import load_demo_business_case
 from crmproject.demo.hypercare import load_demo_hypercare
 from crmproject.demo.maturity import load_demo_maturity
+from crmproject.demo.risks import load_demo_risks
 from crmproject.extensions import db
 from crmproject.gates.models import GateOutcome
 from crmproject.gates.services import ConditionValues, list_gates, record_decision
@@ -135,6 +136,7 @@ def load_demo(*, today: date) -> DemoSummary:
         load_demo_hypercare(plan, today=today)
         load_demo_business_case(plan, today=today)
         load_demo_maturity(plan, today=today)
+        load_demo_risks(plan, today=today)
         _demo_gate_decision(plan, today=today)
         _demo_meeting(plan, today=today)
         db.session.commit()

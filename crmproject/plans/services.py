@@ -123,12 +123,27 @@ def _check_plan(plan: Plan | None, *, name: str, start: date | None, end: date |
         raise ValidationFailed(errors)
 
 
+# Features above plans that give every new plan something of their own (crmproject.risks: the failure factors of
+# the texts as the plan's first risks) register here; plans cannot import them. A hook runs inside the creating
+# transaction, after the plan has its id.
+PlanCreatedHook = Callable[[Plan], None]
+PLAN_CREATED_HOOKS: list[PlanCreatedHook] = []
+
+
+def on_plan_created(hook: PlanCreatedHook) -> PlanCreatedHook:
+    """Register a hook run on every new plan (a decorator, used at import by the feature that adds to it)."""
+    if hook not in PLAN_CREATED_HOOKS:
+        PLAN_CREATED_HOOKS.append(hook)
+    return hook
+
+
 def create_plan(
     *, name: str, start: date, end: date, vision: str = "", horizon_years: int = 3,
     created_by: User | None = None, template_key: str | None = None,
     reporting_period: ReportingPeriod = ReportingPeriod.MONTHLY,
 ) -> Plan:
-    """Create an empty plan (phases and waves are added afterwards)."""
+    """Create an empty plan (phases and waves are added afterwards), with what the features above plans give every
+    new plan (PLAN_CREATED_HOOKS)."""
     _check_plan(None, name=name, start=start, end=end, horizon_years=horizon_years)
     plan = Plan(
         name=name.strip(), vision=vision.strip(), horizon_years=horizon_years, start_date=start, end_date=end,
@@ -136,6 +151,8 @@ def create_plan(
     )
     db.session.add(plan)
     db.session.flush()
+    for hook in PLAN_CREATED_HOOKS:
+        hook(plan)
     return plan
 
 

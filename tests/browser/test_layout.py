@@ -32,6 +32,7 @@ from crmproject.baselines.services import list_baselines
 from crmproject.business_case.services import list_lines
 from crmproject.hypercare.services import plan_issues
 from crmproject.maturity.services import plan_assessments
+from crmproject.risks.services import list_risks
 from crmproject.kpis import services as kpis
 from crmproject.kpis.models import Direction, GoalFamily
 from crmproject.tasks.models import TaskPriority, TaskStatus
@@ -141,6 +142,7 @@ class Demo:
     issue: int  # a hypercare issue of Sales, resolved, with its resolution
     budget_line: int  # the implementation partner's line: planned and booked months
     assessment: int  # Sales' latest maturity assessment: two assessors, eight agreed levels with notes
+    risk: int  # poor data quality: being mitigated, with linked change tasks
 
 
 @pytest.fixture
@@ -166,7 +168,8 @@ def demo(app) -> Demo:
                 baseline=list_baselines(plan)[0].id,
                 issue=next(i.id for i in plan_issues(plan, department_ids=[sales.id]) if i.resolution),
                 budget_line=next(f.id for f in list_lines(plan) if f.name == "Implementation partner"),
-                assessment=next(a.id for a in plan_assessments(plan) if a.department_id == sales.id))
+                assessment=next(a.id for a in plan_assessments(plan) if a.department_id == sales.id),
+                risk=next(r.id for r in list_risks(plan) if r.factor == "poor_data_quality"))
 
 
 def main_pages(role: Role, demo: Demo) -> dict[str, str]:
@@ -186,6 +189,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "timeline": f"{plan}/timeline/?baseline={demo.baseline}",
         "maturity": f"{plan}/maturity/", "maturity of Sales": f"{plan}/maturity/?scope={demo.sales}",
         "maturity assessment": f"{plan}/maturity/assessments/{demo.assessment}",
+        "risks": f"{plan}/risks/", "risk": f"{plan}/risks/{demo.risk}",
     }
     if role != Role.EXECUTIVE:
         pages["report form"] = f"{plan}/reports/write?department={demo.sales}"
@@ -202,6 +206,8 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         pages["budget line form"] = f"{plan}/costs/lines/{demo.budget_line}/edit"
         pages["KPI values in money"] = f"{plan}/costs/benefits"
         pages["maturity targets"] = f"{plan}/maturity/targets"
+        pages["risk form"] = f"{plan}/risks/{demo.risk}/edit"
+        pages["new risk"] = f"{plan}/risks/new"
     if role != Role.DEPARTMENT_HEAD:
         pages["meeting form"] = f"{plan}/meetings/{demo.meeting}/edit"
     if role == Role.ADMIN:
