@@ -11,6 +11,7 @@ from crmproject.hypercare import models as hypercare_models  # noqa: F401
 from crmproject.steering import models as steering_models  # noqa: F401
 from crmproject.kpis import models as kpis_models  # noqa: F401
 from crmproject.plans import models as plans_models  # noqa: F401
+from crmproject.pulse import models as pulse_models  # noqa: F401
 from crmproject import ratelimit as ratelimit_models  # noqa: F401  (rate limit counters, database://)
 from crmproject.reports import models as reports_models  # noqa: F401
 from crmproject.roster import models as roster_models  # noqa: F401
