@@ -26,7 +26,7 @@ class ScoreField(RadioField):
 
     def __init__(self, label=None, validators=None, *, low: int, high: int, **kwargs):
         self.low, self.high = low, high
-        kwargs.setdefault("choices", [(str(n), str(n)) for n in range(low, high + 1)])
+        kwargs.setdefault("choices", options((str(n), str(n)) for n in range(low, high + 1)))
         super().__init__(label, validators, coerce=lambda v: int(v) if v not in (None, "", "None") else None, **kwargs)
 
     def process_formdata(self, valuelist):

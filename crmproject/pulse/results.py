@@ -133,9 +133,9 @@ def tallies(survey_ids: Iterable[int]) -> dict[int, Tally]:
     ids = sorted(set(survey_ids))
     if not ids:
         return {}
-    invited = dict(db.session.execute(
+    invited: dict[int, int] = dict(db.session.execute(
         select(PulseInvitation.survey_id, func.count()).where(PulseInvitation.survey_id.in_(ids))
-        .group_by(PulseInvitation.survey_id)).tuples().all())
+        .group_by(PulseInvitation.survey_id)).all())
     columns = [func.sum(getattr(PulseResponse, e.value)) for e in ELEMENTS]
     rows = db.session.execute(
         select(PulseResponse.survey_id, func.count(), *columns, func.count(PulseResponse.nps),

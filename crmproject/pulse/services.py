@@ -191,7 +191,10 @@ def renew_link(invitation: PulseInvitation) -> None:
     """A new link for a person whose link went astray: the old one stops working."""
     if invitation.answered_at is not None:
         raise ValidationFailed(_("%(name)s has answered: the link is used.", name=invitation.employee.name))
-    invitation.issued = max(tokens.now_issued(), invitation.issued + 1)
+    # a moment no link of this invitation had: now, or (renewed twice within a second) one before the last, as
+    # a signature may not come from the future
+    now = tokens.now_issued()
+    invitation.issued = now if now > invitation.issued else invitation.issued - 1
     invitation.token_hash = tokens.token_hash(tokens.make_token(invitation.id, invitation.issued))
     db.session.flush()
 
