@@ -283,7 +283,8 @@ def build_rollout_world() -> dict:
     """One object of every kind a form edits, flushed (not committed): a plan with a phase, a wave, a team seat
     with a holder, a RACI row, a task, a communication, a KPI with a target and a value, a report draft, a course
     with a session and an enrolment, a gate with a criterion, a
-    steering meeting, a hypercare issue, a budget line. Users: an admin, a project manager and the head of the plan's department.
+    steering meeting, a hypercare issue, a budget line, a readiness pulse survey open with its links (and
+    `pulse_token`, Ann's link). Users: an admin, a project manager and the head of the plan's department.
     Returns the objects by name."""
     from decimal import Decimal
 
@@ -295,6 +296,8 @@ def build_rollout_world() -> dict:
     from crmproject.business_case.models import CostCategory
     from crmproject.hypercare import services as hypercare
     from crmproject.hypercare.models import IssueCategory, IssueSeverity
+    from crmproject.pulse import services as pulse
+    from crmproject.pulse.models import SurveyKind
     from crmproject.steering import services as steering
     from crmproject.kpis import services as kpis
     from crmproject.kpis.models import Direction, GoalFamily
@@ -344,6 +347,13 @@ def build_rollout_world() -> dict:
         department=department, title="Cannot save a deal", severity=IssueSeverity.HIGH, category=IssueCategory.DEFECT,
         reported_at=datetime(2026, 7, 1, 8, tzinfo=UTC)), actor=None)
     world["budget_line"] = business_case.save_line(plan, None, name="Partner", category=CostCategory.PARTNER)
+    pulse_survey = world["pulse_survey"] = pulse.create_survey(plan, pulse.SurveyValues(
+        department=department, kind=SurveyKind.AFTER, title="Sales after go-live", opens_on=date(2026, 6, 10),
+        closes_on=date(2099, 12, 31)), actor=None)
+    pulse.invite_department(pulse_survey, plan)
+    pulse.open_survey(pulse_survey, today=date(2026, 6, 10))
+    # Ann's personal link: a text, not an object (the answer page's address is /pulse/answer/<token>)
+    world["pulse_token"] = pulse.link_token(pulse_survey.invitations[0])
     db.session.flush()
     return world
 
