@@ -32,6 +32,8 @@ from crmproject.baselines.services import list_baselines
 from crmproject.business_case.services import list_lines
 from crmproject.hypercare.services import plan_issues
 from crmproject.kpis import services as kpis
+from crmproject.pulse.models import PulseSurvey, SurveyKind
+from crmproject.pulse.services import link_token
 from crmproject.kpis.models import Direction, GoalFamily
 from crmproject.tasks.models import TaskPriority, TaskStatus
 from crmproject.tasks.services import create_task, ensure_categories
@@ -139,6 +141,9 @@ class Demo:
     baseline: int  # "approved plan": the plan has slipped since
     issue: int  # a hypercare issue of Sales, resolved, with its resolution
     budget_line: int  # the implementation partner's line: planned and booked months
+    pulse_survey: int  # Field Service's readiness survey, open, with its links (barrier: knowledge)
+    sales_pulse: int  # Sales' latest readiness survey, closed
+    pulse_token: str  # an unanswered personal link to Field Service's survey
 
 
 @pytest.fixture
@@ -159,11 +164,16 @@ def demo(app) -> Demo:
                 due=today + timedelta(days=9), status=TaskStatus.IN_PROGRESS, priority=TaskPriority.CRITICAL)
     db.session.commit()
     gates = {g.name: g.id for g in list_gates(plan)}
+    surveys = list(db.session.scalars(select(PulseSurvey).where(PulseSurvey.plan_id == plan.id).order_by(PulseSurvey.id)))
+    field_survey = next(s for s in surveys if s.department.code == "FIELD")
     return Demo(plan=plan.id, kpi=kpi.id, sales=sales.id, decided_gate=gates["Pilot proven"],
                 gate=gates["Wave 3 may go live"], meeting=list_meetings(plan)[0].id,
                 baseline=list_baselines(plan)[0].id,
                 issue=next(i.id for i in plan_issues(plan, department_ids=[sales.id]) if i.resolution),
-                budget_line=next(f.id for f in list_lines(plan) if f.name == "Implementation partner"))
+                budget_line=next(f.id for f in list_lines(plan) if f.name == "Implementation partner"),
+                pulse_survey=field_survey.id,
+                sales_pulse=[s.id for s in surveys if s.department_id == sales.id and s.kind == SurveyKind.AFTER][-1],
+                pulse_token=link_token(next(i for i in field_survey.invitations if i.answered_at is None)))
 
 
 def main_pages(role: Role, demo: Demo) -> dict[str, str]:
@@ -181,12 +191,16 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "hypercare": f"{plan}/hypercare/", "hypercare issue": f"{plan}/hypercare/issues/{demo.issue}",
         "costs": f"{plan}/costs/", "budget line": f"{plan}/costs/lines/{demo.budget_line}",
         "timeline": f"{plan}/timeline/?baseline={demo.baseline}",
+        "readiness pulse": f"{plan}/pulse/", "pulse survey": f"{plan}/pulse/surveys/{demo.pulse_survey}",
+        "Sales pulse survey": f"{plan}/pulse/surveys/{demo.sales_pulse}", "pulse answer": f"/pulse/answer/{demo.pulse_token}",
     }
     if role != Role.EXECUTIVE:
         pages["report form"] = f"{plan}/reports/write?department={demo.sales}"
         pages["people"] = f"/departments/{demo.sales}/adoption/people"
         pages["hypercare issue form"] = f"{plan}/hypercare/issues/{demo.issue}/edit"
         pages["new hypercare issue"] = f"{plan}/hypercare/issues/new"
+        pages["new pulse survey"] = f"{plan}/pulse/surveys/new"
+        pages["pulse results form"] = f"{plan}/pulse/surveys/{demo.sales_pulse}/entered"
     if role in (Role.ADMIN, Role.PROJECT_MANAGER):
         pages["key actions"] = f"{plan}/adoption/key-actions"
         pages["gate form"] = f"{plan}/gates/{demo.gate}/edit"
@@ -194,6 +208,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         pages["hypercare policy"] = f"{plan}/hypercare/policy"
         pages["budget line form"] = f"{plan}/costs/lines/{demo.budget_line}/edit"
         pages["KPI values in money"] = f"{plan}/costs/benefits"
+        pages["pulse survey form"] = f"{plan}/pulse/surveys/{demo.pulse_survey}/edit"
     if role != Role.DEPARTMENT_HEAD:
         pages["meeting form"] = f"{plan}/meetings/{demo.meeting}/edit"
     if role == Role.ADMIN:
@@ -230,6 +245,15 @@ def test_main_pages_never_scroll_sideways_nor_split_a_word(demo, page):
     The charts are the same for every role, and drawing them is most of a page's time: they are drawn for the
     administrator, who sees every page; the other roles' pages (their buttons, forms and columns) are checked
     with the chart boxes left empty."""
+    _check_pages(demo, page)
+
+
+def test_the_readiness_pulse_pages_never_scroll_sideways_nor_split_a_word(demo, page):
+    """The pulse's pages alone (they are among the main pages too): to check them without the rest."""
+    _check_pages(demo, page, only="pulse")
+
+
+def _check_pages(demo, page, only: str | None = None) -> None:
     problems = []
     for role, email in ACCOUNTS.items():
         charts = role == Role.ADMIN
@@ -238,6 +262,8 @@ def test_main_pages_never_scroll_sideways_nor_split_a_word(demo, page):
         page.set_viewport_size(SIZES["phone 390x844"])
         log_in(page, email)
         for name, url in main_pages(role, demo).items():
+            if only is not None and only not in name:
+                continue
             response = page.goto(url)
             if response is None or not response.ok:
                 problems.append(f"{name} ({url}) as {role.value}: answered {response and response.status}")
