@@ -139,6 +139,9 @@ def open_survey(survey: PulseSurvey, *, today: date) -> None:
         raise ValidationFailed(_("The survey is already open."))
     if survey.closes_on < today:
         raise ValidationFailed(_("The survey closed on %(day)s: move its closing day first.", day=survey.closes_on.isoformat()))
+    if survey.opens_on > today:
+        raise ValidationFailed(_("The survey opens on %(day)s: open it then, or move its opening day.",
+                                 day=survey.opens_on.isoformat()))
     survey.status = SurveyStatus.OPEN
     db.session.flush()
 

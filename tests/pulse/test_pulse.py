@@ -288,3 +288,32 @@ def test_everyone_reads_the_readiness_and_the_xlsx_opens_in_libreoffice(rollout,
                     "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=120)
     text = (tmp_path / "pulse.csv").read_text(encoding="utf-8", errors="replace")
     assert "Barrier point" in text and "Knowledge" in text and "HYPERLINK" in text
+
+
+def test_a_survey_opens_only_within_its_days_and_keeps_its_kind_once_answered(rollout):
+    today = rollout["today"]
+    early = services.create_survey(rollout["plan"], services.SurveyValues(
+        department=rollout["service"], kind=SurveyKind.BEFORE, title="Service", opens_on=today + timedelta(days=3),
+        closes_on=today + timedelta(days=10)), actor=None)
+    with pytest.raises(ValidationFailed, match="opens on"):
+        services.open_survey(early, today=today)
+    pulse = survey(rollout, "sales", SurveyKind.AFTER)
+    answer(pulse.invitations[0], 3, 3, 3, 3, 3, 8)
+    with pytest.raises(ValidationFailed) as refused:
+        services.update_survey(pulse, rollout["plan"], services.SurveyValues(
+            department=rollout["service"], kind=SurveyKind.BEFORE, title=pulse.title, opens_on=today - timedelta(days=40),
+            closes_on=pulse.closes_on))
+    assert set(refused.value.errors) == {"department_id", "kind"}
+    services.update_survey(pulse, rollout["plan"], services.SurveyValues(
+        department=rollout["sales"], kind=SurveyKind.AFTER, title=pulse.title, opens_on=pulse.opens_on,
+        closes_on=today + timedelta(days=20)))
+    assert pulse.invitations[1].expires_at == services.link_expiry(rollout["plan"], today + timedelta(days=20))
+
+
+def test_refused_links_are_rate_limited_per_address(rollout, app, client):
+    limits, app.config["PULSE_ANSWER_LIMITS"] = app.config["PULSE_ANSWER_LIMITS"], "3 per minute"
+    try:
+        codes = [client.get(f"/pulse/answer/forged-{n}").status_code for n in range(5)]
+    finally:
+        app.config["PULSE_ANSWER_LIMITS"] = limits
+    assert codes == [404, 404, 404, 429, 429]
