@@ -20,7 +20,7 @@ from crmproject.pulse import PREFIX, bp, results, services
 from crmproject.pulse.charts import trend_figure
 from crmproject.pulse.excel import links_workbook, results_workbook
 from crmproject.pulse.forms import AnswerForm, EnteredForm, SurveyForm
-from crmproject.pulse.models import ELEMENT_QUESTIONS, NPS_QUESTION, PulseSurvey, SurveyKind, SurveyStatus
+from crmproject.pulse.models import ELEMENT_QUESTIONS, PulseSurvey, SurveyKind
 from crmproject.reports.services import plan_today
 
 
