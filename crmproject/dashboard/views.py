@@ -94,7 +94,9 @@ def _page(plan_id: int, *, printing: bool) -> tuple[_PlanHead, _Page]:
         figures = _figures(full, d)
         figures["costs"] = Markup(escape(figure_json(cost_benefit_figure(
             case, link=url_for("business_case.index", plan_id=full.id)))))
-        departments = plan_departments(full)
+        waves = {a.department_id: w.id for w in full.waves for a in w.assignments}
+        departments = [x for x in plan_departments(full)  # the readiness of the departments the filters keep
+                       if filters.department_id in (None, x.id) and filters.wave_id in (None, waves.get(x.id))]
         readiness = pulse.latest_readiness([x.id for x in departments], today=today, plan_id=full.id)
         content = render_template("dashboard/_content.html", plan=full, d=d, figures=figures, case=case,
                                   notices=notices, printing=printing, pulse_elements=pulse.ELEMENTS,

@@ -317,3 +317,15 @@ def test_refused_links_are_rate_limited_per_address(rollout, app, client):
     finally:
         app.config["PULSE_ANSWER_LIMITS"] = limits
     assert codes == [404, 404, 404, 429, 429]
+
+
+def test_the_dashboards_readiness_follows_its_wave_filter(rollout, make_user, login):
+    pulse = survey(rollout)
+    for invitation in pulse.invitations[:3]:
+        answer(invitation, 4, 5, 2, 2, 3)
+    plan = rollout["plan"]
+    client = login(make_user(Role.EXECUTIVE))
+    service_row = 'id="pulse-department-%d"' % rollout["service"].id
+    waves = {w.name: w.id for w in plan.waves}
+    assert service_row in client.get(f"/plans/{plan.id}/dashboard?wave={waves['Wave 2']}").get_data(as_text=True)
+    assert service_row not in client.get(f"/plans/{plan.id}/dashboard?wave={waves['Pilot']}").get_data(as_text=True)
