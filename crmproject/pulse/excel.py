@@ -7,14 +7,28 @@ from collections.abc import Callable, Sequence
 
 from openpyxl import Workbook
 
+from crmproject.departments.models import Department
 from crmproject.i18n import _
 from crmproject.pulse.models import PulseInvitation, PulseSurvey
-from crmproject.pulse.results import ELEMENTS, MIN_RESPONDENTS, SurveyResults
+from crmproject.pulse.results import ELEMENTS, MIN_RESPONDENTS, DepartmentReadiness, SurveyResults
 from crmproject.spreadsheets import Column, new_workbook, write_table
 
 
-def results_workbook(surveys: Sequence[PulseSurvey], results: dict[int, SurveyResults]) -> Workbook:
+def results_workbook(surveys: Sequence[PulseSurvey], results: dict[int, SurveyResults],
+                     departments: Sequence[tuple[Department, DepartmentReadiness | None]]) -> Workbook:
+    """Two sheets: each department's readiness from its latest survey, and every survey's results."""
     workbook = new_workbook()
+    write_table(workbook, _("Readiness by department"), [
+        Column(_("Department"), width=24), Column(_("Latest survey"), width=32), Column(_("Closes"), kind="date"),
+        *[Column(str(e.label), kind="number", number_format="0.00") for e in ELEMENTS],
+        Column(_("Barrier point"), width=16), Column(_("Answered"), kind="integer"),
+        Column(_("Response rate"), kind="percent"), Column(_("NPS"), kind="number", number_format="0"),
+        Column(_("Note"), width=34)],
+        ([d.name, r.survey_title if r else "", r.survey_date if r else None, *[r.means.get(e) if r else None for e in ELEMENTS],
+          str(r.barrier.label) if r and r.barrier else "", r.respondents if r else None, r.response_rate if r else None,
+          r.nps if r else None, _("no survey has run yet") if r is None else
+          ("" if r.enough_answers else _("fewer than %(n)s answers: not shown", n=MIN_RESPONDENTS))]
+         for d, r in departments))
     rows = []
     for survey in surveys:
         r = results[survey.id]

@@ -60,7 +60,9 @@ def index(plan_id: int):
 def export(plan_id: int):
     plan = plan_or_404(plan_id)
     surveys = services.plan_surveys(plan)
-    workbook = results_workbook(surveys, results.survey_results(surveys))
+    departments = services.plan_departments(plan)
+    readiness = results.latest_readiness([d.id for d in departments], today=plan_today(plan), plan_id=plan.id)
+    workbook = results_workbook(surveys, results.survey_results(surveys), [(d, readiness.get(d.id)) for d in departments])
     return xlsx_response(workbook, download_name(plan.name, _("readiness pulse")))
 
 
