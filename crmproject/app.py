@@ -23,7 +23,8 @@ from crmproject.i18n import _, lazy_gettext, ngettext
 MIGRATIONS_DIR = str(paths.PACKAGE_DIR / "migrations")
 
 # Endpoints reachable without logging in: the login page, static files and plotly.js.
-PUBLIC_ENDPOINTS = {"auth.login", "static", "vendor_plotly", "health", "favicon"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "vendor_plotly", "health", "favicon",
+                    "pulse.answer", "pulse.thanks"}  # a readiness pulse answered through a personal link
 # Endpoints whose answers are the same for everyone (the app's own files), so browsers may keep them.
 CACHEABLE_ENDPOINTS = {"static", "vendor_plotly", "favicon"}
 
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.kpis.views
     import crmproject.maturity.views
     import crmproject.plans.views
+    import crmproject.pulse.views
     import crmproject.reports.views
     import crmproject.risks.views
     import crmproject.steering.views
@@ -106,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.kpis import bp as kpis_bp
     from crmproject.maturity import bp as maturity_bp
     from crmproject.plans import bp as plans_bp
+    from crmproject.pulse import bp as pulse_bp
     from crmproject.reports import bp as reports_bp
     from crmproject.risks import bp as risks_bp
     from crmproject.steering import bp as steering_bp
@@ -117,7 +120,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp,
                adoption_bp, dashboard_bp, gates_bp, steering_bp, baselines_bp, hypercare_bp,
-               business_case_bp, timeline_bp, maturity_bp, risks_bp):
+               business_case_bp, timeline_bp, maturity_bp, risks_bp, pulse_bp):
         app.register_blueprint(bp)
 
 

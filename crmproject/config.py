@@ -60,6 +60,9 @@ class Defaults:
     LOGIN_LOCK_HOURS = 24
     # ... and per client address (Flask-Limiter), counting failed logins only.
     LOGIN_ADDRESS_LIMITS = "30 per 10 minutes;300 per day"
+    # Readiness pulse answers through personal links, per client address: counting refused links only (a
+    # forged, expired or used link), so a team answering from one office network is never held up.
+    PULSE_ANSWER_LIMITS = "60 per 10 minutes;600 per day"
     # Flask-Limiter's counters: in the application's database, so limits hold across workers and restarts
     # (crmproject/ratelimit.py); or redis://host:6379 and the other URIs of the `limits` library.
     RATELIMIT_STORAGE_URI = "database://"
@@ -86,7 +89,7 @@ INTEGER_SETTINGS = (
     "USAGE_IMPORT_MAX_UNPACKED_PART_MB", "USAGE_IMPORT_MAX_UNPACKED_MB", "USAGE_IMPORT_MAX_SHEET_DATA_MB",
     "JOBS_IN_PROCESS", "JOBS_WORKERS", "JOBS_STALE_SECONDS",
 )
-TEXT_SETTINGS = ("LOGIN_ADDRESS_LIMITS", "RATELIMIT_STORAGE_URI", "JOBS_BROKER", "JOBS_SQLITE_FILE")
+TEXT_SETTINGS = ("LOGIN_ADDRESS_LIMITS", "PULSE_ANSWER_LIMITS", "RATELIMIT_STORAGE_URI", "JOBS_BROKER", "JOBS_SQLITE_FILE")
 
 
 def _env(name: str) -> str | None:

@@ -326,8 +326,9 @@ def build_rollout_world() -> dict:
     """One object of every kind a form edits, flushed (not committed): a plan with a phase, a wave, a team seat
     with a holder, a RACI row, a task, a communication, a KPI with a target and a value, a report draft, a course
     with a session and an enrolment, a gate with a criterion, a
-    steering meeting, a hypercare issue, a budget line, a maturity assessment, a risk of the department. Users: an
-    admin, a project manager and the head of the plan's department.
+    steering meeting, a hypercare issue, a budget line, a maturity assessment, a risk of the department, a
+    readiness pulse survey open with its links (and `pulse_token`, Ann's link). Users: an admin, a project
+    manager and the head of the plan's department.
     Returns the objects by name."""
     from decimal import Decimal
 
@@ -340,6 +341,8 @@ def build_rollout_world() -> dict:
     from crmproject.hypercare import services as hypercare
     from crmproject.hypercare.models import IssueCategory, IssueSeverity
     from crmproject.maturity import services as maturity
+    from crmproject.pulse import services as pulse
+    from crmproject.pulse.models import SurveyKind
     from crmproject.steering import services as steering
     from crmproject.kpis import services as kpis
     from crmproject.kpis.models import Direction, GoalFamily
@@ -394,6 +397,13 @@ def build_rollout_world() -> dict:
         department=department, assessed_on=date(2026, 5, 1), assessors=["Ann Lee"]), today=date(2026, 6, 1))
     world["risk"] = risks.create_risk(plan, risks.RiskValues(title="Reps keep their Excel", likelihood=3, impact=4,
                                                              department=department))
+    pulse_survey = world["pulse_survey"] = pulse.create_survey(plan, pulse.SurveyValues(
+        department=department, kind=SurveyKind.AFTER, title="Sales after go-live", opens_on=date(2026, 6, 10),
+        closes_on=date(2099, 12, 31)), actor=None)
+    pulse.invite_department(pulse_survey, plan)
+    pulse.open_survey(pulse_survey, today=date(2026, 6, 10))
+    # Ann's personal link: a text, not an object (the answer page's address is /pulse/answer/<token>)
+    world["pulse_token"] = pulse.link_token(pulse_survey.invitations[0])
     db.session.flush()
     return world
 

@@ -63,6 +63,7 @@ EXCLUDED = {
         "hypercare.respond", "hypercare.reopen", "hypercare.delete", "business_case.line_delete",
         "maturity.delete",
         "risks.catalogue", "risks.reopen", "risks.delete", "risks.unlink_task",
+        "pulse.open_", "pulse.close", "pulse.invite", "pulse.renew", "pulse.delete", "pulse.entered_delete",
     )},
 }
 
@@ -74,7 +75,7 @@ ARGUMENTS = {
     "enrolment_id": "enrolment", "department_id": "department", "measurement_id": "measurement",
     "target_id": "kpi_target", "user_id": "pm", "gate_id": "gate", "criterion_id": "criterion",
     "meeting_id": "meeting", "issue_id": "issue", "line_id": "budget_line", "assessment_id": "assessment",
-    "risk_id": "risk",
+    "risk_id": "risk", "survey_id": "pulse_survey", "token": "pulse_token",
 }
 # Where the form of a POST-only route is shown
 PAGES = {
@@ -138,13 +139,20 @@ VALID = {
     "/plans/<int:plan_id>/risks/<int:risk_id>/close": {"note": "Excel switched off"},
     "/plans/<int:plan_id>/risks/<int:risk_id>/review": {"next_review": "2999-01-01"},
     "/plans/<int:plan_id>/risks/<int:risk_id>/tasks": {"task_id": "{task}"},
+    "/plans/<int:plan_id>/pulse/surveys/new": {"department_id": "{department}", "title": "Sales before go-live",
+                                               "opens_on": "2026-05-01", "closes_on": "2026-05-20"},
+    "/plans/<int:plan_id>/pulse/surveys/<int:survey_id>/entered": {
+        "respondents": "4", "invited": "6", "awareness": "4", "desire": "4.5", "knowledge": "2.5", "ability": "3",
+        "reinforcement": "3"},
+    "/pulse/answer/<token>": {"awareness": "4", "desire": "5", "knowledge": "2", "ability": "3", "reinforcement": "3"},
     "/training/courses/<int:course_id>/sessions": {"day": "2026-05-04"},
     "/training/courses/<int:course_id>/enrolments": {"employee": "bo@example.com"},
 }
 # Forms a department head uses in their own way (another form, another scope): fuzzed as the head too
 AS_HEAD = {"departments.edit", "reports.show", "reports.write", "training.enrolment", "adoption.enter",
            "kpis.measurement_add", "tasks.edit", "hypercare.new", "hypercare.edit", "maturity.new",
-           "maturity.edit", "maturity.levels", "risks.edit", "risks.close", "risks.review", "risks.link_task"}
+           "maturity.edit", "maturity.levels", "risks.edit", "risks.close", "risks.review", "risks.link_task",
+           "pulse.new", "pulse.edit", "pulse.entered", "pulse.answer"}
 # Bookkeeping a request writes whatever it posts
 NOT_COMPARED = {"data_generations", "rate_limit_counters", "login_throttles"}
 
@@ -229,7 +237,7 @@ def _world_rows(_app, world_builder):
     """The world is built once; each case gets a fresh copy of its rows (faster than building it each time)."""
     with _app.app_context():
         world = world_builder()
-        ids = {name: obj.id for name, obj in world.items()}
+        ids = {name: getattr(obj, "id", obj) for name, obj in world.items()}  # a personal link's token is text
         emails = {name: world[name].email for name in ("admin", "pm", "head")}
         rows = [(t, [dict(r._mapping) for r in db.session.execute(t.select())]) for t in _all_tables()]
         db.session.rollback()

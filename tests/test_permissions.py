@@ -28,6 +28,8 @@ from crmproject.business_case.models import CostCategory
 from crmproject.hypercare import services as hypercare
 from crmproject.hypercare.models import IssueCategory, IssueSeverity
 from crmproject.maturity import services as maturity
+from crmproject.pulse import services as pulse
+from crmproject.pulse.models import SurveyKind
 from crmproject.gates.models import CriterionKind as GateKind
 from crmproject.plans.models import WaveKind
 from crmproject.kpis import services as kpis
@@ -75,6 +77,14 @@ ISSUE_DATA = {"department_id": "{dept_a}", "title": "Cannot save a deal", "sever
 POLICY_DATA = {"weeks": "4", "resolution_attainment": "90", "max_weekly_new": "5", "version": "0",
                **{f"{s}_{part}": hours for s, r, f in (("critical", "1", "8"), ("high", "4", "24"), ("medium", "8", "72"),
                                                        ("low", "24", "120")) for part, hours in (("response", r), ("resolution", f))}}
+
+SURVEY_DATA = {"department_id": "{dept_a}", "kind": "after_go_live", "title": "Sales after go-live",
+               "opens_on": "2026-07-01", "closes_on": "2026-07-31"}
+ENTERED_DATA = {"respondents": "4", "invited": "6", "awareness": "4", "desire": "4.5", "knowledge": "2.5", "ability": "3",
+                "reinforcement": "3", "promoters": "2", "detractors": "1", "version": "0"}
+ANSWER_DATA = {"awareness": "4", "desire": "5", "knowledge": "2", "ability": "3", "reinforcement": "3", "nps": "9"}
+# Pages anyone may open without logging in (the login page; a readiness pulse answered through a personal link)
+PUBLIC_PATHS = ("/login", "/pulse/answer/", "/pulse/thanks")
 
 # Edit forms carry the version they were opened at; everything in the world is at version 1.
 PLAN_DATA = {"name": "CRM rollout", "vision": "Happy customers", "horizon_years": "3",
@@ -437,6 +447,31 @@ MATRIX = [
     row("GET", "/plans/{plan}/maturity/targets", PLANNER_GET),
     row("POST", "/plans/{plan}/maturity/targets", PLANNER_POST, {"target_vision": "3", "version": "0"}),
     row("POST", "/plans/{plan}/hypercare/policy", PLANNER_POST, POLICY_DATA),
+    # --- readiness pulse: everyone reads the aggregates; planners run every department's, a head their own;
+    # --- the personal link answers without an account ---------------------------------------------------
+    row("GET", "/plans/{plan}/pulse/", READ),
+    row("GET", "/plans/{plan}/pulse/results.xlsx", READ),
+    row("GET", "/plans/{plan}/pulse/surveys/new", HANDLER_A_GET),
+    row("POST", "/plans/{plan}/pulse/surveys/new", HANDLER_A_POST, SURVEY_DATA),
+    row("GET", "/plans/{plan}/pulse/surveys/{pulse_survey}", READ),
+    row("GET", "/plans/{plan}/pulse/surveys/{other_pulse_survey}", NOT_FOUND),
+    row("GET", "/plans/{plan}/pulse/surveys/{pulse_survey}/edit", HANDLER_A_GET),
+    row("POST", "/plans/{plan}/pulse/surveys/{pulse_survey}/edit", HANDLER_A_POST, {**SURVEY_DATA, "version": "{pulse_version}"}),
+    row("POST", "/plans/{plan}/pulse/surveys/{other_pulse_survey}/edit", NOT_FOUND, {**SURVEY_DATA, "version": "1"}),
+    row("POST", "/plans/{plan}/pulse/surveys/{pulse_survey}/open", HANDLER_A_POST),
+    row("POST", "/plans/{plan}/pulse/surveys/{pulse_survey}/close", HANDLER_A_POST),
+    row("POST", "/plans/{plan}/pulse/surveys/{pulse_survey}/invite", HANDLER_A_POST),
+    row("POST", "/plans/{plan}/pulse/surveys/{other_pulse_survey}/invite", NOT_FOUND),
+    row("POST", "/plans/{plan}/pulse/surveys/{pulse_survey}/links/{pulse_invitation}/renew", HANDLER_A_POST),
+    row("GET", "/plans/{plan}/pulse/surveys/{pulse_survey}/links.xlsx", HANDLER_A_GET),
+    row("POST", "/plans/{plan}/pulse/surveys/{pulse_survey}/delete", PLANNER_POST),
+    row("POST", "/plans/{plan}/pulse/surveys/{other_pulse_survey}/delete", NOT_FOUND),
+    row("GET", "/plans/{plan}/pulse/surveys/{pulse_survey}/entered", HANDLER_A_GET),
+    row("POST", "/plans/{plan}/pulse/surveys/{pulse_survey}/entered", HANDLER_A_POST, ENTERED_DATA),
+    row("POST", "/plans/{plan}/pulse/surveys/{pulse_survey}/entered/delete", HANDLER_A_POST),
+    row("GET", "/pulse/answer/{pulse_token}", PUBLIC),
+    row("POST", "/pulse/answer/{pulse_token}", EVERYONE_POST, ANSWER_DATA),
+    row("GET", "/pulse/thanks", PUBLIC),
     # --- the timeline, and tasks moved by dragging (who may change the task may move it) -----------------
     row("GET", "/plans/{plan}/timeline/", READ),
     row("POST", "/plans/{plan}/tasks/{task_a}/move", HANDLER_A_POST, {"status": "in_progress", "version": "1"}),
@@ -568,10 +603,18 @@ def _build_world() -> dict:
     risks.link_task(closed_a, task_a)
     risk_plan = next(r for r in risks.list_risks(plan) if r.factor == "cost")
     other_risk = risks.list_risks(other)[0]
+    survey_values = dict(kind=SurveyKind.AFTER, title="Pulse", opens_on=date(2026, 6, 10), closes_on=date(2099, 12, 31))
+    pulse_survey = pulse.create_survey(plan, pulse.SurveyValues(department=a, **survey_values), actor=None)
+    pulse.invite_department(pulse_survey, plan)
+    pulse.open_survey(pulse_survey, today=date(2026, 6, 10))
+    other_pulse_survey = pulse.create_survey(other, pulse.SurveyValues(department=b, **survey_values), actor=None)
     usage_import = UsageImport(filename="usage.csv", timezone="UTC", state=ImportState.DONE)
     db.session.add(usage_import)
     db.session.flush()
     return {
+        "pulse_survey": pulse_survey.id, "other_pulse_survey": other_pulse_survey.id,
+        "pulse_version": str(pulse_survey.version), "pulse_invitation": pulse_survey.invitations[0].id,
+        "pulse_token": pulse.link_token(pulse_survey.invitations[0]),
         "usage_import": usage_import.id, "gate": gate.id, "other_gate": other_gate.id, "criterion": criterion.id,
         "other_criterion": other_criterion.id, "meeting": meeting.id, "other_meeting": other_meeting.id,
         "baseline": baseline.id, "other_baseline": other_baseline.id,
@@ -668,7 +711,8 @@ def fill(data: dict, world: dict) -> dict:
 def test_permission_matrix(client, world, role, method, url, expected, data):
     log_in(client, role)
     path = url.format_map(world)
-    refused = expected[role] in (403, 404) or (role == "anonymous" and not path.startswith("/login"))
+    public = path.startswith(PUBLIC_PATHS)
+    refused = expected[role] in (403, 404) or (role == "anonymous" and not public)
     before = _rows() if refused else None
     with client.open(path, method=method, data=fill(data, world)) as response:  # closes sent files
         pass
@@ -678,7 +722,7 @@ def test_permission_matrix(client, world, role, method, url, expected, data):
         assert _rows() == before, f"{role} {method} {path} was refused but changed the database"
     if response.status_code != 302:
         return
-    if role == "anonymous" and not path.startswith("/login"):
+    if role == "anonymous" and not public:
         # The login wall: back to the login page, with the page asked for as `next`.
         assert location.startswith("/login?"), location
         assert parse_qs(urlsplit(location).query)["next"] == [path]
@@ -729,6 +773,11 @@ UI = [  # (page, snippet, roles that see it)
      PLANNERS | {"head_a"}),
     ("/plans/{plan}/maturity/assessments/{assessment_org}", 'href="/plans/{plan}/maturity/assessments/{assessment_org}/levels"',
      PLANNERS),
+    ("/plans/{plan}/pulse/", 'href="/plans/{plan}/pulse/surveys/new"', PLANNERS | {"head_a"}),
+    ("/plans/{plan}/pulse/surveys/{pulse_survey}", 'action="/plans/{plan}/pulse/surveys/{pulse_survey}/invite"', PLANNERS | {"head_a"}),
+    ("/plans/{plan}/pulse/surveys/{pulse_survey}", 'value="http://localhost/pulse/answer/', PLANNERS | {"head_a"}),
+    ("/plans/{plan}/pulse/surveys/{pulse_survey}", 'href="/plans/{plan}/pulse/surveys/{pulse_survey}/entered"', PLANNERS | {"head_a"}),
+    ("/plans/{plan}/pulse/surveys/{pulse_survey}", 'action="/plans/{plan}/pulse/surveys/{pulse_survey}/delete"', PLANNERS),
     ("/plans/{plan}/hypercare/issues/{issue_a}", 'action="/plans/{plan}/hypercare/issues/{issue_a}/respond"', PLANNERS | {"head_a"}),
     ("/plans/{plan}/hypercare/issues/{issue_a}", 'action="/plans/{plan}/hypercare/issues/{issue_a}/resolve"', PLANNERS | {"head_a"}),
     ("/plans/{plan}/hypercare/issues/{resolved_a}", 'action="/plans/{plan}/hypercare/issues/{resolved_a}/reopen"', PLANNERS | {"head_a"}),

@@ -318,3 +318,19 @@ def can_delete_risk(user: User) -> bool:
 
 
 RULES.update({"manage_risks": can_manage_risks, "edit_risk": can_edit_risk, "delete_risk": can_delete_risk})
+# --- readiness pulse ---------------------------------------------------------------------------------------------
+
+
+def can_manage_pulse(user: User, department_id: int | None) -> bool:
+    """Run a department's readiness pulse (create, edit, open and close its surveys, give out and list its
+    personal links, enter the results collected another way): the planners for every department, a department
+    head for their own. Everyone logged in reads the results, which are only ever aggregates."""
+    return can_enter_measurement(user, department_id)
+
+
+def can_delete_pulse_survey(user: User) -> bool:
+    """Delete a survey with its answers: the planners only, as its results may have informed a gate."""
+    return can_edit_plans(user)
+
+
+RULES.update({"manage_pulse": can_manage_pulse, "delete_pulse_survey": can_delete_pulse_survey})

@@ -27,6 +27,8 @@ from crmproject.i18n import _, current_locale
 from crmproject.plans.charts import timeline_figure
 from crmproject.plans.models import Plan
 from crmproject.plans.views import plan_or_404
+from crmproject.pulse import results as pulse
+from crmproject.pulse.services import plan_departments
 from crmproject.reports.services import plan_today
 
 CACHE = GenerationCache(max_entries=64)  # a rendered page of a large organisation is a few hundred kB
@@ -92,8 +94,13 @@ def _page(plan_id: int, *, printing: bool) -> tuple[_PlanHead, _Page]:
         figures = _figures(full, d)
         figures["costs"] = Markup(escape(figure_json(cost_benefit_figure(
             case, link=url_for("business_case.index", plan_id=full.id)))))
+        waves = {a.department_id: w.id for w in full.waves for a in w.assignments}
+        departments = [x for x in plan_departments(full)  # the readiness of the departments the filters keep
+                       if filters.department_id in (None, x.id) and filters.wave_id in (None, waves.get(x.id))]
+        readiness = pulse.latest_readiness([x.id for x in departments], today=today, plan_id=full.id)
         content = render_template("dashboard/_content.html", plan=full, d=d, figures=figures, case=case,
-                                  notices=notices, printing=printing)
+                                  notices=notices, printing=printing, pulse_elements=pulse.ELEMENTS,
+                                  pulse_rows=[(x, readiness.get(x.id)) for x in departments] if readiness else [])
         return _Page(Markup(content), d.filters.args(), bool(notices))
 
     key = ("dashboard", plan.id, raw, today, printing, current_locale(), can_edit_plans(current_user))

@@ -18,6 +18,7 @@ from crmproject.demo.business_case import load_demo_business_case
 from crmproject.demo.hypercare import load_demo_hypercare
 from crmproject.demo.maturity import load_demo_maturity
 from crmproject.demo.risks import load_demo_risks
+from crmproject.demo.pulse import load_demo_pulse
 from crmproject.extensions import db
 from crmproject.gates.models import GateOutcome
 from crmproject.gates.services import ConditionValues, list_gates, record_decision
@@ -134,6 +135,7 @@ def load_demo(*, today: date) -> DemoSummary:
     plan = demo_plan()
     if plan is not None:
         load_demo_hypercare(plan, today=today)
+        load_demo_pulse(plan, today=today)
         load_demo_business_case(plan, today=today)
         load_demo_maturity(plan, today=today)
         load_demo_risks(plan, today=today)

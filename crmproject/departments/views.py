@@ -24,6 +24,9 @@ from crmproject.errors import ValidationFailed, saving
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
+from crmproject.pulse.charts import trend_figure
+from crmproject.pulse.results import ELEMENTS as PULSE_ELEMENTS
+from crmproject.pulse.results import department_trend
 from crmproject.training.charts import course_completion_figure
 
 
@@ -51,8 +54,11 @@ def show(department_id: int):
     if first is not None and overview.go_lives[0].is_live:
         key_summary = key_actions.department_summary(first, department.id, go_live=overview.go_lives[0].wave.go_live_date,
                                                      today=today)
+    pulse = department_trend(department.id, today=today)
     return render_template(
         "departments/show.html", department=department, overview=overview, today=today, adoption=adoption,
+        pulse=pulse, pulse_elements=PULSE_ELEMENTS, pulse_plan=first,
+        pulse_chart=trend_figure(pulse) if sum(r.shown for r in pulse) > 1 else None,
         key_actions=key_summary,
         key_action_chart=key_action_figure(key_summary, target=adoption["target"]) if key_summary and key_summary.weeks else None,
         training_cells=cells,

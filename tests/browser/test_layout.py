@@ -34,6 +34,8 @@ from crmproject.hypercare.services import plan_issues
 from crmproject.maturity.services import plan_assessments
 from crmproject.risks.services import list_risks
 from crmproject.kpis import services as kpis
+from crmproject.pulse.models import PulseSurvey, SurveyKind
+from crmproject.pulse.services import link_token
 from crmproject.kpis.models import Direction, GoalFamily
 from crmproject.tasks.models import TaskPriority, TaskStatus
 from crmproject.tasks.services import create_task, ensure_categories
@@ -143,6 +145,9 @@ class Demo:
     budget_line: int  # the implementation partner's line: planned and booked months
     assessment: int  # Sales' latest maturity assessment: two assessors, eight agreed levels with notes
     risk: int  # poor data quality: being mitigated, with linked change tasks
+    pulse_survey: int  # Field Service's readiness survey, open, with its links (barrier: knowledge)
+    sales_pulse: int  # Sales' latest readiness survey, closed
+    pulse_token: str  # an unanswered personal link to Field Service's survey
 
 
 @pytest.fixture
@@ -163,13 +168,18 @@ def demo(app) -> Demo:
                 due=today + timedelta(days=9), status=TaskStatus.IN_PROGRESS, priority=TaskPriority.CRITICAL)
     db.session.commit()
     gates = {g.name: g.id for g in list_gates(plan)}
+    surveys = list(db.session.scalars(select(PulseSurvey).where(PulseSurvey.plan_id == plan.id).order_by(PulseSurvey.id)))
+    field_survey = next(s for s in surveys if s.department.code == "FIELD")
     return Demo(plan=plan.id, kpi=kpi.id, sales=sales.id, decided_gate=gates["Pilot proven"],
                 gate=gates["Wave 3 may go live"], meeting=list_meetings(plan)[0].id,
                 baseline=list_baselines(plan)[0].id,
                 issue=next(i.id for i in plan_issues(plan, department_ids=[sales.id]) if i.resolution),
                 budget_line=next(f.id for f in list_lines(plan) if f.name == "Implementation partner"),
                 assessment=next(a.id for a in plan_assessments(plan) if a.department_id == sales.id),
-                risk=next(r.id for r in list_risks(plan) if r.factor == "poor_data_quality"))
+                risk=next(r.id for r in list_risks(plan) if r.factor == "poor_data_quality"),
+                pulse_survey=field_survey.id,
+                sales_pulse=[s.id for s in surveys if s.department_id == sales.id and s.kind == SurveyKind.AFTER][-1],
+                pulse_token=link_token(next(i for i in field_survey.invitations if i.answered_at is None)))
 
 
 def main_pages(role: Role, demo: Demo) -> dict[str, str]:
@@ -190,6 +200,8 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "maturity": f"{plan}/maturity/", "maturity of Sales": f"{plan}/maturity/?scope={demo.sales}",
         "maturity assessment": f"{plan}/maturity/assessments/{demo.assessment}",
         "risks": f"{plan}/risks/", "risk": f"{plan}/risks/{demo.risk}",
+        "readiness pulse": f"{plan}/pulse/", "pulse survey": f"{plan}/pulse/surveys/{demo.pulse_survey}",
+        "Sales pulse survey": f"{plan}/pulse/surveys/{demo.sales_pulse}", "pulse answer": f"/pulse/answer/{demo.pulse_token}",
     }
     if role != Role.EXECUTIVE:
         pages["report form"] = f"{plan}/reports/write?department={demo.sales}"
@@ -198,6 +210,8 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         pages["new hypercare issue"] = f"{plan}/hypercare/issues/new"
         pages["maturity levels"] = f"{plan}/maturity/assessments/{demo.assessment}/levels"
         pages["new maturity assessment"] = f"{plan}/maturity/assessments/new"
+        pages["new pulse survey"] = f"{plan}/pulse/surveys/new"
+        pages["pulse results form"] = f"{plan}/pulse/surveys/{demo.sales_pulse}/entered"
     if role in (Role.ADMIN, Role.PROJECT_MANAGER):
         pages["key actions"] = f"{plan}/adoption/key-actions"
         pages["gate form"] = f"{plan}/gates/{demo.gate}/edit"
@@ -208,6 +222,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         pages["maturity targets"] = f"{plan}/maturity/targets"
         pages["risk form"] = f"{plan}/risks/{demo.risk}/edit"
         pages["new risk"] = f"{plan}/risks/new"
+        pages["pulse survey form"] = f"{plan}/pulse/surveys/{demo.pulse_survey}/edit"
     if role != Role.DEPARTMENT_HEAD:
         pages["meeting form"] = f"{plan}/meetings/{demo.meeting}/edit"
     if role == Role.ADMIN:
@@ -244,6 +259,15 @@ def test_main_pages_never_scroll_sideways_nor_split_a_word(demo, page):
     The charts are the same for every role, and drawing them is most of a page's time: they are drawn for the
     administrator, who sees every page; the other roles' pages (their buttons, forms and columns) are checked
     with the chart boxes left empty."""
+    _check_pages(demo, page)
+
+
+def test_the_readiness_pulse_pages_never_scroll_sideways_nor_split_a_word(demo, page):
+    """The pulse's pages alone (they are among the main pages too): to check them without the rest."""
+    _check_pages(demo, page, only="pulse")
+
+
+def _check_pages(demo, page, only: str | None = None) -> None:
     problems = []
     for role, email in ACCOUNTS.items():
         charts = role == Role.ADMIN
@@ -252,6 +276,8 @@ def test_main_pages_never_scroll_sideways_nor_split_a_word(demo, page):
         page.set_viewport_size(SIZES["phone 390x844"])
         log_in(page, email)
         for name, url in main_pages(role, demo).items():
+            if only is not None and only not in name:
+                continue
             response = page.goto(url)
             if response is None or not response.ok:
                 problems.append(f"{name} ({url}) as {role.value}: answered {response and response.status}")
