@@ -18,7 +18,11 @@ gate's, or the last wave live by a phase gate's end):
   the exit criteria met, crmproject.hypercare.services), in percent (at least);
 - maturity: the gate's departments' latest agreed level on each chosen building block (every block with a
   target when none is chosen) at the plan's target, in percent of department-block pairs (at least); a
-  department never assessed counts as below target.
+  department never assessed counts as below target;
+- risks: the highest effective score (likelihood raised by the indicators x impact, crmproject.risks) of the
+  open risks that are plan-wide or of the gate's departments (at most: no open risk above the threshold);
+- readiness: the lowest ADKAR element mean of the gate's departments' latest readiness pulse with enough
+  answers (crmproject.pulse), on the 1-5 scale (at least; 3 by default, so no department has a barrier point).
 
 To add a kind: a member of CriterionKind, an entry in KINDS (default threshold, unit, comparison,
 evidence page) and a function in MEASURES; everything else (forms, seed plans, the CLI) reads KINDS.
@@ -48,6 +52,8 @@ from crmproject.kpis.services import latest_statuses, list_kpis
 from crmproject.maturity import services as maturity
 from crmproject.maturity.blocks import Block, level_label
 from crmproject.plans.models import Phase, Plan, Wave
+from crmproject.pulse import results as pulse
+from crmproject.risks import services as risks
 from crmproject.reports.services import Submission, plan_zone, reporting_matrix
 from crmproject.tasks.models import ChangeTask, TaskPriority, TaskStatus
 from crmproject.teams.services import team_overview
@@ -74,6 +80,8 @@ KINDS: dict[CriterionKind, KindInfo] = {
     CriterionKind.TEAM_SEATS: KindInfo(Decimal(100), "%", AT_LEAST, "teams.team"),
     CriterionKind.HYPERCARE: KindInfo(Decimal(100), "%", AT_LEAST, "hypercare.index"),
     CriterionKind.MATURITY: KindInfo(Decimal(100), "%", AT_LEAST, "maturity.index"),
+    CriterionKind.RISKS: KindInfo(Decimal(15), "", AT_MOST, "risks.index", maximum=Decimal(25)),
+    CriterionKind.READINESS: KindInfo(Decimal(3), "", AT_LEAST, "pulse.index", maximum=Decimal(5)),
 }
 
 
@@ -169,6 +177,8 @@ class PlanEvidence:
     hypercare: dict[int, hypercare.DepartmentHypercare]
     maturity_targets: dict[Block, int]
     maturity: dict[int, dict[Block, tuple[int, date]]]
+    risks: list[risks.RiskView]
+    readiness: dict[int, pulse.DepartmentReadiness]
 
 
 def gather(plan: Plan, *, today: date) -> PlanEvidence:
@@ -198,6 +208,7 @@ def gather(plan: Plan, *, today: date) -> PlanEvidence:
         critical_overdue=list(critical),
         hypercare=hypercare.hypercare_by_department(plan, now=_moment(plan, today)),
         maturity_targets=maturity.targets(plan), maturity=maturity.latest_levels(plan, ids, on=today),
+        risks=risks.open_risks(plan, today=today), readiness=pulse.latest_readiness(ids, today=today, plan_id=plan.id),
     )
 
 
@@ -420,6 +431,49 @@ def _maturity(criterion, gate, departments, evidence) -> Measured:
     return CriterionStatus.MET, _percent(met, total), detail, {}
 
 
+def _risks(criterion, gate, departments, evidence) -> Measured:
+    wanted = set(departments)
+    concerned = [r for r in evidence.risks if r.department_id is None or r.department_id in wanted]
+    if not concerned:
+        return CriterionStatus.MET, Decimal(0), _("No risk is open."), {}
+    above = [r for r in concerned if r.effective_score > criterion.threshold]
+    highest = concerned[0]  # open_risks sorts the highest first
+    detail = _("%(n)s open risks; the highest scores %(score)s (%(title)s).", n=len(concerned),
+               score=highest.effective_score, title=highest.title)
+    if above:
+        detail += " " + _("Above %(threshold)s: %(risks)s.", threshold=number(criterion.threshold), risks="; ".join(
+            f"{r.title} {r.effective_score}" + (f" ({' '.join(r.reasons)})" if r.reasons else "") for r in above))
+    return CriterionStatus.MET, Decimal(max(r.effective_score for r in concerned)), detail, {}
+
+
+def _readiness(criterion, gate, departments, evidence) -> Measured:
+    if not departments:
+        return _no_departments()
+    found = {d: evidence.readiness.get(d) for d in departments}
+    judged = {d: r for d, r in found.items() if r is not None and r.enough_answers and r.lowest is not None}
+    unmeasured = [d for d in departments if d not in judged]
+    if not judged:
+        return CriterionStatus.NO_DATA, None, _("No readiness pulse of these departments has enough answers yet."), {}
+    lowest = min(r.lowest for r in judged.values())
+    parts = []
+    for d, r in sorted(judged.items(), key=lambda item: evidence.names.get(item[0], "").casefold()):
+        name = evidence.names.get(d, "?")
+        if r.barrier is not None:
+            parts.append(_("%(department)s: barrier point %(element)s (%(mean)s)", department=name, element=r.barrier.label,
+                           mean=f"{r.means[r.barrier]:.2f}"))
+        elif r.lowest < criterion.threshold:
+            parts.append(_("%(department)s: %(element)s %(mean)s", department=name, element=r.lowest_element.label,
+                           mean=f"{r.lowest:.2f}"))
+    detail = _("Lowest element mean %(lowest)s across %(n)s departments.", lowest=f"{lowest:.2f}", n=len(judged))
+    if parts:
+        detail += " " + "; ".join(parts) + "."
+    if unmeasured:
+        detail += " " + _("No readiness figures yet: %(departments)s.", departments=_names(evidence, unmeasured))
+    if lowest >= criterion.threshold and unmeasured:
+        return CriterionStatus.NO_DATA, lowest, detail, {}
+    return CriterionStatus.MET, lowest, detail, {}
+
+
 MEASURES: dict[CriterionKind, Callable[..., Measured]] = {
     CriterionKind.TRAINING: _training,
     CriterionKind.ADOPTION: _adoption,
@@ -429,5 +483,7 @@ MEASURES: dict[CriterionKind, Callable[..., Measured]] = {
     CriterionKind.TEAM_SEATS: _team_seats,
     CriterionKind.HYPERCARE: _hypercare,
     CriterionKind.MATURITY: _maturity,
+    CriterionKind.RISKS: _risks,
+    CriterionKind.READINESS: _readiness,
 }
 

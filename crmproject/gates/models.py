@@ -35,6 +35,8 @@ class CriterionKind(LabelledEnum):
     TEAM_SEATS = "team_seats", _l("Required project team seats filled")
     HYPERCARE = "hypercare", _l("Hypercare of the wave before exited")
     MATURITY = "maturity", _l("Maturity of the departments at target")
+    RISKS = "risks", _l("Highest open risk score")
+    READINESS = "readiness", _l("People's readiness (lowest ADKAR mean)")
 
 
 class GateOutcome(LabelledEnum):

@@ -92,8 +92,8 @@ def _check_criterion(kind: CriterionKind, threshold: Decimal | None, blocks: Seq
         raise ValidationFailed(_("Give a threshold."), field="threshold")
     if threshold < 0 or threshold > info.maximum:
         raise ValidationFailed(_("The threshold must be from 0 to %(max)s.", max=f"{info.maximum:g}"), field="threshold")
-    if info.unit == "" and threshold != threshold.to_integral_value():
-        raise ValidationFailed(_("The threshold counts tasks: a whole number."), field="threshold")
+    if kind in (CriterionKind.CRITICAL_TASKS, CriterionKind.RISKS) and threshold != threshold.to_integral_value():
+        raise ValidationFailed(_("The threshold is a whole number."), field="threshold")
 
 
 def add_criterion(gate: PhaseGate, *, kind: CriterionKind, threshold: Decimal | None = None, blocking: bool = True,
