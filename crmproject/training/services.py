@@ -621,6 +621,9 @@ DEMO_COURSES: tuple[tuple[str, str, str | None, str, bool, str, tuple[str, ...] 
     ("DQ-100", "Data quality rules", None, "Everyone with a CRM seat", True, "1.5",
      None, "Required fields, duplicates and who owns a record: the rules that keep the CRM trustworthy."),
 )
+# certifications to renew every year: the pilot's first round was a year ago, so the demo shows refreshers due
+# and a few expired
+DEMO_VALIDITY = {"SFA-101": 12, "DQ-100": 12}
 DEMO_TRAINERS = ("Nadia Berg (key user)", "Paul Martin (vendor trainer)", "Ines Costa (key user)", "Internal academy")
 DEMO_PLACES = ("Training room 2.14", "https://meet.example.com/crm-training", "Training room 1.03", "https://meet.example.com/crm-dq")
 # How far each department is: a share of people completed; the pilot is furthest, the last wave has barely begun.
@@ -646,7 +649,8 @@ def load_demo_training(today: date) -> None:
         if course is None:
             course = create_course(CourseValues(
                 code=code, name=name, crm_module=modules.get(module_code) if module_code else None, audience=audience,
-                mandatory=mandatory, length_hours=Decimal(hours), description=description))
+                mandatory=mandatory, length_hours=Decimal(hours), description=description,
+                validity_months=DEMO_VALIDITY.get(code)))
             for k, offset in enumerate((-150, -90, -30, 21)):
                 add_session(course, SessionValues(day=today + timedelta(days=offset + 7 * n), trainer=DEMO_TRAINERS[(n + k) % 4],
                                                   location=DEMO_PLACES[(n + k) % 4], capacity=None))
@@ -685,6 +689,9 @@ def _demo_enrolments(course: Course, departments: Sequence[Department], *, today
             enrolment = Enrolment(employee=employee, course=course, session=session, status=status)
             if status == EnrolmentStatus.COMPLETED:
                 enrolment.completed_on = (session.day if session else today - timedelta(days=rng.randint(1, 120)))
+                if course.validity_months and rng.random() < 0.15:  # took it in the first round, a year ago
+                    enrolment.completed_on = today - timedelta(days=rng.randint(335, 400))
+                    enrolment.session = None
                 enrolment.score = Decimal(rng.randint(62, 100))
             db.session.add(enrolment)
     db.session.flush()
