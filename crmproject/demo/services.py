@@ -16,6 +16,7 @@ from crmproject.departments.services import create_department, get_department_by
 from crmproject.baselines.services import save_baseline
 from crmproject.demo.business_case import load_demo_business_case
 from crmproject.demo.hypercare import load_demo_hypercare
+from crmproject.demo.impact import load_demo_impact
 from crmproject.extensions import db
 from crmproject.gates.models import GateOutcome
 from crmproject.gates.services import ConditionValues, list_gates, record_decision
@@ -133,6 +134,7 @@ def load_demo(*, today: date) -> DemoSummary:
     if plan is not None:
         load_demo_hypercare(plan, today=today)
         load_demo_business_case(plan, today=today)
+        load_demo_impact(plan)
         _demo_gate_decision(plan, today=today)
         _demo_meeting(plan, today=today)
         db.session.commit()
