@@ -283,7 +283,7 @@ def build_rollout_world() -> dict:
     """One object of every kind a form edits, flushed (not committed): a plan with a phase, a wave, a team seat
     with a holder, a RACI row, a task, a communication, a KPI with a target and a value, a report draft, a course
     with a session and an enrolment, a gate with a criterion, a
-    steering meeting, a hypercare issue, a budget line. Users: an admin, a project manager and the head of the plan's department.
+    steering meeting, a hypercare issue, a budget line, a change impact rating. Users: an admin, a project manager and the head of the plan's department.
     Returns the objects by name."""
     from decimal import Decimal
 
@@ -295,6 +295,7 @@ def build_rollout_world() -> dict:
     from crmproject.business_case.models import CostCategory
     from crmproject.hypercare import services as hypercare
     from crmproject.hypercare.models import IssueCategory, IssueSeverity
+    from crmproject.impact import services as impact
     from crmproject.steering import services as steering
     from crmproject.kpis import services as kpis
     from crmproject.kpis.models import Direction, GoalFamily
@@ -314,7 +315,9 @@ def build_rollout_world() -> dict:
                                  department=department if role == Role.DEPARTMENT_HEAD else None)
     plan = world["plan"] = plan_services.create_plan(name="CRM rollout", start=date(2026, 1, 1), end=date(2027, 12, 31))
     world["phase"] = plan_services.add_phase(plan, name="Pilot", start=date(2026, 1, 1), end=date(2026, 6, 30))
-    world["wave"] = plan_services.add_wave(plan, name="Pilot wave", go_live=date(2026, 6, 1), departments=[department])
+    module = world["module"] = plan_services.ensure_standard_modules()[0]
+    world["wave"] = plan_services.add_wave(plan, name="Pilot wave", go_live=date(2026, 6, 1), departments=[department],
+                                           modules=[module])
     world["team_role"] = teams.create_role(plan, kind=TeamRoleKind.IT, title="IT lead")
     world["assignment"] = teams.assign(world["team_role"], person_name="Ivan", start=date(2026, 1, 1))
     world["deliverable"] = teams.add_deliverable(plan, name="Goals")
@@ -344,6 +347,7 @@ def build_rollout_world() -> dict:
         department=department, title="Cannot save a deal", severity=IssueSeverity.HIGH, category=IssueCategory.DEFECT,
         reported_at=datetime(2026, 7, 1, 8, tzinfo=UTC)), actor=None)
     world["budget_line"] = business_case.save_line(plan, None, name="Partner", category=CostCategory.PARTNER)
+    world["impact_rating"] = impact.rate(plan, department, module, processes=4, tools=5, roles=3)
     db.session.flush()
     return world
 

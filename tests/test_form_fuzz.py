@@ -132,7 +132,7 @@ VALID = {
 }
 # Forms a department head uses in their own way (another form, another scope): fuzzed as the head too
 AS_HEAD = {"departments.edit", "reports.show", "reports.write", "training.enrolment", "adoption.enter",
-           "kpis.measurement_add", "tasks.edit", "hypercare.new", "hypercare.edit"}
+           "kpis.measurement_add", "tasks.edit", "hypercare.new", "hypercare.edit", "impact.grid"}
 # Bookkeeping a request writes whatever it posts
 NOT_COMPARED = {"data_generations", "rate_limit_counters", "login_throttles"}
 
