@@ -28,11 +28,13 @@ def impact_heatmap(impact: ImpactMap) -> dict:
                       for m in impact.modules])
     heat = {
         "type": "heatmap", "z": z, "x": [escape(m.code) for m in impact.modules],
-        "y": [escape(d.department.name) for d in impact.departments], "text": z, "texttemplate": "%{text}",
+        "y": [escape(d.department.name) for d in impact.departments],
+        "text": [["" if v is None else str(v) for v in row] for row in z], "texttemplate": "%{text}",
         "customdata": hover, "zmin": LOWEST, "zmax": HIGHEST, "colorscale": IMPACT_SCALE,
         "colorbar": {"title": {"text": escape(_("Impact"))}, "tickvals": list(range(LOWEST, HIGHEST + 1))},
         "xgap": 2, "ygap": 2, "hovertemplate": "%{y} · %{x}: %{customdata}<extra></extra>",
         "name": escape(_("Change impact")),
     }
     return {"data": [heat], "layout": layout(max(240, 80 + 32 * len(impact.departments)),
-                                             yaxis={"autorange": "reversed"}, xaxis={"side": "top"})}
+                                             yaxis={"autorange": "reversed", "automargin": True},
+                                             xaxis={"side": "top"})}

@@ -5,7 +5,8 @@ change tasks, so the departments hit hardest get the most attention.
 A cell's impact is the highest of its three dimensions (not their mean): a process that changes completely
 hurts as much whether or not the tools change too. A department's overall impact is the highest of its cells.
 It "needs attention" when its impact is high (4 or 5) and its mandatory training is low (under 60% valid
-completion, or nobody enrolled) or it has heard little (fewer than two communications planned or sent to it).
+completion, or nobody enrolled) or it has heard little (fewer than two communications planned or sent to it,
+counting those to the whole plan, which reach every department; cancelled ones do not count).
 """
 
 from __future__ import annotations
@@ -238,11 +239,12 @@ def department_impact(plan: Plan) -> dict[int, int]:
     return overall
 
 
-def _communications(plan: Plan) -> dict[int, dict[CommunicationStatus, int]]:
-    counts: dict[int, dict[CommunicationStatus, int]] = {}
+def _communications(plan: Plan) -> dict[int | None, dict[CommunicationStatus, int]]:
+    """Department id (None: the plan-wide ones, which reach every department) -> status -> how many."""
+    counts: dict[int | None, dict[CommunicationStatus, int]] = {}
     for department_id, status, n in db.session.execute(
             select(Communication.department_id, Communication.status, func.count())
-            .where(Communication.plan_id == plan.id, Communication.department_id.is_not(None))
+            .where(Communication.plan_id == plan.id)
             .group_by(Communication.department_id, Communication.status)):
         counts.setdefault(department_id, {})[status] = n
     return counts
@@ -287,8 +289,9 @@ def impact_map(plan: Plan, *, today: date) -> ImpactMap:
             modules.setdefault(module.id, module)
         levels = {module_id: rating.level for module_id, rating in row.ratings.items()}
         overall = max(levels.values(), default=None)
-        heard = communications.get(row.department.id, {})
-        planned, sent = heard.get(CommunicationStatus.PLANNED, 0), heard.get(CommunicationStatus.SENT, 0)
+        own, everyone = communications.get(row.department.id, {}), communications.get(None, {})
+        planned, sent = (own.get(status, 0) + everyone.get(status, 0)
+                         for status in (CommunicationStatus.PLANNED, CommunicationStatus.SENT))
         done = completion.get(row.department.id)
         departments.append(DepartmentImpact(
             department=row.department, wave=row.wave, levels=levels, overall=overall, training=done,

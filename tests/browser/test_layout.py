@@ -181,6 +181,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "hypercare": f"{plan}/hypercare/", "hypercare issue": f"{plan}/hypercare/issues/{demo.issue}",
         "costs": f"{plan}/costs/", "budget line": f"{plan}/costs/lines/{demo.budget_line}",
         "timeline": f"{plan}/timeline/?baseline={demo.baseline}",
+        "change impact": f"{plan}/impact/", "change impact grid": f"{plan}/impact/grid",
     }
     if role != Role.EXECUTIVE:
         pages["report form"] = f"{plan}/reports/write?department={demo.sales}"
