@@ -6,14 +6,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+
+from crmproject.auth.models import Role
 
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
 from crmproject.plans.services import add_wave, ensure_standard_modules
 from crmproject.roster.services import create_employee, move
 from crmproject.training import services
-from crmproject.training.models import Enrolment, EnrolmentStatus as S
+from crmproject.training.models import Course, Enrolment, EnrolmentStatus as S
 
 TODAY = date(2026, 5, 15)
 
@@ -185,3 +187,38 @@ def test_the_demo_shows_refreshers_due_and_a_few_expired(app, make_department):
     expired = [r for r in due if r.expired(TODAY)]
     assert total > len(expired) > 0
     assert {r.course_code for r in due} <= {"SFA-101", "DQ-100"}
+
+
+# --- the pages -------------------------------------------------------------------------------------------
+
+COURSE_FORM = {"code": "DQ-100", "name": "Data quality rules", "crm_module_id": "", "audience": "", "mandatory": "y",
+               "length_hours": "1.5", "description": ""}
+
+
+def test_a_planner_sets_a_validity_and_the_pages_show_expired_and_refreshers(client, login, make_user, make_employee,
+                                                                           make_department):
+    login(make_user(Role.PROJECT_MANAGER))
+    bad = client.post("/training/courses/new", data={**COURSE_FORM, "validity_months": "0"})
+    assert bad.status_code == 200 and db.session.scalar(select(func.count()).select_from(Course)) == 0
+    assert client.post("/training/courses/new", data={**COURSE_FORM, "validity_months": "12"}).status_code == 302
+    course = db.session.scalar(select(Course))
+    assert course.validity_months == 12
+    sales = make_department(name="Sales")
+    today = date.today()
+    _completed_on(make_employee(name="Lapsed Person", department=sales), course, today - timedelta(days=400))
+    _completed_on(make_employee(name="Due Person", department=sales), course, today - timedelta(days=350))
+    _completed_on(make_employee(name="Fresh Person", department=sales), course, today - timedelta(days=20))
+
+    index = client.get("/training/").get_data(as_text=True)
+    assert "Refreshers due" in index and "Lapsed Person" in index and "Due Person" in index
+    assert "Fresh Person" not in index and "expired" in index and "12 months" in index
+    page = client.get(f"/training/courses/{course.id}").get_data(as_text=True)
+    assert "66.7%" in page and "1 expired" in page and "Lapsed Person" in page
+    edit = client.get(f"/training/courses/{course.id}/edit").get_data(as_text=True)
+    assert 'name="validity_months"' in edit and 'value="12"' in edit
+
+
+def _completed_on(employee, course, day: date) -> None:
+    enrolment = services.enrol(employee, course)
+    enrolment.status, enrolment.completed_on = S.COMPLETED, day
+    db.session.commit()
