@@ -621,9 +621,9 @@ DEMO_COURSES: tuple[tuple[str, str, str | None, str, bool, str, tuple[str, ...] 
     ("DQ-100", "Data quality rules", None, "Everyone with a CRM seat", True, "1.5",
      None, "Required fields, duplicates and who owns a record: the rules that keep the CRM trustworthy."),
 )
-# certifications to renew every year: the pilot's first round was a year ago, so the demo shows refreshers due
-# and a few expired
-DEMO_VALIDITY = {"SFA-101": 12, "DQ-100": 12}
+# certifications to renew every year: some people took the first round a year ago, so the demo shows
+# refreshers due and a few expired (drawn from a generator of their own, so the other courses' story is unchanged)
+DEMO_VALIDITY = {"MA-201": 12, "CSS-101": 12}
 DEMO_TRAINERS = ("Nadia Berg (key user)", "Paul Martin (vendor trainer)", "Ines Costa (key user)", "Internal academy")
 DEMO_PLACES = ("Training room 2.14", "https://meet.example.com/crm-training", "Training room 1.03", "https://meet.example.com/crm-dq")
 # How far each department is: a share of people completed; the pilot is furthest, the last wave has barely begun.
@@ -643,7 +643,7 @@ def load_demo_training(today: date) -> None:
 
     modules = {m.code: m for m in ensure_standard_modules()}
     departments = {d.code: d for d in db.session.scalars(select(Department))}
-    rng = random.Random(DEMO_SEED)
+    rng, first_round = random.Random(DEMO_SEED), random.Random(DEMO_SEED + 1)
     for n, (code, name, module_code, audience, mandatory, hours, audience_codes, description) in enumerate(DEMO_COURSES):
         course = get_course_by_code(code)
         if course is None:
@@ -657,10 +657,11 @@ def load_demo_training(today: date) -> None:
         if db.session.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.course_id == course.id)):
             continue
         wanted = [d for c, d in sorted(departments.items()) if audience_codes is None or c in audience_codes]
-        _demo_enrolments(course, wanted, today=today, rng=rng)
+        _demo_enrolments(course, wanted, today=today, rng=rng, first_round=first_round)
 
 
-def _demo_enrolments(course: Course, departments: Sequence[Department], *, today: date, rng: random.Random) -> None:
+def _demo_enrolments(course: Course, departments: Sequence[Department], *, today: date, rng: random.Random,
+                     first_round: random.Random) -> None:
     past = [s for s in course.sessions if s.day <= today]
     upcoming = [s for s in course.sessions if s.day > today]
     for department in departments:
@@ -689,8 +690,8 @@ def _demo_enrolments(course: Course, departments: Sequence[Department], *, today
             enrolment = Enrolment(employee=employee, course=course, session=session, status=status)
             if status == EnrolmentStatus.COMPLETED:
                 enrolment.completed_on = (session.day if session else today - timedelta(days=rng.randint(1, 120)))
-                if course.validity_months and rng.random() < 0.15:  # took it in the first round, a year ago
-                    enrolment.completed_on = today - timedelta(days=rng.randint(335, 400))
+                if course.validity_months and first_round.random() < 0.2:  # took it in the first round, a year ago
+                    enrolment.completed_on = today - timedelta(days=first_round.randint(335, 400))
                     enrolment.session = None
                 enrolment.score = Decimal(rng.randint(62, 100))
             db.session.add(enrolment)

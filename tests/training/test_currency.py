@@ -176,7 +176,7 @@ def test_the_roster_import_enrols_newcomers_and_movers(waves):
 def test_the_demo_shows_refreshers_due_and_a_few_expired(app, make_department):
     from crmproject.roster.models import Employee
 
-    for code, name in (("SALES", "Sales"), ("CS", "Customer Service")):
+    for code, name in (("MKT", "Marketing"), ("CS", "Customer Service")):
         department = make_department(name=name, code=code)
         for n in range(40):
             db.session.add(Employee(name=f"{name} {n}", department=department))
@@ -186,7 +186,7 @@ def test_the_demo_shows_refreshers_due_and_a_few_expired(app, make_department):
     due, total = services.refreshers_due(today=TODAY)
     expired = [r for r in due if r.expired(TODAY)]
     assert total > len(expired) > 0
-    assert {r.course_code for r in due} <= {"SFA-101", "DQ-100"}
+    assert {r.course_code for r in due} <= {"MA-201", "CSS-101"}
 
 
 # --- the pages -------------------------------------------------------------------------------------------
