@@ -82,7 +82,8 @@ def create_employee(
 
 
 def move(employee: Employee, department: Department, *, on: date) -> None:
-    """The person joins `department` on `on`: the current stay ends the day before; the history is kept."""
+    """The person joins `department` on `on`: the current stay ends the day before; the history is kept. Joining
+    runs the registered hooks (on_department_joined)."""
     history = employee.department_history
     if history and on <= history[-1].valid_from:
         raise ValidationFailed(_("A move must come after the last one (%(d)s).", d=history[-1].valid_from.isoformat()), field="on")
