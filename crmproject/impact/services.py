@@ -228,15 +228,9 @@ class ImpactMap:
 
 def department_impact(plan: Plan) -> dict[int, int]:
     """Department id -> its overall impact (the highest dimension of its rated cells), for the departments of
-    the plan's waves with at least one rated cell."""
-    waves = {a.department_id for w in plan.waves for a in w.assignments}
-    overall: dict[int, int] = {}
-    for department_id, processes, tools, roles in db.session.execute(
-            select(ImpactRating.department_id, ImpactRating.processes, ImpactRating.tools, ImpactRating.roles)
-            .where(ImpactRating.plan_id == plan.id)):
-        if department_id in waves:
-            overall[department_id] = max(overall.get(department_id, 0), processes, tools, roles)
-    return overall
+    the plan's waves with at least one rated cell. Only the modules of the department's wave count: a rating left
+    over from a module since taken out of the wave does not."""
+    return {row.department.id: max(r.level for r in row.ratings.values()) for row in grid(plan) if row.ratings}
 
 
 def _communications(plan: Plan) -> dict[int | None, dict[CommunicationStatus, int]]:

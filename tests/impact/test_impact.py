@@ -228,3 +228,16 @@ def test_the_export_opens_in_libreoffice(rollout, make_user, login, client, tmp_
                     "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=120)
     text = (tmp_path / "impact.csv").read_text(encoding="utf-8", errors="replace")
     assert "Overall impact" in text and "Sales" in text
+
+
+def test_a_module_taken_out_of_the_wave_no_longer_counts(rollout):
+    plan = rollout["plan"]
+    services.rate(plan, rollout["marketing"], rollout["MA"], processes=5, tools=5, roles=5)
+    services.rate(plan, rollout["marketing"], rollout["CSS"], processes=2, tools=1, roles=1)
+    wave = next(w for w in plan.waves if w.name == "Wave 2")
+    plan_services.update_wave(wave, name=wave.name, go_live=wave.go_live_date, kind=wave.kind,
+                              departments=wave.departments, modules=[rollout["CSS"]], notes="")
+    db.session.commit()
+    assert services.department_impact(plan) == {rollout["marketing"].id: 2}
+    [marketing] = [d for d in services.impact_map(plan, today=TODAY).departments if d.department.name == "Marketing"]
+    assert marketing.levels == {rollout["CSS"].id: 2}
