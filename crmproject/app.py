@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.gates.views
     import crmproject.home.views
     import crmproject.hypercare.views
+    import crmproject.impact.views
     import crmproject.kpis.views
     import crmproject.maturity.views
     import crmproject.plans.views
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.gates import bp as gates_bp
     from crmproject.home import bp as home_bp
     from crmproject.hypercare import bp as hypercare_bp
+    from crmproject.impact import bp as impact_bp
     from crmproject.kpis import bp as kpis_bp
     from crmproject.maturity import bp as maturity_bp
     from crmproject.plans import bp as plans_bp
@@ -119,7 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.training import bp as training_bp
 
     for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp,
-               adoption_bp, dashboard_bp, gates_bp, steering_bp, baselines_bp, hypercare_bp,
+               adoption_bp, dashboard_bp, gates_bp, steering_bp, baselines_bp, hypercare_bp, impact_bp,
                business_case_bp, timeline_bp, maturity_bp, risks_bp, pulse_bp):
         app.register_blueprint(bp)
 

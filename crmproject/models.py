@@ -8,6 +8,7 @@ from crmproject.baselines import models as baselines_models  # noqa: F401
 from crmproject.business_case import models as business_case_models  # noqa: F401
 from crmproject.gates import models as gates_models  # noqa: F401
 from crmproject.hypercare import models as hypercare_models  # noqa: F401
+from crmproject.impact import models as impact_models  # noqa: F401
 from crmproject.steering import models as steering_models  # noqa: F401
 from crmproject.kpis import models as kpis_models  # noqa: F401
 from crmproject.maturity import models as maturity_models  # noqa: F401

@@ -327,8 +327,8 @@ def build_rollout_world() -> dict:
     with a holder, a RACI row, a task, a communication, a KPI with a target and a value, a report draft, a course
     with a session and an enrolment, a gate with a criterion, a
     steering meeting, a hypercare issue, a budget line, a maturity assessment, a risk of the department, a
-    readiness pulse survey open with its links (and `pulse_token`, Ann's link). Users: an admin, a project
-    manager and the head of the plan's department.
+    readiness pulse survey open with its links (and `pulse_token`, Ann's link), a change impact rating. Users:
+    an admin, a project manager and the head of the plan's department.
     Returns the objects by name."""
     from decimal import Decimal
 
@@ -343,6 +343,7 @@ def build_rollout_world() -> dict:
     from crmproject.maturity import services as maturity
     from crmproject.pulse import services as pulse
     from crmproject.pulse.models import SurveyKind
+    from crmproject.impact import services as impact
     from crmproject.steering import services as steering
     from crmproject.kpis import services as kpis
     from crmproject.kpis.models import Direction, GoalFamily
@@ -363,7 +364,9 @@ def build_rollout_world() -> dict:
                                  department=department if role == Role.DEPARTMENT_HEAD else None)
     plan = world["plan"] = plan_services.create_plan(name="CRM rollout", start=date(2026, 1, 1), end=date(2027, 12, 31))
     world["phase"] = plan_services.add_phase(plan, name="Pilot", start=date(2026, 1, 1), end=date(2026, 6, 30))
-    world["wave"] = plan_services.add_wave(plan, name="Pilot wave", go_live=date(2026, 6, 1), departments=[department])
+    module = world["module"] = plan_services.ensure_standard_modules()[0]
+    world["wave"] = plan_services.add_wave(plan, name="Pilot wave", go_live=date(2026, 6, 1), departments=[department],
+                                           modules=[module])
     world["team_role"] = teams.create_role(plan, kind=TeamRoleKind.IT, title="IT lead")
     world["assignment"] = teams.assign(world["team_role"], person_name="Ivan", start=date(2026, 1, 1))
     world["deliverable"] = teams.add_deliverable(plan, name="Goals")
@@ -404,6 +407,7 @@ def build_rollout_world() -> dict:
     pulse.open_survey(pulse_survey, today=date(2026, 6, 10))
     # Ann's personal link: a text, not an object (the answer page's address is /pulse/answer/<token>)
     world["pulse_token"] = pulse.link_token(pulse_survey.invitations[0])
+    world["impact_rating"] = impact.rate(plan, department, module, processes=4, tools=5, roles=3)
     db.session.flush()
     return world
 

@@ -152,7 +152,7 @@ VALID = {
 AS_HEAD = {"departments.edit", "reports.show", "reports.write", "training.enrolment", "adoption.enter",
            "kpis.measurement_add", "tasks.edit", "hypercare.new", "hypercare.edit", "maturity.new",
            "maturity.edit", "maturity.levels", "risks.edit", "risks.close", "risks.review", "risks.link_task",
-           "pulse.new", "pulse.edit", "pulse.entered", "pulse.answer"}
+           "pulse.new", "pulse.edit", "pulse.entered", "pulse.answer", "impact.grid"}
 # Bookkeeping a request writes whatever it posts
 NOT_COMPARED = {"data_generations", "rate_limit_counters", "login_throttles"}
 

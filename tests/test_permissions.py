@@ -30,13 +30,14 @@ from crmproject.hypercare.models import IssueCategory, IssueSeverity
 from crmproject.maturity import services as maturity
 from crmproject.pulse import services as pulse
 from crmproject.pulse.models import SurveyKind
+from crmproject.impact import services as impact
 from crmproject.gates.models import CriterionKind as GateKind
 from crmproject.plans.models import WaveKind
 from crmproject.kpis import services as kpis
 from crmproject.kpis.models import Direction, GoalFamily
 from crmproject.adoption.models import ImportState, UsageImport
 from crmproject.kpis.attainment import Rag
-from crmproject.plans.services import add_phase, add_wave, create_plan
+from crmproject.plans.services import add_phase, add_wave, create_plan, ensure_standard_modules
 from crmproject.reports import services as reports
 from crmproject.risks import services as risks
 from crmproject.tasks import services as tasks
@@ -120,6 +121,8 @@ RISK_DATA = {"title": "Vendor insolvency", "department_id": "", "likelihood": "2
 RISK_A_DATA = {**RISK_DATA, "department_id": "{dept_a}", "version": "1"}
 
 
+IMPACT_DATA = {"processes-{dept_a}-{module}": "4", "tools-{dept_a}-{module}": "5", "roles-{dept_a}-{module}": "3",
+               "note-{dept_a}-{module}": "Pipeline in the CRM", "version": "0"}
 MEETING_DATA = {"title": "Steering committee", "held_on": "2026-06-01"}
 ASSESSMENT_DATA = {"department_id": "{dept_a}", "assessed_on": "2026-06-01", "assessors": "Ann\nBo", "title": "", "notes": ""}
 GATE_DATA = {"name": "Phase 1 done", "target": "phase:{phase}", "notes": ""}
@@ -498,6 +501,15 @@ MATRIX = [
     row("POST", "/plans/{plan}/costs/lines/{other_budget_line}", NOT_FOUND, {"planned-2026-01": "1000", "version": "1"}),
     row("GET", "/plans/{plan}/costs/benefits", PLANNER_GET),
     row("POST", "/plans/{plan}/costs/benefits", PLANNER_POST, {"value-{kpi}": "1000"}),
+    # --- change impact: everyone reads; planners rate every department, a head their own row -----------------
+    row("GET", "/plans/{plan}/impact/", READ),
+    row("GET", f"/plans/{MISSING}/impact/", NOT_FOUND),
+    row("GET", "/plans/{plan}/impact/impact.xlsx", READ),
+    row("GET", "/plans/{plan}/impact/grid", READ),
+    row("POST", "/plans/{plan}/impact/grid", HANDLER_A_POST, IMPACT_DATA),
+    # a cell of a department outside the plan's waves: refused to everyone, planners included
+    row("POST", "/plans/{plan}/impact/grid", (302, 403, 403, 403, 403, 403), {**IMPACT_DATA, "processes-{dept_b}-{module}": "3"}),
+    row("POST", f"/plans/{MISSING}/impact/grid", (302, 404, 404, 404, 404, 404), IMPACT_DATA),
     row("GET", "/training/", READ),
     row("GET", "/training/courses/{course}", READ),
     row("GET", f"/training/courses/{MISSING}", NOT_FOUND),
@@ -538,7 +550,8 @@ def _build_world() -> dict:
     other = create_plan(name="Other rollout", start=date(2026, 1, 1), end=date(2027, 12, 31))
     phase = add_phase(plan, name="Phase 1", start=date(2026, 1, 1), end=date(2026, 6, 30))
     add_phase(plan, name="Phase 2", start=date(2026, 7, 1), end=date(2027, 12, 31))
-    wave = add_wave(plan, name="Pilot", go_live=date(2026, 6, 1), kind=WaveKind.PILOT, departments=[a])
+    module = ensure_standard_modules()[0]
+    wave = add_wave(plan, name="Pilot", go_live=date(2026, 6, 1), kind=WaveKind.PILOT, departments=[a], modules=[module])
     other_phase = add_phase(other, name="Other phase", start=date(2026, 1, 1), end=date(2026, 6, 30))
     other_wave = add_wave(other, name="Other wave", go_live=date(2026, 6, 1), departments=[b])
     team_role = teams.create_role(plan, kind=TeamRoleKind.IT, title="IT")
@@ -615,7 +628,7 @@ def _build_world() -> dict:
         "pulse_survey": pulse_survey.id, "other_pulse_survey": other_pulse_survey.id,
         "pulse_version": str(pulse_survey.version), "pulse_invitation": pulse_survey.invitations[0].id,
         "pulse_token": pulse.link_token(pulse_survey.invitations[0]),
-        "usage_import": usage_import.id, "gate": gate.id, "other_gate": other_gate.id, "criterion": criterion.id,
+        "usage_import": usage_import.id, "module": module.id, "gate": gate.id, "other_gate": other_gate.id, "criterion": criterion.id,
         "other_criterion": other_criterion.id, "meeting": meeting.id, "other_meeting": other_meeting.id,
         "baseline": baseline.id, "other_baseline": other_baseline.id,
         "budget_line": budget_line.id, "other_budget_line": other_budget_line.id,
@@ -808,6 +821,8 @@ UI = [  # (page, snippet, roles that see it)
     ("/departments/{dept_a}", 'action="/departments/{dept_a}/delete"', PLANNERS),
     ("/plans/", 'href="/admin/users"', {"admin"}),  # the "Users" entry of the navigation
     ("/departments/", 'href="/admin/users"', {"admin"}),
+    ("/plans/{plan}/impact/grid", 'name="processes-{dept_a}-{module}"', PLANNERS | {"head_a"}),
+    ("/plans/{plan}/impact/", ">Rate the impact<", PLANNERS | {"head_a", "head_b"}),
     ("/training/", 'href="/training/courses/new"', PLANNERS),
     ("/training/courses/{course}", ">Add session<", PLANNERS),
     ("/training/courses/{course}", 'action="/training/courses/{course}/delete"', PLANNERS),

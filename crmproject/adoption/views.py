@@ -56,7 +56,7 @@ def plan_adoption(plan_id: int):
     plan = plan_or_404(plan_id)
     today = date.today()
     departments = reporting_departments(plan)
-    cells = training.completion_cells()
+    cells = training.completion_cells(today=today)
     mandatory = [c.id for c in training.list_courses() if c.mandatory]
     ids = {d.id for d in departments}
     by_department = [row for row in training.rollups(cells, course_ids=mandatory)[1] if row.department_id in ids]

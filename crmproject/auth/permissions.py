@@ -334,3 +334,19 @@ def can_delete_pulse_survey(user: User) -> bool:
 
 
 RULES.update({"manage_pulse": can_manage_pulse, "delete_pulse_survey": can_delete_pulse_survey})
+# --- change impact ----------------------------------------------------------------------------------------
+
+
+def can_rate_impact(user: User, department_id: int | None) -> bool:
+    """Rate how much the rollout changes a department (its row of the impact grid): the planners for every
+    department, a department head for their own; everyone reads the grid and the heat map."""
+    return can_enter_measurement(user, department_id)
+
+
+def can_rate_any_impact(user: User) -> bool:
+    """May open the impact grid to change it at all (a planner, or a department head: their own row)."""
+    return can_edit_plans(user) or (user.is_authenticated and user.role == Role.DEPARTMENT_HEAD
+                                    and user.department_id is not None)
+
+
+RULES.update({"rate_impact": can_rate_impact, "rate_any_impact": can_rate_any_impact})

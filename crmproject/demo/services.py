@@ -19,6 +19,7 @@ from crmproject.demo.hypercare import load_demo_hypercare
 from crmproject.demo.maturity import load_demo_maturity
 from crmproject.demo.risks import load_demo_risks
 from crmproject.demo.pulse import load_demo_pulse
+from crmproject.demo.impact import load_demo_impact
 from crmproject.extensions import db
 from crmproject.gates.models import GateOutcome
 from crmproject.gates.services import ConditionValues, list_gates, record_decision
@@ -139,6 +140,7 @@ def load_demo(*, today: date) -> DemoSummary:
         load_demo_business_case(plan, today=today)
         load_demo_maturity(plan, today=today)
         load_demo_risks(plan, today=today)
+        load_demo_impact(plan)
         _demo_gate_decision(plan, today=today)
         _demo_meeting(plan, today=today)
         db.session.commit()

@@ -257,7 +257,7 @@ def department_overview(department: Department, *, viewer: User, today: date | N
         kpis=_kpi_rows(department, plan_ids={w.plan_id for w in waves}, today=today),
         adoption_shape=_adoption_shape(department, waves[0], today=today) if waves else None,
         reports=[_plan_reports(plan, department, viewer=viewer, today=today) for plan in _plans_of(waves)],
-        training_cells=training.completion_cells(department_id=department.id),
+        training_cells=training.completion_cells(department_id=department.id, today=today),
         mandatory_course_ids={c.id for c in training.list_courses() if c.mandatory},
     )
 

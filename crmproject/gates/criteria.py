@@ -190,7 +190,7 @@ def gather(plan: Plan, *, today: date) -> PlanEvidence:
     first = min(go_lives.values(), default=today)
     weekly = adoption.weekly_figures(ids, first=min(first, today), last=today) if ids else {}
     verdicts = adoption.department_shapes(go_lives, weekly, today=today, rules=adoption.shape_rules(plan))
-    completion = {row.department_id: row.completion for row in training.completion_by_department(mandatory_only=True)
+    completion = {row.department_id: row.completion for row in training.completion_by_department(mandatory_only=True, today=today)
                   if row.department_id is not None}
     matrix = reporting_matrix(plan, today=today, count=3, reports=False)
     due = [p for p in matrix.periods if p.due < today]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -57,7 +58,8 @@ def create_employee(
     job_role: str = "", start_date: date | None = None, active: bool = True, since: date | None = None,
     crm_user_id: str | None = None,
 ) -> Employee:
-    """Add a person; their department history starts on `since` (default: their start date, else today)."""
+    """Add a person; their department history starts on `since` (default: their start date, else today). Joining
+    a department runs the registered hooks (on_department_joined)."""
     email = (email or "").strip().lower() or None
     crm_username = (crm_username or "").strip() or None
     crm_user_id = "".join((crm_user_id or "").split()) or None
@@ -74,11 +76,14 @@ def create_employee(
         )
     db.session.add(employee)
     db.session.flush()
+    if department is not None:
+        _joined(employee, department)
     return employee
 
 
 def move(employee: Employee, department: Department, *, on: date) -> None:
-    """The person joins `department` on `on`: the current stay ends the day before; the history is kept."""
+    """The person joins `department` on `on`: the current stay ends the day before; the history is kept. Joining
+    runs the registered hooks (on_department_joined)."""
     history = employee.department_history
     if history and on <= history[-1].valid_from:
         raise ValidationFailed(_("A move must come after the last one (%(d)s).", d=history[-1].valid_from.isoformat()), field="on")
@@ -90,6 +95,7 @@ def move(employee: Employee, department: Department, *, on: date) -> None:
     history.append(EmployeeDepartment(department=department, valid_from=on))
     employee.department = department
     db.session.flush()
+    _joined(employee, department)
 
 
 def department_on(employee: Employee, day: date) -> int | None:
@@ -119,3 +125,23 @@ def update_employee(
     employee.start_date = start_date
     db.session.flush()
     return employee
+
+
+# --- joining a department ------------------------------------------------------------------------------
+# Features above the roster act when someone joins a department (crmproject.training enrols them in its
+# wave's mandatory courses); they register here, so the roster imports none of them.
+
+DepartmentJoined = Callable[[Employee, Department], object]
+JOIN_HOOKS: list[DepartmentJoined] = []
+
+
+def on_department_joined(hook: DepartmentJoined) -> DepartmentJoined:
+    """Register what to do when a person joins a department (created in it or moved to it); also a decorator."""
+    if hook not in JOIN_HOOKS:
+        JOIN_HOOKS.append(hook)
+    return hook
+
+
+def _joined(employee: Employee, department: Department) -> None:
+    for hook in JOIN_HOOKS:
+        hook(employee, department)

@@ -35,6 +35,13 @@ def _withdrawn_share(completion: Completion) -> float | None:
 
 
 def _hover(c: Completion) -> str:
+    text = _hover_counts(c)
+    if c.expired:
+        text += escape(" · " + _("%(n)s expired, counted as not done", n=c.expired))
+    return text
+
+
+def _hover_counts(c: Completion) -> str:
     if c.withdrawn:
         return escape(_("%(completed)s of %(counted)s completed (%(withdrawn)s withdrawn, %(excluded)s waived or not applicable)",
                         completed=c.completed, counted=c.counted, withdrawn=c.withdrawn, excluded=c.excluded))

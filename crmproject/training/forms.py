@@ -17,6 +17,9 @@ class CourseForm(VersionedForm):
     audience = StringField(_l("Audience"), validators=[Optional(), Length(max=200)], description=_l("Who should take it, for example: sales representatives."))
     mandatory = BooleanField(_l("Mandatory"), description=_l("Mandatory courses are measured against a target of 100% completion."))
     length_hours = DecimalField(_l("Length (hours)"), column=Course.length_hours, validators=[Optional(), NumberRange(min=0.1, max=1000)])
+    validity_months = IntegerField(_l("Valid for (months)"), validators=[Optional(), NumberRange(min=1, max=120)],
+                                   description=_l("A certification to renew: a completion stops counting this many months "
+                                                  "after it. Empty: it never expires."))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Save course"))
 

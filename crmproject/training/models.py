@@ -44,6 +44,8 @@ class Course(Versioned, TimestampMixin, Base):
     audience: Mapped[str] = mapped_column(String(200), default="")
     mandatory: Mapped[bool] = mapped_column(default=False)
     length_hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    # months a completion stays valid (a certification to renew); None: it never expires
+    validity_months: Mapped[int | None] = mapped_column()
     description: Mapped[str] = mapped_column(Text, default="")
 
     crm_module: Mapped[CrmModule | None] = relationship()

@@ -5,6 +5,17 @@ waived, not-applicable and withdrawn enrolments leave the denominator, and
 withdrawals (drop-outs after the start) are counted on their own so they stay
 visible. It is counted in SQL with GROUP BY, against each employee's current
 department (Employee.department_id).
+
+Training stays current: a course may be valid for a number of months. A
+completion on D of a course valid V months is valid until D + V months (the
+day it expires, it no longer is): from then on it counts as not done, and
+apart as expired, in every completion figure. Figures are counted "as of" a
+day (`today`), which callers pass; one expression (`_currency`) decides it.
+A refresher is due for a completion that expires within 30 days or has.
+
+People who join a department (created in it, or moved to it) are enrolled at
+once in the mandatory courses of its waves (crmproject.roster calls
+`enrol_newcomer` through its hook).
 """
 
 from __future__ import annotations
@@ -15,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import and_, case, delete, extract, func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from crmproject.departments.models import Department
@@ -23,12 +34,15 @@ from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
 from crmproject.forms import EARLIEST, LATEST
 from crmproject.i18n import _
-from crmproject.plans.models import CrmModule
+from crmproject.plans.models import CrmModule, WaveDepartment, wave_modules
 from crmproject.roster.models import Employee, username_key
+from crmproject.roster.services import on_department_joined
 from crmproject.training.models import Course, Enrolment, EnrolmentStatus, TrainingSession
 
 MAX_LENGTH_HOURS = Decimal(1000)
 MAX_CAPACITY = 100_000
+MAX_VALIDITY_MONTHS = 120
+REFRESHER_WINDOW = timedelta(days=30)  # a refresher is due this long before the completion expires
 EXCLUDED = (EnrolmentStatus.WAIVED, EnrolmentStatus.NOT_APPLICABLE)
 
 
@@ -48,6 +62,7 @@ class CourseValues:
     mandatory: bool = False
     length_hours: Decimal | None = None
     description: str = ""
+    validity_months: int | None = None  # None: a completion never expires
 
 
 def list_courses() -> list[Course]:
@@ -77,6 +92,9 @@ def _check_course(course: Course | None, v: CourseValues) -> None:
         errors["audience"] = _("The audience can have at most %(n)s characters.", n=200)
     if v.length_hours is not None and not Decimal(0) < v.length_hours <= MAX_LENGTH_HOURS:
         errors["length_hours"] = _("The length is a number of hours above 0 and at most %(n)s.", n=MAX_LENGTH_HOURS)
+    if v.validity_months is not None and not 1 <= v.validity_months <= MAX_VALIDITY_MONTHS:
+        errors["validity_months"] = _("The validity is a number of months from 1 to %(n)s, or empty when a completion "
+                                      "never expires.", n=MAX_VALIDITY_MONTHS)
     if errors:
         raise ValidationFailed(errors)
 
@@ -89,6 +107,7 @@ def _apply_course(course: Course, v: CourseValues) -> None:
     course.mandatory = v.mandatory
     course.length_hours = v.length_hours.quantize(Decimal("0.1"), ROUND_HALF_UP) if v.length_hours is not None else None
     course.description = v.description.strip()
+    course.validity_months = v.validity_months
 
 
 def create_course(values: CourseValues) -> Course:
@@ -316,9 +335,10 @@ class Completion:
     """Counts of one group of enrolments; `percent` is None when nothing counts."""
 
     enrolled: int
-    completed: int
+    completed: int  # completed and still valid on the day counted
     excluded: int  # waived or not applicable: out of the denominator
     withdrawn: int = 0  # left after the start: out of the denominator too, and shown apart
+    expired: int = 0  # completed, but the course's validity has run out: counted as not done, and shown apart
 
     @property
     def counted(self) -> int:
@@ -349,12 +369,52 @@ class DepartmentCompletion:
     completion: Completion
 
 
-def _counts():
+# --- currency: is a completion still valid? ------------------------------------------------------
+
+def add_months(day: date, months: int) -> date:
+    """`day` moved by `months` calendar months; a day the month lacks becomes its last day (31 Jan + 1 = 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+def expires_on(completed_on: date | None, validity_months: int | None) -> date | None:
+    """The day a completion stops being valid (valid until the day before); None when it never expires."""
+    if completed_on is None or validity_months is None:
+        return None
+    return add_months(completed_on, validity_months)
+
+
+def _currency(today: date):
+    """(valid, expired): SQL conditions on an enrolment joined with its course, as of `today`; the one place that
+    says whether a completion still counts. Expired means expires_on(completed_on, validity) <= today, written on
+    month numbers so it needs no date arithmetic in SQL: with E = the completion's month number plus the
+    validity, it has expired when E is before today's month, or is today's month and today is on or after the
+    completion's day of the month (or is the month's last day, where a longer month's day ends up)."""
+    completed = Enrolment.status == EnrolmentStatus.COMPLETED
+    expiry_month = (extract("year", Enrolment.completed_on) * 12 + extract("month", Enrolment.completed_on)
+                    + Course.validity_months)
+    this_month = today.year * 12 + today.month
+    if (today + timedelta(days=1)).day == 1:
+        lapsed = expiry_month <= this_month
+    else:
+        lapsed = or_(expiry_month < this_month,
+                     and_(expiry_month == this_month, extract("day", Enrolment.completed_on) <= today.day))
+    # never NULL (SQL's NOT NULL is NULL): a completion without a date cannot be shown to have expired, so it counts
+    expired = and_(completed, Enrolment.completed_on.is_not(None), Course.validity_months.is_not(None), lapsed)
+    return and_(completed, ~expired), expired
+
+
+def _counts(today: date):
+    valid, expired = _currency(today)
     return (
         func.count(Enrolment.id),
-        func.sum(case((Enrolment.status == EnrolmentStatus.COMPLETED, 1), else_=0)),
+        func.sum(case((valid, 1), else_=0)),
         func.sum(case((Enrolment.status.in_(EXCLUDED), 1), else_=0)),
         func.sum(case((Enrolment.status == EnrolmentStatus.WITHDRAWN, 1), else_=0)),
+        func.sum(case((expired, 1), else_=0)),
     )
 
 
@@ -369,9 +429,11 @@ def _filtered(query, *, course_ids: Iterable[int] | None, mandatory_only: bool, 
 
 
 def completion_by_course(*, department_id: int | None = None, course_ids: Iterable[int] | None = None,
-                         department_ids: Iterable[int] | None = None) -> dict[int, Completion]:
-    """Course id -> completion, over everyone (or one department's people, or some departments'): one GROUP BY."""
-    query = (select(Enrolment.course_id, *_counts()).join(Employee, Employee.id == Enrolment.employee_id)
+                         department_ids: Iterable[int] | None = None, today: date | None = None) -> dict[int, Completion]:
+    """Course id -> completion as of `today`, over everyone (or one department's people, or some departments'):
+    one GROUP BY."""
+    query = (select(Enrolment.course_id, *_counts(today or date.today()))
+             .join(Employee, Employee.id == Enrolment.employee_id).join(Course, Course.id == Enrolment.course_id)
              .group_by(Enrolment.course_id))
     if department_id is not None:
         query = query.where(Employee.department_id == department_id)
@@ -379,36 +441,38 @@ def completion_by_course(*, department_id: int | None = None, course_ids: Iterab
         query = query.where(Employee.department_id.in_(list(department_ids)))
     if course_ids is not None:
         query = query.where(Enrolment.course_id.in_(list(course_ids)))
-    return {course_id: Completion(n, done or 0, out or 0, left or 0) for course_id, n, done, out, left in db.session.execute(query)}
+    return {course_id: Completion(n, done or 0, out or 0, left or 0, lapsed or 0)
+            for course_id, n, done, out, left, lapsed in db.session.execute(query)}
 
 
-def completion_by_department(*, course_ids: Iterable[int] | None = None, mandatory_only: bool = False) -> list[DepartmentCompletion]:
-    """Completion per current department over the chosen courses, by department name: one GROUP BY.
+def completion_by_department(*, course_ids: Iterable[int] | None = None, mandatory_only: bool = False,
+                             today: date | None = None) -> list[DepartmentCompletion]:
+    """Completion as of `today` per current department over the chosen courses, by department name: one GROUP BY.
 
     People without a department form one group with department_id None, last.
     """
-    query = (select(Employee.department_id, Department.name, *_counts())
+    query = (select(Employee.department_id, Department.name, *_counts(today or date.today()))
              .select_from(Enrolment).join(Employee, Employee.id == Enrolment.employee_id)
              .join(Course, Course.id == Enrolment.course_id)
              .outerjoin(Department, Department.id == Employee.department_id)
              .group_by(Employee.department_id, Department.name))
     query = _filtered(query, course_ids=course_ids, mandatory_only=mandatory_only, department_id=None)
-    rows = [DepartmentCompletion(dept_id, name, Completion(n, done or 0, out or 0, left or 0))
-            for dept_id, name, n, done, out, left in db.session.execute(query)]
+    rows = [DepartmentCompletion(dept_id, name, Completion(n, done or 0, out or 0, left or 0, lapsed or 0))
+            for dept_id, name, n, done, out, left, lapsed in db.session.execute(query)]
     return sorted(rows, key=lambda r: (r.department_name is None, (r.department_name or "").casefold()))
 
 
 def completion_cells(*, course_ids: Iterable[int] | None = None, mandatory_only: bool = False,
-                     department_id: int | None = None) -> list[CompletionCell]:
-    """Completion per current department and course (the heat map's cells): one GROUP BY."""
-    query = (select(Employee.department_id, Department.name, Course.id, Course.code, *_counts())
+                     department_id: int | None = None, today: date | None = None) -> list[CompletionCell]:
+    """Completion as of `today` per current department and course (the heat map's cells): one GROUP BY."""
+    query = (select(Employee.department_id, Department.name, Course.id, Course.code, *_counts(today or date.today()))
              .select_from(Enrolment).join(Employee, Employee.id == Enrolment.employee_id)
              .join(Course, Course.id == Enrolment.course_id)
              .outerjoin(Department, Department.id == Employee.department_id)
              .group_by(Employee.department_id, Department.name, Course.id, Course.code))
     query = _filtered(query, course_ids=course_ids, mandatory_only=mandatory_only, department_id=department_id)
-    rows = [CompletionCell(dept_id, name, course_id, code, Completion(n, done or 0, out or 0, left or 0))
-            for dept_id, name, course_id, code, n, done, out, left in db.session.execute(query)]
+    rows = [CompletionCell(dept_id, name, course_id, code, Completion(n, done or 0, out or 0, left or 0, lapsed or 0))
+            for dept_id, name, course_id, code, n, done, out, left, lapsed in db.session.execute(query)]
     return sorted(rows, key=lambda c: (c.department_name is None, (c.department_name or "").casefold(), c.course_code.casefold()))
 
 
@@ -422,15 +486,120 @@ def rollups(cells: Sequence[CompletionCell], *, course_ids: Iterable[int] | None
     by_department: dict[int | None, list] = {}
     for cell in cells:
         c = cell.completion
-        counts = by_course.setdefault(cell.course_id, [0, 0, 0, 0])
+        counts = by_course.setdefault(cell.course_id, [0, 0, 0, 0, 0])
         counts[0] += c.enrolled; counts[1] += c.completed; counts[2] += c.excluded; counts[3] += c.withdrawn
+        counts[4] += c.expired
         if chosen is None or cell.course_id in chosen:
-            row = by_department.setdefault(cell.department_id, [cell.department_name, 0, 0, 0, 0])
+            row = by_department.setdefault(cell.department_id, [cell.department_name, 0, 0, 0, 0, 0])
             row[1] += c.enrolled; row[2] += c.completed; row[3] += c.excluded; row[4] += c.withdrawn
-    departments = [DepartmentCompletion(department_id, name, Completion(n, done, out, left))
-                   for department_id, (name, n, done, out, left) in by_department.items()]
+            row[5] += c.expired
+    departments = [DepartmentCompletion(department_id, name, Completion(n, done, out, left, lapsed))
+                   for department_id, (name, n, done, out, left, lapsed) in by_department.items()]
     return ({course_id: Completion(*counts) for course_id, counts in by_course.items()},
             sorted(departments, key=lambda r: (r.department_name is None, (r.department_name or "").casefold())))
+
+
+@dataclass(frozen=True)
+class RefresherDue:
+    """A completion that expires within REFRESHER_WINDOW of today, or has expired."""
+
+    enrolment_id: int
+    employee_id: int
+    employee_name: str
+    department_id: int | None
+    department_name: str | None
+    course_id: int
+    course_code: str
+    completed_on: date
+    expires_on: date
+
+    def expired(self, today: date) -> bool:
+        return self.expires_on <= today
+
+
+def refreshers_due(*, today: date, course_id: int | None = None, department_id: int | None = None,
+                   limit: int = 500) -> tuple[list[RefresherDue], int]:
+    """The completions whose refresher is due as of `today` (expiring within 30 days, or expired), soonest
+    expiry first, for everyone or one course or one department's people; and how many there are in all."""
+    _valid_then, lapsed = _currency(today + REFRESHER_WINDOW)
+    query = (select(Enrolment.id, Employee.id, Employee.name, Employee.department_id, Department.name, Course.id,
+                    Course.code, Enrolment.completed_on, Course.validity_months)
+             .select_from(Enrolment).join(Employee, Employee.id == Enrolment.employee_id)
+             .join(Course, Course.id == Enrolment.course_id)
+             .outerjoin(Department, Department.id == Employee.department_id)
+             .where(lapsed, Employee.active))
+    if course_id is not None:
+        query = query.where(Enrolment.course_id == course_id)
+    if department_id is not None:
+        query = query.where(Employee.department_id == department_id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = [RefresherDue(e_id, p_id, p_name, d_id, d_name, c_id, code, done, add_months(done, months))
+            for e_id, p_id, p_name, d_id, d_name, c_id, code, done, months in db.session.execute(
+                query.order_by(Enrolment.completed_on, Course.code, Employee.name).limit(limit))]
+    return sorted(rows, key=lambda r: (r.expires_on, r.course_code, r.employee_name)), total
+
+
+@dataclass(frozen=True)
+class RefresherCount:
+    """How many refreshers one department (None: people without one) needs in one course: due within 30 days,
+    and already expired."""
+
+    department_id: int | None
+    department_name: str | None
+    course_id: int
+    course_code: str
+    due: int
+    expired: int
+
+
+def refresher_counts(*, today: date) -> list[RefresherCount]:
+    """Per department and course, the refreshers due as of `today` and how many of them have expired: one GROUP BY."""
+    _valid_then, lapsed = _currency(today + REFRESHER_WINDOW)
+    _valid_now, expired = _currency(today)
+    rows = db.session.execute(
+        select(Employee.department_id, Department.name, Course.id, Course.code,
+               func.sum(case((expired, 0), else_=1)), func.sum(case((expired, 1), else_=0)))
+        .select_from(Enrolment).join(Employee, Employee.id == Enrolment.employee_id)
+        .join(Course, Course.id == Enrolment.course_id)
+        .outerjoin(Department, Department.id == Employee.department_id)
+        .where(lapsed, Employee.active)
+        .group_by(Employee.department_id, Department.name, Course.id, Course.code))
+    counts = [RefresherCount(d_id, d_name, c_id, code, due or 0, gone or 0) for d_id, d_name, c_id, code, due, gone in rows]
+    return sorted(counts, key=lambda r: (r.department_name is None, (r.department_name or "").casefold(), r.course_code))
+
+
+# --- joining a department ------------------------------------------------------------------------
+
+def mandatory_courses_of(department: Department) -> list[Course]:
+    """The mandatory courses for the people of `department`: those of a CRM module one of its waves (in any plan)
+    brings, and those with no module, which every wave needs. A department in no wave has none."""
+    waves = select(WaveDepartment.wave_id).where(WaveDepartment.department_id == department.id)
+    if db.session.scalar(select(func.count()).select_from(waves.subquery())) == 0:
+        return []
+    modules = select(wave_modules.c.crm_module_id).where(wave_modules.c.wave_id.in_(waves))
+    return list(db.session.scalars(
+        select(Course).where(Course.mandatory, or_(Course.crm_module_id.is_(None), Course.crm_module_id.in_(modules)))
+        .order_by(Course.code)))
+
+
+def enrol_newcomer(employee: Employee, department: Department) -> int:
+    """Enrol a person who has just joined `department` (not started) in its mandatory courses they are not
+    enrolled in yet; returns how many enrolments were added. Nobody is enrolled twice in a course."""
+    if not employee.active:
+        return 0
+    courses = mandatory_courses_of(department)
+    if not courses:
+        return 0
+    db.session.flush()
+    have = set(db.session.scalars(select(Enrolment.course_id).where(Enrolment.employee_id == employee.id)))
+    added = [Enrolment(employee=employee, course=course, status=EnrolmentStatus.NOT_STARTED)
+             for course in courses if course.id not in have]
+    db.session.add_all(added)
+    db.session.flush()
+    return len(added)
+
+
+on_department_joined(enrol_newcomer)
 
 
 def session_counts() -> dict[int, int]:
@@ -452,6 +621,9 @@ DEMO_COURSES: tuple[tuple[str, str, str | None, str, bool, str, tuple[str, ...] 
     ("DQ-100", "Data quality rules", None, "Everyone with a CRM seat", True, "1.5",
      None, "Required fields, duplicates and who owns a record: the rules that keep the CRM trustworthy."),
 )
+# certifications to renew every year: some people took the first round a year ago, so the demo shows
+# refreshers due and a few expired (drawn from a generator of their own, so the other courses' story is unchanged)
+DEMO_VALIDITY = {"MA-201": 12, "CSS-101": 12}
 DEMO_TRAINERS = ("Nadia Berg (key user)", "Paul Martin (vendor trainer)", "Ines Costa (key user)", "Internal academy")
 DEMO_PLACES = ("Training room 2.14", "https://meet.example.com/crm-training", "Training room 1.03", "https://meet.example.com/crm-dq")
 # How far each department is: a share of people completed; the pilot is furthest, the last wave has barely begun.
@@ -471,23 +643,25 @@ def load_demo_training(today: date) -> None:
 
     modules = {m.code: m for m in ensure_standard_modules()}
     departments = {d.code: d for d in db.session.scalars(select(Department))}
-    rng = random.Random(DEMO_SEED)
+    rng, first_round = random.Random(DEMO_SEED), random.Random(DEMO_SEED + 1)
     for n, (code, name, module_code, audience, mandatory, hours, audience_codes, description) in enumerate(DEMO_COURSES):
         course = get_course_by_code(code)
         if course is None:
             course = create_course(CourseValues(
                 code=code, name=name, crm_module=modules.get(module_code) if module_code else None, audience=audience,
-                mandatory=mandatory, length_hours=Decimal(hours), description=description))
+                mandatory=mandatory, length_hours=Decimal(hours), description=description,
+                validity_months=DEMO_VALIDITY.get(code)))
             for k, offset in enumerate((-150, -90, -30, 21)):
                 add_session(course, SessionValues(day=today + timedelta(days=offset + 7 * n), trainer=DEMO_TRAINERS[(n + k) % 4],
                                                   location=DEMO_PLACES[(n + k) % 4], capacity=None))
         if db.session.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.course_id == course.id)):
             continue
         wanted = [d for c, d in sorted(departments.items()) if audience_codes is None or c in audience_codes]
-        _demo_enrolments(course, wanted, today=today, rng=rng)
+        _demo_enrolments(course, wanted, today=today, rng=rng, first_round=first_round)
 
 
-def _demo_enrolments(course: Course, departments: Sequence[Department], *, today: date, rng: random.Random) -> None:
+def _demo_enrolments(course: Course, departments: Sequence[Department], *, today: date, rng: random.Random,
+                     first_round: random.Random) -> None:
     past = [s for s in course.sessions if s.day <= today]
     upcoming = [s for s in course.sessions if s.day > today]
     for department in departments:
@@ -516,6 +690,9 @@ def _demo_enrolments(course: Course, departments: Sequence[Department], *, today
             enrolment = Enrolment(employee=employee, course=course, session=session, status=status)
             if status == EnrolmentStatus.COMPLETED:
                 enrolment.completed_on = (session.day if session else today - timedelta(days=rng.randint(1, 120)))
+                if course.validity_months and first_round.random() < 0.2:  # took it in the first round, a year ago
+                    enrolment.completed_on = today - timedelta(days=first_round.randint(335, 400))
+                    enrolment.session = None
                 enrolment.score = Decimal(rng.randint(62, 100))
             db.session.add(enrolment)
     db.session.flush()

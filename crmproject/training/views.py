@@ -55,15 +55,21 @@ def _chosen_session(course: Course, session_id: int | None) -> TrainingSession |
 
 # --- courses -----------------------------------------------------------------------------------
 
+REFRESHERS_SHOWN = 200
+
+
 @bp.get("/")
 def index():
+    today = date.today()  # training spans plans: the figures are as of the server's day
     courses = services.list_courses()
     mandatory = [c.id for c in courses if c.mandatory]
-    cells = services.completion_cells()
+    cells = services.completion_cells(today=today)
     by_course, by_department = services.rollups(cells, course_ids=mandatory or None)
+    refreshers, refreshers_total = services.refreshers_due(today=today, limit=REFRESHERS_SHOWN)
     return render_template(
         "training/index.html", courses=courses, completion=by_course, sessions=services.session_counts(),
-        has_mandatory=bool(mandatory),
+        has_mandatory=bool(mandatory), by_department=by_department, today=today, refreshers=refreshers,
+        refreshers_total=refreshers_total, refresher_counts=services.refresher_counts(today=today),
         department_figure=department_completion_figure(by_department, target=100.0 if mandatory else None) if by_department else None,
         heatmap=completion_heatmap(cells) if cells else None,
     )
@@ -87,6 +93,7 @@ def course_form(course_id: int | None = None):
                 code=form.code.data, name=form.name.data, audience=form.audience.data or "", mandatory=form.mandatory.data,
                 crm_module=db.session.get(CrmModule, form.crm_module_id.data) if form.crm_module_id.data else None,
                 length_hours=form.length_hours.data, description=form.description.data or "",
+                validity_months=form.validity_months.data,
             )
             saved = services.create_course(values) if course is None else services.update_course(course, values)
         if outcome.saved:
@@ -129,12 +136,16 @@ def _show(course: Course, *, session_form: SessionForm | None = None, department
     department_form.session_id.choices = _session_choices(course, _("— no session —"))
     employee_form = employee_form or EnrolEmployeeForm(formdata=None)
     employee_form.session_id.choices = _session_choices(course, _("— no session —"))
-    cells = services.completion_cells(course_ids=[course.id])
+    today = date.today()
+    cells = services.completion_cells(course_ids=[course.id], today=today)
     rows = [services.DepartmentCompletion(c.department_id, c.department_name, c.completion) for c in cells]
+    refreshers, refreshers_total = services.refreshers_due(today=today, course_id=course.id, department_id=department_id,
+                                                           limit=REFRESHERS_SHOWN)
     return render_template(
         "training/show.html", course=course, enrolments=enrolments, total=total, page=page, per_page=PER_PAGE,
         department_id=department_id, status=status, statuses=list(EnrolmentStatus), departments=departments,
-        completion=services.completion_by_course(course_ids=[course.id]).get(course.id), by_department=rows,
+        completion=services.completion_by_course(course_ids=[course.id], today=today).get(course.id), by_department=rows,
+        today=today, refreshers=refreshers, refreshers_total=refreshers_total,
         figure=department_completion_figure(rows, target=100.0 if course.mandatory else None) if rows else None,
         bookings=services.session_bookings(course), session_form=session_form or SessionForm(formdata=None),
         department_form=department_form, employee_form=employee_form,

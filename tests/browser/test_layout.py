@@ -202,6 +202,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "risks": f"{plan}/risks/", "risk": f"{plan}/risks/{demo.risk}",
         "readiness pulse": f"{plan}/pulse/", "pulse survey": f"{plan}/pulse/surveys/{demo.pulse_survey}",
         "Sales pulse survey": f"{plan}/pulse/surveys/{demo.sales_pulse}", "pulse answer": f"/pulse/answer/{demo.pulse_token}",
+        "change impact": f"{plan}/impact/", "change impact grid": f"{plan}/impact/grid",
     }
     if role != Role.EXECUTIVE:
         pages["report form"] = f"{plan}/reports/write?department={demo.sales}"
