@@ -87,6 +87,6 @@ def load_demo_pulse(plan: Plan, *, today: date) -> None:
 def _answer(invitation, scores: dict[AdkarElement, int], nps: int | None, moment: datetime) -> None:
     """An answer on a given day (the services record answers as they come, now): the link used, the answer
     kept without a trace of whose it is."""
-    invitation.answered_at = moment
+    invitation.answered_at = services.answered_day(moment)
     db.session.add(PulseResponse(survey_id=invitation.survey_id, nps=nps, answered_on=moment.date(),
                                  **{e.value: score for e, score in scores.items()}))

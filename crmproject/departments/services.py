@@ -352,3 +352,27 @@ def _plan_reports(plan: Plan, department: Department, *, viewer: User, today: da
             state = Submission.OPEN
         rows.append(ReportPeriod(period, state, readable))
     return PlanReports(plan, rows)
+
+
+def readiness_summary(plan_id: int, department: Department, *, today: date) -> dict:
+    """The department page's maturity and risks: its latest agreed maturity per building block against the plan's
+    targets (and the re-assessment its wave's gate wants, if due), and its own open risks, scored."""
+    # imported here: maturity reads seed plans, which look departments up in this module (the department
+    # overview is a page above the features it gathers; issue 17 moves it there and these imports to the top)
+    from crmproject.maturity import services as maturity
+    from crmproject.maturity.blocks import BLOCKS, level_label
+    from crmproject.plans.services import load_plan
+    from crmproject.risks.services import open_risks
+
+    plan = load_plan(plan_id)  # phases and waves loaded once: the prompts and the indicators read them
+    assert plan is not None
+    due = [r for r in maturity.reassessments_due(plan, maturity.plan_assessments(plan), today=today)
+           if r.department.id == department.id]
+    return {
+        "maturity": {"plan": plan, "levels": maturity.latest_levels(plan, [department.id]).get(department.id, {}),
+                     "targets": maturity.targets(plan), "blocks": BLOCKS, "level_label": level_label,
+                     "due": due[0] if due else None},
+        "risks_plan": plan,
+        "department_risks": [v for v in open_risks(plan, today=today, department_ids=[department.id])
+                             if v.department_id == department.id],
+    }

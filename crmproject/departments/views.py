@@ -24,12 +24,9 @@ from crmproject.errors import ValidationFailed, saving
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
-from crmproject.maturity import services as maturity
-from crmproject.maturity.blocks import BLOCKS, level_label
 from crmproject.pulse.charts import trend_figure
 from crmproject.pulse.results import ELEMENTS as PULSE_ELEMENTS
 from crmproject.pulse.results import department_trend
-from crmproject.risks.services import open_risks
 from crmproject.training.charts import course_completion_figure
 
 
@@ -57,8 +54,8 @@ def show(department_id: int):
     if first is not None and overview.go_lives[0].is_live:
         key_summary = key_actions.department_summary(first, department.id, go_live=overview.go_lives[0].wave.go_live_date,
                                                      today=today)
-    pulse = department_trend(department.id, today=today)
-    readiness = _maturity_and_risks(first, department, today=today) if first is not None else {}
+    pulse = department_trend(department.id, today=today, plan_id=first.id if first is not None else None)
+    readiness = services.readiness_summary(first.id, department, today=today) if first is not None else {}
     return render_template(
         "departments/show.html", department=department, overview=overview, today=today, adoption=adoption,
         pulse=pulse, pulse_elements=PULSE_ELEMENTS, pulse_plan=first,
@@ -70,20 +67,6 @@ def show(department_id: int):
         **readiness,
     )
 
-
-def _maturity_and_risks(plan, department: Department, *, today) -> dict:
-    """The department's latest maturity against the plan's targets (and whether its wave's gate wants a fresh
-    assessment), and its own open risks."""
-    levels = maturity.latest_levels(plan, [department.id]).get(department.id, {})
-    due = [r for r in maturity.reassessments_due(plan, maturity.plan_assessments(plan), today=today)
-           if r.department.id == department.id]
-    return {
-        "maturity": {"plan": plan, "levels": levels, "targets": maturity.targets(plan), "blocks": BLOCKS,
-                     "level_label": level_label, "due": due[0] if due else None},
-        "risks_plan": plan,
-        "department_risks": [v for v in open_risks(plan, today=today, department_ids=[department.id])
-                             if v.department_id == department.id],
-    }
 
 
 @bp.route("/new", methods=["GET", "POST"])

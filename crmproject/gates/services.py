@@ -85,9 +85,9 @@ def delete_gate(gate: PhaseGate) -> None:
 def _check_criterion(kind: CriterionKind, threshold: Decimal | None, blocks: Sequence[str] = ()) -> None:
     info = criteria.KINDS[kind]
     if blocks and kind != CriterionKind.MATURITY:
-        raise ValidationFailed(_("Building blocks belong only to a maturity criterion."), field="blocks")
+        raise ValidationFailed(_("Building blocks belong only to a maturity criterion."), field="building_blocks")
     if any(b not in {x.value for x in Block} for b in blocks):
-        raise ValidationFailed(_("Choose building blocks of the maturity model."), field="blocks")
+        raise ValidationFailed(_("Choose building blocks of the maturity model."), field="building_blocks")
     if threshold is None:
         raise ValidationFailed(_("Give a threshold."), field="threshold")
     if threshold < 0 or threshold > info.maximum:

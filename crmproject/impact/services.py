@@ -80,7 +80,7 @@ def submitted_departments(form: Mapping[str, str]) -> set[int]:
         part, _sep, rest = name.partition("-")
         if part in (*DIMENSIONS, "note"):
             department, _sep, module = rest.partition("-")
-            if department.isdigit() and len(department) < 12:
+            if department.isascii() and department.isdigit() and len(department) < 12:
                 found.add(int(department))
     return found
 

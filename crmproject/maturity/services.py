@@ -4,6 +4,7 @@ their wave's gate."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -236,10 +237,14 @@ def set_targets(plan: Plan, levels: Mapping[Block, int | None]) -> None:
     db.session.flush()
 
 
-def targets_version(plan: Plan) -> int:
-    """One number that moves whenever any target moves (the targets form's version check)."""
-    rows = db.session.scalars(select(MaturityTarget).where(MaturityTarget.plan_id == plan.id)).all()
-    return sum(r.version for r in rows) + len(rows)
+def targets_version(plan: Plan) -> str:
+    """What the targets form was opened at: "0" without targets, else a digest of every target row (added,
+    changed or removed), so a stale form is refused rather than silently overwriting newer targets."""
+    rows = db.session.execute(select(MaturityTarget.id, MaturityTarget.block, MaturityTarget.level)
+                              .where(MaturityTarget.plan_id == plan.id).order_by(MaturityTarget.id)).all()
+    if not rows:
+        return "0"
+    return hashlib.sha256(";".join(f"{i}:{b.value}:{level}" for i, b, level in rows).encode()).hexdigest()[:16]
 
 
 # --- reading the levels --------------------------------------------------------------------------------------

@@ -189,7 +189,7 @@ def targets(plan_id: int):
     form = TargetsForm()
     for info in BLOCKS:
         getattr(form, f"target_{info.block.value}").choices = level_choices(_("— no target —"))
-    version = str(services.targets_version(plan))
+    version = services.targets_version(plan)
     status = 200
     if request.method == "GET":
         current = services.targets(plan)

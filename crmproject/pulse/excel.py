@@ -52,8 +52,7 @@ def links_workbook(survey: PulseSurvey, invitations: Sequence[PulseInvitation], 
     """Name, e-mail and personal link of everyone invited, to send out by hand (or by mail merge)."""
     workbook = new_workbook()
     write_table(workbook, _("Personal links"), [
-        Column(_("Name"), width=28), Column(_("E-mail"), width=30), Column(_("Link"), width=90),
-        Column(_("Answered"), width=10)],
-        ([i.employee.name, i.employee.email or "", link(i) if i.answered_at is None else "",
-          _("Yes") if i.answered_at else _("No")] for i in invitations))
+        Column(_("Name"), width=28), Column(_("E-mail"), width=30), Column(_("Link"), width=90)],
+        # who has answered is not listed: beside results shown as they come in, it would tell whose answer moved them
+        ([i.employee.name, i.employee.email or "", link(i)] for i in invitations))
     return workbook

@@ -104,7 +104,9 @@ def combine(survey: PulseSurvey, tally: Tally, entered: PulseEnteredResult | Non
     from_entered = entered.respondents if entered is not None else 0
     respondents = tally.answers + from_entered
     means: dict[AdkarElement, Decimal] = {}
-    if respondents >= MIN_RESPONDENTS:
+    # one or two answers through links never show, not even mixed with entered results: whoever entered them
+    # knows their own figures and could work the few answers out of the combined mean
+    if respondents >= MIN_RESPONDENTS and not 0 < tally.answers < MIN_RESPONDENTS:
         for element in ELEMENTS:
             total = Decimal(tally.sums.get(element, 0))
             if entered is not None:
@@ -118,7 +120,7 @@ def combine(survey: PulseSurvey, tally: Tally, entered: PulseEnteredResult | Non
             promoters += entered.promoters
             detractors += entered.detractors or 0
             nps_answers += entered.respondents
-        if nps_answers >= MIN_RESPONDENTS:
+        if nps_answers >= MIN_RESPONDENTS and not 0 < tally.nps_answers < MIN_RESPONDENTS:
             nps = nps_score(promoters, detractors, nps_answers)
     invited = tally.invited + (entered.invited if entered is not None else 0)
     return SurveyResults(

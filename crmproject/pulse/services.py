@@ -4,7 +4,7 @@ results a department head enters instead. Results are computed in crmproject.pul
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select, update
@@ -192,12 +192,10 @@ def invite_department(survey: PulseSurvey, plan: Plan) -> int:
 
 def renew_link(invitation: PulseInvitation) -> None:
     """A new link for a person whose link went astray: the old one stops working."""
-    if invitation.answered_at is not None:
-        raise ValidationFailed(_("%(name)s has answered: the link is used.", name=invitation.employee.name))
-    # a moment no link of this invitation had: now, or (renewed twice within a second) one before the last, as
-    # a signature may not come from the future
-    now = tokens.now_issued()
-    invitation.issued = now if now > invitation.issued else invitation.issued - 1
+    # Whether the person has answered is not told (a used link stays used whatever its token), so who answered
+    # cannot be read off the page. The signing moment only ever goes down, so no earlier link is drawn again
+    # (two renewals within a second, or a clock set back); a signature may not come from the future.
+    invitation.issued = min(tokens.now_issued(), invitation.issued - 1)
     invitation.token_hash = tokens.token_hash(tokens.make_token(invitation.id, invitation.issued))
     db.session.flush()
 
@@ -283,7 +281,7 @@ def record_answer(invitation: PulseInvitation, answer: Answer, *, now: datetime 
     _check_answer(invitation.survey, answer)
     used = db.session.execute(update(PulseInvitation).where(PulseInvitation.id == invitation.id,
                                                             PulseInvitation.answered_at.is_(None))
-                              .values(answered_at=now).execution_options(synchronize_session=False))
+                              .values(answered_at=answered_day(now)).execution_options(synchronize_session=False))
     if used.rowcount != 1:
         raise ValidationFailed(str(LinkState.ANSWERED.label))
     response = PulseResponse(survey_id=invitation.survey_id, nps=answer.nps,
@@ -293,6 +291,12 @@ def record_answer(invitation: PulseInvitation, answer: Answer, *, now: datetime 
     db.session.flush()
     db.session.refresh(invitation)
     return response
+
+
+def answered_day(moment: datetime) -> datetime:
+    """When a link was used, kept to the day (midnight UTC): an exact moment would pair each invitation with the
+    answer saved at that moment."""
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _plan(survey: PulseSurvey) -> Plan:

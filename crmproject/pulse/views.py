@@ -120,7 +120,7 @@ def show(plan_id: int, survey_id: int):
     found = results.survey_results([survey])[survey.id]
     manages = can_manage_pulse(current_user, survey.department_id)
     people = services.invitations(survey) if manages else []
-    links = {i.id: _link(i) for i in people if i.answered_at is None}
+    links = {i.id: _link(i) for i in people}
     trend = results.department_trend(survey.department_id, today=plan_today(plan), plan_id=plan.id)
     return render_template("pulse/show.html", plan=plan, survey=survey, r=found, manages=manages, people=people,
                            links=links, elements=results.ELEMENTS, minimum=results.MIN_RESPONDENTS,

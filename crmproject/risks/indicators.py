@@ -98,7 +98,7 @@ def _training(plan: Plan, today: date, names: dict[int, str]) -> list[Signal]:
     if not soon:
         return []
     behind = []
-    for row in completion_by_department(mandatory_only=True):
+    for row in completion_by_department(mandatory_only=True, today=today):
         percent = row.completion.percent
         if row.department_id in soon and percent is not None and percent < TRAINING_TARGET:
             behind.append(_("%(department)s goes live on %(day)s with %(done)s%% of its mandatory training completed",

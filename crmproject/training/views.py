@@ -119,10 +119,10 @@ def _filters() -> tuple[int | None, EnrolmentStatus | None, int]:
     if raw is None and current_user.role == Role.DEPARTMENT_HEAD:
         department_id = current_user.department_id
     else:
-        department_id = int(raw) if raw and raw.isdigit() and len(raw) < 18 else None
+        department_id = int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 18 else None
     status = next((s for s in EnrolmentStatus if s.value == request.args.get("status")), None)
     page = request.args.get("page", "1")
-    return department_id, status, max(1, min(int(page), 1_000_000)) if page.isdigit() and len(page) < 8 else 1
+    return department_id, status, max(1, min(int(page), 1_000_000)) if page.isascii() and page.isdigit() and len(page) < 8 else 1
 
 
 def _show(course: Course, *, session_form: SessionForm | None = None, department_form: EnrolDepartmentForm | None = None,

@@ -211,7 +211,7 @@ def test_blocks_belong_only_to_a_maturity_criterion(rollout):
     gate = gates.create_gate(rollout["plan"], name="Wave 2", wave=rollout["second"])
     with pytest.raises(ValidationFailed) as refused:
         gates.add_criterion(gate, kind=CriterionKind.TRAINING, blocks=["vision"])
-    assert "blocks" in refused.value.errors
+    assert "building_blocks" in refused.value.errors
 
 
 # --- the pages ------------------------------------------------------------------------------------------------

@@ -110,16 +110,42 @@ def test_nps_counts_promoters_minus_detractors_after_go_live(rollout):
 
 def test_entered_results_combine_with_link_answers_weighted_by_people(rollout):
     pulse = survey(rollout, "sales", SurveyKind.AFTER)
-    for invitation in pulse.invitations[:2]:
+    for invitation in pulse.invitations[:3]:
         answer(invitation, 2, 2, 2, 2, 2, 10)
     services.enter_results(pulse, services.EnteredValues(
         respondents=6, invited=10, means={e: Decimal(4) for e in results.ELEMENTS}, promoters=3, detractors=1), by=None)
     db.session.commit()
     found = results.survey_results([pulse])[pulse.id]
-    assert (found.linked, found.entered, found.invited) == (2, 6, 15)
-    assert found.response_rate == Decimal("53.3")  # 8 of 15
-    assert found.means[K] == Decimal("3.50")  # (2 x 2 + 6 x 4) / 8
-    assert found.nps == Decimal(50)  # (2 + 3 promoters - 1 detractor) / 8
+    assert (found.linked, found.entered, found.invited) == (3, 6, 15)
+    assert found.response_rate == Decimal("60.0")  # 9 of 15
+    assert found.means[K] == Decimal("3.33")  # (3 x 2 + 6 x 4) / 9
+    assert found.nps == Decimal(56)  # (3 + 3 promoters - 1 detractor) / 9
+
+
+def test_one_or_two_link_answers_never_show_even_beside_entered_results(rollout):
+    """Whoever entered the department's results knows their own figures: mixed with one link answer, the mean
+    would give that person's scores away."""
+    pulse = survey(rollout, "sales", SurveyKind.AFTER)
+    answer(pulse.invitations[0], 5, 1, 4, 2, 3, 10)
+    services.enter_results(pulse, services.EnteredValues(
+        respondents=2, invited=2, means={e: Decimal(1) for e in results.ELEMENTS}, promoters=0, detractors=2), by=None)
+    db.session.commit()
+    found = results.survey_results([pulse])[pulse.id]
+    assert found.means == {} and found.nps is None and found.barrier is None
+    assert (found.linked, found.entered) == (1, 2)  # the counts still show
+
+
+def test_who_answered_is_kept_to_the_day_and_a_renewed_link_never_comes_back(rollout):
+    pulse = survey(rollout)
+    first = pulse.invitations[0]
+    answer(first, 4, 4, 4, 4, 4)
+    assert (first.answered_at.hour, first.answered_at.minute, first.answered_at.second) == (0, 0, 0)
+    second = pulse.invitations[1]
+    seen = {services.link_token(second)}
+    for _ in range(3):  # within one second: each renewal a link never given before
+        services.renew_link(second)
+        seen.add(services.link_token(second))
+    assert len(seen) == 4
 
 
 def test_bad_entered_results_are_named_and_nothing_is_saved(rollout):
@@ -240,7 +266,7 @@ def test_a_department_head_runs_their_own_departments_pulse(rollout, make_user, 
     assert "/pulse/answer/" in page and "agent0@example.com" in page
     sheet = load_workbook(io.BytesIO(client.get(f"{base}/links.xlsx").data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("Name", "E-mail", "Link", "Answered") and rows[1][2].startswith("http://localhost/pulse/answer/")
+    assert rows[0] == ("Name", "E-mail", "Link") and rows[1][2].startswith("http://localhost/pulse/answer/")
     entered_form = open_form(f"{base}/entered")
     wrong = client.post(f"{base}/entered", data=entered_form.data(respondents="4", invited="4", awareness="4",
                                                                   desire="4.5", knowledge="6", ability="2", reinforcement="3"))
