@@ -241,3 +241,13 @@ def test_a_module_taken_out_of_the_wave_no_longer_counts(rollout):
     assert services.department_impact(plan) == {rollout["marketing"].id: 2}
     [marketing] = [d for d in services.impact_map(plan, today=TODAY).departments if d.department.name == "Marketing"]
     assert marketing.levels == {rollout["CSS"].id: 2}
+
+
+def test_a_digit_that_is_not_a_number_in_a_cells_name_or_a_filter_is_no_500(rollout, make_user, login, client):
+    """"²" is a digit to str.isdigit() but not to int(): the grid and the training filter answer, never crash."""
+    plan = rollout["plan"]
+    login(make_user(Role.PROJECT_MANAGER))
+    response = client.post(f"/plans/{plan.id}/impact/grid", data={**_grid_form(client, plan), "processes-²-1": "3"})
+    assert response.status_code in (302, 400)
+    assert db.session.scalar(select(func.count()).select_from(ImpactRating)) == 0
+    assert client.get("/training/?department=²&page=²").status_code == 200
