@@ -145,7 +145,7 @@ def _show(course: Course, *, session_form: SessionForm | None = None, department
         "training/show.html", course=course, enrolments=enrolments, total=total, page=page, per_page=PER_PAGE,
         department_id=department_id, status=status, statuses=list(EnrolmentStatus), departments=departments,
         completion=services.completion_by_course(course_ids=[course.id], today=today).get(course.id), by_department=rows,
-        today=today, refreshers=refreshers, refreshers_total=refreshers_total,
+        today=today, refreshers=refreshers, refreshers_total=refreshers_total, expires_on=services.expires_on,
         figure=department_completion_figure(rows, target=100.0 if course.mandatory else None) if rows else None,
         bookings=services.session_bookings(course), session_form=session_form or SessionForm(formdata=None),
         department_form=department_form, employee_form=employee_form,

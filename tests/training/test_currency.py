@@ -214,6 +214,9 @@ def test_a_planner_sets_a_validity_and_the_pages_show_expired_and_refreshers(cli
     assert "Fresh Person" not in index and "expired" in index and "12 months" in index
     page = client.get(f"/training/courses/{course.id}").get_data(as_text=True)
     assert "66.7%" in page and "1 expired" in page and "Lapsed Person" in page
+    lapsed_on = services.expires_on(today - timedelta(days=400), 12)
+    assert f"expired {lapsed_on.isoformat()}" in page  # each person's completion says how long it holds
+    assert f"valid until {services.expires_on(today - timedelta(days=20), 12).isoformat()}" in page
     edit = client.get(f"/training/courses/{course.id}/edit").get_data(as_text=True)
     assert 'name="validity_months"' in edit and 'value="12"' in edit
 
