@@ -58,6 +58,8 @@ def pages(app) -> dict[str, str]:
         "training": "/training/", "department page": f"/departments/{department_id}",
         "people": f"/departments/{department_id}/adoption/people", "imports": "/adoption/imports",
         "users": "/admin/users",
+        "maturity": f"{plan}/maturity/", "risks": f"{plan}/risks/", "readiness pulse": f"{plan}/pulse/",
+        "change impact": f"{plan}/impact/", "gates": f"{plan}/gates/",
     }
 
 

@@ -27,9 +27,13 @@ from crmproject.i18n import _, current_locale
 from crmproject.plans.charts import timeline_figure
 from crmproject.plans.models import Plan
 from crmproject.plans.views import plan_or_404
+from crmproject.maturity import services as maturity
+from crmproject.maturity.blocks import level_label
+from crmproject.maturity.charts import radar_figure
 from crmproject.pulse import results as pulse
 from crmproject.pulse.services import plan_departments
 from crmproject.reports.services import plan_today
+from crmproject.risks import services as risks
 
 CACHE = GenerationCache(max_entries=64)  # a rendered page of a large organisation is a few hundred kB
 FILTER_ARGS = ("wave", "department", "from", "to")
@@ -98,15 +102,40 @@ def _page(plan_id: int, *, printing: bool) -> tuple[_PlanHead, _Page]:
         departments = [x for x in plan_departments(full)  # the readiness of the departments the filters keep
                        if filters.department_id in (None, x.id) and filters.wave_id in (None, waves.get(x.id))]
         readiness = pulse.latest_readiness([x.id for x in departments], today=today, plan_id=full.id)
+        readiness_figures = _readiness(full, today=today)
+        if readiness_figures["radar"].latest is not None:
+            figures["maturity"] = Markup(escape(figure_json(readiness_figures.pop("radar_figure"))))
         content = render_template("dashboard/_content.html", plan=full, d=d, figures=figures, case=case,
                                   notices=notices, printing=printing, pulse_elements=pulse.ELEMENTS,
-                                  pulse_rows=[(x, readiness.get(x.id)) for x in departments] if readiness else [])
+                                  pulse_rows=[(x, readiness.get(x.id)) for x in departments] if readiness else [],
+                                  level_label=level_label, **readiness_figures)
         return _Page(Markup(content), d.filters.args(), bool(notices))
 
     key = ("dashboard", plan.id, raw, today, printing, current_locale(), can_edit_plans(current_user))
     # pages with notices (values that were left out) are computed but not kept: odd links cannot fill the cache
     return plan, CACHE.get_or_compute(key, compute, enabled=current_app.config.get("DASHBOARD_CACHE", True),
                                       keep=lambda page: not page.notices)
+
+
+TOP_RISKS = 5
+
+
+def _readiness(plan: Plan, *, today: date) -> dict:
+    """What leadership reads of the readiness section: the organisation's latest maturity against the target and
+    the previous assessment, and the open risks that score highest (the indicators' reasons with them)."""
+    assessments = maturity.plan_assessments(plan)
+    radar = maturity.radar(assessments, None, maturity.targets(plan))
+    on = lambda a: a.assessed_on.isoformat() if a else ""  # noqa: E731
+    scored = risks.open_risks(plan, today=today)
+    return {
+        "radar": radar,
+        "radar_figure": radar_figure(radar.latest_levels, radar.previous_levels, radar.targets,
+                                     latest_name=_("Latest (%(day)s)", day=on(radar.latest)),
+                                     previous_name=_("Previous (%(day)s)", day=on(radar.previous))),
+        "top_risks": scored[:TOP_RISKS], "open_risks": len(scored),
+        "critical_risks": sum(1 for v in scored if v.level == "critical"),
+        "overdue_reviews": len(risks.overdue_reviews((v.risk for v in scored if v.risk is not None), today=today)),
+    }
 
 
 @dataclass(frozen=True)
