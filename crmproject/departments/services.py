@@ -362,7 +362,7 @@ def readiness_summary(plan_id: int, department: Department, *, today: date) -> d
     from crmproject.maturity import services as maturity
     from crmproject.maturity.blocks import BLOCKS, level_label
     from crmproject.plans.services import load_plan
-    from crmproject.risks.services import open_risks
+    from crmproject.risks.services import department_risks
 
     plan = load_plan(plan_id)  # phases and waves loaded once: the prompts and the indicators read them
     assert plan is not None
@@ -373,6 +373,5 @@ def readiness_summary(plan_id: int, department: Department, *, today: date) -> d
                      "targets": maturity.targets(plan), "blocks": BLOCKS, "level_label": level_label,
                      "due": due[0] if due else None},
         "risks_plan": plan,
-        "department_risks": [v for v in open_risks(plan, today=today, department_ids=[department.id])
-                             if v.department_id == department.id],
+        "department_risks": department_risks(plan, department.id),
     }

@@ -282,6 +282,13 @@ def open_risks(plan: Plan, *, today: date, department_ids: Iterable[int] | None 
     return sorted(assess(plan, risks, today=today), key=lambda v: (-v.effective_score, v.title.casefold()))
 
 
+def department_risks(plan: Plan, department_id: int) -> list[RiskView]:
+    """A department's own open risks, highest score first. The indicators raise only plan-wide risks, so these
+    are scored without reading the plan's figures (the department page shows them)."""
+    own = [r for r in list_risks(plan) if r.is_open and r.department_id == department_id]
+    return sorted((_view(r, []) for r in own), key=lambda v: (-v.effective_score, v.title.casefold()))
+
+
 def heat_map(views: Iterable[RiskView]) -> dict[tuple[int, int], int]:
     """(likelihood, impact) -> how many open risks sit there, by effective likelihood; every cell present."""
     cells = {(likelihood, impact): 0 for likelihood in LEVELS for impact in LEVELS}

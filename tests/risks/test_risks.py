@@ -235,6 +235,27 @@ def test_open_risks_for_a_gate_keep_plan_wide_ones_and_the_waves_departments(pla
     assert all(hasattr(v, name) for v in everything for name in ("id", "title", "department_id", "effective_score", "reasons"))
 
 
+def test_the_department_page_lists_its_own_open_risks(plan, make_department, make_user, login, client):
+    sales, service = make_department(name="Sales", code="SALES"), make_department(name="Service", code="SERVICE")
+    plan_services.add_wave(plan, name="Pilot", go_live=TODAY + timedelta(days=40), departments=[sales])
+    services.create_risk(plan, services.RiskValues(title="Sales reps keep their Excel", likelihood=4, impact=5,
+                                                   department=sales))
+    services.create_risk(plan, services.RiskValues(title="Old price lists", likelihood=1, impact=2, department=sales))
+    closed = services.create_risk(plan, services.RiskValues(title="Territories unclear", likelihood=3, impact=3,
+                                                            department=sales))
+    services.close_risk(closed, note="Territories drawn")
+    services.create_risk(plan, services.RiskValues(title="Service desk understaffed", likelihood=4, impact=4,
+                                                   department=service))
+    db.session.commit()
+    assert [v.title for v in services.department_risks(plan, sales.id)] == ["Sales reps keep their Excel",
+                                                                           "Old price lists"]
+    login(make_user(Role.EXECUTIVE))
+    page = client.get(f"/departments/{sales.id}").get_data(as_text=True)
+    section = page.split('id="risks"', 1)[1].split("</section>", 1)[0]
+    assert "Sales reps keep their Excel" in section and ">20</span>" in section
+    assert "Territories unclear" not in section and "Service desk understaffed" not in section
+
+
 # --- pages, permissions and bad input -----------------------------------------------------------------------
 
 
