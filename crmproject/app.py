@@ -18,12 +18,13 @@ from crmproject import paths
 from crmproject.config import load_config
 from crmproject.errors import register_error_handlers
 from crmproject.extensions import csrf, db, limiter, login_manager, migrate
-from crmproject.i18n import _, lazy_gettext, ngettext
+from crmproject.i18n import (HTML_LANG, LANGUAGES, TRANSLATIONS_DIR, _, babel, current_locale, is_rtl, lazy_gettext,
+                             ngettext, select_locale)
 
 MIGRATIONS_DIR = str(paths.PACKAGE_DIR / "migrations")
 
 # Endpoints reachable without logging in: the login page, static files and plotly.js.
-PUBLIC_ENDPOINTS = {"auth.login", "static", "vendor_plotly", "health", "favicon",
+PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "vendor_plotly", "health", "favicon",
                     "pulse.answer", "pulse.thanks"}  # a readiness pulse answered through a personal link
 # Endpoints whose answers are the same for everyone (the app's own files), so browsers may keep them.
 CACHEABLE_ENDPOINTS = {"static", "vendor_plotly", "favicon"}
@@ -48,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.session_protection = "strong"
     limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS_DIR))
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
@@ -146,6 +148,12 @@ def _register_template_helpers(app: Flask) -> None:
     def endpoints():
         # lets shared templates link to optional pages only where they exist
         return {"url_endpoints": app.view_functions}
+
+    @app.context_processor
+    def language():
+        lang = current_locale()
+        return {"page_lang": HTML_LANG.get(lang, lang), "page_dir": "rtl" if is_rtl() else "ltr", "language": lang,
+                "languages": LANGUAGES}
     app.jinja_env.policies["json.dumps_kwargs"] = {"sort_keys": False}
 
     @app.template_filter("date")

@@ -1,51 +1,96 @@
-"""The one translation function for every user-facing string.
+"""The one translation function for every user-facing string, on Flask-Babel.
 
 `_()` (alias of `gettext`) translates now; `lazy_gettext()` translates when the
 string is rendered, for text defined at import time (form labels, enum
-labels). Catalogues are standard gettext .mo files under
-crmproject/translations/<lang>/LC_MESSAGES/crmproject.mo; with none installed
-the source text (English) is shown. Variables are given by name and
-substituted after translation, so translators can move them:
-`_("%(count)s tasks overdue", count=3)`.
+labels). Catalogues are gettext files under crmproject/translations/<lang>/
+LC_MESSAGES/messages.po (in the repository; `pybabel extract/update` with
+babel.cfg keeps them in step with the source) and messages.mo (compiled by the
+wheel's build hook and by `pip install -e .`, see hatch_build.py). Variables
+are given by name and substituted after translation, so translators can move
+them: `_("%(count)s tasks overdue", count=3)`; a plural's number is `%(n)s`.
+
+The language of a request: the user's own setting; else the one chosen with
+the switch in the page's footer (kept in the session); else the browser's
+Accept-Language; else the instance's default (CRMPROJECT_LOCALE).
 """
 
 from __future__ import annotations
 
-import gettext as _gettext
-from functools import cache
 from pathlib import Path
 
-from flask import current_app, has_app_context
+from babel.support import NullTranslations
+from flask import current_app, has_app_context, has_request_context, request, session
+from flask_babel import Babel, get_locale, get_translations
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 DEFAULT_LOCALE = "en"
+# the interface's languages, each named in itself (the footer's switch)
+LANGUAGES: dict[str, str] = {"en": "English", "ru": "Русский", "zh_Hans": "中文（简体）", "fa": "فارسی"}
+RTL_LANGUAGES = frozenset({"fa"})
+# the page's lang attribute (BCP 47) of each
+HTML_LANG = {"en": "en", "ru": "ru", "zh_Hans": "zh-Hans", "fa": "fa"}
+SESSION_KEY = "language"
+
+babel = Babel()
 
 
-@cache
-def _catalog(locale: str) -> _gettext.NullTranslations:
-    return _gettext.translation(
-        "crmproject", localedir=str(TRANSLATIONS_DIR), languages=[locale], fallback=True
-    )
+def accepted_language(header: str | None) -> str | None:
+    """The first language of an Accept-Language header (by its quality) that the interface speaks: any Chinese
+    is read in Simplified Chinese, the only Chinese it has."""
+    from werkzeug.datastructures import LanguageAccept
+    from werkzeug.http import parse_accept_header
+
+    for value, _quality in parse_accept_header(header or "", LanguageAccept):
+        primary = value.replace("_", "-").split("-")[0].lower()
+        if primary == "zh":
+            return "zh_Hans"
+        if primary in LANGUAGES:
+            return primary
+    return None
+
+
+def select_locale() -> str:
+    """The language of this request (see the module's docstring)."""
+    if has_request_context():
+        from flask_login import current_user
+
+        own = getattr(current_user, "language", None) if current_user and current_user.is_authenticated else None
+        if own in LANGUAGES:
+            return own
+        chosen = session.get(SESSION_KEY)
+        if chosen in LANGUAGES:
+            return chosen
+        found = accepted_language(request.headers.get("Accept-Language"))
+        if found:
+            return found
+    configured = current_app.config.get("LOCALE", DEFAULT_LOCALE) if has_app_context() else DEFAULT_LOCALE
+    return configured if configured in LANGUAGES else DEFAULT_LOCALE
 
 
 def current_locale() -> str:
-    if has_app_context():
-        return current_app.config.get("LOCALE", DEFAULT_LOCALE)
-    return DEFAULT_LOCALE
+    """The language of the current request (the instance's default outside one), as its catalogue is named."""
+    if not has_app_context():
+        return DEFAULT_LOCALE
+    locale = get_locale()
+    return str(locale) if locale is not None else DEFAULT_LOCALE
 
 
-def catalog() -> _gettext.NullTranslations:
-    """The catalogue of the current locale, for libraries that format messages themselves."""
-    return _catalog(current_locale())
+def is_rtl() -> bool:
+    return current_locale() in RTL_LANGUAGES
+
+
+def catalog() -> NullTranslations:
+    """The catalogue of the current language, for libraries that format messages themselves."""
+    return get_translations() if has_app_context() else NullTranslations()
 
 
 def gettext(message: str, **variables: object) -> str:
-    translated = _catalog(current_locale()).gettext(message)
+    translated = catalog().ugettext(message)
     return translated % variables if variables else translated
 
 
 def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
-    translated = _catalog(current_locale()).ngettext(singular, plural, n)
+    translated = catalog().ungettext(singular, plural, n)
     return translated % {"n": n, **variables}
 
 

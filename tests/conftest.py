@@ -69,7 +69,9 @@ def _app(tmp_path_factory):
     # Tests push an app context for their factories, and Flask reuses it for the test
     # client's requests, so `g` (where Flask-Login caches the user) would outlive a
     # request. Forget the cached user when each request starts, as production does.
-    request_started.connect(lambda sender, **extra: g.pop("_login_user", None), app, weak=False)
+    # Flask-Babel keeps the request's language there too: each request chooses its own.
+    request_started.connect(lambda sender, **extra: (g.pop("_login_user", None), g.pop("_flask_babel", None)), app,
+                            weak=False)
     with app.app_context():
         db.drop_all()
         db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -49,6 +49,7 @@ BY_KIND = {
 EXCLUDED = {
     "auth.login": "logging in is not a form that saves anything (tests/auth covers its input)",
     "auth.logout": "a button",
+    "auth.language": "a choice among four languages on every page: tests/test_i18n.py posts unknown and hostile ones",
     "adoption.imports": "a file upload: tests/spreadsheets and tests/adoption post hostile files",
     "tasks.import_upload": "a file upload: tests/tasks/test_task_import.py posts hostile files",
     "tasks.import_preview": "the options of an uploaded file, reached only through an upload",

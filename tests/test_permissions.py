@@ -85,7 +85,7 @@ ENTERED_DATA = {"respondents": "4", "invited": "6", "awareness": "4", "desire": 
                 "reinforcement": "3", "promoters": "2", "detractors": "1", "version": "0"}
 ANSWER_DATA = {"awareness": "4", "desire": "5", "knowledge": "2", "ability": "3", "reinforcement": "3", "nps": "9"}
 # Pages anyone may open without logging in (the login page; a readiness pulse answered through a personal link)
-PUBLIC_PATHS = ("/login", "/pulse/answer/", "/pulse/thanks")
+PUBLIC_PATHS = ("/login", "/language", "/pulse/answer/", "/pulse/thanks")
 
 # Edit forms carry the version they were opened at; everything in the world is at version 1.
 PLAN_DATA = {"name": "CRM rollout", "vision": "Happy customers", "horizon_years": "3",
@@ -143,6 +143,8 @@ MATRIX = [
     row("GET", "/favicon.ico", PUBLIC),
     row("GET", "/healthz", PUBLIC),
     row("POST", "/logout", EVERYONE_POST),
+    # the footer's language switch: the session's before login, the user's own setting after
+    row("POST", "/language", EVERYONE_POST, {"language": "ru", "next": "/plans/"}),
     row("GET", "/account/password", READ),
     row("POST", "/account/password", EVERYONE_POST, NEW_PASSWORD),
     row("POST", "/account/sessions/end", EVERYONE_POST),

@@ -40,6 +40,8 @@ class User(UserMixin, Versioned, TimestampMixin, Base):
     # A department head is bound to one department; other roles may name theirs.
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # the interface's language this user chose (crmproject.i18n.LANGUAGES); None: the browser's, else the instance's
+    language: Mapped[str | None] = mapped_column(String(16))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # What the session and remember-me cookies carry instead of the user's id: a random token that logout,
     # "log out everywhere", a password change and deactivation replace, so every earlier cookie stops working.

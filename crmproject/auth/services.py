@@ -274,3 +274,13 @@ def login_throttles(users: list[User], *, now: datetime | None = None) -> dict[i
     """The users among these whose logins are throttled now, by id."""
     states = throttle.throttled_accounts([normalise_email(u.email) for u in users], now or utcnow())
     return {u.id: states[normalise_email(u.email)] for u in users if normalise_email(u.email) in states}
+
+
+def set_language(user: User, language: str) -> None:
+    """The user's own interface language (one of crmproject.i18n.LANGUAGES)."""
+    from crmproject.i18n import LANGUAGES
+
+    if language not in LANGUAGES:
+        raise ValidationFailed(_("There is no interface in that language."), field="language")
+    user.language = language
+    db.session.flush()

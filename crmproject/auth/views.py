@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import math
 import time
 
-from flask import Response, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -20,7 +20,7 @@ from crmproject.departments.services import list_departments
 from crmproject.errors import saving
 from crmproject.extensions import db, limiter, login_manager
 from crmproject.forms import options
-from crmproject.i18n import _
+from crmproject.i18n import LANGUAGES, SESSION_KEY, _
 
 
 @login_manager.user_loader
@@ -235,3 +235,19 @@ def own_password():
             flash(_("Your password was changed. Other sessions have been logged out."), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.post("/language")
+def language():
+    """The footer's language switch: a user's own setting once logged in, the session's before (the login page)."""
+    chosen = request.form.get("language", "")
+    if chosen not in LANGUAGES:
+        flash(_("There is no interface in that language."), "error")
+    elif current_user.is_authenticated:
+        services.set_language(current_user._get_current_object(), chosen)
+        db.session.commit()
+    else:
+        session[SESSION_KEY] = chosen
+    target = request.form.get("next") or ""
+    return redirect(_safe_next(target) if target else url_for("auth.login" if not current_user.is_authenticated
+                                                              else "home.index"))
