@@ -18,8 +18,8 @@ from crmproject import paths
 from crmproject.config import load_config
 from crmproject.errors import register_error_handlers
 from crmproject.extensions import csrf, db, limiter, login_manager, migrate
-from crmproject.i18n import (HTML_LANG, LANGUAGES, TRANSLATIONS_DIR, _, babel, current_locale, is_rtl, lazy_gettext,
-                             ngettext, select_locale)
+from crmproject.i18n import (HTML_LANG, LANGUAGES, TRANSLATIONS_DIR, _, babel, current_locale, is_rtl, isolate,
+                             lazy_gettext, ngettext, select_locale, whole_date)
 
 MIGRATIONS_DIR = str(paths.PACKAGE_DIR / "migrations")
 
@@ -158,7 +158,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("date")
     def format_date(value) -> str:
-        return value.strftime("%Y-%m-%d") if value else ""
+        return isolate(whole_date(value.strftime("%Y-%m-%d"))) if value else ""
 
     @app.template_filter("number")
     def format_number(value, places: int | None = None) -> str:
@@ -193,7 +193,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("datetime")
     def format_datetime(value) -> str:
-        return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+        return isolate(whole_date(value.strftime("%Y-%m-%d %H:%M UTC"))) if value else ""
 
 
 def _require_login_everywhere(app: Flask) -> None:

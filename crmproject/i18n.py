@@ -16,6 +16,7 @@ Accept-Language; else the instance's default (CRMPROJECT_LOCALE).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.support import NullTranslations
@@ -84,14 +85,57 @@ def catalog() -> NullTranslations:
     return get_translations() if has_app_context() else NullTranslations()
 
 
+FSI, PDI = "\u2068", "\u2069"  # Unicode's first strong isolate and its end
+
+
+def isolate(text: object) -> object:
+    """On a right-to-left page, text kept in its own direction inside the sentence around it: a date, a code or a
+    Latin name in Persian text reads left to right (2026-11-30, not 30-11-2026). Elsewhere it is left alone."""
+    if not is_rtl() or text is None or text == "":
+        return text
+    from markupsafe import Markup
+
+    if isinstance(text, Markup):
+        return Markup(FSI) + text + Markup(PDI)
+    return f"{FSI}{text}{PDI}"
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?=$|[ T])")
+NON_BREAKING_HYPHEN = "\u2011"
+
+
+def whole_date(text: str) -> str:
+    """An ISO date that a line never breaks after one of its hyphens. English text wraps at its spaces; Chinese
+    wraps between any two characters and Russian's long words leave narrow columns, where a browser would split
+    2026-11-30 after a hyphen: there its hyphens are non-breaking ones (they look the same)."""
+    if current_locale() == DEFAULT_LOCALE or not ISO_DATE.match(text):
+        return text
+    head = ISO_DATE.match(text).group(0)
+    return head.replace("-", NON_BREAKING_HYPHEN) + text[len(head):]
+
+
+def _isolated(variables: dict[str, object]) -> dict[str, object]:
+    """A message's dates kept whole, and on a right-to-left page its texts and dates isolated (numbers stay
+    numbers: a message may format them, %(n)d)."""
+    from datetime import date
+
+    if not variables or current_locale() == DEFAULT_LOCALE:
+        return variables
+    shown = {k: whole_date(v.isoformat() if isinstance(v, date) else v) if isinstance(v, (str, date)) else v
+             for k, v in variables.items()}
+    if not is_rtl():
+        return shown
+    return {k: isolate(v) if isinstance(v, str) else v for k, v in shown.items()}
+
+
 def gettext(message: str, **variables: object) -> str:
     translated = catalog().ugettext(message)
-    return translated % variables if variables else translated
+    return translated % _isolated(variables) if variables else translated
 
 
 def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
     translated = catalog().ungettext(singular, plural, n)
-    return translated % {"n": n, **variables}
+    return translated % {"n": n, **_isolated(variables)}
 
 
 _ = gettext

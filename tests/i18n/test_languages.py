@@ -125,3 +125,20 @@ def test_every_message_of_the_source_is_translated_with_its_placeholders(source_
 
 def test_every_language_of_the_switch_has_a_catalogue():
     assert set(LANGUAGES) - {"en"} == {p.name for p in TRANSLATIONS.iterdir() if p.is_dir()}
+
+
+def test_on_a_persian_page_dates_and_latin_names_keep_their_direction(app):
+    from datetime import date
+
+    from flask_babel import refresh
+
+    from crmproject.i18n import gettext
+
+    with app.test_request_context("/", headers={"Accept-Language": "fa"}):
+        refresh()
+        text = gettext("Previous (%(day)s)", day=date(2026, 11, 30).isoformat())
+        assert "\u20682026\u201111\u201130\u2069" in text
+        assert app.jinja_env.filters["date"](date(2026, 11, 30)) == "\u20682026\u201111\u201130\u2069"
+    with app.test_request_context("/", headers={"Accept-Language": "ru"}):
+        refresh()  # the test's app context outlives the request: choose its language again
+        assert app.jinja_env.filters["date"](date(2026, 11, 30)) == "2026\u201111\u201130"
