@@ -142,7 +142,7 @@ def _register_template_helpers(app: Flask) -> None:
     from crmproject.charts import figure_json
 
     app.jinja_env.globals.update(_=_, ngettext=ngettext, can=TemplatePermissions(), figure_json=figure_json,
-                                 url_stem=url_stem)
+                                 url_stem=url_stem, current_locale=current_locale)
 
     @app.context_processor
     def endpoints():
@@ -162,9 +162,15 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("number")
     def format_number(value, places: int | None = None) -> str:
-        """Numbers without trailing zeros (85, 2.5), or rounded to `places`."""
+        """Numbers without trailing zeros (85, 2.5), or rounded to `places`, grouped and with the decimal sign of
+        the page's language (Babel's: 1 234,5 in Russian)."""
         if value is None:
             return ""
+        if current_locale() != "en":
+            from flask_babel import format_decimal
+
+            pattern = "#,##0." + ("0" * places if places is not None else "######")
+            return format_decimal(value, format=pattern.rstrip("."))
         if places is not None:
             return f"{value:,.{places}f}"
         text = f"{value:,f}"

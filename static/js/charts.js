@@ -2,6 +2,8 @@
 // A trace may name the page behind it in its meta: {"link": url} for the whole trace, or
 // {"links": [...]} per point (per row of a heat map); a click on the chart opens that page.
 (function () {
+  var script = document.currentScript;
+  var locale = script && script.getAttribute("data-locale");
   function linkOf(point) {
     var meta = point.data && point.data.meta;
     if (!meta) return null;
@@ -16,6 +18,7 @@
   function draw(el) {
     var figure = JSON.parse(el.getAttribute("data-figure"));
     var config = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+    if (locale) config.locale = locale;
     window.Plotly.newPlot(el, figure.data, figure.layout, config).then(function () {
       el.setAttribute("data-drawn", "true");
       el.on("plotly_click", function (event) {

@@ -142,3 +142,31 @@ def test_on_a_persian_page_dates_and_latin_names_keep_their_direction(app):
     with app.test_request_context("/", headers={"Accept-Language": "ru"}):
         refresh()  # the test's app context outlives the request: choose its language again
         assert app.jinja_env.filters["date"](date(2026, 11, 30)) == "2026\u201111\u201130"
+
+
+def test_charts_speak_the_pages_language_with_plotlys_own_locale(make_plan, make_user, login, client):
+    plan = make_plan()
+    user = make_user(Role.EXECUTIVE)
+    login(user)
+    english = client.get(f"/plans/{plan.id}/maturity/").get_data(as_text=True)
+    assert "plotly-locales" not in english
+    client.post("/language", data={"language": "zh_Hans"})
+    page = client.get(f"/plans/{plan.id}/maturity/").get_data(as_text=True)
+    assert "/static/vendor/plotly-locales/zh-cn.js" in page and 'data-locale="zh-CN"' in page
+    with client.get("/static/vendor/plotly-locales/zh-cn.js") as served:
+        assert served.get_data(as_text=True).startswith("/* plotly.js-locales")
+
+
+def test_numbers_are_written_as_the_language_writes_them(app):
+    from decimal import Decimal
+
+    from flask_babel import refresh
+
+    number = app.jinja_env.filters["number"]
+    for header, expected, rounded in (("en", "1,234.5", "1,234.50"), ("ru", "1\u00a0234,5", "1\u00a0234,50"),
+                                      ("zh-CN", "1,234.5", "1,234.50")):
+        with app.test_request_context("/", headers={"Accept-Language": header}):
+            refresh()
+            assert number(Decimal("1234.5")) == expected
+            assert number(Decimal("1234.5"), 2) == rounded
+            assert number(85) == "85"
