@@ -16,6 +16,7 @@ import time
 from collections.abc import Mapping
 
 from flask import Flask, current_app
+from flask_babel import force_locale
 from werkzeug.datastructures import MultiDict
 
 from crmproject import jobs
@@ -23,7 +24,7 @@ from crmproject.auth.models import User
 from crmproject.auth.permissions import task_department_scope
 from crmproject.dashboard.services import parse_filters
 from crmproject.extensions import db
-from crmproject.i18n import _
+from crmproject.i18n import LANGUAGES, _, current_locale
 from crmproject.plans.models import Plan
 from crmproject.plans.services import load_plan
 from crmproject.reports.services import plan_today
@@ -53,7 +54,8 @@ def start_report_job(app: Flask, plan: Plan, args: Mapping[str, str], user: User
     jobs.put_state(_latest_key(user.id), {"token": token})
     if earlier is not None:
         jobs.forget_state(_key(earlier["token"]))
-    jobs.enqueue(JOB, {"token": token, "plan_id": plan.id, "args": dict(args), "user_id": user.id}, app=app)
+    jobs.enqueue(JOB, {"token": token, "plan_id": plan.id, "args": dict(args), "user_id": user.id,
+                       "language": current_locale()}, app=app)
     return token
 
 
@@ -66,9 +68,14 @@ def _wanted(token: str, user_id: int):
 
 
 @jobs.job(JOB)
-def _run(token: str, plan_id: int, args: dict[str, str], user_id: int) -> None:
-    """The job: build the workbook as the report page would have, keep it for its reader. A report forgotten while
-    it waited (its reader started another) is not built."""
+def _run(token: str, plan_id: int, args: dict[str, str], user_id: int, language: str = "en") -> None:
+    """The job: build the workbook as the report page would have, in its reader's language, keep it for them. A
+    report forgotten while it waited (its reader started another) is not built."""
+    with force_locale(language if language in LANGUAGES else "en"):
+        _build(token, plan_id, args, user_id)
+
+
+def _build(token: str, plan_id: int, args: dict[str, str], user_id: int) -> None:
     from crmproject.dashboard.report import build_report, report_filename  # openpyxl's charts load only for a report
 
     waiting = jobs.state(_key(token))

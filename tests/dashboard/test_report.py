@@ -470,3 +470,20 @@ def test_a_replaced_report_never_comes_back(rollout: Rollout, app, make_user):
         assert jobs.state("dashboard-report:older") is None
     finally:
         app.config["JOBS_STALE_SECONDS"] = previous
+
+
+def test_the_report_is_written_in_its_readers_language_and_opens_in_libreoffice(rollout: Rollout, client, make_user,
+                                                                                 login, libreoffice):
+    """A Russian reader's report: its sheets, headers and texts in Russian (built by the background job, which
+    has no request of its own to take the language from), Cyrillic intact in LibreOffice."""
+    login(make_user(Role.EXECUTIVE))
+    client.post("/language", data={"language": "ru"})
+    token = _start(client, rollout.plan.id)
+    url = f"/plans/{rollout.plan.id}/dashboard/reports/{token}"
+    assert 'lang="ru"' in _until_done(client, url)
+    data = client.get(f"{url}/download").data
+    workbook = load_workbook(io.BytesIO(data))
+    assert "Summary" not in workbook.sheetnames
+    assert any(re.search("[а-яА-Я]", name) for name in workbook.sheetnames), workbook.sheetnames
+    text = libreoffice(data, "report.xlsx", to="csv:Text - txt - csv (StarCalc):44,34,76").read_text(encoding="utf-8")
+    assert re.search("[а-яА-Я]{4,}", text)
