@@ -262,10 +262,11 @@ def test_main_pages_never_scroll_sideways_nor_split_a_word(demo, page, language)
 
     The charts are the same for every role, and drawing them is most of a page's time: they are drawn for the
     administrator, who sees every page; the other roles' pages (their buttons, forms and columns) are checked
-    with the chart boxes left empty."""
+    with the chart boxes left empty. In the other languages the administrator (every page, the charts) and a
+    department head (their own forms) stand for the roles: what a language changes is the same for all."""
     db.session.execute(update(User).values(language=None if language == "en" else language))
     db.session.commit()
-    _check_pages(demo, page)
+    _check_pages(demo, page, roles=None if language == "en" else (Role.ADMIN, Role.DEPARTMENT_HEAD))
 
 
 def test_the_readiness_pulse_pages_never_scroll_sideways_nor_split_a_word(demo, page):
@@ -273,9 +274,11 @@ def test_the_readiness_pulse_pages_never_scroll_sideways_nor_split_a_word(demo, 
     _check_pages(demo, page, only="pulse")
 
 
-def _check_pages(demo, page, only: str | None = None) -> None:
+def _check_pages(demo, page, only: str | None = None, roles=None) -> None:
     problems = []
     for role, email in ACCOUNTS.items():
+        if roles is not None and role not in roles:
+            continue
         charts = role == Role.ADMIN
         if not charts:
             page.route("**/vendor/plotly*", lambda route: route.fulfill(body="", content_type="text/javascript"))
