@@ -31,7 +31,7 @@ from crmproject.maturity import services as maturity
 from crmproject.maturity.blocks import level_label
 from crmproject.maturity.charts import radar_figure
 from crmproject.pulse import results as pulse
-from crmproject.pulse.services import plan_departments
+from crmproject.plans.services import plan_departments
 from crmproject.reports.services import plan_today
 from crmproject.risks import services as risks
 

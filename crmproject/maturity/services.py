@@ -22,6 +22,7 @@ from crmproject.maturity.models import (AgreedLevel, AssessorRating, MaturityAss
                                         MaturityTarget)
 from crmproject.plans.models import Plan, Wave
 from crmproject.plans.seeds import PlanTemplate, made_from_template
+from crmproject.plans.services import plan_departments
 
 MAX_ASSESSORS = 8
 # a department is re-assessed in the half year before its wave goes live, so the gate judges its maturity as it is
@@ -38,12 +39,6 @@ class AssessmentValues:
     assessors: list[str]
     title: str = ""
     notes: str = ""
-
-
-def plan_departments(plan: Plan) -> list[Department]:
-    """The departments of the plan's waves, by name (plan with waves loaded)."""
-    seen = {a.department.id: a.department for w in plan.waves for a in w.assignments}
-    return sorted(seen.values(), key=lambda d: d.name.casefold())
 
 
 def assessor_names(text: str) -> list[str]:

@@ -384,6 +384,15 @@ def go_live_dates(plan: Plan) -> dict[int, date]:
     return {department_id: go_live for department_id, go_live in rows}
 
 
+def plan_departments(plan: Plan) -> list[Department]:
+    """The departments of the plan's waves, in wave order (the pilot's first), by name within a wave."""
+    seen: dict[int, Department] = {}
+    for wave in sorted(plan.waves, key=lambda w: (w.go_live_date, w.position, w.id)):
+        for assignment in sorted(wave.assignments, key=lambda a: a.department.name.casefold()):
+            seen.setdefault(assignment.department_id, assignment.department)
+    return list(seen.values())
+
+
 def department_go_live(plan: Plan, department: Department) -> tuple[Wave, date] | None:
     for wave in plan.waves:
         if any(a.department_id == department.id for a in wave.assignments):

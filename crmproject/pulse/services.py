@@ -20,6 +20,7 @@ from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.plans.models import Plan, Wave
+from crmproject.plans.services import plan_departments
 from crmproject.pulse import tokens
 from crmproject.pulse.models import (AdkarElement, PulseEnteredResult, PulseInvitation, PulseResponse, PulseSurvey,
                                      SurveyKind, SurveyStatus)
@@ -37,15 +38,6 @@ NPS_RANGE = range(0, 11)
 def go_lives(plan: Plan) -> dict[int, Wave]:
     """Each department of the plan's waves, with its wave (plan with waves loaded)."""
     return {a.department_id: w for w in plan.waves for a in w.assignments}
-
-
-def plan_departments(plan: Plan) -> list[Department]:
-    """The departments of the plan's waves, in wave order."""
-    seen: dict[int, Department] = {}
-    for wave in sorted(plan.waves, key=lambda w: (w.go_live_date, w.position, w.id)):
-        for assignment in sorted(wave.assignments, key=lambda a: a.department.name.casefold()):
-            seen.setdefault(assignment.department_id, assignment.department)
-    return list(seen.values())
 
 
 def department_choices(plan: Plan, user: User) -> list[Department]:
