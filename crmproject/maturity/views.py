@@ -3,7 +3,7 @@ assessment, its ratings grid, the targets."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from crmproject.auth.permissions import allow, can_assess_maturity, can_set_maturity_targets, require
@@ -21,15 +21,12 @@ from crmproject.maturity.excel import maturity_workbook
 from crmproject.maturity.forms import AssessmentForm, RatingsForm, TargetsForm, level_choices
 from crmproject.maturity.models import MaturityAssessment
 from crmproject.plans.models import Plan
-from crmproject.plans.views import plan_or_404
+from crmproject.plans.views import child_or_404, plan_or_404
 from crmproject.reports.services import plan_today
 
 
 def _assessment(plan: Plan, assessment_id: int) -> MaturityAssessment:
-    assessment = db.session.get(MaturityAssessment, assessment_id)
-    if assessment is None or assessment.plan_id != plan.id:
-        abort(404)
-    return assessment
+    return child_or_404(MaturityAssessment, plan, assessment_id)
 
 
 def _scope(plan: Plan) -> int | None:

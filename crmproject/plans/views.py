@@ -29,7 +29,7 @@ def plan_or_404(plan_id: int, *, waves: bool = True) -> Plan:
     return plan
 
 
-def _child_or_404(model, plan: Plan, child_id: int):
+def child_or_404(model, plan: Plan, child_id: int):
     child = db.session.get(model, child_id)
     if child is None or child.plan_id != plan.id:
         abort(404)
@@ -140,7 +140,7 @@ def delete(plan_id: int):
 @allow(can_edit_plans)
 def phase_form(plan_id: int, phase_id: int | None = None):
     plan = plan_or_404(plan_id)
-    phase = _child_or_404(Phase, plan, phase_id) if phase_id else None
+    phase = child_or_404(Phase, plan, phase_id) if phase_id else None
     form = PhaseForm(obj=phase if request.method == "GET" else None)
     if request.method == "GET" and phase is not None:
         form.status.data = phase.status.value
@@ -160,7 +160,7 @@ def phase_form(plan_id: int, phase_id: int | None = None):
 @allow(can_edit_plans)
 def phase_delete(plan_id: int, phase_id: int):
     plan = plan_or_404(plan_id)
-    phase = _child_or_404(Phase, plan, phase_id)
+    phase = child_or_404(Phase, plan, phase_id)
     name = phase.name
     try:
         services.delete_phase(phase)
@@ -173,7 +173,7 @@ def phase_delete(plan_id: int, phase_id: int):
 @allow(can_edit_plans)
 def phase_move(plan_id: int, phase_id: int):
     plan = plan_or_404(plan_id)
-    phase = _child_or_404(Phase, plan, phase_id)
+    phase = child_or_404(Phase, plan, phase_id)
     services.move_phase(phase, -1 if request.form.get("direction") == "up" else 1)
     return _saved(_("Phase %(name)s moved.", name=phase.name), plan)
 
@@ -185,7 +185,7 @@ def phase_move(plan_id: int, phase_id: int):
 @allow(can_edit_plans)
 def wave_form(plan_id: int, wave_id: int | None = None):
     plan = plan_or_404(plan_id)
-    wave = _child_or_404(Wave, plan, wave_id) if wave_id else None
+    wave = child_or_404(Wave, plan, wave_id) if wave_id else None
     form = WaveForm(obj=wave if request.method == "GET" else None)
     departments = {d.id: d for d in list_departments()}
     modules = {m.id: m for m in services.list_modules()}
@@ -222,7 +222,7 @@ def _wave_parts(wave: Wave | None) -> dict[str, list[int]] | None:
 @allow(can_edit_plans)
 def wave_delete(plan_id: int, wave_id: int):
     plan = plan_or_404(plan_id)
-    wave = _child_or_404(Wave, plan, wave_id)
+    wave = child_or_404(Wave, plan, wave_id)
     name = wave.name
     try:
         services.delete_wave(wave)
@@ -235,7 +235,7 @@ def wave_delete(plan_id: int, wave_id: int):
 @allow(can_edit_plans)
 def wave_move(plan_id: int, wave_id: int):
     plan = plan_or_404(plan_id)
-    wave = _child_or_404(Wave, plan, wave_id)
+    wave = child_or_404(Wave, plan, wave_id)
     services.move_wave(wave, -1 if request.form.get("direction") == "up" else 1)
     return _saved(_("Wave %(name)s moved.", name=wave.name), plan)
 

@@ -15,7 +15,7 @@ from crmproject.extensions import db, limiter
 from crmproject.forms import options
 from crmproject.i18n import _, ngettext
 from crmproject.plans.models import Plan
-from crmproject.plans.views import plan_or_404
+from crmproject.plans.views import child_or_404, plan_or_404
 from crmproject.pulse import PREFIX, bp, results, services
 from crmproject.pulse.charts import trend_figure
 from crmproject.pulse.excel import links_workbook, results_workbook
@@ -25,10 +25,7 @@ from crmproject.reports.services import plan_today
 
 
 def _survey(plan: Plan, survey_id: int) -> PulseSurvey:
-    survey = db.session.get(PulseSurvey, survey_id)
-    if survey is None or survey.plan_id != plan.id:
-        abort(404)
-    return survey
+    return child_or_404(PulseSurvey, plan, survey_id)
 
 
 def _managed(plan_id: int, survey_id: int) -> tuple[Plan, PulseSurvey]:

@@ -20,7 +20,7 @@ from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.plans.models import Plan
-from crmproject.plans.views import plan_or_404
+from crmproject.plans.views import child_or_404, plan_or_404
 from crmproject.reports.services import plan_today
 from crmproject.risks import bp, services
 from crmproject.risks.excel import register_workbook
@@ -32,10 +32,7 @@ SORTS = ("score", "title", "review")
 
 
 def _risk(plan: Plan, risk_id: int) -> Risk:
-    risk = db.session.get(Risk, risk_id)
-    if risk is None or risk.plan_id != plan.id:
-        abort(404)
-    return risk
+    return child_or_404(Risk, plan, risk_id)
 
 
 def _filters() -> dict[str, str]:
