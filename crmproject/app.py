@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from crmproject import paths
+from crmproject import collation, paths  # noqa: F401 - collation: SQLite's text functions on each connection
 from crmproject.config import load_config
 from crmproject.errors import register_error_handlers
 from crmproject.extensions import csrf, db, limiter, login_manager, migrate

@@ -8,7 +8,7 @@ import enum
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from flask import current_app
 from flask_wtf import FlaskForm
@@ -26,7 +26,7 @@ from wtforms.widgets import HiddenInput, html_params
 from wtforms.validators import Length, StopValidation
 
 from crmproject.errors import FieldChange
-from crmproject.i18n import catalog, gettext
+from crmproject.i18n import catalog, gettext, read_number
 
 
 class _Translations:
@@ -371,9 +371,10 @@ class IntegerField(_Number, _IntegerField):
         text = valuelist[0].strip() if valuelist and isinstance(valuelist[0], str) else ""
         if not text:
             return
-        if not re.fullmatch(r"[+-]?[0-9]{1,12}", text):
+        read = read_number(text, whole=True)
+        if read is None:
             raise ValueError(gettext("%(field)s must be a whole number.", field=self.label.text))
-        number = int(text)
+        number = int(read)
         if not SMALLEST_INTEGER <= number <= LARGEST_INTEGER:
             raise ValueError(gettext("%(field)s must be between %(min)s and %(max)s.", field=self.label.text,
                                      min=f"{SMALLEST_INTEGER:,}", max=f"{LARGEST_INTEGER:,}"))
@@ -397,11 +398,8 @@ class DecimalField(_Number, _DecimalField):
         text = valuelist[0].strip() if valuelist and isinstance(valuelist[0], str) else ""
         if not text:
             return
-        try:
-            number = Decimal(text) if len(text) <= 1000 else None
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
+        number = read_number(text)
+        if number is None:
             raise ValueError(gettext("%(field)s must be a number.", field=self.label.text))
         if abs(number) < self.limit:
             with localcontext() as context:

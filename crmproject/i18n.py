@@ -17,6 +17,7 @@ Accept-Language; else the instance's default (CRMPROJECT_LOCALE).
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 from babel.support import NullTranslations
@@ -185,3 +186,48 @@ class LazyString:
 
 def lazy_gettext(message: str, **variables: object) -> LazyString:
     return LazyString(message, variables)
+
+
+# spaces that group digits (typed, no-break, narrow no-break, thin) and Arabic's decimal and thousands signs
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,٫]\d*)?$")
+_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
+_ARABIC_SIGNS = str.maketrans({"٫": ".", "٬": ",", "−": "-"})
+
+
+def read_number(text: str, *, whole: bool = False):
+    """A number as a person types it in the page's language, as a Decimal; None when it is not one.
+
+    Always read: plain digits with a point (1234.5, what the forms show back). In the page's language too: its
+    grouping and decimal signs (Russian 1 234,5; English 1,234.5), Persian and Arabic digits and signs
+    (۱٬۲۳۴٫۵), and digits grouped by spaces in any language. A comma alone is the decimal sign where the
+    language writes one (Russian 2,5), and in English a comma that cannot be grouping (1,5) is refused rather
+    than guessed. `whole`: only digits and the language's grouping (12.0 and 1e3 are not typed as whole
+    numbers), at most twelve digits."""
+    from decimal import Decimal, InvalidOperation
+
+    from babel.numbers import NumberFormatError, get_group_symbol, parse_decimal
+
+    if not isinstance(text, str) or len(text) > 1000:
+        return None
+    digits = [unicodedata.decimal(c, None) if c.isdigit() and not c.isascii() else c for c in text.strip()]
+    if None in digits:  # a digit of no decimal system, such as ²
+        return None
+    text = "".join(map(str, digits)).translate(_ARABIC_SIGNS)
+    if _GROUPED.match(text):
+        text = text.translate(_SPACES)
+    if not text or any(c.isspace() for c in text):
+        return None
+    locale = current_locale()
+    if whole:
+        plain = text.replace(get_group_symbol(locale), "") if re.fullmatch(r"[+-]?\d{1,3}(?:\D\d{3})+", text) else text
+        if not re.fullmatch(r"[+-]?\d{1,12}", plain):
+            return None
+        return Decimal(plain)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        try:
+            number = parse_decimal(text, locale=locale, strict=True)
+        except (NumberFormatError, ValueError):
+            return None
+    return number if number.is_finite() else None

@@ -50,9 +50,33 @@ def test_a_decimal_is_rounded_to_the_places_of_its_column(app, typed, kept):
     assert form.share.errors == [] and form.share.data == kept
 
 
-@pytest.mark.parametrize("typed", ["9" * 400, "2147483648", "-2147483649", "1e3", "12.0", "١٢"])
+@pytest.mark.parametrize("typed", ["9" * 400, "2147483648", "-2147483649", "1e3", "12.0", "1,234.0", "12²", "1 23"])
 def test_a_whole_number_outside_an_integer_column_or_not_written_in_digits_is_refused(app, typed):
     assert _form(app, seats=typed).seats.errors
+
+
+@pytest.mark.parametrize(("language", "typed", "share", "seats"), [
+    ("en", "12.5", Decimal("12.50"), None), ("en", "1,5", "refused", None),
+    ("ru", "12,5", Decimal("12.50"), None), ("ru", "12.5", Decimal("12.50"), None),
+    ("ru", "1\u00a0234", None, 1234), ("ru", "1 234", None, 1234), ("ru", "1,234", None, "refused"),
+    ("en", "1,234", None, 1234), ("zh_Hans", "1,234", None, 1234), ("zh_Hans", "12.5", Decimal("12.50"), None),
+    ("fa", "۱۲٫۵", Decimal("12.50"), None), ("fa", "۱٬۲۳۴", None, 1234), ("fa", "١٢", None, 12),
+])
+def test_numbers_are_read_as_the_readers_language_writes_them(app, language, typed, share, seats):
+    """Russian writes 12,5 and groups with spaces, English groups with commas, Persian has its own digits and
+    signs; a point is always the decimal sign, as the forms show numbers back."""
+    from flask_babel import force_locale
+
+    with force_locale(language):
+        form = _form(app, **({"share": typed} if share is not None else {"seats": typed}))
+    if isinstance(share, Decimal):
+        assert form.share.errors == [] and form.share.data == share
+    elif isinstance(share, str):
+        assert form.share.errors and form.share.data is None  # refused (in the reader's language)
+    if isinstance(seats, int):
+        assert form.seats.errors == [] and form.seats.data == seats
+    elif isinstance(seats, str):
+        assert form.seats.errors and form.seats.data is None
 
 
 def test_an_empty_number_box_is_none_not_an_error(app):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
+from crmproject.collation import collated
 from crmproject.auth.models import Role, User, new_session_token
 from crmproject.db import utcnow
 from crmproject.departments.models import Department
@@ -67,12 +68,12 @@ def _stamp(user: User, **values: object) -> None:
 def list_users() -> list[User]:
     """Every user, active first, with their department (one query more, however many departments)."""
     return list(db.session.scalars(select(User).options(selectinload(User.department))
-                                   .order_by(User.active.desc(), User.name)))
+                                   .order_by(User.active.desc(), collated(User.name))))
 
 
 def list_active_users() -> list[User]:
     """Everyone who can be given work: the active users by name."""
-    return list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+    return list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(collated(User.name))))
 
 
 def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:

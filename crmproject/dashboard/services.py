@@ -18,6 +18,7 @@ from flask import current_app
 
 from sqlalchemy import case, func, select
 
+from crmproject.collation import collated
 from crmproject.adoption import key_actions as adoption_keys
 from crmproject.adoption import services as adoption
 from crmproject.adoption.shapes import Shape, ShapeRules, Verdict, week_of
@@ -246,7 +247,7 @@ def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
         departments = sorted({a.department for w in plan.waves for a in w.assignments},
                              key=lambda d: (wave_of[d.id].position, d.name.casefold()))
     else:  # a plan without waves: every department, none live
-        departments = list(db.session.scalars(select(Department).order_by(Department.name)))
+        departments = list(db.session.scalars(select(Department).order_by(collated(Department.name))))
     if filters.wave_id is not None:
         departments = [d for d in departments if wave_of.get(d.id) and wave_of[d.id].id == filters.wave_id]
         waves = [w for w in waves if w.id == filters.wave_id]

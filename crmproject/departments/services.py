@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from crmproject.collation import collated
 from crmproject.adoption.models import UsageEvent
 from crmproject.adoption.services import department_shapes, shape_rules, weekly_figures
 from crmproject.adoption.shapes import ShapeRules, Verdict, week_of
@@ -32,7 +33,7 @@ from crmproject.training.services import CompletionCell
 
 
 def list_departments() -> list[Department]:
-    return list(db.session.scalars(select(Department).options(selectinload(Department.heads)).order_by(Department.name)))
+    return list(db.session.scalars(select(Department).options(selectinload(Department.heads)).order_by(collated(Department.name))))
 
 
 def get_department_by_code(code: str) -> Department | None:

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import Date, Integer, and_, bindparam, column, func, select, text
 from sqlalchemy.orm import selectinload
 
+from crmproject.collation import collated
 from crmproject.auth.models import User
 from crmproject.departments.models import Department
 from crmproject.db import touch
@@ -30,7 +31,7 @@ def list_kpis(plan: Plan) -> list[Kpi]:
     return list(db.session.scalars(
         select(Kpi).where(Kpi.plan_id == plan.id)
         .options(selectinload(Kpi.targets).selectinload(KpiTarget.phase), selectinload(Kpi.department), selectinload(Kpi.owner))
-        .order_by(Kpi.goal_family, Kpi.name)
+        .order_by(Kpi.goal_family, collated(Kpi.name))
     ))
 
 

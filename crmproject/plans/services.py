@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from crmproject.collation import collated
 from crmproject.auth.models import User
 from crmproject.departments.models import Department
 from crmproject.errors import ValidationFailed
@@ -70,7 +71,7 @@ def ensure_standard_modules() -> list[CrmModule]:
 # --- plans -------------------------------------------------------------------------
 
 def list_plans() -> list[Plan]:
-    return list(db.session.scalars(select(Plan).order_by(Plan.start_date.desc(), Plan.name)))
+    return list(db.session.scalars(select(Plan).order_by(Plan.start_date.desc(), collated(Plan.name))))
 
 
 def load_plan(plan_id: int, *, waves: bool = True) -> Plan | None:

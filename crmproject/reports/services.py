@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from crmproject.collation import collated
 from crmproject.auth.models import User
 from crmproject.db import utcnow
 from crmproject.departments.models import Department
@@ -87,9 +88,9 @@ def reporting_departments(plan: Plan) -> list[Department]:
     """Departments in the plan's waves report; a plan without waves has every department report."""
     assigned = db.session.scalars(
         select(Department).join(WaveDepartment, WaveDepartment.department_id == Department.id)
-        .where(WaveDepartment.plan_id == plan.id).order_by(Department.name)
+        .where(WaveDepartment.plan_id == plan.id).order_by(collated(Department.name))
     ).all()
-    return list(assigned) or list(db.session.scalars(select(Department).order_by(Department.name)))
+    return list(assigned) or list(db.session.scalars(select(Department).order_by(collated(Department.name))))
 
 
 def kpis_due(plan: Plan, department: Department, period: Period) -> list[Kpi]:

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from crmproject.collation import collated
 from crmproject.auth.models import User
 from crmproject.db import utcnow
 from crmproject.departments.models import Department
@@ -97,7 +98,7 @@ def list_risks(plan: Plan) -> list[Risk]:
     return list(db.session.scalars(
         select(Risk).where(Risk.plan_id == plan.id)
         .options(selectinload(Risk.department), selectinload(Risk.owner), selectinload(Risk.tasks))
-        .order_by(Risk.title, Risk.id)))
+        .order_by(collated(Risk.title), Risk.id)))
 
 
 @dataclass(frozen=True)

@@ -6,28 +6,12 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from crmproject.departments.models import Department
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.roster.models import Employee, EmployeeDepartment, user_id_key, username_key
-
-
-def list_employees(*, department_id: int | None = None, search: str = "", limit: int = 200, offset: int = 0) -> tuple[list[Employee], int]:
-    query = select(Employee)
-    if department_id:
-        query = query.where(Employee.department_id == department_id)
-    if search.strip():
-        needle = search.strip().lower()
-        query = query.where(func.lower(Employee.name).contains(needle, autoescape=True)
-                            | func.lower(func.coalesce(Employee.crm_username, "")).contains(needle, autoescape=True))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    employees = db.session.scalars(
-        query.options(selectinload(Employee.department)).order_by(Employee.name, Employee.id).limit(limit).offset(offset)
-    )
-    return list(employees), total
 
 
 def _check(employee: Employee | None, *, name: str, email: str | None, crm_username: str | None,

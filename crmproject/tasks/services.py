@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from crmproject.collation import collated, fold, folded
 from crmproject.auth.models import User
 from crmproject.departments.models import Department
 from crmproject.errors import ValidationFailed
@@ -222,8 +223,8 @@ SORTS = {
     "-due": lambda: (ChangeTask.due_date.is_(None), ChangeTask.due_date.desc(), ChangeTask.id),
     "priority": lambda: (_priority_rank().desc(), ChangeTask.due_date.is_(None), ChangeTask.due_date, ChangeTask.id),
     "status": lambda: (case({s.value: n for n, s in enumerate(TaskStatus)}, value=ChangeTask.status, else_=99), ChangeTask.id),
-    "title": lambda: (func.lower(ChangeTask.title), ChangeTask.id),
-    "owner": lambda: (User.name.is_(None), User.name, ChangeTask.id),
+    "title": lambda: (collated(ChangeTask.title), ChangeTask.id),
+    "owner": lambda: (User.name.is_(None), collated(User.name), ChangeTask.id),
     "outline": lambda: (ChangeTask.id,),
 }
 
@@ -264,7 +265,7 @@ def _filtered(plan: Plan, flt: TaskFilter, *, scope: int | None | bool, today: d
     if flt.overdue:
         query = query.where(ChangeTask.due_date < today, ChangeTask.status.not_in([TaskStatus.DONE, TaskStatus.CANCELLED]))
     if flt.search.strip():
-        query = query.where(func.lower(ChangeTask.title).contains(flt.search.strip().lower(), autoescape=True))
+        query = query.where(folded(ChangeTask.title).contains(fold(flt.search.strip()), autoescape=True))
     return query
 
 

@@ -29,6 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import and_, case, delete, extract, func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
+from crmproject.collation import collated, sort_key
 from crmproject.departments.models import Department
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
@@ -323,7 +324,7 @@ def course_enrolments(course: Course, *, department_id: int | None = None, statu
     rows = db.session.scalars(
         query.options(selectinload(Enrolment.employee).selectinload(Employee.department), selectinload(Enrolment.session))
         .outerjoin(Department, Department.id == Employee.department_id)
-        .order_by(Department.name, Employee.name, Enrolment.id).limit(limit).offset(offset)
+        .order_by(collated(Department.name), collated(Employee.name), Enrolment.id).limit(limit).offset(offset)
     )
     return list(rows), total
 
@@ -459,7 +460,7 @@ def completion_by_department(*, course_ids: Iterable[int] | None = None, mandato
     query = _filtered(query, course_ids=course_ids, mandatory_only=mandatory_only, department_id=None)
     rows = [DepartmentCompletion(dept_id, name, Completion(n, done or 0, out or 0, left or 0, lapsed or 0))
             for dept_id, name, n, done, out, left, lapsed in db.session.execute(query)]
-    return sorted(rows, key=lambda r: (r.department_name is None, (r.department_name or "").casefold()))
+    return sorted(rows, key=lambda r: (r.department_name is None, sort_key(r.department_name)))
 
 
 def completion_cells(*, course_ids: Iterable[int] | None = None, mandatory_only: bool = False,
@@ -473,7 +474,7 @@ def completion_cells(*, course_ids: Iterable[int] | None = None, mandatory_only:
     query = _filtered(query, course_ids=course_ids, mandatory_only=mandatory_only, department_id=department_id)
     rows = [CompletionCell(dept_id, name, course_id, code, Completion(n, done or 0, out or 0, left or 0, lapsed or 0))
             for dept_id, name, course_id, code, n, done, out, left, lapsed in db.session.execute(query)]
-    return sorted(rows, key=lambda c: (c.department_name is None, (c.department_name or "").casefold(), c.course_code.casefold()))
+    return sorted(rows, key=lambda c: (c.department_name is None, sort_key(c.department_name), c.course_code.casefold()))
 
 
 def rollups(cells: Sequence[CompletionCell], *, course_ids: Iterable[int] | None = None
@@ -496,7 +497,7 @@ def rollups(cells: Sequence[CompletionCell], *, course_ids: Iterable[int] | None
     departments = [DepartmentCompletion(department_id, name, Completion(n, done, out, left, lapsed))
                    for department_id, (name, n, done, out, left, lapsed) in by_department.items()]
     return ({course_id: Completion(*counts) for course_id, counts in by_course.items()},
-            sorted(departments, key=lambda r: (r.department_name is None, (r.department_name or "").casefold())))
+            sorted(departments, key=lambda r: (r.department_name is None, sort_key(r.department_name))))
 
 
 @dataclass(frozen=True)
@@ -565,7 +566,7 @@ def refresher_counts(*, today: date) -> list[RefresherCount]:
         .where(lapsed, Employee.active)
         .group_by(Employee.department_id, Department.name, Course.id, Course.code))
     counts = [RefresherCount(d_id, d_name, c_id, code, due or 0, gone or 0) for d_id, d_name, c_id, code, due, gone in rows]
-    return sorted(counts, key=lambda r: (r.department_name is None, (r.department_name or "").casefold(), r.course_code))
+    return sorted(counts, key=lambda r: (r.department_name is None, sort_key(r.department_name), r.course_code))
 
 
 # --- joining a department ------------------------------------------------------------------------
