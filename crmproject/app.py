@@ -18,7 +18,7 @@ from crmproject import collation, paths  # noqa: F401 - collation: SQLite's text
 from crmproject.config import load_config
 from crmproject.errors import register_error_handlers
 from crmproject.extensions import csrf, db, limiter, login_manager, migrate
-from crmproject.i18n import (HTML_LANG, LANGUAGES, TRANSLATIONS_DIR, _, babel, current_locale, is_rtl, isolate,
+from crmproject.i18n import (HTML_LANG, LANGUAGES, TRANSLATIONS_DIR, _, babel, current_locale, format_number, is_rtl, isolate,
                              lazy_gettext, ngettext, select_locale, whole_date)
 
 MIGRATIONS_DIR = str(paths.PACKAGE_DIR / "migrations")
@@ -160,21 +160,7 @@ def _register_template_helpers(app: Flask) -> None:
     def format_date(value) -> str:
         return isolate(whole_date(value.strftime("%Y-%m-%d"))) if value else ""
 
-    @app.template_filter("number")
-    def format_number(value, places: int | None = None) -> str:
-        """Numbers without trailing zeros (85, 2.5), or rounded to `places`, grouped and with the decimal sign of
-        the page's language (Babel's: 1 234,5 in Russian)."""
-        if value is None:
-            return ""
-        if current_locale() != "en":
-            from flask_babel import format_decimal
-
-            pattern = "#,##0." + ("0" * places if places is not None else "######")
-            return format_decimal(value, format=pattern.rstrip("."))
-        if places is not None:
-            return f"{value:,.{places}f}"
-        text = f"{value:,f}"
-        return text.rstrip("0").rstrip(".") if "." in text else text
+    app.add_template_filter(format_number, "number")
 
     @app.template_filter("compact_number")
     def compact_number(value) -> str:
@@ -186,8 +172,8 @@ def _register_template_helpers(app: Flask) -> None:
             if abs(number) >= threshold:
                 scaled = number / size
                 digits = 2 if abs(scaled) < 10 else (1 if abs(scaled) < 100 else 0)
-                return unit % {"n": f"{scaled:.{digits}f}"}
-        return f"{number:,.0f}"
+                return unit % {"n": format_number(scaled, digits)}
+        return format_number(number, 0)
 
     @app.template_filter("plain_number")
     def plain_number(value) -> str:

@@ -26,7 +26,7 @@ from wtforms.widgets import HiddenInput, html_params
 from wtforms.validators import Length, StopValidation
 
 from crmproject.errors import FieldChange
-from crmproject.i18n import catalog, gettext, read_number
+from crmproject.i18n import catalog, format_number, gettext, read_number
 
 
 class _Translations:
@@ -80,7 +80,7 @@ def plain_text(form, field) -> None:
                                      "text on screen: remove them.", field=field.label.text))
     if len(text) > TEXT_LIMIT and not any(isinstance(v, Length) and v.max != -1 and v.max <= TEXT_LIMIT for v in field.validators):
         raise StopValidation(gettext("%(field)s cannot be longer than %(max)s characters.", field=field.label.text,
-                                     max=f"{TEXT_LIMIT:,}"))
+                                     max=format_number(TEXT_LIMIT)))
 
 
 NOT_COMPARED = ("CSRFTokenField", "HiddenField", "VersionField", "SubmitField")
@@ -377,7 +377,7 @@ class IntegerField(_Number, _IntegerField):
         number = int(read)
         if not SMALLEST_INTEGER <= number <= LARGEST_INTEGER:
             raise ValueError(gettext("%(field)s must be between %(min)s and %(max)s.", field=self.label.text,
-                                     min=f"{SMALLEST_INTEGER:,}", max=f"{LARGEST_INTEGER:,}"))
+                                     min=format_number(SMALLEST_INTEGER), max=format_number(LARGEST_INTEGER)))
         self.data = number
 
 
@@ -407,7 +407,7 @@ class DecimalField(_Number, _DecimalField):
                 number = number.quantize(Decimal(1).scaleb(-self.scale), rounding=ROUND_HALF_UP)  # as PostgreSQL rounds
         if abs(number) >= self.limit:  # also 9999.99 rounded up to 10000.0 in a column of four digits before the point
             raise ValueError(gettext("%(field)s must be a number below %(limit)s.", field=self.label.text,
-                                     limit=f"{self.limit:,}"))
+                                     limit=format_number(self.limit)))
         self.data = number
 
 

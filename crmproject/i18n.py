@@ -231,3 +231,19 @@ def read_number(text: str, *, whole: bool = False):
         except (NumberFormatError, ValueError):
             return None
     return number if number.is_finite() else None
+
+
+def format_number(value, places: int | None = None) -> str:
+    """A number as the reader's language writes it: without trailing zeros (85, 2.5) or rounded to `places`,
+    grouped and with the language's decimal sign (Babel's: 1 234,5 in Russian, 1,234.5 in English)."""
+    if value is None:
+        return ""
+    if current_locale() != DEFAULT_LOCALE:
+        from flask_babel import format_decimal
+
+        pattern = "#,##0." + ("0" * places if places is not None else "######")
+        return format_decimal(value, format=pattern.rstrip("."))
+    if places is not None:
+        return f"{value:,.{places}f}"
+    text = f"{value:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -10,7 +10,7 @@ from html import escape
 from crmproject.adoption.key_actions import KeyActionSummary
 from crmproject.adoption.shapes import week_of
 from crmproject.charts import COLOURS, layout
-from crmproject.i18n import _
+from crmproject.i18n import _, format_number
 
 KEY_COLOUR = "#2e8b57"
 LOGIN_COLOUR = "#3b6ea8"
@@ -41,5 +41,5 @@ def key_action_figure(summary: KeyActionSummary, *, target: Decimal) -> dict:
         shapes=[{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": level, "y1": level,
                  "line": {"color": COLOURS["green"], "dash": "dash"}}],
         annotations=[{"xref": "x domain", "x": 0, "xanchor": "left", "yref": "y", "y": level, "yanchor": "bottom",
-                      "text": escape(_("target %(n)s%%", n=f"{level:g}")), "showarrow": False}],
+                      "text": escape(_("target %(n)s%%", n=format_number(level))), "showarrow": False}],
     )}

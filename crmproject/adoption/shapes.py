@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from crmproject.enums import LabelledEnum
-from crmproject.i18n import _
+from crmproject.i18n import _, format_number
 from crmproject.i18n import lazy_gettext as _l
 
 
@@ -62,10 +62,10 @@ class ShapeRules:
         return [
             _("Too early to tell: not live yet, or fewer than %(weeks)s weeks of adoption figures since the go-live.",
               weeks=self.min_weeks),
-            _("No effect: adoption never reached %(level)s%% of the licensed seats.", level=f"{self.effect_level:g}"),
+            _("No effect: adoption never reached %(level)s%% of the licensed seats.", level=format_number(self.effect_level)),
             _("Strong start, then fading: after its peak, adoption has stayed more than %(points)s points below the "
-              "peak for each of the last %(weeks)s weeks.", points=f"{self.fade_points:g}", weeks=self.fade_weeks),
-            _("Lasting success: adoption reached %(level)s%% and has not faded.", level=f"{self.effect_level:g}"),
+              "peak for each of the last %(weeks)s weeks.", points=format_number(self.fade_points), weeks=self.fade_weeks),
+            _("Lasting success: adoption reached %(level)s%% and has not faded.", level=format_number(self.effect_level)),
         ]
 
 

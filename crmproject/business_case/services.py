@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from crmproject.business_case.models import BudgetLine, BudgetMonth, CostCategory, KpiBenefit
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
-from crmproject.i18n import _
+from crmproject.i18n import _, format_number
 from crmproject.kpis.attainment import expected_value
 from crmproject.kpis.models import Direction, Kpi, KpiMeasurement
 from crmproject.kpis.services import list_kpis, path_of
@@ -116,10 +116,10 @@ def read_amount(text: str | None, field_name: str) -> tuple[Decimal | None, str 
     if amount < 0:
         return None, _("Enter an amount of 0 or more; a refund is booked as a lower cost of its month.")
     if amount >= LIMIT:  # before rounding: 1e400 cannot be rounded to cents
-        return None, _("Enter an amount below %(limit)s.", limit=f"{LIMIT:,.0f}")
+        return None, _("Enter an amount below %(limit)s.", limit=format_number(LIMIT, 0))
     amount = amount.quantize(CENT, ROUND_HALF_UP)
     if amount >= LIMIT:  # 999999999999.999 rounds up to the limit
-        return None, _("Enter an amount below %(limit)s.", limit=f"{LIMIT:,.0f}")
+        return None, _("Enter an amount below %(limit)s.", limit=format_number(LIMIT, 0))
     return amount, None
 
 

@@ -22,7 +22,7 @@ from html import escape
 from crmproject.adoption.charts import department_colour, go_live_marks, heatmap_figure
 from crmproject.charts import COLOURS, layout
 from crmproject.dashboard.services import Dashboard
-from crmproject.i18n import _
+from crmproject.i18n import _, format_number
 from crmproject.kpis.attainment import Rag
 from crmproject.training.charts import completion_colour
 
@@ -42,7 +42,7 @@ def _week_layout(height: int, target: float, shapes: list[dict]) -> dict:
         shapes=[{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": target, "y1": target,
                  "line": {"color": COLOURS["green"], "dash": "dash"}}, *shapes],
         annotations=[{"xref": "x domain", "x": 1, "xanchor": "right", "yref": "y", "y": target, "yanchor": "bottom",
-                      "text": escape(_("target %(n)s%%", n=f"{target:g}")), "showarrow": False}],
+                      "text": escape(_("target %(n)s%%", n=format_number(target))), "showarrow": False}],
     )
 
 
@@ -108,7 +108,7 @@ def training_figure(d: Dashboard, links: Mapping[int, str]) -> dict:
     return {"data": [{
         "type": "bar", "orientation": "h", "name": escape(_("Completed")), "y": [escape(row.name) for row in rows],
         "x": values, "marker": {"color": [completion_colour(v, 100.0) for v in values]}, "customdata": hover,
-        "text": [f"{v:.0f}%" if v is not None else "" for v in values], "textposition": "auto",
+        "text": [format_number(v, 0) + "%" if v is not None else "" for v in values], "textposition": "auto",
         "meta": {"links": [links[row.id] for row in rows]},
         "hovertemplate": "%{y}: %{x:.1f}%<br>%{customdata}<extra></extra>",
     }], "layout": layout(

@@ -38,7 +38,7 @@ from crmproject.dashboard.services import OPEN_STATUSES, Dashboard, Filters, bui
 from crmproject.departments.models import Department
 from crmproject.exports import download_name
 from crmproject.extensions import db
-from crmproject.i18n import _
+from crmproject.i18n import _, format_number
 from crmproject.kpis.attainment import Rag
 from crmproject.kpis.services import latest_attainment, list_kpis
 from crmproject.plans.models import Phase, Plan
@@ -73,7 +73,7 @@ class HeadlineFigure:
         if self.value is None:
             shown = _("no figures yet")
         elif self.kind == "percent":
-            shown = _("%(n)s%%", n=f"{self.value:g}")
+            shown = _("%(n)s%%", n=format_number(self.value))
         else:
             shown = str(self.value)
         line = _("%(label)s: %(value)s", label=self.label, value=shown)
@@ -84,12 +84,12 @@ def headline_figures(d: Dashboard) -> list[HeadlineFigure]:
     """The Summary's headline figures, in the order leadership reads them."""
     h = d.headline
     if h.adoption is None:
-        adoption_detail = _("target %(target)s%%", target=f"{h.target:g}")
+        adoption_detail = _("target %(target)s%%", target=format_number(h.target))
     elif h.adoption_met:
-        adoption_detail = _("target %(target)s%%: met", target=f"{h.target:g}")
+        adoption_detail = _("target %(target)s%%: met", target=format_number(h.target))
     else:
-        adoption_detail = _("target %(target)s%%: %(gap)s points below", target=f"{h.target:g}",
-                            gap=f"{round(h.target - h.adoption, 1):g}")
+        adoption_detail = _("target %(target)s%%: %(gap)s points below", target=format_number(h.target),
+                            gap=format_number(round(h.target - h.adoption, 1)))
     if h.report_period is None:
         report_detail = _("no reporting period is due yet")
     else:

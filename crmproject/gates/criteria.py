@@ -45,7 +45,7 @@ from crmproject.enums import LabelledEnum
 from crmproject.extensions import db
 from crmproject.gates.models import CriterionKind, GateCriterion, GateOutcome, PhaseGate
 from crmproject.hypercare import services as hypercare
-from crmproject.i18n import _
+from crmproject.i18n import _, format_number
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.kpis.attainment import Rag
 from crmproject.kpis.services import latest_statuses, list_kpis
@@ -139,7 +139,7 @@ class GateEvaluation:
 
 def number(value: Decimal | float) -> str:
     """A threshold or measured value as people write it: 90, 87.5 (not 90.00)."""
-    return f"{float(value):g}"
+    return format_number(float(value))
 
 
 def recommend(results: list[CriterionResult]) -> GateOutcome | None:
@@ -318,12 +318,12 @@ def _adoption(criterion, gate, departments, evidence) -> Measured:
         name = evidence.names.get(d, "?")
         if v.warning:
             problems.append(_("%(department)s: %(shape)s (now %(latest)s%%)", department=name, shape=v.shape.label,
-                              latest=f"{v.latest:g}"))
+                              latest=number(v.latest)))
         elif Decimal(str(v.latest)) < criterion.threshold:
             problems.append(_("%(department)s: %(latest)s%%, below %(threshold)s%%", department=name,
-                              latest=f"{v.latest:g}", threshold=number(criterion.threshold)))
+                              latest=number(v.latest), threshold=number(criterion.threshold)))
     early = [d for d, v in verdicts if d not in dict(judged)]
-    detail = _("%(wave)s: lowest department %(lowest)s%%.", wave=wave.name, lowest=f"{lowest:g}")
+    detail = _("%(wave)s: lowest department %(lowest)s%%.", wave=wave.name, lowest=number(lowest))
     if problems:
         detail += " " + "; ".join(sorted(problems)) + "."
     if early:
@@ -460,11 +460,11 @@ def _readiness(criterion, gate, departments, evidence) -> Measured:
         name = evidence.names.get(d, "?")
         if r.barrier is not None:
             parts.append(_("%(department)s: barrier point %(element)s (%(mean)s)", department=name, element=r.barrier.label,
-                           mean=f"{r.means[r.barrier]:.2f}"))
+                           mean=format_number(r.means[r.barrier], 2)))
         elif r.lowest < criterion.threshold:
             parts.append(_("%(department)s: %(element)s %(mean)s", department=name, element=r.lowest_element.label,
-                           mean=f"{r.lowest:.2f}"))
-    detail = _("Lowest element mean %(lowest)s across %(n)s departments.", lowest=f"{lowest:.2f}", n=len(judged))
+                           mean=format_number(r.lowest, 2)))
+    detail = _("Lowest element mean %(lowest)s across %(n)s departments.", lowest=format_number(lowest, 2), n=len(judged))
     if parts:
         detail += " " + "; ".join(parts) + "."
     if unmeasured:

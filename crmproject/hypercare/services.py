@@ -31,7 +31,7 @@ from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
 from crmproject.hypercare.models import (HypercareIssue, HypercarePolicy, HypercareTarget, IssueCategory,
                                          IssueSeverity)
-from crmproject.i18n import _, ngettext
+from crmproject.i18n import _, format_number, ngettext
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.plans.models import Plan, Wave
 from crmproject.reports.services import plan_zone
@@ -429,7 +429,7 @@ def _exit_checks(row: DepartmentHypercare, rules: Policy, *, today: date) -> lis
         ExitCheck(_("Resolved within target"), share is None or share >= rules.resolution_attainment,
                   _("No issue has reached its resolution target yet.") if share is None else
                   _("%(met)s of %(due)s (%(share)s%%), at least %(goal)s%% needed.", met=row.resolution_met,
-                    due=row.resolution_due, share=f"{float(share):g}", goal=f"{float(rules.resolution_attainment):g}")),
+                    due=row.resolution_due, share=format_number(float(share)), goal=format_number(float(rules.resolution_attainment)))),
         ExitCheck(_("New issues settled"), row.new_last_week <= rules.max_weekly_new,
                   _("%(n)s new in the last seven days, at most %(max)s allowed.", n=row.new_last_week,
                     max=rules.max_weekly_new)),

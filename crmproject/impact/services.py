@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from crmproject.departments.models import Department
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
-from crmproject.i18n import _, lazy_gettext as _l, ngettext
+from crmproject.i18n import _, format_number, lazy_gettext as _l, ngettext
 from crmproject.impact.models import DIMENSIONS, ImpactRating
 from crmproject.plans.models import CrmModule, Plan, Wave
 from crmproject.tasks.models import ChangeTask, Communication, CommunicationStatus, TaskStatus
@@ -122,7 +122,7 @@ def read_grid(form: Mapping[str, str], rows: Iterable[GridRow], *, editable: set
             note_name = cell_name("note", row.department.id, module.id)
             note = (form.get(note_name) or "").strip()
             if len(note) > MAX_NOTE:
-                errors[note_name] = _("Keep the note under %(n)s characters.", n=f"{MAX_NOTE:,}")
+                errors[note_name] = _("Keep the note under %(n)s characters.", n=format_number(MAX_NOTE))
             elif any(ord(c) < 32 and c not in "\t\r\n" for c in note):
                 errors[note_name] = _("The note holds characters that are not text.")
             given = [p for p in DIMENSIONS if levels[p] is not None]
@@ -259,7 +259,7 @@ def _reasons(overall: int | None, completion: training.Completion | None, heard:
     if completion is None or completion.percent is None:
         reasons.append(_("nobody is enrolled in a mandatory course"))
     elif completion.percent < LOW_TRAINING:
-        reasons.append(_("mandatory training at %(percent)s%%", percent=f"{completion.percent:.0f}"))
+        reasons.append(_("mandatory training at %(percent)s%%", percent=format_number(completion.percent, 0)))
     if heard < FEW_COMMUNICATIONS:
         reasons.append(ngettext("only %(n)s communication planned or sent", "only %(n)s communications planned or sent",
                                 heard))

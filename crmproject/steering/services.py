@@ -15,7 +15,7 @@ from crmproject.extensions import db
 from crmproject.gates import criteria
 from crmproject.gates.models import GateDecision, PhaseGate
 from crmproject.gates.services import list_gates
-from crmproject.i18n import _
+from crmproject.i18n import _, format_number
 from crmproject.kpis.attainment import Rag
 from crmproject.kpis.services import list_kpis
 from crmproject.plans.models import Plan
@@ -128,7 +128,7 @@ def build_agenda(plan: Plan, held_on: date, *, today: date) -> dict:
         if verdict.warning:
             agenda["adoption"].append(_item(
                 _("%(department)s: %(shape)s (now %(latest)s%%)", department=evidence.names.get(department_id, "?"),
-                  shape=verdict.shape.label, latest=f"{verdict.latest:g}" if verdict.latest is not None else "—"),
+                  shape=verdict.shape.label, latest=format_number(verdict.latest) if verdict.latest is not None else "—"),
                 "departments.show", department_id=department_id))
     if evidence.report_period is not None:
         first, last = evidence.report_period

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from html import escape
 
 from crmproject.charts import COLOURS, layout
-from crmproject.i18n import _
+from crmproject.i18n import _, format_number
 from crmproject.training.services import Completion, CompletionCell, DepartmentCompletion
 
 # red below half, amber towards the target, green at it
@@ -77,7 +77,7 @@ def completion_bars(labels: Sequence[str], completions: Sequence[Completion], *,
     data: list[dict] = [{
         "type": "bar", "name": escape(_("Completed")), "x": list(labels), "y": values, "marker": {"color": colours},
         "customdata": [_hover(c) for c in completions],
-        "text": [f"{v:.0f}%" if v is not None else "" for v in values], "textposition": "outside",
+        "text": [format_number(v, 0) + "%" if v is not None else "" for v in values], "textposition": "outside",
         "hovertemplate": "%{x}: %{y:.1f}%<br>%{customdata}<extra></extra>",
     }]
     extra: dict = {}
@@ -91,7 +91,7 @@ def completion_bars(labels: Sequence[str], completions: Sequence[Completion], *,
         extra["barmode"] = "group"
     if line is not None and labels:
         data.append({
-            "type": "scatter", "name": escape(_("Target %(value)s%%", value=f"{line:g}")), "x": list(labels),
+            "type": "scatter", "name": escape(_("Target %(value)s%%", value=format_number(line))), "x": list(labels),
             "y": [line] * len(labels), "mode": "lines", "line": {"color": COLOURS["today"], "dash": "dash", "width": 2},
             "hovertemplate": escape(_("target")) + " %{y:.0f}%<extra></extra>",
         })
@@ -133,7 +133,7 @@ def completion_heatmap(cells: Sequence[CompletionCell]) -> dict:
             completion = by_key.get((department_id, course_id))
             value = _value(completion) if completion is not None else None
             z_row.append(value)
-            text_row.append(f"{value:.0f}%" if value is not None else "")
+            text_row.append(format_number(value, 0) + "%" if value is not None else "")
             hover_row.append(_hover(completion) if completion is not None else escape(_("nobody enrolled")))
         z.append(z_row)
         text.append(text_row)
