@@ -124,7 +124,7 @@ def department_people_download(department_id: int):
     group = _group_arg()
     workbook = people.people_workbook(found, found.shown(group=group, sort="group"))
     scope = [group.value] if group else []
-    return xlsx_response(workbook, download_name(found.department.code, "people", *scope, today=found.as_of))
+    return xlsx_response(workbook, download_name(found.department.code, _("people"), *scope, today=found.as_of))
 
 
 # --- key actions ------------------------------------------------------------------------------------

@@ -144,7 +144,7 @@ def report_filename(plan: Plan, filters: Filters, *, today: date) -> str:
     """The report's download name: the plan, and the wave or department it is narrowed to, dated."""
     scope = [w.name for w in plan.waves if w.id == filters.wave_id]
     scope += [a.department.code for w in plan.waves for a in w.assignments if a.department_id == filters.department_id]
-    return download_name(plan.name, "leadership report", *scope, today=today)
+    return download_name(plan.name, _("leadership report"), *scope, today=today)
 
 
 def write_report(plan: Plan, output: str | BinaryIO, *, today: date, filters: Filters | None = None,

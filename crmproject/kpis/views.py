@@ -88,7 +88,7 @@ def _register_cells(columns: list[int | None]):
 def export(plan_id: int):
     """Every KPI value of the plan, newest first."""
     plan = plan_or_404(plan_id)
-    return xlsx_response(measurements_workbook(services.plan_measurements(plan)), download_name(plan.name, "kpi-values"))
+    return xlsx_response(measurements_workbook(services.plan_measurements(plan)), download_name(plan.name, _("KPI values")))
 
 
 def _kpi_form(plan: Plan, kpi: Kpi | None) -> KpiForm:

@@ -98,7 +98,7 @@ def export(plan_id: int):
     period = services.period_for(plan, day)
     reports = services.period_reports(plan, period, include_drafts_of=lambda r: can_read_report(current_user, r))
     kpis = sorted({v.kpi for r in reports for v in r.values}, key=lambda k: k.name)
-    return xlsx_response(reports_workbook(reports, kpis), download_name(plan.name, "reports", period.start.isoformat()))
+    return xlsx_response(reports_workbook(reports, kpis), download_name(plan.name, _("status reports"), period.start.isoformat()))
 
 
 @bp.route("/reports/write", methods=["GET", "POST"])

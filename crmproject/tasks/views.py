@@ -110,7 +110,7 @@ def export(plan_id: int):
     plan = plan_or_404(plan_id)
     today = date.today()
     found, _total = services.find_tasks(plan, _filter_from_args(), scope=task_department_scope(current_user), today=today, per_page=0)
-    return xlsx_response(tasks_workbook(found, today=today), download_name(plan.name, "tasks"))
+    return xlsx_response(tasks_workbook(found, today=today), download_name(plan.name, _("tasks")))
 
 
 @my_bp.get("/my-tasks")

@@ -240,7 +240,7 @@ def _raci_opened(versions: dict[int, int | None]) -> dict[int, list[str]] | None
 def raci_export(plan_id: int):
     plan = plan_or_404(plan_id)
     workbook = excel.raci_workbook(services.list_deliverables(plan), services.list_roles(plan), today=date.today())
-    return xlsx_response(workbook, download_name(plan.name, "raci"))
+    return xlsx_response(workbook, download_name(plan.name, _("RACI")))
 
 
 @bp.post("/raci/deliverables")

@@ -72,3 +72,23 @@ def test_raci_export_has_the_grid_and_the_team(client, login, make_user, make_pl
     assert grid[2][0] == "Unplanned" and "no role is accountable" in grid[2][4]
     team = list(workbook["Team"].iter_rows(values_only=True))
     assert ("PM", "Project manager", True, "Kim") == team[2][:4]
+
+
+def test_a_russian_readers_export_is_named_and_headed_in_russian(client, login, make_user, make_plan, make_task, libreoffice):
+    from urllib.parse import unquote
+
+    plan = make_plan(name="Внедрение CRM 2026")
+    make_task(plan, "Обучить отдел продаж", due=date(2026, 5, 1))
+    pm = make_user(Role.PROJECT_MANAGER)
+    pm.language = "ru"
+    db.session.commit()
+    login(pm)
+    response = client.get(f"/plans/{plan.id}/tasks.xlsx")
+    disposition = response.headers["Content-Disposition"]
+    assert 'filename="crm-2026-' in disposition  # the ASCII name for clients that read no other
+    assert "внедрение-crm-2026-задачи-" in unquote(disposition.split("filename*=UTF-8''")[1])
+    workbook = _open(response)
+    assert workbook.sheetnames[0] == "Задачи"
+    # LibreOffice reads the Cyrillic headers and text as they were written
+    text = libreoffice(response.data, "tasks.xlsx", "csv:Text - txt - csv (StarCalc):44,34,76").read_text(encoding="utf-8")
+    assert "Название" in text and "Обучить отдел продаж" in text
