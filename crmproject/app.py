@@ -59,6 +59,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
     _require_login_everywhere(app)
     _register_vendor_routes(app)
+    from crmproject.audit.views import init_app as audit_hooks
+
+    audit_hooks(app)  # after the login wall's hook: the request's user is known by then
     from crmproject import jobs
 
     jobs.init_app(app)
@@ -78,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     # the packages' __init__, so importing a feature's models or services never pulls in views.
     import crmproject.adoption.import_views
     import crmproject.adoption.views
+    import crmproject.audit.views
     import crmproject.auth.views
     import crmproject.baselines.views
     import crmproject.business_case.views
@@ -100,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.teams.views
     import crmproject.training.views  # noqa: F401
     from crmproject.adoption import bp as adoption_bp
+    from crmproject.audit import bp as audit_bp
     from crmproject.auth import bp as auth_bp
     from crmproject.baselines import bp as baselines_bp
     from crmproject.business_case import bp as business_case_bp
@@ -124,7 +129,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp,
                adoption_bp, dashboard_bp, gates_bp, steering_bp, baselines_bp, hypercare_bp, impact_bp,
-               business_case_bp, timeline_bp, maturity_bp, risks_bp, pulse_bp):
+               business_case_bp, timeline_bp, maturity_bp, risks_bp, pulse_bp, audit_bp):
         app.register_blueprint(bp)
 
 

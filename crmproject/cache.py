@@ -52,6 +52,7 @@ _TARGET = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)
 # never meet a warm dashboard.)
 UNCACHED_TABLES = frozenset({
     "users", "usage_imports", "usage_staging", "data_generations", "login_throttles", "rate_limit_counters",
+    "audit_entries",  # written with every change and every login, read by no cached value
 })
 
 

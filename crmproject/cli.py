@@ -250,9 +250,11 @@ _register_feature_exports()
 
 
 def _register_feature_groups() -> None:
+    from crmproject.audit.cli import audit_group
     from crmproject.gates.cli import gates_group
 
     main.add_command(gates_group)
+    main.add_command(audit_group)
 
 
 _register_feature_groups()

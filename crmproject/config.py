@@ -76,6 +76,8 @@ class Defaults:
     JOBS_IN_PROCESS = 1
     JOBS_WORKERS = 1  # jobs at once in a web process
     JOBS_STALE_SECONDS = 60  # a running job whose heartbeat is older has lost its worker
+    # The audit trail keeps its entries this many days (0: for ever); `crmproject audit prune` removes older ones.
+    AUDIT_RETENTION_DAYS = 730
 
 
 # Settings that CRMPROJECT_<NAME> environment variables may set, as whole numbers or as text.
@@ -87,7 +89,7 @@ INTEGER_SETTINGS = (
     "SPREADSHEET_MAX_SHEET_DATA_MB", "SPREADSHEET_PROBE_MEMORY_MB", "SPREADSHEET_PROBE_SECONDS",
     "USAGE_IMPORT_MAX_ROWS", "USAGE_IMPORT_MAX_CELLS",
     "USAGE_IMPORT_MAX_UNPACKED_PART_MB", "USAGE_IMPORT_MAX_UNPACKED_MB", "USAGE_IMPORT_MAX_SHEET_DATA_MB",
-    "JOBS_IN_PROCESS", "JOBS_WORKERS", "JOBS_STALE_SECONDS",
+    "JOBS_IN_PROCESS", "JOBS_WORKERS", "JOBS_STALE_SECONDS", "AUDIT_RETENTION_DAYS",
 )
 TEXT_SETTINGS = ("LOCALE", "LOGIN_ADDRESS_LIMITS", "PULSE_ANSWER_LIMITS", "RATELIMIT_STORAGE_URI", "JOBS_BROKER", "JOBS_SQLITE_FILE")
 
@@ -136,6 +138,9 @@ def load_config(app, test_config: dict[str, Any] | None) -> None:
         raise ConfigError(f"{ENV_PREFIX}JOBS_BROKER=postgresql keeps the job queue in the application's database, "
                           f"which must then be PostgreSQL ({ENV_PREFIX}DATABASE_URL)")
     app.config["JOBS_BROKER"] = broker
+    if int(app.config.get("AUDIT_RETENTION_DAYS") or 0) < 0:
+        raise ConfigError(f"{ENV_PREFIX}AUDIT_RETENTION_DAYS must be a number of days, 0 to keep the audit trail "
+                          "for ever")
     if int(app.config.get("JOBS_STALE_SECONDS") or 0) < 2:
         raise ConfigError(f"{ENV_PREFIX}JOBS_STALE_SECONDS must be at least 2: a job's heartbeat beats four times "
                           "in that time")

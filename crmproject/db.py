@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, Integer, MetaData, TypeDecorator
@@ -115,6 +115,11 @@ def driver_rows(query, *, name: str | None = None) -> Iterator[tuple]:
         cursor.close()
 
 
+# Called with (table, rows) after insert_rows wrote them, in the same transaction: the audit trail records one
+# entry per bulk write (crmproject.audit.capture), as the ORM's events never see these rows.
+BULK_INSERT_LISTENERS: list[Callable[..., None]] = []
+
+
 def insert_rows(table, rows: list[dict], *, ids: bool = True) -> list[int]:
     """Insert `rows` (dicts with the same keys) into `table`; returns their new ids in the order of `rows` (none
     when `ids` is false). For imports, where one ORM object per row costs many times what writing it does.
@@ -134,19 +139,21 @@ def insert_rows(table, rows: list[dict], *, ids: bool = True) -> list[int]:
     if not rows:
         return []
     rows = _with_defaults(table, rows)
+    new_ids: list[int] = []
     if not ids:
         _write(table, rows)
-        return []
-    if db.engine.dialect.name == "postgresql":
+    elif db.engine.dialect.name == "postgresql":
         sequence = func.pg_get_serial_sequence(table.name, "id")
         new_ids = list(db.session.scalars(select(func.nextval(sequence)).select_from(
             func.generate_series(1, len(rows)))))
         _write(table, [{**row, "id": row_id} for row, row_id in zip(rows, new_ids)])
-        return new_ids
-    first = db.session.execute(insert(table).returning(table.c.id), rows[0]).scalar_one()
-    new_ids = list(range(first, first + len(rows)))
-    if len(rows) > 1:
-        _write(table, [{**row, "id": row_id} for row, row_id in zip(rows[1:], new_ids[1:])])
+    else:
+        first = db.session.execute(insert(table).returning(table.c.id), rows[0]).scalar_one()
+        new_ids = list(range(first, first + len(rows)))
+        if len(rows) > 1:
+            _write(table, [{**row, "id": row_id} for row, row_id in zip(rows[1:], new_ids[1:])])
+    for listener in BULK_INSERT_LISTENERS:
+        listener(table, rows)
     return new_ids
 
 

@@ -42,6 +42,7 @@ _consumers: dict[int, tuple[int, Consumer]] = {}  # id(huey) -> (pid, the in-pro
 HEARTBEAT_SECONDS = 5.0
 # A job no worker has started for this long is not going to run (the queue lost it, or no worker runs).
 UNCLAIMED_SECONDS = 15 * 60
+_ACTOR = "_audit_actor"  # the keyword argument that carries who queued a job
 
 
 def job(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -85,9 +86,11 @@ def _build(app: Flask) -> Huey:
 
 def _in_app(app: Flask, function: Callable[..., None]) -> Callable[..., None]:
     def run(**kwargs) -> None:
+        from crmproject.audit.actor import acting_as
         from crmproject.extensions import db
 
-        with app.app_context():
+        user_id, label = kwargs.pop(_ACTOR, None) or (None, "")
+        with app.app_context(), acting_as(user_id, label=label):
             try:
                 function(**kwargs)
             finally:
@@ -100,9 +103,12 @@ def _in_app(app: Flask, function: Callable[..., None]) -> Callable[..., None]:
 def enqueue(name: str, kwargs: dict, *, app: Flask | None = None) -> None:
     """Put the job `name` on the queue with these keyword arguments; with JOBS_IN_PROCESS, make sure this process
     runs a worker for it."""
+    from crmproject.audit.actor import current_actor
+
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     queue(app)
-    app.extensions["huey_tasks"][name](**kwargs)  # calling a huey task enqueues it
+    actor = current_actor()  # the job's changes are recorded in the audit trail as done by whoever queued it
+    app.extensions["huey_tasks"][name](**kwargs, **{_ACTOR: (actor.user_id, actor.label)})  # enqueues it
     if app.config.get("JOBS_IN_PROCESS", True):
         start_in_process(app)
 

@@ -151,6 +151,10 @@ MATRIX = [
     row("GET", "/", (302, 200, 200, 302, 302, 200)),  # a department head's home is their department
     # --- user administration: admins only ---------------------------------------------------------------
     row("GET", "/admin/users", ADMIN_GET),
+    row("GET", "/admin/audit", ADMIN_GET),
+    row("GET", "/admin/audit?who=system&type=plans&object={plan}&action=update&from=2026-01-01&to=2026-12-31&q=x",
+        ADMIN_GET),
+    row("GET", "/admin/audit.xlsx", ADMIN_GET),
     row("GET", "/admin/users/new", ADMIN_GET),
     row("POST", "/admin/users/new", ADMIN_POST, {"name": "New Person", "email": "new@example.com",
                                                  "role": "executive", "department_id": "", "password": "quiet-horse-stable-3"}),
@@ -708,11 +712,12 @@ def log_in(client, role: str):
 
 
 def _rows() -> dict:
-    """Every row of every table (bar the login bookkeeping), read in a fresh transaction."""
+    """Every row of every table (bar the login bookkeeping, and the audit trail, which records the refusal),
+    read in a fresh transaction."""
     db.session.rollback()
     dump = {t.name: db.session.execute(t.select().with_only_columns(
         *(c for c in t.c if c.name not in ("last_login_at", "updated_at"))).order_by(*t.primary_key)).all()
-        for t in data_tables()}
+        for t in data_tables() if t.name != "audit_entries"}
     db.session.rollback()
     return dump
 
@@ -823,6 +828,9 @@ UI = [  # (page, snippet, roles that see it)
     ("/departments/{dept_a}", 'action="/departments/{dept_a}/delete"', PLANNERS),
     ("/plans/", 'href="/admin/users"', {"admin"}),  # the "Users" entry of the navigation
     ("/departments/", 'href="/admin/users"', {"admin"}),
+    ("/plans/", 'href="/admin/audit"', {"admin"}),  # the "Audit trail" entry of the navigation
+    ("/plans/{plan}", 'id="history"', set(ROLES) - {"anonymous"}),  # the plan's own history, for every reader
+    ("/plans/{plan}", 'href="/admin/audit?type=plans&amp;object={plan}"', {"admin"}),
     ("/plans/{plan}/impact/grid", 'name="processes-{dept_a}-{module}"', PLANNERS | {"head_a"}),
     ("/plans/{plan}/impact/", ">Rate the impact<", PLANNERS | {"head_a", "head_b"}),
     ("/training/", 'href="/training/courses/new"', PLANNERS),

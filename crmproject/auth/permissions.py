@@ -350,3 +350,28 @@ def can_rate_any_impact(user: User) -> bool:
 
 
 RULES.update({"rate_impact": can_rate_impact, "rate_any_impact": can_rate_any_impact})
+# --- audit trail -----------------------------------------------------------------------------------------
+
+
+def can_read_audit_trail(user: User) -> bool:
+    """The whole audit trail (every change, login and refusal), its filters and export: administrators."""
+    return is_admin(user)
+
+
+def can_see_history(user: User, obj) -> bool:
+    """An object's own history (who changed it, how): whoever may open the object. A user's record only to the
+    administrators; a change task and a status report draft by their own rules. (By table name: this ground-floor
+    module does not import the features.)"""
+    if not can_view(user):
+        return False
+    table = getattr(obj, "__tablename__", "")
+    if table == "users":
+        return can_manage_users(user)
+    if table == "change_tasks":
+        return can_view_task(user, obj)
+    if table == "status_reports":
+        return can_read_report(user, obj)
+    return True
+
+
+RULES.update({"read_audit_trail": can_read_audit_trail, "see_history": can_see_history})

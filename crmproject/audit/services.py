@@ -1,0 +1,339 @@
+"""Reading the audit trail (filtered, paged, per object), recording security events, and pruning old entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from crmproject.audit import capture
+from crmproject.audit.actor import actor_of
+from crmproject.audit.models import AuditAction, AuditEntry, AuditSource
+from crmproject.collation import fold, folded
+from crmproject.db import Base, utcnow
+from crmproject.extensions import db
+from crmproject.i18n import _
+from crmproject.i18n import lazy_gettext as _l
+
+# What people call each kind of object; a table not named here (a new feature's) shows its table's name.
+OBJECT_TYPES = {
+    "plans": _l("Plan"), "phases": _l("Phase"), "waves": _l("Wave"), "wave_departments": _l("Wave department"),
+    "departments": _l("Department"), "users": _l("User"), "change_tasks": _l("Change task"),
+    "task_dependencies": _l("Task dependency"), "task_categories": _l("Category"),
+    "communications": _l("Communication"), "kpis": _l("KPI"), "kpi_measurements": _l("KPI value"),
+    "kpi_targets": _l("KPI target"), "kpi_benefits": _l("KPI benefit"), "status_reports": _l("Status report"),
+    "report_kpi_values": _l("Reported KPI value"), "risks": _l("Risk"), "courses": _l("Course"),
+    "training_sessions": _l("Training session"), "enrolments": _l("Enrolment"), "employees": _l("Employee"),
+    "employee_departments": _l("Employee's department"), "deliverables": _l("Deliverable"),
+    "team_roles": _l("Team role"), "team_assignments": _l("Team assignment"), "raci_assignments": _l("RACI cell"),
+    "crm_modules": _l("CRM module"), "phase_gates": _l("Gate"), "gate_criteria": _l("Gate criterion"),
+    "gate_decisions": _l("Gate decision"), "decision_conditions": _l("Decision condition"),
+    "steering_meetings": _l("Meeting"), "meeting_actions": _l("Meeting action"), "plan_baselines": _l("Baseline"),
+    "baseline_items": _l("Baseline item"), "budget_lines": _l("Budget line"), "budget_months": _l("Budget month"),
+    "hypercare_issues": _l("Hypercare issue"), "hypercare_policies": _l("Hypercare policy"),
+    "hypercare_targets": _l("Hypercare target"), "maturity_assessments": _l("Maturity assessment"),
+    "maturity_assessors": _l("Assessor"), "maturity_ratings": _l("Assessor's rating"),
+    "maturity_agreed_levels": _l("Agreed maturity level"), "maturity_targets": _l("Maturity target"),
+    "pulse_surveys": _l("Readiness survey"), "pulse_invitations": _l("Pulse invitation"),
+    "pulse_entered_results": _l("Pulse results entered"), "impact_ratings": _l("Impact rating"),
+    "usage_imports": _l("Usage import"), "excluded_accounts": _l("Excluded accounts"),
+    "adoption_snapshots": _l("Adoption figure"), "adoption_rules": _l("Adoption rules"),
+    "key_action_mappings": _l("Key actions"), "key_action_rules": _l("Key action rule"),
+}
+PER_PAGE = 50
+HISTORY_PER_PAGE = 20
+EXPORT_LIMIT = 100_000  # entries in one export; narrow the filters for more
+
+
+def type_label(object_type: str | None) -> str:
+    if not object_type:
+        return ""
+    found = OBJECT_TYPES.get(object_type)
+    return str(found) if found is not None else object_type
+
+
+def audited_types() -> list[tuple[str, str]]:
+    """Every kind of object the trail records, as (key, name), by name: the choices of the filter."""
+    tables = {model.table for mapper in Base.registry.mappers if (model := capture.audited_model(mapper)) is not None}
+    return sorted(((t, type_label(t)) for t in tables), key=lambda pair: fold(pair[1]))
+
+
+def object_key(obj) -> tuple[str, int] | None:
+    """The (type, id) the trail files an object under; None for an object it does not record."""
+    from sqlalchemy import inspect
+
+    state = inspect(obj, raiseerr=False)
+    if state is None or not hasattr(state, "mapper"):
+        return None
+    model = capture.audited_model(state.mapper)
+    if model is None or model.id_key is None or not state.identity:
+        return None
+    return model.table, state.identity[0]
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AuditFilter:
+    """What the administrator's page shows: any of who, what (kind of object, one object, action), when."""
+
+    user_id: int | None = None
+    system: bool = False  # entries of no user: the command line, jobs, the system, anonymous requests
+    object_type: str | None = None
+    object_id: int | None = None
+    action: AuditAction | None = None
+    start: date | None = None  # days in UTC, both included
+    end: date | None = None
+    search: str = ""  # in the name of the user or the object, or the e-mail address a failed login tried
+
+    def conditions(self) -> list:
+        found: list[Any] = []
+        if self.system:
+            found.append(AuditEntry.user_id.is_(None))
+        elif self.user_id is not None:
+            found.append(AuditEntry.user_id == self.user_id)
+        if self.object_type:
+            found.append(AuditEntry.object_type == self.object_type)
+        if self.object_id is not None:
+            found.append(AuditEntry.object_id == self.object_id)
+        if self.action is not None:
+            found.append(AuditEntry.action == self.action)
+        if self.start is not None:
+            found.append(AuditEntry.at >= datetime.combine(self.start, time.min, timezone.utc))
+        if self.end is not None:
+            found.append(AuditEntry.at < datetime.combine(self.end + timedelta(days=1), time.min, timezone.utc))
+        if text := fold(self.search.strip()):
+            found.append(or_(folded(AuditEntry.user_label).contains(text, autoescape=True),
+                             folded(AuditEntry.object_label).contains(text, autoescape=True)))
+        return found
+
+
+def _newest_first(query):
+    return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+
+
+def find_entries(flt: AuditFilter, *, page: int = 1, per_page: int = PER_PAGE) -> tuple[list[AuditEntry], int]:
+    """A page of the entries the filter selects, newest first, and how many it selects in all."""
+    conditions = flt.conditions()
+    total = db.session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
+    query = _newest_first(select(AuditEntry).where(*conditions).options(selectinload(AuditEntry.user)))
+    if per_page:
+        query = query.limit(per_page).offset((max(page, 1) - 1) * per_page)
+    return list(db.session.scalars(query)), total
+
+
+def history(object_type: str, object_id: int, *, page: int = 1,
+            per_page: int = HISTORY_PER_PAGE) -> tuple[list[AuditEntry], int]:
+    """The changes of one object and of the rows that belong to it (a KPI's values), newest first."""
+    condition = or_(and_(AuditEntry.object_type == object_type, AuditEntry.object_id == object_id),
+                    and_(AuditEntry.parent_type == object_type, AuditEntry.parent_id == object_id))
+    total = db.session.scalar(select(func.count()).select_from(AuditEntry).where(condition)) or 0
+    query = _newest_first(select(AuditEntry).where(condition).options(selectinload(AuditEntry.user)))
+    entries = list(db.session.scalars(query.limit(per_page).offset((max(page, 1) - 1) * per_page)))
+    return entries, total
+
+
+# --- showing an entry ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeShown:
+    field: str
+    before: str
+    after: str
+    hidden: bool = False
+    before_cut: int = 0
+    after_cut: int = 0
+    created: bool = False  # only an "after"
+    deleted: bool = False  # only a "before"
+
+
+@dataclass
+class EntryShown:
+    entry: AuditEntry
+    who: str
+    what: str  # the kind of object
+    changes: list[ChangeShown] = field(default_factory=list)
+    details: list[tuple[str, str]] = field(default_factory=list)
+
+
+def who(entry: AuditEntry) -> str:
+    if entry.user is not None:
+        return entry.user.name
+    if entry.user_label:
+        return entry.user_label
+    return str(entry.source.label) if entry.source != AuditSource.WEB else _("anonymous")
+
+
+def show(entries: list[AuditEntry]) -> list[EntryShown]:
+    """Entries as people read them: enumerations by their label, a reference by the name of what it points to
+    (looked up in one query per kind of object referred to), yes and no, dates as stored."""
+    references = _references(entries)
+    shown = []
+    for entry in entries:
+        columns = _columns(entry.object_type)
+        changes = []
+        for name, change in (entry.changes or {}).items():
+            column = columns.get(name)
+            changes.append(ChangeShown(
+                field=name, hidden=bool(change.get("hidden")),
+                before=_text(change.get("before"), column, references), after=_text(change.get("after"), column, references),
+                before_cut=int(change.get("before_cut") or 0), after_cut=int(change.get("after_cut") or 0),
+                created="before" not in change and "after" in change, deleted="after" not in change and "before" in change,
+            ))
+        details = [(_detail_label(key), _detail_text(value)) for key, value in (entry.details or {}).items()]
+        shown.append(EntryShown(entry=entry, who=who(entry), what=type_label(entry.object_type), changes=changes,
+                                details=details))
+    return shown
+
+
+DETAIL_LABELS = {
+    "rows": _l("Rows"), "email": _l("E-mail"), "reason": _l("Reason"), "file": _l("File"), "entries": _l("Entries"),
+    "before": _l("Before"), "form": _l("Form"),
+}
+REASONS = {
+    "wrong": _l("wrong e-mail or password, or a deactivated account"),
+    "throttled": _l("too many failed logins: the password was not checked"),
+    "current_password": _l("wrong current password on the password page"),
+}
+
+
+def _detail_label(key: str) -> str:
+    found = DETAIL_LABELS.get(key)
+    return str(found) if found is not None else key
+
+
+def _detail_text(value: Any) -> str:
+    if isinstance(value, str) and value in REASONS:
+        return str(REASONS[value])
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return "" if value is None else str(value)
+
+
+def _columns(object_type: str | None) -> dict:
+    """A table's columns by attribute key (what `changes` names)."""
+    if not object_type:
+        return {}
+    for mapper in Base.registry.mappers:
+        if mapper.local_table.name == object_type:
+            return {prop.key: prop.columns[0] for prop in mapper.column_attrs}
+    return {}
+
+
+def _target(column) -> str | None:
+    if column is None or not column.foreign_keys:
+        return None
+    return next(iter(column.foreign_keys)).column.table.name
+
+
+def _references(entries: list[AuditEntry]) -> dict[tuple[str, int], str]:
+    """The names of the objects the entries' references point to, as they are now: (table, id) -> name."""
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        columns = _columns(entry.object_type)
+        for name, change in (entry.changes or {}).items():
+            table = _target(columns.get(name))
+            if table is None:
+                continue
+            for side in ("before", "after"):
+                value = change.get(side)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    wanted.setdefault(table, set()).add(value)
+    found: dict[tuple[str, int], str] = {}
+    for table, ids in wanted.items():
+        mapper = next((m for m in Base.registry.mappers if m.local_table.name == table), None)
+        model = capture.audited_model(mapper) if mapper is not None else None
+        if mapper is None or model is None or model.label is None or model.id_key is None:
+            continue
+        label = mapper.column_attrs[model.label].columns[0]
+        key = mapper.column_attrs[model.id_key].columns[0]
+        for object_id, name in db.session.execute(select(key, label).where(key.in_(sorted(ids)))):
+            found[(table, object_id)] = str(name)
+    return found
+
+
+def _text(value: Any, column, references: dict[tuple[str, int], str]) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(_text(v, None, references) for v in value)
+    if isinstance(value, dict):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    table = _target(column)
+    if table is not None and isinstance(value, int):
+        name = references.get((table, value))
+        return f"{name} (#{value})" if name else f"#{value}"
+    enum_class = getattr(getattr(column, "type", None), "enum_class", None) if column is not None else None
+    if enum_class is not None:
+        member = enum_class._value2member_map_.get(value)
+        label = getattr(member, "label", None)
+        if label is not None:
+            return str(label)
+    return str(value)
+
+
+# --- recording events ------------------------------------------------------------------------------------
+
+
+def record_event(action: AuditAction, *, user=None, label: str | None = None, object_type: str | None = None,
+                 object_id: int | None = None, object_label: str = "", details: dict | None = None) -> None:
+    """Record a security event in the session's transaction (the caller commits it): by `user` (a User, when the
+    event names who it is about, such as a login) or else by whoever is acting now."""
+    row: dict[str, Any] = {"action": action, "object_type": object_type, "object_id": object_id,
+                           "object_label": object_label[:capture.MAX_LABEL_CHARS], "details": details or None}
+    if user is not None:
+        actor = actor_of(user)
+        row.update(user_id=actor.user_id, user_label=(label if label is not None else actor.label)[:254])
+    elif label is not None:
+        row.update(user_label=label[:254])
+    capture.write(db.session, [row])
+
+
+def record_event_at_once(action: AuditAction, **values) -> None:
+    """Record an event in a transaction of its own, at the end of a request that saves nothing: a refusal (what
+    a refused request had started is rolled back, as the request's end would) or a download."""
+    db.session.rollback()
+    record_event(action, **values)
+    db.session.commit()
+
+
+def failed_login_label(email: str | None) -> str:
+    """The e-mail address a failed login tried, when it looks like one: what is typed into that box by mistake
+    (a password) is never kept."""
+    text = (email or "").strip()
+    if "@" in text and " " not in text and len(text) <= 254:
+        return text
+    return _("(not an e-mail address)")
+
+
+# --- retention -------------------------------------------------------------------------------------------
+
+
+def prune(*, days: int, now: datetime | None = None, dry_run: bool = False) -> int:
+    """Delete the entries older than `days` days (none when `days` is 0: kept for ever); returns how many. The
+    pruning itself is recorded, with how many entries it removed and from before when."""
+    if days <= 0:
+        return 0
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    old = AuditEntry.at < cutoff
+    if dry_run:
+        return db.session.scalar(select(func.count()).select_from(AuditEntry).where(old)) or 0
+    removed = db.session.execute(delete(AuditEntry).where(old)).rowcount or 0
+    record_event(AuditAction.PRUNE, details={"entries": removed, "before": cutoff.isoformat(timespec="seconds")})
+    return removed
+
+
+def retention_days() -> int:
+    from flask import current_app
+
+    return int(current_app.config.get("AUDIT_RETENTION_DAYS") or 0)
+
