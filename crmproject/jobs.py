@@ -107,8 +107,10 @@ def enqueue(name: str, kwargs: dict, *, app: Flask | None = None) -> None:
 
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     queue(app)
-    actor = current_actor()  # the job's changes are recorded in the audit trail as done by whoever queued it
-    app.extensions["huey_tasks"][name](**kwargs, **{_ACTOR: (actor.user_id, actor.label)})  # enqueues it
+    # the job's changes are recorded in the audit trail as done by whoever queued it (none: the system)
+    actor = current_actor()
+    who = {_ACTOR: (actor.user_id, actor.label)} if actor.user_id is not None else {}
+    app.extensions["huey_tasks"][name](**kwargs, **who)  # calling a huey task enqueues it
     if app.config.get("JOBS_IN_PROCESS", True):
         start_in_process(app)
 
