@@ -12,6 +12,7 @@ the other test folders, which post forms without tokens).
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -122,3 +123,77 @@ def browser_login(page):
         return page
 
     return do
+
+
+# --- every change a browser makes is in the audit trail (issue 16) ---------------------------------------------
+
+_WRITE = re.compile(r'\s*(INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+_SET = re.compile(r"\bSET\s+(.*?)\s+WHERE\b", re.IGNORECASE | re.DOTALL)
+_ASSIGNED = re.compile(r'"?(\w+)"?\s*=')
+_EXPECTED = {"INSERT": ("create", "bulk_insert"), "UPDATE": ("update",), "DELETE": ("delete",)}
+
+
+@pytest.fixture(autouse=True)
+def every_change_is_in_the_audit_trail(app):
+    """Done means, for the audit trail: every change made in a browser test appears in it with its before and
+    after values. The live server's writes (any thread but the test's own, which builds the data) are watched on
+    the engine as they are committed; afterwards each audited table the browser inserted into, changed or deleted
+    from must have entries of that kind recorded by a request, an update with each field's value before and
+    after. Writes the trail leaves out by design (bookkeeping tables, timestamps and session tokens a login
+    stamps) are not asked for."""
+    from sqlalchemy import event, func, select
+
+    from crmproject.audit.capture import IGNORED_COLUMNS, audited_model
+    from crmproject.audit.models import AuditEntry
+    from crmproject.db import Base
+    from crmproject.extensions import db
+
+    audited = {model.table for mapper in Base.registry.mappers if (model := audited_model(mapper)) is not None}
+    main = threading.main_thread()
+    pending: dict[int, set[tuple[str, str]]] = {}
+    committed: set[tuple[str, str]] = set()
+
+    def statement(connection, cursor, sql, parameters, context, executemany):
+        if threading.current_thread() is main or not (found := _WRITE.match(sql)):
+            return
+        verb, table = found.group(1).split()[0].upper(), found.group(2).lower()
+        if table not in audited:
+            return
+        if verb == "UPDATE" and (assigned := _SET.search(sql)):
+            if set(_ASSIGNED.findall(assigned.group(1))) <= IGNORED_COLUMNS:
+                return  # a login's stamp, a version moved: nothing the trail records
+        pending.setdefault(id(connection), set()).add((table, verb))
+
+    def commit(connection):
+        written = pending.pop(id(connection), set())
+        # rows inserted in bulk and then linked up in the same transaction (an import's parent tasks): their
+        # import's one entry tells them
+        committed.update(w for w in written if not (w[1] == "UPDATE" and (w[0], "INSERT") in written))
+
+    def rollback(connection):
+        pending.pop(id(connection), None)
+
+    engine = db.engine
+    listeners = (("before_cursor_execute", statement), ("commit", commit), ("rollback", rollback))
+    first = db.session.scalar(select(func.max(AuditEntry.id))) or 0
+    db.session.rollback()
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        yield
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+    db.session.rollback()
+    recorded = list(db.session.scalars(select(AuditEntry).where(AuditEntry.id > first, AuditEntry.request != "")))
+    missing = []
+    for table, verb in sorted(committed):
+        kinds = [e for e in recorded if e.object_type == table and e.action.value in _EXPECTED[verb]]
+        if not kinds:
+            missing.append(f"{verb} {table}: no {' or '.join(_EXPECTED[verb])} entry")
+        elif verb == "UPDATE" and not any(
+                e.changes and all("hidden" in c or ("before" in c and "after" in c) for c in e.changes.values())
+                for e in kinds):
+            missing.append(f"UPDATE {table}: no entry with each field's value before and after")
+    db.session.rollback()
+    assert not missing, "changes the browser made that the audit trail does not show:\n" + "\n".join(missing)

@@ -228,7 +228,8 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
     if role != Role.DEPARTMENT_HEAD:
         pages["meeting form"] = f"{plan}/meetings/{demo.meeting}/edit"
     if role == Role.ADMIN:
-        pages.update({"imports": "/adoption/imports", "admin users": "/admin/users"})
+        pages.update({"imports": "/adoption/imports", "admin users": "/admin/users", "audit trail": "/admin/audit",
+                      "audit trail of the plan": f"/admin/audit?type=plans&object={demo.plan}"})
     return pages
 
 

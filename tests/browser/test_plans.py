@@ -91,7 +91,8 @@ def test_executive_sees_the_plan_and_timeline_but_no_edit_buttons(page, browser_
 
     page.goto(f"/plans/{plan.id}")
     expect(page.get_by_role("heading", name="Read-only rollout", level=1)).to_be_visible()
-    expect(page.locator("table")).to_contain_text("Discovery")
+    phases = page.locator("section", has=page.get_by_role("heading", name="Phases", exact=True)).locator("table")
+    expect(phases).to_contain_text("Discovery")
     _expect_timeline_drawn(page)
     for label in ("Edit plan", "Add phase", "Add wave"):
         expect(page.get_by_role("link", name=label)).to_have_count(0)
