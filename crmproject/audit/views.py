@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import Flask, Response, render_template, request
 from flask_login import current_user
+from markupsafe import Markup, escape
 from werkzeug.http import parse_options_header
 
 from crmproject.audit import bp, services
@@ -107,7 +109,23 @@ def _record_refusals_and_downloads(response: Response) -> Response:
     return response
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:\d{2}|Z)?)?")
+
+
+def whole_dates(text: str) -> Markup:
+    """A recorded value, escaped, with each ISO date (and time) in it kept on one line: a browser would break
+    2026-11-30 after a hyphen in a narrow column."""
+    text = "" if text is None else str(text)
+    parts, last = [], 0
+    for found in _ISO_DATE.finditer(text):
+        parts += [escape(text[last:found.start()]), Markup('<span class="nowrap">%s</span>') % found.group(0)]
+        last = found.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+
+
 def init_app(app: Flask) -> None:
     app.before_request(remember_request_actor)
     app.after_request(_record_refusals_and_downloads)
     app.jinja_env.globals["audit_history"] = _history
+    app.add_template_filter(whole_dates, "whole_dates")
