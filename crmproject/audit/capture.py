@@ -8,7 +8,8 @@ it); many-to-many collections (a wave's CRM modules, a meeting's attendees) are 
 lists of names before and after.
 
 Not recorded row by row:
-- rows written in bulk through crmproject.db.insert_rows (imports): one entry per call, with the number of rows;
+- rows written in bulk through crmproject.db.insert_rows (imports) or a session's executemany INSERT (the large
+  demo): one entry per statement, with the number of rows;
   a million usage events are written by the usage import's own statements and are told by the import's record
   (an ORM row, recorded when it starts and when it finishes);
 - the bookkeeping tables in UNAUDITED_TABLES (counters, caches, recomputed figures, the tasks' own history lines,
@@ -48,7 +49,9 @@ UNAUDITED_TABLES = frozenset({
 })
 IGNORED_COLUMNS = frozenset({"created_at", "updated_at", "version", "last_login_at", "session_token"})
 _SECRET = re.compile(r"password|secret|token|_hash$|^hash$", re.IGNORECASE)
-# What a child row belongs to, so its parent's history shows it: table -> its foreign key to the parent.
+# What a child row belongs to, so its parent's history shows it: table -> its foreign key to the parent. Only
+# rows everyone who may open the parent may see too: a course's enrolments (named people, seen by their own
+# department's head) and a survey's personal links have their own pages or none, never their parent's.
 PARENTS = {
     "phases": "plan_id", "waves": "plan_id", "deliverables": "plan_id", "adoption_rules": "plan_id",
     "maturity_targets": "plan_id", "hypercare_policies": "plan_id", "key_action_mappings": "plan_id",
@@ -56,11 +59,10 @@ PARENTS = {
     "decision_conditions": "decision_id", "hypercare_targets": "policy_id", "kpi_benefits": "kpi_id",
     "kpi_measurements": "kpi_id", "kpi_targets": "kpi_id", "maturity_agreed_levels": "assessment_id",
     "maturity_assessors": "assessment_id", "maturity_ratings": "assessor_id", "meeting_actions": "meeting_id",
-    "pulse_entered_results": "survey_id", "pulse_invitations": "survey_id", "raci_assignments": "deliverable_id",
-    "report_kpi_values": "report_id", "task_dependencies": "task_id", "team_assignments": "team_role_id",
-    "training_sessions": "course_id", "enrolments": "course_id", "employee_departments": "employee_id",
-    "key_action_rules": "mapping_id", "impact_ratings": "department_id", "adoption_snapshots": "department_id",
-    "baseline_items": "baseline_id",
+    "pulse_entered_results": "survey_id", "raci_assignments": "deliverable_id", "report_kpi_values": "report_id",
+    "task_dependencies": "task_id", "team_assignments": "team_role_id", "training_sessions": "course_id",
+    "employee_departments": "employee_id", "key_action_rules": "mapping_id", "impact_ratings": "department_id",
+    "adoption_snapshots": "department_id", "baseline_items": "baseline_id",
 }
 # The column that names an object for people, first found
 LABEL_COLUMNS = ("name", "title", "email", "code", "filename", "person_name", "text", "audience")
@@ -371,23 +373,40 @@ def write(session_or_connection, rows: Iterable[dict], *, at: datetime | None = 
 # --- rows written in bulk (crmproject.db.insert_rows) ------------------------------------------------------
 
 
-def _bulk_inserted(table, rows: list[dict]) -> None:
+def _bulk_inserted(table, rows: list[dict], session: Session | None = None) -> None:
     """One entry for rows an import wrote in bulk: how many, into which table (and the parent, when they share one)."""
-    from crmproject.extensions import db
+    if session is None:
+        from crmproject.extensions import db
 
-    mapper = next((m for m in AuditEntry.registry.mappers if m.local_table is table), None)
+        session = db.session
+    mapper = next((m for m in AuditEntry.registry.mappers if m.local_table.name == table.name), None)
     model = audited_model(mapper) if mapper is not None else None
     if model is None or not rows:
         return
     parent_id = None
     if model.parent_key is not None:
         column = mapper.attrs[model.parent_key].columns[0].name
-        parents = {row.get(column) for row in rows}
+        parents = {row.get(column) if isinstance(row, dict) else None for row in rows}
         parent_id = parents.pop() if len(parents) == 1 else None
-    write(db.session, [{"action": AuditAction.BULK_INSERT, "object_type": model.table,
-                        "parent_type": model.parent_table if isinstance(parent_id, int) else None,
-                        "parent_id": parent_id if isinstance(parent_id, int) else None,
-                        "details": {"rows": len(rows)}}])
+    write(session, [{"action": AuditAction.BULK_INSERT, "object_type": model.table,
+                     "parent_type": model.parent_table if isinstance(parent_id, int) else None,
+                     "parent_id": parent_id if isinstance(parent_id, int) else None,
+                     "details": {"rows": len(rows)}}])
 
 
 database.BULK_INSERT_LISTENERS.append(_bulk_inserted)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_statement(orm_execute_state) -> None:
+    """Rows of a model inserted in bulk through the session (`session.execute(insert(Model), rows)`, which the
+    unit of work never sees): one entry, as for insert_rows. (One row at a time goes through the flush; a Core
+    statement on a table, like insert_rows, is below the models.)"""
+    if not orm_execute_state.is_insert or not orm_execute_state.is_orm_statement:
+        return
+    rows = orm_execute_state.parameters
+    if not isinstance(rows, list | tuple) or len(rows) < 2:
+        return
+    table = getattr(orm_execute_state.statement, "table", None)
+    if table is not None:
+        _bulk_inserted(table, list(rows), orm_execute_state.session)

@@ -92,7 +92,7 @@ def test_a_change_through_a_form_shows_before_and_after_in_its_history_and_the_a
     login(make_user(Role.ADMIN))
     admin_page = client.get(f"/admin/audit?type=change_tasks&object={task.id}&action=update").get_data(as_text=True)
     assert "1 entry matches." in admin_page
-    assert "Paula Manager" in admin_page and ">2026-05-01</del>" in admin_page and ">2026-06-15</ins>" in admin_page
+    assert "Paula Manager" in admin_page and "2026-05-01</span></del>" in admin_page and "2026-06-15</span></ins>" in admin_page
 
 
 def test_creation_and_deletion_keep_every_value_and_a_reference_shows_what_it_points_to(app, make_plan, make_user):
@@ -444,3 +444,31 @@ def test_the_retention_setting_is_read_from_the_environment(monkeypatch):
 def test_the_entries_are_plain_json(app, task):
     raw = db.session.execute(text("SELECT changes FROM audit_entries WHERE object_type = 'change_tasks'")).scalar()
     assert json.loads(raw)["title"] == {"after": "Train Sales on SFA"}
+
+
+def test_rows_of_a_model_inserted_in_bulk_through_the_session_are_one_entry(app, make_plan):
+    from sqlalchemy import insert
+
+    from crmproject.plans.models import Phase
+
+    plan = make_plan()
+    db.session.execute(insert(Phase), [
+        {"plan_id": plan.id, "name": f"Phase {n}", "position": n, "start_date": date(2026, n, 1),
+         "end_date": date(2026, n, 20)} for n in range(1, 4)])
+    db.session.commit()
+    bulk = latest(action=AuditAction.BULK_INSERT)
+    assert (bulk.object_type, bulk.details, bulk.parent_type, bulk.parent_id) == ("phases", {"rows": 3}, "plans", plan.id)
+
+
+def test_a_courses_history_never_shows_its_enrolments_of_named_people(app, make_department):
+    from crmproject.roster.models import Employee
+    from crmproject.training import services as training
+
+    course = training.create_course(training.CourseValues(code="SFA-101", name="SFA basics"))
+    employee = Employee(name="Ann Lee", department=make_department())
+    db.session.add(employee)
+    enrolment = training.enrol(employee, course)
+    db.session.commit()
+    found, _total = audit.history("courses", course.id)
+    assert [e.object_type for e in found] == ["courses"]
+    assert audit.history("enrolments", enrolment.id)[1] == 1  # on the enrolment's own page
