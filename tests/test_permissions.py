@@ -538,6 +538,11 @@ MATRIX = [
     row("POST", f"/training/enrolments/{MISSING}/delete", PLANNER_404),
 ]
 
+# every download is also a CSV of the same workbook, with the same rights (crmproject.exports.spreadsheet_routes)
+MATRIX += [row(p.values[0], p.values[1].replace(".xlsx", ".csv").replace("/download", "/download.csv"),
+               tuple(p.values[2][r] for r in ROLES), p.values[3])
+           for p in list(MATRIX) if ".xlsx" in p.values[1] or p.values[1].endswith("/download")]
+
 
 def _build_world() -> dict:
     """Departments A, B and a spare C; one user per role; a plan and another plan, each with phases and a wave."""

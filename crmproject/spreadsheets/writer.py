@@ -28,6 +28,12 @@ ColumnKind = Literal["text", "date", "datetime", "number", "integer", "percent",
 
 _MAX_WIDTH = 60
 _FORMULA_TRIGGER = re.compile(r"^(?:\s*[=+\-@]|[\t\r])")
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would read the text as a formula (= + - @ at its start, even after spaces; a tab
+    or a carriage return first)."""
+    return bool(_FORMULA_TRIGGER.match(text))
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _BOLD = Font(bold=True)
 
