@@ -225,6 +225,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         pages["risk form"] = f"{plan}/risks/{demo.risk}/edit"
         pages["new risk"] = f"{plan}/risks/new"
         pages["pulse survey form"] = f"{plan}/pulse/surveys/{demo.pulse_survey}/edit"
+        pages["new plan from template"] = "/plans/from-template"  # the templates in the reader's language
     if role != Role.DEPARTMENT_HEAD:
         pages["meeting form"] = f"{plan}/meetings/{demo.meeting}/edit"
     if role == Role.ADMIN:
