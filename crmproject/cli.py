@@ -170,34 +170,38 @@ def plans_create(template_key: str, start: str, name: str | None, language: str 
 @click.option("--scale", type=click.Choice(["standard", "large"]), default="standard", show_default=True,
               help="standard: the Northwind organisation (12 departments, a year of usage); large: 60 departments, "
                    "5,000 people and three years of figures, into a fresh database only.")
+@click.option("--lang", "lang", type=click.Choice(["en", "ru", "zh", "fa"], case_sensitive=False), default="en",
+              show_default=True,
+              help="The language of the demo's names and texts, and of its users' interface: English, Russian, "
+                   "Chinese (simplified) or Persian. A demo already loaded keeps its language.")
 @with_appcontext
-def demo(host: str, port: int, no_serve: bool, scale: str) -> None:
+def demo(host: str, port: int, no_serve: bool, scale: str, lang: str) -> None:
     """Create or upgrade the database, load the demo organisation and serve the app."""
     import time
 
     from flask_migrate import upgrade
-    from sqlalchemy import func, select
 
-    from crmproject.demo.large import LARGE_PLAN_NAME, LargeDemoRefused, load_large_demo
+    from crmproject.demo.language import DEMO_LANGUAGES
+    from crmproject.demo.large import LargeDemoRefused, is_large_demo, load_large_demo
     from crmproject.demo.services import DEMO_PASSWORD, load_demo
     from crmproject.extensions import db
-    from crmproject.plans.models import Plan
 
     upgrade(directory=current_app.extensions["migrate"].directory)
+    language = DEMO_LANGUAGES[lang.lower()]
     started = time.perf_counter()
     if scale == "large":
         try:
-            summary = load_large_demo(today=date.today())
+            summary = load_large_demo(today=date.today(), language=language)
         except LargeDemoRefused as exc:
             db.session.rollback()
             raise click.ClickException(str(exc)) from None
         db.session.commit()
         lines = summary.describe()
     else:
-        if db.session.scalar(select(func.count()).select_from(Plan).where(Plan.name == LARGE_PLAN_NAME)):
+        if is_large_demo():
             raise click.ClickException(_(
                 "This database holds the large demo organisation; the standard demo needs a database of its own."))
-        summary = load_demo(today=date.today())
+        summary = load_demo(today=date.today(), language=language)
         lines = [summary.describe()]
     click.echo(_("Database: %(url)s", url=current_app.config["SQLALCHEMY_DATABASE_URI"]))
     for line in lines:

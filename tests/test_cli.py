@@ -78,12 +78,13 @@ def test_demo_loads_the_organisation_once(runner):
         assert account in first.output
     counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (User, Department, Plan)]
     assert counts[1] >= 10 and counts[2] == 1
-    second = runner("demo", "--no-serve")
+    second = runner("demo", "--no-serve", "--lang", "ru")  # a demo already loaded keeps its language
     assert second.exit_code == 0, second.output
     assert "nothing added" in second.output
     assert [db.session.scalar(select(func.count()).select_from(m)) for m in (User, Department, Plan)] == counts
     head = db.session.scalar(select(User).where(User.email == "head.sales@example.com"))
-    assert head.role == Role.DEPARTMENT_HEAD and head.department.name == "Sales"
+    assert head.role == Role.DEPARTMENT_HEAD and head.department.name == "Sales" and head.name == "Olga Petrova"
+    assert head.language is None  # in English the browser's language decides, as for any user
     plan = db.session.scalar(select(Plan))
     assert plan.waves[0].kind.value == "pilot" and any(d.code == "SALES" for d in plan.waves[0].departments)
 
