@@ -148,7 +148,7 @@ def _load(summary: DemoSummary, texts: DemoTexts, *, today: date) -> None:
         name_standard_modules(texts)
         plan = create_plan_from_template(
             get_template(DEMO_TEMPLATE), start=today - timedelta(days=DEMO_PLAN_AGE_DAYS), name=texts(DEMO_PLAN_NAME),
-            created_by=get_user_by_email("pm@example.com"),
+            created_by=get_user_by_email("pm@example.com"), language=texts.language,
         )
         plan.seed_key = DEMO_SEED_KEY
         populate_plan(plan, today=today, texts=texts)
