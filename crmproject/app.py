@@ -16,7 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from crmproject import paths
 from crmproject.config import load_config
-from crmproject.dates import date_shown, localised, moment_shown, month_shown
+from crmproject.dates import browser_date_format, date_shown, localised, moment_shown, month_shown
 from crmproject.errors import register_error_handlers
 from crmproject.extensions import csrf, db, limiter, login_manager, migrate
 from crmproject.i18n import (HTML_LANG, LANGUAGES, TRANSLATIONS_DIR, _, babel, current_locale, is_rtl, isolate,
@@ -143,7 +143,8 @@ def _register_template_helpers(app: Flask) -> None:
     from crmproject.charts import figure_json
 
     app.jinja_env.globals.update(_=_, ngettext=ngettext, can=TemplatePermissions(), figure_json=figure_json,
-                                 url_stem=url_stem, current_locale=current_locale)
+                                 url_stem=url_stem, current_locale=current_locale,
+                                 browser_date_format=browser_date_format)
 
     @app.context_processor
     def endpoints():

@@ -37,7 +37,10 @@ NO_BREAK_SPACE = "\u00a0"
 NON_BREAKING_HYPHEN = "\u2011"
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 # what a reader may type for a digit: Persian (what a Persian keyboard gives) and Arabic-Indic ones read as 0-9
-_TYPED_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+TYPED_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+
+# direction marks a date copied from a right-to-left page carries (isolates, RLM, LRM, ALM)
+_BIDI_MARKS = re.compile("[\u2066-\u2069\u200e\u200f\u061c]")
 
 _forced: ContextVar[str | None] = ContextVar("crmproject_calendar", default=None)
 
@@ -169,6 +172,19 @@ def localised(text: str, *, shown: bool = False) -> str:
     return moment_shown(moment, suffix) if shown else moment_text(moment, suffix)
 
 
+def browser_date_format() -> dict[str, str] | None:
+    """How a page's script shows a date the way date_text does, with the browser's Intl.DateTimeFormat: its
+    locale (with calendar and digits) and dateStyle; None where the ISO date is shown as it is (English)."""
+    language = current_locale()
+    if current_calendar() == PERSIAN:
+        return {"locale": "fa-IR-u-ca-persian" if language == PERSIAN_LANGUAGE else "en-u-ca-persian",
+                "style": "medium"}
+    if language == DEFAULT_LOCALE:
+        return None
+    return {"locale": {"ru": "ru-RU", "zh_Hans": "zh-Hans-CN", "fa": "fa-IR-u-nu-latn"}.get(language, language),
+            "style": "short"}
+
+
 # --- reading what is typed ---------------------------------------------------------------------------
 
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")  # 07.12.2026: day, month, year
@@ -182,7 +198,7 @@ def parse_date(text: str) -> date | None:
     reader's language, as it is shown: 07.12.2026 in Russian, 2026/12/7 (or 2026年12月7日) in Chinese, in
     Persian 2026/12/7, or on the Solar Hijri calendar 1405/9/16 (or ۱۴۰۵/۰۹/۱۶, ۱۶ آذر ۱۴۰۵) converted to its
     Gregorian date. None when it is none of those, or no such day."""
-    text = text.strip().translate(_TYPED_DIGITS)
+    text = _BIDI_MARKS.sub("", text).strip().translate(TYPED_DIGITS)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         try:
             return date.fromisoformat(text)
