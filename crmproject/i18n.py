@@ -100,18 +100,7 @@ def isolate(text: object) -> object:
     return f"{FSI}{text}{PDI}"
 
 
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?=$|[ T])")
-NON_BREAKING_HYPHEN = "\u2011"
-
-
-def whole_date(text: str) -> str:
-    """An ISO date that a line never breaks after one of its hyphens. English text wraps at its spaces; Chinese
-    wraps between any two characters and Russian's long words leave narrow columns, where a browser would split
-    2026-11-30 after a hyphen: there its hyphens are non-breaking ones (they look the same)."""
-    if current_locale() == DEFAULT_LOCALE or not ISO_DATE.match(text):
-        return text
-    head = ISO_DATE.match(text).group(0)
-    return head.replace("-", NON_BREAKING_HYPHEN) + text[len(head):]
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?=$|[ T])")  # a date, or a date and time, as services give them
 
 
 def _isolated(variables: dict[str, object]) -> dict[str, object]:
