@@ -181,7 +181,7 @@ def browser_date_format() -> dict[str, str] | None:
                 "style": "medium"}
     if language == DEFAULT_LOCALE:
         return None
-    return {"locale": {"ru": "ru-RU", "zh_Hans": "zh-Hans-CN", "fa": "fa-IR-u-nu-latn"}.get(language, language),
+    return {"locale": {"ru": "ru-RU", "zh_Hans": "zh-Hans-CN", "fa": "fa-IR-u-ca-gregory-nu-latn"}.get(language, language),
             "style": "short"}
 
 

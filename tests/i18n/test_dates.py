@@ -242,3 +242,23 @@ def test_an_exports_date_cells_are_formatted_the_readers_way(client, login, make
     # LibreOffice shows it the local way (its text as shown, the cell itself stays a date)
     rows = list(csv.reader(libreoffice(response.data, "values.xlsx", to=CSV_AS_SHOWN).read_text("utf-8").splitlines()))
     assert rows[1][column] == shown
+
+
+@pytest.mark.parametrize(("language", "calendar", "attributes"), [
+    (None, None, None),  # English: the ISO dates of the rows as they are
+    ("ru", None, ('data-date-locale="ru-RU"', 'data-date-style="short"')),
+    ("fa", None, ('data-date-locale="fa-IR-u-ca-persian"', 'data-date-style="medium"')),
+    ("fa", "gregorian", ('data-date-locale="fa-IR-u-ca-gregory-nu-latn"', 'data-date-style="short"')),
+])
+def test_the_timeline_tells_its_script_how_the_reader_writes_dates(client, login, make_user, make_plan, language,
+                                                                   calendar, attributes):
+    plan = make_plan()
+    user = _reader(make_user, login, language)
+    user.calendar = calendar
+    db.session.commit()
+    page = client.get(f"/plans/{plan.id}/timeline/").get_data(as_text=True)
+    tag = re.search(r'<div id="timeline"[^>]*>', page).group(0)
+    if attributes is None:
+        assert "data-date-locale" not in tag
+    else:
+        assert all(a in tag for a in attributes)
