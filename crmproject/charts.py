@@ -47,7 +47,10 @@ def figure_json(fig: dict | Markup) -> Markup | str:
 # d3-time-format of a day and of a month per language (crmproject.dates shows them the same way in the page)
 _HOVER_DAY = {"ru": "%d.%m.%Y", "zh_Hans": "%Y/%-m/%-d", "fa": "%Y/%-m/%-d"}
 _HOVER_MONTH = {"ru": "%m.%Y", "zh_Hans": "%Y/%-m", "fa": "%Y/%-m"}
-_JALALI_DAY = "%Y/%m/%d"  # plotly's world calendars name the Jalali months in Latin letters: numbers read in any
+# plotly's world calendars name the Jalali months in three Latin letters (Aza, Dey): numbers read better
+_JALALI_DAY = "%Y/%m/%d"
+_JALALI_TICKS = [{"dtickrange": [None, "M1"], "value": "%Y/%m/%d"}, {"dtickrange": ["M1", "M12"], "value": "%Y/%m"},
+                 {"dtickrange": ["M12", None], "value": "%Y"}]
 _AXIS = re.compile(r"[xy]axis\d*")
 _FORMATTED = re.compile(r"%\{([xy])\|([^}]*)\}")
 
@@ -72,6 +75,8 @@ def localised_dates(fig: dict) -> dict:
         if calendar == PERSIAN:
             axis["calendar"] = "jalali"
             axis.setdefault("hoverformat", _JALALI_DAY)
+            if "tickformat" not in axis:
+                axis.setdefault("tickformatstops", _JALALI_TICKS)
         else:
             axis.setdefault("hoverformat", _HOVER_DAY.get(language, "%Y-%m-%d"))
 

@@ -210,6 +210,7 @@ def test_charts_hover_and_tick_in_the_readers_dates(app, kpi_world):
         refresh()
         axis = json.loads(figure_json(figure))["layout"]["xaxis"]
         assert axis["calendar"] == "jalali" and axis["hoverformat"] == "%Y/%m/%d"
+        assert [stop["value"] for stop in axis["tickformatstops"]] == ["%Y/%m/%d", "%Y/%m", "%Y"]  # numbers, not "Aza"
 
 
 def test_maturity_hover_dates_follow_the_language(app):
