@@ -148,6 +148,7 @@ MATRIX = [
     row("GET", "/account/password", READ),
     row("POST", "/account/password", EVERYONE_POST, NEW_PASSWORD),
     row("POST", "/account/sessions/end", EVERYONE_POST),
+    row("POST", "/account/calendar", EVERYONE_POST, {"calendar": "persian"}),  # the calendar one reads dates in
     row("GET", "/", (302, 200, 200, 302, 302, 200)),  # a department head's home is their department
     # --- user administration: admins only ---------------------------------------------------------------
     row("GET", "/admin/users", ADMIN_GET),

@@ -20,6 +20,7 @@ from crmproject.dashboard import bp, charts
 from crmproject.dashboard import jobs as report_jobs
 from crmproject.dashboard.forms import ShapeRulesForm
 from crmproject.dashboard.services import Dashboard, Filters, build_dashboard, parse_filters
+from crmproject.dates import current_calendar
 from crmproject.errors import saving
 from crmproject.exports import download, spreadsheet_routes
 from crmproject.extensions import db
@@ -111,7 +112,7 @@ def _page(plan_id: int, *, printing: bool) -> tuple[_PlanHead, _Page]:
                                   level_label=level_label, **readiness_figures)
         return _Page(Markup(content), d.filters.args(), bool(notices))
 
-    key = ("dashboard", plan.id, raw, today, printing, current_locale(), can_edit_plans(current_user))
+    key = ("dashboard", plan.id, raw, today, printing, current_locale(), current_calendar(), can_edit_plans(current_user))
     # pages with notices (values that were left out) are computed but not kept: odd links cannot fill the cache
     return plan, CACHE.get_or_compute(key, compute, enabled=current_app.config.get("DASHBOARD_CACHE", True),
                                       keep=lambda page: not page.notices)

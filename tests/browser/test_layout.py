@@ -204,6 +204,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "readiness pulse": f"{plan}/pulse/", "pulse survey": f"{plan}/pulse/surveys/{demo.pulse_survey}",
         "Sales pulse survey": f"{plan}/pulse/surveys/{demo.sales_pulse}", "pulse answer": f"/pulse/answer/{demo.pulse_token}",
         "change impact": f"{plan}/impact/", "change impact grid": f"{plan}/impact/grid",
+        "settings": "/account/password",
     }
     if role != Role.EXECUTIVE:
         pages["report form"] = f"{plan}/reports/write?department={demo.sales}"
