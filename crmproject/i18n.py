@@ -248,3 +248,39 @@ def format_number(value, places: int | None = None) -> str:
         return f"{value:,.{places}f}"
     text = f"{value:,f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# What messages add only for showing them (isolates around names and dates on a right-to-left page, dates that a
+# line never breaks), taken out of any text a service stores: a gate's condition task or a seat's title made from
+# a message keeps plain characters, so it searches, sorts and exports as typed text does.
+_DISPLAY_ONLY = str.maketrans({FSI: None, PDI: None, "\u2011": "-", "\u00a0": " ", "\u202f": " "})
+_DISPLAY_MARKS = re.compile("[\u2068\u2069\u2011\u00a0\u202f]")
+
+
+def plain(text: str) -> str:
+    """`text` without the marks messages add for display (see above)."""
+    return text.translate(_DISPLAY_ONLY) if _DISPLAY_MARKS.search(text) else text
+
+
+def _stored_plain(session, flush_context, instances) -> None:
+    from sqlalchemy import String, inspect
+
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        for column in state.mapper.column_attrs:
+            if not isinstance(column.expression.type, String) or column.key not in state.dict:
+                continue
+            value = state.dict[column.key]
+            if isinstance(value, str) and _DISPLAY_MARKS.search(value):
+                setattr(obj, column.key, plain(value))
+
+
+def _listen_for_stored_text() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "before_flush", _stored_plain):
+        event.listen(Session, "before_flush", _stored_plain)
+
+
+_listen_for_stored_text()
