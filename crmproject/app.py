@@ -16,10 +16,11 @@ from werkzeug.routing import IntegerConverter
 
 from crmproject import collation, paths  # noqa: F401 - collation: SQLite's text functions on each connection
 from crmproject.config import load_config
+from crmproject.dates import browser_date_format, date_shown, localised, moment_shown, month_shown
 from crmproject.errors import register_error_handlers
 from crmproject.extensions import csrf, db, limiter, login_manager, migrate
 from crmproject.i18n import (HTML_LANG, LANGUAGES, TRANSLATIONS_DIR, _, babel, current_locale, format_number, is_rtl, isolate,
-                             lazy_gettext, ngettext, select_locale, whole_date)
+                             lazy_gettext, ngettext, select_locale)
 
 MIGRATIONS_DIR = str(paths.PACKAGE_DIR / "migrations")
 
@@ -147,7 +148,8 @@ def _register_template_helpers(app: Flask) -> None:
     from crmproject.charts import figure_json
 
     app.jinja_env.globals.update(_=_, ngettext=ngettext, can=TemplatePermissions(), figure_json=figure_json,
-                                 url_stem=url_stem, current_locale=current_locale)
+                                 url_stem=url_stem, current_locale=current_locale,
+                                 browser_date_format=browser_date_format)
 
     @app.context_processor
     def endpoints():
@@ -163,7 +165,16 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("date")
     def format_date(value) -> str:
-        return isolate(whole_date(value.strftime("%Y-%m-%d"))) if value else ""
+        """A date as the reader writes it (crmproject.dates: ISO in English, the language's short date, or the
+        Solar Hijri date), never broken across lines, kept in its direction on a right-to-left page."""
+        if not value:
+            return ""
+        return isolate(localised(value, shown=True) if isinstance(value, str) else date_shown(value))
+
+    @app.template_filter("month")
+    def format_month(value) -> str:
+        """A month (2026-12 in English, 12.2026 in Russian)."""
+        return isolate(month_shown(value)) if value else ""
 
     app.add_template_filter(format_number, "number")
 
@@ -190,7 +201,8 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("datetime")
     def format_datetime(value) -> str:
-        return isolate(whole_date(value.strftime("%Y-%m-%d %H:%M UTC"))) if value else ""
+        """A moment in UTC (2026-12-07 14:05 UTC in English), its date as the reader writes it."""
+        return isolate(moment_shown(value, " UTC")) if value else ""
 
 
 def _require_login_everywhere(app: Flask) -> None:

@@ -8,8 +8,12 @@ rest of a page at 60 departments. The plotly Python package is used only for the
 from __future__ import annotations
 
 import json
+import re
 
 from markupsafe import Markup
+
+from crmproject.dates import PERSIAN, current_calendar
+from crmproject.i18n import DEFAULT_LOCALE, current_locale
 
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 COLOURS = {
@@ -32,8 +36,61 @@ def layout(height: int, **extra) -> dict:
 
 
 def figure_json(fig: dict | Markup) -> Markup | str:
-    """The figure as JSON for a data attribute; Jinja escapes it for the attribute. A figure already turned
-    into escaped JSON (Markup, as the dashboard caches them) is passed through."""
+    """The figure as JSON for a data attribute, its dates read as the reader writes them (`localised_dates`);
+    Jinja escapes it for the attribute. A figure already turned into escaped JSON (Markup, as the dashboard
+    caches them) is passed through."""
     if isinstance(fig, Markup):
         return fig
-    return json.dumps(fig, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(localised_dates(fig), separators=(",", ":"), ensure_ascii=False)
+
+
+# d3-time-format of a day and of a month per language (crmproject.dates shows them the same way in the page)
+_HOVER_DAY = {"ru": "%d.%m.%Y", "zh_Hans": "%Y/%-m/%-d", "fa": "%Y/%-m/%-d"}
+_HOVER_MONTH = {"ru": "%m.%Y", "zh_Hans": "%Y/%-m", "fa": "%Y/%-m"}
+# plotly's world calendars name the Jalali months in three Latin letters (Aza, Dey): numbers read better
+_JALALI_DAY = "%Y/%m/%d"
+_JALALI_TICKS = [{"dtickrange": [None, "M1"], "value": "%Y/%m/%d"}, {"dtickrange": ["M1", "M12"], "value": "%Y/%m"},
+                 {"dtickrange": ["M12", None], "value": "%Y"}]
+_AXIS = re.compile(r"[xy]axis\d*")
+_FORMATTED = re.compile(r"%\{([xy])\|([^}]*)\}")
+
+
+def localised_dates(fig: dict) -> dict:
+    """A figure whose date axes (`"type": "date"`) show their hover dates as the reader writes dates, and on the
+    Solar Hijri calendar their ticks and hovers too (plotly.js's own `calendar: "jalali"`). The data stay ISO
+    dates. A hover template's own date format (%{x|%Y-%m-%d}) becomes the language's; on the Solar Hijri
+    calendar the axis formats it (plotly applies a calendar to the axis's formats only). English on the
+    Gregorian calendar is left as it is."""
+    language, calendar = current_locale(), current_calendar()
+    layout = fig.get("layout")
+    if (language == DEFAULT_LOCALE and calendar != PERSIAN) or not isinstance(layout, dict):
+        return fig
+    dated = {name for name, axis in layout.items()
+             if _AXIS.fullmatch(name) and isinstance(axis, dict) and axis.get("type") == "date"}
+    if not dated:
+        return fig
+    layout = dict(layout)
+    for name in dated:
+        axis = layout[name] = dict(layout[name])
+        if calendar == PERSIAN:
+            axis["calendar"] = "jalali"
+            axis.setdefault("hoverformat", _JALALI_DAY)
+            if "tickformat" not in axis:
+                axis.setdefault("tickformatstops", _JALALI_TICKS)
+        else:
+            axis.setdefault("hoverformat", _HOVER_DAY.get(language, "%Y-%m-%d"))
+
+    def hover_format(found: re.Match) -> str:
+        letter, form = found.group(1), found.group(2)
+        if calendar == PERSIAN or language == DEFAULT_LOCALE:
+            return "%{" + letter + "}"
+        shown = {"%Y-%m-%d": _HOVER_DAY, "%Y-%m": _HOVER_MONTH}.get(form, {}).get(language, form)
+        return "%{" + letter + "|" + shown + "}"
+
+    data = []
+    for trace in fig.get("data", []):
+        template = trace.get("hovertemplate") if isinstance(trace, dict) else None
+        if isinstance(template, str) and _FORMATTED.search(template):
+            trace = {**trace, "hovertemplate": _FORMATTED.sub(hover_format, template)}
+        data.append(trace)
+    return {**fig, "data": data, "layout": layout}

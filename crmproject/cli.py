@@ -84,22 +84,44 @@ def plans() -> None:
     """Plan templates and plans."""
 
 
+LANGUAGE_CHOICES = ("en", "ru", "zh", "fa")  # zh: Simplified Chinese (zh_Hans), the interface's only Chinese
+
+
+def _language_option(help_text: str):
+    return click.option("--lang", "language", type=click.Choice(LANGUAGE_CHOICES), default=None, help=help_text)
+
+
+def _language(language: str | None) -> str:
+    """The language given, else the instance's default (CRMPROJECT_LOCALE), as its catalogue is named."""
+    from crmproject.plans.seeds import plan_language
+
+    try:
+        return plan_language(language or current_app.config.get("LOCALE") or "en")
+    except ValueError:
+        return "en"
+
+
 @plans.command("templates")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_language_option("Language of the names and summaries (default: the instance's, CRMPROJECT_LOCALE).")
 @with_appcontext
-def plans_templates(as_json: bool) -> None:
+def plans_templates(as_json: bool, language: str | None) -> None:
     """List the seed plan templates (and check that every file is valid)."""
     from crmproject.plans.seeds import TemplateError, load_templates
 
     try:
-        templates = load_templates()
+        read = load_templates()
     except TemplateError as exc:
         raise click.ClickException(str(exc)) from None
+    shown = _language(language)
+    templates = [t.localized(shown) for t in read]
     if as_json:
         click.echo(json.dumps([
             {"key": t.key, "name": t.name, "summary": t.summary, "duration_days": t.duration_days,
-             "phases": len(t.phases), "waves": len(t.waves)} for t in templates
-        ], indent=2))
+             "phases": len(t.phases), "waves": len(t.waves), "language": shown,
+             "languages": list(r.languages)}
+            for t, r in zip(templates, read)
+        ], indent=2, ensure_ascii=False))
         return
     width = max((len(t.key) for t in templates), default=10)
     for t in templates:
@@ -112,8 +134,9 @@ def plans_templates(as_json: bool) -> None:
 @click.option("--template", "template_key", required=True, help="Template key, as `crmproject plans templates` lists it.")
 @click.option("--start", "start", required=True, help="Start date, YYYY-MM-DD.")
 @click.option("--name", default=None, help="Plan name (default: the template's name).")
+@_language_option("Language of the plan's names, goals and texts (default: the instance's, CRMPROJECT_LOCALE).")
 @with_appcontext
-def plans_create(template_key: str, start: str, name: str | None) -> None:
+def plans_create(template_key: str, start: str, name: str | None, language: str | None) -> None:
     """Create a plan from a template, every date shifted to --start."""
     from crmproject.errors import NotFound, ValidationFailed
     from crmproject.extensions import db
@@ -125,7 +148,7 @@ def plans_create(template_key: str, start: str, name: str | None) -> None:
         raise click.BadParameter(_("%(value)s is not a date in the form YYYY-MM-DD.", value=repr(start)), param_hint="--start") from None
     try:
         template = get_template(template_key)
-        plan = create_plan_from_template(template, start=start_date, name=name)
+        plan = create_plan_from_template(template, start=start_date, name=name, language=_language(language))
     except (NotFound, TemplateError) as exc:
         raise click.ClickException(str(exc)) from None
     except ValidationFailed as exc:
@@ -147,34 +170,38 @@ def plans_create(template_key: str, start: str, name: str | None) -> None:
 @click.option("--scale", type=click.Choice(["standard", "large"]), default="standard", show_default=True,
               help="standard: the Northwind organisation (12 departments, a year of usage); large: 60 departments, "
                    "5,000 people and three years of figures, into a fresh database only.")
+@click.option("--lang", "lang", type=click.Choice(["en", "ru", "zh", "fa"], case_sensitive=False), default="en",
+              show_default=True,
+              help="The language of the demo's names and texts, and of its users' interface: English, Russian, "
+                   "Chinese (simplified) or Persian. A demo already loaded keeps its language.")
 @with_appcontext
-def demo(host: str, port: int, no_serve: bool, scale: str) -> None:
+def demo(host: str, port: int, no_serve: bool, scale: str, lang: str) -> None:
     """Create or upgrade the database, load the demo organisation and serve the app."""
     import time
 
     from flask_migrate import upgrade
-    from sqlalchemy import func, select
 
-    from crmproject.demo.large import LARGE_PLAN_NAME, LargeDemoRefused, load_large_demo
+    from crmproject.demo.language import DEMO_LANGUAGES
+    from crmproject.demo.large import LargeDemoRefused, is_large_demo, load_large_demo
     from crmproject.demo.services import DEMO_PASSWORD, load_demo
     from crmproject.extensions import db
-    from crmproject.plans.models import Plan
 
     upgrade(directory=current_app.extensions["migrate"].directory)
+    language = DEMO_LANGUAGES[lang.lower()]
     started = time.perf_counter()
     if scale == "large":
         try:
-            summary = load_large_demo(today=date.today())
+            summary = load_large_demo(today=date.today(), language=language)
         except LargeDemoRefused as exc:
             db.session.rollback()
             raise click.ClickException(str(exc)) from None
         db.session.commit()
         lines = summary.describe()
     else:
-        if db.session.scalar(select(func.count()).select_from(Plan).where(Plan.name == LARGE_PLAN_NAME)):
+        if is_large_demo():
             raise click.ClickException(_(
                 "This database holds the large demo organisation; the standard demo needs a database of its own."))
-        summary = load_demo(today=date.today())
+        summary = load_demo(today=date.today(), language=language)
         lines = [summary.describe()]
     click.echo(_("Database: %(url)s", url=current_app.config["SQLALCHEMY_DATABASE_URI"]))
     for line in lines:

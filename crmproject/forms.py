@@ -25,6 +25,7 @@ from wtforms.utils import unset_value
 from wtforms.widgets import HiddenInput, html_params
 from wtforms.validators import Length, StopValidation
 
+from crmproject.dates import TYPED_DIGITS, parse_date
 from crmproject.errors import FieldChange
 from crmproject.i18n import catalog, format_number, gettext, read_number
 
@@ -416,7 +417,20 @@ LATEST = date(2999, 12, 31)
 
 
 class DateField(_DateField):
-    """An ISO date between 1900 and 2999: wider ranges are typos, and would overflow date arithmetic."""
+    """A date between 1900 and 2999: wider ranges are typos, and would overflow date arithmetic. Read as ISO
+    (what <input type=date> sends) or as the reader writes dates (crmproject.dates.parse_date: 07.12.2026 in
+    Russian, 2026/12/7 in Chinese, 1405/9/16 on the Solar Hijri calendar)."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist:
+            return
+        text = " ".join(str(v) for v in valuelist).strip()
+        if not text:
+            return  # nothing typed: Optional or InputRequired decide
+        self.data = parse_date(text) if len(text) <= 40 else None
+        if self.data is None:
+            raise ValueError(gettext("Not a valid date value."))
 
     def pre_validate(self, form) -> None:
         if self.data is not None and not EARLIEST <= self.data <= LATEST:
@@ -430,6 +444,18 @@ class DateTimeField(_DateTimeLocalField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"])
         super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        """ISO (the browser's picker), or a date as the reader writes it followed by the time (07.12.2026 14:05)."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            text = " ".join(str(v) for v in valuelist).strip()
+            found = re.fullmatch(r"(.{6,40}?),?\s+(\d{1,2}):(\d{2})", text.translate(TYPED_DIGITS))
+            day = parse_date(found.group(1)) if found else None
+            if day is None or int(found.group(2)) > 23 or int(found.group(3)) > 59:
+                raise ValueError(gettext("Not a valid datetime value.")) from None
+            self.data = datetime(day.year, day.month, day.day, int(found.group(2)), int(found.group(3)))
 
     def pre_validate(self, form) -> None:
         if self.data is not None and not EARLIEST <= self.data.date() <= LATEST:

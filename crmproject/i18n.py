@@ -101,29 +101,30 @@ def isolate(text: object) -> object:
     return f"{FSI}{text}{PDI}"
 
 
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?=$|[ T])")
-NON_BREAKING_HYPHEN = "\u2011"
-
-
-def whole_date(text: str) -> str:
-    """An ISO date that a line never breaks after one of its hyphens. English text wraps at its spaces; Chinese
-    wraps between any two characters and Russian's long words leave narrow columns, where a browser would split
-    2026-11-30 after a hyphen: there its hyphens are non-breaking ones (they look the same)."""
-    if current_locale() == DEFAULT_LOCALE or not ISO_DATE.match(text):
-        return text
-    head = ISO_DATE.match(text).group(0)
-    return head.replace("-", NON_BREAKING_HYPHEN) + text[len(head):]
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?=$|[ T])")  # a date, or a date and time, as services give them
 
 
 def _isolated(variables: dict[str, object]) -> dict[str, object]:
-    """A message's dates kept whole, and on a right-to-left page its texts and dates isolated (numbers stay
-    numbers: a message may format them, %(n)d)."""
-    from datetime import date
+    """A message's dates as the reader writes them and kept whole (a date or an ISO date's text, see
+    crmproject.dates.localised), and on a right-to-left page its texts and dates isolated (numbers stay numbers:
+    a message may format them, %(n)d). English on the Gregorian calendar is left as it is: ISO dates."""
+    from datetime import date, datetime
 
-    if not variables or current_locale() == DEFAULT_LOCALE:
+    from crmproject.dates import GREGORIAN, current_calendar, date_shown, localised, moment_shown
+
+    if not variables or (current_locale() == DEFAULT_LOCALE and current_calendar() == GREGORIAN):
         return variables
-    shown = {k: whole_date(v.isoformat() if isinstance(v, date) else v) if isinstance(v, (str, date)) else v
-             for k, v in variables.items()}
+
+    def shown_value(value: object) -> object:
+        if isinstance(value, datetime):
+            return moment_shown(value)
+        if isinstance(value, date):
+            return date_shown(value)
+        if isinstance(value, str) and ISO_DATE.match(value):
+            return localised(value, shown=True)
+        return value
+
+    shown = {k: shown_value(v) for k, v in variables.items()}
     if not is_rtl():
         return shown
     return {k: isolate(v) if isinstance(v, str) else v for k, v in shown.items()}
@@ -247,3 +248,39 @@ def format_number(value, places: int | None = None) -> str:
         return f"{value:,.{places}f}"
     text = f"{value:,f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# What messages add only for showing them (isolates around names and dates on a right-to-left page, dates that a
+# line never breaks), taken out of any text a service stores: a gate's condition task or a seat's title made from
+# a message keeps plain characters, so it searches, sorts and exports as typed text does.
+_DISPLAY_ONLY = str.maketrans({FSI: None, PDI: None, "\u2011": "-", "\u00a0": " ", "\u202f": " "})
+_DISPLAY_MARKS = re.compile("[\u2068\u2069\u2011\u00a0\u202f]")
+
+
+def plain(text: str) -> str:
+    """`text` without the marks messages add for display (see above)."""
+    return text.translate(_DISPLAY_ONLY) if _DISPLAY_MARKS.search(text) else text
+
+
+def _stored_plain(session, flush_context, instances) -> None:
+    from sqlalchemy import String, inspect
+
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        for column in state.mapper.column_attrs:
+            if not isinstance(column.expression.type, String) or column.key not in state.dict:
+                continue
+            value = state.dict[column.key]
+            if isinstance(value, str) and _DISPLAY_MARKS.search(value):
+                setattr(obj, column.key, plain(value))
+
+
+def _listen_for_stored_text() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "before_flush", _stored_plain):
+        event.listen(Session, "before_flush", _stored_plain)
+
+
+_listen_for_stored_text()

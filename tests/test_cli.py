@@ -33,6 +33,33 @@ def test_plans_create_with_bad_input_says_what_is_wrong(runner):
     assert db.session.scalar(select(func.count()).select_from(Plan)) == 0
 
 
+def test_plans_create_in_a_language(runner, app):
+    result = runner("plans", "create", "--template", "small-company-quick-start", "--start", "2027-01-04", "--lang", "ru")
+    assert result.exit_code == 0, result.output
+    plan = db.session.scalar(select(Plan))
+    assert plan.name == "Быстрый старт для небольшой компании"
+    assert [p.name for p in plan.phases][:2] == ["Цели, команда и данные о клиентах", "Запуск SFA в продажах"]
+    assert plan.phases[1].goal.startswith("Выстроить процесс продаж")
+    result = runner("plans", "create", "--template", "small-company-quick-start", "--start", "2027-01-04", "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(Plan).where(Plan.name == "小型企业快速启动")).phases[0].name == "目标、团队与客户数据"
+    result = runner("plans", "create", "--template", "eight-stages", "--start", "2027-01-04", "--lang", "de")
+    assert result.exit_code != 0 and "--lang" in result.output
+
+
+def test_plans_create_takes_the_instances_language_by_default(runner, app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOCALE", "fa")
+    result = runner("plans", "create", "--template", "small-company-quick-start", "--start", "2027-01-04")
+    assert result.exit_code == 0, result.output
+    plan = db.session.scalar(select(Plan))
+    assert (plan.name, plan.phases[0].name) == ("شروع سریع برای شرکت کوچک", "اهداف، تیم و داده‌های مشتری")
+    listed = json.loads(runner("plans", "templates", "--json").output)
+    quick = next(t for t in listed if t["key"] == "small-company-quick-start")
+    assert (quick["name"], quick["language"]) == ("شروع سریع برای شرکت کوچک", "fa")
+    assert quick["languages"] == ["en", "ru", "zh_Hans", "fa"]
+    assert "Small company quick start" in runner("plans", "templates", "--lang", "en").output
+
+
 def test_users_create(runner, make_department):
     make_department(name="Sales", code="SALES")
     result = runner("users", "create", "--email", "h@example.com", "--name", "H", "--role", "department_head",
@@ -51,12 +78,13 @@ def test_demo_loads_the_organisation_once(runner):
         assert account in first.output
     counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (User, Department, Plan)]
     assert counts[1] >= 10 and counts[2] == 1
-    second = runner("demo", "--no-serve")
+    second = runner("demo", "--no-serve", "--lang", "ru")  # a demo already loaded keeps its language
     assert second.exit_code == 0, second.output
     assert "nothing added" in second.output
     assert [db.session.scalar(select(func.count()).select_from(m)) for m in (User, Department, Plan)] == counts
     head = db.session.scalar(select(User).where(User.email == "head.sales@example.com"))
-    assert head.role == Role.DEPARTMENT_HEAD and head.department.name == "Sales"
+    assert head.role == Role.DEPARTMENT_HEAD and head.department.name == "Sales" and head.name == "Olga Petrova"
+    assert head.language is None  # in English the browser's language decides, as for any user
     plan = db.session.scalar(select(Plan))
     assert plan.waves[0].kind.value == "pilot" and any(d.code == "SALES" for d in plan.waves[0].departments)
 

@@ -81,6 +81,7 @@ ARGUMENTS = {
 # Where the form of a POST-only route is shown
 PAGES = {
     "auth.user_password": "/admin/users/<user_id>",
+    "auth.own_calendar": "/account/password",
     "kpis.measurement_add": "/plans/<plan_id>/kpis/<kpi_id>",
     "kpis.target_add": "/plans/<plan_id>/kpis/<kpi_id>",
     "teams.raci_save": "/plans/<plan_id>/raci",

@@ -148,6 +148,7 @@ MATRIX = [
     row("GET", "/account/password", READ),
     row("POST", "/account/password", EVERYONE_POST, NEW_PASSWORD),
     row("POST", "/account/sessions/end", EVERYONE_POST),
+    row("POST", "/account/calendar", EVERYONE_POST, {"calendar": "persian"}),  # the calendar one reads dates in
     row("GET", "/", (302, 200, 200, 302, 302, 200)),  # a department head's home is their department
     # --- user administration: admins only ---------------------------------------------------------------
     row("GET", "/admin/users", ADMIN_GET),
@@ -541,6 +542,11 @@ MATRIX = [
     row("POST", "/training/enrolments/{enrolment_a}/delete", PLANNER_POST),
     row("POST", f"/training/enrolments/{MISSING}/delete", PLANNER_404),
 ]
+
+# every download is also a CSV of the same workbook, with the same rights (crmproject.exports.spreadsheet_routes)
+MATRIX += [row(p.values[0], p.values[1].replace(".xlsx", ".csv").replace("/download", "/download.csv"),
+               tuple(p.values[2][r] for r in ROLES), p.values[3])
+           for p in list(MATRIX) if ".xlsx" in p.values[1] or p.values[1].endswith("/download")]
 
 
 def _build_world() -> dict:

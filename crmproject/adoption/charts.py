@@ -11,6 +11,7 @@ from html import escape
 from crmproject.adoption.services import Series
 from crmproject.adoption.shapes import week_of
 from crmproject.charts import COLOURS, layout
+from crmproject.dates import date_text
 from crmproject.i18n import _
 
 LINE_COLOURS = ("#3b6ea8", "#d9822b", "#2e8b57", "#7b4ea3", "#c0392b", "#17a2b8", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
@@ -108,7 +109,7 @@ def heatmap_figure(weeks: Sequence[date], rows: Sequence[tuple[str, list[float |
             "x": [(datetime.combine(week_of(day), time()) - timedelta(days=3.5)).isoformat() for _name, day in marked],
             "y": [escape(name) for name, _day in marked], "mode": "markers", "showlegend": False,
             "marker": {"symbol": "line-ns", "size": 22, "line": {"color": GO_LIVE_COLOUR, "width": 3}},
-            "customdata": [day.isoformat() for _name, day in marked],
+            "customdata": [date_text(day) for _name, day in marked],
             "hovertemplate": "%{y}: " + escape(_("go-live on %(day)s", day="%{customdata}")) + "<extra></extra>",
         })
     return {"data": traces, "layout": layout(max(240, 26 * len(rows) + 90), xaxis={"type": "date"},

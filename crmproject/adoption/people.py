@@ -144,7 +144,7 @@ def people_workbook(found: DepartmentPeople, people: Sequence[PersonActivity]) -
     write_table(workbook, _("People"), columns, [
         [p.name, p.email, p.crm_username, p.job_role, str(p.group.label), p.last_day, p.last_action, p.last_object,
          p.days_inactive] for p in people])
-    go_live = found.go_live.isoformat() if found.go_live else _("in no wave")
+    go_live = found.go_live if found.go_live else _("in no wave")
     write_table(workbook, _("About"), [Column(_("What")), Column(_("Value"))], [
         [_("Department"), found.department.name], [_("Go-live"), go_live],
         [_("Inactivity as of"), found.as_of],

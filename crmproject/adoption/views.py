@@ -11,7 +11,7 @@ from crmproject.adoption import bp, key_actions, people, services
 from crmproject.adoption.charts import adoption_figure, heatmap_figure
 from crmproject.adoption.forms import KeyActionsForm, SnapshotForm
 from crmproject.auth.permissions import can_enter_measurement, can_see_people, planners_only, require
-from crmproject.exports import download_name, xlsx_response
+from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.departments.models import Department
 from crmproject.errors import saving
 from crmproject.extensions import db
@@ -118,13 +118,13 @@ def department_people(department_id: int):
                            shown=found.shown(group=group, sort=sort), groups=list(people.ActivityGroup))
 
 
-@bp.get("/departments/<int:department_id>/adoption/people.xlsx")
+@spreadsheet_routes(bp, "/departments/<int:department_id>/adoption/people")
 def department_people_download(department_id: int):
     found = _people_of(department_id)
     group = _group_arg()
     workbook = people.people_workbook(found, found.shown(group=group, sort="group"))
     scope = [group.value] if group else []
-    return xlsx_response(workbook, download_name(found.department.code, _("people"), *scope, today=found.as_of))
+    return download(workbook, download_name(found.department.code, _("people"), *scope, today=found.as_of))
 
 
 # --- key actions ------------------------------------------------------------------------------------

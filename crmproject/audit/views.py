@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 from flask import Flask, Response, render_template, request
 from flask_login import current_user
@@ -16,6 +16,7 @@ from crmproject.audit.excel import audit_workbook
 from crmproject.audit.models import AuditAction
 from crmproject.auth.permissions import allow, can_read_audit_trail, can_see_history
 from crmproject.auth.services import list_users
+from crmproject.dates import date_shown, moment_shown
 from crmproject.exports import download_name, xlsx_response
 from crmproject.i18n import _
 
@@ -113,15 +114,27 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?
 
 
 def whole_dates(text: str) -> Markup:
-    """A recorded value, escaped, with each ISO date (and time) in it kept on one line: a browser would break
-    2026-11-30 after a hyphen in a narrow column."""
+    """A recorded value, escaped, each ISO date (and time) in it as the reader writes dates, kept on one line (a
+    browser would break 2026-11-30 after a hyphen in a narrow column)."""
     text = "" if text is None else str(text)
     parts, last = [], 0
     for found in _ISO_DATE.finditer(text):
-        parts += [escape(text[last:found.start()]), Markup('<span class="nowrap">%s</span>') % found.group(0)]
+        parts += [escape(text[last:found.start()]), Markup('<span class="nowrap">%s</span>') % _shown(found.group(0))]
         last = found.end()
     parts.append(escape(text[last:]))
     return Markup("").join(parts)
+
+
+def _shown(iso: str) -> str:
+    try:
+        if len(iso) == 10:
+            return date_shown(date.fromisoformat(iso))
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return moment_shown(moment, " UTC" if moment.tzinfo is not None else "")
 
 
 def init_app(app: Flask) -> None:

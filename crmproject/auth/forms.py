@@ -53,3 +53,10 @@ class OwnPasswordForm(AppForm):
                              description=PASSWORD_HELP)
     confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
     submit = SubmitField(_l("Change password"))
+
+
+class CalendarForm(AppForm):
+    """The calendar a user reads dates in; the view fills the choices with today's date in each."""
+
+    calendar = SelectField(_l("Calendar"), description=_l("Dates are stored the same whichever you read them in."))
+    save_calendar = SubmitField(_l("Save"))

@@ -42,6 +42,9 @@ class User(UserMixin, Versioned, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     # the interface's language this user chose (crmproject.i18n.LANGUAGES); None: the browser's, else the instance's
     language: Mapped[str | None] = mapped_column(String(16))
+    # the calendar dates are shown in (crmproject.dates.CALENDARS: gregorian, persian); None: the language's
+    # default (the Solar Hijri calendar in Persian). Dates are stored as ISO dates whatever it is.
+    calendar: Mapped[str | None] = mapped_column(String(16))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # What the session and remember-me cookies carry instead of the user's id: a random token that logout,
     # "log out everywhere", a password change and deactivation replace, so every earlier cookie stops working.

@@ -285,3 +285,14 @@ def set_language(user: User, language: str) -> None:
         raise ValidationFailed(_("There is no interface in that language."), field="language")
     user.language = language
     db.session.flush()
+
+
+def set_calendar(user: User, calendar: str | None) -> None:
+    """The calendar the user reads dates in (one of crmproject.dates.CALENDARS), or None for their language's
+    default (Solar Hijri in Persian, Gregorian otherwise)."""
+    from crmproject.dates import CALENDARS
+
+    if calendar is not None and calendar not in CALENDARS:
+        raise ValidationFailed(_("There is no such calendar."), field="calendar")
+    user.calendar = calendar
+    db.session.flush()

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import math
 import time
+from datetime import date
 
 from flask import Response, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_limiter import RequestLimit
@@ -14,7 +15,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from crmproject.audit.models import AuditAction
 from crmproject.audit.services import failed_login_label, record_event
 from crmproject.auth import bp, services
-from crmproject.auth.forms import LoginForm, OwnPasswordForm, PasswordForm, UserCreateForm, UserEditForm
+from crmproject.auth.forms import CalendarForm, LoginForm, OwnPasswordForm, PasswordForm, UserCreateForm, UserEditForm
 from crmproject.auth.models import Role, User
 from crmproject.auth.permissions import admins_only
 from crmproject.departments.models import Department
@@ -22,6 +23,7 @@ from crmproject.departments.services import list_departments
 from crmproject.errors import saving
 from crmproject.extensions import db, limiter, login_manager
 from crmproject.forms import options
+from crmproject.dates import GREGORIAN, PERSIAN, date_shown, force_calendar
 from crmproject.i18n import LANGUAGES, SESSION_KEY, _
 
 
@@ -235,7 +237,7 @@ def own_password():
         # a new password the policy refuses is said first: it is no wrong guess of the current one
         if (problem := services.password_problem(form.password.data, email=user.email, name=user.name)) is not None:
             form.password.errors.append(problem)
-            return render_template("auth/password.html", form=form)
+            return _account_page(form)
         try:
             right = services.verify_password(user, form.current_password.data)
         except services.LoginThrottled as throttled:
@@ -243,20 +245,53 @@ def own_password():
             _record_failed_login(user.email, "throttled", user=user)
             db.session.commit()
             form.current_password.errors.append(throttled.message)
-            return _throttled(render_template("auth/password.html", form=form), throttled.seconds_left)
+            return _throttled(_account_page(form), throttled.seconds_left)
         if not right:
             _record_failed_login(user.email, "current_password", user=user)
         db.session.commit()  # the attempt counts, right or wrong
         if not right:
             form.current_password.errors.append(_("The current password is wrong."))
-            return render_template("auth/password.html", form=form)
+            return _account_page(form)
         with saving(form) as outcome:
             services.set_password(user, form.password.data)
         if outcome.saved:
             _continue_session(user)  # this session continues; every other one ends
             flash(_("Your password was changed. Other sessions have been logged out."), "success")
             return redirect(url_for("home.index"))
-    return render_template("auth/password.html", form=form)
+    return _account_page(form)
+
+
+def _calendar_form(form: CalendarForm | None = None) -> CalendarForm:
+    """The calendar choice, each calendar shown with today's date in it."""
+    form = form or CalendarForm(calendar=current_user.calendar or "")
+    today = date.today()
+
+    def example(calendar: str | None) -> str:
+        with force_calendar(calendar):
+            return date_shown(today)
+    form.calendar.choices = options([
+        ("", _("As my language has it: %(today)s", today=example(None))),
+        (GREGORIAN, _("Gregorian: %(today)s", today=example(GREGORIAN))),
+        (PERSIAN, _("Solar Hijri (Persian): %(today)s", today=example(PERSIAN))),
+    ])
+    return form
+
+
+def _account_page(form: OwnPasswordForm, calendar_form: CalendarForm | None = None) -> str:
+    return render_template("auth/password.html", form=form, calendar_form=_calendar_form(calendar_form))
+
+
+@bp.post("/account/calendar")
+def own_calendar():
+    """Every user chooses the calendar they read dates in (their language's default, Gregorian or Solar Hijri)."""
+    form = _calendar_form(CalendarForm())
+    if form.validate_on_submit():
+        with saving(form) as outcome:
+            services.set_calendar(current_user._get_current_object(), form.calendar.data or None)
+        if outcome.saved:
+            flash(_("Dates are now shown as %(today)s.", today=date.today()), "success")
+            return redirect(url_for("auth.own_password"))
+    return _account_page(OwnPasswordForm(formdata=None), form)
 
 
 @bp.post("/language")

@@ -6,6 +6,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from crmproject.business_case.services import BusinessCase
+from crmproject.dates import month_text, xlsx_month_format
 from crmproject.i18n import _
 from crmproject.spreadsheets import Column, new_workbook, write_table
 
@@ -15,7 +16,7 @@ def write_business_case(workbook: Workbook, case: BusinessCase) -> WriteOnlyWork
     whose columns 6 to 9 hold the cumulative figures (for a chart)."""
     money = _("(%(currency)s)", currency=case.currency)
     months = write_table(workbook, _("Costs and benefits"), [
-        Column(_("Month"), kind="date", number_format="yyyy-mm"), Column(f"{_('Planned cost')} {money}", kind="number"),
+        Column(_("Month"), kind="date", number_format=xlsx_month_format()), Column(f"{_('Planned cost')} {money}", kind="number"),
         Column(f"{_('Actual cost')} {money}", kind="number"), Column(f"{_('Planned benefit')} {money}", kind="number"),
         Column(f"{_('Realised benefit')} {money}", kind="number"),
         Column(f"{_('Planned cost, cumulative')} {money}", kind="number"),
@@ -50,13 +51,13 @@ def summary_rows(case: BusinessCase) -> list[tuple[str, object]]:
         (_("Planned benefit so far"), case.planned_benefit_to_date),
         (_("Realised benefit so far"), case.realised_benefit_to_date),
         (_("Return so far, %"), case.return_to_date), (_("Planned return by the end, %"), case.planned_return),
-        (_("Paid back in"), case.payback_month.strftime("%Y-%m") if case.payback_month else _("not yet")),
+        (_("Paid back in"), month_text(case.payback_month) if case.payback_month else _("not yet")),
     ]
 
 
 def business_case_workbook(plan_name: str, case: BusinessCase) -> Workbook:
     workbook = new_workbook()
     write_table(workbook, _("Summary"), [Column(_("Figure"), width=44), Column(_("Value"), width=24)],
-                [[_("Plan"), plan_name], [_("As of"), case.today.isoformat()], *map(list, summary_rows(case))])
+                [[_("Plan"), plan_name], [_("As of"), case.today], *map(list, summary_rows(case))])
     write_business_case(workbook, case)
     return workbook

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from crmproject.business_case.models import BudgetLine, BudgetMonth, CostCategory, KpiBenefit
+from crmproject.dates import month_text
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
 from crmproject.i18n import _, format_number
@@ -150,10 +151,10 @@ def save_months(line: BudgetLine, plan: Plan, amounts: Mapping[date, MonthAmount
     errors = {}
     for month, value in amounts.items():
         if month not in months:
-            errors[f"planned-{month_key(month)}"] = _("%(month)s is outside the plan.", month=month_key(month))
+            errors[f"planned-{month_key(month)}"] = _("%(month)s is outside the plan.", month=month_text(month))
         elif value.actual is not None and month > month_start(today):
             errors[f"actual-{month_key(month)}"] = _("%(month)s has not begun: its actual cost is not known yet.",
-                                                     month=month_key(month))
+                                                     month=month_text(month))
     if errors:
         raise ValidationFailed(errors)
     kept = {m.month: m for m in line.months}

@@ -15,7 +15,7 @@ from crmproject.business_case.forms import BudgetLineForm, CurrencyForm, GridFor
 from crmproject.business_case.models import BudgetLine, CostCategory
 from crmproject.db import touch
 from crmproject.errors import ValidationFailed, saving
-from crmproject.exports import download_name, xlsx_response
+from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -65,11 +65,11 @@ def currency(plan_id: int):
     return _index(plan, form, 400)
 
 
-@bp.get("/costs.xlsx")
+@spreadsheet_routes(bp, "/costs")
 def export(plan_id: int):
     plan = plan_or_404(plan_id, waves=False)
     case = services.business_case(plan, today=plan_today(plan))
-    return xlsx_response(business_case_workbook(plan.name, case), download_name(plan.name, _("costs and benefits")))
+    return download(business_case_workbook(plan.name, case), download_name(plan.name, _("costs and benefits")))
 
 
 @bp.route("/lines/new", methods=["GET", "POST"])

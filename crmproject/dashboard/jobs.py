@@ -23,6 +23,7 @@ from crmproject import jobs
 from crmproject.auth.models import User
 from crmproject.auth.permissions import task_department_scope
 from crmproject.dashboard.services import parse_filters
+from crmproject.dates import current_calendar, force_calendar
 from crmproject.extensions import db
 from crmproject.i18n import LANGUAGES, _, current_locale
 from crmproject.plans.models import Plan
@@ -55,7 +56,7 @@ def start_report_job(app: Flask, plan: Plan, args: Mapping[str, str], user: User
     if earlier is not None:
         jobs.forget_state(_key(earlier["token"]))
     jobs.enqueue(JOB, {"token": token, "plan_id": plan.id, "args": dict(args), "user_id": user.id,
-                       "language": current_locale()}, app=app)
+                       "language": current_locale(), "calendar": current_calendar()}, app=app)
     return token
 
 
@@ -68,10 +69,11 @@ def _wanted(token: str, user_id: int):
 
 
 @jobs.job(JOB)
-def _run(token: str, plan_id: int, args: dict[str, str], user_id: int, language: str = "en") -> None:
-    """The job: build the workbook as the report page would have, in its reader's language, keep it for them. A
-    report forgotten while it waited (its reader started another) is not built."""
-    with force_locale(language if language in LANGUAGES else "en"):
+def _run(token: str, plan_id: int, args: dict[str, str], user_id: int, language: str = "en",
+         calendar: str | None = None) -> None:
+    """The job: build the workbook as the report page would have, in its reader's language and calendar, keep it
+    for them. A report forgotten while it waited (its reader started another) is not built."""
+    with force_locale(language if language in LANGUAGES else "en"), force_calendar(calendar):
         _build(token, plan_id, args, user_id)
 
 

@@ -35,6 +35,7 @@ from crmproject.business_case.services import BusinessCase, business_case
 from crmproject.charts import COLOURS
 from crmproject.dashboard.charts import WAVE_COLOURS
 from crmproject.dashboard.services import OPEN_STATUSES, Dashboard, Filters, build_dashboard
+from crmproject.dates import xlsx_month_format
 from crmproject.departments.models import Department
 from crmproject.exports import download_name
 from crmproject.extensions import db
@@ -443,7 +444,7 @@ def _costs_chart(costs: _Table) -> LineChart:
     last = costs.rows + 1
     chart.add_data(Reference(costs.sheet, min_col=6, max_col=9, min_row=1, max_row=last), titles_from_data=True)
     chart.set_categories(Reference(costs.sheet, min_col=1, min_row=2, max_row=last))
-    chart.x_axis.number_format = "yyyy-mm"
+    chart.x_axis.number_format = xlsx_month_format()
     for series, colour, dash in zip(chart.series, ("grey", "red", "phase", "green"), ("dash", None, "dash", None),
                                     strict=False):
         _line(series, _hex(colour), dash=dash)

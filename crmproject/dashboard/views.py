@@ -20,8 +20,9 @@ from crmproject.dashboard import bp, charts
 from crmproject.dashboard import jobs as report_jobs
 from crmproject.dashboard.forms import ShapeRulesForm
 from crmproject.dashboard.services import Dashboard, Filters, build_dashboard, parse_filters
+from crmproject.dates import current_calendar
 from crmproject.errors import saving
-from crmproject.exports import xlsx_response
+from crmproject.exports import download, spreadsheet_routes
 from crmproject.extensions import db
 from crmproject.i18n import _, current_locale
 from crmproject.plans.charts import timeline_figure
@@ -111,7 +112,7 @@ def _page(plan_id: int, *, printing: bool) -> tuple[_PlanHead, _Page]:
                                   level_label=level_label, **readiness_figures)
         return _Page(Markup(content), d.filters.args(), bool(notices))
 
-    key = ("dashboard", plan.id, raw, today, printing, current_locale(), can_edit_plans(current_user))
+    key = ("dashboard", plan.id, raw, today, printing, current_locale(), current_calendar(), can_edit_plans(current_user))
     # pages with notices (values that were left out) are computed but not kept: odd links cannot fill the cache
     return plan, CACHE.get_or_compute(key, compute, enabled=current_app.config.get("DASHBOARD_CACHE", True),
                                       keep=lambda page: not page.notices)
@@ -173,7 +174,7 @@ def print_view(plan_id: int):
     return render_template("dashboard/print.html", plan=plan, page=page, today=plan_today(plan))
 
 
-@bp.get("/dashboard/report.xlsx")
+@spreadsheet_routes(bp, "/dashboard/report")
 def report_download(plan_id: int):
     plan = plan_or_404(plan_id)
     filters, notices = parse_filters(request.args, plan)
@@ -182,7 +183,7 @@ def report_download(plan_id: int):
 
     workbook = report.build_report(plan, today=today, filters=filters, notices=notices,
                                    task_scope=task_department_scope(current_user))
-    return xlsx_response(workbook, report.report_filename(plan, filters, today=today))
+    return download(workbook, report.report_filename(plan, filters, today=today))
 
 
 @bp.post("/dashboard/reports")
@@ -209,11 +210,12 @@ def report_status(plan_id: int, token: str):
 
 
 @bp.get("/dashboard/reports/<token>/download")
+@bp.get("/dashboard/reports/<token>/download.csv", endpoint="report_file_csv")
 def report_file(plan_id: int, token: str):
     found = _report_or_404(plan_id, token)
     if found["state"] != "ready":
         return redirect(url_for("dashboard.report_status", plan_id=plan_id, token=token))
-    return xlsx_response(found["data"], found["filename"])
+    return download(found["data"], found["filename"])
 
 
 @bp.route("/dashboard/rules", methods=["GET", "POST"])

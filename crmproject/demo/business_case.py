@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from crmproject.business_case.models import BudgetLine, CostCategory
 from crmproject.business_case.services import MonthAmounts, month_start, plan_months, save_line, save_months, set_benefits
+from crmproject.demo.language import DemoTexts
+from crmproject.demo.lookup import template_kpis
 from crmproject.extensions import db
-from crmproject.kpis.services import list_kpis
 from crmproject.plans.models import Plan
 
 # KPI name: (what one unit of improvement is worth a month in EUR, why)
@@ -45,7 +46,7 @@ def _lines(plan: Plan, months: list[date]) -> dict[tuple[str, CostCategory], dic
     return lines
 
 
-def load_demo_business_case(plan: Plan, *, today: date) -> None:
+def load_demo_business_case(plan: Plan, *, today: date, texts: DemoTexts) -> None:
     """Budget lines with their months and the KPIs' value, once."""
     if db.session.scalar(select(BudgetLine.id).where(BudgetLine.plan_id == plan.id).limit(1)) is not None:
         return
@@ -54,7 +55,7 @@ def load_demo_business_case(plan: Plan, *, today: date) -> None:
     months = plan_months(plan)
     current = month_start(today)
     for (name, category), planned in _lines(plan, months).items():
-        line = save_line(plan, None, name=name, category=category)
+        line = save_line(plan, None, name=texts(name), category=category)
         amounts = {}
         for month, (amount, factor) in planned.items():
             actual = None
@@ -63,6 +64,6 @@ def load_demo_business_case(plan: Plan, *, today: date) -> None:
                 actual = Decimal(round(amount * factor * share * rng.uniform(0.93, 1.07)))
             amounts[month] = MonthAmounts(Decimal(amount), actual)
         save_months(line, plan, amounts, today=today)
-    kpis = {k.name: k for k in list_kpis(plan)}
-    set_benefits(plan, {kpis[name].id: (Decimal(value), note) for name, (value, note) in BENEFITS.items()
+    kpis = template_kpis(plan)
+    set_benefits(plan, {kpis[name].id: (Decimal(value), texts(note)) for name, (value, note) in BENEFITS.items()
                         if name in kpis})

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from crmproject.auth.models import User
+from crmproject.demo.language import DemoTexts
 from crmproject.departments.models import Department
 from crmproject.extensions import db
 from crmproject.hypercare.models import HypercareIssue, IssueCategory, IssueSeverity
@@ -72,7 +73,7 @@ ISSUES: dict[str, list[tuple]] = {
 }
 
 
-def load_demo_hypercare(plan: Plan, *, today: date) -> None:
+def load_demo_hypercare(plan: Plan, *, today: date, texts: DemoTexts) -> None:
     """Log the demo's hypercare issues of every department live by `today`, once."""
     if db.session.scalar(select(HypercareIssue.id).where(HypercareIssue.plan_id == plan.id).limit(1)) is not None:
         return
@@ -94,8 +95,8 @@ def load_demo_hypercare(plan: Plan, *, today: date) -> None:
             answered = reported + timedelta(hours=respond)
             resolved = reported + timedelta(hours=resolve) if resolve is not None else None
             log_issue(plan, IssueValues(
-                department=department, title=title, severity=severity, category=category, reported_at=reported,
-                reported_by=reporter, handler=pm if category == CHANGE else desk,
+                department=department, title=texts(title), severity=severity, category=category, reported_at=reported,
+                reported_by=texts(reporter), handler=pm if category == CHANGE else desk,
                 first_response_at=answered if answered < now else None,
                 resolved_at=resolved if resolved is not None and resolved < now else None,
-                resolution=resolution if resolved is not None and resolved < now else ""), actor=desk, now=now)
+                resolution=texts(resolution) if resolved is not None and resolved < now else ""), actor=desk, now=now)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from crmproject.demo.language import DemoTexts
 from crmproject.extensions import db
 from crmproject.impact.models import ImpactRating
 from crmproject.impact.services import rate
@@ -32,7 +33,7 @@ RATINGS: dict[str, dict[str, tuple[int, int, int, str]]] = {
 }
 
 
-def load_demo_impact(plan: Plan) -> None:
+def load_demo_impact(plan: Plan, *, texts: DemoTexts) -> None:
     """Rate the demo plan's cells, unless it has ratings already (idempotent). Flushes, does not commit."""
     if db.session.scalar(select(func.count()).select_from(ImpactRating).where(ImpactRating.plan_id == plan.id)):
         return
@@ -44,4 +45,5 @@ def load_demo_impact(plan: Plan) -> None:
         modules = {m.code: m for m in wave.modules}
         for module_code, (processes, tools, roles, note) in cells.items():
             if module_code in modules:
-                rate(plan, department, modules[module_code], processes=processes, tools=tools, roles=roles, note=note)
+                rate(plan, department, modules[module_code], processes=processes, tools=tools, roles=roles,
+                     note=texts(note))

@@ -22,12 +22,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from flask_babel import force_locale
+from sqlalchemy import func, insert, or_, select
 
 from crmproject.adoption.models import AdoptionSnapshot, SnapshotSource
 from crmproject.auth.models import Role, User
 from crmproject.auth.services import create_user
-from crmproject.demo.services import DEMO_PASSWORD, STAFF, head_email
+from crmproject.demo.language import SOURCE_LANGUAGE, DemoTexts, demo_texts
+from crmproject.demo.lookup import seat
+from crmproject.demo.services import DEMO_PASSWORD, STAFF, head_email, interface_language, name_standard_modules
 from crmproject.departments.models import Department
 from crmproject.errors import DomainError
 from crmproject.extensions import db
@@ -48,6 +51,7 @@ from crmproject.training.models import Enrolment, EnrolmentStatus
 from crmproject.training.services import CourseValues, SessionValues, add_session, create_course
 
 LARGE_PLAN_NAME = "Northwind Group CRM rollout"
+LARGE_SEED_KEY = "demo-large"
 SEED = 20261123
 
 # code, name, job role of its people, wave order (lower goes live earlier)
@@ -69,6 +73,7 @@ REGIONS: tuple[tuple[str, str], ...] = (
     ("N", "North"), ("S", "South"), ("E", "East"), ("W", "West"), ("C", "Central"),
     ("K", "Coast"), ("M", "Mountain"), ("P", "Capital"),
 )
+# the English roster's names (crmproject.demo.language gives the other languages' own)
 FIRST_NAMES = ("Anna", "Boris", "Chen", "Daria", "Elena", "Farid", "Galina", "Hassan", "Irina", "Jun", "Karim", "Lena",
                "Mikhail", "Nadia", "Oleg", "Parisa", "Qiang", "Roya", "Sergei", "Tatiana", "Ulan", "Vera", "Wei",
                "Yusuf", "Amir", "Bella", "Dmitri", "Fatemeh", "Hui", "Jonas", "Laila", "Marco", "Nina", "Omid")
@@ -80,6 +85,8 @@ LAST_NAMES = ("Ivanova", "Petrov", "Wang", "Rahimi", "Smirnova", "Li", "Kuznetso
 LASTING, FADING, NO_EFFECT, TOO_EARLY = "lasting", "fading", "no_effect", "too_early"
 # Wave 2 departments take these stories in turn; the pilot lasts, the last wave is too early to tell.
 WAVE2_STORIES = (FADING, NO_EFFECT, LASTING, LASTING, FADING, LASTING, NO_EFFECT, LASTING)
+# units that read the same in every language (the others are words, translated)
+SAME_UNITS = {"%", "EUR"}
 # The daily adoption KPI (the others of the family are 28-day adoption)
 DAILY_ADOPTION_KPI = "Daily active users / licensed seats"
 # The last wave went live this many days before today: fewer than the 8 weeks a verdict needs.
@@ -151,6 +158,7 @@ class LargeDemoRefused(DomainError):
 @dataclass
 class LargeDemoSummary:
     plan_id: int = 0
+    plan_name: str = LARGE_PLAN_NAME
     created: Counter = field(default_factory=Counter)
     stories: Counter = field(default_factory=Counter)
     accounts: list[tuple[str, str]] = field(default_factory=list)
@@ -159,7 +167,7 @@ class LargeDemoSummary:
         """What was built, one line each, for the command line."""
         c = self.created
         return [
-            _("Large demo organisation built: plan %(name)s (id %(id)s).", name=LARGE_PLAN_NAME, id=self.plan_id),
+            _("Large demo organisation built: plan %(name)s (id %(id)s).", name=self.plan_name, id=self.plan_id),
             _("%(departments)s departments, %(employees)s employees (%(moves)s moved department), %(users)s users.",
               departments=c["departments"], employees=c["employees"], moves=c["moves"], users=c["users"]),
             _("%(waves)s waves, %(phases)s phases, %(roles)s team roles.", waves=c["waves"], phases=c["phases"],
@@ -196,12 +204,20 @@ class _Unit:
     adoption: dict[date, tuple[int, int]] = field(default_factory=dict)
 
 
+def is_large_demo() -> bool:
+    """Whether the database holds the large demo organisation (found by its plan's seed key, or its English name
+    in a database built before plans had one)."""
+    return db.session.scalar(select(func.count()).select_from(Plan).where(
+        or_(Plan.seed_key == LARGE_SEED_KEY, Plan.name == LARGE_PLAN_NAME))) > 0
+
+
 def load_large_demo(*, today: date, departments: int = 60, employees: int = 5000, tasks: int = 5000, kpis: int = 20,
-                    years: int = 3) -> LargeDemoSummary:
+                    years: int = 3, language: str = SOURCE_LANGUAGE) -> LargeDemoSummary:
     """Build the large demo organisation into a database without departments; flushes, does not commit.
 
     Raises LargeDemoRefused when departments already exist: the large demo
-    does not mix with the standard one or with real data.
+    does not mix with the standard one or with real data. `language` (an
+    interface language) is the one of its names and texts and of its users.
     """
     if departments < 3 or employees < departments or years < 1:
         raise LargeDemoRefused(_("The large demo needs at least 3 departments, one employee per department and a year."))
@@ -209,21 +225,24 @@ def load_large_demo(*, today: date, departments: int = 60, employees: int = 5000
         raise LargeDemoRefused(_(
             "This database already has departments. The large demo is built into a fresh database only: "
             "point CRMPROJECT_DATABASE_URL at a new one."))
+    texts = demo_texts(language)
     rng = random.Random(SEED)
     summary = LargeDemoSummary()
-    units = _departments(departments, employees, rng, summary)
-    staff = _users(units, summary)
-    plan = _plan(units, today=today, years=years, rng=rng, created_by=staff["pm@example.com"], summary=summary)
-    summary.plan_id = plan.id
-    employee_units = _roster(units, employees, today=today, years=years, rng=rng, summary=summary)
-    _snapshots(units, today=today, years=years, rng=rng, summary=summary)
-    _tasks(plan, units, tasks, today=today, rng=rng, staff=staff, summary=summary)
-    kpi_rows = _kpis(plan, kpis, owner_id=staff["pm@example.com"].id, summary=summary)
-    _reports_and_measurements(plan, units, kpi_rows, today=today, rng=rng, summary=summary)
-    _training(units, employee_units, today=today, rng=rng, summary=summary)
-    _team(plan, units, staff, summary)
-    _communications(plan, staff)
-    db.session.flush()
+    with force_locale(language):
+        units = _departments(departments, employees, rng, summary, texts)
+        staff = _users(units, summary, texts)
+        plan = _plan(units, today=today, years=years, rng=rng, created_by=staff["pm@example.com"], summary=summary,
+                     texts=texts)
+        summary.plan_id, summary.plan_name = plan.id, plan.name
+        employee_units = _roster(units, employees, today=today, years=years, rng=rng, summary=summary, texts=texts)
+        _snapshots(units, today=today, years=years, rng=rng, summary=summary)
+        _tasks(plan, units, tasks, today=today, rng=rng, staff=staff, summary=summary, texts=texts)
+        kpi_rows = _kpis(plan, kpis, owner_id=staff["pm@example.com"].id, summary=summary, texts=texts)
+        _reports_and_measurements(plan, units, kpi_rows, today=today, rng=rng, summary=summary, texts=texts)
+        _training(units, employee_units, today=today, rng=rng, summary=summary, texts=texts)
+        _team(plan, units, staff, summary, texts)
+        _communications(plan, staff, texts)
+        db.session.flush()
     for email, _name, role in STAFF:
         summary.accounts.append((email, str(role.label)))
     first = units[0]
@@ -239,7 +258,8 @@ def _bulk(model, rows: Sequence[dict]) -> None:
 
 # --- departments, users, the plan -------------------------------------------------------------------
 
-def _departments(count: int, employees: int, rng: random.Random, summary: LargeDemoSummary) -> list[_Unit]:
+def _departments(count: int, employees: int, rng: random.Random, summary: LargeDemoSummary,
+                 texts: DemoTexts) -> list[_Unit]:
     """`count` departments: the functions in every region, sized so their headcounts add up to `employees`."""
     weights = [rng.uniform(0.5, 1.6) for _n in range(count)]
     headcounts = [max(1, int(employees * w / sum(weights))) for w in weights]
@@ -253,7 +273,8 @@ def _departments(count: int, employees: int, rng: random.Random, summary: LargeD
         region_code, region = REGIONS[(n // len(FUNCTIONS)) % len(REGIONS)]
         suffix = str(n // (len(FUNCTIONS) * len(REGIONS)) + 1) if n >= len(FUNCTIONS) * len(REGIONS) else ""
         seats = max(1, round(headcounts[n] * rng.uniform(0.82, 1.0)))
-        rows.append(dict(code=f"{code}-{region_code}{suffix}", name=f"{name} {region}{' ' + suffix if suffix else ''}",
+        full = texts("%(function)s %(region)s", function=texts(name), region=texts(region))
+        rows.append(dict(code=f"{code}-{region_code}{suffix}", name=f"{full}{' ' + suffix if suffix else ''}",
                          headcount=headcounts[n], licensed_seats=seats))
     _bulk(Department, rows)
     ids = dict(db.session.execute(select(Department.code, Department.id)).all())
@@ -263,13 +284,18 @@ def _departments(count: int, employees: int, rng: random.Random, summary: LargeD
             for n, r in enumerate(rows)]
 
 
-def _users(units: list[_Unit], summary: LargeDemoSummary) -> dict[str, User]:
+def _users(units: list[_Unit], summary: LargeDemoSummary, texts: DemoTexts) -> dict[str, User]:
     """The standard demo's staff accounts, and a head for every department (all with DEMO_PASSWORD)."""
-    staff = {email: create_user(email=email, name=name, password=DEMO_PASSWORD, role=role) for email, name, role in STAFF}
+    language = interface_language(texts)
+    staff = {email: create_user(email=email, name=texts(name), password=DEMO_PASSWORD, role=role)
+             for email, name, role in STAFF}
+    for user in staff.values():
+        user.language = language
     # the same password: one hash serves every head (hashing 60 times would take seconds)
     password_hash = staff["pm@example.com"].password_hash
-    rows = [dict(email=head_email(u.code), name=f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[(n * 5) % len(LAST_NAMES)]}",
-                 password_hash=password_hash, role=Role.DEPARTMENT_HEAD, department_id=u.id, active=True)
+    rows = [dict(email=head_email(u.code), name=texts.person(n, n * 5, source=(FIRST_NAMES, LAST_NAMES)).name,
+                 password_hash=password_hash, role=Role.DEPARTMENT_HEAD, department_id=u.id, active=True,
+                 language=language)
             for n, u in enumerate(units)]
     _bulk(User, rows)
     heads = dict(db.session.execute(select(User.department_id, User.id).where(User.role == Role.DEPARTMENT_HEAD)).all())
@@ -280,17 +306,18 @@ def _users(units: list[_Unit], summary: LargeDemoSummary) -> dict[str, User]:
 
 
 def _plan(units: list[_Unit], *, today: date, years: int, rng: random.Random, created_by: User,
-          summary: LargeDemoSummary) -> Plan:
+          summary: LargeDemoSummary, texts: DemoTexts) -> Plan:
     """A plan that started `years` ago: a pilot, wave 2 and a last wave that went live five weeks ago;
     the enterprise rollout and the evaluation are still ahead."""
     span = years * 365
     start = today - timedelta(days=span)
     plan = create_plan(
-        name=LARGE_PLAN_NAME, start=start, end=today + timedelta(days=365), horizon_years=5, created_by=created_by,
-        template_key=None, vision=_(
+        name=texts(LARGE_PLAN_NAME), start=start, end=today + timedelta(days=365), horizon_years=5,
+        created_by=created_by, template_key=None, vision=texts(
             "Every customer-facing team of the group works from one customer view, rolled out region by region in "
             "operable stages: prove it in a pilot, publicise the results, then widen wave by wave."),
     )
+    plan.seed_key = LARGE_SEED_KEY
 
     def at(share: float) -> date:
         """The day at a share of the years before today."""
@@ -298,14 +325,14 @@ def _plan(units: list[_Unit], *, today: date, years: int, rng: random.Random, cr
 
     pilot_live, wave2_live, wave3_live = at(0.25), at(0.5), today - timedelta(days=LAST_WAVE_LIVE_DAYS)
     phases = (
-        (_("Goals and business case"), at(0), at(0.08)),
-        (_("Preparation and data cleansing"), at(0.06), at(0.22)),
-        (_("SFA pilot"), at(0.2), at(0.4)),
-        (_("Pilot review and publicise results"), at(0.4), at(0.45)),
-        (_("Wave 2 - sales, marketing and service units"), at(0.45), at(0.75)),
-        (_("Wave 3 - back office and the remaining regions"), today - timedelta(days=100), today + timedelta(days=60)),
-        (_("Enterprise integration"), today + timedelta(days=30), today + timedelta(days=210)),
-        (_("Stabilise and evaluate against goals"), today + timedelta(days=180), today + timedelta(days=364)),
+        (texts("Goals and business case"), at(0), at(0.08)),
+        (texts("Preparation and data cleansing"), at(0.06), at(0.22)),
+        (texts("SFA pilot"), at(0.2), at(0.4)),
+        (texts("Pilot review and publicise results"), at(0.4), at(0.45)),
+        (texts("Wave 2 - sales, marketing and service units"), at(0.45), at(0.75)),
+        (texts("Wave 3 - back office and the remaining regions"), today - timedelta(days=100), today + timedelta(days=60)),
+        (texts("Enterprise integration"), today + timedelta(days=30), today + timedelta(days=210)),
+        (texts("Stabilise and evaluate against goals"), today + timedelta(days=180), today + timedelta(days=364)),
     )
     for name, first, last in phases:
         status = (PhaseStatus.COMPLETED if last < today else PhaseStatus.IN_PROGRESS if first <= today
@@ -330,14 +357,15 @@ def _plan(units: list[_Unit], *, today: date, years: int, rng: random.Random, cr
         unit.curve = _curve(unit.story, rng)
         summary.stories[unit.story] += 1
     modules = {m.code: m for m in ensure_standard_modules()}
+    name_standard_modules(texts)
     by_id = {d.id: d for d in db.session.scalars(select(Department))}
     waves = (
-        (_("Pilot - SFA in Sales"), WaveKind.PILOT, pilot_live, ("SFA",),
-         _("A few sales departments, the ones with the most pressing problems, prove it first.")),
-        (_("Wave 2 - sales, marketing and service units"), WaveKind.WAVE, wave2_live, ("SFA", "MA", "CSS"),
-         _("Prepared by the pilot's published results.")),
-        (_("Wave 3 - back office and the remaining regions"), WaveKind.WAVE, wave3_live, ("CSS", "ERPINT"),
-         _("Went live recently: too early to tell.")),
+        (texts("Pilot - SFA in Sales"), WaveKind.PILOT, pilot_live, ("SFA",),
+         texts("A few sales departments, the ones with the most pressing problems, prove it first.")),
+        (texts("Wave 2 - sales, marketing and service units"), WaveKind.WAVE, wave2_live, ("SFA", "MA", "CSS"),
+         texts("Prepared by the pilot's published results.")),
+        (texts("Wave 3 - back office and the remaining regions"), WaveKind.WAVE, wave3_live, ("CSS", "ERPINT"),
+         texts("Went live recently: too early to tell.")),
     )
     for index, (name, kind, go_live, codes, notes) in enumerate(waves):
         add_wave(plan, name=name, kind=kind, go_live=go_live, notes=notes, modules=[modules[c] for c in codes],
@@ -349,17 +377,18 @@ def _plan(units: list[_Unit], *, today: date, years: int, rng: random.Random, cr
 # --- roster -------------------------------------------------------------------------------------------
 
 def _roster(units: list[_Unit], employees: int, *, today: date, years: int, rng: random.Random,
-            summary: LargeDemoSummary) -> dict[int, _Unit]:
+            summary: LargeDemoSummary, texts: DemoTexts) -> dict[int, _Unit]:
     """Every department's people with CRM user names and their stays; about one in a hundred moved department."""
     since = today - timedelta(days=years * 365 + 120)
     people, homes = [], []
     n = 0
     for unit in units:
         for _seat in range(unit.headcount):
-            first, last = FIRST_NAMES[n % len(FIRST_NAMES)], LAST_NAMES[(n * 7 + n // len(FIRST_NAMES)) % len(LAST_NAMES)]
-            username = f"{first[0]}.{last}.{n + 1}".lower()
-            people.append(dict(name=f"{first} {last}", email=f"{username}@northwind-group.example", crm_username=username,
-                               crm_username_key=username_key(username), department_id=unit.id, job_role=_(unit.job_role),
+            person = texts.person(n, n * 7 + n // texts.given_names(FIRST_NAMES), source=(FIRST_NAMES, LAST_NAMES))
+            username = f"{person.given[0]}.{person.family}.{n + 1}".lower()
+            people.append(dict(name=person.name, email=f"{username}@northwind-group.example", crm_username=username,
+                               crm_username_key=username_key(username), department_id=unit.id,
+                               job_role=texts(unit.job_role),
                                start_date=since - timedelta(days=rng.randint(0, 3000)), active=True))
             homes.append(unit)
             n += 1
@@ -442,7 +471,7 @@ def _snapshots(units: list[_Unit], *, today: date, years: int, rng: random.Rando
 # --- change tasks -------------------------------------------------------------------------------------
 
 def _tasks(plan: Plan, units: list[_Unit], count: int, *, today: date, rng: random.Random, staff: dict[str, User],
-           summary: LargeDemoSummary) -> None:
+           summary: LargeDemoSummary, texts: DemoTexts) -> None:
     """Change tasks over the phases and departments: past ones mostly done, some late, blocked or cancelled."""
     categories = {c.key: c.id for c in ensure_categories()}
     phases = plan.phases
@@ -463,7 +492,7 @@ def _tasks(plan: Plan, units: list[_Unit], count: int, *, today: date, rng: rand
         unit = rng.choice(candidates) if candidates and rng.random() < 0.88 else None
         category = rng.choice(list(TASK_TITLES))
         title = rng.choice(TASK_TITLES[category])
-        title = _("%(task)s: %(department)s", task=_(title), department=unit.name) if unit else _(title)
+        title = texts("%(task)s: %(department)s", task=texts(title), department=unit.name) if unit else texts(title)
         span = max((phase.end_date - phase.start_date).days, 1)
         due = phase.start_date + timedelta(days=rng.randint(min(7, span), span))
         start = max(plan.start_date, due - timedelta(days=rng.randint(7, 60)))
@@ -494,19 +523,22 @@ def _tasks(plan: Plan, units: list[_Unit], count: int, *, today: date, rng: rand
 
 # --- KPIs, their measurements and the status reports ---------------------------------------------------
 
-def _kpis(plan: Plan, count: int, *, owner_id: int, summary: LargeDemoSummary) -> list[dict]:
+def _kpis(plan: Plan, count: int, *, owner_id: int, summary: LargeDemoSummary, texts: DemoTexts) -> list[dict]:
     """`count` plan-wide monthly KPIs, each with a baseline at the plan's start and a target at its end."""
     rows = []
     for n in range(count):
         name, family, unit, direction, baseline, target = KPIS[n % len(KPIS)]
+        name = texts(name)
         rows.append(dict(plan_id=plan.id, name=name if n < len(KPIS) else f"{name} ({n // len(KPIS) + 1})",
-                         goal_family=family, unit=unit, direction=direction, baseline_value=Decimal(baseline),
+                         goal_family=family, unit=unit if unit in SAME_UNITS else texts(unit), direction=direction,
+                         baseline_value=Decimal(baseline),
                          baseline_date=plan.start_date, target_value=Decimal(target), target_date=plan.end_date,
                          department_id=None, frequency=Frequency.MONTHLY, owner_id=owner_id, description=""))
     _bulk(Kpi, rows)
     ids = dict(db.session.execute(select(Kpi.name, Kpi.id).where(Kpi.plan_id == plan.id)).all())
-    for row in rows:
+    for n, row in enumerate(rows):
         row["id"] = ids[row["name"]]
+        row["daily"] = KPIS[n % len(KPIS)][0] == DAILY_ADOPTION_KPI
     summary.created["kpis"] = len(rows)
     return rows
 
@@ -516,7 +548,7 @@ def _kpi_value(kpi: dict, unit: _Unit, day: date, plan: Plan, rng: random.Random
     towards the target as far as the department's story lets it."""
     if kpi["goal_family"] == GoalFamily.ADOPTION:
         monthly, active = unit.adoption.get(day, (0, 0))
-        used = active if kpi["name"].startswith(DAILY_ADOPTION_KPI) else monthly
+        used = active if kpi["daily"] else monthly
         return Decimal(100 * used / unit.seats).quantize(Decimal("0.1")) if unit.seats else Decimal(0)
     baseline, target = kpi["baseline_value"], kpi["target_value"]
     elapsed = max((day - plan.start_date).days, 0) / max((plan.end_date - plan.start_date).days, 1)
@@ -528,7 +560,7 @@ def _kpi_value(kpi: dict, unit: _Unit, day: date, plan: Plan, rng: random.Random
 
 
 def _reports_and_measurements(plan: Plan, units: list[_Unit], kpis: list[dict], *, today: date, rng: random.Random,
-                              summary: LargeDemoSummary) -> None:
+                              summary: LargeDemoSummary, texts: DemoTexts) -> None:
     """Every department's monthly report up to last month (most on time, some late, some missing) and
     every KPI's value per department and month; this month's reports are still to be written."""
     habits = {u.id: rng.choices(("reliable", "late", "missing"), weights=(75, 15, 10))[0] for u in units}
@@ -544,12 +576,13 @@ def _reports_and_measurements(plan: Plan, units: list[_Unit], kpis: list[dict], 
                 late = draw > {"reliable": 0.95, "late": 0.5, "missing": 0.8}[habit]
                 sent = period.due + timedelta(days=rng.randint(1, 12)) if late else period.due - timedelta(days=rng.randint(0, 4))
                 sent = min(sent, today)
-                note = _("Status report %(start)s to %(end)s", start=period.start.isoformat(), end=period.end.isoformat())
+                note = texts("Status report %(start)s to %(end)s", start=period.start.isoformat(),
+                             end=period.end.isoformat())
                 report_rows.append(dict(
                     plan_id=plan.id, department_id=unit.id, period_start=period.start, period_end=period.end, revision=1,
                     status=ReportStatus.SUBMITTED, overall_rag=_rag(unit, period.end), author_id=unit.head_id,
                     submitted_at=datetime.combine(sent, time(9 + rng.randint(0, 8)), timezone.utc),
-                    **_report_text(unit, period.end)))
+                    **_report_text(unit, period.end, texts)))
                 values_of[(unit.id, period.start)] = values
             for kpi_id, value in values.items():  # the numbers arrive from the CRM even when the report does not
                 measurements.append(dict(kpi_id=kpi_id, department_id=unit.id, measured_on=period.end, value=value,
@@ -576,36 +609,36 @@ def _rag(unit: _Unit, day: date) -> Rag:
     return Rag.GREEN if (day - unit.go_live).days < 90 else Rag.AMBER if (day - unit.go_live).days < 200 else Rag.RED
 
 
-def _report_text(unit: _Unit, day: date) -> dict[str, str]:
+def _report_text(unit: _Unit, day: date, texts: DemoTexts) -> dict[str, str]:
     rag = _rag(unit, day)
     return dict(
-        achievements=(_("%(name)s: users trained as planned; data clean-up on track.", name=unit.name)
-                      if day < unit.go_live else _("%(name)s: the CRM is used in daily work.", name=unit.name)),
-        blockers="" if rag == Rag.GREEN else _("Not enough time for the CRM next to daily work."),
-        next_steps=_("Keep the weekly key-user sessions; review the adoption figures with the team."),
-        help_needed="" if rag != Rag.RED else _("A message from the sponsor on why we use the CRM."),
+        achievements=(texts("%(name)s: users trained as planned; data clean-up on track.", name=unit.name)
+                      if day < unit.go_live else texts("%(name)s: the CRM is used in daily work.", name=unit.name)),
+        blockers="" if rag == Rag.GREEN else texts("Not enough time for the CRM next to daily work."),
+        next_steps=texts("Keep the weekly key-user sessions; review the adoption figures with the team."),
+        help_needed="" if rag != Rag.RED else texts("A message from the sponsor on why we use the CRM."),
     )
 
 
 # --- training, team, communications ---------------------------------------------------------------------
 
 def _training(units: list[_Unit], employee_units: dict[int, _Unit], *, today: date, rng: random.Random,
-              summary: LargeDemoSummary) -> None:
+              summary: LargeDemoSummary, texts: DemoTexts) -> None:
     """Five courses with sessions before each wave's go-live, and an enrolment of every person in the courses of
     their function; how much is done follows the department's story."""
     modules = {m.code: m for m in ensure_standard_modules()}
     go_lives = sorted({u.go_live for u in units})
     enrolments, sessions_count = [], 0
     for code, name, module, audience, mandatory, hours, functions, description in COURSES:
-        course = create_course(CourseValues(code=code, name=_(name), crm_module=modules.get(module) if module else None,
-                                            audience=_(audience), mandatory=mandatory, length_hours=Decimal(hours),
-                                            description=_(description)))
+        course = create_course(CourseValues(code=code, name=texts(name), crm_module=modules.get(module) if module else None,
+                                            audience=texts(audience), mandatory=mandatory, length_hours=Decimal(hours),
+                                            description=texts(description)))
         sessions: dict[date, list[int]] = {}
         for go_live in go_lives:
             sessions[go_live] = [add_session(course, SessionValues(
-                day=go_live - timedelta(days=offset), trainer=_("Internal academy"),
-                location=_("Training room %(n)s", n=k + 1))).id for k, offset in enumerate((28, 14))]
-        upcoming = add_session(course, SessionValues(day=today + timedelta(days=21), trainer=_("Internal academy"),
+                day=go_live - timedelta(days=offset), trainer=texts("Internal academy"),
+                location=texts("Training room %(n)s", n=k + 1))).id for k, offset in enumerate((28, 14))]
+        upcoming = add_session(course, SessionValues(day=today + timedelta(days=21), trainer=texts("Internal academy"),
                                                      location="https://meet.example.com/crm-training")).id
         sessions_count += 2 * len(go_lives) + 1
         for employee_id, unit in employee_units.items():
@@ -632,9 +665,10 @@ def _training(units: list[_Unit], employee_units: dict[int, _Unit], *, today: da
     summary.created["enrolments"] = len(enrolments)
 
 
-def _team(plan: Plan, units: list[_Unit], staff: dict[str, User], summary: LargeDemoSummary) -> None:
+def _team(plan: Plan, units: list[_Unit], staff: dict[str, User], summary: LargeDemoSummary, texts: DemoTexts) -> None:
     """The standard team seats, held by the demo's users and a few outside people."""
-    roles = {r.title: r for r in add_standard_roles(plan)}
+    # the seats by the names the table below gives them (their titles are in the plan's language)
+    roles = {seat(r): r for r in add_standard_roles(plan)}
     users = {u.id: u for u in db.session.scalars(select(User).where(User.role == Role.DEPARTMENT_HEAD))}
     first = {}
     for unit in units:
@@ -644,24 +678,24 @@ def _team(plan: Plan, units: list[_Unit], staff: dict[str, User], summary: Large
         return users.get(first[function].head_id) if function in first else None
 
     start = plan.start_date
-    holders = {
-        str(_("Executive sponsor")): (staff["exec@example.com"], ""),
-        str(_("Project manager")): (staff["pm@example.com"], ""),
-        _("Module lead %(code)s", code="SFA"): (head("SALES"), ""),
-        _("Module lead %(code)s", code="MA"): (head("MKT"), ""),
-        _("Module lead %(code)s", code="CSS"): (head("CS"), ""),
-        _("Module lead %(code)s", code="ERPINT"): (head("IT"), ""),
-        str(_("Technical support")): (head("SUP"), ""),
-        str(_("IT")): (head("IT"), ""),
-        str(_("External implementation partner")): (None, "Anna Schmidt, Nordlicht Consulting"),
+    holders: dict[str, tuple[User | None, tuple[str, str] | None]] = {
+        "Executive sponsor": (staff["exec@example.com"], None),
+        "Project manager": (staff["pm@example.com"], None),
+        "Module lead SFA": (head("SALES"), None),
+        "Module lead MA": (head("MKT"), None),
+        "Module lead CSS": (head("CS"), None),
+        "Module lead ERPINT": (head("IT"), None),
+        "Technical support": (head("SUP"), None),
+        "IT": (head("IT"), None),
+        "External implementation partner": (None, ("Anna Schmidt", "Nordlicht Consulting")),
     }
     for title, role in roles.items():
-        user, outside = holders.get(title, (None, ""))
+        user, outside = holders.get(title, (None, None))
         if user is not None:
             assign(role, user=user, start=start)
         elif outside:
-            name, _sep, organisation = outside.partition(", ")
-            assign(role, person_name=name, organisation=organisation, start=start)
+            name, organisation = outside
+            assign(role, person_name=texts(name), organisation=texts(organisation), start=start)
         elif role.department is not None:  # a pilot department's key user: one of its people
             person = db.session.scalar(select(Employee.name).where(Employee.department_id == role.department_id)
                                        .order_by(Employee.id))
@@ -670,19 +704,19 @@ def _team(plan: Plan, units: list[_Unit], staff: dict[str, User], summary: Large
     summary.created["team roles"] = len(roles)
 
 
-def _communications(plan: Plan, staff: dict[str, User]) -> None:
+def _communications(plan: Plan, staff: dict[str, User], texts: DemoTexts) -> None:
     pm, sponsor = staff["pm@example.com"], staff["exec@example.com"]
     waves = plan.waves
     items: Iterable[tuple[str, CommunicationChannel, str, date, User, CommunicationStatus]] = (
-        (_("All staff"), CommunicationChannel.TOWN_HALL, _("Why the group is introducing a CRM, and what changes for you"),
+        (texts("All staff"), CommunicationChannel.TOWN_HALL, texts("Why the group is introducing a CRM, and what changes for you"),
          plan.start_date + timedelta(days=14), sponsor, CommunicationStatus.SENT),
-        (_("Pilot departments"), CommunicationChannel.MEETING, _("Pilot start: key users, training dates and where to get help"),
+        (texts("Pilot departments"), CommunicationChannel.MEETING, texts("Pilot start: key users, training dates and where to get help"),
          waves[0].go_live_date - timedelta(days=30), pm, CommunicationStatus.SENT),
-        (_("All staff"), CommunicationChannel.INTRANET, _("Pilot results: what worked, what we changed"),
+        (texts("All staff"), CommunicationChannel.INTRANET, texts("Pilot results: what worked, what we changed"),
          waves[1].go_live_date - timedelta(days=45), pm, CommunicationStatus.SENT),
-        (_("Department heads"), CommunicationChannel.EMAIL, _("Monthly progress report: adoption, training, open issues"),
+        (texts("Department heads"), CommunicationChannel.EMAIL, texts("Monthly progress report: adoption, training, open issues"),
          waves[2].go_live_date - timedelta(days=10), pm, CommunicationStatus.SENT),
-        (_("Wave 3 departments"), CommunicationChannel.MEETING, _("The first weeks live: questions and answers"),
+        (texts("Wave 3 departments"), CommunicationChannel.MEETING, texts("The first weeks live: questions and answers"),
          waves[2].go_live_date + timedelta(days=49), pm, CommunicationStatus.PLANNED),
     )
     for audience, channel, message, planned, owner, status in items:

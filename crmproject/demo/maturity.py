@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from crmproject.auth.models import User
+from crmproject.demo.language import DemoTexts
 from crmproject.departments.models import Department
 from crmproject.extensions import db
 from crmproject.gates.models import CriterionKind
@@ -17,7 +18,7 @@ from crmproject.gates.services import add_criterion, list_gates
 from crmproject.maturity import services
 from crmproject.maturity.blocks import Block
 from crmproject.maturity.models import MaturityAssessment
-from crmproject.plans.models import Plan
+from crmproject.plans.models import Plan, WaveKind
 
 ORDER = list(Block)
 # scope (None: the organisation), days after the plan's start (negative: days before today), title, assessors,
@@ -49,7 +50,7 @@ ASSESSMENTS: tuple[tuple, ...] = (
 )
 
 
-def load_demo_maturity(plan: Plan, *, today: date) -> None:
+def load_demo_maturity(plan: Plan, *, today: date, texts: DemoTexts) -> None:
     """Targets, assessments and a maturity criterion at the enterprise gate, once."""
     if db.session.scalar(select(MaturityAssessment.id).where(MaturityAssessment.plan_id == plan.id).limit(1)):
         return
@@ -61,13 +62,14 @@ def load_demo_maturity(plan: Plan, *, today: date) -> None:
         if on > today or (code is not None and code not in codes):
             continue
         assessment = services.create_assessment(plan, services.AssessmentValues(
-            department=codes[code] if code else None, assessed_on=on, assessors=list(assessors), title=title),
+            department=codes[code] if code else None, assessed_on=on, assessors=[texts(a) for a in assessors],
+            title=texts(title)),
             today=today, created_by=pm)
         services.save_ratings(assessment, services.Ratings(
             by_assessor={(a.id, block): max(0, min(6, agreed[i] + offsets[n][i]))
                          for n, a in enumerate(assessment.assessors) for i, block in enumerate(ORDER)},
-            agreed=dict(zip(ORDER, agreed)), notes={b: notes.get(b, "") for b in ORDER}))
-    enterprise = next((g for g in list_gates(plan) if g.wave is not None and g.wave.name.startswith("Enterprise")), None)
+            agreed=dict(zip(ORDER, agreed)), notes={b: texts(notes.get(b, "")) for b in ORDER}))
+    enterprise = next((g for g in list_gates(plan) if g.wave is not None and g.wave.kind == WaveKind.ENTERPRISE), None)
     if enterprise is not None and all(c.kind != CriterionKind.MATURITY for c in enterprise.criteria):
         add_criterion(enterprise, kind=CriterionKind.MATURITY, threshold=None, blocking=False,
                       blocks=[Block.PROCESSES.value, Block.INFORMATION.value, Block.TECHNOLOGY.value])

@@ -11,9 +11,11 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
+from babel.dates import format_skeleton
 from sqlalchemy import select
 
 from crmproject.db import utcnow
+from crmproject.demo.language import DemoTexts
 from crmproject.extensions import db
 from crmproject.plans.models import Plan
 from crmproject.pulse import services
@@ -43,14 +45,14 @@ SURVEYS: dict[str, list[tuple]] = {
     "ECOM": [(BEFORE, None, 21, 0.7, (4.2, 4.0, 3.6, 3.4, 3.3), None)],
     "FIN": [(BEFORE, None, 21, 0.0, (3.0, 3.0, 3.0, 3.0, 3.0), None)],  # a draft: links made, not yet open
 }
-TITLES = {BEFORE: "%s before go-live", AFTER: "%s after go-live"}
+TITLES = {BEFORE: "%(department)s before go-live", AFTER: "%(department)s after go-live"}
 
 
 def _score(rng: random.Random, mean: float, low: int, high: int, spread: float = 0.6) -> int:
     return max(low, min(high, round(rng.gauss(mean, spread))))
 
 
-def load_demo_pulse(plan: Plan, *, today: date) -> None:
+def load_demo_pulse(plan: Plan, *, today: date, texts: DemoTexts) -> None:
     """The demo's readiness surveys, their links and answers, once."""
     if db.session.scalar(select(PulseSurvey.id).where(PulseSurvey.plan_id == plan.id).limit(1)) is not None:
         return
@@ -66,7 +68,10 @@ def load_demo_pulse(plan: Plan, *, today: date) -> None:
         for number, (kind, offset, days, share, means, nps) in enumerate(surveys):
             opens = go_live + timedelta(days=offset) if offset is not None else today - timedelta(days=30 if kind == AFTER else 7)
             closes = opens + timedelta(days=days)
-            title = TITLES[kind] % department.name + (f" ({opens:%B %Y})" if number > 1 else "")
+            title = texts(TITLES[kind], department=department.name)
+            if number > 1:  # a second survey after go-live: its month tells them apart
+                title = texts("%(survey)s (%(month)s)", survey=title,
+                              month=format_skeleton("yMMMM", opens, locale=texts.language))
             survey = services.create_survey(plan, services.SurveyValues(department=department, kind=kind, title=title,
                                                                         opens_on=opens, closes_on=closes), actor=None)
             services.invite_department(survey, plan)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from crmproject.auth.models import User
 from crmproject.db import utcnow
+from crmproject.demo.language import DemoTexts
 from crmproject.departments.models import Department
 from crmproject.extensions import db
 from crmproject.plans.models import Plan
@@ -47,9 +48,12 @@ TASKS = {"poor_data_quality": ("Define required fields and data entry rules", "D
          "weak_change_management": ("Weekly pilot feedback sessions", "Train Marketing on campaigns and segments")}
 
 
-def load_demo_risks(plan: Plan, *, today: date) -> None:
+def load_demo_risks(plan: Plan, *, today: date, texts: DemoTexts) -> None:
     """Score the demo plan's catalogue risks and add Marketing's own (once: a plan that has it is left alone)."""
-    if db.session.scalar(select(Risk.id).where(Risk.plan_id == plan.id, Risk.title == MARKETING_RISK)) is not None:
+    marketing = db.session.scalar(select(Department).where(Department.code == "MKT"))
+    if db.session.scalar(select(Risk.id).where(
+            Risk.plan_id == plan.id, Risk.factor.is_(None),
+            Risk.department_id == (marketing.id if marketing else None))) is not None:
         return
     add_catalogue_risks(plan, today=today)
     users = {u.email: u for u in db.session.scalars(select(User))}
@@ -61,17 +65,17 @@ def load_demo_risks(plan: Plan, *, today: date) -> None:
         risk.likelihood, risk.impact, risk.owner = likelihood, impact, users.get(owner)
         risk.review_date = today + timedelta(days=review_in)
         if note:
-            risk.status, risk.closed_note, risk.closed_at = RiskStatus.CLOSED, note, utcnow() - timedelta(days=40)
+            risk.status, risk.closed_note, risk.closed_at = RiskStatus.CLOSED, texts(note), utcnow() - timedelta(days=40)
             risk.review_date = None
         else:
             risk.status = STATUS.get(risk.factor, RiskStatus.OPEN)
-        risk.tasks = [tasks[title] for title in TASKS.get(risk.factor, ()) if title in tasks]
-    marketing = db.session.scalar(select(Department).where(Department.code == "MKT"))
+        risk.tasks = [tasks[texts(title)] for title in TASKS.get(risk.factor, ()) if texts(title) in tasks]
     db.session.add(Risk(
-        plan_id=plan.id, department_id=marketing.id if marketing else None, title=MARKETING_RISK,
-        description="The newsletter tool still drops the 'opened' events, so campaign results cannot be judged in "
-                    "the CRM and Marketing keeps its spreadsheets.",
-        mitigations="Vendor fix scheduled; until then a nightly import of the events; key user checks the counts weekly.",
+        plan_id=plan.id, department_id=marketing.id if marketing else None, title=texts(MARKETING_RISK),
+        description=texts("The newsletter tool still drops the 'opened' events, so campaign results cannot be judged "
+                          "in the CRM and Marketing keeps its spreadsheets."),
+        mitigations=texts("Vendor fix scheduled; until then a nightly import of the events; key user checks the "
+                          "counts weekly."),
         likelihood=4, impact=3, owner=users.get("head.mkt@example.com"), status=RiskStatus.MITIGATING,
         review_date=today + timedelta(days=7)))
     db.session.flush()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from crmproject.auth.models import Role, User
@@ -20,6 +21,8 @@ from crmproject.demo.maturity import load_demo_maturity
 from crmproject.demo.risks import load_demo_risks
 from crmproject.demo.pulse import load_demo_pulse
 from crmproject.demo.impact import load_demo_impact
+from crmproject.demo.language import SOURCE_LANGUAGE, DemoTexts, demo_texts
+from crmproject.demo.lookup import DEMO_TEMPLATE, seat, template_kpis, template_phase
 from crmproject.extensions import db
 from crmproject.gates.models import GateOutcome
 from crmproject.gates.services import ConditionValues, list_gates, record_decision
@@ -28,7 +31,7 @@ from crmproject.i18n import _
 from crmproject.kpis.attainment import Rag
 from crmproject.kpis.models import GoalFamily, Kpi
 from crmproject.kpis.services import record_measurement
-from crmproject.plans.models import PhaseStatus, Plan
+from crmproject.plans.models import PhaseStatus, Plan, WaveKind
 from crmproject.adoption.models import UsageImport
 from crmproject.adoption.usage import import_usage
 from crmproject.roster.models import Employee
@@ -36,14 +39,13 @@ from crmproject.training.services import load_demo_training
 from crmproject.roster.services import create_employee, move
 from crmproject.reports.services import ReportContent, kpis_due, periods, reporting_departments, start_report, submit
 from crmproject.plans.seeds import create_plan_from_template, get_template
-from crmproject.plans.services import ensure_standard_modules, go_live_dates
+from crmproject.plans.services import STANDARD_MODULES, ensure_standard_modules, get_module_by_code, go_live_dates
 from crmproject.tasks.models import ChangeTask, CommunicationChannel, CommunicationStatus, TaskPriority, TaskStatus
 from crmproject.tasks.services import create_task, ensure_categories, save_communication, set_dependencies
 from crmproject.teams.models import RaciCode
 from crmproject.teams.services import add_deliverable, add_standard_roles, assign, save_raci
 
 DEMO_PASSWORD = "northwind-demo"
-DEMO_TEMPLATE = "pilot-then-waves"
 DEMO_PLAN_NAME = "Northwind CRM rollout"
 DEMO_SEED_KEY = "demo"
 # The demo plan started this many days ago, so the pilot is live and later waves are ahead.
@@ -89,10 +91,18 @@ def head_email(code: str) -> str:
     return f"head.{code.lower()}@example.com"
 
 
-def _user(summary: DemoSummary, email: str, name: str, role: Role, department: Department | None = None) -> User:
+def interface_language(texts: DemoTexts) -> str | None:
+    """The interface language of the demo's users: the demo's own, so a login shows it in that language; in
+    English none, so the browser's decides, as for any user who has not chosen."""
+    return None if texts.language == SOURCE_LANGUAGE else texts.language
+
+
+def _user(summary: DemoSummary, texts: DemoTexts, email: str, name: str, role: Role,
+          department: Department | None = None) -> User:
     user = get_user_by_email(email)
     if user is None:
-        user = create_user(email=email, name=name, password=DEMO_PASSWORD, role=role, department=department)
+        user = create_user(email=email, name=texts(name), password=DEMO_PASSWORD, role=role, department=department)
+        user.language = interface_language(texts)
         summary.created["users"] += 1
     return user
 
@@ -102,84 +112,112 @@ def demo_plan() -> Plan | None:
     return db.session.scalar(select(Plan).where(Plan.seed_key == DEMO_SEED_KEY))
 
 
-def load_demo(*, today: date) -> DemoSummary:
-    """Create the demo users, departments and rollout plan where they are missing, then commit."""
+def load_demo(*, today: date, language: str = SOURCE_LANGUAGE) -> DemoSummary:
+    """Create the demo users, departments and rollout plan where they are missing, then commit.
+
+    `language` (an interface language: en, ru, zh_Hans, fa) is the one of everything the demo writes: names,
+    texts, the texts the services write themselves (team seats, risks), and its users' interface. What is
+    already there is left as it is, in the language it was built in.
+    """
+    texts = demo_texts(language)
     summary = DemoSummary()
-    for email, name, role in STAFF:
-        _user(summary, email, name, role)
+    with force_locale(language):
+        _load(summary, texts, today=today)
+    for email, _name, role in STAFF:
         summary.accounts.append((email, str(role.label)))
+    sales = get_department_by_code("SALES")
+    summary.accounts.append((head_email("SALES"), _("Department head (%(department)s)",
+                                                    department=sales.name if sales else "SALES")))
+    return summary
+
+
+def _load(summary: DemoSummary, texts: DemoTexts, *, today: date) -> None:
+    """Whatever of the demo is missing, its texts in `texts`' language (the caller sets the services' own)."""
+    for email, name, role in STAFF:
+        _user(summary, texts, email, name, role)
     for code, name, headcount, seats, head_name in DEPARTMENTS:
         department = get_department_by_code(code)
         if department is None:
-            department = create_department(name=name, code=code, headcount=headcount, licensed_seats=seats)
+            department = create_department(name=texts(name), code=code, headcount=headcount, licensed_seats=seats)
             summary.created["departments"] += 1
-        head = _user(summary, head_email(code), head_name, Role.DEPARTMENT_HEAD, department)
+        head = _user(summary, texts, head_email(code), head_name, Role.DEPARTMENT_HEAD, department)
         if head.department_id != department.id and not department.heads:
             set_head(department, head)
-    summary.accounts.append((head_email("SALES"), _("Department head (%(department)s)", department="Sales")))
     ensure_standard_modules()
     if demo_plan() is None:
+        name_standard_modules(texts)
         plan = create_plan_from_template(
-            get_template(DEMO_TEMPLATE), start=today - timedelta(days=DEMO_PLAN_AGE_DAYS), name=DEMO_PLAN_NAME,
-            created_by=get_user_by_email("pm@example.com"),
+            get_template(DEMO_TEMPLATE), start=today - timedelta(days=DEMO_PLAN_AGE_DAYS), name=texts(DEMO_PLAN_NAME),
+            created_by=get_user_by_email("pm@example.com"), language=texts.language,
         )
         plan.seed_key = DEMO_SEED_KEY
-        populate_plan(plan, today=today)
+        populate_plan(plan, today=today, texts=texts)
         summary.created["plans"] += 1
     if not db.session.scalar(select(func.count()).select_from(Employee)):
-        load_roster(today=today)
-    load_demo_training(today)
+        load_roster(today=today, texts=texts)
+    load_demo_training(today, translate=texts)
     db.session.commit()
     if not db.session.scalar(select(func.count()).select_from(UsageImport)):
         plan = demo_plan()
         import_usage(usage_csv(plan, today=today), "northwind-crm-usage-log.csv", timezone=plan.timezone)
     plan = demo_plan()
     if plan is not None:
-        load_demo_hypercare(plan, today=today)
-        load_demo_pulse(plan, today=today)
-        load_demo_business_case(plan, today=today)
-        load_demo_maturity(plan, today=today)
-        load_demo_risks(plan, today=today)
-        load_demo_impact(plan)
-        _demo_gate_decision(plan, today=today)
-        _demo_meeting(plan, today=today)
+        load_demo_hypercare(plan, today=today, texts=texts)
+        load_demo_pulse(plan, today=today, texts=texts)
+        load_demo_business_case(plan, today=today, texts=texts)
+        load_demo_maturity(plan, today=today, texts=texts)
+        load_demo_risks(plan, today=today, texts=texts)
+        load_demo_impact(plan, texts=texts)
+        _demo_gate_decision(plan, today=today, texts=texts)
+        _demo_meeting(plan, today=today, texts=texts)
         db.session.commit()
-    return summary
 
 
-def _demo_meeting(plan: Plan, *, today: date) -> None:
+def name_standard_modules(texts: DemoTexts) -> None:
+    """The standard CRM modules named in the demo's language, where they still have their English names: the
+    demo's database is its own, and its modules are shown with the names stored."""
+    for code, name, description in STANDARD_MODULES:
+        module = get_module_by_code(code)
+        if module is not None and module.name == name:
+            module.name, module.description = texts(name), texts(description)
+
+
+def _demo_meeting(plan: Plan, *, today: date, texts: DemoTexts) -> None:
     """Last week's steering committee meeting, its agenda built from the figures, with minutes and one action."""
     if list_meetings(plan):
         return
     users = {u.email: u for u in db.session.scalars(select(User))}
     held_on = today - timedelta(days=7)
-    meeting = plan_meeting(plan, held_on=held_on, title="Steering committee", attendees=leadership_users(plan, today=today),
-                           today=today)
-    meeting.minutes = (
+    meeting = plan_meeting(plan, held_on=held_on, title=texts("Steering committee"),
+                           attendees=leadership_users(plan, today=today), today=today)
+    meeting.minutes = texts(
         "Wave 2 reviewed: Marketing's adoption is fading since its strong start and Telesales shows no effect. "
         "Wave 3's gate is held until both have a recovery plan; Customer Service and Support keep training.")
-    add_action(meeting, plan, ActionValues("Recovery plan for Marketing and Telesales adoption",
+    add_action(meeting, plan, ActionValues(texts("Recovery plan for Marketing and Telesales adoption"),
                                            users.get("pm@example.com"), today + timedelta(days=14)),
                actor=users.get("exec@example.com"))
 
 
-def _demo_gate_decision(plan: Plan, *, today: date) -> None:
+def _demo_gate_decision(plan: Plan, *, today: date, texts: DemoTexts) -> None:
     """The steering committee's decision at the pilot gate, once everything it is judged on is loaded: the
     pilot proven, wave 2 may follow once its results are published, two conditions followed as change tasks."""
-    gate = next((g for g in list_gates(plan) if g.phase is not None and g.phase.name.startswith("Pilot review")), None)
+    review = template_phase(plan, "Pilot review and publicise results")
+    gate = next((g for g in list_gates(plan) if review is not None and g.phase_id == review.id), None)
     if gate is None or gate.decisions:
         return
     users = {u.email: u for u in db.session.scalars(select(User))}
     decided_on = min(gate.due, today)
     decision = record_decision(
         gate, outcome=GateOutcome.GO_WITH_CONDITIONS, decided_on=decided_on, today=today,
-        decided_by="Steering committee: Eric Executive (sponsor), Paula Project-Manager, Olga Petrova (Sales)",
-        reasoning=("The pilot met its adoption and training goals. Wave 2 may go live once Sales has published its "
-                   "results, so the next departments are prepared, and the lessons learned have owners."),
+        decided_by=texts("Steering committee: %(sponsor)s (sponsor), %(manager)s, %(head)s (%(department)s)",
+                         sponsor=texts("Eric Executive"), manager=texts("Paula Project-Manager"),
+                         head=texts("Olga Petrova"), department=texts("Sales")),
+        reasoning=texts("The pilot met its adoption and training goals. Wave 2 may go live once Sales has published "
+                        "its results, so the next departments are prepared, and the lessons learned have owners."),
         conditions=[
-            ConditionValues("Publish the pilot's results on the intranet and present them to wave 2's heads",
+            ConditionValues(texts("Publish the pilot's results on the intranet and present them to wave 2's heads"),
                             users.get(head_email("SALES")), decided_on + timedelta(days=21)),
-            ConditionValues("Lessons-learned list with one owner per item", users.get("pm@example.com"),
+            ConditionValues(texts("Lessons-learned list with one owner per item"), users.get("pm@example.com"),
                             decided_on + timedelta(days=30)),
         ],
         recorded_by=users.get("exec@example.com"),
@@ -191,7 +229,7 @@ def _demo_gate_decision(plan: Plan, *, today: date) -> None:
 
 # --- the demo plan's team, RACI, change tasks and communications -------------------------------------
 
-def populate_plan(plan: Plan, *, today: date) -> None:
+def populate_plan(plan: Plan, *, today: date, texts: DemoTexts) -> None:
     """Give the demo plan what a project manager would have after eight months:
     phase statuses, a staffed team with a handover, a RACI grid, change tasks
     across phases and departments (some late, some blocked) and communications."""
@@ -200,19 +238,20 @@ def populate_plan(plan: Plan, *, today: date) -> None:
             phase.status = PhaseStatus.COMPLETED
         elif phase.start_date <= today:
             phase.status = PhaseStatus.IN_PROGRESS
-    roles = {r.title: r for r in add_standard_roles(plan)}
+    # the seats by the names the tables below give them (their titles are in the plan's language)
+    roles = {seat(r): r for r in add_standard_roles(plan)}
     users = {u.email: u for u in db.session.scalars(select(User))}
     start = plan.start_date
-    holders = {
+    holders: dict[str, list[tuple[User | tuple[str, str], int]]] = {
         "Executive sponsor": [(users["exec@example.com"], 0)],
         # the first project manager left after three months: the team page shows the handover
-        "Project manager": [("Viktor Lebedev", 0), (users["pm@example.com"], 95)],
+        "Project manager": [(("Viktor Lebedev", ""), 0), (users["pm@example.com"], 95)],
         "Module lead SFA": [(users[head_email("SALES")], 10)],
         "Module lead MA": [(users[head_email("MKT")], 60)],
         "Technical support": [(users[head_email("SUP")], 30)],
-        "External implementation partner": [("Anna Schmidt, Nordlicht Consulting", 20)],
+        "External implementation partner": [(("Anna Schmidt", "Nordlicht Consulting"), 20)],
         "IT": [(users[head_email("IT")], 0)],
-        "Key user SALES": [("Pavel Morozov", 40), ("Elena Volkova", 150)],
+        "Key user SALES": [(("Pavel Morozov", ""), 40), (("Elena Volkova", ""), 150)],
     }
     for title, people in holders.items():
         role = roles.get(title)
@@ -220,33 +259,37 @@ def populate_plan(plan: Plan, *, today: date) -> None:
             if isinstance(person, User):
                 assign(role, user=person, start=start + timedelta(days=offset))
             else:
-                name, _sep, organisation = person.partition(", ")
-                assign(role, person_name=name, organisation=organisation, start=start + timedelta(days=offset))
-    _demo_raci(plan, roles)
-    _demo_tasks(plan, users, today=today)
-    _demo_communications(plan, users)
-    _demo_kpis_and_reports(plan, users, today=today)
+                name, organisation = person
+                assign(role, person_name=texts(name), organisation=texts(organisation),
+                       start=start + timedelta(days=offset))
+    _demo_raci(plan, roles, texts)
+    _demo_tasks(plan, users, today=today, texts=texts)
+    _demo_communications(plan, users, texts)
+    _demo_kpis_and_reports(plan, users, today=today, texts=texts)
     db.session.flush()
-    _demo_baseline(plan, users)
+    _demo_baseline(plan, users, texts)
 
 
-def _demo_baseline(plan: Plan, users: dict) -> None:
+def _demo_baseline(plan: Plan, users: dict, texts: DemoTexts) -> None:
     """The plan the steering committee approved, kept as the "approved plan" baseline; since then the enterprise
     phase and go-live moved three and four weeks later, three open tasks slipped and a data-quality target was
     lowered: what the baseline page shows."""
-    baseline = save_baseline(plan, name="approved plan", note="Approved by the steering committee at the kick-off.",
+    baseline = save_baseline(plan, name=texts("approved plan"),
+                             note=texts("Approved by the steering committee at the kick-off."),
                              saved_by=users.get("pm@example.com"))
     baseline.saved_at = datetime.combine(plan.start_date + timedelta(days=14), time(10), tzinfo=timezone.utc)
-    enterprise_phase = next(p for p in plan.phases if p.name.startswith("Enterprise"))
-    enterprise_phase.end_date += timedelta(days=30)
-    enterprise_wave = next(w for w in plan.waves if w.name.startswith("Enterprise"))
-    enterprise_wave.go_live_date += timedelta(days=21)
+    enterprise_phase = template_phase(plan, "Enterprise rollout and integration")
+    if enterprise_phase is not None:
+        enterprise_phase.end_date += timedelta(days=30)
+    enterprise_wave = next((w for w in plan.waves if w.kind == WaveKind.ENTERPRISE), None)
+    if enterprise_wave is not None:
+        enterprise_wave.go_live_date += timedelta(days=21)
     open_tasks = db.session.scalars(select(ChangeTask).where(
         ChangeTask.plan_id == plan.id, ChangeTask.due_date.is_not(None),
         ChangeTask.status.not_in([TaskStatus.DONE, TaskStatus.CANCELLED])).order_by(ChangeTask.id).limit(3)).all()
     for task, days in zip(open_tasks, (14, 30, 45)):
         task.due_date += timedelta(days=days)
-    kpi = db.session.scalar(select(Kpi).where(Kpi.plan_id == plan.id, Kpi.name == "Required fields filled"))
+    kpi = template_kpis(plan).get("Required fields filled")
     if kpi is not None:
         kpi.target_value = Decimal(90)
     db.session.flush()
@@ -262,10 +305,10 @@ RACI_ROWS = (
 )
 
 
-def _demo_raci(plan: Plan, roles: dict) -> None:
+def _demo_raci(plan: Plan, roles: dict, texts: DemoTexts) -> None:
     grid = {}
     for name, cells in RACI_ROWS:
-        deliverable = add_deliverable(plan, name=name)
+        deliverable = add_deliverable(plan, name=texts(name))
         grid[deliverable.id] = {roles[t].id: RaciCode(code) for t, code in cells.items() if t in roles}
     save_raci(plan, grid)
 
@@ -298,14 +341,14 @@ DEMO_TASKS = (
 )
 
 
-def _demo_tasks(plan: Plan, users: dict, *, today: date) -> None:
+def _demo_tasks(plan: Plan, users: dict, *, today: date, texts: DemoTexts) -> None:
     categories = {c.key: c for c in ensure_categories()}
     departments = {d.code: d for d in db.session.scalars(select(Department))}
     created = {}
     for title, category, phase_index, code, owner, offset, status, priority in DEMO_TASKS:
         phase = plan.phases[min(phase_index, len(plan.phases) - 1)]
         created[title] = create_task(
-            plan, title=title, category=categories[category], actor=users["pm@example.com"], owner=users.get(owner),
+            plan, title=texts(title), category=categories[category], actor=users["pm@example.com"], owner=users.get(owner),
             phase=phase, department=departments.get(code) if code else None, due=today + timedelta(days=offset),
             start=today + timedelta(days=offset - 21), status=TaskStatus(status), priority=TaskPriority(priority),
         )
@@ -317,7 +360,7 @@ def _demo_tasks(plan: Plan, users: dict, *, today: date) -> None:
         created[task].start_date = min(max(created[task].start_date, created[before].due_date), created[task].due_date)
 
 
-def _demo_communications(plan: Plan, users: dict) -> None:
+def _demo_communications(plan: Plan, users: dict, texts: DemoTexts) -> None:
     pm, sponsor = users["pm@example.com"], users["exec@example.com"]
     start = plan.start_date
     items = (
@@ -328,7 +371,7 @@ def _demo_communications(plan: Plan, users: dict) -> None:
         ("Marketing, Key Accounts, Telesales", CommunicationChannel.MEETING, "Wave 2: what you will use from go-live and how you will be trained", 280, pm, CommunicationStatus.PLANNED),
     )
     for audience, channel, message, offset, owner, status in items:
-        save_communication(None, plan, audience=audience, channel=channel, message=message,
+        save_communication(None, plan, audience=texts(audience), channel=channel, message=texts(message),
                            planned_date=start + timedelta(days=offset), owner=owner, department=None, status=status)
 
 
@@ -356,7 +399,7 @@ def _kpi_value(kpi: Kpi, code: str, day: date, go_live: date | None, rng: random
     return (value + noise * (abs(kpi.target_value - kpi.baseline_value) / 20)).quantize(Decimal("0.1"))
 
 
-def _demo_kpis_and_reports(plan: Plan, users: dict, *, today: date) -> None:
+def _demo_kpis_and_reports(plan: Plan, users: dict, *, today: date, texts: DemoTexts) -> None:
     """Monthly values of every KPI for each reporting department, and their status reports up to last period;
     this period's reports are still to be written (head.sales@example.com writes Sales's in the demo)."""
     rng = random.Random(20261122)
@@ -383,10 +426,10 @@ def _demo_kpis_and_reports(plan: Plan, users: dict, *, today: date) -> None:
             submitted = period.due - timedelta(days=2) if lateness != "late" else period.due + timedelta(days=6)
             submit(report, ReportContent(
                 overall_rag=rag,
-                achievements=_("%(name)s: data clean-up on track; users trained as planned.", name=department.name),
-                blockers="" if rag == Rag.GREEN else _("Not enough time for training next to daily work."),
-                next_steps=_("Keep the weekly key-user sessions; prepare the next wave's training."),
-                help_needed="" if rag != Rag.RED else _("A message from the sponsor on why we use the CRM."),
+                achievements=texts("%(name)s: data clean-up on track; users trained as planned.", name=department.name),
+                blockers="" if rag == Rag.GREEN else texts("Not enough time for training next to daily work."),
+                next_steps=texts("Keep the weekly key-user sessions; prepare the next wave's training."),
+                help_needed="" if rag != Rag.RED else texts("A message from the sponsor on why we use the CRM."),
                 values=values,
             ), author=heads[department.id], due_kpis=due, now=datetime.combine(min(submitted, today), time(10), timezone.utc))
 
@@ -399,7 +442,7 @@ LAST_NAMES = ("Ivanova", "Petrov", "Wang", "Rahimi", "Smirnova", "Li", "Kuznetso
               "Moradi", "Sokolov", "Liu", "Volkova", "Karimi", "Fedorov", "Zhao", "Novikova")
 
 
-def load_roster(*, today: date) -> int:
+def load_roster(*, today: date, texts: DemoTexts) -> int:
     """People for every department (its licensed seats plus a few without a seat), with CRM user names;
     a few moved department during the rollout, so adoption is counted where they were on each day."""
     rng = random.Random(7)
@@ -409,11 +452,11 @@ def load_roster(*, today: date) -> int:
     n = 0
     for department in departments:
         for _seat in range(department.licensed_seats + 2):
-            first, last = FIRST_NAMES[n % len(FIRST_NAMES)], LAST_NAMES[(n * 7) % len(LAST_NAMES)]
-            username = f"{first[0]}{last}{n}".lower()
+            person = texts.person(n, n * 7, source=(FIRST_NAMES, LAST_NAMES))
+            username = f"{person.given[0]}{person.family}{n}".lower()
             created.append(create_employee(
-                name=f"{first} {last}", department=department, email=f"{username}@northwind.example",
-                crm_username=username, job_role=_("Staff"), start_date=start - timedelta(days=rng.randint(0, 2000)),
+                name=person.name, department=department, email=f"{username}@northwind.example",
+                crm_username=username, job_role=texts("Staff"), start_date=start - timedelta(days=rng.randint(0, 2000)),
                 since=start,
             ))
             n += 1

@@ -217,14 +217,17 @@ def record_decision(gate: PhaseGate, *, outcome: GateOutcome, decided_on: date |
 
 @made_from_template
 def create_template_gates(plan: Plan, template: PlanTemplate) -> list[PhaseGate]:
-    """The gates a seed plan carries, on the plan made from it (validated when the template was read)."""
+    """The gates a seed plan carries, on the plan made from it (validated when the template was read; localized to
+    the plan's language, so its gates name the plan's phases and waves)."""
     phases = {p.name: p for p in plan.phases}
     waves = {w.name: w for w in plan.waves}
     made = []
     for g in template.gates:
-        gate = create_gate(plan, name=g.name, phase=phases.get(g.phase or ""), wave=waves.get(g.wave or ""))
+        gate = create_gate(plan, name=g.name, phase=phases.get(g.phase or ""), wave=waves.get(g.wave or ""),
+                           notes=g.notes)
         for c in g.criteria:
-            add_criterion(gate, kind=CriterionKind(c.kind), threshold=c.threshold, blocking=c.blocking, blocks=c.blocks)
+            add_criterion(gate, kind=CriterionKind(c.kind), threshold=c.threshold, blocking=c.blocking, blocks=c.blocks,
+                          note=c.note)
         made.append(gate)
     return made
 

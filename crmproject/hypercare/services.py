@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 from crmproject.auth.models import User
 from crmproject.auth.permissions import can_handle_hypercare
 from crmproject.db import utcnow
+from crmproject.dates import moment_shown
 from crmproject.departments.models import Department
 from crmproject.enums import LabelledEnum
 from crmproject.errors import ValidationFailed
@@ -437,10 +438,10 @@ def _exit_checks(row: DepartmentHypercare, rules: Policy, *, today: date) -> lis
 
 
 def local_text(plan: Plan, moment: datetime | None) -> str:
-    """A moment as the plan's people read it: in the plan's time zone."""
+    """A moment as the plan's people read it: in the plan's time zone, its date as the reader writes dates."""
     if moment is None:
         return ""
-    return moment.astimezone(plan_zone(plan)).strftime("%Y-%m-%d %H:%M")
+    return moment_shown(moment.astimezone(plan_zone(plan)))
 
 
 def as_local(plan: Plan, moment: datetime | None) -> datetime | None:

@@ -12,7 +12,7 @@ from crmproject.auth.services import list_active_users
 from crmproject.db import utcnow
 from crmproject.departments.models import Department
 from crmproject.errors import ValidationFailed, apply_to_form, flash_refusal, saving
-from crmproject.exports import download_name, xlsx_response
+from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.hypercare import bp, services
@@ -71,13 +71,13 @@ def index(plan_id: int):
         zone=plan_zone(plan).key, loggable=bool(services.department_choices(plan, current_user)))
 
 
-@bp.get("/issues.xlsx")
+@spreadsheet_routes(bp, "/issues")
 def export(plan_id: int):
     plan = plan_or_404(plan_id)
     rules = services.policy(plan)
     issues = services.plan_issues(plan)
     workbook = issues_workbook(plan, issues, rules, now=utcnow())
-    return xlsx_response(workbook, download_name(plan.name, _("hypercare issues")))
+    return download(workbook, download_name(plan.name, _("hypercare issues")))
 
 
 def _issue_form(plan: Plan, issue: HypercareIssue | None) -> IssueForm:

@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from crmproject.auth.permissions import can_rate_any_impact, can_rate_impact, require
-from crmproject.exports import download_name, xlsx_response
+from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.impact import bp, services
@@ -32,11 +32,11 @@ def index(plan_id: int):
                            few=services.FEW_COMMUNICATIONS)
 
 
-@bp.get("/impact.xlsx")
+@spreadsheet_routes(bp, "/impact")
 def export(plan_id: int):
     plan = plan_or_404(plan_id)
     impact = services.impact_map(plan, today=plan_today(plan))
-    return xlsx_response(impact_workbook(impact, services.grid(plan)), download_name(plan.name, _("change impact")))
+    return download(impact_workbook(impact, services.grid(plan)), download_name(plan.name, _("change impact")))
 
 
 def _shown(rows: list[services.GridRow]) -> dict[str, object]:

@@ -18,7 +18,7 @@ from crmproject.errors import saving
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
-from crmproject.exports import download_name, xlsx_response
+from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.kpis import bp, services
 from crmproject.kpis.attainment import Rag
 from crmproject.kpis.charts import kpi_figure
@@ -84,11 +84,11 @@ def _register_cells(columns: list[int | None]):
     return cells
 
 
-@bp.get("/kpis/values.xlsx")
+@spreadsheet_routes(bp, "/kpis/values")
 def export(plan_id: int):
     """Every KPI value of the plan, newest first."""
     plan = plan_or_404(plan_id)
-    return xlsx_response(measurements_workbook(services.plan_measurements(plan)), download_name(plan.name, _("KPI values")))
+    return download(measurements_workbook(services.plan_measurements(plan)), download_name(plan.name, _("KPI values")))
 
 
 def _kpi_form(plan: Plan, kpi: Kpi | None) -> KpiForm:

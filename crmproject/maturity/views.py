@@ -10,7 +10,7 @@ from crmproject.auth.permissions import allow, can_assess_maturity, can_set_matu
 from crmproject.db import touch
 from crmproject.departments.models import Department
 from crmproject.errors import ValidationFailed, saving
-from crmproject.exports import download_name, xlsx_response
+from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -57,11 +57,11 @@ def index(plan_id: int):
         can_assess=any(can_assess_maturity(current_user, d) for d in [None, *[d.id for d in departments]]))
 
 
-@bp.get("/maturity.xlsx")
+@spreadsheet_routes(bp, "/maturity")
 def export(plan_id: int):
     plan = plan_or_404(plan_id, waves=False)
     workbook = maturity_workbook(services.plan_assessments(plan), services.targets(plan))
-    return xlsx_response(workbook, download_name(plan.name, _("maturity")))
+    return download(workbook, download_name(plan.name, _("maturity")))
 
 
 def _assessment_form(plan: Plan, assessment: MaturityAssessment | None) -> AssessmentForm:

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from html import escape
 
 from crmproject.charts import COLOURS, layout
+from crmproject.dates import date_text
 from crmproject.i18n import _
 from crmproject.plans.models import Plan
 
@@ -27,7 +28,7 @@ def timeline_figure(plan: Plan, *, today: date) -> dict:
             # a bar covers its end day too
             "x": [((p.end_date - p.start_date).days + 1) * DAY_MS for p in plan.phases],
             "marker": {"color": COLOURS["phase"]},
-            "customdata": [[p.start_date.isoformat(), p.end_date.isoformat(), str(p.status.label)] for p in plan.phases],
+            "customdata": [[date_text(p.start_date), date_text(p.end_date), str(p.status.label)] for p in plan.phases],
             "hovertemplate": "<b>%{y}</b><br>%{customdata[0]} – %{customdata[1]}<br>%{customdata[2]}<extra></extra>",
         })
     wave_rows = [_("Go-live: %(wave)s", wave=escape(w.name)) for w in plan.waves]
@@ -43,7 +44,7 @@ def timeline_figure(plan: Plan, *, today: date) -> dict:
             "textposition": ["middle left" if (w.go_live_date - plan.start_date).days > 0.66 * span else "middle right"
                              for w in plan.waves],
             "customdata": [
-                [w.go_live_date.isoformat(), escape(", ".join(d.name for d in w.departments) or _("no departments yet")),
+                [date_text(w.go_live_date), escape(", ".join(d.name for d in w.departments) or _("no departments yet")),
                  _("Modules: %(list)s", list=escape(", ".join(m.code for m in w.modules) or "—"))]
                 for w in plan.waves
             ],

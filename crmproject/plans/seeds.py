@@ -6,6 +6,22 @@ checked when the file is read, and a bad file fails with a message that names
 the file and the field (for example ``pilot.yaml: phases[2].duration_days:
 must be a whole number of days >= 1``).
 
+Every human text (names, summary, vision, goals, exit criteria, notes, KPI
+descriptions, gate notes) is either one string, English only, or a mapping of
+the interface's languages to the text in each, English required::
+
+    name:
+      en: Pilot review
+      ru: Оценка пилота
+      zh_Hans: 试点评审
+      fa: بازبینی پایلوت
+
+A plan made from a template takes the texts of the language it is made in
+(the creator's), English where the template has none in that language. A KPI's
+unit is a symbol or code (``%``, ``EUR``) the same in every language when it is
+one string, and a mapping when it is a word (``hours``). A gate names its phase
+or wave by its English name.
+
 Format (all offsets in days from the plan's start)::
 
     name: Pilot, then waves         # required
@@ -38,22 +54,27 @@ Format (all offsets in days from the plan's start)::
         frequency: monthly            # weekly, monthly, quarterly
         description: text
     gates:                            # optional: judged on the plan's figures (crmproject.gates.criteria)
-      - phase: Pilot review           # the phase whose end it judges, or
+      - phase: Pilot review           # the phase whose end it judges (its English name), or
         # wave: Wave 2                # the wave whose go-live it judges
-        name: Pilot proven            # optional, default "Gate: <phase or wave>"
+        name: Pilot proven            # optional, default "Gate: <phase or wave>" in the plan's language
+        notes: text                   # optional
         criteria:                     # at least one
-          - kind: training            # training, adoption, kpis_on_path, critical_tasks, reports_in, team_seats, hypercare
+          - kind: training            # training, adoption, kpis_on_path, critical_tasks, reports_in,
+                                      # team_seats, hypercare, maturity, risks, readiness
             threshold: 90             # optional: the kind's default
             blocking: true            # optional, default true: not met means no-go
+            note: text                # optional
+            # blocks: [processes]     # a maturity criterion's building blocks (default: every block with a target)
+    maturity_targets: {all: 3}        # optional: building block (or all) -> level 0-6
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import yaml
 
@@ -62,12 +83,16 @@ from crmproject.departments.services import get_department_by_code
 from crmproject.errors import NotFound, ValidationFailed
 from crmproject.forms import LATEST
 from crmproject.extensions import db
-from crmproject.i18n import _
+from crmproject.i18n import DEFAULT_LOCALE, LANGUAGES, _
 from crmproject.paths import seed_plans_dir
 from crmproject.kpis import services as kpi_services
 from crmproject.kpis.models import Direction, Frequency, GoalFamily
 from crmproject.plans import services
 from crmproject.plans.models import Plan, WaveKind
+from crmproject.plans.seed_texts import (
+    GATE_NAME, NAME_LENGTH, UNIT_LENGTH, TemplateError, Text, default_gate_name, in_language, plan_language, read_text,
+    unique_name,
+)
 
 
 # What features above plans add to a plan made from a template (the gates feature: its gates), registered by
@@ -76,18 +101,11 @@ _FROM_TEMPLATE: list[Callable[[Plan, "PlanTemplate"], None]] = []
 
 
 def made_from_template(extension: Callable[[Plan, "PlanTemplate"], None]) -> Callable[[Plan, "PlanTemplate"], None]:
-    """Decorate a function to run on every plan made from a template, after its phases, waves and KPIs."""
+    """Decorate a function to run on every plan made from a template, after its phases, waves and KPIs; it gets
+    the template `localized` to the plan's language."""
     if extension not in _FROM_TEMPLATE:
         _FROM_TEMPLATE.append(extension)
     return extension
-
-
-class TemplateError(ValueError):
-    """A seed plan file is malformed; the message names the file and the field."""
-
-    def __init__(self, filename: str, path: str, problem: str):
-        self.filename, self.path, self.problem = filename, path, problem
-        super().__init__(f"{filename}: {path}: {problem}" if path else f"{filename}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -128,14 +146,17 @@ class CriterionTemplate:
     threshold: Decimal | None = None
     blocking: bool = True
     blocks: tuple[str, ...] = ()  # a maturity criterion's building blocks; empty: every block with a target
+    note: str = ""
 
 
 @dataclass(frozen=True)
 class GateTemplate:
     name: str
-    phase: str | None
+    phase: str | None  # the phase's name, English in a template as read, the plan's language in a localized one
     wave: str | None
     criteria: tuple[CriterionTemplate, ...]
+    notes: str = ""
+    named: bool = True  # False: the name is the default, "Gate: <phase or wave>"
 
 
 @dataclass(frozen=True)
@@ -152,6 +173,67 @@ class PlanTemplate:
     horizon_years: int = 3
     maturity_targets: dict[str, int] = field(default_factory=dict)  # building block -> level 0-6
     extra: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None  # None: as read, every text a Text; else `localized` to this language
+
+    def texts(self) -> Iterator[tuple[str, str]]:
+        """Every human text with its path in the file (`phases[2].goal`)."""
+        yield from (("name", self.name), ("summary", self.summary), ("vision", self.vision))
+        for i, p in enumerate(self.phases):
+            yield from ((f"phases[{i}].{k}", v) for k, v in (("name", p.name), ("goal", p.goal),
+                                                              ("exit_criteria", p.exit_criteria)))
+        for i, w in enumerate(self.waves):
+            yield from ((f"waves[{i}].{k}", v) for k, v in (("name", w.name), ("notes", w.notes)))
+        for i, k in enumerate(self.kpis):
+            yield from ((f"kpis[{i}].{f}", v) for f, v in (("name", k.name), ("unit", k.unit),
+                                                           ("description", k.description)))
+        for i, g in enumerate(self.gates):
+            if g.named:  # a default name is the catalogue's, in every language
+                yield f"gates[{i}].name", g.name
+            yield f"gates[{i}].notes", g.notes
+            yield from ((f"gates[{i}].criteria[{j}].note", c.note) for j, c in enumerate(g.criteria))
+
+    def missing_translations(self) -> list[str]:
+        """The texts a language lacks, as `phases[2].goal.ru` (none: the template speaks every language); an
+        optional text left empty lacks nothing."""
+        return [f"{path}.{language}" for path, text in self.texts() if text
+                for language in LANGUAGES if language not in getattr(text, "translations", {DEFAULT_LOCALE: text})]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the template gives every text in."""
+        missing = {path.rsplit(".", 1)[1] for path in self.missing_translations()}
+        return tuple(language for language in LANGUAGES if language not in missing)
+
+    def localized(self, language: str) -> "PlanTemplate":
+        """This template with every text in `language` (English where it has none), plain strings; its gates name
+        their phases and waves by those names, as the plan made from it will."""
+        language = plan_language(language)
+        if self.language is not None:
+            if self.language != language:
+                raise ValueError(f"the template is already in {self.language}, not {language}")
+            return self
+
+        def t(text: str) -> str:
+            return in_language(text, language)
+
+        phases = {p.name: t(p.name) for p in self.phases}
+        waves = {w.name: t(w.name) for w in self.waves}
+        gates = []
+        for g in self.gates:
+            phase, wave = phases.get(g.phase) if g.phase else None, waves.get(g.wave) if g.wave else None
+            gates.append(replace(
+                g, phase=phase, wave=wave, notes=t(g.notes),
+                name=t(g.name) if g.named else default_gate_name(phase or wave or "", language),
+                criteria=tuple(replace(c, note=t(c.note)) for c in g.criteria),
+            ))
+        return replace(
+            self, language=language, name=t(self.name), summary=t(self.summary), vision=t(self.vision),
+            phases=tuple(replace(p, name=t(p.name), goal=t(p.goal), exit_criteria=t(p.exit_criteria))
+                         for p in self.phases),
+            waves=tuple(replace(w, name=t(w.name), notes=t(w.notes)) for w in self.waves),
+            kpis=tuple(replace(k, name=t(k.name), unit=t(k.unit), description=t(k.description)) for k in self.kpis),
+            gates=tuple(gates),
+        )
 
 
 class _Reader:
@@ -169,15 +251,18 @@ class _Reader:
     def _at(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
 
-    def text(self, key: str, *, required: bool = False, default: str = "") -> str:
+    def word(self, key: str, *, default: str = "") -> str:
+        """A value that is not a human text (a kind, a phase's English name), one string."""
         value = self.data.get(key)
         if value is None:
-            if required:
-                raise TemplateError(self.filename, self._at(key), "is required")
             return default
-        if not isinstance(value, str) or (required and not value.strip()):
+        if not isinstance(value, str) or not value.strip():
             raise TemplateError(self.filename, self._at(key), "must be non-empty text")
         return value.strip()
+
+    def text(self, key: str, *, required: bool = False, max_length: int | None = None, symbol: bool = False) -> Text:
+        return read_text(self.filename, self._at(key), self.data.get(key), required=required, max_length=max_length,
+                         symbol=symbol)
 
     def integer(self, key: str, *, minimum: int, maximum: int | None = None, required: bool = False, default: int = 0) -> int:
         value = self.data.get(key)
@@ -221,8 +306,8 @@ class _Reader:
 
 TOP_FIELDS = {"name", "summary", "vision", "horizon_years", "duration_days", "phases", "waves", "kpis", "gates",
               "maturity_targets"}
-GATE_FIELDS = {"phase", "wave", "name", "criteria"}
-CRITERION_FIELDS = {"kind", "threshold", "blocking", "blocks"}
+GATE_FIELDS = {"phase", "wave", "name", "notes", "criteria"}
+CRITERION_FIELDS = {"kind", "threshold", "blocking", "blocks", "note"}
 # the kinds of crmproject.gates.criteria (which imports plans: the gates feature sits above this one), and the
 # highest threshold of each: a percentage, or a count of tasks
 CRITERION_KINDS = {"training": 100, "adoption": 100, "kpis_on_path": 100, "critical_tasks": 10_000, "reports_in": 100,
@@ -250,14 +335,13 @@ def parse_template(filename: str, text: str) -> PlanTemplate:
     for path, item in top.items("phases", required=True):
         r = _Reader(filename, item, path, PHASE_FIELDS)
         phase = PhaseTemplate(
-            name=r.text("name", required=True),
+            name=r.text("name", required=True, max_length=NAME_LENGTH),
             start_day=r.integer("start_day", minimum=0, required=True),
             duration_days=r.integer("duration_days", minimum=1, required=True),
             goal=r.text("goal"),
             exit_criteria=r.text("exit_criteria"),
         )
-        if any(p.name.lower() == phase.name.lower() for p in phases):
-            raise TemplateError(filename, f"{path}.name", f"repeats the phase name {phase.name!r}")
+        unique_name(filename, f"{path}.name", phase.name, [p.name for p in phases], "phase")
         if phase.start_day + phase.duration_days > duration:
             raise TemplateError(
                 filename, f"{path}.duration_days",
@@ -269,21 +353,20 @@ def parse_template(filename: str, text: str) -> PlanTemplate:
     seen_departments: dict[str, str] = {}
     for path, item in top.items("waves"):
         r = _Reader(filename, item, path, WAVE_FIELDS)
-        kind_text = r.text("kind", default="wave")
+        kind_text = r.word("kind", default="wave")
         try:
             kind = WaveKind(kind_text)
         except ValueError:
             raise TemplateError(filename, f"{path}.kind", f"must be one of pilot, wave, enterprise, not {kind_text!r}") from None
         wave = WaveTemplate(
-            name=r.text("name", required=True),
+            name=r.text("name", required=True, max_length=NAME_LENGTH),
             kind=kind,
             go_live_day=r.integer("go_live_day", minimum=0, maximum=duration - 1, required=True),
             modules=r.codes("modules"),
             departments=r.codes("departments"),
             notes=r.text("notes"),
         )
-        if any(w.name.lower() == wave.name.lower() for w in waves):
-            raise TemplateError(filename, f"{path}.name", f"repeats the wave name {wave.name!r}")
+        unique_name(filename, f"{path}.name", wave.name, [w.name for w in waves], "wave")
         for code in wave.departments:
             if code in seen_departments:
                 raise TemplateError(filename, f"{path}.departments", f"{code} is already in the wave {seen_departments[code]!r}")
@@ -294,25 +377,25 @@ def parse_template(filename: str, text: str) -> PlanTemplate:
     for path, item in top.items("kpis"):
         r = _Reader(filename, item, path, KPI_FIELDS)
         kpi = KpiTemplate(
-            name=r.text("name", required=True),
+            name=r.text("name", required=True, max_length=NAME_LENGTH),
             goal_family=r.choice("goal_family", tuple(f.value for f in GoalFamily), default="adoption"),
             direction=r.choice("direction", ("higher", "lower"), default="higher"),
             baseline=r.number("baseline"), target=r.number("target"),
             target_day=r.integer("target_day", minimum=1, maximum=duration - 1, required=True),
-            unit=r.text("unit"), frequency=r.choice("frequency", ("weekly", "monthly", "quarterly"), default="monthly"),
+            unit=r.text("unit", max_length=UNIT_LENGTH, symbol=True),
+            frequency=r.choice("frequency", ("weekly", "monthly", "quarterly"), default="monthly"),
             description=r.text("description"),
         )
         if (kpi.direction == "higher") != (kpi.target > kpi.baseline):
             raise TemplateError(filename, f"{path}.target", f"must be {'above' if kpi.direction == 'higher' else 'below'} the baseline")
-        if any(k.name.lower() == kpi.name.lower() for k in kpis):
-            raise TemplateError(filename, f"{path}.name", f"repeats the KPI name {kpi.name!r}")
+        unique_name(filename, f"{path}.name", kpi.name, [k.name for k in kpis], "KPI")
         kpis.append(kpi)
 
     gates = _gates(filename, top, phases, waves)
     return PlanTemplate(
         maturity_targets=_maturity_targets(filename, top),
         key=Path(filename).stem,
-        name=top.text("name", required=True),
+        name=top.text("name", required=True, max_length=NAME_LENGTH),
         summary=top.text("summary", required=True),
         vision=top.text("vision"),
         horizon_years=top.integer("horizon_years", minimum=1, maximum=10, default=3),
@@ -330,7 +413,7 @@ def _gates(filename: str, top: _Reader, phases: list[PhaseTemplate], waves: list
     wave_names = {w.name.lower(): w.name for w in waves}
     for path, item in top.items("gates"):
         r = _Reader(filename, item, path, GATE_FIELDS)
-        phase, wave = r.text("phase") or None, r.text("wave") or None
+        phase, wave = r.word("phase") or None, r.word("wave") or None
         if (phase is None) == (wave is None):
             raise TemplateError(filename, path, "needs exactly one of phase or wave")
         if phase is not None and phase.lower() not in phase_names:
@@ -356,8 +439,11 @@ def _gates(filename: str, top: _Reader, phases: list[PhaseTemplate], waves: list
                 raise TemplateError(filename, f"{cpath}.blocks", f"must be a list of {', '.join(MATURITY_BLOCKS)}")
             if blocks and kind != "maturity":
                 raise TemplateError(filename, f"{cpath}.blocks", "belongs only to a maturity criterion")
-            criteria.append(CriterionTemplate(kind, threshold, blocking, tuple(blocks)))
-        gates.append(GateTemplate(r.text("name") or f"Gate: {phase or wave}", phase, wave, tuple(criteria)))
+            criteria.append(CriterionTemplate(kind, threshold, blocking, tuple(blocks), c.text("note")))
+        name = r.text("name", max_length=NAME_LENGTH)
+        default = Text(GATE_NAME.message % {"name": phase or wave})
+        gates.append(GateTemplate(name or default, phase, wave, tuple(criteria), notes=r.text("notes"),
+                                  named=bool(name)))
     return tuple(gates)
 
 
@@ -397,13 +483,16 @@ def get_template(key: str, directory: Path | None = None) -> PlanTemplate:
 
 
 def create_plan_from_template(
-    template: PlanTemplate, *, start: date, name: str | None = None, created_by: User | None = None
+    template: PlanTemplate, *, start: date, name: str | None = None, created_by: User | None = None,
+    language: str = DEFAULT_LOCALE,
 ) -> Plan:
-    """Make a plan from a template with every date shifted to `start`.
+    """Make a plan from a template with every date shifted to `start` and every text in `language` (the
+    creator's: "en", "ru", "zh_Hans" or "zh", "fa"; English where the template has no text in it).
 
     Waves take the departments the template names by code where such a
     department exists; module codes the database lacks are created.
     """
+    template = template.localized(language)
     name = (name or "").strip() or template.name
     if start + timedelta(days=template.duration_days) > LATEST:
         raise ValidationFailed(_("A plan starting on %(start)s would end after %(last)s.", start=start.isoformat(), last=LATEST.isoformat()), field="start_date")
@@ -433,6 +522,6 @@ def create_plan_from_template(
         ))
     db.session.flush()
     for extension in _FROM_TEMPLATE:
-        extension(plan, template)
+        extension(plan, template)  # localized: its gates name the plan's phases and waves
     return plan
 

@@ -13,7 +13,7 @@ from crmproject.departments.services import list_departments
 from crmproject.errors import NotFound, ValidationFailed, apply_to_form, flash_refusal, saving
 from crmproject.extensions import db
 from crmproject.forms import options
-from crmproject.i18n import _
+from crmproject.i18n import _, current_locale
 from crmproject.plans import bp, seeds, services
 from crmproject.plans.charts import timeline_figure
 from crmproject.plans.forms import ModuleForm, PhaseForm, PlanForm, PlanFromTemplateForm, WaveForm
@@ -81,7 +81,8 @@ def new():
 @bp.route("/from-template", methods=["GET", "POST"])
 @allow(can_edit_plans)
 def from_template():
-    templates = seeds.load_templates()
+    language = current_locale()  # the plan's texts are in its creator's language, as the templates are shown
+    templates = [t.localized(language) for t in seeds.load_templates()]
     form = PlanFromTemplateForm()
     form.template.choices = options((t.key, t.name) for t in templates)
     if request.method == "GET":
@@ -89,9 +90,9 @@ def from_template():
         form.start_date.data = date.today()
     if form.validate_on_submit():
         try:
-            template = seeds.get_template(form.template.data)
+            template = seeds.get_template(form.template.data).localized(language)
             plan = seeds.create_plan_from_template(
-                template, start=form.start_date.data, name=form.name.data, created_by=current_user
+                template, start=form.start_date.data, name=form.name.data, created_by=current_user, language=language
             )
         except NotFound as exc:
             form.template.errors = [str(exc)]

@@ -16,10 +16,11 @@ ELEMENT_COLOURS = ("#3b6ea8", "#d9822b", "#2e8b57", "#7b4ea3", "#8c564b")
 def trend_figure(trend: Sequence[SurveyResults]) -> dict:
     """One line per ADKAR element across the department's surveys (those with enough answers), with the
     barrier line at 3."""
+    from crmproject.dates import date_text
     from crmproject.i18n import _
 
     shown = [r for r in trend if r.shown]
-    x = [f"{r.closes_on.isoformat()} · {r.title}" for r in shown]
+    x = [f"{date_text(r.closes_on)} · {r.title}" for r in shown]
     data = [{"type": "scatter", "mode": "lines+markers", "name": escape(str(element.label)), "x": [escape(v) for v in x],
              "y": [float(r.means[element]) for r in shown], "line": {"color": colour, "width": 2},
              "hovertemplate": "%{y:.2f}<extra>" + escape(str(element.label)) + "</extra>"}

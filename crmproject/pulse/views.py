@@ -10,7 +10,7 @@ from crmproject.auth.permissions import can_delete_pulse_survey, can_manage_puls
 from crmproject.db import utcnow
 from crmproject.departments.models import Department
 from crmproject.errors import ValidationFailed, apply_to_form, flash_refusal, saving
-from crmproject.exports import download_name, xlsx_response
+from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.extensions import db, limiter
 from crmproject.forms import options
 from crmproject.i18n import _, ngettext
@@ -53,14 +53,14 @@ def index(plan_id: int):
                            creatable=bool(services.department_choices(plan, current_user)))
 
 
-@bp.get(f"{PREFIX}/results.xlsx")
+@spreadsheet_routes(bp, f"{PREFIX}/results")
 def export(plan_id: int):
     plan = plan_or_404(plan_id)
     surveys = services.plan_surveys(plan)
     departments = services.plan_departments(plan)
     readiness = results.latest_readiness([d.id for d in departments], today=plan_today(plan), plan_id=plan.id)
     workbook = results_workbook(surveys, results.survey_results(surveys), [(d, readiness.get(d.id)) for d in departments])
-    return xlsx_response(workbook, download_name(plan.name, _("readiness pulse")))
+    return download(workbook, download_name(plan.name, _("readiness pulse")))
 
 
 def _survey_form(plan: Plan, survey: PulseSurvey | None) -> SurveyForm:
@@ -172,11 +172,11 @@ def renew(plan_id: int, survey_id: int, invitation_id: int):
                    _("New link for %(name)s: the old one no longer works.", name=invitation.employee.name))
 
 
-@bp.get(f"{PREFIX}/surveys/<int:survey_id>/links.xlsx")
+@spreadsheet_routes(bp, f"{PREFIX}/surveys/<int:survey_id>/links")
 def links(plan_id: int, survey_id: int):
     plan, survey = _managed(plan_id, survey_id)
     workbook = links_workbook(survey, services.invitations(survey), _link)
-    return xlsx_response(workbook, download_name(survey.department.name, survey.title, _("links")))
+    return download(workbook, download_name(survey.department.name, survey.title, _("links")))
 
 
 @bp.post(f"{PREFIX}/surveys/<int:survey_id>/delete")

@@ -19,7 +19,7 @@ from crmproject.kpis.attainment import Rag
 from crmproject.kpis.models import Kpi
 from crmproject.plans.models import Plan
 from crmproject.plans.views import plan_or_404
-from crmproject.exports import download_name, xlsx_response
+from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.reports import bp, services
 from crmproject.reports.excel import reports_workbook
 from crmproject.reports.forms import ReportForm, kpi_field_name, report_form
@@ -90,7 +90,7 @@ def _editor(plan: Plan, department: Department, period: services.Period, report:
                            kpis=kpis, kpi_field_name=kpi_field_name), form.http_status
 
 
-@bp.get("/reports.xlsx")
+@spreadsheet_routes(bp, "/reports")
 def export(plan_id: int):
     """The reports of one period (the latest revision each, drafts only where the user may read them)."""
     plan = plan_or_404(plan_id)
@@ -98,7 +98,7 @@ def export(plan_id: int):
     period = services.period_for(plan, day)
     reports = services.period_reports(plan, period, include_drafts_of=lambda r: can_read_report(current_user, r))
     kpis = sorted({v.kpi for r in reports for v in r.values}, key=lambda k: k.name)
-    return xlsx_response(reports_workbook(reports, kpis), download_name(plan.name, _("status reports"), period.start.isoformat()))
+    return download(reports_workbook(reports, kpis), download_name(plan.name, _("status reports"), period.start.isoformat()))
 
 
 @bp.route("/reports/write", methods=["GET", "POST"])

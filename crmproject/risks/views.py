@@ -15,7 +15,7 @@ from crmproject.auth.services import list_active_users
 from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
 from crmproject.errors import ValidationFailed, apply_to_form, flash_refusal, saving
-from crmproject.exports import download_name, xlsx_response
+from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -88,13 +88,13 @@ def index(plan_id: int):
         likelihoods=services.LIKELIHOOD_MEANINGS, impacts=services.IMPACT_MEANINGS)
 
 
-@bp.get("/risks.xlsx")
+@spreadsheet_routes(bp, "/risks")
 def export(plan_id: int):
     plan = plan_or_404(plan_id)
     today = plan_today(plan)
     views = services.assess(plan, services.list_risks(plan), today=today)
     workbook = register_workbook(plan, views, today=today, visible=lambda t: can_view_task(current_user, t))
-    return xlsx_response(workbook, download_name(plan.name, _("risk register")))
+    return download(workbook, download_name(plan.name, _("risk register")))
 
 
 @bp.post("/catalogue")

@@ -24,10 +24,18 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
+from crmproject.dates import xlsx_date_format, xlsx_datetime_format
+
 ColumnKind = Literal["text", "date", "datetime", "number", "integer", "percent", "bool"]
 
 _MAX_WIDTH = 60
 _FORMULA_TRIGGER = re.compile(r"^(?:\s*[=+\-@]|[\t\r])")
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would read the text as a formula (= + - @ at its start, even after spaces; a tab
+    or a carriage return first)."""
+    return bool(_FORMULA_TRIGGER.match(text))
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _BOLD = Font(bold=True)
 
@@ -142,10 +150,11 @@ def _text_cell(worksheet: Worksheet | WriteOnlyWorksheet, text: str) -> Cell:
 
 
 def _default_format(kind: ColumnKind, value: object) -> str | None:
+    """Dates in the reader's convention (crmproject.dates: 2026-12-07 in English, 07.12.2026 in Russian)."""
     if isinstance(value, datetime):
-        return "yyyy-mm-dd" if kind == "date" else "yyyy-mm-dd hh:mm"
+        return xlsx_date_format() if kind == "date" else xlsx_datetime_format()
     if isinstance(value, date):
-        return "yyyy-mm-dd"
+        return xlsx_date_format()
     if isinstance(value, time):
         return "hh:mm"
     return {"integer": "0", "percent": "0%"}.get(kind)

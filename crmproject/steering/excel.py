@@ -16,9 +16,9 @@ def pack_workbook(meeting: SteeringMeeting, plan_name: str, decisions: list[Gate
     write_table(workbook, _("Meeting"), [Column(_("Item"), width=18), Column(_("Value"), width=90)], [
         [_("Plan"), plan_name],
         [_("Meeting"), meeting.title],
-        [_("Date"), meeting.held_on.isoformat()],
+        [_("Date"), meeting.held_on],
         [_("Attendees"), ", ".join(u.name for u in meeting.attendees)],
-        [_("Agenda built on"), meeting.agenda_built_on.isoformat() if meeting.agenda_built_on else ""],
+        [_("Agenda built on"), meeting.agenda_built_on],
         [_("Minutes"), meeting.minutes],
     ])
     sections = meeting.agenda.get("sections", {})

@@ -9,7 +9,7 @@ from crmproject.auth.models import User
 from crmproject.auth.permissions import allow, can_run_meetings
 from crmproject.auth.services import list_active_users
 from crmproject.errors import saving
-from crmproject.exports import download_name, xlsx_response
+from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -150,9 +150,9 @@ def pack(plan_id: int, meeting_id: int):
                            section_title=services.section_title, decisions=services.decisions_at(meeting))
 
 
-@bp.get("/<int:meeting_id>/pack.xlsx")
+@spreadsheet_routes(bp, "/<int:meeting_id>/pack")
 def pack_xlsx(plan_id: int, meeting_id: int):
     plan = plan_or_404(plan_id, waves=False)
     meeting = _meeting(plan, meeting_id)
     workbook = pack_workbook(meeting, plan.name, services.decisions_at(meeting))
-    return xlsx_response(workbook, download_name(plan.name, meeting.title, meeting.held_on.isoformat()))
+    return download(workbook, download_name(plan.name, meeting.title, meeting.held_on.isoformat()))

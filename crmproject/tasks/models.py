@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from crmproject.dates import localised
 from crmproject.db import Base, TimestampMixin, UTCDateTime, Versioned, utcnow
 from crmproject.enums import LabelledEnum, enum_column_type
 from crmproject.i18n import lazy_gettext as _l
@@ -137,10 +138,12 @@ class TaskChange(Base):
         return str(FIELD_LABELS.get(self.field, self.field))
 
     def shown(self, value: str) -> str:
-        """A stored value as people read it: status and priority by their label."""
+        """A stored value as people read it: status and priority by their label, dates in the reader's form."""
         kind = {"status": TaskStatus, "priority": TaskPriority}.get(self.field)
         if kind is not None and value in kind._value2member_map_:
             return str(kind(value).label)
+        if self.field in ("due_date", "start_date") and value:
+            return localised(value, shown=True)
         return value
 
 

@@ -22,7 +22,7 @@ from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.plans.models import Phase, Plan
 from crmproject.plans.views import plan_or_404
-from crmproject.exports import download_name, xlsx_response
+from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.tasks import bp, my_bp, services
 from crmproject.tasks.excel import tasks_workbook
 from crmproject.tasks.forms import BulkStatusForm, CategoryForm, CommunicationForm, DatesForm, MoveForm, TaskForm
@@ -104,13 +104,13 @@ def board(plan_id: int):
                            flt=flt, today=today, args=_filter_args(), **_filter_choices(plan))
 
 
-@bp.get("/tasks.xlsx")
+@spreadsheet_routes(bp, "/tasks")
 def export(plan_id: int):
     """The filtered task list as xlsx: what the user sees on the list, every page of it."""
     plan = plan_or_404(plan_id)
     today = date.today()
     found, _total = services.find_tasks(plan, _filter_from_args(), scope=task_department_scope(current_user), today=today, per_page=0)
-    return xlsx_response(tasks_workbook(found, today=today), download_name(plan.name, _("tasks")))
+    return download(tasks_workbook(found, today=today), download_name(plan.name, _("tasks")))
 
 
 @my_bp.get("/my-tasks")

@@ -18,7 +18,7 @@ from crmproject.i18n import _
 from crmproject.plans.models import CrmModule, Phase, Plan
 from crmproject.plans.services import list_modules
 from crmproject.plans.views import plan_or_404
-from crmproject.exports import download_name, xlsx_response
+from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.teams import bp, excel, services
 from crmproject.teams.forms import AssignmentForm, DeliverableForm, EndAssignmentForm, TeamRoleForm
 from crmproject.teams.models import Deliverable, RaciCode, TeamAssignment, TeamRole, TeamRoleKind
@@ -236,11 +236,11 @@ def _raci_opened(versions: dict[int, int | None]) -> dict[int, list[str]] | None
             if key.isdigit() and isinstance(row, list) and len(row) == 2 and versions.get(int(key)) == row[0]}
 
 
-@bp.get("/raci.xlsx")
+@spreadsheet_routes(bp, "/raci")
 def raci_export(plan_id: int):
     plan = plan_or_404(plan_id)
     workbook = excel.raci_workbook(services.list_deliverables(plan), services.list_roles(plan), today=date.today())
-    return xlsx_response(workbook, download_name(plan.name, _("RACI")))
+    return download(workbook, download_name(plan.name, _("RACI")))
 
 
 @bp.post("/raci/deliverables")

@@ -21,7 +21,7 @@ once in the mandatory courses of its waves (crmproject.roster calls
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -633,12 +633,13 @@ DEMO_PROGRESS = {"SALES": 0.92, "KAM": 0.8, "TELE": 0.65, "MKT": 0.55, "ECOM": 0
 DEMO_SEED = 20240505
 
 
-def load_demo_training(today: date) -> None:
+def load_demo_training(today: date, *, translate: Callable[[str], str] = str) -> None:
     """Four demo courses with sessions, and enrolments in varied states for the demo's employees.
 
     Deterministic (one seeded random.Random) and idempotent: a course is
     created only when its code is missing, and enrolled only while it has no
     enrolments, so running the demo twice adds nothing. Flushes, does not commit.
+    `translate` gives each text in the demo's language (crmproject.demo.language).
     """
     from crmproject.plans.services import ensure_standard_modules
 
@@ -649,16 +650,22 @@ def load_demo_training(today: date) -> None:
         course = get_course_by_code(code)
         if course is None:
             course = create_course(CourseValues(
-                code=code, name=name, crm_module=modules.get(module_code) if module_code else None, audience=audience,
-                mandatory=mandatory, length_hours=Decimal(hours), description=description,
+                code=code, name=translate(name), crm_module=modules.get(module_code) if module_code else None,
+                audience=translate(audience), mandatory=mandatory, length_hours=Decimal(hours), description=translate(description),
                 validity_months=DEMO_VALIDITY.get(code)))
             for k, offset in enumerate((-150, -90, -30, 21)):
-                add_session(course, SessionValues(day=today + timedelta(days=offset + 7 * n), trainer=DEMO_TRAINERS[(n + k) % 4],
-                                                  location=DEMO_PLACES[(n + k) % 4], capacity=None))
+                add_session(course, SessionValues(day=today + timedelta(days=offset + 7 * n),
+                                                  trainer=translate(DEMO_TRAINERS[(n + k) % 4]),
+                                                  location=_demo_place(DEMO_PLACES[(n + k) % 4], translate), capacity=None))
         if db.session.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.course_id == course.id)):
             continue
         wanted = [d for c, d in sorted(departments.items()) if audience_codes is None or c in audience_codes]
         _demo_enrolments(course, wanted, today=today, rng=rng, first_round=first_round)
+
+
+def _demo_place(place: str, translate: Callable[[str], str]) -> str:
+    """A training room in the demo's language; an online session's address as it is."""
+    return place if place.startswith("https://") else translate(place)
 
 
 def _demo_enrolments(course: Course, departments: Sequence[Department], *, today: date, rng: random.Random,

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from crmproject.auth.models import Role
 from crmproject.auth.permissions import allow, can_manage_training, can_update_enrolment, require
+from crmproject.dates import date_text
 from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
 from crmproject.errors import ValidationFailed, saving
@@ -45,7 +46,7 @@ def _session_choices(course: Course, empty_label: str) -> list:
 
 
 def _session_label(session: TrainingSession) -> str:
-    parts = [session.day.isoformat(), session.trainer, session.location]
+    parts = [date_text(session.day), session.trainer, session.location]
     return " · ".join(p for p in parts if p)
 
 

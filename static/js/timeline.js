@@ -39,15 +39,22 @@
     return div.innerHTML;
   }
 
+  // a date as the page writes them (crmproject.dates.browser_date_format); ISO where the page names no locale
+  const dateFormat = element.dataset.dateLocale ?
+    new Intl.DateTimeFormat(element.dataset.dateLocale, {dateStyle: element.dataset.dateStyle || "short"}) : null;
+  function shown(text) {
+    return dateFormat ? dateFormat.format(local(text)) : text;
+  }
+
   function popup(context) {
     const task = context.task;
     const row = rows.find((r) => r.id === task.id) || task;
-    let html = "<div class=\"tl-popup\"><strong>" + escapeHtml(row.name) + "</strong><div>" + row.start +
-      (row.end !== row.start ? " – " + row.end : "") + "</div>";
+    let html = "<div class=\"tl-popup\"><strong>" + escapeHtml(row.name) + "</strong><div>" + shown(row.start) +
+      (row.end !== row.start ? " – " + shown(row.end) : "") + "</div>";
     if (row.status) html += "<div>" + escapeHtml(row.status) + "</div>";
     if (row.baseline) {
-      html += "<div class=\"muted\">" + escapeHtml(element.dataset.baselineLabel) + ": " + row.baseline.start +
-        (row.baseline.end !== row.baseline.start ? " – " + row.baseline.end : "") + "</div>";
+      html += "<div class=\"muted\">" + escapeHtml(element.dataset.baselineLabel) + ": " + shown(row.baseline.start) +
+        (row.baseline.end !== row.baseline.start ? " – " + shown(row.baseline.end) : "") + "</div>";
     }
     if (row.task) {
       html += "<a href=\"" + element.dataset.taskUrl + row.task + "\">" + escapeHtml(element.dataset.open) + "</a>";

@@ -204,6 +204,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "readiness pulse": f"{plan}/pulse/", "pulse survey": f"{plan}/pulse/surveys/{demo.pulse_survey}",
         "Sales pulse survey": f"{plan}/pulse/surveys/{demo.sales_pulse}", "pulse answer": f"/pulse/answer/{demo.pulse_token}",
         "change impact": f"{plan}/impact/", "change impact grid": f"{plan}/impact/grid",
+        "settings": "/account/password",
     }
     if role != Role.EXECUTIVE:
         pages["report form"] = f"{plan}/reports/write?department={demo.sales}"
@@ -225,6 +226,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         pages["risk form"] = f"{plan}/risks/{demo.risk}/edit"
         pages["new risk"] = f"{plan}/risks/new"
         pages["pulse survey form"] = f"{plan}/pulse/surveys/{demo.pulse_survey}/edit"
+        pages["new plan from template"] = "/plans/from-template"  # the templates in the reader's language
     if role != Role.DEPARTMENT_HEAD:
         pages["meeting form"] = f"{plan}/meetings/{demo.meeting}/edit"
     if role == Role.ADMIN:

@@ -135,13 +135,18 @@ def test_on_a_persian_page_dates_and_latin_names_keep_their_direction(app):
     from crmproject.i18n import gettext
 
     with app.test_request_context("/", headers={"Accept-Language": "fa"}):
-        refresh()
+        refresh()  # Persian: the Solar Hijri date, isolated in the sentence and never broken across lines
         text = gettext("Previous (%(day)s)", day=date(2026, 11, 30).isoformat())
-        assert "\u20682026\u201111\u201130\u2069" in text
-        assert app.jinja_env.filters["date"](date(2026, 11, 30)) == "\u20682026\u201111\u201130\u2069"
-    with app.test_request_context("/", headers={"Accept-Language": "ru"}):
+        assert "\u2068۹\u00a0آذر\u00a0۱۴۰۵\u2069" in text
+        assert app.jinja_env.filters["date"](date(2026, 11, 30)) == "\u2068۹\u00a0آذر\u00a0۱۴۰۵\u2069"
+        assert gettext("%(name)s", name="Sales") == "\u2068Sales\u2069"
+    with app.test_request_context("/", headers={"Accept-Language": "zh"}):
         refresh()  # the test's app context outlives the request: choose its language again
-        assert app.jinja_env.filters["date"](date(2026, 11, 30)) == "2026\u201111\u201130"
+        assert app.jinja_env.filters["date"](date(2026, 11, 30)) == "2026/11/30"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        refresh()  # English keeps ISO, hyphens and all
+        assert app.jinja_env.filters["date"](date(2026, 11, 30)) == "2026-11-30"
+        assert gettext("Previous (%(day)s)", day="2026-11-30") == "Previous (2026-11-30)"
 
 
 def test_charts_speak_the_pages_language_with_plotlys_own_locale(make_plan, make_user, login, client):

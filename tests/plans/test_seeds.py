@@ -145,3 +145,122 @@ def test_template_gates_become_the_plans_gates_with_their_criteria(app):
     assert pilot.criteria[1].threshold == 80  # adoption: the plan's adoption target, no threshold in the file
     assert not pilot.criteria[3].blocking
     assert gates["Wave 3 may go live"].wave.name == "Wave 3 - CSS in service and support"
+
+
+# --- the four languages ----------------------------------------------------------------------------------------
+
+SCRIPTS = {"ru": "[А-Яа-яЁё]", "zh_Hans": "[\u4e00-\u9fff]", "fa": "[\u0600-\u06ff]"}
+
+
+def test_every_shipped_template_has_every_text_in_all_four_languages():
+    import re
+
+    for template in load_templates():
+        assert template.missing_translations() == [], template.key
+        assert template.languages == ("en", "ru", "zh_Hans", "fa")
+        for path, text in template.texts():
+            if not text or path.endswith(".unit") and text in ("%", "EUR"):
+                continue
+            for language, script in SCRIPTS.items():
+                translated = text.in_language(language)
+                # written in the language, not the English copied over
+                assert translated != str(text) and re.search(script, translated), (template.key, path, language)
+
+
+def test_a_text_missing_in_one_language_is_found_and_falls_back_to_english():
+    text = GOOD.replace(
+        "exit_criteria: \"80% active\"",
+        "exit_criteria: {en: \"80% active\", ru: \"80% активны\", fa: \"80% فعال\"}",
+    )
+    template = parse_template("t.yaml", text)
+    assert "phases[1].exit_criteria.zh_Hans" in template.missing_translations()
+    assert "phases[1].exit_criteria.ru" not in template.missing_translations()
+    assert "phases[0].name.ru" in template.missing_translations()  # a plain string is English only
+    assert "ru" not in template.languages
+    assert template.localized("ru").phases[1].exit_criteria == "80% активны"
+    assert template.localized("zh").phases[1].exit_criteria == "80% active"
+
+
+@pytest.mark.parametrize(
+    ("phase", "where", "problem"),
+    [
+        ("{name: {ru: Пилот}, start_day: 0, duration_days: 5}", "phases[0].name.en", "is required (the English text)"),
+        ("{name: {en: Pilot, de: Pilotprojekt}, start_day: 0, duration_days: 5}", "phases[0].name.de",
+         "unknown language (allowed: en, ru, zh_Hans, fa)"),
+        ("{name: {en: Pilot, zh: 试点}, start_day: 0, duration_days: 5}", "phases[0].name.zh", "unknown language"),
+        ("{name: Pilot, start_day: 0, duration_days: 5, goal: {en: Prove it, fa: ''}}", "phases[0].goal.fa",
+         "must be non-empty text"),
+        ("{name: Pilot, start_day: 0, duration_days: 5, goal: [Prove it]}", "phases[0].goal",
+         "must be text, or a mapping of languages"),
+        ("{name: {en: Pilot, ru: '" + "Я" * 201 + "'}, start_day: 0, duration_days: 5}", "phases[0].name.ru",
+         "at most 200 characters"),
+    ],
+)
+def test_a_bad_text_names_the_file_the_field_and_the_language(phase, where, problem):
+    with pytest.raises(TemplateError) as exc:
+        parse_template("pilot.yaml", f"name: X\nsummary: Y\nduration_days: 10\nphases:\n  - {phase}\n")
+    assert str(exc.value).startswith(f"pilot.yaml: {where}: ")
+    assert problem in str(exc.value)
+
+
+def test_two_phases_with_one_name_in_a_language_are_refused():
+    text = ("name: X\nsummary: Y\nduration_days: 10\nphases:\n"
+            "  - {name: {en: Prepare, ru: Подготовка}, start_day: 0, duration_days: 5}\n"
+            "  - {name: {en: Get ready, ru: подготовка}, start_day: 5, duration_days: 5}\n")
+    with pytest.raises(TemplateError, match=r"pilot.yaml: phases\[1\].name.ru: repeats the phase name 'подготовка'"):
+        parse_template("pilot.yaml", text)
+
+
+def test_a_plan_made_in_russian_takes_the_russian_texts_and_its_gates_find_their_phases(app):
+    from crmproject.gates.services import list_gates
+    from crmproject.kpis.services import list_kpis
+
+    template = get_template("pilot-then-waves")
+    plan = create_plan_from_template(template, start=date(2027, 1, 4), language="ru")
+    russian = template.localized("ru")
+    assert plan.name == "Сначала пилот, затем волны"
+    assert plan.vision.startswith("Через пять лет")
+    assert [p.name for p in plan.phases] == [p.name for p in russian.phases]
+    first = plan.phases[0]
+    assert (first.name, first.goal[:34]) == ("Цели и экономическое обоснование", "Ранжировать по приоритету проблемы")
+    assert first.exit_criteria.startswith("Экономическое обоснование утверждено управляющим комитетом")
+    assert plan.waves[0].name == "Пилот — SFA в отделе продаж" and "острее всего" in plan.waves[0].notes
+    kpis = {k.name: k for k in list_kpis(plan)}
+    assert kpis["Активные пользователи / лицензии"].unit == "%"
+    assert kpis["Среднее время решения обращения"].unit == "ч"
+    gates = {g.name: g for g in list_gates(plan)}
+    assert gates["Пилот подтвердил результаты"].phase.name == "Оценка пилота и публикация результатов"
+    assert gates["Волна 3 может запускаться"].wave.name == "Волна 3 — CSS в сервисе и поддержке"
+
+
+@pytest.mark.parametrize(("language", "plan_name", "gate"), [
+    ("zh", "先试点，再分批推广", "试点成效已验证"),
+    ("zh_Hans", "先试点，再分批推广", "试点成效已验证"),
+    ("fa", "ابتدا پایلوت، سپس موج‌ها", "پایلوت اثبات شد"),
+    ("en", "Pilot, then waves", "Pilot proven"),
+])
+def test_a_plan_takes_the_language_it_is_made_in(app, language, plan_name, gate):
+    from crmproject.gates.services import list_gates
+
+    plan = create_plan_from_template(get_template("pilot-then-waves"), start=date(2027, 1, 4), language=language)
+    assert plan.name == plan_name
+    assert gate in {g.name for g in list_gates(plan)}
+
+
+def test_an_unnamed_gate_is_named_in_the_plans_language_and_an_english_only_template_stays_english(app, tmp_path):
+    from crmproject.gates.services import list_gates
+
+    (tmp_path / "t.yaml").write_text(GOOD + "gates:\n  - {wave: Enterprise, criteria: [{kind: training, note: "
+                                     "{en: Everyone trained, ru: Все обучены}}]}\n", encoding="utf-8")
+    template = get_template("t", tmp_path)
+    plan = create_plan_from_template(template, start=date(2027, 1, 4), name="T", language="ru")
+    assert [p.name for p in plan.phases] == ["Prepare", "Pilot"]  # no Russian in the file: its English
+    (gate,) = list_gates(plan)
+    assert gate.name == "Контрольная точка: Enterprise" and gate.criteria[0].note == "Все обучены"
+    english = create_plan_from_template(template, start=date(2027, 1, 4), name="E")
+    assert list_gates(english)[0].name == "Gate: Enterprise"
+
+
+def test_an_unknown_language_is_refused(app):
+    with pytest.raises(ValueError, match="no interface language 'de'"):
+        create_plan_from_template(get_template("small-company-quick-start"), start=date(2027, 1, 4), language="de")

@@ -60,6 +60,25 @@ def test_new_plan_from_template(client, pm, make_department):
     assert plan.phases[0].name in shown
 
 
+def test_a_russian_user_sees_the_templates_and_makes_the_plan_in_russian(client, pm):
+    pm.language = "ru"
+    db.session.commit()
+    page = client.get("/plans/from-template").get_data(as_text=True)
+    assert "Сначала пилот, затем волны" in page and "Pilot, then waves" not in page
+    assert "Поэтапное внедрение SFA, MA и CSS за два года" in page
+    assert "Пилот SFA в отделе продаж" in page  # the phases listed under each template
+    response = client.post("/plans/from-template", data={"template": "pilot-then-waves", "name": "",
+                                                         "start_date": "2027-02-01"})
+    assert response.status_code == 302
+    plan = db.session.scalar(db.select(Plan))
+    assert plan.name == "Сначала пилот, затем волны"
+    assert plan.phases[0].name == "Цели и экономическое обоснование"
+    assert plan.phases[0].goal.startswith("Ранжировать по приоритету проблемы подразделения")
+    assert plan.phases[2].exit_criteria.startswith("100% пилотных пользователей прошли обучение SFA до запуска")
+    flashed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Сначала пилот, затем волны" in flashed and "Цели и экономическое обоснование" in flashed
+
+
 def test_from_template_with_a_taken_name_says_so_at_the_name(client, pm, make_plan):
     make_plan(name="Taken")
     response = client.post("/plans/from-template", data={"template": "eight-stages", "name": "Taken", "start_date": "2027-02-01"})

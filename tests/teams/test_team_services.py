@@ -31,6 +31,19 @@ def test_standard_roles_cover_the_team_the_texts_describe_and_are_added_once(pla
     assert services.add_standard_roles(plan) == []
 
 
+def test_seats_made_for_a_persian_reader_store_plain_text_without_display_marks(app, plan):
+    """A Persian page isolates the Latin code in "Module lead SFA" so it reads left to right; the stored title
+    keeps no such invisible marks, so it searches, sorts and exports as typed text does."""
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("fa"):
+        titles = {r.title for r in services.add_standard_roles(plan)}
+        db.session.commit()
+    module_lead = next(t for t in titles if "SFA" in t)
+    assert module_lead.endswith(" SFA") and not any(mark in module_lead for mark in "\u2068\u2069")
+    assert all("\u2068" not in t and "\u2069" not in t for t in titles)
+
+
 def test_handover_keeps_history_and_turnover_is_counted(plan, make_user):
     role = services.create_role(plan, kind=TeamRoleKind.PROJECT_MANAGER, title="Project manager")
     first, second = make_user(), make_user()

@@ -1,7 +1,7 @@
 """audit trail: every change, login, refusal and export (audit_entries)
 
 Revision ID: f60fcbcdeb5b
-Revises: e4d4de42a286
+Revises: e09a2f5ee317
 Create Date: 2026-12-07 03:00:46.924541
 
 """
@@ -13,7 +13,7 @@ import crmproject.db
 
 # revision identifiers, used by Alembic.
 revision = 'f60fcbcdeb5b'
-down_revision = 'e4d4de42a286'
+down_revision = 'e09a2f5ee317'
 branch_labels = None
 depends_on = None
 
