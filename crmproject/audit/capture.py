@@ -14,7 +14,11 @@ Not recorded row by row:
   (an ORM row, recorded when it starts and when it finishes);
 - the bookkeeping tables in UNAUDITED_TABLES (counters, caches, recomputed figures, the tasks' own history lines,
   and readiness pulse answers, which must stay anonymous);
-- columns in IGNORED_COLUMNS (timestamps and versions every save moves; the session token a login replaces).
+- columns in IGNORED_COLUMNS (timestamps and versions every save moves; the session token a login replaces), or
+  marked info={"audit": "ignore"}; a model with `__audit__ = False`;
+- UPDATE and DELETE statements sent in bulk (`session.execute(update(Model)...)`): the few there are stamp logins,
+  mark a readiness pulse link used (anonymous), remove a course's enrolments with the course (recorded as the
+  course's deletion) and give up an import that stopped.
 Secrets (password and token hashes, any column named like one, or marked info={"audit": "hidden"}) are recorded
 as changed, never with their values.
 """
