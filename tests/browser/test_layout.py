@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select, update
 
 from crmproject.auth.models import Role, User
-from crmproject.demo.services import DEMO_PASSWORD, demo_plan, head_email, load_demo
+from crmproject.demo.services import DEMO_PASSWORD, demo_plan, head_email
 from crmproject.departments.models import Department
 from crmproject.extensions import db
 from crmproject.gates.services import list_gates
@@ -152,10 +152,10 @@ class Demo:
 
 
 @pytest.fixture
-def demo(app) -> Demo:
+def demo(load_demo_copy) -> Demo:
     """The demo organisation, and a KPI with a long name and a task with a long address on top."""
     today = date.today()
-    load_demo(today=today)
+    load_demo_copy(today=today)
     plan = demo_plan()
     sales = db.session.scalar(select(Department).where(Department.code == "SALES"))
     pm = db.session.scalar(select(User).where(User.email == ACCOUNTS[Role.PROJECT_MANAGER]))
