@@ -17,7 +17,7 @@ def _rows(copy) -> dict:
 
 def test_the_copy_of_the_demo_is_the_database_load_demo_left(app, load_demo_copy):
     summary = load_demo_copy(today=TODAY)  # this worker's first load of that date builds it: load_demo itself
-    built = load_demo_copy.kept[TODAY]
+    built = load_demo_copy.kept[TODAY, "en"]
     assert built.rows["usage_events"] and built.derived["adoption_weeks"]
 
     for table in reversed(db.metadata.sorted_tables):
