@@ -1,6 +1,7 @@
 """Every model module, imported once so the metadata (and Alembic) sees every table."""
 
 from crmproject.adoption import models as adoption_models  # noqa: F401
+from crmproject.api import models as api_models  # noqa: F401
 from crmproject.auth import models as auth_models  # noqa: F401
 from crmproject import cache as cache_models  # noqa: F401  (the data generation; its events notice writes)
 from crmproject.departments import models as departments_models  # noqa: F401

@@ -1,0 +1,49 @@
+"""The REST API under /api/v1 (flask-smorest): marshmallow schemas validate each request and describe it in the
+OpenAPI 3 document served at /api/v1/openapi.json, with a ReDoc page at /api/v1/docs (the vendored bundle).
+
+Requests authenticate with a personal token (`Authorization: Bearer crmp_...`), never a session cookie, so
+CSRF does not apply. GET needs the token's `read` scope, writes `write`, the usage ingest `ingest`; beyond
+that every resource applies the rules of the matching page (crmproject.auth.permissions). Errors are JSON
+problems (RFC 9457). Requests are rate limited per token.
+"""
+
+from __future__ import annotations
+
+from flask_smorest import Api, Blueprint
+
+API_PREFIX = "/api/v1"
+
+
+class CrmApi(Api):
+    def _register_error_handlers(self):
+        """None app-wide: the pages keep their own error pages; the API blueprint answers problems itself."""
+
+
+api = CrmApi()
+bp = Blueprint("api", __name__, url_prefix=API_PREFIX, description="crmproject's REST API")
+
+
+def init_app(app) -> None:
+    """Register the API, its OpenAPI document and ReDoc page; exempt it from CSRF (a
+    request carries its token, never a cookie) and rate limit it per token."""
+    from flask import current_app
+
+    import crmproject.api.auth
+    import crmproject.api.resources  # noqa: F401
+    from crmproject.api.auth import rate_limit_key
+    from crmproject.extensions import csrf, limiter
+
+    app.config.setdefault("API_TITLE", "crmproject")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.1.0")
+    app.config.setdefault("OPENAPI_URL_PREFIX", API_PREFIX)
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("OPENAPI_REDOC_PATH", "docs")
+    app.config.setdefault("OPENAPI_REDOC_URL", "/static/vendor/redoc/redoc.standalone.js")
+    api.init_app(app, spec_kwargs={"info": {"description": __doc__}})
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
+                                                   "description": "A personal token (Account > API tokens)."})
+    api.spec.options["security"] = [{"bearer": []}]
+    csrf.exempt(bp)
+    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
+    api.register_blueprint(bp)
