@@ -65,6 +65,7 @@ EXCLUDED = {
         "maturity.delete",
         "risks.catalogue", "risks.reopen", "risks.delete", "risks.unlink_task",
         "pulse.open_", "pulse.close", "pulse.invite", "pulse.renew", "pulse.delete", "pulse.entered_delete",
+        "tokens.revoke_mine", "tokens.revoke_any",
     )},
 }
 
@@ -106,6 +107,7 @@ QUERIES = {"reports.write": "?department={department}"}
 # What a user types into a new object's form before it can be saved (edit forms open valid)
 VALID = {
     "/account/password": {"current_password": PASSWORD, "password": STRONG_PASSWORD, "confirm": STRONG_PASSWORD},
+    "/account/tokens": {"scopes": "read", "name": "Nightly usage push"},
     "/admin/users/new": {"name": "Nina New", "email": "nina@example.com", "role": "executive", "password": STRONG_PASSWORD},
     "/admin/users/<int:user_id>/password": {"pw-password": STRONG_PASSWORD, "pw-confirm": STRONG_PASSWORD},
     "/departments/new": {"name": "Marketing", "code": "MKT"},
@@ -150,7 +152,7 @@ VALID = {
     "/training/courses/<int:course_id>/enrolments": {"employee": "bo@example.com"},
 }
 # Forms a department head uses in their own way (another form, another scope): fuzzed as the head too
-AS_HEAD = {"departments.edit", "reports.show", "reports.write", "training.enrolment", "adoption.enter",
+AS_HEAD = {"tokens.mine", "departments.edit", "reports.show", "reports.write", "training.enrolment", "adoption.enter",
            "kpis.measurement_add", "tasks.edit", "hypercare.new", "hypercare.edit", "maturity.new",
            "maturity.edit", "maturity.levels", "risks.edit", "risks.close", "risks.review", "risks.link_task",
            "pulse.new", "pulse.edit", "pulse.entered", "pulse.answer", "impact.grid"}

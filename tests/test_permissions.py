@@ -582,6 +582,14 @@ MATRIX += [
     row("GET", "/api/v1/training/courses", API_READ),
     row("GET", "/api/v1/training/completion", API_READ),
     row("POST", "/api/v1/usage/events", (401, 200, 403, 403, 403, 403), USAGE_EVENTS),  # as the usage import page
+    # the token pages: everyone's own tokens; every token for administrators
+    row("GET", "/account/tokens", READ),
+    row("POST", "/account/tokens", EVERYONE_POST, {"name": "Script", "scopes": "read", "days": "30"}),
+    row("POST", "/account/tokens/{head_token}/revoke", (302, 404, 404, 302, 404, 404)),  # its owner's (head A's)
+    row("POST", f"/account/tokens/{MISSING}/revoke", NOT_FOUND),
+    row("GET", "/admin/tokens", ADMIN_GET),
+    row("POST", "/admin/tokens/{head_token}/revoke", ADMIN_POST),
+    row("POST", f"/admin/tokens/{MISSING}/revoke", ADMIN_404),
 ]
 
 
@@ -669,6 +677,7 @@ def _build_world() -> dict:
     pulse.invite_department(pulse_survey, plan)
     pulse.open_survey(pulse_survey, today=date(2026, 6, 10))
     other_pulse_survey = pulse.create_survey(other, pulse.SurveyValues(department=b, **survey_values), actor=None)
+    head_token = create_token(users["head_a"], scopes=[TokenScope.READ]).token
     usage_import = UsageImport(filename="usage.csv", timezone="UTC", state=ImportState.DONE)
     db.session.add(usage_import)
     db.session.flush()
@@ -676,7 +685,7 @@ def _build_world() -> dict:
         "pulse_survey": pulse_survey.id, "other_pulse_survey": other_pulse_survey.id,
         "pulse_version": str(pulse_survey.version), "pulse_invitation": pulse_survey.invitations[0].id,
         "pulse_token": pulse.link_token(pulse_survey.invitations[0]),
-        "usage_import": usage_import.id, "module": module.id, "gate": gate.id, "other_gate": other_gate.id, "criterion": criterion.id,
+        "usage_import": usage_import.id, "head_token": head_token.id, "module": module.id, "gate": gate.id, "other_gate": other_gate.id, "criterion": criterion.id,
         "other_criterion": other_criterion.id, "meeting": meeting.id, "other_meeting": other_meeting.id,
         "baseline": baseline.id, "other_baseline": other_baseline.id,
         "budget_line": budget_line.id, "other_budget_line": other_budget_line.id,
@@ -882,6 +891,7 @@ UI = [  # (page, snippet, roles that see it)
     ("/departments/{dept_b}", 'href="/departments/{dept_b}/edit"', PLANNERS | {"head_b"}),
     ("/departments/{dept_a}", 'action="/departments/{dept_a}/delete"', PLANNERS),
     ("/plans/", 'href="/admin/users"', {"admin"}),  # the "Users" entry of the navigation
+    ("/account/tokens", 'action="/account/tokens/{head_token}/revoke"', {"head_a"}),
     ("/departments/", 'href="/admin/users"', {"admin"}),
     ("/plans/{plan}/impact/grid", 'name="processes-{dept_a}-{module}"', PLANNERS | {"head_a"}),
     ("/plans/{plan}/impact/", ">Rate the impact<", PLANNERS | {"head_a", "head_b"}),

@@ -24,13 +24,14 @@ bp = Blueprint("api", __name__, url_prefix=API_PREFIX, description="crmproject's
 
 
 def init_app(app) -> None:
-    """Register the API, its OpenAPI document and ReDoc page; exempt it from CSRF (a
+    """Register the API, its OpenAPI document and ReDoc page, and the token pages; exempt it from CSRF (a
     request carries its token, never a cookie) and rate limit it per token."""
     from flask import current_app
 
     import crmproject.api.auth
     import crmproject.api.resources  # noqa: F401
     from crmproject.api.auth import rate_limit_key
+    from crmproject.api.views import tokens_bp
     from crmproject.extensions import csrf, limiter
 
     app.config.setdefault("API_TITLE", "crmproject")
@@ -47,3 +48,4 @@ def init_app(app) -> None:
     csrf.exempt(bp)
     limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
     api.register_blueprint(bp)
+    app.register_blueprint(tokens_bp)

@@ -350,3 +350,12 @@ def can_rate_any_impact(user: User) -> bool:
 
 
 RULES.update({"rate_impact": can_rate_impact, "rate_any_impact": can_rate_any_impact})
+# --- API tokens ---------------------------------------------------------------------------------------------
+
+
+def can_revoke_token(user: User, token) -> bool:
+    """A personal API token is revoked by its owner, or by an administrator."""
+    return user.is_authenticated and (token.user_id == user.id or is_admin(user))
+
+
+RULES.update({"revoke_token": can_revoke_token})
