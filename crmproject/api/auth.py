@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 from flask import current_app, g, request
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -16,6 +15,7 @@ from crmproject.api.problems import from_http, from_validation, problem
 from crmproject.api.services import authenticate, touch
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
+from crmproject.i18n import _
 from crmproject.ratelimit import client_address
 from crmproject.tasks.services import StaleTask
 
@@ -51,17 +51,17 @@ def authenticate_token():
         return None
     scheme, _space, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        return _challenge("This API needs a personal token: send it as 'Authorization: Bearer <token>'.")
+        return _challenge(_("This API needs a personal token: send it as 'Authorization: Bearer <token>'."))
     token = authenticate(secret.strip())
     if token is None:
-        return _challenge("The token is unknown, expired or revoked.")
+        return _challenge(_("The token is unknown, expired or revoked."))
     g._login_user = token.user  # the token's user for this request: a session cookie never counts here
     g.api_token = token
     touch(token)
     db.session.commit()
     needed = required_scope()
     if needed not in token.scope_list:
-        return problem(403, f"This request needs a token with the '{needed.value}' scope.")
+        return problem(403, _("This request needs a token with the '%(scope)s' scope.", scope=needed.value))
     return None
 
 
@@ -88,15 +88,12 @@ def invalid(exc: ValidationFailed):
 @bp.errorhandler(StaleDataError)
 def conflict(exc: Exception):
     db.session.rollback()
-    return problem(409, "Someone else changed this at the same moment; read it again and retry.")
+    return problem(409, _("Someone else changed this at the same moment; read it again and retry."))
 
 
 @bp.errorhandler(Exception)
 def unhandled(exc: Exception):
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     db.session.rollback()
-    return problem(500, "An internal error; nothing was saved.")
+    return problem(500, _("An internal error; nothing was saved."))
 
-
-def user():
-    return current_user

@@ -20,6 +20,7 @@ from crmproject.departments import services as departments
 from crmproject.departments.models import Department
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
+from crmproject.i18n import _
 from crmproject.kpis import services as kpis
 from crmproject.kpis.models import Kpi
 from crmproject.plans import services as plans
@@ -31,20 +32,19 @@ from crmproject.tasks.models import ChangeTask
 from crmproject.teams import services as teams
 from crmproject.training import services as training
 
-READ_ERRORS = {"401": "no token, or an unknown, expired or revoked one", "403": "the token lacks the scope"}
 
 
 def _plan(plan_id: int) -> Plan:
     plan = plans.load_plan(plan_id)
     if plan is None:
-        abort(404, f"There is no plan {plan_id}.")
+        abort(404, _("There is no plan %(id)s.", id=plan_id))
     return plan
 
 
-def _child(model, plan: Plan, child_id: int, what: str):
+def _child(model, plan: Plan, child_id: int):
     child = db.session.get(model, child_id)
     if child is None or child.plan_id != plan.id:
-        abort(404, f"This plan has no {what} {child_id}.")
+        abort(404, _("This plan has nothing with the id %(id)s here.", id=child_id))
     return child
 
 
@@ -54,7 +54,7 @@ def _get(model, object_id: int | None, field: str):
         return None
     found = db.session.get(model, object_id)
     if found is None:
-        raise ValidationFailed(f"There is no {field.removesuffix('_id')} {object_id}.", field=field)
+        raise ValidationFailed(_("Nothing has the id %(id)s.", id=object_id), field=field)
     return found
 
 
@@ -123,7 +123,7 @@ class DepartmentResource(MethodView):
         """One department."""
         department = db.session.get(Department, department_id)
         if department is None:
-            abort(404, f"There is no department {department_id}.")
+            abort(404, _("There is no department %(id)s.", id=department_id))
         return department
 
 
@@ -131,7 +131,7 @@ class DepartmentResource(MethodView):
 
 
 def _task(plan: Plan, task_id: int) -> ChangeTask:
-    task = _child(ChangeTask, plan, task_id, "task")
+    task = _child(ChangeTask, plan, task_id)
     require(can_view_task(current_user, task))
     return task
 
@@ -157,7 +157,7 @@ def _version(body: dict) -> int:
     tag = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
     if tag.isdigit() and len(tag) < 19:
         return int(tag)
-    raise ValidationFailed("Send the version the change is based on: a 'version' field or an If-Match header.",
+    raise ValidationFailed(_("Send the version the change is based on: a 'version' field or an If-Match header."),
                            field="version")
 
 
@@ -186,14 +186,14 @@ class TaskResource(MethodView):
             if field in changes:
                 changes[field.removesuffix("_id")] = _get(model, changes.pop(field), field)
         if changes.get("phase") is not None and changes["phase"].plan_id != plan.id:
-            raise ValidationFailed(f"Phase {changes['phase'].id} is not a phase of this plan.", field="phase_id")
+            raise ValidationFailed(_("Phase %(id)s is not a phase of this plan.", id=changes["phase"].id), field="phase_id")
         if changes.get("owner") is not None and not changes["owner"].active:
-            raise ValidationFailed(f"User {changes['owner'].id} is deactivated.", field="owner_id")
+            raise ValidationFailed(_("User %(id)s is deactivated.", id=changes["owner"].id), field="owner_id")
         scope = task_department_scope(current_user)
         if "department" in changes and scope is not True:
             wanted = changes["department"].id if changes["department"] else None
             if wanted not in (scope, task.department_id):
-                raise ValidationFailed("A department head keeps tasks in their own department.", field="department_id")
+                raise ValidationFailed(_("A department head keeps tasks in their own department."), field="department_id")
         tasks.change_task(task, version=version, actor=current_user, **changes)
         db.session.commit()
         return task, 200, {"ETag": f'"{task.version}"'}
@@ -218,7 +218,7 @@ class KpiValues(MethodView):
     @bp.response(200, s.KpiValueSchema(many=True))
     def get(self, query: dict, plan_id: int, kpi_id: int):
         """The KPI's measured values, newest first."""
-        kpi = _child(Kpi, _plan(plan_id), kpi_id, "KPI")
+        kpi = _child(Kpi, _plan(plan_id), kpi_id)
         return kpis.measurements(kpi, limit=query["per_page"], offset=(query["page"] - 1) * query["per_page"])
 
     @bp.doc(tags=["KPIs"])
@@ -227,7 +227,7 @@ class KpiValues(MethodView):
     def post(self, body: dict, plan_id: int, kpi_id: int):
         """Record a value (for a department, or the whole plan without one); the same day again replaces it.
         Planners enter any value, a department head their own department's."""
-        kpi = _child(Kpi, _plan(plan_id), kpi_id, "KPI")
+        kpi = _child(Kpi, _plan(plan_id), kpi_id)
         department = _get(Department, body["department_id"], "department_id")
         require(can_enter_measurement(current_user, department.id if department else None))
         measurement = kpis.record_measurement(kpi, measured_on=body["measured_on"], value=body["value"],
@@ -261,21 +261,22 @@ class Reports(MethodView):
         department = _get(Department, body["department_id"], "department_id")
         require(can_write_report(current_user, department.id))
         if department.id not in {d.id for d in reports.reporting_departments(plan)}:
-            raise ValidationFailed(f"{department.name} is not in any wave of this plan.", field="department_id")
+            raise ValidationFailed(_("%(name)s is not in any wave of this plan, so it does not report on it.",
+                                     name=department.name), field="department_id")
         today = reports.plan_today(plan)
         period = reports.period_for(plan, min(body.get("period") or today, today))
         existing = reports.reports_of(plan, department, period)
         draft = next((r for r in existing if r.status == ReportStatus.DRAFT), None)
         if draft is None and existing:
-            abort(409, "This period's report was submitted: amend it on its page to change it.")
+            abort(409, _("This period's report was submitted: amend it on its page to change it."))
         if draft is not None and body.get("version") != draft.version:
-            abort(409, f"The draft is at version {draft.version}: read it again and send that version.")
+            abort(409, _("The draft is at version %(version)s: read it again and send that version.", version=draft.version))
         due = reports.kpis_due(plan, department, period)
         due_ids = {k.id for k in due}
         values = {int(k): v for k, v in body["values"].items()}
         unknown = sorted(set(values) - due_ids)
         if unknown:
-            raise ValidationFailed(f"KPI {unknown[0]} is not due in this report.", field=f"values.{unknown[0]}")
+            raise ValidationFailed(_("KPI %(id)s is not due in this report.", id=unknown[0]), field=f"values.{unknown[0]}")
         content = reports.ReportContent(overall_rag=body["overall_rag"], achievements=body["achievements"],
                                         blockers=body["blockers"], next_steps=body["next_steps"],
                                         help_needed=body["help_needed"], values=values)
@@ -294,7 +295,7 @@ class ReportResource(MethodView):
     @bp.response(200, s.ReportSchema)
     def get(self, plan_id: int, report_id: int):
         """One report; a draft only for its department's head and the planners."""
-        report = _child(StatusReport, _plan(plan_id), report_id, "status report")
+        report = _child(StatusReport, _plan(plan_id), report_id)
         require(can_read_report(current_user, report))
         return report
 
@@ -329,9 +330,9 @@ class Adoption(MethodView):
     def get(self, query: dict, department_id: int):
         """The department's daily adoption figures from `from` to `to` (at most 400 days)."""
         if db.session.get(Department, department_id) is None:
-            abort(404, f"There is no department {department_id}.")
+            abort(404, _("There is no department %(id)s.", id=department_id))
         if query["last"] < query["first"] or (query["last"] - query["first"]).days > 400:
-            raise ValidationFailed("'to' must be on or after 'from', at most 400 days later.", field="to")
+            raise ValidationFailed(_("'to' must be on or after 'from', at most 400 days later."), field="to")
         return adoption.snapshots([department_id], first=query["first"], last=query["last"])
 
 
@@ -348,7 +349,7 @@ class UsageEvents(MethodView):
         require(can_manage_users(current_user))
         missing = [i for i, e in enumerate(body["events"]) if not e.get("user") and not e.get("user_id")]
         if missing:
-            raise ValidationFailed("Give the event's user or user_id.", field=f"events.{missing[0]}.user")
+            raise ValidationFailed(_("Give the event's user or user_id."), field=f"events.{missing[0]}.user")
         try:
             return ingest_events(body["events"], imported_by=current_user)
         except UsageImportFailed as exc:
@@ -356,7 +357,7 @@ class UsageEvents(MethodView):
 
 
 def not_found(rest: str):
-    abort(404, "There is nothing at this address of the API.")
+    abort(404, _("There is nothing at this address of the API."))
 
 
 # Flask's own add_url_rule: an unknown address answers a problem too, and is no part of the OpenAPI document.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
+from crmproject.i18n import _
 from crmproject.kpis.attainment import Rag
 from crmproject.plans.models import PhaseStatus
 from crmproject.tasks.models import TaskPriority, TaskStatus
@@ -13,7 +14,7 @@ from crmproject.tasks.models import TaskPriority, TaskStatus
 def bounded_value(value) -> None:
     """A KPI value the database's NUMERIC(18, 4) holds."""
     if abs(value) >= 10**14:
-        raise ValidationError("The value must be less than 10^14 in size.")
+        raise ValidationError(_("The value must be less than 10^14 in size."))
 
 
 class Base(Schema):
@@ -253,7 +254,7 @@ class UsageBatchSchema(Base):
     def bounded(self, data, **kwargs):
         limit = current_app.config["API_USAGE_BATCH_MAX"]
         if isinstance(data, dict) and isinstance(data.get("events"), list) and len(data["events"]) > limit:
-            abort(413, f"A batch holds at most {limit} events; send the rest in further batches.")
+            abort(413, _("A batch holds at most %(max)s events; send the rest in further batches.", max=limit))
         return data
 
 
