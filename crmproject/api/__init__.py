@@ -20,7 +20,8 @@ class CrmApi(Api):
 
 
 api = CrmApi()
-bp = Blueprint("api", __name__, url_prefix=API_PREFIX, description="crmproject's REST API")
+bp = Blueprint("api", __name__, url_prefix=API_PREFIX,
+               description="Every resource needs a personal token: `Authorization: Bearer <token>`.")
 
 
 def init_app(app) -> None:
@@ -48,4 +49,16 @@ def init_app(app) -> None:
     csrf.exempt(bp)
     limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
     api.register_blueprint(bp)
+
+    @app.after_request
+    def docs_page_policy(response):
+        """ReDoc's search runs in a worker it makes from a blob: allowed on its page only (the app's own policy,
+        set after this, keeps every other header)."""
+        from flask import request
+
+        if request.endpoint == "api-docs.openapi_redoc":
+            response.headers["Content-Security-Policy"] = (
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+                "worker-src 'self' blob:; object-src 'none'; frame-ancestors 'none'")
+        return response
     app.register_blueprint(tokens_bp)

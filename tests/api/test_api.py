@@ -295,8 +295,12 @@ def test_openapi_document_is_valid_and_public(world, client):
     validate_openapi(spec)
     assert spec["openapi"].startswith("3.") and "/api/v1/usage/events" in spec["paths"]
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
-    docs = client.get("/api/v1/docs").get_data(as_text=True)
+    page = client.get("/api/v1/docs")
+    docs = page.get_data(as_text=True)
     assert 'src="/static/vendor/redoc/redoc.standalone.js"' in docs and "//cdn" not in docs
+    # ReDoc's search worker (a blob) is allowed on its page, nothing from elsewhere
+    assert "worker-src 'self' blob:" in page.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     with client.get("/static/vendor/redoc/redoc.standalone.js") as bundle:  # closes the file sent
         assert bundle.status_code == 200
 
