@@ -50,12 +50,25 @@ def init_app(app) -> None:
     limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
     api.register_blueprint(bp)
 
+    from flask import request
+    from werkzeug.exceptions import HTTPException, NotFound
+
+    from crmproject.api.problems import from_http
+
+    pages_handler = app.error_handler_spec[None][None].get(HTTPException)
+
+    @app.errorhandler(NotFound)
+    def not_found(exc: NotFound):
+        """A 404 under /api/v1 is a problem, even one the router gives before any rule matched (an id too long
+        for the database: werkzeug then names no endpoint); elsewhere the app's own page."""
+        if request.path.startswith(API_PREFIX + "/"):
+            return from_http(exc)
+        return pages_handler(exc) if pages_handler is not None else exc
+
     @app.after_request
     def docs_page_policy(response):
         """ReDoc's search runs in a worker it makes from a blob: allowed on its page only (the app's own policy,
         set after this, keeps every other header)."""
-        from flask import request
-
         if request.endpoint == "api-docs.openapi_redoc":
             response.headers["Content-Security-Policy"] = (
                 "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "

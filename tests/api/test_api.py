@@ -164,6 +164,8 @@ def test_not_found_is_a_problem(world, client):
     is_problem(client.get("/api/v1/plans/99999", headers=headers), 404)
     is_problem(client.get(f"/api/v1/plans/{world['plan'].id}/tasks/99999", headers=headers), 404)
     is_problem(client.get("/api/v1/no-such-thing", headers=headers), 404)
+    is_problem(client.get("/api/v1/plans/99999999999999999999999", headers=headers), 404)  # past a 64-bit id
+    assert client.get("/plans/99999999999999999999999").mimetype == "text/html"  # the pages keep theirs
 
 
 def test_bad_query_names_the_field(world, client):
