@@ -17,6 +17,9 @@ def bounded_value(value) -> None:
         raise ValidationError(_("The value must be less than 10^14 in size."))
 
 
+DATABASE_ID = validate.Range(min=1, max=2**63 - 1)  # what an id (or a version) column can hold
+
+
 class Base(Schema):
     class Meta:
         ordered = True
@@ -105,7 +108,7 @@ class TaskSchema(Base):
 
 class TaskQuerySchema(Base):
     status = fields.Enum(TaskStatus, by_value=True)
-    department_id = fields.Int()
+    department_id = fields.Int(validate=DATABASE_ID)
     page = fields.Int(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Int(load_default=100, validate=validate.Range(min=1, max=500))
 
@@ -113,15 +116,15 @@ class TaskQuerySchema(Base):
 class TaskPatchSchema(Base):
     """The fields to change (any of them) and the version the change was based on (or an If-Match header)."""
 
-    version = fields.Int(validate=validate.Range(min=1),
+    version = fields.Int(validate=DATABASE_ID,
                          metadata={"description": "The task's version read before; else send If-Match: \"<version>\"."})
     title = fields.Str(validate=validate.Length(min=1, max=300))
     description = fields.Str(validate=validate.Length(max=20_000))
     status = fields.Enum(TaskStatus, by_value=True)
     priority = fields.Enum(TaskPriority, by_value=True)
-    phase_id = fields.Int(allow_none=True, validate=validate.Range(min=1))
-    department_id = fields.Int(allow_none=True, validate=validate.Range(min=1))
-    owner_id = fields.Int(allow_none=True, validate=validate.Range(min=1))
+    phase_id = fields.Int(allow_none=True, validate=DATABASE_ID)
+    department_id = fields.Int(allow_none=True, validate=DATABASE_ID)
+    owner_id = fields.Int(allow_none=True, validate=DATABASE_ID)
     start_date = fields.Date(allow_none=True)
     due_date = fields.Date(allow_none=True)
 
@@ -145,7 +148,7 @@ class KpiSchema(Base):
 class KpiValueSchema(Base):
     id = fields.Int(dump_only=True)
     kpi_id = fields.Int(dump_only=True)
-    department_id = fields.Int(allow_none=True, load_default=None, validate=validate.Range(min=1))
+    department_id = fields.Int(allow_none=True, load_default=None, validate=DATABASE_ID)
     measured_on = fields.Date(required=True)
     value = fields.Decimal(required=True, as_string=True, allow_nan=False, validate=bounded_value)
     note = fields.Str(load_default="", validate=validate.Length(max=2000))
@@ -181,10 +184,10 @@ class ReportQuerySchema(Base):
 class ReportWriteSchema(Base):
     """This period's report of a department: a draft kept, or submitted (every field and due KPI value then)."""
 
-    department_id = fields.Int(required=True, validate=validate.Range(min=1))
+    department_id = fields.Int(required=True, validate=DATABASE_ID)
     period = fields.Date(metadata={"description": "A day of the period (default: today); never a future period."})
     action = fields.Str(load_default="draft", validate=validate.OneOf(["draft", "submit"]))
-    version = fields.Int(validate=validate.Range(min=1),
+    version = fields.Int(validate=DATABASE_ID,
                          metadata={"description": "The draft's version when one exists (409 when it moved on)."})
     overall_rag = fields.Enum(Rag, by_value=True, allow_none=True, load_default=None)
     achievements = fields.Str(load_default="", validate=validate.Length(max=20_000))
