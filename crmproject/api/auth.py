@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from crmproject.api import bp
 from crmproject.api.models import TokenScope
 from crmproject.api.problems import from_http, from_validation, problem
-from crmproject.api.services import authenticate, touch
+from crmproject.api.services import MAX_TOKEN_LENGTH, TOKEN_MARK, authenticate, touch
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
 from crmproject.i18n import _
@@ -30,15 +30,12 @@ def required_scope() -> TokenScope:
 
 
 def rate_limit_key() -> str:
-    """Per token (a hash of the header, so the counter's key holds no secret); per address without one."""
-    header = request.headers.get("Authorization", "")
-    if header:
-        return "api:" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest()[:32]
+    """Per token (a hash of it, so the counter's key holds no secret); per client address for a request without
+    one or with something that is no token at all."""
+    secret = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if secret.startswith(TOKEN_MARK) and len(secret) <= MAX_TOKEN_LENGTH:
+        return "api:" + hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()[:32]
     return "api-anonymous:" + client_address()
-
-
-def rate_limit() -> str:
-    return current_app.config["API_RATE_LIMIT"]
 
 
 def _challenge(detail: str):

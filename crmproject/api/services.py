@@ -21,6 +21,7 @@ TOKEN_MARK = "crmp_"  # what every token starts with, so a secret scanner (or a 
 PREFIX_LENGTH = 12  # the mark and 7 characters of the secret: shown in lists, enough to tell tokens apart
 MAX_DAYS = 366
 DEFAULT_DAYS = 90
+MAX_TOKEN_LENGTH = 200  # what is looked up at all (a token is 48 characters)
 
 
 def token_hash(secret: str) -> str:
@@ -55,7 +56,7 @@ def create_token(user: User, *, scopes: Iterable[TokenScope], days: int = DEFAUL
 
 def authenticate(secret: str, *, now: datetime | None = None) -> ApiToken | None:
     """The live token whose secret this is (not revoked, not expired, its user active), else None."""
-    if not secret.startswith(TOKEN_MARK) or len(secret) > 200:
+    if not secret.startswith(TOKEN_MARK) or len(secret) > MAX_TOKEN_LENGTH:
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(secret)))
     now = now or utcnow()

@@ -316,5 +316,9 @@ def test_rate_limited_per_token(world, client, app):
         body = is_problem(client.get("/api/v1/plans", headers=headers), 429)
         assert body["detail"]
         assert client.get("/api/v1/plans", headers=other).status_code == 200
+        # no token, or no token at all in the header: counted per client address, however the header varies
+        answers = [client.get("/api/v1/plans", headers={"Authorization": f"Bearer guess-{n}"}).status_code
+                   for n in range(4)]
+        assert answers == [401, 401, 401, 429]
     finally:
         app.config["API_RATE_LIMIT"] = "600 per minute"
