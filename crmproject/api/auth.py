@@ -14,7 +14,7 @@ from crmproject.api.models import TokenScope
 from crmproject.api.problems import from_http, from_validation, problem
 from crmproject.api.services import MAX_TOKEN_LENGTH, TOKEN_MARK, authenticate, touch
 from crmproject.errors import ValidationFailed
-from crmproject.extensions import db
+from crmproject.extensions import db, limiter
 from crmproject.i18n import _
 from crmproject.ratelimit import client_address
 from crmproject.tasks.services import StaleTask
@@ -36,6 +36,11 @@ def rate_limit_key() -> str:
     if secret.startswith(TOKEN_MARK) and len(secret) <= MAX_TOKEN_LENGTH:
         return "api:" + hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()[:32]
     return "api-anonymous:" + client_address()
+
+
+# Once per process, not per app: Flask-Limiter keeps a blueprint's limits on the limiter itself, so a limit added in
+# each create_app would count every request once more for each app made (tests make several).
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
 
 
 def _challenge(detail: str):

@@ -11,6 +11,7 @@ from openapi_spec_validator import validate as validate_openapi
 from sqlalchemy import func, select
 
 from crmproject.adoption.models import UsageEvent
+from crmproject import create_app
 from crmproject.api.models import ApiToken, TokenScope
 from crmproject.api.services import create_token, revoke
 from crmproject.auth.models import Role
@@ -308,6 +309,7 @@ def test_openapi_document_is_valid_and_public(world, client):
 
 
 def test_rate_limited_per_token(world, client, app):
+    create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})  # another app: no limit twice
     app.config["API_RATE_LIMIT"] = "3 per minute"
     try:
         headers, other = bearer(world["pm"]), bearer(world["executive"])
