@@ -190,7 +190,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "plan": plan, "dashboard": f"{plan}/dashboard", "team": f"{plan}/team", "RACI": f"{plan}/raci",
         "KPIs": f"{plan}/kpis", "KPI page": f"{plan}/kpis/{demo.kpi}", "reports": f"{plan}/reports",
         "tasks": f"{plan}/tasks", "board": f"{plan}/tasks/board", "adoption": f"{plan}/adoption",
-        "training": "/training/", "department page": f"/departments/{demo.sales}",
+        "training": "/training/", "department page": f"/departments/{demo.sales}", "API tokens": "/account/tokens",
         "gates": f"{plan}/gates/", "decided gate": f"{plan}/gates/{demo.decided_gate}", "gate": f"{plan}/gates/{demo.gate}",
         "meetings": f"{plan}/meetings/", "meeting": f"{plan}/meetings/{demo.meeting}",
         "meeting pack": f"{plan}/meetings/{demo.meeting}/pack",
@@ -231,7 +231,8 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         pages["meeting form"] = f"{plan}/meetings/{demo.meeting}/edit"
     if role == Role.ADMIN:
         pages.update({"imports": "/adoption/imports", "admin users": "/admin/users", "audit trail": "/admin/audit",
-                      "audit trail of the plan": f"/admin/audit?type=plans&object={demo.plan}"})
+                      "audit trail of the plan": f"/admin/audit?type=plans&object={demo.plan}",
+                      "every API token": "/admin/tokens"})
     return pages
 
 
