@@ -5,7 +5,7 @@ audit entry written on the flush's own connection, so it is part of the same tra
 rollback leaves no entry, a commit keeps both. An update records each changed column's value before and after
 (a value the session had not loaded before it was changed is read from the database before the flush writes
 it); many-to-many collections (a wave's CRM modules, a meeting's attendees) are recorded on their owner as the
-lists of names before and after.
+lists of members (id and name) before and after.
 
 Not recorded row by row:
 - rows written in bulk through crmproject.db.insert_rows (imports) or a session's executemany INSERT (the large
@@ -299,8 +299,23 @@ def _created(state, model: AuditedModel) -> dict:
     for key in model.collections:
         members = values.get(key)
         if members:
-            changes[key] = {"after": sorted(label_of(inspect(m), audited_model(inspect(m).mapper)) for m in members)}
+            changes[key] = {"after": _members(members)}
     return _entry(AuditAction.CREATE, state, model, changes, values)
+
+
+def _members(objects: Iterable) -> list[list]:
+    """A collection's members as [id, name] pairs, by name: the id lets a page name only the members its reader
+    may see (a department head is not told another department's task titles)."""
+    pairs = []
+    for obj in objects:
+        member = inspect(obj)
+        model = audited_model(member.mapper)
+        key = model.id_key if model is not None else None
+        member_id = member.dict.get(key) if key else None
+        if member_id is None and member.identity:
+            member_id = member.identity[0]
+        pairs.append([member_id, label_of(member, model)])
+    return sorted(pairs, key=lambda pair: (pair[1], pair[0] or 0))
 
 
 def _updated(state, model: AuditedModel, old: dict) -> dict | None:
@@ -332,10 +347,8 @@ def _updated(state, model: AuditedModel, old: dict) -> dict | None:
         history = attrs[key].history
         if not history.added and not history.deleted:
             continue
-        names = {id(m): label_of(inspect(m), audited_model(inspect(m).mapper))
-                 for m in (*history.unchanged, *history.added, *history.deleted)}
-        before = sorted(names[id(m)] for m in (*history.unchanged, *history.deleted))
-        after = sorted(names[id(m)] for m in (*history.unchanged, *history.added))
+        before = _members((*history.unchanged, *history.deleted))
+        after = _members((*history.unchanged, *history.added))
         if before != after:
             changes[key] = {"before": before, "after": after}
     if not changes:

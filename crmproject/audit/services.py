@@ -169,10 +169,11 @@ def who(entry: AuditEntry) -> str:
     return str(entry.source.label) if entry.source != AuditSource.WEB else _("anonymous")
 
 
-def show(entries: list[AuditEntry]) -> list[EntryShown]:
+def show(entries: list[AuditEntry], viewer=None) -> list[EntryShown]:
     """Entries as people read them: enumerations by their label, a reference by the name of what it points to
-    (looked up in one query per kind of object referred to), yes and no, dates as stored."""
-    references = _references(entries)
+    (looked up in one query per kind of object referred to), yes and no, dates as stored. With a `viewer`, an
+    object the viewer may not see (another department's task) is not named (permissions.can_see_named)."""
+    names = _names(entries, viewer)
     shown = []
     for entry in entries:
         columns = _columns(entry.object_type)
@@ -181,7 +182,8 @@ def show(entries: list[AuditEntry]) -> list[EntryShown]:
             column = columns.get(name)
             changes.append(ChangeShown(
                 field=name, hidden=bool(change.get("hidden")),
-                before=_text(change.get("before"), column, references), after=_text(change.get("after"), column, references),
+                before=_text(change.get("before"), entry.object_type, name, column, names),
+                after=_text(change.get("after"), entry.object_type, name, column, names),
                 before_cut=int(change.get("before_cut") or 0), after_cut=int(change.get("after_cut") or 0),
                 created="before" not in change and "after" in change, deleted="after" not in change and "before" in change,
             ))
@@ -215,63 +217,83 @@ def _detail_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _mapper(table: str | None):
+    return next((m for m in Base.registry.mappers if m.local_table.name == table), None) if table else None
+
+
 def _columns(object_type: str | None) -> dict:
     """A table's columns by attribute key (what `changes` names)."""
-    if not object_type:
-        return {}
-    for mapper in Base.registry.mappers:
-        if mapper.local_table.name == object_type:
-            return {prop.key: prop.columns[0] for prop in mapper.column_attrs}
-    return {}
+    mapper = _mapper(object_type)
+    return {prop.key: prop.columns[0] for prop in mapper.column_attrs} if mapper is not None else {}
 
 
-def _target(column) -> str | None:
-    if column is None or not column.foreign_keys:
-        return None
-    return next(iter(column.foreign_keys)).column.table.name
+def _target(object_type: str | None, field: str, column) -> str | None:
+    """The table a field refers to: a foreign key's, or a many-to-many collection's members'."""
+    if column is not None:
+        return next(iter(column.foreign_keys)).column.table.name if column.foreign_keys else None
+    mapper = _mapper(object_type)
+    relationship = mapper.relationships.get(field) if mapper is not None else None
+    return relationship.mapper.local_table.name if relationship is not None else None
 
 
-def _references(entries: list[AuditEntry]) -> dict[tuple[str, int], str]:
-    """The names of the objects the entries' references point to, as they are now: (table, id) -> name."""
+def _ids(value: Any) -> list[int]:
+    """The ids a recorded value refers to: a foreign key's id, or a collection's [id, name] pairs."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [value]
+    if isinstance(value, list):
+        return [pair[0] for pair in value if isinstance(pair, list) and pair and isinstance(pair[0], int)]
+    return []
+
+
+# (table, id) -> the object's name now, or None when the viewer may not see it (or it is gone)
+Names = dict[tuple[str, int], str | None]
+
+
+def _names(entries: list[AuditEntry], viewer) -> Names:
+    """The objects the entries refer to, looked up once per kind, named or not as the viewer may see them."""
+    from crmproject.auth.permissions import can_see_named
+
     wanted: dict[str, set[int]] = {}
     for entry in entries:
         columns = _columns(entry.object_type)
         for name, change in (entry.changes or {}).items():
-            table = _target(columns.get(name))
-            if table is None:
-                continue
-            for side in ("before", "after"):
-                value = change.get(side)
-                if isinstance(value, int) and not isinstance(value, bool):
-                    wanted.setdefault(table, set()).add(value)
-    found: dict[tuple[str, int], str] = {}
+            table = _target(entry.object_type, name, columns.get(name))
+            if table is not None:
+                for side in ("before", "after"):
+                    wanted.setdefault(table, set()).update(_ids(change.get(side)))
+    found: Names = {}
     for table, ids in wanted.items():
-        mapper = next((m for m in Base.registry.mappers if m.local_table.name == table), None)
+        mapper = _mapper(table)
         model = capture.audited_model(mapper) if mapper is not None else None
-        if mapper is None or model is None or model.label is None or model.id_key is None:
+        if mapper is None or model is None or model.id_key is None or not ids:
             continue
-        label = mapper.column_attrs[model.label].columns[0]
         key = mapper.column_attrs[model.id_key].columns[0]
-        for object_id, name in db.session.execute(select(key, label).where(key.in_(sorted(ids)))):
-            found[(table, object_id)] = str(name)
+        objects = {getattr(obj, model.id_key): obj for obj in db.session.scalars(select(mapper).where(key.in_(sorted(ids))))}
+        for object_id in ids:
+            obj = objects.get(object_id)
+            if viewer is not None and not can_see_named(viewer, table, obj):
+                found[(table, object_id)] = None
+            elif obj is not None and model.label is not None:
+                found[(table, object_id)] = str(getattr(obj, model.label))
     return found
 
 
-def _text(value: Any, column, references: dict[tuple[str, int], str]) -> str:
+def _text(value: Any, object_type: str | None, field: str, column, names: Names) -> str:
     if value is None:
         return ""
+    table = _target(object_type, field, column)
     if isinstance(value, list):
-        return ", ".join(_text(v, None, references) for v in value)
+        if table is not None and all(isinstance(v, list) and len(v) == 2 for v in value):
+            return ", ".join(_named(table, member_id, label, names) for member_id, label in value)
+        return ", ".join(_text(v, None, "", None, names) for v in value)
     if isinstance(value, dict):
         import json
 
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    table = _target(column)
     if table is not None and isinstance(value, int):
-        name = references.get((table, value))
-        return f"{name} (#{value})" if name else f"#{value}"
+        return _named(table, value, None, names)
     enum_class = getattr(getattr(column, "type", None), "enum_class", None) if column is not None else None
     if enum_class is not None:
         member = enum_class._value2member_map_.get(value)
@@ -279,6 +301,18 @@ def _text(value: Any, column, references: dict[tuple[str, int], str]) -> str:
         if label is not None:
             return str(label)
     return str(value)
+
+
+def _named(table: str, object_id: int | None, label: str | None, names: Names) -> str:
+    """A referred object: its name now (else as recorded) and id; or only that there is one, for a viewer who
+    may not see it."""
+    if object_id is not None and (table, object_id) in names and names[(table, object_id)] is None:
+        return _("(hidden)")
+    name = names.get((table, object_id)) if object_id is not None else None
+    name = name or label
+    if object_id is None:
+        return name or ""
+    return f"{name} (#{object_id})" if name and name != f"#{object_id}" else f"#{object_id}"
 
 
 # --- recording events ------------------------------------------------------------------------------------

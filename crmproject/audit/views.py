@@ -17,7 +17,7 @@ from crmproject.audit.models import AuditAction
 from crmproject.auth.permissions import allow, can_read_audit_trail, can_see_history
 from crmproject.auth.services import list_users
 from crmproject.dates import date_shown, moment_shown
-from crmproject.exports import download_name, xlsx_response
+from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.i18n import _
 
 FILTER_KEYS = ("who", "type", "object", "action", "from", "to", "q")
@@ -68,19 +68,20 @@ def index():
     page = max(_id(request.args.get("page")) or 1, 1)
     entries, total = services.find_entries(flt, page=page)
     return render_template(
-        "audit/index.html", entries=services.show(entries), total=total, page=page, per_page=services.PER_PAGE,
+        "audit/index.html", entries=services.show(entries, current_user), total=total, page=page,
+        per_page=services.PER_PAGE,
         flt=flt, args=_filter_args(), problems=problems, users=list_users(), types=services.audited_types(),
         actions=list(AuditAction), retention_days=services.retention_days(), export_limit=services.EXPORT_LIMIT,
     )
 
 
-@bp.get("/admin/audit.xlsx")
+@spreadsheet_routes(bp, "/admin/audit", endpoint="export")
 @allow(can_read_audit_trail)
 def export():
-    """The filtered trail as xlsx, newest first (at most EXPORT_LIMIT entries)."""
+    """The filtered trail as xlsx or CSV, newest first (at most EXPORT_LIMIT entries)."""
     flt = _filter([])
     entries, _total = services.find_entries(flt, per_page=services.EXPORT_LIMIT)
-    return xlsx_response(audit_workbook(services.show(entries)), download_name(_("audit trail")))
+    return download(audit_workbook(services.show(entries, current_user)), download_name(_("audit trail")))
 
 
 # --- what every request may record ---------------------------------------------------------------------
@@ -94,8 +95,8 @@ def _history(obj):
         return None
     page = max(_id(request.args.get("history_page")) or 1, 1)
     entries, total = services.history(*key, page=page)
-    return {"entries": services.show(entries), "total": total, "page": page, "per_page": services.HISTORY_PER_PAGE,
-            "object_type": key[0], "object_id": key[1]}
+    return {"entries": services.show(entries, current_user), "total": total, "page": page,
+            "per_page": services.HISTORY_PER_PAGE, "object_type": key[0], "object_id": key[1]}
 
 
 def _record_refusals_and_downloads(response: Response) -> Response:

@@ -374,6 +374,19 @@ def can_see_history(user: User, obj) -> bool:
     return True
 
 
+def can_see_named(user: User, table: str, obj) -> bool:
+    """Whether a history may name this object to the user, where a change refers to it (a risk's mitigating tasks,
+    a task's parent): a department head is not told the titles of other departments' tasks nor of report drafts.
+    `obj` is None for an object that no longer exists: named then only to those who see every such object."""
+    if not can_view(user):
+        return False
+    if table == "change_tasks":
+        return task_department_scope(user) is True if obj is None else can_view_task(user, obj)
+    if table == "status_reports":
+        return can_edit_plans(user) if obj is None else can_read_report(user, obj)
+    return True
+
+
 RULES.update({"read_audit_trail": can_read_audit_trail, "see_history": can_see_history})
 
 

@@ -181,7 +181,11 @@ def test_a_many_to_many_collection_is_recorded_on_its_owner_and_a_child_row_in_i
                 modules=[sfa, ma], notes="")
     db.session.commit()
     change = latest(object_type="waves", object_id=wave.id, action=AuditAction.UPDATE).changes["modules"]
-    assert change == {"before": [sfa.name], "after": sorted([sfa.name, ma.name])}
+    assert change == {"before": [[sfa.id, sfa.name]], "after": sorted([[sfa.id, sfa.name], [ma.id, ma.name]],
+                                                                     key=lambda pair: pair[1])}
+    shown = audit.show([latest(object_type="waves", object_id=wave.id, action=AuditAction.UPDATE)])[0]
+    modules = next(c for c in shown.changes if c.field == "modules")
+    assert f"{ma.name} (#{ma.id})" in modules.after and f"{ma.name}" not in modules.before
 
     # the wave's department is a row of its own, shown in the wave's history (and the wave in the plan's)
     found, _total = audit.history("waves", wave.id)
@@ -374,6 +378,11 @@ def test_the_export_holds_each_change_before_and_after_and_text_never_becomes_a_
     cell = next(c for c in sheet[rows.index(row) + 1] if c.value == "=HYPERLINK(\"x\")")
     assert cell.data_type == "s"
     assert latest(action=AuditAction.EXPORT).details["file"].startswith("audit-trail-")
+    csv = client.get("/admin/audit.csv?type=change_tasks&action=update")
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    text = csv.get_data().decode("utf-8-sig")
+    assert "Train Sales on SFA" in text and "'=HYPERLINK" in text  # text never a formula in CSV either
+    assert latest(action=AuditAction.EXPORT).details["file"].endswith(".csv")
 
 
 def test_an_objects_history_is_shown_only_to_who_may_see_the_object(client, login, make_user):
@@ -472,3 +481,27 @@ def test_a_courses_history_never_shows_its_enrolments_of_named_people(app, make_
     found, _total = audit.history("courses", course.id)
     assert [e.object_type for e in found] == ["courses"]
     assert audit.history("enrolments", enrolment.id)[1] == 1  # on the enrolment's own page
+
+
+def test_a_history_never_names_what_its_reader_may_not_see(client, login, make_user, make_plan, make_department):
+    from crmproject.risks import services as risks
+
+    plan = make_plan()
+    sales, service = make_department(name="Sales"), make_department(name="Service")
+    category = tasks.ensure_categories()[0]
+    own = tasks.create_task(plan, title="Train Sales", category=category, actor=None, department=sales)
+    foreign = tasks.create_task(plan, title="Service desk rota", category=category, actor=None, department=service)
+    risk = risks.create_risk(plan, risks.RiskValues(title="Reps keep their Excel", likelihood=3, impact=4,
+                                                    department=sales))
+    risks.link_task(risk, own)
+    risks.link_task(risk, foreign)
+    db.session.commit()
+    head = make_user(Role.DEPARTMENT_HEAD, department=sales)
+    login(head)
+    history = client.get(f"/plans/{plan.id}/risks/{risk.id}").get_data(as_text=True).split('id="history"')[1]
+    assert f"Train Sales (#{own.id})" in history
+    assert "Service desk rota" not in history and "(hidden)" in history
+    client.post("/logout")
+    login(make_user(Role.PROJECT_MANAGER))
+    history = client.get(f"/plans/{plan.id}/risks/{risk.id}").get_data(as_text=True).split('id="history"')[1]
+    assert f"Service desk rota (#{foreign.id})" in history

@@ -21,8 +21,8 @@ CURRENCY = re.compile(r"[A-Z]{3}")  # ISO 4217 codes (a KPI in EUR) are the same
 SCRIPTS = {"ru": r"[\u0400-\u04FF]", "zh_Hans": r"[\u4E00-\u9FFF]", "fa": r"[\u0600-\u06FF]"}
 PAGE_LANG = {"ru": 'lang="ru"', "zh_Hans": 'lang="zh-Hans"', "fa": 'lang="fa"'}
 # what stays as it is in every language: codes, keys and enum values, logins and addresses, machine data (the CRM's
-# usage log, JSON kept for the record, hashes), and the built-in task categories (stored as their English names and
-# translated where they are shown)
+# usage log, JSON kept for the record, hashes, the audit trail), and the built-in task categories (stored as their
+# English names and translated where they are shown)
 NOT_TEXT = {
     "users.email", "users.password_hash", "users.session_token", "users.language", "employees.email",
     "employees.crm_username", "employees.crm_username_key", "employees.crm_user_id", "usage_events.username_key",
@@ -32,6 +32,9 @@ NOT_TEXT = {
     "steering_meetings.agenda_json", "gate_decisions.evidence_json", "gate_criteria.blocks",
     "pulse_invitations.token_hash", "task_categories.name", "risks.factor",
     "task_changes.field",
+    # the audit trail records what was written, as it was: tables' names, logins, requests, a row's key
+    "audit_entries.object_type", "audit_entries.parent_type", "audit_entries.user_label", "audit_entries.request",
+    "audit_entries.address", "audit_entries.object_label",
 }
 
 
