@@ -26,7 +26,8 @@ MIGRATIONS_DIR = str(paths.PACKAGE_DIR / "migrations")
 
 # Endpoints reachable without logging in: the login page, static files and plotly.js.
 PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "vendor_plotly", "health", "favicon",
-                    "pulse.answer", "pulse.thanks"}  # a readiness pulse answered through a personal link
+                    "pulse.answer", "pulse.thanks",  # a readiness pulse answered through a personal link
+                    "api-docs.openapi_json", "api-docs.openapi_redoc"}  # the API's description and its page
 # Endpoints whose answers are the same for everyone (the app's own files), so browsers may keep them.
 CACHEABLE_ENDPOINTS = {"static", "vendor_plotly", "favicon"}
 
@@ -66,6 +67,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from crmproject import jobs
 
     jobs.init_app(app)
+    from crmproject import api
+
+    api.init_app(app)
     return app
 
 
@@ -210,8 +214,8 @@ def _require_login_everywhere(app: Flask) -> None:
 
     @app.before_request
     def require_login():
-        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
-            return None
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None or request.blueprint == "api":
+            return None  # the API authenticates its requests by token (crmproject.api.auth)
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         return None

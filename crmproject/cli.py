@@ -277,11 +277,13 @@ _register_feature_exports()
 
 
 def _register_feature_groups() -> None:
+    from crmproject.api.cli import tokens_group
     from crmproject.audit.cli import audit_group
     from crmproject.gates.cli import gates_group
 
     main.add_command(gates_group)
     main.add_command(audit_group)
+    main.add_command(tokens_group)
 
 
 _register_feature_groups()

@@ -66,6 +66,9 @@ class Defaults:
     # Flask-Limiter's counters: in the application's database, so limits hold across workers and restarts
     # (crmproject/ratelimit.py); or redis://host:6379 and the other URIs of the `limits` library.
     RATELIMIT_STORAGE_URI = "database://"
+    # The REST API (/api/v1): requests per token, and the events one usage batch may hold.
+    API_RATE_LIMIT = "600 per minute"
+    API_USAGE_BATCH_MAX = 5000
     RATELIMIT_HEADERS_ENABLED = False  # the 429 answers say Retry-After themselves (account or address)
     RATELIMIT_SWALLOW_ERRORS = False  # a limit that cannot be counted is an error, never a silent pass
     # Background jobs (crmproject/jobs.py): the queue in a SQLite file of the instance folder (JOBS_SQLITE_FILE to
@@ -89,9 +92,9 @@ INTEGER_SETTINGS = (
     "SPREADSHEET_MAX_SHEET_DATA_MB", "SPREADSHEET_PROBE_MEMORY_MB", "SPREADSHEET_PROBE_SECONDS",
     "USAGE_IMPORT_MAX_ROWS", "USAGE_IMPORT_MAX_CELLS",
     "USAGE_IMPORT_MAX_UNPACKED_PART_MB", "USAGE_IMPORT_MAX_UNPACKED_MB", "USAGE_IMPORT_MAX_SHEET_DATA_MB",
-    "JOBS_IN_PROCESS", "JOBS_WORKERS", "JOBS_STALE_SECONDS", "AUDIT_RETENTION_DAYS",
+    "JOBS_IN_PROCESS", "JOBS_WORKERS", "JOBS_STALE_SECONDS", "AUDIT_RETENTION_DAYS", "API_USAGE_BATCH_MAX",
 )
-TEXT_SETTINGS = ("LOCALE", "LOGIN_ADDRESS_LIMITS", "PULSE_ANSWER_LIMITS", "RATELIMIT_STORAGE_URI", "JOBS_BROKER", "JOBS_SQLITE_FILE")
+TEXT_SETTINGS = ("LOCALE", "LOGIN_ADDRESS_LIMITS", "PULSE_ANSWER_LIMITS", "API_RATE_LIMIT", "RATELIMIT_STORAGE_URI", "JOBS_BROKER", "JOBS_SQLITE_FILE")
 
 
 def _env(name: str) -> str | None:

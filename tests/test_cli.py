@@ -1,6 +1,7 @@
 import json
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from crmproject.auth.models import Role, User
@@ -71,6 +72,14 @@ def test_users_create(runner, make_department):
     assert again.exit_code != 0 and "already exists" in again.output
 
 
+@pytest.fixture
+def demo_from_copy(monkeypatch, load_demo_copy):
+    """The `demo` command loads the tests' copy of the demo (load_demo_copy: what load_demo makes on an empty
+    database, built once per worker), for the tests of what the demo holds; a load on a database that holds
+    anything is load_demo's own. test_demo_loads_the_organisation_once runs the command as it is."""
+    monkeypatch.setattr("crmproject.demo.services.load_demo", load_demo_copy)
+
+
 def test_demo_loads_the_organisation_once(runner):
     first = runner("demo", "--no-serve")
     assert first.exit_code == 0, first.output
@@ -89,7 +98,7 @@ def test_demo_loads_the_organisation_once(runner):
     assert plan.waves[0].kind.value == "pilot" and any(d.code == "SALES" for d in plan.waves[0].departments)
 
 
-def test_demo_is_not_loaded_again_after_its_plan_is_renamed(runner):
+def test_demo_is_not_loaded_again_after_its_plan_is_renamed(runner, demo_from_copy):
     assert runner("demo", "--no-serve").exit_code == 0
     plan = db.session.scalar(select(Plan))
     plan.name = "Our CRM rollout"
@@ -100,7 +109,7 @@ def test_demo_is_not_loaded_again_after_its_plan_is_renamed(runner):
     assert db.session.scalars(select(Plan.name)).all() == ["Our CRM rollout"]
 
 
-def test_demo_plan_has_a_staffed_team_raci_and_change_tasks(runner):
+def test_demo_plan_has_a_staffed_team_raci_and_change_tasks(runner, demo_from_copy):
     from datetime import date
 
     from crmproject.tasks.models import ChangeTask
@@ -118,7 +127,7 @@ def test_demo_plan_has_a_staffed_team_raci_and_change_tasks(runner):
     assert any(t.is_overdue(date.today()) for t in tasks)
 
 
-def test_demo_has_kpi_history_and_status_reports_with_this_period_still_open(runner):
+def test_demo_has_kpi_history_and_status_reports_with_this_period_still_open(runner, demo_from_copy):
     from datetime import date
 
     from crmproject.kpis.services import latest_attainment, list_kpis
@@ -134,7 +143,7 @@ def test_demo_has_kpi_history_and_status_reports_with_this_period_still_open(run
     assert reports_of(plan, sales, period_for(plan, date.today())) == []  # for head.sales to write in the demo
 
 
-def test_demo_has_a_roster_with_crm_user_names_and_department_moves(runner):
+def test_demo_has_a_roster_with_crm_user_names_and_department_moves(runner, demo_from_copy):
     from crmproject.roster.models import Employee, EmployeeDepartment
 
     assert runner("demo", "--no-serve").exit_code == 0

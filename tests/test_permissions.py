@@ -14,9 +14,11 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from crmproject.auth.models import Role
+from crmproject.api.models import TokenScope
+from crmproject.api.services import create_token
+from crmproject.auth.models import Role, User
 from crmproject.auth.services import create_user
 from crmproject.departments.services import create_department
 from crmproject.extensions import db
@@ -85,7 +87,8 @@ ENTERED_DATA = {"respondents": "4", "invited": "6", "awareness": "4", "desire": 
                 "reinforcement": "3", "promoters": "2", "detractors": "1", "version": "0"}
 ANSWER_DATA = {"awareness": "4", "desire": "5", "knowledge": "2", "ability": "3", "reinforcement": "3", "nps": "9"}
 # Pages anyone may open without logging in (the login page; a readiness pulse answered through a personal link)
-PUBLIC_PATHS = ("/login", "/language", "/pulse/answer/", "/pulse/thanks")
+PUBLIC_PATHS = ("/login", "/language", "/pulse/answer/", "/pulse/thanks", "/api/v1/openapi.json", "/api/v1/docs",
+                "/api/v1/nothing-here")
 
 # Edit forms carry the version they were opened at; everything in the world is at version 1.
 PLAN_DATA = {"name": "CRM rollout", "vision": "Happy customers", "horizon_years": "3",
@@ -548,6 +551,52 @@ MATRIX += [row(p.values[0], p.values[1].replace(".xlsx", ".csv").replace("/downl
                tuple(p.values[2][r] for r in ROLES), p.values[3])
            for p in list(MATRIX) if ".xlsx" in p.values[1] or p.values[1].endswith("/download")]
 
+# --- the REST API (/api/v1): a token of each role with every scope; without one, 401 -----------------------------------
+API_READ = (401, 200, 200, 200, 200, 200)
+API_PUBLIC = PUBLIC  # the OpenAPI document and its page describe the API, they hold no data
+API_NOT_FOUND = (404,) * 6  # an unknown address under /api/v1, to everyone
+API_A = (401, 200, 200, 200, 403, 403)  # department A's own: planners and A's head
+API_TASK_A = (401, 200, 200, 200, 403, 200)  # a task of department A: a head sees their department's only
+USAGE_EVENTS = {"events": [{"user": "ann", "time": "2026-03-02T09:00:00Z", "action": "Login"}]}
+MATRIX += [
+    row("GET", "/api/v1/openapi.json", API_PUBLIC),
+    row("GET", "/api/v1/docs", API_PUBLIC),
+    *[row(method, "/api/v1/nothing-here", API_NOT_FOUND) for method in ("GET", "POST", "PUT", "PATCH", "DELETE")],
+    row("GET", "/api/v1/plans", API_READ),
+    row("GET", "/api/v1/plans/{plan}", API_READ),
+    row("GET", f"/api/v1/plans/{MISSING}", (401, 404, 404, 404, 404, 404)),
+    row("GET", "/api/v1/plans/{plan}/phases", API_READ),
+    row("GET", "/api/v1/plans/{plan}/waves", API_READ),
+    row("GET", "/api/v1/plans/{plan}/team", API_READ),
+    row("GET", "/api/v1/departments", API_READ),
+    row("GET", "/api/v1/departments/{dept_a}", API_READ),
+    row("GET", "/api/v1/departments/{dept_a}/adoption?from=2026-01-01&to=2026-03-01", API_READ),
+    row("GET", "/api/v1/plans/{plan}/tasks", API_READ),
+    row("GET", "/api/v1/plans/{plan}/tasks/{task_a}", API_TASK_A),
+    row("GET", "/api/v1/plans/{plan}/tasks/{other_task}", (401, 404, 404, 404, 404, 404)),
+    row("PATCH", "/api/v1/plans/{plan}/tasks/{task_a}", (401, 200, 200, 200, 403, 403), {"version": "1", "title": "Renamed"}),
+    row("GET", "/api/v1/plans/{plan}/kpis", API_READ),
+    row("GET", "/api/v1/plans/{plan}/kpis/{kpi}/values", API_READ),
+    row("POST", "/api/v1/plans/{plan}/kpis/{kpi}/values", (401, 201, 201, 201, 403, 403),
+        {"department_id": "{dept_a}", "measured_on": "2026-03-01", "value": "7"}),
+    row("GET", "/api/v1/plans/{plan}/status-reports?period=2026-03-15", API_READ),
+    row("PUT", "/api/v1/plans/{plan}/status-reports", API_A,
+        {"department_id": "{dept_a}", "period": "2026-03-15", "version": "1", "achievements": "Trained"}),
+    row("GET", "/api/v1/plans/{plan}/status-reports/{draft_a}", API_A),  # a draft: its head and the planners
+    row("GET", "/api/v1/plans/{plan}/status-reports/{submitted_b}", API_READ),
+    row("GET", "/api/v1/training/courses", API_READ),
+    row("GET", "/api/v1/training/completion", API_READ),
+    row("POST", "/api/v1/usage/events", (401, 200, 403, 403, 403, 403), USAGE_EVENTS),  # as the usage import page
+    # the token pages: everyone's own tokens; every token for administrators
+    row("GET", "/account/tokens", READ),
+    row("POST", "/account/tokens", EVERYONE_POST, {"name": "Script", "scopes": "read", "days": "30"}),
+    row("POST", "/account/tokens/{head_token}/revoke", (302, 404, 404, 302, 404, 404)),  # its owner's (head A's)
+    row("POST", f"/account/tokens/{MISSING}/revoke", NOT_FOUND),
+    row("GET", "/admin/tokens", ADMIN_GET),
+    row("POST", "/admin/tokens/{head_token}/revoke", ADMIN_POST),
+    row("POST", f"/admin/tokens/{MISSING}/revoke", ADMIN_404),
+]
+
 
 def _build_world() -> dict:
     """Departments A, B and a spare C; one user per role; a plan and another plan, each with phases and a wave."""
@@ -633,6 +682,7 @@ def _build_world() -> dict:
     pulse.invite_department(pulse_survey, plan)
     pulse.open_survey(pulse_survey, today=date(2026, 6, 10))
     other_pulse_survey = pulse.create_survey(other, pulse.SurveyValues(department=b, **survey_values), actor=None)
+    head_token = create_token(users["head_a"], scopes=[TokenScope.READ]).token
     usage_import = UsageImport(filename="usage.csv", timezone="UTC", state=ImportState.DONE)
     db.session.add(usage_import)
     db.session.flush()
@@ -640,7 +690,7 @@ def _build_world() -> dict:
         "pulse_survey": pulse_survey.id, "other_pulse_survey": other_pulse_survey.id,
         "pulse_version": str(pulse_survey.version), "pulse_invitation": pulse_survey.invitations[0].id,
         "pulse_token": pulse.link_token(pulse_survey.invitations[0]),
-        "usage_import": usage_import.id, "module": module.id, "gate": gate.id, "other_gate": other_gate.id, "criterion": criterion.id,
+        "usage_import": usage_import.id, "head_token": head_token.id, "module": module.id, "gate": gate.id, "other_gate": other_gate.id, "criterion": criterion.id,
         "other_criterion": other_criterion.id, "meeting": meeting.id, "other_meeting": other_meeting.id,
         "baseline": baseline.id, "other_baseline": other_baseline.id,
         "budget_line": budget_line.id, "other_budget_line": other_budget_line.id,
@@ -710,6 +760,16 @@ def client(_app, world):
     return _app.test_client()
 
 
+def api_token(role: str) -> dict:
+    """Every scope of the role's own token: what a request may then do is the pages' rules alone."""
+    if role == "anonymous":
+        return {}
+    user = db.session.scalar(select(User).where(User.email == f"{role}@example.com"))
+    issued = create_token(user, scopes=list(TokenScope))
+    db.session.commit()
+    return {"Authorization": f"Bearer {issued.secret}"}
+
+
 def log_in(client, role: str):
     if role != "anonymous":
         response = client.post("/login", data={"email": f"{role}@example.com", "password": PASSWORD})
@@ -722,8 +782,8 @@ def _rows() -> dict:
     read in a fresh transaction."""
     db.session.rollback()
     dump = {t.name: db.session.execute(t.select().with_only_columns(
-        *(c for c in t.c if c.name not in ("last_login_at", "updated_at"))).order_by(*t.primary_key)).all()
-        for t in data_tables() if t.name != "audit_entries"}
+        *(c for c in t.c if c.name not in ("last_login_at", "updated_at", "last_used_at"))).order_by(*t.primary_key)).all()
+        for t in data_tables() if t.name not in ("audit_entries", "rate_limit_counters")}  # a refused API request still counts
     db.session.rollback()
     return dump
 
@@ -735,12 +795,16 @@ def fill(data: dict, world: dict) -> dict:
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("method", "url", "expected", "data"), MATRIX)
 def test_permission_matrix(client, world, role, method, url, expected, data):
-    log_in(client, role)
     path = url.format_map(world)
+    if path.startswith("/api/"):  # a token, never the session
+        request = {"headers": api_token(role), "json": fill(data, world) if data else None}
+    else:
+        log_in(client, role)
+        request = {"data": fill(data, world)}
     public = path.startswith(PUBLIC_PATHS)
-    refused = expected[role] in (403, 404) or (role == "anonymous" and not public)
+    refused = expected[role] in (401, 403, 404) or (role == "anonymous" and not public)
     before = _rows() if refused else None
-    with client.open(path, method=method, data=fill(data, world)) as response:  # closes sent files
+    with client.open(path, method=method, **request) as response:  # closes sent files
         pass
     location = response.headers.get("Location", "")
     assert response.status_code == expected[role], f"{role} {method} {path}: {response.status_code} -> {location}"
@@ -833,6 +897,7 @@ UI = [  # (page, snippet, roles that see it)
     ("/departments/{dept_b}", 'href="/departments/{dept_b}/edit"', PLANNERS | {"head_b"}),
     ("/departments/{dept_a}", 'action="/departments/{dept_a}/delete"', PLANNERS),
     ("/plans/", 'href="/admin/users"', {"admin"}),  # the "Users" entry of the navigation
+    ("/account/tokens", 'action="/account/tokens/{head_token}/revoke"', {"head_a"}),
     ("/departments/", 'href="/admin/users"', {"admin"}),
     ("/plans/", 'href="/admin/audit"', {"admin"}),  # the "Audit trail" entry of the navigation
     ("/plans/{plan}", 'id="history"', set(ROLES) - {"anonymous"}),  # the plan's own history, for every reader

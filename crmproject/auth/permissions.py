@@ -388,3 +388,14 @@ def can_see_named(user: User, table: str, obj) -> bool:
 
 
 RULES.update({"read_audit_trail": can_read_audit_trail, "see_history": can_see_history})
+
+
+# --- API tokens ---------------------------------------------------------------------------------------------
+
+
+def can_revoke_token(user: User, token) -> bool:
+    """A personal API token is revoked by its owner, or by an administrator."""
+    return user.is_authenticated and (token.user_id == user.id or is_admin(user))
+
+
+RULES.update({"revoke_token": can_revoke_token})

@@ -463,6 +463,13 @@ def reschedule_task(task: ChangeTask, *, start: date, due: date, version: int | 
     _update(task, actor, start_date=start, due_date=due)
 
 
+def change_task(task: ChangeTask, *, version: int | None, actor: User | None, **changes) -> list[TaskChange]:
+    """Change some of a task's fields (the API's PATCH): refused (StaleTask) when the task was saved since
+    `version`; recorded in its history like any edit."""
+    _check_version(task, version)
+    return _update(task, actor, **changes)
+
+
 def move_task(task: ChangeTask, *, status: TaskStatus, version: int | None, actor: User | None) -> None:
     """Move a task to another column of the board: its status changes, recorded in its history."""
     _check_version(task, version)

@@ -90,8 +90,8 @@ def test_deleting_a_baseline_deletes_its_items_and_nothing_of_the_plan(plan):
 
 
 @pytest.fixture
-def demo(app):
-    load_demo(today=TODAY)
+def demo(load_demo_copy):
+    load_demo_copy(today=TODAY)
     return demo_plan()
 
 

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select, update
 
 from crmproject.auth.models import Role, User
-from crmproject.demo.services import DEMO_PASSWORD, demo_plan, head_email, load_demo
+from crmproject.demo.services import DEMO_PASSWORD, demo_plan, head_email
 from crmproject.departments.models import Department
 from crmproject.extensions import db
 from crmproject.gates.services import list_gates
@@ -152,10 +152,10 @@ class Demo:
 
 
 @pytest.fixture
-def demo(app) -> Demo:
+def demo(load_demo_copy) -> Demo:
     """The demo organisation, and a KPI with a long name and a task with a long address on top."""
     today = date.today()
-    load_demo(today=today)
+    load_demo_copy(today=today)
     plan = demo_plan()
     sales = db.session.scalar(select(Department).where(Department.code == "SALES"))
     pm = db.session.scalar(select(User).where(User.email == ACCOUNTS[Role.PROJECT_MANAGER]))
@@ -190,7 +190,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "plan": plan, "dashboard": f"{plan}/dashboard", "team": f"{plan}/team", "RACI": f"{plan}/raci",
         "KPIs": f"{plan}/kpis", "KPI page": f"{plan}/kpis/{demo.kpi}", "reports": f"{plan}/reports",
         "tasks": f"{plan}/tasks", "board": f"{plan}/tasks/board", "adoption": f"{plan}/adoption",
-        "training": "/training/", "department page": f"/departments/{demo.sales}",
+        "training": "/training/", "department page": f"/departments/{demo.sales}", "API tokens": "/account/tokens",
         "gates": f"{plan}/gates/", "decided gate": f"{plan}/gates/{demo.decided_gate}", "gate": f"{plan}/gates/{demo.gate}",
         "meetings": f"{plan}/meetings/", "meeting": f"{plan}/meetings/{demo.meeting}",
         "meeting pack": f"{plan}/meetings/{demo.meeting}/pack",
@@ -231,7 +231,8 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         pages["meeting form"] = f"{plan}/meetings/{demo.meeting}/edit"
     if role == Role.ADMIN:
         pages.update({"imports": "/adoption/imports", "admin users": "/admin/users", "audit trail": "/admin/audit",
-                      "audit trail of the plan": f"/admin/audit?type=plans&object={demo.plan}"})
+                      "audit trail of the plan": f"/admin/audit?type=plans&object={demo.plan}",
+                      "every API token": "/admin/tokens"})
     return pages
 
 

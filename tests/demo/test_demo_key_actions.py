@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from crmproject.adoption.key_actions import weekly_key_actions
-from crmproject.demo.services import DEMO_PLAN_NAME, load_demo
+from crmproject.demo.services import DEMO_PLAN_NAME
 from crmproject.departments.models import Department
 from crmproject.extensions import db
 from crmproject.plans.models import Plan
@@ -13,8 +13,8 @@ from crmproject.plans.models import Plan
 TODAY = date(2026, 11, 23)
 
 
-def test_demo_key_actions_tell_working_and_looking_apart(app):
-    load_demo(today=TODAY)
+def test_demo_key_actions_tell_working_and_looking_apart(load_demo_copy):
+    load_demo_copy(today=TODAY)
     plan = db.session.scalar(select(Plan).where(Plan.name == DEMO_PLAN_NAME))
     ids = {d.code: d.id for d in db.session.scalars(select(Department))}
     weeks = weekly_key_actions(plan.id, list(ids.values()), first=TODAY - timedelta(days=28), last=TODAY - timedelta(days=7))

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from crmproject.adoption.services import department_shapes, weekly_figures
 from crmproject.adoption.shapes import Shape, ShapeRules
-from crmproject.demo.services import DEMO_PLAN_NAME, load_demo
+from crmproject.demo.services import DEMO_PLAN_NAME
 from crmproject.departments.models import Department
 from crmproject.extensions import db
 from crmproject.plans.models import Plan
@@ -14,8 +14,8 @@ from crmproject.plans.models import Plan
 TODAY = date(2026, 11, 23)
 
 
-def test_demo_adoption_tells_lasting_fading_no_effect_and_too_early(app):
-    load_demo(today=TODAY)
+def test_demo_adoption_tells_lasting_fading_no_effect_and_too_early(load_demo_copy):
+    load_demo_copy(today=TODAY)
     plan = db.session.scalar(select(Plan).where(Plan.name == DEMO_PLAN_NAME))
     codes = {d.id: d.code for d in db.session.scalars(select(Department))}
     go_lives = {a.department_id: w.go_live_date for w in plan.waves for a in w.assignments}
@@ -31,10 +31,10 @@ def test_demo_adoption_tells_lasting_fading_no_effect_and_too_early(app):
     assert verdicts["SUP"].shape == Shape.TOO_EARLY
 
 
-def test_demo_reports_no_adoption_kpi_value_before_a_department_goes_live(app):
+def test_demo_reports_no_adoption_kpi_value_before_a_department_goes_live(load_demo_copy):
     from crmproject.kpis.models import GoalFamily, Kpi, KpiMeasurement
 
-    load_demo(today=TODAY)
+    load_demo_copy(today=TODAY)
     plan = db.session.scalar(select(Plan).where(Plan.name == DEMO_PLAN_NAME))
     go_lives = {a.department_id: w.go_live_date for w in plan.waves for a in w.assignments}
     adoption = db.session.scalars(select(KpiMeasurement).join(Kpi).where(Kpi.goal_family == GoalFamily.ADOPTION)).all()

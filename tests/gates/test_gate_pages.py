@@ -21,8 +21,8 @@ TODAY = date.today()  # the pages and the command judge on the plan's today; the
 
 
 @pytest.fixture
-def demo(app):
-    load_demo(today=TODAY)
+def demo(load_demo_copy):
+    load_demo_copy(today=TODAY)
     plan = demo_plan()
     return {g.name: g for g in services.list_gates(plan)} | {"plan": plan}
 

@@ -11,9 +11,9 @@ from crmproject.pulse import results, services
 from crmproject.pulse.models import AdkarElement, SurveyKind, SurveyStatus
 
 
-def test_the_demo_pulse_tells_its_stories(app):
+def test_the_demo_pulse_tells_its_stories(load_demo_copy):
     today = date.today()
-    load_demo(today=today)
+    load_demo_copy(today=today)
     plan = demo_plan()
     departments = {d.code: d for d in services.plan_departments(plan)}
     readiness = results.latest_readiness([d.id for d in departments.values()], today=today, plan_id=plan.id)

@@ -419,10 +419,10 @@ def test_a_deleted_task_leaves_the_risk_and_a_deleted_plan_takes_its_risks(plan,
     assert db.session.scalar(select(func.count()).select_from(Risk)) == 18 == risk_count(other)
 
 
-def test_the_demo_register_tells_its_story(app):
+def test_the_demo_register_tells_its_story(load_demo_copy):
     from crmproject.demo.services import demo_plan, load_demo
 
-    load_demo(today=TODAY)
+    load_demo_copy(today=TODAY)
     plan = plan_services.load_plan(demo_plan().id)
     risks = services.list_risks(plan)
     assert len(risks) == 19 and sum(not r.is_open for r in risks) == 3

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from crmproject.auth.models import Role
-from crmproject.demo.services import demo_plan, load_demo
+from crmproject.demo.services import demo_plan
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
 from crmproject.gates.services import list_gates
@@ -23,8 +23,8 @@ TODAY = date.today()  # pages build agendas on the plan's today; the demo is bui
 
 
 @pytest.fixture
-def demo(app):
-    load_demo(today=TODAY)
+def demo(load_demo_copy):
+    load_demo_copy(today=TODAY)
     return demo_plan()
 
 

@@ -1,0 +1,101 @@
+"""Who calls the API: the bearer token, its scopes, its rate limit, and the API's problems."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app, g, request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from crmproject.api import bp
+from crmproject.api.models import TokenScope
+from crmproject.api.problems import from_http, from_validation, problem
+from crmproject.api.services import MAX_TOKEN_LENGTH, TOKEN_MARK, authenticate, touch
+from crmproject.errors import ValidationFailed
+from crmproject.extensions import db, limiter
+from crmproject.i18n import _
+from crmproject.ratelimit import client_address
+from crmproject.tasks.services import StaleTask
+
+INGEST_ENDPOINTS = {"api.ingest_usage_events"}
+UNAUTHENTICATED = {"api.not_found"}  # an unknown address under /api/v1 is a 404 to everyone
+
+
+def required_scope() -> TokenScope:
+    if request.endpoint in INGEST_ENDPOINTS:
+        return TokenScope.INGEST
+    return TokenScope.READ if request.method in ("GET", "HEAD") else TokenScope.WRITE
+
+
+def rate_limit_key() -> str:
+    """Per token (a hash of it, so the counter's key holds no secret); per client address for a request without
+    one or with something that is no token at all."""
+    secret = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if secret.startswith(TOKEN_MARK) and len(secret) <= MAX_TOKEN_LENGTH:
+        return "api:" + hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()[:32]
+    return "api-anonymous:" + client_address()
+
+
+# Once per process, not per app: Flask-Limiter keeps a blueprint's limits on the limiter itself, so a limit added in
+# each create_app would count every request once more for each app made (tests make several).
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
+
+
+def _challenge(detail: str):
+    return problem(401, detail, headers={"WWW-Authenticate": 'Bearer realm="crmproject"'})
+
+
+@bp.before_request
+def authenticate_token():
+    if request.endpoint in UNAUTHENTICATED:
+        return None
+    scheme, _space, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return _challenge(_("This API needs a personal token: send it as 'Authorization: Bearer <token>'."))
+    token = authenticate(secret.strip())
+    if token is None:
+        return _challenge(_("The token is unknown, expired or revoked."))
+    g._login_user = token.user  # the token's user for this request: a session cookie never counts here
+    g.api_token = token
+    touch(token)
+    db.session.commit()
+    needed = required_scope()
+    if needed not in token.scope_list:
+        return problem(403, _("This request needs a token with the '%(scope)s' scope.", scope=needed.value))
+    return None
+
+
+@bp.errorhandler(HTTPException)
+def http_problem(exc: HTTPException):
+    if (exc.code or 500) >= 400:
+        db.session.rollback()
+    return from_http(exc)
+
+
+@bp.errorhandler(StaleTask)
+def stale(exc: StaleTask):
+    db.session.rollback()
+    return from_validation(exc, 409)
+
+
+@bp.errorhandler(ValidationFailed)
+def invalid(exc: ValidationFailed):
+    db.session.rollback()
+    return from_validation(exc)
+
+
+@bp.errorhandler(IntegrityError)
+@bp.errorhandler(StaleDataError)
+def conflict(exc: Exception):
+    db.session.rollback()
+    return problem(409, _("Someone else changed this at the same moment; read it again and retry."))
+
+
+@bp.errorhandler(Exception)
+def unhandled(exc: Exception):
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    db.session.rollback()
+    return problem(500, _("An internal error; nothing was saved."))
+
