@@ -505,3 +505,23 @@ def test_a_history_never_names_what_its_reader_may_not_see(client, login, make_u
     login(make_user(Role.PROJECT_MANAGER))
     history = client.get(f"/plans/{plan.id}/risks/{risk.id}").get_data(as_text=True).split('id="history"')[1]
     assert f"Service desk rota (#{foreign.id})" in history
+
+
+def test_a_change_through_the_api_is_the_tokens_user_and_the_token_is_never_kept(client, make_user, task):
+    from crmproject.api.models import TokenScope
+    from crmproject.api.services import create_token
+
+    pm = make_user(Role.PROJECT_MANAGER)
+    issued = create_token(pm, scopes=(TokenScope.READ, TokenScope.WRITE), days=30)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {issued.secret}"}
+    url = f"/api/v1/plans/{task.plan_id}/tasks/{task.id}"
+    etag = client.get(url, headers=headers).headers["ETag"]
+    assert client.patch(url, json={"status": "in_progress"}, headers={**headers, "If-Match": etag}).status_code == 200
+    entry = latest(object_type="change_tasks", action=AuditAction.UPDATE)
+    assert (entry.user_id, entry.request) == (pm.id, f"PATCH {url}")
+    assert entry.changes["status"] == {"before": "not_started", "after": "in_progress"}
+    token = latest(object_type="api_tokens", action=AuditAction.CREATE)
+    assert set(token.changes["token_hash"]) == {"hidden"}
+    everything = " ".join(str(v) for row in db.session.execute(text("SELECT * FROM audit_entries")) for v in row)
+    assert issued.secret not in everything
