@@ -20,6 +20,18 @@ def bounded_value(value) -> None:
 DATABASE_ID = validate.Range(min=1, max=2**63 - 1)  # what an id (or a version) column can hold
 
 
+def plain_text(text: str) -> None:
+    """Text as a person types it: no control characters (PostgreSQL cannot store a NUL) nor marks that reorder
+    text on screen, as the forms refuse them."""
+    from marshmallow import ValidationError
+
+    from crmproject.forms import UNPRINTABLE
+    from crmproject.i18n import _
+
+    if UNPRINTABLE.search(text):
+        raise ValidationError(_("Remove the control characters (such as NUL or escape) and the marks that reorder text on screen."))
+
+
 class Base(Schema):
     class Meta:
         ordered = True
@@ -151,7 +163,7 @@ class KpiValueSchema(Base):
     department_id = fields.Int(allow_none=True, load_default=None, validate=DATABASE_ID)
     measured_on = fields.Date(required=True)
     value = fields.Decimal(required=True, as_string=True, allow_nan=False, validate=bounded_value)
-    note = fields.Str(load_default="", validate=validate.Length(max=2000))
+    note = fields.Str(load_default="", validate=[validate.Length(max=2000), plain_text])
 
 
 class PageSchema(Base):
