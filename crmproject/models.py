@@ -6,6 +6,7 @@ from crmproject.audit import models as audit_models  # noqa: F401
 from crmproject.api import models as api_models  # noqa: F401
 from crmproject.auth import models as auth_models  # noqa: F401
 from crmproject import cache as cache_models  # noqa: F401  (the data generation; its events notice writes)
+from crmproject.comments import models as comments_models  # noqa: F401
 from crmproject.departments import models as departments_models  # noqa: F401
 from crmproject.baselines import models as baselines_models  # noqa: F401
 from crmproject.business_case import models as business_case_models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Comments with @mentions on tasks, status reports, KPIs and gate decisions."""
