@@ -8,6 +8,7 @@ from flask import Response, json
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from crmproject.api.messages import translated
 from crmproject.errors import ValidationFailed
 
 PROBLEM_TYPE = "https://crmproject.invalid/problems/"  # a stable identifier per status; it names, it is not fetched
@@ -46,7 +47,7 @@ def field_errors(messages: Mapping, location: str = "") -> list[dict]:
         where = path[0] if path and path[0] in ("json", "query", "headers", "path") else location or "json"
         parts = path[1:] if path and path[0] == where else path
         field = ".".join(p for p in parts if p != "_schema")
-        return {"field": field, "in": where, "pointer": "#/" + "/".join(parts) if parts else "#", "detail": message}
+        return {"field": field, "in": where, "pointer": "#/" + "/".join(parts) if parts else "#", "detail": translated(message)}
 
     walk(messages, [])
     return found

@@ -324,3 +324,21 @@ def test_rate_limited_per_token(world, client, app):
         assert answers == [401, 401, 401, 429]
     finally:
         app.config["API_RATE_LIMIT"] = "600 per minute"
+
+
+def test_validation_messages_are_in_the_readers_language(world, client):
+    """Marshmallow's own messages ("Not a valid integer.") come back in the token user's language, as the API's own do."""
+    head = world["head_sales"]
+    head.language = "ru"
+    headers = bearer(head, READ, WRITE)
+    url = f"/api/v1/plans/{world['plan'].id}/tasks/{world['task_sales'].id}"
+    body = is_problem(client.patch(url, json={"version": "two", "due_date": "soon", "colour": "red"}, headers=headers), 422)
+    details = {e["field"]: e["detail"] for e in body["errors"]}
+    assert details == {"version": "Значение должно быть целым числом.",
+                       "due_date": "Значение должно быть датой (ГГГГ-ММ-ДД).",
+                       "colour": "Такого поля нет."}
+    # a message with a value keeps the value
+    head.language = "en"
+    db.session.commit()
+    body = is_problem(client.get(f"/api/v1/plans/{world['plan'].id}/tasks?per_page=0", headers=headers), 422)
+    assert body["errors"][0]["detail"].startswith("Must be between 1 and ")
