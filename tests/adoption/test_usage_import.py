@@ -15,7 +15,7 @@ import pytest
 from flask.cli import ScriptInfo
 from openpyxl import Workbook
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from crmproject.adoption import jobs
 from crmproject.adoption.cli import import_usage_command, register
@@ -120,6 +120,28 @@ def test_the_indexes_of_usage_events_are_all_there_after_an_import(org):
     after = {i["name"]: i["column_names"] for i in inspect(db.engine).get_indexes("usage_events")}
     assert after == before
     assert after["ix_usage_events_employee_day"] == ["employee_id", "day"]
+
+
+def test_a_large_import_on_postgresql_refreshes_the_planner_statistics(org, monkeypatch):
+    """After a big import PostgreSQL knows the table grew (ANALYZE), rather than planning with last week's figures."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("ANALYZE after an import is PostgreSQL's (SQLite keeps no planner statistics of its own)")
+    from crmproject.adoption import usage_import
+
+    def analysed() -> int:
+        db.session.execute(text("SELECT pg_stat_clear_snapshot()"))
+        return db.session.scalar(text(
+            "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'usage_events'")) or 0
+
+    before = analysed()
+    db.session.commit()
+    monkeypatch.setattr(usage_import, "ANALYZE_AFTER_EVENTS", 7)  # this file adds 6 events: below, no ANALYZE
+    import_usage(GENERIC_CSV.encode(), "usage.csv", timezone=MOSCOW)
+    assert analysed() == before
+    monkeypatch.setattr(usage_import, "ANALYZE_AFTER_EVENTS", 1)
+    record = import_usage(GENERIC_CSV.replace("2026-03-0", "2026-04-0").encode(), "april.csv", timezone=MOSCOW)
+    assert record.events_added == 6
+    assert analysed() == before + 1
 
 
 def test_xlsx_with_datetime_cells_gives_the_same_events_and_the_csv_then_adds_nothing(org):
