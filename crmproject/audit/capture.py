@@ -285,8 +285,8 @@ def _key_label(state, values: dict) -> str:
                      for column in mapper.primary_key)[:MAX_LABEL_CHARS]
 
 
-def _created(state, model: AuditedModel) -> dict:
-    values = state.dict
+def _whole(model: AuditedModel, values: dict, side: str) -> dict[str, dict]:
+    """Every set column of a row as one side of a change: "after" for a row created, "before" for one deleted."""
     changes: dict[str, dict] = {}
     for key in model.columns:
         value = values.get(key)
@@ -295,7 +295,13 @@ def _created(state, model: AuditedModel) -> dict:
         if key in model.hidden:
             changes[key] = {"hidden": True}
         else:
-            _side(changes.setdefault(key, {}), "after", value)
+            _side(changes.setdefault(key, {}), side, value)
+    return changes
+
+
+def _created(state, model: AuditedModel) -> dict:
+    values = state.dict
+    changes = _whole(model, values, "after")
     for key in model.collections:
         members = values.get(key)
         if members:
@@ -359,16 +365,7 @@ def _updated(state, model: AuditedModel, old: dict) -> dict | None:
 
 def _deleted(state, model: AuditedModel, old: dict) -> dict:
     values = {**old, **state.dict}
-    changes: dict[str, dict] = {}
-    for key in model.columns:
-        value = values.get(key)
-        if value is None:
-            continue
-        if key in model.hidden:
-            changes[key] = {"hidden": True}
-        else:
-            _side(changes.setdefault(key, {}), "before", value)
-    return _entry(AuditAction.DELETE, state, model, changes, values)
+    return _entry(AuditAction.DELETE, state, model, _whole(model, values, "before"), values)
 
 
 def write(session_or_connection, rows: Iterable[dict], *, at: datetime | None = None) -> None:
