@@ -32,3 +32,8 @@ def encoding_option(function):
 
     return click.option("--encoding", default=None, metavar="NAME", callback=chosen,
                         help=_("Encoding of a CSV file, such as utf-8, cp1251 or cp1252 (default: detected)."))(function)
+
+
+def errors_text(exc) -> str:
+    """A ValidationFailed's messages on one line, each after its field: for a command's error."""
+    return "; ".join(f"{field or 'error'}: {' '.join(messages)}" for field, messages in exc.errors.items())

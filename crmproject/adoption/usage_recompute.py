@@ -13,8 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Integer, String, bindparam, cast, column, func, select, type_coerce, values
 
-from crmproject.adoption.models import AdoptionSnapshot, SnapshotSource, UsageEvent
 from crmproject.adoption.key_actions import recompute_key_actions
+from crmproject.adoption.models import AdoptionSnapshot, SnapshotSource, UsageEvent
 from crmproject.adoption.usage_accounts import ExclusionRule, current_rule
 from crmproject.adoption.usage_roster import ID_PREFIX, load_roster
 from crmproject.adoption.usage_time import as_date
@@ -22,6 +22,8 @@ from crmproject.db import driver_rows
 from crmproject.departments.models import Department
 from crmproject.extensions import db
 from crmproject.roster.models import Employee
+from crmproject.roster.signals import roster_saved
+
 
 def adoption_rate(snapshot: AdoptionSnapshot) -> Decimal | None:
     """Adoption in percent (one decimal): users active in the 28 days up to the day / licensed seats.
@@ -99,6 +101,12 @@ def refresh_after_roster_change(moved_employee_ids: Iterable[int] = ()) -> int:
     if rematched or moved:
         recompute_span(first, last, moved_first, moved_last)
     return rematched + moved
+
+
+@roster_saved.connect
+def _roster_saved(saved, **_extra) -> int:
+    """A roster import saved: its new user names and dated moves count the usage already imported again."""
+    return refresh_after_roster_change(saved.moved_employee_ids)
 
 
 def _reattribute(employee_ids: list[int]) -> tuple[int, date | None, date | None]:
