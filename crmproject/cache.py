@@ -38,8 +38,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.pool import Pool
 
-from crmproject.db import Base, upsert
-from crmproject.extensions import db
+from crmproject import db as database
+from crmproject.db import Base, db, upsert
 
 T = TypeVar("T")
 
@@ -144,6 +144,13 @@ def _note_write(connection, cursor, statement, parameters, context, executemany)
 def note_written(connection, *tables: str) -> None:
     """Count a write the engine's events do not see (COPY on the driver's cursor) as a write to `tables`."""
     connection.info.setdefault("wrote", set()).update(t for t in tables if t not in UNCACHED_TABLES)
+
+
+def _bulk_written(table, _rows) -> None:
+    note_written(db.session.connection(), table.name)
+
+
+database.BULK_INSERT_LISTENERS.append(_bulk_written)  # COPY on PostgreSQL: no engine event sees it
 
 
 @event.listens_for(Engine, "rollback")

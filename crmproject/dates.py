@@ -26,7 +26,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_skeleton
 from flask import has_request_context
 
-from crmproject.i18n import DEFAULT_LOCALE, current_locale
+from crmproject.locales import DEFAULT_LOCALE, current_locale
 
 GREGORIAN, PERSIAN = "gregorian", "persian"
 CALENDARS = (GREGORIAN, PERSIAN)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Integer, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -60,6 +61,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# The Flask-SQLAlchemy extension (its session, its engines), here with the models' base so that this module, the
+# lowest, needs no other; crmproject.extensions hands it on with the other extensions.
+db = SQLAlchemy(model_class=Base)
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -101,8 +107,6 @@ def driver_rows(query, *, name: str | None = None) -> Iterator[tuple]:
     never text a user typed. On PostgreSQL `name` makes it a server-side
     cursor, read in batches.
     """
-    from crmproject.extensions import db
-
     sql = str(query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
     driver = db.session.connection().connection.driver_connection
     postgresql = db.engine.dialect.name == "postgresql"
@@ -133,8 +137,6 @@ def insert_rows(table, rows: list[dict], *, ids: bool = True) -> list[int]:
     connection can insert meanwhile; the ids are max + 1, no AUTOINCREMENT).
     """
     from sqlalchemy import func, insert, select
-
-    from crmproject.extensions import db
 
     if not rows:
         return []
@@ -174,9 +176,6 @@ def _with_defaults(table, rows: list[dict]) -> list[dict]:
 
 
 def _write(table, rows: list[dict]) -> None:
-    from crmproject.cache import note_written
-    from crmproject.extensions import db
-
     dialect = db.engine.dialect
     names = list(rows[0])
     columns = []
@@ -195,7 +194,6 @@ def _write(table, rows: list[dict]) -> None:
                 cursor.copy(f"COPY {target} FROM STDIN") as copy:
             for row in zip(*columns):
                 copy.write_row(row)
-        note_written(connection, table.name)
-        return
+        return  # the cache hears of it through BULK_INSERT_LISTENERS (the engine's events never see a COPY)
     connection.exec_driver_sql(f"INSERT INTO {target} VALUES ({', '.join(['?'] * len(names))})",
                                list(zip(*columns)))

@@ -1,15 +1,16 @@
-"""Flask extensions, created here and bound to the app in create_app."""
+"""Flask extensions, bound to the app in create_app: created here, but for `db` (Flask-SQLAlchemy), which
+crmproject.db creates beside the models' base and this module hands on."""
 
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from crmproject.db import Base
+from crmproject.db import db
 from crmproject.ratelimit import client_address
 
-db = SQLAlchemy(model_class=Base)
+__all__ = ["csrf", "db", "limiter", "login_manager", "migrate"]
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

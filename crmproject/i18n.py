@@ -22,15 +22,12 @@ from pathlib import Path
 
 from babel.support import NullTranslations
 from flask import current_app, has_app_context, has_request_context, request, session
-from flask_babel import Babel, get_locale, get_translations
+from flask_babel import Babel, get_translations
+
+from crmproject.locales import (  # noqa: F401 - HTML_LANG and current_locale are read through i18n too
+    DEFAULT_LOCALE, HTML_LANG, LANGUAGES, RTL_LANGUAGES, current_locale)
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
-DEFAULT_LOCALE = "en"
-# the interface's languages, each named in itself (the footer's switch)
-LANGUAGES: dict[str, str] = {"en": "English", "ru": "Русский", "zh_Hans": "中文（简体）", "fa": "فارسی"}
-RTL_LANGUAGES = frozenset({"fa"})
-# the page's lang attribute (BCP 47) of each
-HTML_LANG = {"en": "en", "ru": "ru", "zh_Hans": "zh-Hans", "fa": "fa"}
 SESSION_KEY = "language"
 
 babel = Babel()
@@ -67,14 +64,6 @@ def select_locale() -> str:
             return found
     configured = current_app.config.get("LOCALE", DEFAULT_LOCALE) if has_app_context() else DEFAULT_LOCALE
     return configured if configured in LANGUAGES else DEFAULT_LOCALE
-
-
-def current_locale() -> str:
-    """The language of the current request (the instance's default outside one), as its catalogue is named."""
-    if not has_app_context():
-        return DEFAULT_LOCALE
-    locale = get_locale()
-    return str(locale) if locale is not None else DEFAULT_LOCALE
 
 
 def is_rtl() -> bool:

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crmproject.db import Base, upsert
+from crmproject.db import Base, db, upsert
 
 
 def client_address() -> str:
@@ -65,8 +65,6 @@ class DatabaseStorage(Storage):
 
     @staticmethod
     def _engine() -> Engine:
-        from crmproject.extensions import db
-
         return db.engine
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
