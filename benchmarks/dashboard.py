@@ -232,7 +232,7 @@ def measure(app, args: argparse.Namespace) -> None:
     report_seconds, size = [], 0
     with app.app_context():
         from crmproject.dashboard.report import write_report
-        from crmproject.reports.services import plan_today
+        from crmproject.plans.services import plan_today
 
         plan = db.session.get(Plan, plan_id)
         for _run in range(args.report_runs):

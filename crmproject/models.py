@@ -3,6 +3,7 @@
 from crmproject.adoption import models as adoption_models  # noqa: F401
 from crmproject.audit import capture as audit_capture  # noqa: F401  (the audit trail; its events record every change)
 from crmproject.audit import models as audit_models  # noqa: F401
+from crmproject.audit import services as audit_services  # noqa: F401  (it records the logins the auth pages tell of)
 from crmproject.api import models as api_models  # noqa: F401
 from crmproject.auth import models as auth_models  # noqa: F401
 from crmproject import cache as cache_models  # noqa: F401  (the data generation; its events notice writes)

@@ -12,6 +12,8 @@ from sqlalchemy.orm import selectinload
 from crmproject.audit import capture
 from crmproject.audit.actor import actor_of
 from crmproject.audit.models import AuditAction, AuditEntry, AuditSource
+from crmproject.auth.services import get_user_by_email
+from crmproject.auth.signals import logged_out, login_failed, login_succeeded
 from crmproject.collation import fold, folded
 from crmproject.db import Base, utcnow
 from crmproject.extensions import db
@@ -347,6 +349,29 @@ def failed_login_label(email: str | None) -> str:
     if "@" in text and " " not in text and len(text) <= 254:
         return text
     return _("(not an e-mail address)")
+
+
+# --- the door: logins, failed logins and logouts, as the login pages tell them (crmproject.auth.signals) ------
+
+
+@login_succeeded.connect
+def _logged_in(user, **_extra) -> None:
+    record_event(AuditAction.LOGIN, user=user)
+
+
+@login_failed.connect
+def _login_failed(_sender, *, email: str | None, reason: str, **_extra) -> None:
+    """The e-mail address tried (never the password), and the account it names when it names one."""
+    label = failed_login_label(email)
+    account = None
+    if label == (email or "").strip():
+        account = get_user_by_email(label)
+    record_event(AuditAction.LOGIN_FAILED, user=account, label=label, details={"reason": reason})
+
+
+@logged_out.connect
+def _logged_out(user, **_extra) -> None:
+    record_event(AuditAction.LOGOUT, user=user)
 
 
 # --- retention -------------------------------------------------------------------------------------------

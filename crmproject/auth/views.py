@@ -12,9 +12,8 @@ from flask import Response, current_app, flash, make_response, redirect, render_
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 
-from crmproject.audit.models import AuditAction
-from crmproject.audit.services import failed_login_label, record_event
 from crmproject.auth import bp, services
+from crmproject.auth.signals import logged_out, login_failed, login_succeeded
 from crmproject.auth.forms import CalendarForm, LoginForm, OwnPasswordForm, PasswordForm, UserCreateForm, UserEditForm
 from crmproject.auth.models import Role, User
 from crmproject.auth.permissions import admins_only
@@ -58,13 +57,9 @@ def _continue_session(user: User) -> None:
     login_user(user, remember=remember)
 
 
-def _record_failed_login(email: str | None, reason: str, *, user: User | None = None) -> None:
-    """A failed login in the audit trail: the e-mail address tried (never the password), the account it names."""
-    label = failed_login_label(email)
-    account = user
-    if account is None and label == (email or "").strip():
-        account = services.get_user_by_email(email)
-    record_event(AuditAction.LOGIN_FAILED, user=account, label=label, details={"reason": reason})
+def _record_failed_login(email: str | None, reason: str) -> None:
+    """A failed login, told to the audit trail (which keeps the e-mail address tried, never the password)."""
+    login_failed.send(None, email=email, reason=reason)
 
 
 def _address_throttled(limit: RequestLimit) -> Response:
@@ -95,7 +90,7 @@ def login():
         if user is None:
             _record_failed_login(form.email.data, "wrong")
         else:
-            record_event(AuditAction.LOGIN, user=user)
+            login_succeeded.send(user)
         db.session.commit()  # the failure counted, or the login stamped; and recorded
         if user is None:
             form.form_errors.append(_("The e-mail or password is wrong, or the account is deactivated."))
@@ -110,7 +105,7 @@ def login():
 def logout():
     """Logging out ends every session of the user: a copy of this session's or the remember-me cookie is void."""
     services.end_sessions(current_user)
-    record_event(AuditAction.LOGOUT, user=current_user._get_current_object())
+    logged_out.send(current_user._get_current_object())
     db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
@@ -242,12 +237,12 @@ def own_password():
             right = services.verify_password(user, form.current_password.data)
         except services.LoginThrottled as throttled:
             db.session.rollback()
-            _record_failed_login(user.email, "throttled", user=user)
+            _record_failed_login(user.email, "throttled")
             db.session.commit()
             form.current_password.errors.append(throttled.message)
             return _throttled(_account_page(form), throttled.seconds_left)
         if not right:
-            _record_failed_login(user.email, "current_password", user=user)
+            _record_failed_login(user.email, "current_password")
         db.session.commit()  # the attempt counts, right or wrong
         if not right:
             form.current_password.errors.append(_("The current password is wrong."))

@@ -22,7 +22,7 @@ from crmproject.i18n import _
 from crmproject.kpis.services import list_kpis
 from crmproject.plans.models import Plan
 from crmproject.plans.views import plan_or_404
-from crmproject.reports.services import plan_today
+from crmproject.plans.services import plan_today
 
 
 def _line(plan: Plan, line_id: int) -> BudgetLine:

@@ -28,7 +28,7 @@ def export_report(plan_id: int, output: str, wave_id: int | None, department_id:
     from crmproject.dashboard.report import headline_figures, report_workbook
     from crmproject.dashboard.services import build_dashboard, parse_filters
     from crmproject.plans.services import load_plan
-    from crmproject.reports.services import plan_today
+    from crmproject.plans.services import plan_today
 
     plan = load_plan(plan_id)
     if plan is None:

@@ -28,7 +28,7 @@ from crmproject.extensions import db
 from crmproject.i18n import LANGUAGES, _, current_locale
 from crmproject.plans.models import Plan
 from crmproject.plans.services import load_plan
-from crmproject.reports.services import plan_today
+from crmproject.plans.services import plan_today
 from crmproject.spreadsheets import workbook_bytes
 
 JOB = "dashboard_report"

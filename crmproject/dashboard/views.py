@@ -33,7 +33,7 @@ from crmproject.maturity.blocks import level_label
 from crmproject.maturity.charts import radar_figure
 from crmproject.pulse import results as pulse
 from crmproject.plans.services import plan_departments
-from crmproject.reports.services import plan_today
+from crmproject.plans.services import plan_today
 from crmproject.risks import services as risks
 
 CACHE = GenerationCache(max_entries=64)  # a rendered page of a large organisation is a few hundred kB

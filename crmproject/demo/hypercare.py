@@ -17,7 +17,7 @@ from crmproject.extensions import db
 from crmproject.hypercare.models import HypercareIssue, IssueCategory, IssueSeverity
 from crmproject.hypercare.services import IssueValues, go_lives, log_issue
 from crmproject.plans.models import Plan
-from crmproject.reports.services import plan_zone
+from crmproject.plans.services import plan_zone
 
 C, H, M, L = IssueSeverity.CRITICAL, IssueSeverity.HIGH, IssueSeverity.MEDIUM, IssueSeverity.LOW
 DEFECT, DATA, ACCESS, HOW_TO, INTEGRATION, CHANGE = (

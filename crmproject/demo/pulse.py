@@ -21,7 +21,7 @@ from crmproject.plans.models import Plan
 from crmproject.pulse import services
 from crmproject.pulse.models import AdkarElement, PulseResponse, PulseSurvey, SurveyKind, SurveyStatus
 from crmproject.pulse.results import ELEMENTS
-from crmproject.reports.services import plan_zone
+from crmproject.plans.services import plan_zone
 
 BEFORE, AFTER = SurveyKind.BEFORE, SurveyKind.AFTER
 

@@ -23,7 +23,8 @@ from crmproject.kpis.services import DepartmentAttainment, latest_attainment
 from crmproject.plans.models import Plan, Wave
 from crmproject.plans.services import department_waves
 from crmproject.reports.models import ReportStatus, StatusReport
-from crmproject.reports.services import Period, Submission, periods, plan_today, plan_zone
+from crmproject.plans.services import plan_today, plan_zone
+from crmproject.reports.services import Period, Submission, periods
 from crmproject.reports.services import history as report_history
 from crmproject.tasks.models import ChangeTask, TaskStatus
 from crmproject.tasks.services import open_tasks_of_department

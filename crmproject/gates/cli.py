@@ -24,7 +24,7 @@ def evaluate(plan_id: int, as_json: bool) -> None:
     from crmproject.gates import services
     from crmproject.gates.criteria import number
     from crmproject.plans.services import load_plan
-    from crmproject.reports.services import plan_today
+    from crmproject.plans.services import plan_today
 
     plan = load_plan(plan_id)
     if plan is None:

@@ -54,7 +54,8 @@ from crmproject.maturity.blocks import Block, level_label
 from crmproject.plans.models import Phase, Plan, Wave
 from crmproject.pulse import results as pulse
 from crmproject.risks import services as risks
-from crmproject.reports.services import Submission, plan_zone, reporting_matrix
+from crmproject.plans.services import plan_zone
+from crmproject.reports.services import Submission, reporting_matrix
 from crmproject.tasks.models import ChangeTask, TaskPriority, TaskStatus
 from crmproject.teams.services import team_overview
 from crmproject.training import services as training

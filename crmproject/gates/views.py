@@ -17,7 +17,7 @@ from crmproject.gates.models import CriterionKind, GateCriterion, GateOutcome, P
 from crmproject.i18n import _
 from crmproject.plans.models import Phase, Plan, Wave
 from crmproject.plans.views import plan_or_404
-from crmproject.reports.services import plan_today
+from crmproject.plans.services import plan_today
 
 
 def _gate(plan: Plan, gate_id: int) -> PhaseGate:

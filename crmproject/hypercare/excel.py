@@ -12,7 +12,7 @@ from crmproject.hypercare import services
 from crmproject.hypercare.models import HypercareIssue
 from crmproject.i18n import _
 from crmproject.plans.models import Plan
-from crmproject.reports.services import plan_zone
+from crmproject.plans.services import plan_zone
 from crmproject.spreadsheets import Column, new_workbook, write_table
 
 

@@ -35,7 +35,7 @@ from crmproject.hypercare.models import (HypercareIssue, HypercarePolicy, Hyperc
 from crmproject.i18n import _, format_number, ngettext
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.plans.models import Plan, Wave
-from crmproject.reports.services import plan_zone
+from crmproject.plans.services import plan_zone
 
 # hours: (first response, resolution); ITIL-style priorities as service desks commonly set them
 DEFAULT_TARGETS: dict[IssueSeverity, tuple[Decimal, Decimal]] = {

@@ -22,7 +22,7 @@ from crmproject.hypercare.models import HypercareIssue, IssueCategory, IssueSeve
 from crmproject.i18n import _
 from crmproject.plans.models import Plan
 from crmproject.plans.views import plan_or_404
-from crmproject.reports.services import plan_zone
+from crmproject.plans.services import plan_zone
 
 TIMES = ("reported_at", "first_response_at", "resolved_at")
 ISSUES_SHOWN = 300

@@ -18,7 +18,7 @@ from crmproject.impact.excel import impact_workbook
 from crmproject.impact.forms import GridForm
 from crmproject.impact.models import DIMENSIONS
 from crmproject.plans.views import plan_or_404
-from crmproject.reports.services import plan_today
+from crmproject.plans.services import plan_today
 
 
 @bp.get("/")

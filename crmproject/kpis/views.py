@@ -22,9 +22,9 @@ from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.kpis import bp, services
 from crmproject.kpis.attainment import Rag
 from crmproject.kpis.charts import kpi_figure
+from crmproject.kpis.excel import measurements_workbook
 from crmproject.kpis.forms import KpiForm, MeasurementForm, TargetForm
 from crmproject.kpis.models import Direction, Frequency, GoalFamily, Kpi, KpiMeasurement, KpiTarget
-from crmproject.reports.excel import measurements_workbook
 from crmproject.plans.models import Phase, Plan
 from crmproject.plans.views import plan_or_404
 

@@ -22,7 +22,7 @@ from crmproject.maturity.forms import AssessmentForm, RatingsForm, TargetsForm, 
 from crmproject.maturity.models import MaturityAssessment
 from crmproject.plans.models import Plan
 from crmproject.plans.views import child_or_404, plan_or_404
-from crmproject.reports.services import plan_today
+from crmproject.plans.services import plan_today
 
 
 def _assessment(plan: Plan, assessment_id: int) -> MaturityAssessment:

@@ -8,7 +8,8 @@ wave of a plan.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -452,3 +453,15 @@ def plan_summaries(plans: Sequence[Plan], *, today: date) -> list[PlanSummary]:
             department_count=sum(len(w.assignments) for w in own_waves), current_phase=current, next_wave=upcoming,
         ))
     return result
+
+
+def plan_zone(plan: Plan) -> ZoneInfo:
+    try:
+        return ZoneInfo(plan.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def plan_today(plan: Plan) -> date:
+    """Today in the plan's time zone."""
+    return datetime.now(plan_zone(plan)).date()

@@ -25,7 +25,7 @@ from crmproject.pulse import tokens
 from crmproject.pulse.models import (AdkarElement, PulseEnteredResult, PulseInvitation, PulseResponse, PulseSurvey,
                                      SurveyKind, SurveyStatus)
 from crmproject.pulse.results import ELEMENTS
-from crmproject.reports.services import plan_zone
+from crmproject.plans.services import plan_zone
 from crmproject.roster.models import Employee
 
 SCORE_RANGE = range(1, 6)

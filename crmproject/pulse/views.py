@@ -21,7 +21,7 @@ from crmproject.pulse.charts import trend_figure
 from crmproject.pulse.excel import links_workbook, results_workbook
 from crmproject.pulse.forms import AnswerForm, EnteredForm, SurveyForm
 from crmproject.pulse.models import ELEMENT_QUESTIONS, PulseSurvey, SurveyKind
-from crmproject.reports.services import plan_today
+from crmproject.plans.services import plan_today
 
 
 def _survey(plan: Plan, survey_id: int) -> PulseSurvey:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from openpyxl import Workbook
 
 from crmproject.i18n import _
-from crmproject.kpis.models import Kpi, KpiMeasurement
+from crmproject.kpis.models import Kpi
 from crmproject.reports.models import StatusReport
 from crmproject.spreadsheets import Column, new_workbook, write_table
 
@@ -29,18 +29,4 @@ def reports_workbook(reports: Sequence[StatusReport], kpis: Sequence[Kpi]) -> Wo
             str(r.overall_rag.label) if r.overall_rag else None, r.achievements, r.blockers, r.next_steps, r.help_needed,
         ] + [values.get(k.id) for k in kpis])
     write_table(workbook, _("Reports"), columns, rows)
-    return workbook
-
-
-def measurements_workbook(values: Sequence[KpiMeasurement]) -> Workbook:
-    workbook = new_workbook()
-    columns = [
-        Column(_("KPI")), Column(_("Unit"), width=8), Column(_("Department")), Column(_("Date"), kind="date"),
-        Column(_("Value"), kind="number"), Column(_("Entered by")), Column(_("Note"), width=40),
-    ]
-    write_table(workbook, _("KPI values"), columns, (
-        [m.kpi.name, m.kpi.unit or None, m.department.name if m.department else _("Whole plan"), m.measured_on, m.value,
-         m.entered_by.name if m.entered_by else None, m.note or None]
-        for m in values
-    ))
     return workbook

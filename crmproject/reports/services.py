@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -32,21 +31,10 @@ from crmproject.kpis.attainment import Rag
 from crmproject.kpis.models import Frequency, GoalFamily, Kpi
 from crmproject.kpis.services import record_measurement
 from crmproject.plans.models import Plan, ReportingPeriod, Wave, WaveDepartment
+from crmproject.plans.services import plan_today, plan_zone  # noqa: F401 - also read as reports.plan_today
 from crmproject.reports.models import ReportKpiValue, ReportStatus, StatusReport
 
 GRACE_DAYS = 5
-
-
-def plan_zone(plan: Plan) -> ZoneInfo:
-    try:
-        return ZoneInfo(plan.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def plan_today(plan: Plan) -> date:
-    """Today in the plan's time zone."""
-    return datetime.now(plan_zone(plan)).date()
 
 
 @dataclass(frozen=True)

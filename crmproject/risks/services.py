@@ -24,7 +24,7 @@ from crmproject.i18n import _
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.plans.models import Plan
 from crmproject.plans.services import on_plan_created
-from crmproject.reports.services import plan_today
+from crmproject.plans.services import plan_today
 from crmproject.risks import catalogue
 from crmproject.risks.indicators import Signal, plan_signals
 from crmproject.risks.models import Risk, RiskStatus

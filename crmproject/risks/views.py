@@ -21,7 +21,7 @@ from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.plans.models import Plan
 from crmproject.plans.views import child_or_404, plan_or_404
-from crmproject.reports.services import plan_today
+from crmproject.plans.services import plan_today
 from crmproject.risks import bp, services
 from crmproject.risks.excel import register_workbook
 from crmproject.risks.forms import CloseForm, LinkTaskForm, ReviewForm, RiskForm

@@ -20,7 +20,7 @@ from crmproject.plans import services as plan_services
 from crmproject.plans.models import WaveKind
 from crmproject.pulse import results, services, tokens
 from crmproject.pulse.models import AdkarElement, PulseInvitation, PulseResponse, PulseSurvey, SurveyKind
-from crmproject.reports.services import plan_today
+from crmproject.plans.services import plan_today
 from crmproject.roster.models import Employee
 
 A, D, K, AB, R = (AdkarElement.AWARENESS, AdkarElement.DESIRE, AdkarElement.KNOWLEDGE, AdkarElement.ABILITY,

@@ -21,7 +21,7 @@ from crmproject.kpis import services as kpis
 from crmproject.kpis.models import Direction, GoalFamily
 from crmproject.plans import services as plan_services
 from crmproject.plans.seeds import create_plan_from_template, get_template
-from crmproject.reports.services import plan_today
+from crmproject.plans.services import plan_today
 from crmproject.risks import catalogue, services
 from crmproject.risks.models import Risk, RiskStatus
 from crmproject.roster.models import Employee
