@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.baselines.views
     import crmproject.business_case.views
     import crmproject.dashboard.views
+    import crmproject.department_page.views
     import crmproject.departments.views
     import crmproject.gates.views
     import crmproject.home.views
@@ -114,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.baselines import bp as baselines_bp
     from crmproject.business_case import bp as business_case_bp
     from crmproject.dashboard import bp as dashboard_bp
+    from crmproject.department_page import bp as department_page_bp
     from crmproject.departments import bp as departments_bp
     from crmproject.gates import bp as gates_bp
     from crmproject.home import bp as home_bp
@@ -132,7 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.timeline import bp as timeline_bp
     from crmproject.training import bp as training_bp
 
-    for bp in (auth_bp, departments_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp,
+    for bp in (auth_bp, departments_bp, department_page_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp,
                adoption_bp, dashboard_bp, gates_bp, steering_bp, baselines_bp, hypercare_bp, impact_bp,
                business_case_bp, timeline_bp, maturity_bp, risks_bp, pulse_bp, audit_bp):
         app.register_blueprint(bp)

@@ -19,13 +19,14 @@ from sqlalchemy import func, select
 from crmproject.auth.models import User
 from crmproject.db import driver_rows
 from crmproject.departments.models import Department
+from crmproject.departments.signals import department_deleting
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.kpis.models import GoalFamily, Kpi
 from crmproject.plans.models import Plan
 from crmproject.adoption.models import (
-    EPOCH_MONDAY, AdoptionRules, AdoptionSnapshot, AdoptionWeek, SnapshotSource, week_number,
+    EPOCH_MONDAY, AdoptionRules, AdoptionSnapshot, AdoptionWeek, SnapshotSource, UsageEvent, week_number,
 )
 from crmproject.adoption.shapes import ShapeRules, Verdict, classify
 
@@ -241,3 +242,11 @@ def department_shapes(go_lives: Mapping[int, date | None], weekly: Mapping[int, 
                                 today=today, rules=rules)
         for department_id, go_live in go_lives.items()
     }
+
+
+@department_deleting.connect
+def _department_deleting(department, **_extra) -> None:
+    """Usage events carry their department's id unchecked (a foreign key would slow the import): a department
+    deleted is taken off its events, as ON DELETE SET NULL would."""
+    events = UsageEvent.__table__
+    db.session.execute(events.update().where(events.c.department_id == department.id).values(department_id=None))

@@ -85,7 +85,7 @@ def enter(department_id: int):
             )
         if outcome.saved:
             flash(_("Adoption figures for %(day)s saved.", day=form.day.data.isoformat()), "success")
-            return redirect(url_for("departments.show", department_id=department.id))
+            return redirect(url_for("department_page.show", department_id=department.id))
     return render_template("adoption/enter.html", department=department, form=form)
 
 

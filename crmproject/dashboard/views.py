@@ -42,7 +42,7 @@ FILTER_ARGS = ("wave", "department", "from", "to")
 
 def _figures(plan, d: Dashboard) -> dict[str, Markup]:
     """Every chart as JSON, escaped once for its data attribute (cached with the data)."""
-    department_links = {row.id: url_for("departments.show", department_id=row.id) for row in d.departments}
+    department_links = {row.id: url_for("department_page.show", department_id=row.id) for row in d.departments}
     wave_links = {w.id: url_for("dashboard.show", plan_id=d.plan_id, **{**d.filters.args(), "wave": str(w.id)})
                   for w in d.waves}
     kpi_links = {k.id: url_for("kpis.show", plan_id=d.plan_id, kpi_id=k.id) for k in d.kpis}

@@ -16,6 +16,6 @@ from crmproject.plans.services import list_plans, plan_summaries
 def index():
     # A department head works on their own department: that is their home.
     if current_user.role == Role.DEPARTMENT_HEAD and current_user.department_id:
-        return redirect(url_for("departments.show", department_id=current_user.department_id))
+        return redirect(url_for("department_page.show", department_id=current_user.department_id))
     return render_template("home/index.html", summaries=plan_summaries(list_plans(), today=date.today()))
 

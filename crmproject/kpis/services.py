@@ -21,6 +21,7 @@ from crmproject.i18n import _
 from crmproject.kpis.attainment import Attainment, PathPoint, Rag, attainment, expected_value, target_path
 from crmproject.kpis.models import Direction, Frequency, GoalFamily, Kpi, KpiMeasurement, KpiTarget
 from crmproject.plans.models import Phase, Plan
+from crmproject.plans.seeds import PlanTemplate, made_from_template
 
 # A baseline may be measured up to a year before the plan starts.
 BASELINE_LOOKBACK = timedelta(days=366)
@@ -324,3 +325,16 @@ def latest_statuses(kpis: Sequence[Kpi], *, today: date) -> list[tuple[int, int 
     if not kpis:
         return []
     return [(kpi_id, department_id, judged.status) for kpi_id, department_id, _day, judged in _judged_latest(kpis, today)]
+
+
+@made_from_template
+def create_template_kpis(plan: Plan, template: PlanTemplate) -> None:
+    """The KPIs a seed plan carries, on the plan made from it: baselines on its start, targets days after it."""
+    for k in template.kpis:
+        create_kpi(plan, KpiValues(
+            name=k.name, goal_family=GoalFamily(k.goal_family), direction=Direction(k.direction), unit=k.unit,
+            baseline_value=k.baseline, baseline_date=plan.start_date, target_value=k.target,
+            target_date=plan.start_date + timedelta(days=k.target_day), frequency=Frequency(k.frequency),
+            description=k.description,
+        ))
+    db.session.flush()

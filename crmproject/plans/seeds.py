@@ -85,8 +85,6 @@ from crmproject.forms import LATEST
 from crmproject.extensions import db
 from crmproject.i18n import DEFAULT_LOCALE, LANGUAGES, _
 from crmproject.paths import seed_plans_dir
-from crmproject.kpis import services as kpi_services
-from crmproject.kpis.models import Direction, Frequency, GoalFamily
 from crmproject.plans import services
 from crmproject.plans.models import Plan, WaveKind
 from crmproject.plans.seed_texts import (
@@ -101,8 +99,9 @@ _FROM_TEMPLATE: list[Callable[[Plan, "PlanTemplate"], None]] = []
 
 
 def made_from_template(extension: Callable[[Plan, "PlanTemplate"], None]) -> Callable[[Plan, "PlanTemplate"], None]:
-    """Decorate a function to run on every plan made from a template, after its phases, waves and KPIs; it gets
-    the template `localized` to the plan's language."""
+    """Decorate a function to run on every plan made from a template, after its phases and waves: the features
+    above the plans add their part so (the KPIs, the gates, the maturity targets). It gets the template
+    `localized` to the plan's language."""
     if extension not in _FROM_TEMPLATE:
         _FROM_TEMPLATE.append(extension)
     return extension
@@ -125,6 +124,12 @@ class WaveTemplate:
     modules: tuple[str, ...] = ()
     departments: tuple[str, ...] = ()
     notes: str = ""
+
+
+# the goal families a template's KPI may name: crmproject.kpis.models.GoalFamily's values (a test keeps them equal;
+# the plans sit below the KPIs, so they cannot read them there)
+KPI_GOAL_FAMILIES = ("prospects", "efficiency", "satisfaction", "adoption", "data_quality", "value", "retention",
+                     "loyalty", "cost_to_serve")
 
 
 @dataclass(frozen=True)
@@ -378,7 +383,7 @@ def parse_template(filename: str, text: str) -> PlanTemplate:
         r = _Reader(filename, item, path, KPI_FIELDS)
         kpi = KpiTemplate(
             name=r.text("name", required=True, max_length=NAME_LENGTH),
-            goal_family=r.choice("goal_family", tuple(f.value for f in GoalFamily), default="adoption"),
+            goal_family=r.choice("goal_family", KPI_GOAL_FAMILIES, default="adoption"),
             direction=r.choice("direction", ("higher", "lower"), default="higher"),
             baseline=r.number("baseline"), target=r.number("target"),
             target_day=r.integer("target_day", minimum=1, maximum=duration - 1, required=True),
@@ -514,12 +519,6 @@ def create_plan_from_template(
             plan, name=w.name, kind=w.kind, go_live=start + timedelta(days=w.go_live_day),
             modules=modules, departments=departments, notes=w.notes,
         )
-    for k in template.kpis:
-        kpi_services.create_kpi(plan, kpi_services.KpiValues(
-            name=k.name, goal_family=GoalFamily(k.goal_family), direction=Direction(k.direction), unit=k.unit,
-            baseline_value=k.baseline, baseline_date=start, target_value=k.target,
-            target_date=start + timedelta(days=k.target_day), frequency=Frequency(k.frequency), description=k.description,
-        ))
     db.session.flush()
     for extension in _FROM_TEMPLATE:
         extension(plan, template)  # localized: its gates name the plan's phases and waves

@@ -129,7 +129,7 @@ def build_agenda(plan: Plan, held_on: date, *, today: date) -> dict:
             agenda["adoption"].append(_item(
                 _("%(department)s: %(shape)s (now %(latest)s%%)", department=evidence.names.get(department_id, "?"),
                   shape=verdict.shape.label, latest=format_number(verdict.latest) if verdict.latest is not None else "—"),
-                "departments.show", department_id=department_id))
+                "department_page.show", department_id=department_id))
     if evidence.report_period is not None:
         first, last = evidence.report_period
         for department_id, state in sorted(evidence.reports.items(), key=lambda i: evidence.names.get(i[0], "")):

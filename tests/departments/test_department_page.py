@@ -12,7 +12,7 @@ from sqlalchemy import event
 from crmproject.adoption.models import AdoptionSnapshot
 from crmproject.adoption.shapes import Shape
 from crmproject.auth.models import Role, User
-from crmproject.departments import services
+from crmproject.department_page import services
 from crmproject.departments.models import Department
 from crmproject.extensions import db
 from crmproject.kpis import services as kpis
