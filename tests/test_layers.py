@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 import crmproject
@@ -65,6 +66,7 @@ def _imported(tree: ast.AST) -> list[str]:
     return found
 
 
+@cache
 def _graph() -> dict[str, dict[str, list[str]]]:
     """unit -> {unit it imports: [the modules that do]}"""
     graph: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
