@@ -35,7 +35,7 @@ from crmproject.plans.models import PhaseStatus, Plan, WaveKind
 from crmproject.adoption.models import UsageImport
 from crmproject.adoption.usage import import_usage
 from crmproject.roster.models import Employee
-from crmproject.training.services import load_demo_training
+from crmproject.demo.training import load_demo_training
 from crmproject.roster.services import create_employee, move
 from crmproject.reports.services import ReportContent, kpis_due, periods, reporting_departments, start_report, submit
 from crmproject.plans.seeds import create_plan_from_template, get_template

@@ -14,6 +14,7 @@ from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
 from crmproject.plans.services import add_wave, ensure_standard_modules
 from crmproject.roster.services import create_employee, move
+from crmproject.demo.training import load_demo_training
 from crmproject.training import services
 from crmproject.training.models import Course, Enrolment, EnrolmentStatus as S
 
@@ -181,7 +182,7 @@ def test_the_demo_shows_refreshers_due_and_a_few_expired(app, make_department):
         for n in range(40):
             db.session.add(Employee(name=f"{name} {n}", department=department))
     db.session.commit()
-    services.load_demo_training(TODAY)
+    load_demo_training(TODAY)
     db.session.commit()
     due, total = services.refreshers_due(today=TODAY)
     expired = [r for r in due if r.expired(TODAY)]

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from crmproject.departments.services import create_department
 from crmproject.extensions import db
 from crmproject.roster.models import Employee
+from crmproject.demo.training import load_demo_training
 from crmproject.training import services
 from crmproject.training.models import Course, Enrolment, EnrolmentStatus as S, TrainingSession
 
@@ -26,7 +27,7 @@ def _demo_organisation() -> None:
 
 def test_demo_training_fills_the_charts_and_runs_twice_without_adding(app):
     _demo_organisation()
-    services.load_demo_training(TODAY)
+    load_demo_training(TODAY)
     db.session.commit()
     first = _counts()
     assert first[:2] == (4, 16)
@@ -39,19 +40,19 @@ def test_demo_training_fills_the_charts_and_runs_twice_without_adding(app):
     rows = services.completion_by_department(mandatory_only=True)
     assert {r.department_name for r in rows} == {"Sales", "Marketing", "Customer Service", "Finance"}
     assert len({r.completion.percent for r in rows}) > 1  # varied, so the chart says something
-    services.load_demo_training(TODAY)
+    load_demo_training(TODAY)
     db.session.commit()
     assert _counts() == first
 
 
 def test_demo_training_is_deterministic(app):
     _demo_organisation()
-    services.load_demo_training(TODAY)
+    load_demo_training(TODAY)
     db.session.commit()
     first = sorted((e.employee.name, e.course.code, e.status.value, e.completed_on) for e in db.session.scalars(select(Enrolment)))
     db.session.execute(Enrolment.__table__.delete())
     db.session.commit()
-    services.load_demo_training(TODAY)
+    load_demo_training(TODAY)
     db.session.commit()
     again = sorted((e.employee.name, e.course.code, e.status.value, e.completed_on) for e in db.session.scalars(select(Enrolment)))
     assert again == first
