@@ -240,32 +240,11 @@ def _since(weeks: Sequence[adoption.WeekFigures], monday: date) -> list[adoption
 
 def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
     """Everything the dashboard shows for the plan, within the filters. Plan with waves loaded (plan_or_404)."""
-    waves = [WaveRow(w.id, w.name, w.kind, n, w.go_live_date, tuple(a.department_id for a in w.assignments))
-             for n, w in enumerate(plan.waves)]
-    wave_of = {department_id: w for w in plan.waves for department_id in (a.department_id for a in w.assignments)}
-    if wave_of:
-        departments = sorted({a.department for w in plan.waves for a in w.assignments},
-                             key=lambda d: (wave_of[d.id].position, d.name.casefold()))
-    else:  # a plan without waves: every department, none live
-        departments = list(db.session.scalars(select(Department).order_by(collated(Department.name))))
-    if filters.wave_id is not None:
-        departments = [d for d in departments if wave_of.get(d.id) and wave_of[d.id].id == filters.wave_id]
-        waves = [w for w in waves if w.id == filters.wave_id]
-    if filters.department_id is not None:
-        departments = [d for d in departments if d.id == filters.department_id]
-        waves = [w for w in waves if filters.department_id in w.department_ids]
+    waves, wave_of, departments = _scope(plan, filters)
     ids = [d.id for d in departments]
     # a wave's line is the whole wave's, also when one of its departments is chosen
     wave_ids = [i for w in waves for i in w.department_ids if i not in set(ids)]
-
-    last = min(filters.last or today, today)
-    go_lives = [w.go_live for w in waves]
-    default_first = min([plan.start_date, *go_lives]) if go_lives else plan.start_date
-    first = filters.first or default_first
-    if first > last:
-        first = last
-    # the shapes look at everything since the go-live, whatever the range shown
-    history_first = min([first, *go_lives]) if go_lives else first
+    first, last, history_first = _range(plan, filters, [w.go_live for w in waves], today=today)
     figure_ids = ids + wave_ids
     figures = _cached("weekly", (tuple(figure_ids), history_first, today), ("adoption_snapshots", "departments"),
                       lambda: adoption.weekly_figures(figure_ids, first=history_first, last=today))
@@ -311,20 +290,7 @@ def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
             overdue_tasks=tasks.overdue.get(d.id, 0), report=reports.get(d.id), key_actions=key_latest.get(d.id),
         ))
 
-    live_rows = [r for r in rows if r.live and latest[r.id] is not None]
-    active = sum(latest[r.id].active for r in live_rows)  # type: ignore[union-attr]
-    seats = sum(latest[r.id].seats for r in live_rows)  # type: ignore[union-attr]
-    counted = sum(r.training_counted for r in rows)
-    measured = [rag for k in kpi_rows for rag, n in k.counts.items() for _n in range(n)]
-    headline = Headline(
-        departments=len(rows), live=sum(r.live for r in rows),
-        adoption=round(100.0 * active / seats, 1) if seats else None, target=target,
-        training=round(100.0 * sum(r.training_completed for r in rows) / counted, 1) if counted else None,
-        kpis_green=measured.count(Rag.GREEN), kpis_measured=len(measured),
-        overdue_tasks=tasks.overdue_total,
-        not_reported=sum(r.report == Submission.MISSING for r in rows),
-        report_period=period, key_adoption=_key_adoption([r for r in rows if r.live]),
-    )
+    headline = _headline(rows, latest, kpi_rows, target=target, overdue_tasks=tasks.overdue_total, period=period)
     return Dashboard(
         plan_id=plan.id, plan_name=plan.name, today=today, filters=filters, first=first, last=last, target=target,
         rules=rules, headline=headline, departments=rows, waves=waves, kpis=kpi_rows, courses=courses, weeks=weeks,
@@ -335,6 +301,53 @@ def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
 
 
 # --- the parts ---------------------------------------------------------------------------------------
+
+
+def _scope(plan: Plan, filters: Filters):
+    """The waves (as rows), each department's wave, and the departments the filters leave, in wave order."""
+    waves = [WaveRow(w.id, w.name, w.kind, n, w.go_live_date, tuple(a.department_id for a in w.assignments))
+             for n, w in enumerate(plan.waves)]
+    wave_of = {department_id: w for w in plan.waves for department_id in (a.department_id for a in w.assignments)}
+    if wave_of:
+        departments = sorted({a.department for w in plan.waves for a in w.assignments},
+                             key=lambda d: (wave_of[d.id].position, d.name.casefold()))
+    else:  # a plan without waves: every department, none live
+        departments = list(db.session.scalars(select(Department).order_by(collated(Department.name))))
+    if filters.wave_id is not None:
+        departments = [d for d in departments if wave_of.get(d.id) and wave_of[d.id].id == filters.wave_id]
+        waves = [w for w in waves if w.id == filters.wave_id]
+    if filters.department_id is not None:
+        departments = [d for d in departments if d.id == filters.department_id]
+        waves = [w for w in waves if filters.department_id in w.department_ids]
+    return waves, wave_of, departments
+
+
+def _range(plan: Plan, filters: Filters, go_lives: list[date], *, today: date) -> tuple[date, date, date]:
+    """The first and last day shown, and the first day read: the shapes look at everything since the go-live,
+    whatever the range shown."""
+    last = min(filters.last or today, today)
+    default_first = min([plan.start_date, *go_lives]) if go_lives else plan.start_date
+    first = min(filters.first or default_first, last)
+    return first, last, min([first, *go_lives]) if go_lives else first
+
+
+def _headline(rows: list[DepartmentRow], latest: dict, kpi_rows: list, *, target: float, overdue_tasks: int,
+              period) -> Headline:
+    """The figures on top: adoption over the live departments' seats, training, KPIs green, overdue, missing."""
+    live_rows = [r for r in rows if r.live and latest[r.id] is not None]
+    active = sum(latest[r.id].active for r in live_rows)
+    seats = sum(latest[r.id].seats for r in live_rows)
+    counted = sum(r.training_counted for r in rows)
+    measured = [rag for k in kpi_rows for rag, n in k.counts.items() for _n in range(n)]
+    return Headline(
+        departments=len(rows), live=sum(r.live for r in rows),
+        adoption=round(100.0 * active / seats, 1) if seats else None, target=target,
+        training=round(100.0 * sum(r.training_completed for r in rows) / counted, 1) if counted else None,
+        kpis_green=measured.count(Rag.GREEN), kpis_measured=len(measured),
+        overdue_tasks=overdue_tasks,
+        not_reported=sum(r.report == Submission.MISSING for r in rows),
+        report_period=period, key_adoption=_key_adoption([r for r in rows if r.live]),
+    )
 
 # The costly parts, kept while their own tables are unchanged: a status report or a task update makes the
 # page be built again, but not the three years of weekly adoption behind it.
