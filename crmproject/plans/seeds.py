@@ -336,6 +336,27 @@ def parse_template(filename: str, text: str) -> PlanTemplate:
     top = _Reader(filename, data, "", TOP_FIELDS)
     duration = top.integer("duration_days", minimum=1, required=True)
 
+    phases = _phases(filename, top, duration)
+    waves = _waves(filename, top, duration)
+    kpis = _kpis(filename, top, duration)
+    gates = _gates(filename, top, phases, waves)
+    return PlanTemplate(
+        maturity_targets=_maturity_targets(filename, top),
+        key=Path(filename).stem,
+        name=top.text("name", required=True, max_length=NAME_LENGTH),
+        summary=top.text("summary", required=True),
+        vision=top.text("vision"),
+        horizon_years=top.integer("horizon_years", minimum=1, maximum=10, default=3),
+        duration_days=duration,
+        phases=tuple(phases),
+        waves=tuple(waves),
+        kpis=tuple(kpis),
+        gates=gates,
+    )
+
+
+def _phases(filename: str, top: _Reader, duration: int) -> list[PhaseTemplate]:
+    """The phases, each within the plan's duration, their names unique."""
     phases: list[PhaseTemplate] = []
     for path, item in top.items("phases", required=True):
         r = _Reader(filename, item, path, PHASE_FIELDS)
@@ -353,7 +374,11 @@ def parse_template(filename: str, text: str) -> PlanTemplate:
                 f"the phase ends on day {phase.start_day + phase.duration_days}, after the plan's duration_days {duration}",
             )
         phases.append(phase)
+    return phases
 
+
+def _waves(filename: str, top: _Reader, duration: int) -> list[WaveTemplate]:
+    """The waves, their go-lives within the plan, each department in one wave only."""
     waves: list[WaveTemplate] = []
     seen_departments: dict[str, str] = {}
     for path, item in top.items("waves"):
@@ -377,7 +402,11 @@ def parse_template(filename: str, text: str) -> PlanTemplate:
                 raise TemplateError(filename, f"{path}.departments", f"{code} is already in the wave {seen_departments[code]!r}")
             seen_departments[code] = wave.name
         waves.append(wave)
+    return waves
 
+
+def _kpis(filename: str, top: _Reader, duration: int) -> list[KpiTemplate]:
+    """The KPIs, each target on the side of its baseline its direction wants."""
     kpis: list[KpiTemplate] = []
     for path, item in top.items("kpis"):
         r = _Reader(filename, item, path, KPI_FIELDS)
@@ -395,21 +424,7 @@ def parse_template(filename: str, text: str) -> PlanTemplate:
             raise TemplateError(filename, f"{path}.target", f"must be {'above' if kpi.direction == 'higher' else 'below'} the baseline")
         unique_name(filename, f"{path}.name", kpi.name, [k.name for k in kpis], "KPI")
         kpis.append(kpi)
-
-    gates = _gates(filename, top, phases, waves)
-    return PlanTemplate(
-        maturity_targets=_maturity_targets(filename, top),
-        key=Path(filename).stem,
-        name=top.text("name", required=True, max_length=NAME_LENGTH),
-        summary=top.text("summary", required=True),
-        vision=top.text("vision"),
-        horizon_years=top.integer("horizon_years", minimum=1, maximum=10, default=3),
-        duration_days=duration,
-        phases=tuple(phases),
-        waves=tuple(waves),
-        kpis=tuple(kpis),
-        gates=gates,
-    )
+    return kpis
 
 
 def _gates(filename: str, top: _Reader, phases: list[PhaseTemplate], waves: list[WaveTemplate]) -> tuple[GateTemplate, ...]:

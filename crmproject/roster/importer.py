@@ -97,40 +97,40 @@ def analyse(data: bytes, filename: str, *, limits: ReadLimits | None = None, enc
     day_first = infer_day_first(
         r.values.get(k) for r in table.rows for k in ("start_date", "moved_on") if isinstance(r.values.get(k), str)
     )
-    seen_emails: dict[str, int] = {}
-    seen_users: dict[str, int] = {}
-    seen_ids: dict[str, int] = {}
+    check = _RowCheck(departments, epoch_1904=workbook.epoch_1904, day_first=day_first)
     for row in table.rows:
         problems = len(result.issues)
 
-        def issue(key: str, text: str) -> None:
+        def issue(key: str, text: str, row=row) -> None:
             result.issues.append(table.issue(row, key, text))
 
+        checked = check(row, issue)
+        if len(result.issues) == problems:
+            result.rows.append(checked)
+    return result
+
+
+@dataclass
+class _RowCheck:
+    """One row's values read and checked, against the departments and the rows above it (an e-mail address, a
+    CRM user name or id on two rows is a problem); each problem is told to `issue` at its column."""
+
+    departments: dict[str, Department]
+    epoch_1904: bool
+    day_first: bool | None
+    seen_emails: dict[str, int] = field(default_factory=dict)
+    seen_users: dict[str, int] = field(default_factory=dict)
+    seen_ids: dict[str, int] = field(default_factory=dict)
+
+    def __call__(self, row, issue) -> RosterRow:
         name = (parse_text(row.values.get("name")) or "").strip()
         if not name:
             issue("name", _("The row has no name."))
         dept_text = (parse_text(row.values.get("department")) or "").strip()
-        department = departments.get(_key(dept_text)) if dept_text else None
+        department = self.departments.get(_key(dept_text)) if dept_text else None
         if department is None:
             issue("department", _("There is no department named %(name)s.", name=dept_text) if dept_text else _("The row has no department."))
-        email = (parse_text(row.values.get("email")) or "").strip().lower() or None
-        if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
-            issue("email", _("'%(value)s' is not an e-mail address.", value=email))
-        elif email and email in seen_emails:
-            issue("email", _("The e-mail %(email)s is already on row %(row)s.", email=email, row=seen_emails[email]))
-        elif email:
-            seen_emails[email] = row.number
-        user = (parse_text(row.values.get("crm_username")) or "").strip() or None
-        if user and username_key(user) in seen_users:
-            issue("crm_username", _("The CRM user name %(user)s is already on row %(row)s.", user=user, row=seen_users[username_key(user)]))
-        elif user:
-            seen_users[username_key(user)] = row.number
-        user_id = "".join((parse_text(row.values.get("crm_user_id")) or "").split()) or None
-        if user_id and user_id_key(user_id) in seen_ids:
-            issue("crm_user_id", _("The CRM user id %(id)s is already on row %(row)s.", id=user_id,
-                                   row=seen_ids[user_id_key(user_id)]))
-        elif user_id:
-            seen_ids[user_id_key(user_id)] = row.number
+        email, user, user_id = self._identities(row, issue)
         job_role = (parse_text(row.values.get("job_role")) or "").strip()
         for key, text in (("name", name), ("email", email), ("crm_username", user), ("crm_user_id", user_id),
                           ("job_role", job_role)):
@@ -140,27 +140,51 @@ def analyse(data: bytes, filename: str, *, limits: ReadLimits | None = None, enc
         dates = {}
         for key in ("start_date", "moved_on"):
             try:
-                dates[key] = parse_date(row.values.get(key), epoch_1904=workbook.epoch_1904, day_first=day_first)
+                dates[key] = parse_date(row.values.get(key), epoch_1904=self.epoch_1904, day_first=self.day_first)
             except CellError as exc:
                 issue(key, exc.message)
-        active = True
+        return RosterRow(
+            row=row.number, name=name, department=department, email=email, crm_username=user,  # type: ignore[arg-type]
+            crm_user_id=user_id, job_role=job_role, start_date=dates.get("start_date"),
+            moved_on=dates.get("moved_on"), active=self._active(row, issue),
+        )
+
+    def _identities(self, row, issue) -> tuple[str | None, str | None, str | None]:
+        """The e-mail address, CRM user name and CRM user id, each on one row only."""
+        email = (parse_text(row.values.get("email")) or "").strip().lower() or None
+        if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
+            issue("email", _("'%(value)s' is not an e-mail address.", value=email))
+        elif email and email in self.seen_emails:
+            issue("email", _("The e-mail %(email)s is already on row %(row)s.", email=email, row=self.seen_emails[email]))
+        elif email:
+            self.seen_emails[email] = row.number
+        user = (parse_text(row.values.get("crm_username")) or "").strip() or None
+        if user and username_key(user) in self.seen_users:
+            issue("crm_username", _("The CRM user name %(user)s is already on row %(row)s.", user=user,
+                                    row=self.seen_users[username_key(user)]))
+        elif user:
+            self.seen_users[username_key(user)] = row.number
+        user_id = "".join((parse_text(row.values.get("crm_user_id")) or "").split()) or None
+        if user_id and user_id_key(user_id) in self.seen_ids:
+            issue("crm_user_id", _("The CRM user id %(id)s is already on row %(row)s.", id=user_id,
+                                   row=self.seen_ids[user_id_key(user_id)]))
+        elif user_id:
+            self.seen_ids[user_id_key(user_id)] = row.number
+        return email, user, user_id
+
+    @staticmethod
+    def _active(row, issue) -> bool:
         raw_active = row.values.get("active")
-        if raw_active is not None:
-            text = _key(str(raw_active))
-            if text in INACTIVE_WORDS or text in ACTIVE_WORDS:
-                active = text in ACTIVE_WORDS
-            else:
-                try:
-                    active = bool(parse_bool(raw_active))
-                except CellError as exc:
-                    issue("active", exc.message)
-        if len(result.issues) == problems:
-            result.rows.append(RosterRow(
-                row=row.number, name=name, department=department, email=email, crm_username=user,
-                crm_user_id=user_id, job_role=job_role, start_date=dates.get("start_date"),
-                moved_on=dates.get("moved_on"), active=active,
-            ))
-    return result
+        if raw_active is None:
+            return True
+        text = _key(str(raw_active))
+        if text in INACTIVE_WORDS or text in ACTIVE_WORDS:
+            return text in ACTIVE_WORDS
+        try:
+            return bool(parse_bool(raw_active))
+        except CellError as exc:
+            issue("active", exc.message)
+            return True
 
 
 @dataclass(frozen=True)
