@@ -156,6 +156,10 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
     local names, and what repeats (user names, actions, hours) is cached.
     What only some exports have (a user id, a second time or object column,
     a user type) is read in a branch of its own, so other files pay nothing.
+
+    Long on purpose: one function, because a call per row (or a lookup of
+    a name outside it) costs a million calls per file; the benchmark
+    (benchmarks/usage_import.py) measured the loop split into steps slower.
     """
     columns = export_columns(layout)
     header = layout.header
