@@ -158,8 +158,8 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
     a user type) is read in a branch of its own, so other files pay nothing.
 
     Long on purpose: one function, because a call per row (or a lookup of
-    a name outside it) costs a million calls per file; the benchmark
-    (benchmarks/usage_import.py) measured the loop split into steps slower.
+    a name outside it) costs a million calls per file, on the path that
+    benchmarks/usage_import.py holds to its goal.
     """
     columns = export_columns(layout)
     header = layout.header
