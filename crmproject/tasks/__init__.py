@@ -1,3 +1,5 @@
+"""Change-management tasks with dependencies and history, the board, and the communication plan."""
+
 from flask import Blueprint
 
 bp = Blueprint("tasks", __name__, url_prefix="/plans/<int:plan_id>")
