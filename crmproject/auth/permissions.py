@@ -91,20 +91,10 @@ class TemplatePermissions:
     """The rules, bound to the current user, for templates: `can.edit_plans`."""
 
     def __getattr__(self, name: str):
-        rule = RULES[name]
-        if rule.__code__.co_argcount == 1:
-            return rule(current_user)
+        if name in ROLE_RULES:
+            return ROLE_RULES[name](current_user)
+        rule = OBJECT_RULES[name]
         return lambda *args: rule(current_user, *args)
-
-
-RULES: dict[str, Callable[..., bool]] = {
-    "manage_users": can_manage_users,
-    "edit_plans": can_edit_plans,
-    "manage_departments": can_manage_departments,
-    "manage_modules": can_manage_modules,
-    "edit_department": can_edit_department,
-    "view": can_view,
-}
 
 
 # --- change tasks --------------------------------------------------------------------------
@@ -151,15 +141,6 @@ def can_manage_categories(user: User) -> bool:
     return is_admin(user)
 
 
-RULES.update({
-    "create_tasks": can_create_tasks,
-    "update_task": can_update_task,
-    "delete_task": can_delete_task,
-    "import_tasks": can_import_tasks,
-    "manage_categories": can_manage_categories,
-})
-
-
 # --- KPIs and status reports -----------------------------------------------------------------
 
 def can_edit_kpis(user: User) -> bool:
@@ -175,9 +156,6 @@ def can_enter_measurement(user: User, department_id: int | None) -> bool:
             and department_id == user.department_id)
 
 
-RULES.update({"edit_kpis": can_edit_kpis, "enter_measurement": can_enter_measurement})
-
-
 def can_write_report(user: User, department_id: int | None) -> bool:
     """A department head writes their department's reports; planners may write for any department."""
     return can_enter_measurement(user, department_id)
@@ -191,9 +169,6 @@ def can_read_report(user: User, report) -> bool:
     return can_write_report(user, report.department_id)
 
 
-RULES.update({"write_report": can_write_report, "read_report": can_read_report})
-
-
 def can_manage_training(user: User) -> bool:
     """Courses, sessions and enrolments."""
     return can_edit_plans(user)
@@ -204,18 +179,12 @@ def can_update_enrolment(user: User, enrolment) -> bool:
     return can_enter_measurement(user, enrolment.employee.department_id)
 
 
-RULES.update({"manage_training": can_manage_training, "update_enrolment": can_update_enrolment})
-
-
 # --- adoption down to the person ----------------------------------------------------------------
 
 
 def can_see_people(user: User, department_id: int | None) -> bool:
     """Named people's CRM activity: the planners for every department, a department head for their own only."""
     return can_enter_measurement(user, department_id)
-
-
-RULES.update({"see_people": can_see_people})
 
 
 # --- phase gates ----------------------------------------------------------------------------------
@@ -231,16 +200,10 @@ def can_decide_gates(user: User) -> bool:
     return user.is_authenticated and user.role in (Role.ADMIN, Role.EXECUTIVE)
 
 
-RULES.update({"prepare_gates": can_prepare_gates, "decide_gates": can_decide_gates})
-
-
 def can_run_meetings(user: User) -> bool:
     """Plan steering committee meetings, write their minutes and action items: the project manager who
     prepares them and the committee's members (executives), and administrators."""
     return user.is_authenticated and user.role in (*PLANNERS, Role.EXECUTIVE)
-
-
-RULES.update({"run_meetings": can_run_meetings})
 
 
 # --- hypercare ------------------------------------------------------------------------------------------
@@ -263,10 +226,6 @@ def can_delete_hypercare_issue(user: User) -> bool:
     return can_edit_plans(user)
 
 
-RULES.update({"handle_hypercare": can_handle_hypercare, "set_hypercare_policy": can_set_hypercare_policy,
-              "delete_hypercare_issue": can_delete_hypercare_issue})
-
-
 # --- costs and benefits -----------------------------------------------------------------------------------
 
 
@@ -274,9 +233,6 @@ def can_manage_budget(user: User) -> bool:
     """Budget lines, their planned and actual costs, the value of the KPIs' improvement and the currency: the
     project manager keeps the programme's books; everyone reads them."""
     return can_edit_plans(user)
-
-
-RULES.update({"manage_budget": can_manage_budget})
 
 
 # --- maturity ---------------------------------------------------------------------------------------------
@@ -291,9 +247,6 @@ def can_assess_maturity(user: User, department_id: int | None) -> bool:
 def can_set_maturity_targets(user: User) -> bool:
     """The plan's target level per building block: what its gates judge."""
     return can_edit_plans(user)
-
-
-RULES.update({"assess_maturity": can_assess_maturity, "set_maturity_targets": can_set_maturity_targets})
 # --- risks ------------------------------------------------------------------------------------------------
 
 
@@ -315,9 +268,6 @@ def can_edit_risk(user: User, department_id: int | None) -> bool:
 def can_delete_risk(user: User) -> bool:
     """Take a risk out of the register: the planners only (closing keeps the record and says why)."""
     return can_edit_plans(user)
-
-
-RULES.update({"manage_risks": can_manage_risks, "edit_risk": can_edit_risk, "delete_risk": can_delete_risk})
 # --- readiness pulse ---------------------------------------------------------------------------------------------
 
 
@@ -331,9 +281,6 @@ def can_manage_pulse(user: User, department_id: int | None) -> bool:
 def can_delete_pulse_survey(user: User) -> bool:
     """Delete a survey with its answers: the planners only, as its results may have informed a gate."""
     return can_edit_plans(user)
-
-
-RULES.update({"manage_pulse": can_manage_pulse, "delete_pulse_survey": can_delete_pulse_survey})
 # --- change impact ----------------------------------------------------------------------------------------
 
 
@@ -347,9 +294,6 @@ def can_rate_any_impact(user: User) -> bool:
     """May open the impact grid to change it at all (a planner, or a department head: their own row)."""
     return can_edit_plans(user) or (user.is_authenticated and user.role == Role.DEPARTMENT_HEAD
                                     and user.department_id is not None)
-
-
-RULES.update({"rate_impact": can_rate_impact, "rate_any_impact": can_rate_any_impact})
 # --- audit trail -----------------------------------------------------------------------------------------
 
 
@@ -387,9 +331,6 @@ def can_see_named(user: User, table: str, obj) -> bool:
     return True
 
 
-RULES.update({"read_audit_trail": can_read_audit_trail, "see_history": can_see_history})
-
-
 # --- API tokens ---------------------------------------------------------------------------------------------
 
 
@@ -398,4 +339,50 @@ def can_revoke_token(user: User, token) -> bool:
     return user.is_authenticated and (token.user_id == user.id or is_admin(user))
 
 
-RULES.update({"revoke_token": can_revoke_token})
+# --- the rules the templates read -----------------------------------------------------------------------
+# `can.<name>` in a template: a role rule answers for the current user (a bool); an object rule is called with
+# the object (`can.edit_department(department)`). The route x role tests (tests/test_permissions.py) hold the
+# routes to the same functions.
+
+ROLE_RULES: dict[str, Callable[[User], bool]] = {
+    "manage_users": can_manage_users,
+    "edit_plans": can_edit_plans,
+    "manage_departments": can_manage_departments,
+    "manage_modules": can_manage_modules,
+    "view": can_view,
+    "create_tasks": can_create_tasks,
+    "import_tasks": can_import_tasks,
+    "manage_categories": can_manage_categories,
+    "edit_kpis": can_edit_kpis,
+    "manage_training": can_manage_training,
+    "prepare_gates": can_prepare_gates,
+    "decide_gates": can_decide_gates,
+    "run_meetings": can_run_meetings,
+    "set_hypercare_policy": can_set_hypercare_policy,
+    "delete_hypercare_issue": can_delete_hypercare_issue,
+    "manage_budget": can_manage_budget,
+    "set_maturity_targets": can_set_maturity_targets,
+    "manage_risks": can_manage_risks,
+    "delete_risk": can_delete_risk,
+    "delete_pulse_survey": can_delete_pulse_survey,
+    "rate_any_impact": can_rate_any_impact,
+    "read_audit_trail": can_read_audit_trail,
+}
+
+OBJECT_RULES: dict[str, Callable[..., bool]] = {
+    "edit_department": can_edit_department,
+    "update_task": can_update_task,
+    "delete_task": can_delete_task,
+    "enter_measurement": can_enter_measurement,
+    "write_report": can_write_report,
+    "read_report": can_read_report,
+    "update_enrolment": can_update_enrolment,
+    "see_people": can_see_people,
+    "handle_hypercare": can_handle_hypercare,
+    "assess_maturity": can_assess_maturity,
+    "edit_risk": can_edit_risk,
+    "manage_pulse": can_manage_pulse,
+    "rate_impact": can_rate_impact,
+    "see_history": can_see_history,
+    "revoke_token": can_revoke_token,
+}
