@@ -17,7 +17,7 @@ from crmproject.errors import saving
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.plans.services import department_waves, go_live_dates
-from crmproject.plans.views import plan_or_404
+from crmproject.plans.lookup import plan_or_404
 from crmproject.plans.services import plan_today
 from crmproject.reports.services import reporting_departments
 from crmproject.training import services as training

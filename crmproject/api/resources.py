@@ -24,6 +24,7 @@ from crmproject.i18n import _
 from crmproject.kpis import services as kpis
 from crmproject.kpis.models import Kpi
 from crmproject.plans import services as plans
+from crmproject.plans.lookup import child_or_404, plan_or_404
 from crmproject.plans.models import Phase, Plan
 from crmproject.reports import services as reports
 from crmproject.reports.models import ReportStatus, StatusReport
@@ -35,17 +36,12 @@ from crmproject.training import services as training
 
 
 def _plan(plan_id: int) -> Plan:
-    plan = plans.load_plan(plan_id)
-    if plan is None:
-        abort(404, _("There is no plan %(id)s.", id=plan_id))
-    return plan
+    return plan_or_404(plan_id, description=_("There is no plan %(id)s.", id=plan_id))
 
 
 def _child(model, plan: Plan, child_id: int):
-    child = db.session.get(model, child_id)
-    if child is None or child.plan_id != plan.id:
-        abort(404, _("This plan has nothing with the id %(id)s here.", id=child_id))
-    return child
+    return child_or_404(model, plan, child_id, description=_("This plan has nothing with the id %(id)s here.",
+                                                               id=child_id))
 
 
 def _get(model, object_id: int | None, field: str):

@@ -13,7 +13,7 @@ from crmproject.errors import saving
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.plans.models import Plan
-from crmproject.plans.views import plan_or_404
+from crmproject.plans.lookup import plan_or_404
 
 TASKS_SHOWN = 200
 

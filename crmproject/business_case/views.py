@@ -21,7 +21,7 @@ from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.kpis.services import list_kpis
 from crmproject.plans.models import Plan
-from crmproject.plans.views import plan_or_404
+from crmproject.plans.lookup import plan_or_404
 from crmproject.plans.services import plan_today
 
 

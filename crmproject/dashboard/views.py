@@ -27,7 +27,7 @@ from crmproject.extensions import db
 from crmproject.i18n import _, current_locale
 from crmproject.plans.charts import timeline_figure
 from crmproject.plans.models import Plan
-from crmproject.plans.views import plan_or_404
+from crmproject.plans.lookup import plan_or_404
 from crmproject.maturity import services as maturity
 from crmproject.maturity.blocks import level_label
 from crmproject.maturity.charts import radar_figure

@@ -16,7 +16,7 @@ from crmproject.gates.forms import CriterionForm, DecisionForm, GateForm
 from crmproject.gates.models import CriterionKind, GateCriterion, GateOutcome, PhaseGate
 from crmproject.i18n import _
 from crmproject.plans.models import Phase, Plan, Wave
-from crmproject.plans.views import plan_or_404
+from crmproject.plans.lookup import plan_or_404
 from crmproject.plans.services import plan_today
 
 

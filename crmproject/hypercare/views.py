@@ -21,7 +21,7 @@ from crmproject.hypercare.forms import IssueForm, PolicyForm, ResolveForm
 from crmproject.hypercare.models import HypercareIssue, IssueCategory, IssueSeverity
 from crmproject.i18n import _
 from crmproject.plans.models import Plan
-from crmproject.plans.views import plan_or_404
+from crmproject.plans.lookup import plan_or_404
 from crmproject.plans.services import plan_zone
 
 TIMES = ("reported_at", "first_response_at", "resolved_at")

@@ -17,7 +17,7 @@ from crmproject.impact.charts import impact_heatmap
 from crmproject.impact.excel import impact_workbook
 from crmproject.impact.forms import GridForm
 from crmproject.impact.models import DIMENSIONS
-from crmproject.plans.views import plan_or_404
+from crmproject.plans.lookup import plan_or_404
 from crmproject.plans.services import plan_today
 
 

@@ -26,7 +26,7 @@ from crmproject.kpis.excel import measurements_workbook
 from crmproject.kpis.forms import KpiForm, MeasurementForm, TargetForm
 from crmproject.kpis.models import Direction, Frequency, GoalFamily, Kpi, KpiMeasurement, KpiTarget
 from crmproject.plans.models import Phase, Plan
-from crmproject.plans.views import plan_or_404
+from crmproject.plans.lookup import plan_or_404
 
 
 def _kpi(plan: Plan, kpi_id: int) -> Kpi:

@@ -21,7 +21,7 @@ from crmproject.maturity.excel import maturity_workbook
 from crmproject.maturity.forms import AssessmentForm, RatingsForm, TargetsForm, level_choices
 from crmproject.maturity.models import MaturityAssessment
 from crmproject.plans.models import Plan
-from crmproject.plans.views import child_or_404, plan_or_404
+from crmproject.plans.lookup import child_or_404, plan_or_404
 from crmproject.plans.services import plan_today
 
 

@@ -17,23 +17,8 @@ from crmproject.i18n import _, current_locale
 from crmproject.plans import bp, seeds, services
 from crmproject.plans.charts import timeline_figure
 from crmproject.plans.forms import ModuleForm, PhaseForm, PlanForm, PlanFromTemplateForm, WaveForm
+from crmproject.plans.lookup import child_or_404, plan_or_404
 from crmproject.plans.models import Phase, PhaseStatus, Plan, ReportingPeriod, Wave, WaveKind
-
-
-def plan_or_404(plan_id: int, *, waves: bool = True) -> Plan:
-    """The plan with its phases and waves loaded (phases only without `waves`), or a 404 page (used by every
-    plan-scoped view)."""
-    plan = services.load_plan(plan_id, waves=waves)
-    if plan is None:
-        abort(404)
-    return plan
-
-
-def child_or_404(model, plan: Plan, child_id: int):
-    child = db.session.get(model, child_id)
-    if child is None or child.plan_id != plan.id:
-        abort(404)
-    return child
 
 
 def _saved(message: str, plan: Plan):

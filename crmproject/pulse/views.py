@@ -15,7 +15,7 @@ from crmproject.extensions import db, limiter
 from crmproject.forms import options
 from crmproject.i18n import _, ngettext
 from crmproject.plans.models import Plan
-from crmproject.plans.views import child_or_404, plan_or_404
+from crmproject.plans.lookup import child_or_404, plan_or_404
 from crmproject.pulse import PREFIX, bp, results, services
 from crmproject.pulse.charts import trend_figure
 from crmproject.pulse.excel import links_workbook, results_workbook

@@ -18,7 +18,7 @@ from crmproject.i18n import _
 from crmproject.kpis.attainment import Rag
 from crmproject.kpis.models import Kpi
 from crmproject.plans.models import Plan
-from crmproject.plans.views import plan_or_404
+from crmproject.plans.lookup import plan_or_404
 from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.reports import bp, services
 from crmproject.reports.excel import reports_workbook

@@ -20,7 +20,7 @@ from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.plans.models import Plan
-from crmproject.plans.views import child_or_404, plan_or_404
+from crmproject.plans.lookup import child_or_404, plan_or_404
 from crmproject.plans.services import plan_today
 from crmproject.risks import bp, services
 from crmproject.risks.excel import register_workbook

@@ -14,7 +14,7 @@ from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.plans.models import Plan
-from crmproject.plans.views import plan_or_404
+from crmproject.plans.lookup import plan_or_404
 from crmproject.plans.services import plan_today
 from crmproject.steering import bp, services
 from crmproject.steering.excel import pack_workbook

@@ -10,7 +10,7 @@ from crmproject.auth.services import list_active_users
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
-from crmproject.plans.views import plan_or_404
+from crmproject.plans.lookup import plan_or_404
 from crmproject.spreadsheets import detect_encoding
 from crmproject.spreadsheets.encoding import describe, encoding_options, offered_encoding
 from crmproject.tasks import bp, importer, services

@@ -21,7 +21,7 @@ from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.plans.models import Phase, Plan
-from crmproject.plans.views import plan_or_404
+from crmproject.plans.lookup import plan_or_404
 from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.tasks import bp, my_bp, services
 from crmproject.tasks.excel import tasks_workbook

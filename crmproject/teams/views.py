@@ -17,7 +17,7 @@ from crmproject.forms import SNAPSHOT, options, read_snapshot, read_version, sna
 from crmproject.i18n import _
 from crmproject.plans.models import CrmModule, Phase, Plan
 from crmproject.plans.services import list_modules
-from crmproject.plans.views import plan_or_404
+from crmproject.plans.lookup import plan_or_404
 from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.teams import bp, excel, services
 from crmproject.teams.forms import AssignmentForm, DeliverableForm, EndAssignmentForm, TeamRoleForm

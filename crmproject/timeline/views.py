@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from crmproject.auth.permissions import can_update_task, task_department_scope
 from crmproject.baselines.services import list_baselines
-from crmproject.plans.views import plan_or_404
+from crmproject.plans.lookup import plan_or_404
 from crmproject.plans.services import plan_today
 from crmproject.timeline import bp, services
 
