@@ -67,9 +67,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from crmproject import jobs
 
     jobs.init_app(app)
-    from crmproject import api
+    from crmproject import api, transactions
 
     api.init_app(app)
+    transactions.init_app(app)  # last: it runs first after a view (crmproject.transactions)
     return app
 
 

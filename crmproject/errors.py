@@ -116,7 +116,8 @@ def saving(form, obj=None, *, saved: Mapping[str, object] | None = None) -> Iter
 
     A ValidationFailed from the services rolls everything back and shows
     its messages next to the form's fields (nothing half-saved); otherwise
-    the transaction is committed.
+    the changes are flushed, and the request's end commits them
+    (crmproject.transactions: one place for every view).
 
     `obj` is the Versioned object the form edits (None when it creates one),
     and `form` a VersionedForm. When someone saved the object after the form
@@ -146,7 +147,7 @@ def saving(form, obj=None, *, saved: Mapping[str, object] | None = None) -> Iter
         if not conflicts:
             if obj is not None and obj.version == version:  # not moved yet by a flush of the services
                 touch(obj)
-            db.session.commit()
+            db.session.flush()  # two saves at once meet here (409); the request's end commits (transactions.py)
             outcome.saved = True
             flash_kept(getattr(form, "merged", []))
     if conflicts:

@@ -49,7 +49,6 @@ def imports():
 def _imports_page(form: UsageUploadForm, excluded_form: ExcludedAccountsForm | None = None, status: int = 200):
     if excluded_form is None:
         settings = exclusion_settings()
-        db.session.commit()  # the rule with its defaults, the first time the page is shown
         excluded_form = ExcludedAccountsForm(formdata=None, obj=settings)
     history = db.session.scalars(select(UsageImport).order_by(UsageImport.id.desc()).limit(20)).all()
     return render_template("adoption/imports.html", form=form, history=history, encodings=encoding_options(),
@@ -68,6 +67,7 @@ def excluded_accounts():
         if outcome.saved:
             flash(_("Excluded accounts saved; %(n)s events already imported were counted again.", n=changed))
             return redirect(url_for("adoption.imports"))
+    db.session.rollback()  # a refused form keeps nothing, not even the defaults made to fill it
     upload = UsageUploadForm(formdata=None)
     upload.timezone.choices = options((z, z) for z in _zones())
     return _imports_page(upload, form, form.http_status)

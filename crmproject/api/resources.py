@@ -44,6 +44,14 @@ def _child(model, plan: Plan, child_id: int):
                                                                id=child_id))
 
 
+def _stored(obj):
+    """The object as the database keeps it (flushed and read back: a value at its stored scale), for the answer
+    to a write; the request's end commits it (crmproject.transactions)."""
+    db.session.flush()
+    db.session.refresh(obj)
+    return obj
+
+
 def _get(model, object_id: int | None, field: str):
     """The object a request names by id, or a 422 naming the field."""
     if object_id is None:
@@ -191,7 +199,7 @@ class TaskResource(MethodView):
             if wanted not in (scope, task.department_id):
                 raise ValidationFailed(_("A department head keeps tasks in their own department."), field="department_id")
         tasks.change_task(task, version=version, actor=current_user, **changes)
-        db.session.commit()
+        task = _stored(task)
         return task, 200, {"ETag": f'"{task.version}"'}
 
 
@@ -228,8 +236,7 @@ class KpiValues(MethodView):
         require(can_enter_measurement(current_user, department.id if department else None))
         measurement = kpis.record_measurement(kpi, measured_on=body["measured_on"], value=body["value"],
                                               department=department, entered_by=current_user, note=body["note"])
-        db.session.commit()
-        return measurement
+        return _stored(measurement)
 
 
 # --- status reports ------------------------------------------------------------------------------------------------
@@ -281,8 +288,7 @@ class Reports(MethodView):
             reports.submit(report, content, author=current_user, due_kpis=due)
         else:
             reports.save_draft(report, content, author=current_user)
-        db.session.commit()
-        return report
+        return _stored(report)
 
 
 @bp.route("/plans/<int:plan_id>/status-reports/<int:report_id>")

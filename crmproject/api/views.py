@@ -25,7 +25,6 @@ def mine():
     if form.validate_on_submit():
         issued = services.create_token(current_user, scopes=[TokenScope(s) for s in form.scopes.data],
                                        days=form.days.data, name=form.name.data or "")
-        db.session.commit()
         # Carried to the page that follows in the user's own session, and taken out of it there: shown once,
         # and reloading that page makes no second token. The database keeps only its hash.
         session[NEW_SECRET] = issued.secret
@@ -67,7 +66,6 @@ def revoke_any(token_id: int):
 def _revoke(token: ApiToken) -> None:
     require(can_revoke_token(current_user, token))
     if services.revoke(token, by=current_user):
-        db.session.commit()
         flash(_("Token %(prefix)s… revoked: it no longer opens the API.", prefix=token.prefix), "success")
     else:
         flash(_("Token %(prefix)s… was already revoked.", prefix=token.prefix), "info")

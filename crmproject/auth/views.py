@@ -14,6 +14,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from crmproject.auth import bp, services
 from crmproject.auth.signals import logged_out, login_failed, login_succeeded
+from crmproject import transactions
 from crmproject.auth.forms import CalendarForm, LoginForm, OwnPasswordForm, PasswordForm, UserCreateForm, UserEditForm
 from crmproject.auth.models import Role, User
 from crmproject.auth.permissions import admins_only
@@ -45,7 +46,9 @@ def _address_limits() -> str:
 
 
 def _throttled(page: str, seconds: int) -> Response:
-    """A page refused with 429 Too Many Requests, saying in Retry-After when to try again."""
+    """A page refused with 429 Too Many Requests, saying in Retry-After when to try again; the refused login is
+    still recorded (the request's transaction is kept although the answer is an error)."""
+    transactions.keep()
     response = make_response(page, 429)
     response.headers["Retry-After"] = str(seconds)
     return response
@@ -84,14 +87,12 @@ def login():
         except services.LoginThrottled as throttled:
             db.session.rollback()  # nothing was counted; end the transaction now, not at the request's teardown
             _record_failed_login(form.email.data, "throttled")
-            db.session.commit()
             form.form_errors.append(throttled.message)
             return _throttled(render_template("auth/login.html", form=form), throttled.seconds_left)
         if user is None:
             _record_failed_login(form.email.data, "wrong")
         else:
             login_succeeded.send(user)
-        db.session.commit()  # the failure counted, or the login stamped; and recorded
         if user is None:
             form.form_errors.append(_("The e-mail or password is wrong, or the account is deactivated."))
         else:
@@ -106,7 +107,6 @@ def logout():
     """Logging out ends every session of the user: a copy of this session's or the remember-me cookie is void."""
     services.end_sessions(current_user)
     logged_out.send(current_user._get_current_object())
-    db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -116,7 +116,6 @@ def logout():
 def end_other_sessions():
     """Log out everywhere else: every other browser and device, this one stays logged in."""
     services.end_sessions(current_user)
-    db.session.commit()
     _continue_session(current_user._get_current_object())  # this session carries the new token
     flash(_("You were logged out on every other browser and device."), "success")
     return redirect(url_for("auth.own_password"))
@@ -186,7 +185,6 @@ def _user_page(user: User, form, password_form):
 def user_unlock(user_id: int):
     user = db.get_or_404(User, user_id)
     services.unlock(user)
-    db.session.commit()
     flash(_("%(email)s may log in again.", email=user.email), "success")
     return redirect(url_for("auth.user_edit", user_id=user.id))
 
@@ -196,7 +194,6 @@ def user_unlock(user_id: int):
 def user_end_sessions(user_id: int):
     user = db.get_or_404(User, user_id)
     services.end_sessions(user)
-    db.session.commit()
     if user.id == current_user.id:
         _continue_session(user)  # an administrator ending their own sessions stays logged in here
     flash(_("Every session of %(email)s has ended.", email=user.email), "success")
@@ -238,12 +235,10 @@ def own_password():
         except services.LoginThrottled as throttled:
             db.session.rollback()
             _record_failed_login(user.email, "throttled")
-            db.session.commit()
             form.current_password.errors.append(throttled.message)
             return _throttled(_account_page(form), throttled.seconds_left)
         if not right:
             _record_failed_login(user.email, "current_password")
-        db.session.commit()  # the attempt counts, right or wrong
         if not right:
             form.current_password.errors.append(_("The current password is wrong."))
             return _account_page(form)
@@ -297,7 +292,6 @@ def language():
         flash(_("There is no interface in that language."), "error")
     elif current_user.is_authenticated:
         services.set_language(current_user._get_current_object(), chosen)
-        db.session.commit()
     else:
         session[SESSION_KEY] = chosen
     target = request.form.get("next") or ""

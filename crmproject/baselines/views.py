@@ -65,6 +65,5 @@ def delete(plan_id: int, baseline_id: int):
     baseline = _baseline(plan, baseline_id)
     name = baseline.name
     services.delete_baseline(baseline)
-    db.session.commit()
     flash(_("Baseline %(name)s deleted.", name=name), "success")
     return redirect(url_for("baselines.index", plan_id=plan.id))

@@ -59,7 +59,6 @@ def currency(plan_id: int):
     form = _currency_form(plan)
     if form.validate_on_submit():
         services.set_currency(plan, form.currency.data)
-        db.session.commit()
         flash(_("Costs and benefits are in %(currency)s.", currency=plan.currency), "success")
         return redirect(url_for("business_case.index", plan_id=plan.id))
     return _index(plan, form, 400)
@@ -96,7 +95,6 @@ def line_delete(plan_id: int, line_id: int):
     line = _line(plan, line_id)
     name = line.name
     services.delete_line(line)
-    db.session.commit()
     flash(_("Budget line %(name)s deleted with its months.", name=name), "success")
     return redirect(url_for("business_case.index", plan_id=plan.id))
 
@@ -129,7 +127,6 @@ def months(plan_id: int, line_id: int):
                 try:
                     services.save_months(line, plan, amounts, today=plan_today(plan))
                     touch(line)
-                    db.session.commit()
                 except ValidationFailed as exc:
                     db.session.rollback()
                     errors, status = exc.errors, 400
@@ -170,7 +167,6 @@ def benefits(plan_id: int):
         notes = {f"note-{k.id}": request.form.get(f"note-{k.id}", "") for k in kpis}
         if not errors:
             services.set_benefits(plan, chosen)
-            db.session.commit()
             flash(_("The value of the KPIs' improvement is saved."), "success")
             return redirect(url_for("business_case.index", plan_id=plan.id))
     status = 400 if errors or (request.method == "POST" and form.errors) else 200

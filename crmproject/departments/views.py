@@ -91,6 +91,5 @@ def delete(department_id: int):
         db.session.rollback()
         flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
         return redirect(url_for("department_page.show", department_id=department_id))
-    db.session.commit()
     flash(_("Department %(name)s deleted.", name=name), "success")
     return redirect(url_for("departments.index"))

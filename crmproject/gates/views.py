@@ -141,7 +141,6 @@ def delete(plan_id: int, gate_id: int):
         db.session.rollback()
         flash(" ".join(m for messages in exc.errors.values() for m in messages), "error")
         return redirect(url_for("gates.show", plan_id=plan.id, gate_id=gate_id))
-    db.session.commit()
     flash(_("Gate %(name)s deleted.", name=name), "success")
     return redirect(url_for("gates.index", plan_id=plan.id))
 
@@ -180,5 +179,4 @@ def criterion_delete(plan_id: int, gate_id: int, criterion_id: int):
     plan = plan_or_404(plan_id)
     gate = _gate(plan, gate_id)
     services.delete_criterion(_criterion(gate, criterion_id))
-    db.session.commit()
     return _to_gate(plan, gate, _("Criterion removed."))

@@ -175,7 +175,6 @@ def _button(plan: Plan, issue: HypercareIssue, action, done: str):
     except ValidationFailed as exc:
         flash_refusal(exc)
         return redirect(url_for("hypercare.show", plan_id=plan.id, issue_id=issue.id))
-    db.session.commit()
     return _to_issue(plan, issue, done)
 
 
@@ -196,7 +195,6 @@ def resolve(plan_id: int, issue_id: int):
             db.session.rollback()
             apply_to_form(form, exc)
         else:
-            db.session.commit()
             return _to_issue(plan, issue, _("Issue resolved."))
     return _show(plan, issue, form, 400)
 
@@ -212,7 +210,6 @@ def delete(plan_id: int, issue_id: int):
     plan, issue = _handled(plan_id, issue_id)
     require(can_delete_hypercare_issue(current_user))
     services.delete_issue(issue)
-    db.session.commit()
     flash(_("Issue deleted."), "success")
     return redirect(url_for("hypercare.index", plan_id=plan.id))
 

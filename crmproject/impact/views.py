@@ -10,7 +10,6 @@ from flask_login import current_user
 
 from crmproject.auth.permissions import can_rate_any_impact, can_rate_impact, require
 from crmproject.exports import download, download_name, spreadsheet_routes
-from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.impact import bp, services
 from crmproject.impact.charts import impact_heatmap
@@ -77,7 +76,6 @@ def grid(plan_id: int):
                 errors, status = {name: [message] for name, message in read_errors.items()}, 400
             else:
                 services.save_grid(plan, rows, cells)
-                db.session.commit()
                 flash(_("Change impact saved."), "success")
                 return redirect(url_for("impact.index", plan_id=plan.id))
         else:

@@ -134,7 +134,6 @@ def kpi_delete(plan_id: int, kpi_id: int):
     kpi = _kpi(plan, kpi_id)
     name = kpi.name
     services.delete_kpi(kpi)
-    db.session.commit()
     flash(_("KPI %(name)s deleted with its measurements.", name=name), "success")
     return redirect(url_for("kpis.index", plan_id=plan.id))
 
@@ -211,7 +210,6 @@ def measurement_delete(plan_id: int, kpi_id: int, measurement_id: int):
         abort(404)
     require(can_enter_measurement(current_user, measurement.department_id))
     services.delete_measurement(measurement)
-    db.session.commit()
     flash(_("Value deleted."), "success")
     return redirect(url_for("kpis.show", plan_id=plan.id, kpi_id=kpi.id))
 
@@ -251,6 +249,5 @@ def target_delete(plan_id: int, kpi_id: int, target_id: int):
     if target is None or target.kpi_id != kpi.id:
         abort(404)
     services.remove_target(target)
-    db.session.commit()
     flash(_("Intermediate target removed."), "success")
     return redirect(url_for("kpis.show", plan_id=plan.id, kpi_id=kpi.id))

@@ -154,7 +154,6 @@ def levels(plan_id: int, assessment_id: int):
             try:
                 services.save_ratings(assessment, services.read_grid(request.form, assessment))
                 touch(assessment)
-                db.session.commit()
             except ValidationFailed as exc:
                 db.session.rollback()
                 errors, status = exc.errors, 400
@@ -174,7 +173,6 @@ def delete(plan_id: int, assessment_id: int):
     assessment = _assessment(plan, assessment_id)
     require(can_assess_maturity(current_user, assessment.department_id))
     services.delete_assessment(assessment)
-    db.session.commit()
     flash(_("Assessment deleted."), "success")
     return redirect(url_for("maturity.index", plan_id=plan.id))
 
@@ -205,7 +203,6 @@ def targets(plan_id: int):
                 text = getattr(form, f"target_{info.block.value}").data
                 levels[info.block] = int(text) if text else None
             services.set_targets(plan, levels)
-            db.session.commit()
             flash(_("Maturity targets saved."), "success")
             return redirect(url_for("maturity.index", plan_id=plan.id))
     else:

@@ -22,7 +22,6 @@ from crmproject.plans.models import Phase, PhaseStatus, Plan, ReportingPeriod, W
 
 
 def _saved(message: str, plan: Plan):
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("plans.show", plan_id=plan.id))
 
@@ -114,7 +113,6 @@ def delete(plan_id: int):
     plan = plan_or_404(plan_id)
     name = plan.name
     services.delete_plan(plan)
-    db.session.commit()
     flash(_("Plan %(name)s deleted.", name=name), "success")
     return redirect(url_for("plans.index"))
 

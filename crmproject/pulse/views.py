@@ -137,7 +137,6 @@ def _button(plan: Plan, survey: PulseSurvey, action, done):
     except ValidationFailed as exc:
         flash_refusal(exc)
         return redirect(url_for("pulse.show", plan_id=plan.id, survey_id=survey.id))
-    db.session.commit()
     return _to_survey(plan, survey, done(outcome) if callable(done) else done)
 
 
@@ -184,7 +183,6 @@ def delete(plan_id: int, survey_id: int):
     plan, survey = _managed(plan_id, survey_id)
     require(can_delete_pulse_survey(current_user))
     services.delete_survey(survey)
-    db.session.commit()
     flash(_("Survey deleted with its links and answers."), "success")
     return redirect(url_for("pulse.index", plan_id=plan.id))
 
@@ -243,7 +241,6 @@ def answer(token: str):
             db.session.rollback()
             apply_to_form(form, exc)
         else:
-            db.session.commit()
             return redirect(url_for("pulse.thanks"))
     return render_template("pulse/answer.html", survey=survey, form=form, elements=results.ELEMENTS)
 

@@ -146,7 +146,6 @@ def amend(plan_id: int, report_id: int):
         db.session.rollback()
         flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
         return redirect(url_for("reports.show", plan_id=plan.id, report_id=report.id))
-    db.session.commit()
     flash(_("Amendment opened as revision %(n)s; the submitted report stays until you submit it.", n=draft.revision), "success")
     return redirect(url_for("reports.show", plan_id=plan.id, report_id=draft.id))
 

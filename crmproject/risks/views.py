@@ -102,7 +102,6 @@ def export(plan_id: int):
 def catalogue(plan_id: int):
     plan = plan_or_404(plan_id, waves=False)
     added = services.add_catalogue_risks(plan)
-    db.session.commit()
     flash(_("%(n)s risks added from the catalogue.", n=len(added)) if added
           else _("The plan already has every risk of the catalogue."), "success" if added else "info")
     return redirect(url_for("risks.index", plan_id=plan.id))
@@ -209,7 +208,6 @@ def _form_action(plan: Plan, risk: Risk, form, action, done: str, **shown):
             db.session.rollback()
             apply_to_form(form, exc)
         else:
-            db.session.commit()
             return _to_risk(plan, risk, done)
     db.session.rollback()
     return _show(plan, db.session.get(Risk, risk.id), status=400, **shown)
@@ -240,7 +238,6 @@ def reopen(plan_id: int, risk_id: int):
     except ValidationFailed as exc:
         flash_refusal(exc)
         return redirect(url_for("risks.show", plan_id=plan.id, risk_id=risk.id))
-    db.session.commit()
     return _to_risk(plan, risk, _("Risk reopened."))
 
 
@@ -261,7 +258,6 @@ def unlink_task(plan_id: int, risk_id: int, task_id: int):
     if task is None or task not in risk.tasks:
         abort(404)
     services.unlink_task(risk, task)
-    db.session.commit()
     return _to_risk(plan, risk, _("Task unlinked."))
 
 
@@ -270,6 +266,5 @@ def unlink_task(plan_id: int, risk_id: int, task_id: int):
 def delete(plan_id: int, risk_id: int):
     plan = plan_or_404(plan_id, waves=False)
     services.delete_risk(_risk(plan, risk_id))
-    db.session.commit()
     flash(_("Risk deleted."), "success")
     return redirect(url_for("risks.index", plan_id=plan.id))

@@ -127,7 +127,6 @@ def rebuild_agenda(plan_id: int, meeting_id: int):
     plan = plan_or_404(plan_id)
     meeting = _meeting(plan, meeting_id)
     services.rebuild_agenda(meeting, plan, today=plan_today(plan))
-    db.session.commit()
     return _to_meeting(plan, meeting, _("Agenda rebuilt from today's figures."))
 
 
@@ -137,7 +136,6 @@ def delete(plan_id: int, meeting_id: int):
     plan = plan_or_404(plan_id, waves=False)
     meeting = _meeting(plan, meeting_id)
     services.delete_meeting(meeting)
-    db.session.commit()
     flash(_("Meeting deleted; its actions stay on the task list."), "success")
     return redirect(url_for("steering.index", plan_id=plan.id))
 

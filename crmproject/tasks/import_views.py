@@ -117,7 +117,6 @@ def import_preview(plan_id: int, token: str):
         else:
             category = db.session.get(services.TaskCategory, form.category_id.data)
             created = importer.save(preview, plan, actor=current_user, default_category=category)
-            db.session.commit()
             uploads.discard(token)
             flash(_("%(n)s tasks imported from %(file)s.", n=len(created), file=upload.filename), "success")
             return redirect(url_for("tasks.index", plan_id=plan.id, sort="outline"))

@@ -213,7 +213,6 @@ def delete(plan_id: int, task_id: int):
     require(can_delete_task(current_user, task))
     title = task.title
     services.delete_task(task)
-    db.session.commit()
     flash(_("Task %(title)s deleted.", title=title), "success")
     return redirect(url_for("tasks.index", plan_id=plan.id))
 
@@ -237,7 +236,6 @@ def _moved(plan: Plan, task: ChangeTask, form, change, back: str, done: str):
             messages = [m for ms in exc.errors.values() for m in ms]
             status = 409 if isinstance(exc, services.StaleTask) else 400
         else:
-            db.session.commit()
             messages = [done]
     if _wants_json():
         return jsonify(ok=status == 200, messages=messages, version=task.version, status=task.status.value,
@@ -287,7 +285,6 @@ def bulk_status(plan_id: int):
     if len(tasks) != len(set(ids)) or not all(can_update_task(current_user, t) for t in tasks):
         abort(403)
     changed = services.set_status(tasks, TaskStatus(form.status.data), actor=current_user)
-    db.session.commit()
     flash(_("%(n)s tasks set to %(status)s.", n=changed, status=TaskStatus(form.status.data).label), "success")
     return redirect(back)
 
@@ -356,6 +353,5 @@ def communication_delete(plan_id: int, communication_id: int):
     if communication is None or communication.plan_id != plan.id:
         abort(404)
     services.delete_communication(communication)
-    db.session.commit()
     flash(_("Communication deleted."), "success")
     return redirect(url_for("tasks.communications", plan_id=plan.id))

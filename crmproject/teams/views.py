@@ -44,7 +44,6 @@ def _user_choices():
 
 
 def _back_to_team(plan: Plan, message: str):
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("teams.team", plan_id=plan.id))
 
@@ -220,7 +219,6 @@ def raci_save(plan_id: int):
         db.session.rollback()
         flash(_("Nothing was saved: fix the rows marked below."), "error")
         return _raci_page(plan, deliverable_form=_deliverable_form(plan, formdata=None), grid=grid, errors=exc.errors, status=200)
-    db.session.commit()
     flash(_("RACI saved."), "success")
     flash_kept(kept)
     return redirect(url_for("teams.raci", plan_id=plan.id))
@@ -267,7 +265,6 @@ def deliverable_delete(plan_id: int, deliverable_id: int):
     deliverable = _child(Deliverable, plan, deliverable_id)
     name = deliverable.name
     services.delete_deliverable(deliverable)
-    db.session.commit()
     flash(_("Deliverable %(name)s deleted.", name=name), "success")
     return redirect(url_for("teams.raci", plan_id=plan.id))
 

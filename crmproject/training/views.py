@@ -109,7 +109,6 @@ def course_delete(course_id: int):
     course = _course_or_404(course_id)
     code = course.code
     services.delete_course(course)
-    db.session.commit()
     flash(_("Course %(code)s deleted with its sessions and enrolments.", code=code), "success")
     return redirect(url_for("training.index"))
 
@@ -201,7 +200,6 @@ def session_delete(course_id: int, session_id: int):
     session = _session_or_404(course, session_id)
     day = session.day.isoformat()
     services.delete_session(session)
-    db.session.commit()
     flash(_("Session on %(day)s deleted; its people stay enrolled.", day=day), "success")
     return redirect(url_for("training.show", course_id=course.id))
 
@@ -273,6 +271,5 @@ def enrolment_delete(enrolment_id: int):
     enrolment = _enrolment_or_404(enrolment_id)
     course_id, name = enrolment.course_id, enrolment.employee.name
     services.remove_enrolment(enrolment)
-    db.session.commit()
     flash(_("%(name)s is no longer enrolled.", name=name), "success")
     return redirect(url_for("training.show", course_id=course_id))
