@@ -280,10 +280,12 @@ def _register_feature_groups() -> None:
     from crmproject.api.cli import tokens_group
     from crmproject.audit.cli import audit_group
     from crmproject.gates.cli import gates_group
+    from crmproject.notifications.cli import notify_group
 
     main.add_command(gates_group)
     main.add_command(audit_group)
     main.add_command(tokens_group)
+    main.add_command(notify_group)
 
 
 _register_feature_groups()
