@@ -62,7 +62,7 @@ def preferences():
         if outcome.saved:
             flash(_("Your notification settings are saved."), "success")
             return redirect(url_for("notifications.preferences"))
-    return render_template("notifications/preferences.html", form=form, smtp=_smtp()), form.http_status
+    return render_template("notifications/preferences.html", form=form, smtp=_smtp())
 
 
 def _smtp() -> bool:
