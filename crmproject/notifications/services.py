@@ -258,11 +258,17 @@ def _dry(events: Sequence[Event], *, smtp: bool) -> Outcome:
 def notify_mentions(mention_ids: Sequence[int]) -> list[Notification]:
     """Tell the people just mentioned in a comment, at once (in the application; the e-mail, when they want one,
     goes with the next `notify send`). Commits."""
+    from flask import has_request_context
+
     from crmproject.notifications.collect import Collected, mentions
-    from crmproject.notifications.mail import smtp_configured
+    from crmproject.notifications.mail import link_context, smtp_configured
 
     found = Collected()
-    mentions(found, mention_ids=mention_ids)
+    if has_request_context():
+        mentions(found, mention_ids=mention_ids)
+    else:  # a comment posted from the command line or a job: links are made at the base address
+        with link_context():
+            mentions(found, mention_ids=mention_ids)
     return record(found.events, smtp=smtp_configured()).recorded
 
 
