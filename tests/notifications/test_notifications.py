@@ -173,8 +173,7 @@ def test_a_mention_is_told_at_once_only_to_who_may_see_it_and_once(app, smtp, ma
 
     summary = services.send_due(today=TODAY)
     assert summary["by_kind"]["mention"] == 0  # already told: the run does not tell it again
-    (mail,) = smtp.to(head_sales.email)
-    assert "mentioned you" in mail["Subject"]
+    (mail,) = [m for m in smtp.to(head_sales.email) if "mentioned you" in m["Subject"]]
     assert "can you look at this?" in mail.get_body(preferencelist=("plain",)).get_content()
     assert len(_told(head_sales, Kind.MENTION)) == 1
 
