@@ -20,7 +20,19 @@ def init_app(app: Flask) -> None:
     mail.init_app(app)
 
     def unread_notifications() -> int:
-        return services.unread_count(current_user) if current_user.is_authenticated else 0
+        """The header's count; an error page drawn because the database failed still draws (without it)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from crmproject.extensions import db
+
+        if not current_user.is_authenticated:
+            return 0
+        try:
+            return services.unread_count(current_user)
+        except SQLAlchemyError:
+            db.session.rollback()
+            app.logger.warning("the unread notifications could not be counted", exc_info=True)
+            return 0
 
     app.jinja_env.globals["unread_notifications"] = unread_notifications
     comment_posted.connect(_comment_posted, weak=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from crmproject.dates import date_shown
+from crmproject.dates import date_text, unbroken
 from crmproject.enums import LabelledEnum
 from crmproject.i18n import _, format_number, ngettext
 from crmproject.i18n import lazy_gettext as _l
@@ -70,12 +70,16 @@ AUDIENCE = {
 DEFAULTS = {kind: Channel.BOTH for kind in Kind} | {Kind.TASK_DUE_SOON: Channel.APP}
 
 
-def _day(value: Any) -> str:
-    return date_shown(date.fromisoformat(value)) if value else ""
+def message(kind: Kind, params: dict[str, Any], *, page: bool = False) -> str:
+    """What the notification says, in the language and calendar in force; for a `page`, its dates never broken
+    across lines (an e-mail's are plain text)."""
 
+    def _day(value: Any) -> str:
+        if not value:
+            return ""
+        text = date_text(date.fromisoformat(value))
+        return unbroken(text) if page else text
 
-def message(kind: Kind, params: dict[str, Any]) -> str:
-    """What the notification says, in the language in force."""
     p = params
     if kind == Kind.REPORT_DUE:
         return _("%(department)s: the status report for %(start)s to %(end)s is due on %(due)s.",

@@ -8,15 +8,19 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from crmproject import create_app, jobs
 from crmproject.audit.models import AuditEntry
 from crmproject.auth.models import Role
 from crmproject.comments.models import Comment, CommentMention
 from crmproject.comments.signals import comment_posted
+from crmproject.errors import ConfigError
 from crmproject.extensions import db
 from crmproject.notifications import services
 from crmproject.notifications.collect import collect_all
+from crmproject.notifications.jobs import enqueue_send
 from crmproject.notifications.kinds import Channel, EmailStatus, Kind
-from crmproject.notifications.mail import link_context
+from crmproject.notifications.mail import link_context, parse_smtp_url
+from crmproject.notifications.tokens import make_token
 from crmproject.notifications.models import Notification
 from crmproject.tasks import services as tasks
 
@@ -209,3 +213,60 @@ def test_task_owners_are_told_of_their_tasks(app, make_plan, make_user, make_dep
                      (Kind.TASK_OVERDUE, "Late"), (Kind.TASK_BLOCKED, "Stuck")}  # their own tasks are no news
     assert next(n for n in _told(head, Kind.TASK_ASSIGNED)).params["by"] == pm.name
     assert given.id
+
+
+def test_notify_send_runs_through_the_job_queue(app, runner, head, tmp_path):
+    """`notify send --queue` puts a run on the queue; a worker of another instance does it."""
+    other = create_app({"TESTING": True, "SECRET_KEY": "queue-test", "JOBS_IN_PROCESS": 0,
+                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "JOBS_SQLITE_FILE": str(tmp_path / "queue.sqlite3")})
+    other.instance_path = str(tmp_path / "other")
+    try:
+        with other.app_context():
+            enqueue_send(other)
+        assert _told(head) == []  # queued, not run
+        with other.app_context():
+            huey = jobs.queue(other)
+            task = huey.dequeue()
+            assert task is not None and task.name == "notifications_send"
+            huey.execute(task)
+            assert huey.dequeue() is None
+    finally:
+        with other.app_context():
+            db.engine.dispose()
+    db.session.expire_all()
+    assert {n.kind for n in _told(head)} >= {Kind.REPORT_DUE}
+
+
+def test_a_mail_program_stops_a_kind_in_one_click_without_a_form_of_ours(app, head):
+    """RFC 8058: the mail program posts List-Unsubscribe=One-Click to the header's address, with no CSRF token (the
+    signed token in the address is the proof); a forged token changes nothing."""
+    token = make_token(head.id, Kind.TASK_OVERDUE)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        client = app.test_client()
+        assert client.post("/notifications/stop/" + token[:-2] + "xx", data={"List-Unsubscribe": "One-Click"}).status_code == 404
+        assert services.preferences(head)[Kind.TASK_OVERDUE] == Channel.BOTH
+        response = client.post(f"/notifications/stop/{token}", data={"List-Unsubscribe": "One-Click"})
+        assert response.status_code == 204
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    db.session.expire_all()
+    assert services.preferences(head)[Kind.TASK_OVERDUE] == Channel.NONE
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("smtp://localhost", ("localhost", 25, None, None, False, False)),
+    ("smtp://crm%40example.com:p%3Ass@mail.example.com:587?starttls=1",
+     ("mail.example.com", 587, "crm@example.com", "p:ss", False, True)),
+    ("smtps://u:p@mail.example.com", ("mail.example.com", 465, "u", "p", True, False)),
+])
+def test_the_smtp_server_is_read_from_one_address(url, expected):
+    server = parse_smtp_url(url)
+    assert (server.host, server.port, server.username, server.password, server.use_ssl, server.use_tls) == expected
+
+
+@pytest.mark.parametrize("url", ["mail.example.com", "http://mail.example.com", "smtp://host:port", "smtps://h?starttls=1"])
+def test_a_wrong_smtp_address_stops_the_app_at_its_start(url):
+    with pytest.raises(ConfigError):
+        create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://", "SMTP_URL": url})
