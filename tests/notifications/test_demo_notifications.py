@@ -45,6 +45,13 @@ def test_a_head_with_a_report_due_is_told_by_email_and_in_the_app_once(app, clie
     assert "https://crm.example.com/plans/" in text and "/reports/write?department=" in text
     assert stop in text and f'href="{stop}"' in html
 
+    # leadership's weekly digest: the headline figures and what changed; adoption warnings to the heads concerned
+    (digest,) = [m for m in smtp.to("exec@example.com") if "changes recorded" in m["Subject"]]
+    digest_text, _html = _bodies(digest)
+    assert "Departments live:" in digest_text and "Early warning: Marketing, Strong start, then fading" in digest_text
+    assert [m["Subject"] for m in smtp.to("head.mkt@example.com") if "adoption is fading" in m["Subject"]]
+    assert [m["Subject"] for m in smtp.to("head.tele@example.com") if "adoption shows no effect" in m["Subject"]]
+
     # ... and sees it in the application, with the unread count in the header
     client.post("/login", data={"email": HEAD, "password": PASSWORD})
     page = client.get("/notifications").get_data(as_text=True)

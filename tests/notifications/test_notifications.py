@@ -270,3 +270,30 @@ def test_the_smtp_server_is_read_from_one_address(url, expected):
 def test_a_wrong_smtp_address_stops_the_app_at_its_start(url):
     with pytest.raises(ConfigError):
         create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://", "SMTP_URL": url})
+
+
+def test_the_steering_committee_hears_of_a_gate_coming_up_until_it_is_decided(app, make_plan, make_user):
+    from crmproject.gates import services as gates
+    from crmproject.gates.models import GateOutcome
+    from crmproject.plans.services import add_phase
+    from crmproject.teams import services as teams
+    from crmproject.teams.models import TeamRoleKind
+
+    plan = make_plan()
+    sponsor, other_exec, head = make_user(Role.EXECUTIVE), make_user(Role.EXECUTIVE), make_user(Role.DEPARTMENT_HEAD)
+    soon = gates.create_gate(plan, name="Pilot done", phase=add_phase(plan, name="Pilot", start=date(2026, 1, 1),
+                                                                       end=date(2026, 3, 20)))
+    gates.create_gate(plan, name="Rollout done", phase=add_phase(plan, name="Rollout", start=date(2026, 3, 21),
+                                                                  end=date(2026, 9, 30)))  # months away
+    decided = gates.create_gate(plan, name="Design done", phase=add_phase(plan, name="Design", start=date(2026, 1, 1),
+                                                                           end=date(2026, 3, 15)))
+    gates.record_decision(decided, outcome=GateOutcome.GO, decided_on=TODAY, decided_by="SC", reasoning="",
+                          conditions=[], recorded_by=sponsor, today=TODAY)
+    # the plan's committee is its team's sponsor: the other executive is not on it
+    teams.assign(teams.create_role(plan, kind=TeamRoleKind.EXECUTIVE_SPONSOR, title="Sponsor"), user=sponsor,
+                 start=date(2026, 1, 1))
+    db.session.commit()
+    services.send_due(today=TODAY)
+    assert [(n.params["gate"], n.params["due"]) for n in _told(sponsor, Kind.GATE_UPCOMING)] == [("Pilot done", "2026-03-20")]
+    assert _told(other_exec, Kind.GATE_UPCOMING) == [] and _told(head, Kind.GATE_UPCOMING) == []
+    assert _told(sponsor, Kind.GATE_UPCOMING)[0].link.endswith(f"/gates/{soon.id}")
