@@ -18,6 +18,7 @@ class Received:
     """What the server received: the envelope's recipients and the parsed message."""
 
     messages: list = field(default_factory=list)
+    port: int = 0
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -40,6 +41,7 @@ def smtp(app):
     received = Received()
     controller = Controller(received, hostname="127.0.0.1", port=_free_port())
     controller.start()
+    received.port = controller.port
     saved = {k: app.config.get(k) for k in ("SMTP_URL", "BASE_URL", "MAIL_BACKEND")}
     app.config.update(SMTP_URL=f"smtp://127.0.0.1:{controller.port}", BASE_URL="https://crm.example.com",
                       MAIL_FROM="Northwind CRM <crm@example.com>")
