@@ -323,3 +323,34 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]  # nothing listens there once the socket is closed
+
+
+def test_two_runs_at_once_tell_each_event_once(app, smtp, head):
+    """Two `notify send` at the same moment (two cron hosts): every event recorded once, every e-mail sent once."""
+    import threading
+
+    head_id = head.id
+    barrier, errors = threading.Barrier(2), []
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                barrier.wait()
+                services.send_due(today=TODAY)
+                db.session.remove()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(Notification.user_id == head_id)) == 3
+    # each event in exactly one e-mail (the two runs may each have sent a part of one kind's events)
+    told = [line for m in smtp.to(head.email) for line in m.get_body(preferencelist=("plain",)).get_content().splitlines()
+            if line.startswith("- ")]
+    assert len(told) == len(set(told)) == 3, told
+    assert {n.email_status for n in _told(head)} == {EmailStatus.SENT}
