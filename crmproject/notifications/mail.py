@@ -1,5 +1,9 @@
 """E-mail through the SMTP server of the configuration (Flask-Mailman's SMTP backend).
 
+Flask-Mailman is Django's mail module ported to Flask: a long-proven API for multipart messages with extra headers
+(List-Unsubscribe), STARTTLS or TLS, one connection for many messages and header-injection checks; it is
+maintained, unlike Flask-Mail, which had no release for years (Flask-Mail 0.10 came only in 2024).
+
 CRMPROJECT_SMTP_URL names the server: smtp://user:password@host:587?starttls=1, smtps://host:465 (TLS from the
 start), smtp://localhost:25 (no login). The user name and password are URL-encoded (%40 for an @). Without it,
 no e-mail is sent and notifications stay in the application. CRMPROJECT_MAIL_FROM is the sender
