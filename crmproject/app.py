@@ -27,6 +27,8 @@ MIGRATIONS_DIR = str(paths.PACKAGE_DIR / "migrations")
 # Endpoints reachable without logging in: the login page, static files and plotly.js.
 PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "vendor_plotly", "health", "favicon",
                     "pulse.answer", "pulse.thanks",  # a readiness pulse answered through a personal link
+                    # a notification e-mail's signed link that stops its kind
+                    "notifications.unsubscribe", "notifications.unsubscribe_confirm",
                     "api-docs.openapi_json", "api-docs.openapi_redoc"}  # the API's description and its page
 # Endpoints whose answers are the same for everyone (the app's own files), so browsers may keep them.
 CACHEABLE_ENDPOINTS = {"static", "vendor_plotly", "favicon"}
@@ -70,6 +72,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from crmproject import api, transactions
 
     api.init_app(app)
+    from crmproject import notifications
+
+    notifications.init_app(app)
     transactions.init_app(app)  # last: it runs first after a view (crmproject.transactions)
     return app
 
@@ -100,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.impact.views
     import crmproject.kpis.views
     import crmproject.maturity.views
+    import crmproject.notifications.views
     import crmproject.plans.views
     import crmproject.pulse.views
     import crmproject.reports.views
@@ -124,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.impact import bp as impact_bp
     from crmproject.kpis import bp as kpis_bp
     from crmproject.maturity import bp as maturity_bp
+    from crmproject.notifications import bp as notifications_bp
     from crmproject.plans import bp as plans_bp
     from crmproject.pulse import bp as pulse_bp
     from crmproject.reports import bp as reports_bp
@@ -137,7 +144,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, departments_bp, department_page_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp,
                adoption_bp, dashboard_bp, gates_bp, steering_bp, baselines_bp, hypercare_bp, impact_bp,
-               business_case_bp, timeline_bp, maturity_bp, risks_bp, pulse_bp, audit_bp):
+               business_case_bp, timeline_bp, maturity_bp, risks_bp, pulse_bp, audit_bp, notifications_bp):
         app.register_blueprint(bp)
 
 

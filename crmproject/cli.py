@@ -100,9 +100,10 @@ def _register_feature_groups() -> None:
     from crmproject.auth.cli import users_group
     from crmproject.demo.cli import demo
     from crmproject.gates.cli import gates_group
+    from crmproject.notifications.cli import notify_group
     from crmproject.plans.cli import plans_group
 
-    for command in (users_group, plans_group, demo, gates_group, audit_group, tokens_group):
+    for command in (users_group, plans_group, demo, gates_group, audit_group, tokens_group, notify_group):
         main.add_command(command)
 
 

@@ -81,6 +81,13 @@ class Defaults:
     JOBS_STALE_SECONDS = 60  # a running job whose heartbeat is older has lost its worker
     # The audit trail keeps its entries this many days (0: for ever); `crmproject audit prune` removes older ones.
     AUDIT_RETENTION_DAYS = 730
+    # Notifications (crmproject/notifications): e-mail through this SMTP server (smtp://user:password@host:587?starttls=1,
+    # smtps://host:465); none: notifications stay in the application. MAIL_FROM is the sender; BASE_URL the address
+    # the e-mails' links start with (https://crm.example.com), as the app cannot know it from the command line.
+    SMTP_URL = ""
+    SMTP_TIMEOUT_SECONDS = 30
+    MAIL_FROM = "crmproject <crmproject@localhost>"
+    BASE_URL = ""
 
 
 # Settings that CRMPROJECT_<NAME> environment variables may set, as whole numbers or as text.
@@ -93,8 +100,10 @@ INTEGER_SETTINGS = (
     "USAGE_IMPORT_MAX_ROWS", "USAGE_IMPORT_MAX_CELLS",
     "USAGE_IMPORT_MAX_UNPACKED_PART_MB", "USAGE_IMPORT_MAX_UNPACKED_MB", "USAGE_IMPORT_MAX_SHEET_DATA_MB",
     "JOBS_IN_PROCESS", "JOBS_WORKERS", "JOBS_STALE_SECONDS", "AUDIT_RETENTION_DAYS", "API_USAGE_BATCH_MAX",
+    "SMTP_TIMEOUT_SECONDS",
 )
-TEXT_SETTINGS = ("LOCALE", "LOGIN_ADDRESS_LIMITS", "PULSE_ANSWER_LIMITS", "API_RATE_LIMIT", "RATELIMIT_STORAGE_URI", "JOBS_BROKER", "JOBS_SQLITE_FILE")
+TEXT_SETTINGS = ("LOCALE", "LOGIN_ADDRESS_LIMITS", "PULSE_ANSWER_LIMITS", "API_RATE_LIMIT", "RATELIMIT_STORAGE_URI", "JOBS_BROKER", "JOBS_SQLITE_FILE",
+                 "SMTP_URL", "MAIL_FROM", "BASE_URL")
 
 
 def _env(name: str) -> str | None:

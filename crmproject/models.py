@@ -17,6 +17,7 @@ from crmproject.impact import models as impact_models  # noqa: F401
 from crmproject.steering import models as steering_models  # noqa: F401
 from crmproject.kpis import models as kpis_models  # noqa: F401
 from crmproject.maturity import models as maturity_models  # noqa: F401
+from crmproject.notifications import models as notifications_models  # noqa: F401
 from crmproject.plans import models as plans_models  # noqa: F401
 from crmproject.pulse import models as pulse_models  # noqa: F401
 from crmproject import ratelimit as ratelimit_models  # noqa: F401  (rate limit counters, database://)

@@ -25,14 +25,14 @@ WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def keep() -> None:
-    """Commit this request's writes even though its answer is an error: a refused login is counted and
-    recorded although the answer is 429."""
+    """Commit what this request wrote where the rule would not: a refused login is counted and recorded although
+    the answer is 429; a notification opened through its link (a GET) is read from then on."""
     g._keep_transaction = True
 
 
 def end(response: Response) -> Response:
     """Commit the request's transaction, or roll it back (see the module's docstring)."""
-    if request.method in WRITES and (response.status_code < 400 or g.get("_keep_transaction")):
+    if g.get("_keep_transaction") or (request.method in WRITES and response.status_code < 400):
         try:
             db.session.commit()
         except (StaleDataError, IntegrityError) as exc:

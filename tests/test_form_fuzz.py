@@ -68,7 +68,10 @@ EXCLUDED = {
         "risks.catalogue", "risks.reopen", "risks.delete", "risks.unlink_task",
         "pulse.open_", "pulse.close", "pulse.invite", "pulse.renew", "pulse.delete", "pulse.entered_delete",
         "tokens.revoke_mine", "tokens.revoke_any",
+        "notifications.read", "notifications.read_all",
     )},
+    "notifications.unsubscribe_confirm": "an e-mail's stop link: a button, or a mail program's one-click post; "
+                                         "tests/notifications posts forged tokens",
 }
 
 # URL arguments -> the rollout_world object they name

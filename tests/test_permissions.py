@@ -30,6 +30,9 @@ from crmproject.business_case.models import CostCategory
 from crmproject.hypercare import services as hypercare
 from crmproject.hypercare.models import IssueCategory, IssueSeverity
 from crmproject.maturity import services as maturity
+from crmproject.notifications.kinds import Kind
+from crmproject.notifications.models import Notification
+from crmproject.notifications.tokens import make_token as stop_token
 from crmproject.pulse import services as pulse
 from crmproject.pulse.models import SurveyKind
 from crmproject.impact import services as impact
@@ -88,7 +91,7 @@ ENTERED_DATA = {"respondents": "4", "invited": "6", "awareness": "4", "desire": 
 ANSWER_DATA = {"awareness": "4", "desire": "5", "knowledge": "2", "ability": "3", "reinforcement": "3", "nps": "9"}
 # Pages anyone may open without logging in (the login page; a readiness pulse answered through a personal link)
 PUBLIC_PATHS = ("/login", "/language", "/pulse/answer/", "/pulse/thanks", "/api/v1/openapi.json", "/api/v1/docs",
-                "/api/v1/nothing-here")
+                "/api/v1/nothing-here", "/notifications/stop/")
 
 # Edit forms carry the version they were opened at; everything in the world is at version 1.
 PLAN_DATA = {"name": "CRM rollout", "vision": "Happy customers", "horizon_years": "3",
@@ -130,6 +133,7 @@ MEETING_DATA = {"title": "Steering committee", "held_on": "2026-06-01"}
 ASSESSMENT_DATA = {"department_id": "{dept_a}", "assessed_on": "2026-06-01", "assessors": "Ann\nBo", "title": "", "notes": ""}
 GATE_DATA = {"name": "Phase 1 done", "target": "phase:{phase}", "notes": ""}
 CRITERION_DATA = {"kind": "training", "threshold": "85", "blocking": "y", "note": ""}
+NOTIFICATION_SETTINGS = {kind.value: "app" for kind in Kind}
 DECISION_DATA = {"outcome": "go", "decided_on": "2026-06-01", "decided_by": "Steering committee", "reasoning": ""}
 
 
@@ -593,6 +597,18 @@ MATRIX += [
     row("POST", "/account/tokens/{head_token}/revoke", (302, 404, 404, 302, 404, 404)),  # its owner's (head A's)
     row("POST", f"/account/tokens/{MISSING}/revoke", NOT_FOUND),
     row("GET", "/admin/tokens", ADMIN_GET),
+    # --- notifications: everyone's own; an e-mail's stop link works without an account ---------------------------
+    row("GET", "/notifications", READ),
+    row("GET", "/notifications/{head_note}", (302, 404, 404, 302, 404, 404)),  # head A's: opens its object
+    row("GET", f"/notifications/{MISSING}", NOT_FOUND),
+    row("POST", "/notifications/{head_note}/read", (302, 404, 404, 302, 404, 404)),
+    row("POST", "/notifications/read-all", EVERYONE_POST),
+    row("GET", "/account/notifications", READ),
+    row("POST", "/account/notifications", EVERYONE_POST, NOTIFICATION_SETTINGS),
+    row("GET", "/notifications/stop/{stop_token}", PUBLIC),
+    row("POST", "/notifications/stop/{stop_token}", PUBLIC),
+    row("GET", "/notifications/stop/not-a-token", (404, 404, 404, 404, 404, 404)),
+    row("POST", "/notifications/stop/not-a-token", (404, 404, 404, 404, 404, 404)),
     row("POST", "/admin/tokens/{head_token}/revoke", ADMIN_POST),
     row("POST", f"/admin/tokens/{MISSING}/revoke", ADMIN_404),
 ]
@@ -684,9 +700,12 @@ def _build_world() -> dict:
     other_pulse_survey = pulse.create_survey(other, pulse.SurveyValues(department=b, **survey_values), actor=None)
     head_token = create_token(users["head_a"], scopes=[TokenScope.READ]).token
     usage_import = UsageImport(filename="usage.csv", timezone="UTC", state=ImportState.DONE)
-    db.session.add(usage_import)
+    head_note = Notification(user_id=users["head_a"].id, kind=Kind.TASK_OVERDUE, event_key=f"task:{task_a.id}:overdue",
+                             params={"task": "Task A", "due": "2026-05-01"}, link=f"/plans/{plan.id}/tasks/{task_a.id}")
+    db.session.add_all([usage_import, head_note])
     db.session.flush()
     return {
+        "head_note": head_note.id, "stop_token": stop_token(users["head_a"].id, Kind.TASK_OVERDUE),
         "pulse_survey": pulse_survey.id, "other_pulse_survey": other_pulse_survey.id,
         "pulse_version": str(pulse_survey.version), "pulse_invitation": pulse_survey.invitations[0].id,
         "pulse_token": pulse.link_token(pulse_survey.invitations[0]),

@@ -26,6 +26,9 @@ from crmproject.auth.models import Role, User
 from crmproject.demo.services import DEMO_PASSWORD, demo_plan, head_email
 from crmproject.departments.models import Department
 from crmproject.extensions import db
+from crmproject.notifications.kinds import Kind
+from crmproject.notifications.services import send_due
+from crmproject.notifications.tokens import make_token as stop_token
 from crmproject.gates.services import list_gates
 from crmproject.steering.services import list_meetings
 from crmproject.baselines.services import list_baselines
@@ -149,6 +152,7 @@ class Demo:
     pulse_survey: int  # Field Service's readiness survey, open, with its links (barrier: knowledge)
     sales_pulse: int  # Sales' latest readiness survey, closed
     pulse_token: str  # an unanswered personal link to Field Service's survey
+    stop_token: str  # the link in the head of Sales' e-mails that stops reports due
 
 
 @pytest.fixture
@@ -168,6 +172,8 @@ def demo(load_demo_copy) -> Demo:
     create_task(plan, title=LONG_ADDRESS_TASK, category=ensure_categories()[0], actor=pm, owner=pm, department=sales,
                 due=today + timedelta(days=9), status=TaskStatus.IN_PROGRESS, priority=TaskPriority.CRITICAL)
     db.session.commit()
+    send_due()  # the notifications due in the demo: every page's header shows its reader's unread count
+    head = db.session.scalar(select(User).where(User.email == "head.sales@example.com"))
     gates = {g.name: g.id for g in list_gates(plan)}
     surveys = list(db.session.scalars(select(PulseSurvey).where(PulseSurvey.plan_id == plan.id).order_by(PulseSurvey.id)))
     field_survey = next(s for s in surveys if s.department.code == "FIELD")
@@ -180,7 +186,8 @@ def demo(load_demo_copy) -> Demo:
                 risk=next(r.id for r in list_risks(plan) if r.factor == "poor_data_quality"),
                 pulse_survey=field_survey.id,
                 sales_pulse=[s.id for s in surveys if s.department_id == sales.id and s.kind == SurveyKind.AFTER][-1],
-                pulse_token=link_token(next(i for i in field_survey.invitations if i.answered_at is None)))
+                pulse_token=link_token(next(i for i in field_survey.invitations if i.answered_at is None)),
+                stop_token=stop_token(head.id, Kind.REPORT_DUE))
 
 
 def main_pages(role: Role, demo: Demo) -> dict[str, str]:
@@ -205,6 +212,8 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "Sales pulse survey": f"{plan}/pulse/surveys/{demo.sales_pulse}", "pulse answer": f"/pulse/answer/{demo.pulse_token}",
         "change impact": f"{plan}/impact/", "change impact grid": f"{plan}/impact/grid",
         "settings": "/account/password",
+        "notifications": "/notifications", "notification settings": "/account/notifications",
+        "stop notifications": f"/notifications/stop/{demo.stop_token}",
     }
     if role != Role.EXECUTIVE:
         pages["report form"] = f"{plan}/reports/write?department={demo.sales}"

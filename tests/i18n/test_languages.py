@@ -78,7 +78,7 @@ def test_a_users_own_language_wins_over_the_browser_and_is_set_by_the_switch(cli
 
 def _source_messages() -> dict:
     """Every message the source asks to translate, read the way `pybabel extract -F babel.cfg` reads it."""
-    method_map = [("crmproject/**.py", "python"), ("templates/**.html", "jinja2")]
+    method_map = [("crmproject/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
     found = {}
     # values given to a message's variables may be f-strings: babel warns of every one; only messages matter here
