@@ -19,8 +19,9 @@ from crmproject.plans.seeds import KPI_GOAL_FAMILIES
 
 PACKAGE = Path(crmproject.__file__).parent
 GROUND_MODULES = {"crmproject.auth.models", "crmproject.auth.permissions", "crmproject.auth.throttle"}
-# pages that gather several features; nothing below them may import them
-PAGES = {"dashboard", "department_page", "home"}
+# what gathers several features (the pages, and the notifications, which read the dashboard's figures too);
+# nothing below them may import them
+PAGES = {"dashboard", "department_page", "home", "notifications"}
 # the roof: the application factory, the command line and the list of every model assemble everything
 ROOF = {"app", "cli", "models", "crmproject"}
 
