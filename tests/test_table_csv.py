@@ -1,0 +1,156 @@
+"""Every table page's "Download CSV": the table the reader sees, as CSV (crmproject.exports.table_page).
+
+Each page is opened on the demo organisation by each role that may see it, with the filters of its query string;
+its table is read from the HTML and its CSV downloaded, and both must hold the same headers, the same rows in the
+same order, and in every cell the same value (the CSV's plain value found in the page's cell: an ISO date, a
+number without its thousands separator)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+from html.parser import HTMLParser
+
+import pytest
+from sqlalchemy import select
+
+from crmproject.auth.models import Role, User
+from crmproject.demo.services import DEMO_PASSWORD, demo_plan, head_email
+from crmproject.departments.models import Department
+from crmproject.extensions import db
+
+ACCOUNTS = {"admin": "admin@example.com", "pm": "pm@example.com", "exec": "exec@example.com",
+            "head": head_email("SALES")}
+EVERYONE = tuple(ACCOUNTS)
+
+# (page, which of its tables (0 the first), the roles that see it). {plan}, {sales}, {other}... are the demo's ids.
+PAGES = [
+    ("/admin/users", 0, ("admin",)),
+]
+
+
+class _Tables(HTMLParser):
+    """The tables of a page as text: each a (header, body rows) pair, a cell's text with its spaces collapsed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[tuple[list[str], list[list[str]]]] = []
+        self._stack: list[tuple[list[str], list[list[str]]]] = []
+        self._section = ""
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self._stack.append(([], []))
+        elif not self._stack:
+            return
+        elif tag in ("thead", "tbody", "tfoot"):
+            self._section = tag
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+        elif tag in ("script", "style", "select", "option", "button"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if not self._stack:
+            return
+        if tag == "table":
+            self.tables.append(self._stack.pop())
+        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            header, body = self._stack[-1]
+            if self._section == "thead":
+                header.extend(self._row)
+            elif self._section != "tfoot":
+                body.append(self._row)
+            self._row = None
+        elif tag in ("script", "style", "select", "option", "button"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if self._cell is not None and not self._skip:
+            self._cell.append(data)
+
+
+def html_table(html: str, index: int) -> tuple[list[str], list[list[str]]]:
+    parser = _Tables()
+    parser.feed(html)
+    header, body = parser.tables[index]
+    # a column without a header holds the row's buttons (edit, delete): not data, and not in the CSV
+    kept = [i for i, h in enumerate(header) if h]
+    return [header[i] for i in kept], [[row[i] if i < len(row) else "" for i in kept] for row in body]
+
+
+def csv_rows(data: bytes, separator: str = ",") -> list[list[str]]:
+    assert data.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=separator))
+
+
+EMPTY = {"", "—", "–", "-"}
+
+
+def same_cell(shown: str, written: str) -> bool:
+    """Whether the CSV's value is the page's: found in its cell (which may say more: a badge, a note), numbers
+    without their thousands separators, a percentage without its sign."""
+    if written == "":
+        return True  # a cell the CSV leaves empty: the page may say "—", "none" or nothing
+    if written.startswith("'"):
+        written = written[1:]
+    plain = re.sub(r"(?<=\d),(?=\d{3})", "", shown)
+    return written in shown or written in plain
+
+
+def _ids() -> dict[str, object]:
+    plan = demo_plan()
+    departments = {d.code: d.id for d in db.session.scalars(select(Department))}
+    return {"plan": plan.id, "sales": departments["SALES"], "other": departments["MKT"] if "MKT" in departments
+            else next(i for c, i in departments.items() if c != "SALES")}
+
+
+@pytest.fixture
+def demo(load_demo_copy):
+    load_demo_copy(today=date.today())
+    return _ids()
+
+
+def _log_in(client, role: str) -> None:
+    client.get("/logout")
+    response = client.post("/login", data={"email": ACCOUNTS[role], "password": DEMO_PASSWORD})
+    assert response.status_code == 302, role
+
+
+@pytest.mark.parametrize("role", EVERYONE)
+def test_every_table_page_downloads_the_table_its_reader_sees(client, demo, role):
+    _log_in(client, role)
+    checked = 0
+    for page, index, roles in PAGES:
+        if role not in roles:
+            continue
+        path = page.format_map(demo)
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = response.get_data(as_text=True)
+        base, _, query = path.partition("?")
+        csv_path = base.rstrip("/") + ".csv" + (f"?{query}" if query else "")
+        assert f'href="{csv_path.replace("&", "&amp;")}"' in html, f"{path}: no link to {csv_path}"
+        download = client.get(csv_path)
+        assert download.status_code == 200 and download.mimetype == "text/csv", csv_path
+        assert download.headers["Content-Disposition"].startswith("attachment;")
+        header, body = html_table(html, index)
+        rows = csv_rows(download.data)
+        assert rows[0] == header, f"{path}: {rows[0]} != {header}"
+        assert len(rows) - 1 == len(body), f"{path}: {len(rows) - 1} rows in the CSV, {len(body)} on the page"
+        for number, (written, shown) in enumerate(zip(rows[1:], body), start=1):
+            assert len(written) == len(shown), f"{path} row {number}"
+            for column, (w, s) in enumerate(zip(written, shown)):
+                assert same_cell(s, w), f"{path} row {number}, {header[column]}: {w!r} not in {s!r}"
+        checked += 1
+    assert checked
