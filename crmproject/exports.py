@@ -105,13 +105,14 @@ class Table:
             yield [c.value(item) for c in self.columns]
 
 
-def table_page(blueprint: Blueprint, rule: str, endpoint: str | None = None) -> Callable:
+def table_page(blueprint: Blueprint, rule: str, endpoint: str | None = None, methods: tuple[str, ...] = ("GET",)) -> Callable:
     """Register a page showing a table at `rule`, and its CSV at the same address ending in .csv (a trailing
     slash dropped: /plans/1/gates/ and /plans/1/gates.csv) under the endpoint `<endpoint>_csv`. The view is the
-    same function, with the same rights; it returns `table_csv(...)` when `wants_csv()`."""
+    same function, with the same rights; it returns `table_csv(...)` when `wants_csv()`. `methods` are the page's
+    (a page with a form posts to itself); the CSV is only read."""
     def register(view: Callable) -> Callable:
         name = endpoint or view.__name__
-        blueprint.add_url_rule(rule, name, view, methods=["GET"])
+        blueprint.add_url_rule(rule, name, view, methods=list(methods))
 
         def add_csv_rule(state) -> None:  # on the app: a blueprint would put a slash between its prefix and ".csv"
             path = ((state.url_prefix or "").rstrip("/") + "/" + rule.strip("/")).rstrip("/")
