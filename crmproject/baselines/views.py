@@ -9,7 +9,9 @@ from crmproject.auth.permissions import allow, can_edit_plans
 from crmproject.baselines import bp, services
 from crmproject.baselines.forms import BaselineForm
 from crmproject.baselines.models import PlanBaseline
+from crmproject.baselines.tables import BASELINES
 from crmproject.errors import saving
+from crmproject.exports import table_csv, table_page, wants_csv
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.plans.models import Plan
@@ -29,9 +31,12 @@ def _index(plan: Plan, form: BaselineForm, status: int = 200):
     return render_template("baselines/index.html", plan=plan, baselines=services.list_baselines(plan), form=form), status
 
 
-@bp.get("/")
+@table_page(bp, "/")
 def index(plan_id: int):
-    return _index(plan_or_404(plan_id, waves=False), BaselineForm(formdata=None))
+    plan = plan_or_404(plan_id, waves=False)
+    if wants_csv():
+        return table_csv(BASELINES, services.list_baselines(plan), plan.name, _("baselines"))
+    return _index(plan, BaselineForm(formdata=None))
 
 
 @bp.post("/")
