@@ -41,6 +41,8 @@ PAGES = [
     ("/my-tasks", 0, EVERYONE),
     ("/plans/{plan}/communications", 0, EVERYONE),
     ("/plans/{plan}/baselines/", 0, EVERYONE),
+    ("/plans/{plan}/kpis", "kpis", EVERYONE),
+    ("/plans/{plan}/reports", "report-matrix", EVERYONE),
 ]
 
 
@@ -74,6 +76,8 @@ class _Tables(HTMLParser):
                 self._cell = None
         elif tag in ("script", "style", "select", "option", "button"):
             self._skip += 1
+        elif tag == "br" and self._cell is not None:
+            self._cell.append(" ")
 
     def handle_endtag(self, tag):
         if not self._stack:
@@ -129,7 +133,7 @@ def same_cell(shown: str, written: str) -> bool:
     if written.startswith("'"):
         written = written[1:]
     plain = re.sub(r"(?<=\d),(?=\d{3})", "", shown)
-    return all(word.rstrip(";,") in plain for word in written.split())
+    return all(word.strip(";,()·") in plain for word in written.split())
 
 
 def _ids() -> dict[str, object]:

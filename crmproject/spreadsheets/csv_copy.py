@@ -71,16 +71,23 @@ def csv_table(header: Sequence[object], rows: Iterable[Sequence[object]], *, lan
     return (BOM + text.getvalue()).encode("utf-8")
 
 
+def plain_number(value: Decimal | int | float, decimal: str = ".") -> str:
+    """A number as a spreadsheet reads it: no thousands separator, no trailing zeros (72.5, 1200)."""
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    shown = format(Decimal(value), "f")
+    if "." in shown:
+        shown = shown.rstrip("0").rstrip(".")
+    return shown.replace(".", decimal)
+
+
 def _value_text(value: object, decimal: str) -> str:
     """One value as its cell: a moment in UTC to the minute, a decimal as a plain number, an enum by its label."""
     if isinstance(value, datetime):
         moment = value.astimezone(timezone.utc) if value.tzinfo is not None else value
         return moment.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, Decimal):
-        shown = format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
-        if "." in shown:
-            shown = shown.rstrip("0").rstrip(".")
-        return shown.replace(".", decimal)
+        return plain_number(value, decimal)
     if isinstance(value, Enum):
         value = str(getattr(value, "label", value.value))
     return _text(value if isinstance(value, (type(None), bool, int, float, date, time, str)) else str(value),
