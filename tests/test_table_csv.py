@@ -43,6 +43,8 @@ PAGES = [
     ("/plans/{plan}/baselines/", 0, EVERYONE),
     ("/plans/{plan}/kpis", "kpis", EVERYONE),
     ("/plans/{plan}/reports", "report-matrix", EVERYONE),
+    ("/plans/{plan}/risks/", "risk-register", EVERYONE),
+    ("/plans/{plan}/risks/?status=active&department={sales}&sort=title", "risk-register", EVERYONE),
 ]
 
 
