@@ -27,6 +27,7 @@ ACCOUNTS = {"admin": "admin@example.com", "pm": "pm@example.com", "exec": "exec@
 EVERYONE = tuple(ACCOUNTS)
 
 # (page, which of its tables (0 the first, or a class or id of it), the roles that see it). {plan}, {sales}, {other}... are the demo's ids.
+# A page of several tables names the one a CSV holds with ?table=...: here the page's address carries it too.
 PAGES = [
     ("/admin/users", 0, ("admin",)),
     ("/departments/", 0, EVERYONE),
@@ -45,6 +46,9 @@ PAGES = [
     ("/plans/{plan}/reports", "report-matrix", EVERYONE),
     ("/plans/{plan}/risks/", "risk-register", EVERYONE),
     ("/plans/{plan}/risks/?status=active&department={sales}&sort=title", "risk-register", EVERYONE),
+    ("/plans/{plan}/hypercare/", "hypercare-issues", EVERYONE),
+    ("/plans/{plan}/hypercare/?state=open&department={sales}", "hypercare-issues", EVERYONE),
+    ("/plans/{plan}/hypercare/?table=departments", "hypercare-departments", EVERYONE),
 ]
 
 
