@@ -556,7 +556,8 @@ MATRIX += [row(p.values[0], p.values[1].replace(".xlsx", ".csv").replace("/downl
 TABLE_PAGES = ("/admin/users", "/departments/", "/plans/", "/plans/modules", "/plans/{plan}/team", "/plans/{plan}/kpis",
                "/plans/{plan}/reports", "/my-tasks", "/plans/{plan}/communications", "/plans/{plan}/gates/",
                "/plans/{plan}/meetings/", "/plans/{plan}/baselines/", "/plans/{plan}/hypercare/", "/plans/{plan}/risks/",
-               "/training/", "/training/courses/{course}")
+               "/training/", "/training/courses/{course}", "/plans/{plan}", "/plans/{plan}/maturity/",
+               "/plans/{plan}/adoption")
 
 
 def _csv_address(url: str) -> str:
@@ -568,6 +569,7 @@ MATRIX += [row("GET", _csv_address(p.values[1]), tuple(p.values[2][r] for r in R
            for p in list(MATRIX) if p.values[0] == "GET" and p.values[1].split("?")[0] in TABLE_PAGES]
 MATRIX += [
     row("GET", "/plans/{plan}/hypercare.csv?table=departments", READ),
+    row("GET", "/plans/{plan}.csv?table=waves", READ),
     row("GET", f"/plans/{MISSING}/gates.csv", NOT_FOUND),
     row("GET", f"/training/courses/{MISSING}.csv", NOT_FOUND),
     row("GET", "/training/courses/{course}.csv?department={dept_b}&status=completed", READ),

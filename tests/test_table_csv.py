@@ -34,7 +34,7 @@ PAGES = [
     ("/plans/", 0, EVERYONE),
     ("/plans/modules", 0, EVERYONE),
     ("/plans/{plan}/gates/", 0, EVERYONE),
-    ("/plans/{plan}/meetings/", 0, ("admin", "pm", "exec")),
+    ("/plans/{plan}/meetings/", 0, EVERYONE),
     ("/plans/{plan}/team", 0, EVERYONE),
     ("/training/", 0, EVERYONE),
     ("/training/courses/{course}?department={sales}", "enrolments", EVERYONE),
@@ -49,6 +49,10 @@ PAGES = [
     ("/plans/{plan}/hypercare/", "hypercare-issues", EVERYONE),
     ("/plans/{plan}/hypercare/?state=open&department={sales}", "hypercare-issues", EVERYONE),
     ("/plans/{plan}/hypercare/?table=departments", "hypercare-departments", EVERYONE),
+    ("/plans/{plan}?table=phases", 0, EVERYONE),
+    ("/plans/{plan}?table=waves", 1, EVERYONE),
+    ("/plans/{plan}/maturity/", "maturity-assessments", EVERYONE),
+    ("/plans/{plan}/adoption", 0, EVERYONE),
 ]
 
 
@@ -64,6 +68,7 @@ class _Tables(HTMLParser):
         self._row: list[str] | None = None
         self._cell: list[str] | None = None
         self._skip = 0
+        self._span = 1
 
     def handle_starttag(self, tag, attrs):
         if tag == "table":
@@ -77,7 +82,8 @@ class _Tables(HTMLParser):
             self._row = []
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
-            if int(dict(attrs).get("colspan") or 1) > 1:
+            self._span = int(dict(attrs).get("colspan") or 1)
+            if self._span > 1 and not self._row:
                 self._row = None  # a row across the whole table: "nothing yet", not data
                 self._cell = None
         elif tag in ("script", "style", "select", "option", "button"):
@@ -91,7 +97,8 @@ class _Tables(HTMLParser):
         if tag == "table":
             self.tables.append(self._stack.pop())  # tables are not nested: in the order they open
         elif tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
+            # a cell across several columns ("not live yet") stands in each of them
+            self._row.extend([" ".join("".join(self._cell).split())] * self._span)
             self._cell = None
         elif tag == "tr" and self._row is None:
             pass

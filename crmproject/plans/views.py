@@ -19,7 +19,7 @@ from crmproject.plans import bp, seeds, services
 from crmproject.plans.charts import timeline_figure
 from crmproject.plans.forms import ModuleForm, PhaseForm, PlanForm, PlanFromTemplateForm, WaveForm
 from crmproject.plans.models import Phase, PhaseStatus, Plan, ReportingPeriod, Wave, WaveKind
-from crmproject.plans.tables import MODULES, PLANS
+from crmproject.plans.tables import MODULES, PHASES, PLANS, WAVES
 
 
 def plan_or_404(plan_id: int, *, waves: bool = True) -> Plan:
@@ -57,9 +57,13 @@ def index():
     return render_template("plans/index.html", plans=plans)
 
 
-@bp.get("/<int:plan_id>")
+@table_page(bp, "/<int:plan_id>")
 def show(plan_id: int):
     plan = plan_or_404(plan_id)
+    if wants_csv():  # the page's two tables: its phases, or (?table=waves) its waves
+        waves = request.args.get("table") == "waves"
+        return table_csv(WAVES if waves else PHASES, plan.waves if waves else plan.phases, plan.name,
+                         _("waves") if waves else _("phases"))
     departments = list_departments()
     return render_template(
         "plans/show.html", plan=plan, timeline=timeline_figure(plan, today=date.today()),
