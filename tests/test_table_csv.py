@@ -20,6 +20,7 @@ from crmproject.auth.models import Role, User
 from crmproject.demo.services import DEMO_PASSWORD, demo_plan, head_email
 from crmproject.departments.models import Department
 from crmproject.extensions import db
+from crmproject.tasks.models import ChangeTask
 from crmproject.training.models import Course
 
 ACCOUNTS = {"admin": "admin@example.com", "pm": "pm@example.com", "exec": "exec@example.com",
@@ -153,8 +154,11 @@ def _ids() -> dict[str, object]:
     plan = demo_plan()
     departments = {d.code: d.id for d in db.session.scalars(select(Department))}
     course = db.session.scalar(select(Course).order_by(Course.id))
-    return {"plan": plan.id, "course": course.id, "sales": departments["SALES"], "other": departments["MKT"] if "MKT" in departments
-            else next(i for c, i in departments.items() if c != "SALES")}
+    # another department with change tasks of its own
+    other = db.session.scalar(select(ChangeTask.department_id).where(
+        ChangeTask.plan_id == plan.id, ChangeTask.department_id.is_not(None),
+        ChangeTask.department_id != departments["SALES"]).order_by(ChangeTask.id).limit(1))
+    return {"plan": plan.id, "course": course.id, "sales": departments["SALES"], "other": other}
 
 
 @pytest.fixture
@@ -164,7 +168,7 @@ def demo(load_demo_copy):
 
 
 def _log_in(client, role: str) -> None:
-    client.get("/logout")
+    client.post("/logout")
     response = client.post("/login", data={"email": ACCOUNTS[role], "password": DEMO_PASSWORD})
     assert response.status_code == 302, role
 
@@ -200,3 +204,88 @@ def test_every_table_page_downloads_the_table_its_reader_sees(client, demo, role
                 assert same_cell(s, w), f"{path} row {number}, {header[column]}: {w!r} not in {s!r}"
         checked += 1
     assert checked
+
+
+@pytest.mark.parametrize("role", EVERYONE)
+def test_the_task_lists_csv_holds_the_tasks_its_page_lists(client, demo, role):
+    """The task list's download (tasks.excel, xlsx and CSV) has columns of its own; its rows are the page's:
+    the same filters, and a head's own department only."""
+    _log_in(client, role)
+    for query in ("", "?status=blocked", f"?department={demo['sales']}&sort=due"):
+        path = f"/plans/{demo['plan']}/tasks{query}"
+        html = client.get(path).get_data(as_text=True)
+        header, body = html_table(html, "tasks")
+        rows = csv_rows(client.get(f"/plans/{demo['plan']}/tasks.csv{query}").data)
+        titles = [row[rows[0].index("Title")] for row in rows[1:]]
+        shown = [row[header.index("Task")] for row in body]
+        assert shown and all(any(t and t in s for t in titles) for s in shown), path
+        if "pager" not in html:
+            assert len(titles) == len(shown), path
+
+
+def test_a_head_cannot_download_another_departments_rows(client, demo):
+    """A department head's downloads hold what their pages show them: their own department's tasks, even when the
+    address asks for another's; another department's people not at all."""
+    _log_in(client, "head")
+    rows = csv_rows(client.get(f"/plans/{demo['plan']}/tasks.csv?department={demo['other']}").data)
+    assert len(rows) == 1  # the header: the other department's tasks are not the head's to see
+    rows = csv_rows(client.get(f"/plans/{demo['plan']}/tasks.csv").data)
+    department = rows[0].index("Department")
+    sales = db.session.get(Department, demo["sales"]).name
+    assert len(rows) > 1 and {row[department] for row in rows[1:]} <= {sales, ""}
+    assert client.get(f"/departments/{demo['other']}/adoption/people.csv").status_code == 403
+    _log_in(client, "pm")
+    rows = csv_rows(client.get(f"/plans/{demo['plan']}/tasks.csv?department={demo['other']}").data)
+    assert len(rows) > 1  # the same address gives a project manager that department's tasks
+
+
+def _convert(data: bytes, tmp_path, options: str):
+    """The CSV opened in LibreOffice (its CSV import, with the given separator, charset and language) and saved
+    as xlsx: the cells as a spreadsheet reads them."""
+    import shutil
+    import subprocess
+
+    from openpyxl import load_workbook
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    source, out = tmp_path / "table.csv", tmp_path / "out"
+    source.write_bytes(data)
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                    f"--infilter=Text - txt - csv (StarCalc):{options}", "--convert-to", "xlsx", "--outdir", str(out),
+                    str(source)], check=True, capture_output=True, timeout=180)
+    return load_workbook(out / "table.xlsx").active
+
+
+NAMES = ["Отдел продаж", "销售部", "واحد فروش", "=HYPERLINK(\"https://evil.example\",\"x\")"]
+
+
+@pytest.mark.parametrize("language, options", [("en", "44,34,76"), ("ru", "59,34,76,1,,1049")])
+def test_libreoffice_reads_a_table_csv_in_every_script_with_numbers_as_numbers(client, login, make_user, make_department,
+                                                                                tmp_path, language, options):
+    from flask_babel import force_locale
+
+    from crmproject.departments.tables import DEPARTMENTS
+
+    for n, name in enumerate(NAMES):
+        make_department(name=name, code=f"X{n}", headcount=1200 + n, licensed_seats=900)
+    user = make_user(Role.PROJECT_MANAGER)
+    user.language = None if language == "en" else language
+    db.session.commit()
+    login(user)
+    response = client.get("/departments.csv")
+    assert response.data.startswith("\ufeff".encode())
+    text = response.data.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text  # a spreadsheet shows it as text, never runs it
+    sheet = _convert(response.data, tmp_path, options)
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    with force_locale(language):
+        assert rows[0] == DEPARTMENTS.header()
+    by_code = {row[0]: row for row in rows[1:]}
+    for n, name in enumerate(NAMES[:3]):
+        assert by_code[f"X{n}"][1] == name  # Cyrillic, Chinese and Persian read back as written
+        assert by_code[f"X{n}"][3] == 1200 + n  # a number, not text
+    formula = next(c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value)
+    assert formula.data_type == "s" and formula.value.lstrip("'") == NAMES[3]
+    assert by_code["X0"][5] == 75  # seats per head, in percent, a number in the reader's own decimal convention
