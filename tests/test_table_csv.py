@@ -20,6 +20,7 @@ from crmproject.auth.models import Role, User
 from crmproject.demo.services import DEMO_PASSWORD, demo_plan, head_email
 from crmproject.departments.models import Department
 from crmproject.extensions import db
+from crmproject.kpis.models import Kpi
 from crmproject.tasks.models import ChangeTask
 from crmproject.training.models import Course
 
@@ -54,6 +55,8 @@ PAGES = [
     ("/plans/{plan}?table=waves", 1, EVERYONE),
     ("/plans/{plan}/maturity/", "maturity-assessments", EVERYONE),
     ("/plans/{plan}/adoption", 0, EVERYONE),
+    ("/plans/{plan}/kpis/{kpi}?table=attainment", 0, EVERYONE),
+    ("/plans/{plan}/kpis/{kpi}?table=values", 1, EVERYONE),
 ]
 
 
@@ -154,11 +157,12 @@ def _ids() -> dict[str, object]:
     plan = demo_plan()
     departments = {d.code: d.id for d in db.session.scalars(select(Department))}
     course = db.session.scalar(select(Course).order_by(Course.id))
+    kpi = db.session.scalar(select(Kpi).where(Kpi.plan_id == plan.id).order_by(Kpi.id))
     # another department with change tasks of its own
     other = db.session.scalar(select(ChangeTask.department_id).where(
         ChangeTask.plan_id == plan.id, ChangeTask.department_id.is_not(None),
         ChangeTask.department_id != departments["SALES"]).order_by(ChangeTask.id).limit(1))
-    return {"plan": plan.id, "course": course.id, "sales": departments["SALES"], "other": other}
+    return {"plan": plan.id, "course": course.id, "kpi": kpi.id, "sales": departments["SALES"], "other": other}
 
 
 @pytest.fixture

@@ -28,3 +28,26 @@ def register_table(grid: dict, departments: list, has_plan_wide: bool) -> Table:
         Column(_l("Baseline → target"), _range),
         *(Column(header, lambda k, key=key: _progress(grid, k, key)) for header, key in zip(headers, keys)),
     )
+
+
+def _department(row) -> str:
+    return row.department.name if row.department else _("Whole plan")
+
+
+# a KPI's page: where each department stands, and (?table=values) every value entered, newest first
+ATTAINMENT = Table(
+    Column(_l("Department"), _department),
+    Column(_l("Latest value"), lambda a: a.result.actual),
+    Column(_l("Expected then"), lambda a: a.result.expected),
+    Column(_l("Progress"), lambda a: round(a.result.progress)),
+    Column(_l("Expected progress"), lambda a: round(a.result.expected_progress)),
+    Column(_l("Status"), lambda a: a.result.status),
+)
+
+VALUES = Table(
+    Column(_l("Date"), lambda m: m.measured_on),
+    Column(_l("Department"), _department),
+    Column(_l("Value"), lambda m: m.value),
+    Column(_l("Entered by"), lambda m: m.entered_by.name if m.entered_by else _("import")),
+    Column(_l("Note"), lambda m: m.note),
+)

@@ -19,7 +19,7 @@ from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.exports import download, download_name, spreadsheet_routes, table_csv, table_page, wants_csv
-from crmproject.kpis import bp, services
+from crmproject.kpis import bp, services, tables
 from crmproject.kpis.attainment import Rag
 from crmproject.kpis.charts import kpi_figure
 from crmproject.kpis.forms import KpiForm, MeasurementForm, TargetForm
@@ -157,10 +157,14 @@ def _measurement_form(kpi: Kpi, formdata=None) -> MeasurementForm:
     return form
 
 
-@bp.get("/kpis/<int:kpi_id>")
+@table_page(bp, "/kpis/<int:kpi_id>")
 def show(plan_id: int, kpi_id: int):
     plan = plan_or_404(plan_id, waves=False)
     kpi = _kpi(plan, kpi_id)
+    if wants_csv() and request.args.get("table") == "values":  # every value, not one page of them
+        return table_csv(tables.VALUES, services.measurements(kpi), plan.name, kpi.name, _("KPI values"))
+    if wants_csv():
+        return table_csv(tables.ATTAINMENT, services.latest_attainment([kpi], today=date.today()), plan.name, kpi.name)
     return _show(plan, kpi, _measurement_form(kpi), _target_form(plan, kpi))
 
 
