@@ -557,7 +557,8 @@ TABLE_PAGES = ("/admin/users", "/departments/", "/plans/", "/plans/modules", "/p
                "/plans/{plan}/reports", "/my-tasks", "/plans/{plan}/communications", "/plans/{plan}/gates/",
                "/plans/{plan}/meetings/", "/plans/{plan}/baselines/", "/plans/{plan}/hypercare/", "/plans/{plan}/risks/",
                "/training/", "/training/courses/{course}", "/plans/{plan}", "/plans/{plan}/maturity/",
-               "/plans/{plan}/adoption")
+               "/plans/{plan}/adoption", "/plans/{plan}/kpis/{kpi}", "/plans/{plan}/gates/{gate}",
+               "/plans/{plan}/maturity/assessments/{assessment_a}")
 
 
 def _csv_address(url: str) -> str:
@@ -570,6 +571,8 @@ MATRIX += [row("GET", _csv_address(p.values[1]), tuple(p.values[2][r] for r in R
 MATRIX += [
     row("GET", "/plans/{plan}/hypercare.csv?table=departments", READ),
     row("GET", "/plans/{plan}.csv?table=waves", READ),
+    row("GET", "/plans/{plan}/kpis/{kpi}.csv?table=values", READ),
+    row("GET", "/plans/{plan}/gates/{other_gate}.csv", NOT_FOUND),
     row("GET", f"/plans/{MISSING}/gates.csv", NOT_FOUND),
     row("GET", f"/training/courses/{MISSING}.csv", NOT_FOUND),
     row("GET", "/training/courses/{course}.csv?department={dept_b}&status=completed", READ),

@@ -20,7 +20,9 @@ from crmproject.auth.models import Role, User
 from crmproject.demo.services import DEMO_PASSWORD, demo_plan, head_email
 from crmproject.departments.models import Department
 from crmproject.extensions import db
+from crmproject.gates.models import PhaseGate
 from crmproject.kpis.models import Kpi
+from crmproject.maturity.models import MaturityAssessment
 from crmproject.tasks.models import ChangeTask
 from crmproject.training.models import Course
 
@@ -57,6 +59,8 @@ PAGES = [
     ("/plans/{plan}/adoption", 0, EVERYONE),
     ("/plans/{plan}/kpis/{kpi}?table=attainment", 0, EVERYONE),
     ("/plans/{plan}/kpis/{kpi}?table=values", 1, EVERYONE),
+    ("/plans/{plan}/gates/{gate}", "criteria", EVERYONE),
+    ("/plans/{plan}/maturity/assessments/{assessment}", "maturity-ratings", EVERYONE),
 ]
 
 
@@ -158,11 +162,14 @@ def _ids() -> dict[str, object]:
     departments = {d.code: d.id for d in db.session.scalars(select(Department))}
     course = db.session.scalar(select(Course).order_by(Course.id))
     kpi = db.session.scalar(select(Kpi).where(Kpi.plan_id == plan.id).order_by(Kpi.id))
+    gate = db.session.scalar(select(PhaseGate).where(PhaseGate.plan_id == plan.id).order_by(PhaseGate.id))
+    assessment = db.session.scalar(select(MaturityAssessment).where(MaturityAssessment.plan_id == plan.id)
+                                   .order_by(MaturityAssessment.id.desc()))
     # another department with change tasks of its own
     other = db.session.scalar(select(ChangeTask.department_id).where(
         ChangeTask.plan_id == plan.id, ChangeTask.department_id.is_not(None),
         ChangeTask.department_id != departments["SALES"]).order_by(ChangeTask.id).limit(1))
-    return {"plan": plan.id, "course": course.id, "kpi": kpi.id, "sales": departments["SALES"], "other": other}
+    return {"plan": plan.id, "course": course.id, "kpi": kpi.id, "gate": gate.id, "assessment": assessment.id, "sales": departments["SALES"], "other": other}
 
 
 @pytest.fixture

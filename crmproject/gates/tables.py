@@ -31,3 +31,18 @@ GATES = Table(
     Column(_l("Criteria met"), lambda r: _criteria_met(r[1])),
     Column(_l("Judges"), lambda r: _judges(r[0])),
 )
+
+
+def _g(value) -> float:
+    """A figure as the page prints it (%g: six significant digits)."""
+    return float(f"{float(value):g}")
+
+
+# a gate's page: its criteria, as judged today
+CRITERIA = Table(
+    Column(_l("Criterion"), lambda r: r.label if r.blocking else f"{r.label} {_('(not blocking)')}"),
+    Column(_l("Measured"), lambda r: _g(r.measured) if r.measured is not None else None),
+    Column(_l("Threshold"), lambda r: f"{'≥' if r.info.comparison == 'at_least' else '≤'} {float(r.threshold):g}{r.info.unit}"),
+    Column(_l("Result"), lambda r: r.status),
+    Column(_l("Evidence"), lambda r: r.detail),
+)

@@ -15,7 +15,7 @@ from crmproject.forms import options
 from crmproject.gates import bp, criteria, services
 from crmproject.gates.forms import CriterionForm, DecisionForm, GateForm
 from crmproject.gates.models import CriterionKind, GateCriterion, GateOutcome, PhaseGate
-from crmproject.gates.tables import GATES
+from crmproject.gates.tables import CRITERIA, GATES
 from crmproject.i18n import _
 from crmproject.plans.models import Phase, Plan, Wave
 from crmproject.plans.views import plan_or_404
@@ -52,10 +52,13 @@ def index(plan_id: int):
     return render_template("gates/index.html", plan=plan, gates=gates, today=today, evaluations=evaluations)
 
 
-@bp.get("/<int:gate_id>")
+@table_page(bp, "/<int:gate_id>")
 def show(plan_id: int, gate_id: int):
     plan = plan_or_404(plan_id)
     gate = _gate(plan, gate_id)
+    if wants_csv():
+        results = services.evaluate_gate(gate, today=plan_today(plan)).results
+        return table_csv(CRITERIA, results, plan.name, gate.name)
     return _show(plan, gate, _decision_form(gate, formdata=None))
 
 

@@ -20,7 +20,7 @@ from crmproject.maturity.charts import radar_figure, trend_figure
 from crmproject.maturity.excel import maturity_workbook
 from crmproject.maturity.forms import AssessmentForm, RatingsForm, TargetsForm, level_choices
 from crmproject.maturity.models import MaturityAssessment
-from crmproject.maturity.tables import ASSESSMENTS
+from crmproject.maturity.tables import ASSESSMENTS, ratings_table
 from crmproject.plans.models import Plan
 from crmproject.plans.views import child_or_404, plan_or_404
 from crmproject.reports.services import plan_today
@@ -123,13 +123,17 @@ def edit(plan_id: int, assessment_id: int):
     return render_template("maturity/form.html", plan=plan, assessment=assessment, form=form), form.http_status
 
 
-@bp.get("/assessments/<int:assessment_id>")
+@table_page(bp, "/assessments/<int:assessment_id>")
 def show(plan_id: int, assessment_id: int):
     plan = plan_or_404(plan_id, waves=False)
     assessment = _assessment(plan, assessment_id)
+    agreed, targets = {a.block: a for a in assessment.agreed}, services.targets(plan)
+    ratings = {(r.assessor_id, r.block): r.level for a in assessment.assessors for r in a.ratings}
+    if wants_csv():
+        table = ratings_table(assessment, ratings, agreed, targets, level_label)
+        return table_csv(table, BLOCKS, plan.name, services.scope_label(assessment), assessment.assessed_on.isoformat())
     return render_template("maturity/show.html", plan=plan, assessment=assessment, blocks=BLOCKS,
-                           agreed={a.block: a for a in assessment.agreed}, targets=services.targets(plan),
-                           ratings={(r.assessor_id, r.block): r.level for a in assessment.assessors for r in a.ratings},
+                           agreed=agreed, targets=targets, ratings=ratings,
                            spread=services.spread(assessment), level_label=level_label,
                            scope=services.scope_label(assessment))
 
