@@ -558,7 +558,7 @@ TABLE_PAGES = ("/admin/users", "/departments/", "/plans/", "/plans/modules", "/p
                "/plans/{plan}/meetings/", "/plans/{plan}/baselines/", "/plans/{plan}/hypercare/", "/plans/{plan}/risks/",
                "/training/", "/training/courses/{course}", "/plans/{plan}", "/plans/{plan}/maturity/",
                "/plans/{plan}/adoption", "/plans/{plan}/kpis/{kpi}", "/plans/{plan}/gates/{gate}",
-               "/plans/{plan}/maturity/assessments/{assessment_a}")
+               "/plans/{plan}/maturity/assessments/{assessment_a}", "/adoption/imports")
 
 
 def _csv_address(url: str) -> str:

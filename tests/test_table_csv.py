@@ -34,6 +34,7 @@ EVERYONE = tuple(ACCOUNTS)
 # A page of several tables names the one a CSV holds with ?table=...: here the page's address carries it too.
 PAGES = [
     ("/admin/users", 0, ("admin",)),
+    ("/adoption/imports", 0, ("admin",)),
     ("/departments/", 0, EVERYONE),
     ("/plans/", 0, EVERYONE),
     ("/plans/modules", 0, EVERYONE),

@@ -44,3 +44,13 @@ def latest_table(latest: dict, go_lives: dict[int, date], today: date) -> Table:
         Column(_l("Adoption"), percent),
         Column(_l("Source"), source),
     )
+
+
+IMPORTS = Table(
+    Column(_l("File"), lambda r: r.filename),
+    Column(_l("When"), lambda r: r.created_at),
+    Column(_l("State"), lambda r: r.state),
+    Column(_l("Events added"), lambda r: r.events_added),
+    Column(_l("Unknown users' events"), lambda r: r.unknown_events),
+    Column(_l("Service accounts' events"), lambda r: r.excluded_events),
+)
