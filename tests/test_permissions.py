@@ -558,7 +558,8 @@ TABLE_PAGES = ("/admin/users", "/departments/", "/plans/", "/plans/modules", "/p
                "/plans/{plan}/meetings/", "/plans/{plan}/baselines/", "/plans/{plan}/hypercare/", "/plans/{plan}/risks/",
                "/training/", "/training/courses/{course}", "/plans/{plan}", "/plans/{plan}/maturity/",
                "/plans/{plan}/adoption", "/plans/{plan}/kpis/{kpi}", "/plans/{plan}/gates/{gate}",
-               "/plans/{plan}/maturity/assessments/{assessment_a}", "/adoption/imports")
+               "/plans/{plan}/maturity/assessments/{assessment_a}", "/adoption/imports",
+               "/plans/{plan}/baselines/{baseline}")
 
 
 def _csv_address(url: str) -> str:
@@ -573,6 +574,8 @@ MATRIX += [
     row("GET", "/plans/{plan}.csv?table=waves", READ),
     row("GET", "/plans/{plan}/kpis/{kpi}.csv?table=values", READ),
     row("GET", "/plans/{plan}/gates/{other_gate}.csv", NOT_FOUND),
+    row("GET", "/plans/{plan}/baselines/{baseline}.csv?table=tasks", READ),
+    row("GET", "/plans/{plan}/baselines/{other_baseline}.csv", NOT_FOUND),
     row("GET", f"/plans/{MISSING}/gates.csv", NOT_FOUND),
     row("GET", f"/training/courses/{MISSING}.csv", NOT_FOUND),
     row("GET", "/training/courses/{course}.csv?department={dept_b}&status=completed", READ),

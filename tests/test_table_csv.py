@@ -20,6 +20,7 @@ from crmproject.auth.models import Role, User
 from crmproject.demo.services import DEMO_PASSWORD, demo_plan, head_email
 from crmproject.departments.models import Department
 from crmproject.extensions import db
+from crmproject.baselines.models import PlanBaseline
 from crmproject.gates.models import PhaseGate
 from crmproject.kpis.models import Kpi
 from crmproject.maturity.models import MaturityAssessment
@@ -62,6 +63,10 @@ PAGES = [
     ("/plans/{plan}/kpis/{kpi}?table=values", 1, EVERYONE),
     ("/plans/{plan}/gates/{gate}", "criteria", EVERYONE),
     ("/plans/{plan}/maturity/assessments/{assessment}", "maturity-ratings", EVERYONE),
+    ("/plans/{plan}/baselines/{baseline}?table=phases", "phase-slippage", EVERYONE),
+    ("/plans/{plan}/baselines/{baseline}?table=waves", "wave-slippage", EVERYONE),
+    ("/plans/{plan}/baselines/{baseline}?table=tasks", "task-slippage", EVERYONE),
+    ("/plans/{plan}/baselines/{baseline}?table=kpis", "kpi-changes", EVERYONE),
 ]
 
 
@@ -170,7 +175,7 @@ def _ids() -> dict[str, object]:
     other = db.session.scalar(select(ChangeTask.department_id).where(
         ChangeTask.plan_id == plan.id, ChangeTask.department_id.is_not(None),
         ChangeTask.department_id != departments["SALES"]).order_by(ChangeTask.id).limit(1))
-    return {"plan": plan.id, "course": course.id, "kpi": kpi.id, "gate": gate.id, "assessment": assessment.id, "sales": departments["SALES"], "other": other}
+    return {"plan": plan.id, "course": course.id, "kpi": kpi.id, "baseline": db.session.scalar(select(PlanBaseline.id).where(PlanBaseline.plan_id == plan.id)), "gate": gate.id, "assessment": assessment.id, "sales": departments["SALES"], "other": other}
 
 
 @pytest.fixture

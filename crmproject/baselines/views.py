@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from crmproject.auth.permissions import allow, can_edit_plans
 from crmproject.baselines import bp, services
 from crmproject.baselines.forms import BaselineForm
 from crmproject.baselines.models import PlanBaseline
-from crmproject.baselines.tables import BASELINES
+from crmproject.baselines.tables import BASELINES, COMPARISON
 from crmproject.errors import saving
 from crmproject.exports import table_csv, table_page, wants_csv
 from crmproject.extensions import db
@@ -54,11 +54,14 @@ def save(plan_id: int):
     return _index(plan, form, 400)
 
 
-@bp.get("/<int:baseline_id>")
+@table_page(bp, "/<int:baseline_id>")
 def show(plan_id: int, baseline_id: int):
     plan = plan_or_404(plan_id, waves=False)
     baseline = _baseline(plan, baseline_id)
     comparison = services.compare(plan, baseline)
+    if wants_csv():  # every task that moved, not only the TASKS_SHOWN that moved most
+        part = request.args.get("table") if request.args.get("table") in COMPARISON else "phases"
+        return table_csv(COMPARISON[part], getattr(comparison, part), plan.name, baseline.name, part)
     return render_template("baselines/show.html", plan=plan, baseline=baseline, c=comparison,
                            baselines=services.list_baselines(plan), tasks_shown=TASKS_SHOWN)
 
