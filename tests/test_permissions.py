@@ -575,6 +575,8 @@ MATRIX += [
     row("GET", "/plans/{plan}/kpis/{kpi}.csv?table=values", READ),
     row("GET", "/plans/{plan}/gates/{other_gate}.csv", NOT_FOUND),
     row("GET", "/plans/{plan}/baselines/{baseline}.csv?table=tasks", READ),
+    row("GET", "/training/courses/{course}.csv?table=sessions", READ),
+    row("GET", "/training/courses/{course}.csv?table=departments", READ),
     row("GET", "/plans/{plan}/baselines/{other_baseline}.csv", NOT_FOUND),
     row("GET", f"/plans/{MISSING}/gates.csv", NOT_FOUND),
     row("GET", f"/training/courses/{MISSING}.csv", NOT_FOUND),

@@ -44,3 +44,26 @@ ENROLMENTS = Table(
     Column(_l("Score"), lambda e: e.score),
     Column(_l("Session"), lambda e: e.session.day if e.session else None),
 )
+
+
+# a course's page, besides its enrolments: completion per department (?table=departments), sessions (?table=sessions)
+COURSE_DEPARTMENTS = Table(
+    Column(_l("Department"), lambda r: r.department_name or _("No department")),
+    Column(_l("Enrolled"), lambda r: r.completion.enrolled),
+    Column(_l("Completed"), lambda r: r.completion.completed),
+    Column(_l("Withdrawn"), lambda r: r.completion.withdrawn),
+    Column(_l("Waived or n/a"), lambda r: r.completion.excluded),
+    Column(_l("Expired"), lambda r: r.completion.expired),
+    Column(_l("Completion"), lambda r: None if r.completion.percent is None
+           else round(Decimal(str(r.completion.percent)), 1)),
+)
+
+
+def sessions_table(bookings: dict) -> Table:
+    """The course's sessions; `bookings`: people booked by session id."""
+    return Table(
+        Column(_l("Date"), lambda s: s.day),
+        Column(_l("Trainer"), lambda s: s.trainer),
+        Column(_l("Place or link"), lambda s: s.location),
+        Column(_l("Booked"), lambda s: f"{bookings.get(s.id, 0)} / {s.capacity}" if s.capacity else bookings.get(s.id, 0)),
+    )

@@ -27,7 +27,7 @@ from crmproject.training import bp, services
 from crmproject.training.charts import completion_heatmap, department_completion_figure
 from crmproject.training.forms import CourseForm, EnrolDepartmentForm, EnrolEmployeeForm, EnrolmentForm, SessionForm
 from crmproject.training.models import Course, Enrolment, EnrolmentStatus, TrainingSession
-from crmproject.training.tables import ENROLMENTS, courses_table
+from crmproject.training.tables import COURSE_DEPARTMENTS, ENROLMENTS, courses_table, sessions_table
 
 PER_PAGE = 100
 
@@ -160,6 +160,12 @@ def _show(course: Course, *, session_form: SessionForm | None = None, department
 @table_page(bp, "/courses/<int:course_id>")
 def show(course_id: int):
     course = _course_or_404(course_id)
+    if wants_csv() and request.args.get("table") == "departments":
+        cells = services.completion_cells(course_ids=[course.id], today=date.today())
+        rows = [services.DepartmentCompletion(c.department_id, c.department_name, c.completion) for c in cells]
+        return table_csv(COURSE_DEPARTMENTS, rows, course.code, _("completion per department"))
+    if wants_csv() and request.args.get("table") == "sessions":
+        return table_csv(sessions_table(services.session_bookings(course)), course.sessions, course.code, _("sessions"))
     if wants_csv():  # every enrolment the filters keep, not one page of them
         department_id, status, _page = _filters()
         enrolments, _total = services.course_enrolments(course, department_id=department_id, status=status, limit=None)
