@@ -258,6 +258,19 @@ def test_a_head_cannot_download_another_departments_rows(client, demo):
     assert len(rows) > 1  # the same address gives a project manager that department's tasks
 
 
+def test_a_table_csv_is_recorded_as_an_export(client, login, make_user, make_department):
+    from crmproject.audit.models import AuditAction, AuditEntry
+
+    make_department(name="Sales", code="SALES")
+    user = make_user(Role.PROJECT_MANAGER)
+    login(user)
+    response = client.get("/departments.csv")
+    name = response.headers["Content-Disposition"].split('"')[1]
+    assert name.startswith("departments-") and name.endswith(".csv")
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == AuditAction.EXPORT))
+    assert entry is not None and entry.user_id == user.id and entry.details == {"file": name}
+
+
 def _convert(data: bytes, tmp_path, options: str):
     """The CSV opened in LibreOffice (its CSV import, with the given separator, charset and language) and saved
     as xlsx: the cells as a spreadsheet reads them."""
