@@ -105,7 +105,8 @@ class Table:
             yield [c.value(item) for c in self.columns]
 
 
-def table_page(blueprint: Blueprint, rule: str, endpoint: str | None = None, methods: tuple[str, ...] = ("GET",)) -> Callable:
+def table_page(blueprint: Blueprint, rule: str, endpoint: str | None = None,
+               methods: tuple[str, ...] = ("GET",)) -> Callable:
     """Register a page showing a table at `rule`, and its CSV at the same address ending in .csv (a trailing
     slash dropped: /plans/1/gates/ and /plans/1/gates.csv) under the endpoint `<endpoint>_csv`. The view is the
     same function, with the same rights; it returns `table_csv(...)` when `wants_csv()`. `methods` are the page's
@@ -116,7 +117,8 @@ def table_page(blueprint: Blueprint, rule: str, endpoint: str | None = None, met
 
         def add_csv_rule(state) -> None:  # on the app: a blueprint would put a slash between its prefix and ".csv"
             path = ((state.url_prefix or "").rstrip("/") + "/" + rule.strip("/")).rstrip("/")
-            state.app.add_url_rule(f"{path}.csv", f"{state.name_prefix}.{state.name}.{name}_csv".lstrip("."), view, methods=["GET"])
+            state.app.add_url_rule(f"{path}.csv", f"{state.name_prefix}.{state.name}.{name}_csv".lstrip("."), view,
+                                   methods=["GET"])
 
         blueprint.record(add_csv_rule)
         return view

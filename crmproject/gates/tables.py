@@ -38,11 +38,15 @@ def _g(value) -> float:
     return float(f"{float(value):g}")
 
 
+def _bound(comparison: str, threshold, unit: str) -> str:
+    return f"{'≥' if comparison == 'at_least' else '≤'} {float(threshold):g}{unit}"
+
+
 # a gate's page: its criteria, as judged today
 CRITERIA = Table(
     Column(_l("Criterion"), lambda r: r.label if r.blocking else f"{r.label} {_('(not blocking)')}"),
     Column(_l("Measured"), lambda r: _g(r.measured) if r.measured is not None else None),
-    Column(_l("Threshold"), lambda r: f"{'≥' if r.info.comparison == 'at_least' else '≤'} {float(r.threshold):g}{r.info.unit}"),
+    Column(_l("Threshold"), lambda r: _bound(r.info.comparison, r.threshold, r.info.unit)),
     Column(_l("Result"), lambda r: r.status),
     Column(_l("Evidence"), lambda r: r.detail),
 )

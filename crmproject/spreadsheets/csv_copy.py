@@ -15,10 +15,10 @@ import csv
 import io
 import re
 import zipfile
-from enum import Enum
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
+from enum import Enum
 
 from openpyxl import load_workbook
 

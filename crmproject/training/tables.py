@@ -65,5 +65,6 @@ def sessions_table(bookings: dict) -> Table:
         Column(_l("Date"), lambda s: s.day),
         Column(_l("Trainer"), lambda s: s.trainer),
         Column(_l("Place or link"), lambda s: s.location),
-        Column(_l("Booked"), lambda s: f"{bookings.get(s.id, 0)} / {s.capacity}" if s.capacity else bookings.get(s.id, 0)),
+        Column(_l("Booked"),
+               lambda s: f"{bookings.get(s.id, 0)} / {s.capacity}" if s.capacity else bookings.get(s.id, 0)),
     )
