@@ -555,6 +555,38 @@ MATRIX += [row(p.values[0], p.values[1].replace(".xlsx", ".csv").replace("/downl
                tuple(p.values[2][r] for r in ROLES), p.values[3])
            for p in list(MATRIX) if ".xlsx" in p.values[1] or p.values[1].endswith("/download")]
 
+# every table page's table as CSV, with the page's rights (crmproject.exports.table_page): the page's address ending
+# in .csv (a trailing slash dropped), its query string (the filters) kept
+TABLE_PAGES = ("/admin/users", "/departments/", "/plans/", "/plans/modules", "/plans/{plan}/team", "/plans/{plan}/kpis",
+               "/plans/{plan}/reports", "/my-tasks", "/plans/{plan}/communications", "/plans/{plan}/gates/",
+               "/plans/{plan}/meetings/", "/plans/{plan}/baselines/", "/plans/{plan}/hypercare/", "/plans/{plan}/risks/",
+               "/training/", "/training/courses/{course}", "/plans/{plan}", "/plans/{plan}/maturity/",
+               "/plans/{plan}/adoption", "/plans/{plan}/kpis/{kpi}", "/plans/{plan}/gates/{gate}",
+               "/plans/{plan}/maturity/assessments/{assessment_a}", "/adoption/imports",
+               "/plans/{plan}/baselines/{baseline}")
+
+
+def _csv_address(url: str) -> str:
+    base, mark, query = url.partition("?")
+    return base.rstrip("/") + ".csv" + mark + query
+
+
+MATRIX += [row("GET", _csv_address(p.values[1]), tuple(p.values[2][r] for r in ROLES))
+           for p in list(MATRIX) if p.values[0] == "GET" and p.values[1].split("?")[0] in TABLE_PAGES]
+MATRIX += [
+    row("GET", "/plans/{plan}/hypercare.csv?table=departments", READ),
+    row("GET", "/plans/{plan}.csv?table=waves", READ),
+    row("GET", "/plans/{plan}/kpis/{kpi}.csv?table=values", READ),
+    row("GET", "/plans/{plan}/gates/{other_gate}.csv", NOT_FOUND),
+    row("GET", "/plans/{plan}/baselines/{baseline}.csv?table=tasks", READ),
+    row("GET", "/training/courses/{course}.csv?table=sessions", READ),
+    row("GET", "/training/courses/{course}.csv?table=departments", READ),
+    row("GET", "/plans/{plan}/baselines/{other_baseline}.csv", NOT_FOUND),
+    row("GET", f"/plans/{MISSING}/gates.csv", NOT_FOUND),
+    row("GET", f"/training/courses/{MISSING}.csv", NOT_FOUND),
+    row("GET", "/training/courses/{course}.csv?department={dept_b}&status=completed", READ),
+]
+
 # --- the REST API (/api/v1): a token of each role with every scope; without one, 401 -----------------------------------
 API_READ = (401, 200, 200, 200, 200, 200)
 API_PUBLIC = PUBLIC  # the OpenAPI document and its page describe the API, they hold no data

@@ -11,9 +11,11 @@ from sqlalchemy import select
 from crmproject.adoption import bp, jobs
 from crmproject.adoption.forms import ExcludedAccountsForm, UsageUploadForm
 from crmproject.adoption.models import UsageImport
+from crmproject.adoption.tables import IMPORTS
 from crmproject.adoption.usage_accounts import exclusion_settings, save_exclusions
 from crmproject.auth.permissions import admins_only
 from crmproject.errors import saving
+from crmproject.exports import table_csv, table_page, wants_csv
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -28,9 +30,15 @@ def _zones() -> list[str]:
     return list(dict.fromkeys([*planned, *COMMON_ZONES]))
 
 
-@bp.route("/adoption/imports", methods=["GET", "POST"])
+def _recent_imports() -> list[UsageImport]:
+    return list(db.session.scalars(select(UsageImport).order_by(UsageImport.id.desc()).limit(20)))
+
+
+@table_page(bp, "/adoption/imports", methods=("GET", "POST"))
 @admins_only
 def imports():
+    if wants_csv():
+        return table_csv(IMPORTS, _recent_imports(), _("usage imports"))
     form = UsageUploadForm()
     form.timezone.choices = options((z, z) for z in _zones())
     encoding = offered_encoding(request.form.get("encoding"))
@@ -50,7 +58,7 @@ def _imports_page(form: UsageUploadForm, excluded_form: ExcludedAccountsForm | N
     if excluded_form is None:
         settings = exclusion_settings()
         excluded_form = ExcludedAccountsForm(formdata=None, obj=settings)
-    history = db.session.scalars(select(UsageImport).order_by(UsageImport.id.desc()).limit(20)).all()
+    history = _recent_imports()
     return render_template("adoption/imports.html", form=form, history=history, encodings=encoding_options(),
                            encoding=offered_encoding(request.form.get("encoding")), excluded_form=excluded_form), status
 

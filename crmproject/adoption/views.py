@@ -10,8 +10,9 @@ from flask_login import current_user
 from crmproject.adoption import bp, key_actions, people, services
 from crmproject.adoption.charts import adoption_figure, heatmap_figure
 from crmproject.adoption.forms import KeyActionsForm, SnapshotForm
+from crmproject.adoption.tables import latest_table
 from crmproject.auth.permissions import can_enter_measurement, can_see_people, planners_only, require
-from crmproject.exports import download, download_name, spreadsheet_routes
+from crmproject.exports import download, download_name, spreadsheet_routes, table_csv, table_page, wants_csv
 from crmproject.departments.models import Department
 from crmproject.errors import saving
 from crmproject.extensions import db
@@ -52,11 +53,14 @@ def adoption_context(plan, departments, *, today: date, weekly: bool = False) ->
     )
 
 
-@bp.get("/plans/<int:plan_id>/adoption")
+@table_page(bp, "/plans/<int:plan_id>/adoption")
 def plan_adoption(plan_id: int):
     plan = plan_or_404(plan_id)
     today = date.today()
     departments = reporting_departments(plan)
+    if wants_csv():
+        table = latest_table(services.latest(departments, today=today), go_live_dates(plan), today)
+        return table_csv(table, departments, plan.name, _("adoption"))
     cells = training.completion_cells(today=today)
     mandatory = [c.id for c in training.list_courses() if c.mandatory]
     ids = {d.id for d in departments}

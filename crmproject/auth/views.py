@@ -18,9 +18,11 @@ from crmproject import transactions
 from crmproject.auth.forms import CalendarForm, LoginForm, OwnPasswordForm, PasswordForm, UserCreateForm, UserEditForm
 from crmproject.auth.models import Role, User
 from crmproject.auth.permissions import admins_only
+from crmproject.auth.tables import users_table
 from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
 from crmproject.errors import saving
+from crmproject.exports import table_csv, table_page, wants_csv
 from crmproject.extensions import db, limiter, login_manager
 from crmproject.forms import options
 from crmproject.dates import GREGORIAN, PERSIAN, date_shown, force_calendar
@@ -129,11 +131,14 @@ def _department(department_id: int | None) -> Department | None:
     return db.session.get(Department, department_id) if department_id else None
 
 
-@bp.get("/admin/users")
+@table_page(bp, "/admin/users")
 @admins_only
 def users():
     listed = services.list_users()
-    return render_template("auth/users.html", users=listed, throttles=services.login_throttles(listed))
+    throttles = services.login_throttles(listed)
+    if wants_csv():
+        return table_csv(users_table(throttles), listed, _("users"))
+    return render_template("auth/users.html", users=listed, throttles=throttles)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])

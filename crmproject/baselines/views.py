@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from crmproject.auth.permissions import allow, can_edit_plans
 from crmproject.baselines import bp, services
 from crmproject.baselines.forms import BaselineForm
 from crmproject.baselines.models import PlanBaseline
+from crmproject.baselines.tables import BASELINES, COMPARISON
 from crmproject.errors import saving
+from crmproject.exports import table_csv, table_page, wants_csv
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.plans.models import Plan
@@ -29,9 +31,12 @@ def _index(plan: Plan, form: BaselineForm, status: int = 200):
     return render_template("baselines/index.html", plan=plan, baselines=services.list_baselines(plan), form=form), status
 
 
-@bp.get("/")
+@table_page(bp, "/")
 def index(plan_id: int):
-    return _index(plan_or_404(plan_id, waves=False), BaselineForm(formdata=None))
+    plan = plan_or_404(plan_id, waves=False)
+    if wants_csv():
+        return table_csv(BASELINES, services.list_baselines(plan), plan.name, _("baselines"))
+    return _index(plan, BaselineForm(formdata=None))
 
 
 @bp.post("/")
@@ -49,11 +54,14 @@ def save(plan_id: int):
     return _index(plan, form, 400)
 
 
-@bp.get("/<int:baseline_id>")
+@table_page(bp, "/<int:baseline_id>")
 def show(plan_id: int, baseline_id: int):
     plan = plan_or_404(plan_id, waves=False)
     baseline = _baseline(plan, baseline_id)
     comparison = services.compare(plan, baseline)
+    if wants_csv():  # every task that moved, not only the TASKS_SHOWN that moved most
+        part = request.args.get("table") if request.args.get("table") in COMPARISON else "phases"
+        return table_csv(COMPARISON[part], getattr(comparison, part), plan.name, baseline.name, part)
     return render_template("baselines/show.html", plan=plan, baseline=baseline, c=comparison,
                            baselines=services.list_baselines(plan), tasks_shown=TASKS_SHOWN)
 

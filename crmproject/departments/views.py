@@ -17,7 +17,9 @@ from crmproject.auth.permissions import (
 from crmproject.departments import bp, services
 from crmproject.departments.forms import DepartmentForm, DepartmentNumbersForm
 from crmproject.departments.models import Department
+from crmproject.departments.tables import DEPARTMENTS
 from crmproject.errors import ValidationFailed, saving
+from crmproject.exports import table_csv, table_page, wants_csv
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -30,9 +32,12 @@ def _head_choices():
     return options([("", _("— none —"))] + [(u.id, f"{u.name} <{u.email}>") for u in heads])
 
 
-@bp.get("/")
+@table_page(bp, "/")
 def index():
-    return render_template("departments/index.html", departments=services.list_departments())
+    departments = services.list_departments()
+    if wants_csv():
+        return table_csv(DEPARTMENTS, departments, _("departments"))
+    return render_template("departments/index.html", departments=departments)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -9,11 +9,13 @@ from crmproject.auth.models import User
 from crmproject.auth.permissions import allow, can_decide_gates, can_prepare_gates
 from crmproject.auth.services import list_active_users
 from crmproject.errors import ValidationFailed, saving
+from crmproject.exports import table_csv, table_page, wants_csv
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.gates import bp, criteria, services
 from crmproject.gates.forms import CriterionForm, DecisionForm, GateForm
 from crmproject.gates.models import CriterionKind, GateCriterion, GateOutcome, PhaseGate
+from crmproject.gates.tables import CRITERIA, GATES
 from crmproject.i18n import _
 from crmproject.plans.models import Phase, Plan, Wave
 from crmproject.plans.lookup import plan_or_404
@@ -39,19 +41,24 @@ def _to_gate(plan: Plan, gate: PhaseGate, message: str):
     return redirect(url_for("gates.show", plan_id=plan.id, gate_id=gate.id))
 
 
-@bp.get("/")
+@table_page(bp, "/")
 def index(plan_id: int):
     plan = plan_or_404(plan_id)
     gates = services.list_gates(plan)
     today = plan_today(plan)
-    return render_template("gates/index.html", plan=plan, gates=gates, today=today,
-                           evaluations=services.evaluate_gates(plan, gates, today=today))
+    evaluations = services.evaluate_gates(plan, gates, today=today)
+    if wants_csv():
+        return table_csv(GATES, [(g, evaluations[g.id]) for g in gates], plan.name, _("gates"))
+    return render_template("gates/index.html", plan=plan, gates=gates, today=today, evaluations=evaluations)
 
 
-@bp.get("/<int:gate_id>")
+@table_page(bp, "/<int:gate_id>")
 def show(plan_id: int, gate_id: int):
     plan = plan_or_404(plan_id)
     gate = _gate(plan, gate_id)
+    if wants_csv():
+        results = services.evaluate_gate(gate, today=plan_today(plan)).results
+        return table_csv(CRITERIA, results, plan.name, gate.name)
     return _show(plan, gate, _decision_form(gate, formdata=None))
 
 

@@ -12,10 +12,10 @@ from crmproject.auth.services import list_active_users
 from crmproject.db import utcnow
 from crmproject.departments.models import Department
 from crmproject.errors import ValidationFailed, apply_to_form, flash_refusal, saving
-from crmproject.exports import download, download_name, spreadsheet_routes
+from crmproject.exports import download, download_name, spreadsheet_routes, table_csv, table_page, wants_csv
 from crmproject.extensions import db
 from crmproject.forms import options
-from crmproject.hypercare import bp, services
+from crmproject.hypercare import bp, services, tables
 from crmproject.hypercare.excel import issues_workbook
 from crmproject.hypercare.forms import IssueForm, PolicyForm, ResolveForm
 from crmproject.hypercare.models import HypercareIssue, IssueCategory, IssueSeverity
@@ -55,7 +55,7 @@ def _filtered(issues: list[HypercareIssue], filters: dict[str, str]) -> list[Hyp
             and (not filters["severity"] or i.severity.value == filters["severity"])]
 
 
-@bp.get("/")
+@table_page(bp, "/")
 def index(plan_id: int):
     plan = plan_or_404(plan_id)
     rules = services.policy(plan)
@@ -63,6 +63,14 @@ def index(plan_id: int):
     now = utcnow()
     filters = _filters(plan)
     shown = _filtered(issues, filters)
+    if wants_csv() and request.args.get("table") == "departments":
+        live = [d for d in services.hypercare_by_department(plan, now=now, issues=issues, rules=rules).values()
+                if d.state.value != "not_live"]
+        return table_csv(tables.DEPARTMENTS, live, plan.name, _("hypercare departments"))
+    if wants_csv():  # every issue the filters keep, not only the newest ISSUES_SHOWN
+        clocks = {i.id: services.issue_clock(i, rules.targets[i.severity], now=now) for i in shown}
+        table = tables.issues_table(clocks, lambda moment: services.as_local(plan, moment))
+        return table_csv(table, shown, plan.name, _("hypercare issues"))
     return render_template(
         "hypercare/index.html", plan=plan, rules=rules, filters=filters, issues=shown[:ISSUES_SHOWN], total=len(shown),
         departments=services.hypercare_by_department(plan, now=now, issues=issues, rules=rules),

@@ -18,13 +18,14 @@ from crmproject.errors import saving
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
-from crmproject.exports import download, download_name, spreadsheet_routes
-from crmproject.kpis import bp, services
+from crmproject.exports import download, download_name, spreadsheet_routes, table_csv, table_page, wants_csv
+from crmproject.kpis import bp, services, tables
 from crmproject.kpis.attainment import Rag
 from crmproject.kpis.charts import kpi_figure
 from crmproject.kpis.excel import measurements_workbook
 from crmproject.kpis.forms import KpiForm, MeasurementForm, TargetForm
 from crmproject.kpis.models import Direction, Frequency, GoalFamily, Kpi, KpiMeasurement, KpiTarget
+from crmproject.kpis.tables import register_table
 from crmproject.plans.models import Phase, Plan
 from crmproject.plans.lookup import plan_or_404
 
@@ -40,7 +41,7 @@ def _none_first(pairs, label=None):
     return options([("", label or _("— none —"))] + list(pairs))
 
 
-@bp.get("/kpis")
+@table_page(bp, "/kpis")
 def index(plan_id: int):
     plan = plan_or_404(plan_id, waves=False)
     kpis = services.list_kpis(plan)
@@ -51,6 +52,8 @@ def index(plan_id: int):
     departments = sorted({r.department for r in rows if r.department}, key=lambda d: d.name)
     has_plan_wide = any(r.department is None for r in rows)
     columns = ([None] if has_plan_wide else []) + [d.id for d in departments]
+    if wants_csv():
+        return table_csv(register_table(grid, departments, has_plan_wide), kpis, plan.name, _("KPIs"))
     return render_template("kpis/index.html", plan=plan, kpis=kpis, grid=grid, departments=departments,
                            has_plan_wide=has_plan_wide, cells=_register_cells(columns))
 
@@ -153,10 +156,14 @@ def _measurement_form(kpi: Kpi, formdata=None) -> MeasurementForm:
     return form
 
 
-@bp.get("/kpis/<int:kpi_id>")
+@table_page(bp, "/kpis/<int:kpi_id>")
 def show(plan_id: int, kpi_id: int):
     plan = plan_or_404(plan_id, waves=False)
     kpi = _kpi(plan, kpi_id)
+    if wants_csv() and request.args.get("table") == "values":  # every value, not one page of them
+        return table_csv(tables.VALUES, services.measurements(kpi), plan.name, kpi.name, _("KPI values"))
+    if wants_csv():
+        return table_csv(tables.ATTAINMENT, services.latest_attainment([kpi], today=date.today()), plan.name, kpi.name)
     return _show(plan, kpi, _measurement_form(kpi), _target_form(plan, kpi))
 
 

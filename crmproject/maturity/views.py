@@ -10,7 +10,7 @@ from crmproject.auth.permissions import allow, can_assess_maturity, can_set_matu
 from crmproject.db import touch
 from crmproject.departments.models import Department
 from crmproject.errors import ValidationFailed, saving
-from crmproject.exports import download, download_name, spreadsheet_routes
+from crmproject.exports import download, download_name, spreadsheet_routes, table_csv, table_page, wants_csv
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -20,6 +20,7 @@ from crmproject.maturity.charts import radar_figure, trend_figure
 from crmproject.maturity.excel import maturity_workbook
 from crmproject.maturity.forms import AssessmentForm, RatingsForm, TargetsForm, level_choices
 from crmproject.maturity.models import MaturityAssessment
+from crmproject.maturity.tables import ASSESSMENTS, ratings_table
 from crmproject.plans.models import Plan
 from crmproject.plans.lookup import child_or_404, plan_or_404
 from crmproject.plans.services import plan_today
@@ -35,11 +36,13 @@ def _scope(plan: Plan) -> int | None:
     return wanted if wanted in {d.id for d in services.plan_departments(plan)} else None
 
 
-@bp.get("/")
+@table_page(bp, "/")
 def index(plan_id: int):
     plan = plan_or_404(plan_id)
     scope = _scope(plan)
     assessments = services.plan_assessments(plan)
+    if wants_csv():
+        return table_csv(ASSESSMENTS, assessments, plan.name, _("maturity assessments"))
     targets = services.targets(plan)
     radar = services.radar(assessments, scope, targets)
     day = lambda a: a.assessed_on.isoformat() if a else ""  # noqa: E731
@@ -120,13 +123,17 @@ def edit(plan_id: int, assessment_id: int):
     return render_template("maturity/form.html", plan=plan, assessment=assessment, form=form), form.http_status
 
 
-@bp.get("/assessments/<int:assessment_id>")
+@table_page(bp, "/assessments/<int:assessment_id>")
 def show(plan_id: int, assessment_id: int):
     plan = plan_or_404(plan_id, waves=False)
     assessment = _assessment(plan, assessment_id)
+    agreed, targets = {a.block: a for a in assessment.agreed}, services.targets(plan)
+    ratings = {(r.assessor_id, r.block): r.level for a in assessment.assessors for r in a.ratings}
+    if wants_csv():
+        table = ratings_table(assessment, ratings, agreed, targets, level_label)
+        return table_csv(table, BLOCKS, plan.name, services.scope_label(assessment), assessment.assessed_on.isoformat())
     return render_template("maturity/show.html", plan=plan, assessment=assessment, blocks=BLOCKS,
-                           agreed={a.block: a for a in assessment.agreed}, targets=services.targets(plan),
-                           ratings={(r.assessor_id, r.block): r.level for a in assessment.assessors for r in a.ratings},
+                           agreed=agreed, targets=targets, ratings=ratings,
                            spread=services.spread(assessment), level_label=level_label,
                            scope=services.scope_label(assessment))
 

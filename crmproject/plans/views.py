@@ -11,6 +11,7 @@ from crmproject.auth.permissions import allow, can_edit_plans, can_manage_module
 
 from crmproject.departments.services import list_departments
 from crmproject.errors import NotFound, ValidationFailed, apply_to_form, flash_refusal, saving
+from crmproject.exports import table_csv, table_page, wants_csv
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _, current_locale
@@ -19,6 +20,7 @@ from crmproject.plans.charts import timeline_figure
 from crmproject.plans.forms import ModuleForm, PhaseForm, PlanForm, PlanFromTemplateForm, WaveForm
 from crmproject.plans.lookup import child_or_404, plan_or_404
 from crmproject.plans.models import Phase, PhaseStatus, Plan, ReportingPeriod, Wave, WaveKind
+from crmproject.plans.tables import MODULES, PHASES, PLANS, WAVES
 
 
 def _saved(message: str, plan: Plan):
@@ -31,14 +33,21 @@ def _refused(exc: ValidationFailed, plan: Plan):
     return redirect(url_for("plans.show", plan_id=plan.id))
 
 
-@bp.get("/")
+@table_page(bp, "/")
 def index():
-    return render_template("plans/index.html", plans=services.list_plans())
+    plans = services.list_plans()
+    if wants_csv():
+        return table_csv(PLANS, plans, _("plans"))
+    return render_template("plans/index.html", plans=plans)
 
 
-@bp.get("/<int:plan_id>")
+@table_page(bp, "/<int:plan_id>")
 def show(plan_id: int):
     plan = plan_or_404(plan_id)
+    if wants_csv():  # the page's two tables: its phases, or (?table=waves) its waves
+        waves = request.args.get("table") == "waves"
+        return table_csv(WAVES if waves else PHASES, plan.waves if waves else plan.phases, plan.name,
+                         _("waves") if waves else _("phases"))
     departments = list_departments()
     return render_template(
         "plans/show.html", plan=plan, timeline=timeline_figure(plan, today=date.today()),
@@ -226,7 +235,7 @@ def wave_move(plan_id: int, wave_id: int):
 
 # --- CRM modules ---------------------------------------------------------------------
 
-@bp.route("/modules", methods=["GET", "POST"])
+@table_page(bp, "/modules", methods=("GET", "POST"))
 def modules():
     form = ModuleForm()
     if request.method == "POST":
@@ -238,6 +247,8 @@ def modules():
             if outcome.saved:
                 flash(_("Module %(code)s added.", code=module.code), "success")
                 return redirect(url_for("plans.modules"))
+    if wants_csv():
+        return table_csv(MODULES, services.list_modules(), _("CRM modules"))
     return render_template("plans/modules.html", modules=services.list_modules(), form=form)
 
 

@@ -19,11 +19,12 @@ from crmproject.kpis.attainment import Rag
 from crmproject.kpis.models import Kpi
 from crmproject.plans.models import Plan
 from crmproject.plans.lookup import plan_or_404
-from crmproject.exports import download, download_name, spreadsheet_routes
+from crmproject.exports import download, download_name, spreadsheet_routes, table_csv, table_page, wants_csv
 from crmproject.reports import bp, services
 from crmproject.reports.excel import reports_workbook
 from crmproject.reports.forms import ReportForm, kpi_field_name, report_form
 from crmproject.reports.models import ReportKpiValue, ReportStatus, StatusReport
+from crmproject.reports.tables import matrix_table
 
 
 def _report(plan: Plan, report_id: int) -> StatusReport:
@@ -41,11 +42,13 @@ def _department(department_id: int | None) -> Department:
     return department
 
 
-@bp.get("/reports")
+@table_page(bp, "/reports")
 def index(plan_id: int):
     plan = plan_or_404(plan_id)
     today = services.plan_today(plan)
     matrix = services.reporting_matrix(plan, today=today)
+    if wants_csv():
+        return table_csv(matrix_table(matrix), matrix.departments, plan.name, _("status reports"))
     own = current_user.department_id if current_user.role == Role.DEPARTMENT_HEAD else None
     return render_template("reports/index.html", plan=plan, matrix=matrix, today=today, own_department_id=own,
                            grace_days=services.GRACE_DAYS, current=services.period_for(plan, today),

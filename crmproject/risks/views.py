@@ -15,7 +15,7 @@ from crmproject.auth.services import list_active_users
 from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
 from crmproject.errors import ValidationFailed, apply_to_form, flash_refusal, saving
-from crmproject.exports import download, download_name, spreadsheet_routes
+from crmproject.exports import download, download_name, spreadsheet_routes, table_csv, table_page, wants_csv
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -26,6 +26,7 @@ from crmproject.risks import bp, services
 from crmproject.risks.excel import register_workbook
 from crmproject.risks.forms import CloseForm, LinkTaskForm, ReviewForm, RiskForm
 from crmproject.risks.models import Risk, RiskStatus
+from crmproject.risks.tables import REGISTER
 from crmproject.tasks.models import ChangeTask
 
 SORTS = ("score", "title", "review")
@@ -73,13 +74,15 @@ def _filtered(views: list[services.RiskView], f: dict[str, str]) -> list[service
     return sorted(shown, key=lambda v: (not v.risk.is_open, -v.effective_score, -v.impact, v.title.casefold()))
 
 
-@bp.get("/")
+@table_page(bp, "/")
 def index(plan_id: int):
     plan = plan_or_404(plan_id)
     today = plan_today(plan)
     risks = services.list_risks(plan)
     views = services.assess(plan, risks, today=today)
     filters = _filters()
+    if wants_csv():
+        return table_csv(REGISTER, _filtered(views, filters), plan.name, _("risks"))
     return render_template(
         "risks/index.html", plan=plan, views=_filtered(views, filters), total=len(views), filters=filters,
         heat=services.heat_map(views), overdue=services.overdue_reviews(risks, today=today), today=today,

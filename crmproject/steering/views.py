@@ -9,7 +9,7 @@ from crmproject.auth.models import User
 from crmproject.auth.permissions import allow, can_run_meetings
 from crmproject.auth.services import list_active_users
 from crmproject.errors import saving
-from crmproject.exports import download, download_name, spreadsheet_routes
+from crmproject.exports import download, download_name, spreadsheet_routes, table_csv, table_page, wants_csv
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -20,6 +20,7 @@ from crmproject.steering import bp, services
 from crmproject.steering.excel import pack_workbook
 from crmproject.steering.forms import ActionForm, MeetingForm
 from crmproject.steering.models import SteeringMeeting
+from crmproject.steering.tables import MEETINGS
 
 
 def _meeting(plan: Plan, meeting_id: int) -> SteeringMeeting:
@@ -45,10 +46,13 @@ def _attendees(form: MeetingForm) -> list[User]:
     return [u for u in (db.session.get(User, i) for i in form.attendee_ids.data or []) if u is not None]
 
 
-@bp.get("/")
+@table_page(bp, "/")
 def index(plan_id: int):
     plan = plan_or_404(plan_id, waves=False)
-    return render_template("steering/index.html", plan=plan, meetings=services.list_meetings(plan), today=plan_today(plan))
+    meetings = services.list_meetings(plan)
+    if wants_csv():
+        return table_csv(MEETINGS, meetings, plan.name, _("meetings"))
+    return render_template("steering/index.html", plan=plan, meetings=meetings, today=plan_today(plan))
 
 
 @bp.route("/new", methods=["GET", "POST"])

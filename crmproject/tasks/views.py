@@ -22,9 +22,10 @@ from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.plans.models import Phase, Plan
 from crmproject.plans.lookup import plan_or_404
-from crmproject.exports import download, download_name, spreadsheet_routes
+from crmproject.exports import download, download_name, spreadsheet_routes, table_csv, table_page, wants_csv
 from crmproject.tasks import bp, my_bp, services
 from crmproject.tasks.excel import tasks_workbook
+from crmproject.tasks.tables import COMMUNICATIONS, MY_TASKS
 from crmproject.tasks.forms import BulkStatusForm, CategoryForm, CommunicationForm, DatesForm, MoveForm, TaskForm
 from crmproject.tasks.models import (
     ChangeTask, Communication, CommunicationChannel, CommunicationStatus, TaskCategory, TaskPriority, TaskStatus,
@@ -113,10 +114,13 @@ def export(plan_id: int):
     return download(tasks_workbook(found, today=today), download_name(plan.name, _("tasks")))
 
 
-@my_bp.get("/my-tasks")
+@table_page(my_bp, "/my-tasks")
 def mine():
     today = date.today()
-    return render_template("tasks/mine.html", tasks=services.tasks_of_owner(current_user, today=today), today=today)
+    found = services.tasks_of_owner(current_user, today=today)
+    if wants_csv():
+        return table_csv(MY_TASKS, found, _("my tasks"))
+    return render_template("tasks/mine.html", tasks=found, today=today)
 
 
 def _fill_choices(form: TaskForm, plan: Plan, task: ChangeTask | None) -> None:
@@ -317,10 +321,12 @@ def _communication_form(plan: Plan, communication: Communication | None) -> Comm
     return form
 
 
-@bp.route("/communications", methods=["GET", "POST"])
+@table_page(bp, "/communications", methods=("GET", "POST"))
 @bp.route("/communications/<int:communication_id>", methods=["GET", "POST"])
 def communications(plan_id: int, communication_id: int | None = None):
     plan = plan_or_404(plan_id)
+    if wants_csv():
+        return table_csv(COMMUNICATIONS, services.list_communications(plan), plan.name, _("communication plan"))
     communication = None
     if communication_id is not None:
         communication = db.session.get(Communication, communication_id)

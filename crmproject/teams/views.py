@@ -18,10 +18,11 @@ from crmproject.i18n import _
 from crmproject.plans.models import CrmModule, Phase, Plan
 from crmproject.plans.services import list_modules
 from crmproject.plans.lookup import plan_or_404
-from crmproject.exports import download, download_name, spreadsheet_routes
+from crmproject.exports import download, download_name, spreadsheet_routes, table_csv, table_page, wants_csv
 from crmproject.teams import bp, excel, services
 from crmproject.teams.forms import AssignmentForm, DeliverableForm, EndAssignmentForm, TeamRoleForm
 from crmproject.teams.models import Deliverable, RaciCode, TeamAssignment, TeamRole, TeamRoleKind
+from crmproject.teams.tables import TEAM
 
 
 
@@ -48,10 +49,12 @@ def _back_to_team(plan: Plan, message: str):
     return redirect(url_for("teams.team", plan_id=plan.id))
 
 
-@bp.get("/team")
+@table_page(bp, "/team")
 def team(plan_id: int):
     plan = plan_or_404(plan_id)
     overview = services.team_overview(plan, today=date.today())
+    if wants_csv():
+        return table_csv(TEAM, overview.roles, plan.name, _("project team"))
     return render_template("teams/team.html", plan=plan, overview=overview, today=date.today(),
                            end_form=EndAssignmentForm(formdata=None, end_date=date.today()))
 

@@ -312,8 +312,9 @@ def remove_enrolment(enrolment: Enrolment) -> None:
 
 
 def course_enrolments(course: Course, *, department_id: int | None = None, status: EnrolmentStatus | None = None,
-                      limit: int = 100, offset: int = 0) -> tuple[list[Enrolment], int]:
-    """One page of a course's enrolments, by department then name, and how many match in all."""
+                      limit: int | None = 100, offset: int = 0) -> tuple[list[Enrolment], int]:
+    """One page of a course's enrolments (all of them with `limit` None), by department then name, and how many
+    match in all."""
     query = select(Enrolment).join(Employee).where(Enrolment.course_id == course.id)
     if department_id is not None:
         query = query.where(Employee.department_id == department_id)

@@ -17,6 +17,7 @@ from crmproject.dates import date_text
 from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
 from crmproject.errors import ValidationFailed, saving
+from crmproject.exports import table_csv, table_page, wants_csv
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
@@ -26,6 +27,7 @@ from crmproject.training import bp, services
 from crmproject.training.charts import completion_heatmap, department_completion_figure
 from crmproject.training.forms import CourseForm, EnrolDepartmentForm, EnrolEmployeeForm, EnrolmentForm, SessionForm
 from crmproject.training.models import Course, Enrolment, EnrolmentStatus, TrainingSession
+from crmproject.training.tables import COURSE_DEPARTMENTS, ENROLMENTS, courses_table, sessions_table
 
 PER_PAGE = 100
 
@@ -59,13 +61,15 @@ def _chosen_session(course: Course, session_id: int | None) -> TrainingSession |
 REFRESHERS_SHOWN = 200
 
 
-@bp.get("/")
+@table_page(bp, "/")
 def index():
     today = date.today()  # training spans plans: the figures are as of the server's day
     courses = services.list_courses()
     mandatory = [c.id for c in courses if c.mandatory]
     cells = services.completion_cells(today=today)
     by_course, by_department = services.rollups(cells, course_ids=mandatory or None)
+    if wants_csv():
+        return table_csv(courses_table(by_course, services.session_counts()), courses, _("training courses"))
     refreshers, refreshers_total = services.refreshers_due(today=today, limit=REFRESHERS_SHOWN)
     return render_template(
         "training/index.html", courses=courses, completion=by_course, sessions=services.session_counts(),
@@ -152,9 +156,20 @@ def _show(course: Course, *, session_form: SessionForm | None = None, department
     )
 
 
-@bp.get("/courses/<int:course_id>")
+@table_page(bp, "/courses/<int:course_id>")
 def show(course_id: int):
-    return _show(_course_or_404(course_id))
+    course = _course_or_404(course_id)
+    if wants_csv() and request.args.get("table") == "departments":
+        cells = services.completion_cells(course_ids=[course.id], today=date.today())
+        rows = [services.DepartmentCompletion(c.department_id, c.department_name, c.completion) for c in cells]
+        return table_csv(COURSE_DEPARTMENTS, rows, course.code, _("completion per department"))
+    if wants_csv() and request.args.get("table") == "sessions":
+        return table_csv(sessions_table(services.session_bookings(course)), course.sessions, course.code, _("sessions"))
+    if wants_csv():  # every enrolment the filters keep, not one page of them
+        department_id, status, _page = _filters()
+        enrolments, _total = services.course_enrolments(course, department_id=department_id, status=status, limit=None)
+        return table_csv(ENROLMENTS, enrolments, course.code, _("enrolments"))
+    return _show(course)
 
 
 # --- sessions ----------------------------------------------------------------------------------
