@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING, Self
 
 from sqlalchemy import Enum as SAEnum
 
@@ -10,15 +11,27 @@ from crmproject.i18n import LazyString
 
 
 class LabelledEnum(str, enum.Enum):
-    """A str enum whose members carry a translatable label."""
+    """A str enum whose members carry a translatable label: ``PLANNED = "planned", _l("Planned")``."""
 
     label: LazyString
 
-    def __new__(cls, value: str, label: LazyString):
-        obj = str.__new__(cls, value)
-        obj._value_ = value
-        obj.label = label
-        return obj
+    if TYPE_CHECKING:
+        # What the type checker is told: a member's value is its string, and `Kind("planned")` looks a
+        # member up by that value. The two-argument __new__ below only runs while the class is built.
+        _value_: str
+
+        @property
+        def value(self) -> str: ...
+
+        def __new__(cls, value: str) -> Self: ...
+
+    else:
+
+        def __new__(cls, value: str, label: LazyString):
+            obj = str.__new__(cls, value)
+            obj._value_ = value
+            obj.label = label
+            return obj
 
     def __str__(self) -> str:
         return self.value
