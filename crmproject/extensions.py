@@ -1,10 +1,14 @@
 """Flask extensions, created here and bound to the app in create_app."""
 
+from typing import cast
+
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from werkzeug.local import LocalProxy
 
 from crmproject.db import Base
 from crmproject.ratelimit import client_address
@@ -15,3 +19,8 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 # Per client address (an IPv6 /64); the address is the one the nearest trusted proxy saw (TRUSTED_PROXIES).
 limiter = Limiter(key_func=client_address)
+
+
+def current_flask_app() -> Flask:
+    """The application behind `current_app`, for work that outlives the request (a thread, a server)."""
+    return cast("LocalProxy[Flask]", current_app)._get_current_object()

@@ -23,7 +23,7 @@ from crmproject.dashboard.services import Dashboard, Filters, build_dashboard, p
 from crmproject.dates import current_calendar
 from crmproject.errors import saving
 from crmproject.exports import download, spreadsheet_routes
-from crmproject.extensions import db
+from crmproject.extensions import current_flask_app, db
 from crmproject.i18n import _, current_locale
 from crmproject.plans.charts import timeline_figure
 from crmproject.plans.models import Plan
@@ -191,7 +191,7 @@ def report_start(plan_id: int):
     """Build the report on the job queue (the dashboard's filters travel as form fields) and follow it."""
     plan = plan_or_404(plan_id)
     args = {key: value for key in FILTER_ARGS if (value := request.form.get(key, "").strip())}
-    token = report_jobs.start_report_job(current_app._get_current_object(), plan, args, current_user)
+    token = report_jobs.start_report_job(current_flask_app(), plan, args, current_user)
     return redirect(url_for("dashboard.report_status", plan_id=plan.id, token=token))
 
 
