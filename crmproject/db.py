@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Integer, MetaData, Table, TypeDecorator
+from sqlalchemy import CursorResult, DateTime, Integer, MetaData, Result, Table, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
@@ -63,6 +63,12 @@ class Base(DeclarativeBase):
     if TYPE_CHECKING:
         # Every model here maps one Table (none a join or a select), so its Core statements and name type-check.
         __table__: ClassVar[Table]
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """The rows an UPDATE, DELETE or INSERT matched: Session.execute is typed as giving a Result, but for these
+    statements it gives a CursorResult, which counts them."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 class TimestampMixin:

@@ -188,7 +188,7 @@ class VersionedForm(AppForm):
         if self._fresh_snapshot is not None:
             return self._fresh_snapshot
         if self.version.submitted:
-            return self.version.posted_snapshot if self.opened() is not None else ""
+            return (self.version.posted_snapshot or "") if self.opened() is not None else ""
         values = self._shows or {}
         return self._sign({field.name: compared_key(field, values[field.name] if field.name in values else field.data)
                            for field in self.compared_fields()}, self.opened_version)
@@ -247,7 +247,7 @@ class VersionedForm(AppForm):
 def snapshot_serializer(kind: str) -> URLSafeSerializer:
     """Signs the snapshot of what a page showed with the app's secret key (compressed when that is shorter);
     the salt names the form, so a snapshot of one form means nothing to another."""
-    return URLSafeSerializer(current_app.secret_key, salt=f"crmproject.opened:{kind}")
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=f"crmproject.opened:{kind}")
 
 
 def read_snapshot(kind: str, token: object) -> object | None:
@@ -340,7 +340,7 @@ class Parsed:
     """First in a number field's validators: when the value could not be read as a number (WTForms has
     said so), the range and other checks are skipped, so the field shows one message, not two."""
 
-    field_flags = {}
+    field_flags: dict[str, object] = {}
 
     def __call__(self, form, field) -> None:
         if not field.process_errors:
@@ -354,6 +354,8 @@ class Parsed:
 class _Number:
     """What the number fields share: an empty box is None (Optional or InputRequired then decide), and a
     value that could not be read gets that one message, without the range checks on top."""
+
+    process_errors: list[str]  # the WTForms field's own, beside it in the class
 
     def pre_validate(self, form) -> None:
         if self.process_errors:

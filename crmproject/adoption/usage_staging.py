@@ -34,6 +34,7 @@ from crmproject.adoption.usage_exports import ExportColumns, export_columns
 from crmproject.adoption.usage_read import Layout, Refused
 from crmproject.adoption.usage_roster import Person, id_key
 from crmproject.adoption.usage_time import MINUTE_SECOND, NAIVE_ISO, BadTime, Clock, as_date, column_day_first
+from crmproject.db import rows_matched
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.roster.models import username_key
@@ -490,7 +491,7 @@ class Staging:
         result = db.session.execute(text(statement), {"import_id": import_id})
         for index in rebuilt:
             index.create(bind=connection)
-        return result.rowcount, as_date(first), as_date(last)
+        return rows_matched(result), as_date(first), as_date(last)
 
     def drop(self) -> None:
         """Drop the staging table and restore the connection's settings, inside the transaction; once (the import

@@ -13,7 +13,7 @@ from crmproject.audit import capture
 from crmproject.audit.actor import actor_of
 from crmproject.audit.models import AuditAction, AuditEntry, AuditSource
 from crmproject.collation import fold, folded
-from crmproject.db import Base, utcnow
+from crmproject.db import Base, rows_matched, utcnow
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.i18n import lazy_gettext as _l
@@ -361,7 +361,7 @@ def prune(*, days: int, now: datetime | None = None, dry_run: bool = False) -> i
     old = AuditEntry.at < cutoff
     if dry_run:
         return db.session.scalar(select(func.count()).select_from(AuditEntry).where(old)) or 0
-    removed = db.session.execute(delete(AuditEntry).where(old)).rowcount or 0
+    removed = rows_matched(db.session.execute(delete(AuditEntry).where(old))) or 0
     record_event(AuditAction.PRUNE, details={"entries": removed, "before": cutoff.isoformat(timespec="seconds")})
     return removed
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from crmproject.auth.models import User
 from crmproject.auth.permissions import can_manage_pulse
-from crmproject.db import utcnow
+from crmproject.db import rows_matched, utcnow
 from crmproject.departments.models import Department
 from crmproject.enums import LabelledEnum
 from crmproject.errors import ValidationFailed
@@ -274,7 +274,7 @@ def record_answer(invitation: PulseInvitation, answer: Answer, *, now: datetime 
     used = db.session.execute(update(PulseInvitation).where(PulseInvitation.id == invitation.id,
                                                             PulseInvitation.answered_at.is_(None))
                               .values(answered_at=answered_day(now)).execution_options(synchronize_session=False))
-    if used.rowcount != 1:
+    if rows_matched(used) != 1:
         raise ValidationFailed(str(LinkState.ANSWERED.label))
     response = PulseResponse(survey_id=invitation.survey_id, nps=answer.nps,
                              answered_on=now.astimezone(plan_zone(_plan(invitation.survey))).date(),

@@ -125,7 +125,9 @@ def ods_measure(chunks: Iterable[bytes]) -> BookMeasure:
                 copies = count * rows_repeated
                 text_from = offset + match.start(1) - 1
             column += count
-        skipped = _ODS_SKIPPED.match(text, position).end()
+        skipping = _ODS_SKIPPED.match(text, position)
+        assert skipping is not None  # the pattern matches the empty text too
+        skipped = skipping.end()
         offset += skipped
         carry = text[skipped:]
         if len(carry) > MAX_TAG:

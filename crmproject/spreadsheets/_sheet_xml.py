@@ -398,7 +398,9 @@ def _exact_measure(chunks: Iterator[bytes], limits: ReadLimits) -> SheetMeasure:
                 continue
             extent.add(row, column)
             column += 1
-        carry = text[_SKIPPED.match(text, position).end():]
+        skipped = _SKIPPED.match(text, position)
+        assert skipped is not None  # the pattern matches the empty text too
+        carry = text[skipped.end():]
         if len(carry) > MAX_TAG:
             raise Malformed("a tag, comment or CDATA section longer than 64 KB")
         if measure.cells > limits.max_cells or not within(extent, limits):
