@@ -115,7 +115,7 @@ def driver_rows(query, *, name: str | None = None) -> Iterator[tuple]:
     from crmproject.extensions import db
 
     sql = str(query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
-    driver = db.session.connection().connection.driver_connection
+    driver: Any = db.session.connection().connection.driver_connection  # the DBAPI's own connection, not typed
     postgresql = db.engine.dialect.name == "postgresql"
     cursor = driver.cursor(name=name) if postgresql and name else driver.cursor()
     try:
@@ -202,7 +202,8 @@ def _write(table, rows: list[dict]) -> None:
     target = f"{preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)})"
     connection = db.session.connection()
     if dialect.name == "postgresql":
-        with connection.connection.driver_connection.cursor() as cursor, \
+        driver: Any = connection.connection.driver_connection  # psycopg's connection (the DBAPI is not typed)
+        with driver.cursor() as cursor, \
                 cursor.copy(f"COPY {target} FROM STDIN") as copy:
             for row in zip(*columns):
                 copy.write_row(row)

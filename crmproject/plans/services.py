@@ -104,7 +104,7 @@ def _check_plan(plan: Plan | None, *, name: str, start: date | None, end: date |
         errors["end_date"] = _("The end date %(end)s is before the start date %(start)s.", end=end.isoformat(), start=start.isoformat())
     if not 1 <= horizon_years <= 10:
         errors["horizon_years"] = _("The horizon is between 1 and 10 years (the texts advise a 3-5 year vision).")
-    if not errors and plan is not None:
+    if not errors and plan is not None and start is not None and end is not None:
         for phase in plan.phases:
             if phase.start_date < start or phase.end_date > end:
                 errors["start_date" if phase.start_date < start else "end_date"] = _(

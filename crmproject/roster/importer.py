@@ -154,7 +154,7 @@ def analyse(data: bytes, filename: str, *, limits: ReadLimits | None = None, enc
                     active = bool(parse_bool(raw_active))
                 except CellError as exc:
                     issue("active", exc.message)
-        if len(result.issues) == problems:
+        if len(result.issues) == problems and department is not None:  # no department is an issue of its own
             result.rows.append(RosterRow(
                 row=row.number, name=name, department=department, email=email, crm_username=user,
                 crm_user_id=user_id, job_role=job_role, start_date=dates.get("start_date"),
