@@ -205,10 +205,10 @@ def _check_phase(plan: Plan, phase: Phase | None, *, name: str, start: date | No
 
 
 def add_phase(
-    plan: Plan, *, name: str, start: date, end: date, goal: str = "", exit_criteria: str = "",
+    plan: Plan, *, name: str, start: date | None, end: date | None, goal: str = "", exit_criteria: str = "",
     status: PhaseStatus = PhaseStatus.PLANNED,
 ) -> Phase:
-    """Append a phase to the plan (it becomes the last one; `move_phase` reorders)."""
+    """Append a phase to the plan (it becomes the last one; `move_phase` reorders). A missing date is refused."""
     _check_phase(plan, None, name=name, start=start, end=end)
     phase = Phase(
         name=name.strip(), start_date=start, end_date=end, goal=goal.strip(), exit_criteria=exit_criteria.strip(),
