@@ -130,7 +130,7 @@ def _isolated(variables: dict[str, object]) -> dict[str, object]:
     return {k: isolate(v) if isinstance(v, str) else v for k, v in shown.items()}
 
 
-def gettext(message: str, **variables: object) -> str:
+def gettext(message: str, /, **variables: object) -> str:  # positional: a placeholder may be named `message`
     translated = catalog().ugettext(message)
     return translated % _isolated(variables) if variables else translated
 
