@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
@@ -399,8 +400,8 @@ class Staging:
 
     def __init__(self, connection, *, postgresql: bool) -> None:
         self.postgresql = postgresql
-        self._copy_context = None
-        self._copy = None
+        self._copy_context: Any = None  # psycopg's COPY, while one is open (the DBAPI is not typed)
+        self._copy: Any = None
         self._restore: list[str] = []
         self._statements: dict[int, str] = {}
         self._cursor = connection.connection.driver_connection.cursor()

@@ -42,11 +42,11 @@ def _check_gate(plan: Plan, gate: PhaseGate | None, *, name: str, phase: Phase |
         errors["name"] = _("Give the gate a name.")
     if (phase is None) == (wave is None):
         errors["target"] = _("Choose the phase whose end, or the wave whose go-live, the gate judges.")
-    elif (phase or wave).plan_id != plan.id:  # type: ignore[union-attr]
+    elif (target := phase or wave) is None or target.plan_id != plan.id:  # (one of them is given here)
         errors["target"] = _("That phase or wave belongs to another plan.")
     else:
         taken = db.session.scalar(select(PhaseGate).where(
-            PhaseGate.phase_id == phase.id if phase is not None else PhaseGate.wave_id == wave.id))  # type: ignore[union-attr]
+            PhaseGate.phase_id == phase.id if phase is not None else PhaseGate.wave_id == target.id))
         if taken is not None and taken is not gate:
             errors["target"] = _("%(target)s already has a gate: %(gate)s.", target=(phase or wave).name,  # type: ignore[union-attr]
                                  gate=taken.name)

@@ -74,7 +74,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar, cast
 
 import yaml
 
@@ -97,10 +97,11 @@ from crmproject.plans.seed_texts import (
 
 # What features above plans add to a plan made from a template (the gates feature: its gates), registered by
 # them with `made_from_template`, so this module need not import upwards.
-_FROM_TEMPLATE: list[Callable[[Plan, "PlanTemplate"], None]] = []
+_FROM_TEMPLATE: list[Callable[[Plan, "PlanTemplate"], object]] = []
+_Extension = TypeVar("_Extension", bound=Callable[[Plan, "PlanTemplate"], object])
 
 
-def made_from_template(extension: Callable[[Plan, "PlanTemplate"], None]) -> Callable[[Plan, "PlanTemplate"], None]:
+def made_from_template(extension: _Extension) -> _Extension:
     """Decorate a function to run on every plan made from a template, after its phases, waves and KPIs; it gets
     the template `localized` to the plan's language."""
     if extension not in _FROM_TEMPLATE:
@@ -341,7 +342,7 @@ def parse_template(filename: str, text: str) -> PlanTemplate:
             goal=r.text("goal"),
             exit_criteria=r.text("exit_criteria"),
         )
-        unique_name(filename, f"{path}.name", phase.name, [p.name for p in phases], "phase")
+        unique_name(filename, f"{path}.name", cast(Text, phase.name), [p.name for p in phases], "phase")  # as read: a Text
         if phase.start_day + phase.duration_days > duration:
             raise TemplateError(
                 filename, f"{path}.duration_days",
@@ -366,7 +367,7 @@ def parse_template(filename: str, text: str) -> PlanTemplate:
             departments=r.codes("departments"),
             notes=r.text("notes"),
         )
-        unique_name(filename, f"{path}.name", wave.name, [w.name for w in waves], "wave")
+        unique_name(filename, f"{path}.name", cast(Text, wave.name), [w.name for w in waves], "wave")  # as read: a Text
         for code in wave.departments:
             if code in seen_departments:
                 raise TemplateError(filename, f"{path}.departments", f"{code} is already in the wave {seen_departments[code]!r}")
@@ -388,7 +389,7 @@ def parse_template(filename: str, text: str) -> PlanTemplate:
         )
         if (kpi.direction == "higher") != (kpi.target > kpi.baseline):
             raise TemplateError(filename, f"{path}.target", f"must be {'above' if kpi.direction == 'higher' else 'below'} the baseline")
-        unique_name(filename, f"{path}.name", kpi.name, [k.name for k in kpis], "KPI")
+        unique_name(filename, f"{path}.name", cast(Text, kpi.name), [k.name for k in kpis], "KPI")  # as read: a Text
         kpis.append(kpi)
 
     gates = _gates(filename, top, phases, waves)
@@ -457,7 +458,7 @@ def _maturity_targets(filename: str, top: _Reader) -> dict[str, int]:
             raise TemplateError(filename, f"maturity_targets.{key}", f"must be all or one of {', '.join(MATURITY_BLOCKS)}")
         if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 6:
             raise TemplateError(filename, f"maturity_targets.{key}", f"must be a level from 0 to 6, not {level!r}")
-    return {b: data.get(b, data.get("all")) for b in MATURITY_BLOCKS if data.get(b, data.get("all")) is not None}
+    return {b: level for b in MATURITY_BLOCKS if (level := data.get(b, data.get("all"))) is not None}
 
 
 def load_template_file(path: Path) -> PlanTemplate:

@@ -243,7 +243,7 @@ class RiskView:
     impact: int
     effective_likelihood: int
     reasons: list[str] = field(default_factory=list)
-    risk: Risk | None = None
+    risk: Risk = field(kw_only=True)  # the risk read
 
     @property
     def score(self) -> int:
