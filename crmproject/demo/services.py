@@ -144,6 +144,7 @@ def _load(summary: DemoSummary, texts: DemoTexts, *, today: date) -> None:
         if head.department_id != department.id and not department.heads:
             set_head(department, head)
     ensure_standard_modules()
+    plan: Plan | None
     if demo_plan() is None:
         name_standard_modules(texts)
         plan = create_plan_from_template(
@@ -157,8 +158,7 @@ def _load(summary: DemoSummary, texts: DemoTexts, *, today: date) -> None:
         load_roster(today=today, texts=texts)
     load_demo_training(today, translate=texts)
     db.session.commit()
-    if not db.session.scalar(select(func.count()).select_from(UsageImport)):
-        plan = demo_plan()
+    if not db.session.scalar(select(func.count()).select_from(UsageImport)) and (plan := demo_plan()) is not None:
         import_usage(usage_csv(plan, today=today), "northwind-crm-usage-log.csv", timezone=plan.timezone)
     plan = demo_plan()
     if plan is not None:
@@ -222,8 +222,10 @@ def _demo_gate_decision(plan: Plan, *, today: date, texts: DemoTexts) -> None:
         ],
         recorded_by=users.get("exec@example.com"),
     )
-    decision.conditions[0].task.status = TaskStatus.DONE
-    decision.conditions[1].task.status = TaskStatus.IN_PROGRESS
+    first, second = decision.conditions[0].task, decision.conditions[1].task
+    assert first is not None and second is not None  # each condition above has its task
+    first.status = TaskStatus.DONE
+    second.status = TaskStatus.IN_PROGRESS
     db.session.flush()
 
 
@@ -255,7 +257,9 @@ def populate_plan(plan: Plan, *, today: date, texts: DemoTexts) -> None:
     }
     for title, people in holders.items():
         role = roles.get(title)
-        for person, offset in people if role else ():
+        if role is None:
+            continue
+        for person, offset in people:
             if isinstance(person, User):
                 assign(role, user=person, start=start + timedelta(days=offset))
             else:
@@ -288,7 +292,8 @@ def _demo_baseline(plan: Plan, users: dict, texts: DemoTexts) -> None:
         ChangeTask.plan_id == plan.id, ChangeTask.due_date.is_not(None),
         ChangeTask.status.not_in([TaskStatus.DONE, TaskStatus.CANCELLED])).order_by(ChangeTask.id).limit(3)).all()
     for task, days in zip(open_tasks, (14, 30, 45)):
-        task.due_date += timedelta(days=days)
+        if task.due_date is not None:  # (as the query asks)
+            task.due_date += timedelta(days=days)
     kpi = template_kpis(plan).get("Required fields filled")
     if kpi is not None:
         kpi.target_value = Decimal(90)
@@ -357,7 +362,9 @@ def _demo_tasks(plan: Plan, users: dict, *, today: date, texts: DemoTexts) -> No
                          ("Train Marketing on campaigns and segments", "Campaign process redesign for MA")):
         set_dependencies(created[task], [created[before]])
         # finish-to-start, as the timeline checks a move: the task starts when the one before is due
-        created[task].start_date = min(max(created[task].start_date, created[before].due_date), created[task].due_date)
+        start, due, due_before = created[task].start_date, created[task].due_date, created[before].due_date
+        assert start is not None and due is not None and due_before is not None  # each made with both dates above
+        created[task].start_date = min(max(start, due_before), due)
 
 
 def _demo_communications(plan: Plan, users: dict, texts: DemoTexts) -> None:
