@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from datetime import datetime, timezone
 
 from sqlalchemy import CursorResult, DateTime, Integer, MetaData, Result, Table, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -63,6 +63,11 @@ class Base(DeclarativeBase):
     if TYPE_CHECKING:
         # Every model here maps one Table (none a join or a select), so its Core statements and name type-check.
         __table__: ClassVar[Table]
+
+
+def mapped_table(mapper: Mapper[Any]) -> Table:
+    """The table a model maps: every model here maps one Table (SQLAlchemy types it as any FROM clause)."""
+    return cast(Table, mapper.local_table)
 
 
 def rows_matched(result: Result[Any]) -> int:

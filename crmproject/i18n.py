@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
+from typing import overload
 
 from babel.support import NullTranslations
 from flask import current_app, has_app_context, has_request_context, request, session
@@ -89,6 +90,10 @@ def catalog() -> NullTranslations:
 FSI, PDI = "\u2068", "\u2069"  # Unicode's first strong isolate and its end
 
 
+@overload
+def isolate(text: str) -> str: ...
+@overload
+def isolate(text: object) -> object: ...
 def isolate(text: object) -> object:
     """On a right-to-left page, text kept in its own direction inside the sentence around it: a date, a code or a
     Latin name in Persian text reads left to right (2026-11-30, not 30-11-2026). Elsewhere it is left alone."""

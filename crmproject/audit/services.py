@@ -13,7 +13,7 @@ from crmproject.audit import capture
 from crmproject.audit.actor import actor_of
 from crmproject.audit.models import AuditAction, AuditEntry, AuditSource
 from crmproject.collation import fold, folded
-from crmproject.db import Base, rows_matched, utcnow
+from crmproject.db import Base, mapped_table, rows_matched, utcnow
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.i18n import lazy_gettext as _l
@@ -218,7 +218,7 @@ def _detail_text(value: Any) -> str:
 
 
 def _mapper(table: str | None):
-    return next((m for m in Base.registry.mappers if m.local_table.name == table), None) if table else None
+    return next((m for m in Base.registry.mappers if mapped_table(m).name == table), None) if table else None
 
 
 def _columns(object_type: str | None) -> dict:

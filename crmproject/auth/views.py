@@ -63,7 +63,7 @@ def _record_failed_login(email: str | None, reason: str, *, user: User | None = 
     label = failed_login_label(email)
     account = user
     if account is None and label == (email or "").strip():
-        account = services.get_user_by_email(email)
+        account = services.get_user_by_email(email or "")  # (never empty here: the label is the address)
     record_event(AuditAction.LOGIN_FAILED, user=account, label=label, details={"reason": reason})
 
 
