@@ -32,7 +32,6 @@ from crmproject.hypercare.models import IssueCategory, IssueSeverity
 from crmproject.maturity import services as maturity
 from crmproject.pulse import services as pulse
 from crmproject.pulse.models import SurveyKind
-from crmproject.impact import services as impact
 from crmproject.gates.models import CriterionKind as GateKind
 from crmproject.plans.models import WaveKind
 from crmproject.kpis import services as kpis

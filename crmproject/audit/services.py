@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select
@@ -103,9 +103,9 @@ class AuditFilter:
         if self.action is not None:
             found.append(AuditEntry.action == self.action)
         if self.start is not None:
-            found.append(AuditEntry.at >= datetime.combine(self.start, time.min, timezone.utc))
+            found.append(AuditEntry.at >= datetime.combine(self.start, time.min, UTC))
         if self.end is not None:
-            found.append(AuditEntry.at < datetime.combine(self.end + timedelta(days=1), time.min, timezone.utc))
+            found.append(AuditEntry.at < datetime.combine(self.end + timedelta(days=1), time.min, UTC))
         if text := fold(self.search.strip()):
             found.append(or_(folded(AuditEntry.user_label).contains(text, autoescape=True),
                              folded(AuditEntry.object_label).contains(text, autoescape=True)))

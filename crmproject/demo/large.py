@@ -19,7 +19,7 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from decimal import Decimal
 
@@ -584,7 +584,7 @@ def _reports_and_measurements(plan: Plan, units: list[_Unit], kpis: list[dict], 
                 report_rows.append(dict(
                     plan_id=plan.id, department_id=unit.id, period_start=period.start, period_end=period.end, revision=1,
                     status=ReportStatus.SUBMITTED, overall_rag=_rag(unit, period.end), author_id=unit.head_id,
-                    submitted_at=datetime.combine(sent, time(9 + rng.randint(0, 8)), timezone.utc),
+                    submitted_at=datetime.combine(sent, time(9 + rng.randint(0, 8)), UTC),
                     **_report_text(unit, period.end, texts)))
                 values_of[(unit.id, period.start)] = values
             for kpi_id, value in values.items():  # the numbers arrive from the CRM even when the report does not

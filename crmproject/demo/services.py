@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_babel import force_locale
@@ -281,7 +281,7 @@ def _demo_baseline(plan: Plan, users: dict, texts: DemoTexts) -> None:
     baseline = save_baseline(plan, name=texts("approved plan"),
                              note=texts("Approved by the steering committee at the kick-off."),
                              saved_by=users.get("pm@example.com"))
-    baseline.saved_at = datetime.combine(plan.start_date + timedelta(days=14), time(10), tzinfo=timezone.utc)
+    baseline.saved_at = datetime.combine(plan.start_date + timedelta(days=14), time(10), tzinfo=UTC)
     enterprise_phase = template_phase(plan, "Enterprise rollout and integration")
     if enterprise_phase is not None:
         enterprise_phase.end_date += timedelta(days=30)
@@ -438,7 +438,7 @@ def _demo_kpis_and_reports(plan: Plan, users: dict, *, today: date, texts: DemoT
                 next_steps=texts("Keep the weekly key-user sessions; prepare the next wave's training."),
                 help_needed="" if rag != Rag.RED else texts("A message from the sponsor on why we use the CRM."),
                 values=values,
-            ), author=heads[department.id], due_kpis=due, now=datetime.combine(min(submitted, today), time(10), timezone.utc))
+            ), author=heads[department.id], due_kpis=due, now=datetime.combine(min(submitted, today), time(10), UTC))
 
 
 # --- roster --------------------------------------------------------------------------------------------

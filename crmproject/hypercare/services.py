@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable, Sequence, overload
+from typing import overload
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload

@@ -70,11 +70,12 @@ Format (all offsets in days from the plan's start)::
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import yaml
 
@@ -97,7 +98,7 @@ from crmproject.plans.seed_texts import (
 
 # What features above plans add to a plan made from a template (the gates feature: its gates), registered by
 # them with `made_from_template`, so this module need not import upwards.
-_FROM_TEMPLATE: list[Callable[[Plan, "PlanTemplate"], object]] = []
+_FROM_TEMPLATE: list[Callable[[Plan, PlanTemplate], object]] = []
 _Extension = TypeVar("_Extension", bound=Callable[[Plan, "PlanTemplate"], object])
 
 
@@ -205,7 +206,7 @@ class PlanTemplate:
         missing = {path.rsplit(".", 1)[1] for path in self.missing_translations()}
         return tuple(language for language in LANGUAGES if language not in missing)
 
-    def localized(self, language: str) -> "PlanTemplate":
+    def localized(self, language: str) -> PlanTemplate:
         """This template with every text in `language` (English where it has none), plain strings; its gates name
         their phases and waves by those names, as the plan made from it will."""
         language = plan_language(language)
