@@ -151,7 +151,7 @@ class _XlsxWriter:
         self.number += 1
         n = self.number
         cells = []
-        for column, value in zip("ABCD", values):
+        for column, value in zip("ABCD", values, strict=False):
             if isinstance(value, datetime):
                 serial = (value - self.EPOCH).total_seconds() / 86400
                 cells.append(f'<c r="{column}{n}" s="1"><v>{serial!r}</v></c>')

@@ -162,12 +162,12 @@ def insert_rows(table, rows: list[dict], *, ids: bool = True) -> list[int]:
         sequence = func.pg_get_serial_sequence(table.name, "id")
         new_ids = list(db.session.scalars(select(func.nextval(sequence)).select_from(
             func.generate_series(1, len(rows)))))
-        _write(table, [{**row, "id": row_id} for row, row_id in zip(rows, new_ids)])
+        _write(table, [{**row, "id": row_id} for row, row_id in zip(rows, new_ids, strict=True)])
     else:
         first = db.session.execute(insert(table).returning(table.c.id), rows[0]).scalar_one()
         new_ids = list(range(first, first + len(rows)))
         if len(rows) > 1:
-            _write(table, [{**row, "id": row_id} for row, row_id in zip(rows[1:], new_ids[1:])])
+            _write(table, [{**row, "id": row_id} for row, row_id in zip(rows[1:], new_ids[1:], strict=True)])
     for listener in BULK_INSERT_LISTENERS:
         listener(table, rows)
     return new_ids
@@ -210,9 +210,9 @@ def _write(table, rows: list[dict]) -> None:
         driver: Any = connection.connection.driver_connection  # psycopg's connection (the DBAPI is not typed)
         with driver.cursor() as cursor, \
                 cursor.copy(f"COPY {target} FROM STDIN") as copy:
-            for row in zip(*columns):
+            for row in zip(*columns, strict=True):
                 copy.write_row(row)
         note_written(connection, table.name)
         return
     connection.exec_driver_sql(f"INSERT INTO {target} VALUES ({', '.join(['?'] * len(names))})",
-                               list(zip(*columns)))
+                               list(zip(*columns, strict=True)))

@@ -291,7 +291,7 @@ def _demo_baseline(plan: Plan, users: dict, texts: DemoTexts) -> None:
     open_tasks = db.session.scalars(select(ChangeTask).where(
         ChangeTask.plan_id == plan.id, ChangeTask.due_date.is_not(None),
         ChangeTask.status.not_in([TaskStatus.DONE, TaskStatus.CANCELLED])).order_by(ChangeTask.id).limit(3)).all()
-    for task, days in zip(open_tasks, (14, 30, 45)):
+    for task, days in zip(open_tasks, (14, 30, 45), strict=False):
         if task.due_date is not None:  # (as the query asks)
             task.due_date += timedelta(days=days)
     kpi = template_kpis(plan).get("Required fields filled")
@@ -515,7 +515,7 @@ def _thresholds(people: list[Employee], rng: random.Random) -> dict[int, float]:
     for department_id, members in by_department.items():
         order = list(range(len(members)))
         rng.shuffle(order)
-        for person, k in zip(members, order):
+        for person, k in zip(members, order, strict=True):
             thresholds[person.id] = (k + 0.5) / max(seats.get(department_id) or len(members), 1)
     return thresholds
 

@@ -181,7 +181,7 @@ def record_decision(gate: PhaseGate, *, outcome: GateOutcome, decided_on: date |
     if outcome == GateOutcome.HOLD and not reasoning.strip():
         errors["reasoning"] = _("Say why the gate is held and what must happen first.")
     names = fields or tuple(f"condition_{n + 1}" for n in range(max(len(conditions), 1)))
-    given = [(name, c) for name, c in zip(names, conditions) if c.text.strip() or c.owner or c.due]
+    given = [(name, c) for name, c in zip(names, conditions, strict=False) if c.text.strip() or c.owner or c.due]
     for name, c in given:
         if not c.text.strip():
             errors[f"{name}_text"] = _("Say what the condition is.")

@@ -190,7 +190,7 @@ def _positions(shape: _FastShape, text: bytes, start: int, stop: int) -> Extent 
     found = shape.pattern.findall(text, start, stop)
     if not found:
         return None
-    letters, digits = zip(*found)
+    letters, digits = zip(*found, strict=True)
     columns = set(letters)
     if b"" in columns:
         raise _Unusual  # a tag with its position written some other way
