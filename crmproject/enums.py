@@ -10,19 +10,14 @@ from sqlalchemy import Enum as SAEnum
 from crmproject.i18n import LazyString
 
 
-class LabelledEnum(str, enum.Enum):
+class LabelledEnum(enum.StrEnum):
     """A str enum whose members carry a translatable label: ``PLANNED = "planned", _l("Planned")``."""
 
     label: LazyString
 
     if TYPE_CHECKING:
-        # What the type checker is told: a member's value is its string, and `Kind("planned")` looks a
-        # member up by that value. The two-argument __new__ below only runs while the class is built.
-        _value_: str
-
-        @property
-        def value(self) -> str: ...
-
+        # What the type checker is told: `Kind("planned")` looks a member up by its value. The two-argument
+        # __new__ below only runs while the class is built.
         def __new__(cls, value: str) -> Self: ...
 
     else:

@@ -190,7 +190,7 @@ class VersionedForm(AppForm):
         if self.version.submitted:
             return (self.version.posted_snapshot or "") if self.opened() is not None else ""
         values = self._shows or {}
-        return self._sign({field.name: compared_key(field, values[field.name] if field.name in values else field.data)
+        return self._sign({field.name: compared_key(field, values.get(field.name, field.data))
                            for field in self.compared_fields()}, self.opened_version)
 
     def _sign(self, keys: Mapping[str, Key], version: int | None) -> str:

@@ -225,7 +225,7 @@ def _read_values_not_loaded(session: Session, flush_context, instances) -> None:
         return
     old = session.info.setdefault(_OLD_VALUES, {})
     connection = session.connection()
-    for state, model, missing in wanted:
+    for state, _model, missing in wanted:
         mapper = state.mapper
         columns = [mapper.column_attrs[key].columns[0] for key in missing]
         primary = mapper.primary_key

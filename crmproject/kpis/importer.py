@@ -193,7 +193,7 @@ def _read_row(values: dict, lookups: _Lookups, epoch_1904: bool,
 
 def save(result: KpiImport) -> int:
     """Record every row (the caller commits); a row breaking a KPI's rule makes the whole import fail."""
-    for n, (kpi, department, day, value, note) in enumerate(result.rows):
+    for kpi, department, day, value, note in result.rows:
         try:
             services.record_measurement(kpi, measured_on=day, value=value, department=department, entered_by=None, note=note)
         except ValidationFailed as exc:

@@ -150,7 +150,8 @@ _SPANS = frozenset({0x00BD, 0x00BE})  # MULRK, MULBLANK: row, first column ... l
 _RECORD = struct.Struct("<HH")
 
 
-def xls_measure(data: bytes, filename: str, max_strings: int) -> BookMeasure:
+# Complexity 16 of one walk over the BIFF records, a branch for each kind python-calamine reads.
+def xls_measure(data: bytes, filename: str, max_strings: int) -> BookMeasure:  # noqa: C901
     """Each worksheet's extent, read from its substream, and the shared text python-calamine copies into cells.
 
     python-calamine reads the workbook globals from the start of the

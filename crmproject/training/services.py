@@ -488,11 +488,17 @@ def rollups(cells: Sequence[CompletionCell], *, course_ids: Iterable[int] | None
     for cell in cells:
         c = cell.completion
         counts = by_course.setdefault(cell.course_id, [0, 0, 0, 0, 0])
-        counts[0] += c.enrolled; counts[1] += c.completed; counts[2] += c.excluded; counts[3] += c.withdrawn
+        counts[0] += c.enrolled
+        counts[1] += c.completed
+        counts[2] += c.excluded
+        counts[3] += c.withdrawn
         counts[4] += c.expired
         if chosen is None or cell.course_id in chosen:
             row = by_department.setdefault(cell.department_id, [cell.department_name, 0, 0, 0, 0, 0])
-            row[1] += c.enrolled; row[2] += c.completed; row[3] += c.excluded; row[4] += c.withdrawn
+            row[1] += c.enrolled
+            row[2] += c.completed
+            row[3] += c.excluded
+            row[4] += c.withdrawn
             row[5] += c.expired
     departments = [DepartmentCompletion(department_id, name, Completion(n, done, out, left, lapsed))
                    for department_id, (name, n, done, out, left, lapsed) in by_department.items()]

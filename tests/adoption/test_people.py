@@ -93,7 +93,7 @@ def test_the_last_activity_is_read_with_a_fixed_number_of_queries(sales, app):
     from sqlalchemy import event
 
     department = sales["sales"]
-    department.name  # loaded before counting
+    _ = department.name  # loaded before counting
     statements = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)
