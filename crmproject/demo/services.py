@@ -371,11 +371,15 @@ def _demo_communications(plan: Plan, users: dict, texts: DemoTexts) -> None:
     pm, sponsor = users["pm@example.com"], users["exec@example.com"]
     start = plan.start_date
     items = (
-        ("All staff", CommunicationChannel.TOWN_HALL, "Why we are introducing a CRM, and what changes for you", 14, sponsor, CommunicationStatus.SENT),
-        ("Sales", CommunicationChannel.MEETING, "Pilot start: your key users, training dates and where to get help", 120, pm, CommunicationStatus.SENT),
-        ("Department heads", CommunicationChannel.EMAIL, "Monthly progress report: adoption, training, open issues", 200, pm, CommunicationStatus.SENT),
+        ("All staff", CommunicationChannel.TOWN_HALL, "Why we are introducing a CRM, and what changes for you", 14, sponsor,
+         CommunicationStatus.SENT),
+        ("Sales", CommunicationChannel.MEETING, "Pilot start: your key users, training dates and where to get help", 120, pm,
+         CommunicationStatus.SENT),
+        ("Department heads", CommunicationChannel.EMAIL, "Monthly progress report: adoption, training, open issues", 200, pm,
+         CommunicationStatus.SENT),
         ("All staff", CommunicationChannel.INTRANET, "Pilot results from Sales: what worked, what we changed", 245, pm, CommunicationStatus.PLANNED),
-        ("Marketing, Key Accounts, Telesales", CommunicationChannel.MEETING, "Wave 2: what you will use from go-live and how you will be trained", 280, pm, CommunicationStatus.PLANNED),
+        ("Marketing, Key Accounts, Telesales", CommunicationChannel.MEETING,
+         "Wave 2: what you will use from go-live and how you will be trained", 280, pm, CommunicationStatus.PLANNED),
     )
     for audience, channel, message, offset, owner, status in items:
         save_communication(None, plan, audience=texts(audience), channel=channel, message=texts(message),

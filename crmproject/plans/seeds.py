@@ -497,7 +497,8 @@ def create_plan_from_template(
     template = template.localized(language)
     name = (name or "").strip() or template.name
     if start + timedelta(days=template.duration_days) > LATEST:
-        raise ValidationFailed(_("A plan starting on %(start)s would end after %(last)s.", start=start.isoformat(), last=LATEST.isoformat()), field="start_date")
+        raise ValidationFailed(_("A plan starting on %(start)s would end after %(last)s.", start=start.isoformat(),
+                                 last=LATEST.isoformat()), field="start_date")
     plan = services.create_plan(
         name=name, start=start, end=start + timedelta(days=template.duration_days - 1),
         vision=template.vision, horizon_years=template.horizon_years, created_by=created_by, template_key=template.key,
