@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
@@ -106,9 +106,9 @@ class VersionField(HiddenField):
 
     widget = VersionInput()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.snapshot = None  # set by the form: makes the snapshot rendered beside the version
+        self.snapshot: Callable[[], str] | None = None  # set by the form: makes the snapshot rendered beside the version
         self.submitted = False
         self.posted_snapshot: str | None = None
 
@@ -153,7 +153,7 @@ class VersionedForm(AppForm):
     conflict: list[FieldChange] | None
     merged: list[str]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.conflict = None
         self.merged = []  # labels of the fields that took someone else's newer value

@@ -62,7 +62,7 @@ def _filter_args() -> dict[str, str]:
 
 @bp.get("/admin/audit")
 @allow(can_read_audit_trail)
-def index():
+def index() -> str:
     problems: list[str] = []
     flt = _filter(problems)
     page = max(_id(request.args.get("page")) or 1, 1)
