@@ -48,7 +48,7 @@ def _check_gate(plan: Plan, gate: PhaseGate | None, *, name: str, phase: Phase |
         taken = db.session.scalar(select(PhaseGate).where(
             PhaseGate.phase_id == phase.id if phase is not None else PhaseGate.wave_id == target.id))
         if taken is not None and taken is not gate:
-            errors["target"] = _("%(target)s already has a gate: %(gate)s.", target=(phase or wave).name,  # type: ignore[union-attr]
+            errors["target"] = _("%(target)s already has a gate: %(gate)s.", target=target.name,
                                  gate=taken.name)
     if errors:
         raise ValidationFailed(errors)
