@@ -20,8 +20,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import force_locale
 from sqlalchemy import func, insert, or_, select
