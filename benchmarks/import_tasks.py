@@ -80,7 +80,7 @@ def save_runs(path: Path, rows: int, database_url: str, label: str, repeat: int)
         for run in range(1, repeat + 1):
             plan = create_plan(name=f"Bench {run}", start=date(2026, 1, 1), end=date(2027, 12, 31))
             db.session.commit()
-            preview, _seconds = timed(f"analyse (header, hierarchy, dates, owners) {run}", rows, lambda: importer.analyse(
+            preview, _seconds = timed(f"analyse (header, hierarchy, dates, owners) {run}", rows, lambda plan=plan: importer.analyse(
                 importer.load_workbook(data, path.name), plan, importer.ImportOptions(create_phases=True)))
             if run == 1:
                 print(f"  {len(preview.importable):,} tasks, {len(preview.groups)} phases, {len(preview.issues)} problems")

@@ -151,7 +151,7 @@ class _XlsxWriter:
         self.number += 1
         n = self.number
         cells = []
-        for column, value in zip("ABCD", values):
+        for column, value in zip("ABCD", values, strict=False):
             if isinstance(value, datetime):
                 serial = (value - self.EPOCH).total_seconds() / 86400
                 cells.append(f'<c r="{column}{n}" s="1"><v>{serial!r}</v></c>')
@@ -338,7 +338,7 @@ def main() -> None:
         print(f"exports: {csv_path.name} {csv_path.stat().st_size / 1e6:.1f} MB, {xlsx_path.name} "
               f"{xlsx_path.stat().st_size / 1e6:.1f} MB (built in {built:.1f} s, not measured)")
         databases = [("SQLite", "")] + [(_database_name(url), url) for url in args.database_url]
-        print(f"databases: SQLite (a fresh temporary file per run)"
+        print("databases: SQLite (a fresh temporary file per run)"
               + "".join(f", {url.split('?')[0]} (emptied per run)" for url in args.database_url)
               + f"; machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
               f"load average {os.getloadavg()[0]:.2f}")

@@ -151,7 +151,7 @@ def _register_blueprints(app: Flask) -> None:
 def url_stem(endpoint: str, last: str, **values) -> str:
     """The address of `endpoint` without its last argument, which ends it (`/plans/1/tasks/`): for a table of
     hundreds of links that differ only in an id, written as stem + id instead of a url_for per row."""
-    url = url_for(endpoint, **values, **{last: 0})
+    url = url_for(endpoint, **{**values, last: 0})
     if not url.endswith("/0"):
         raise ValueError(f"{endpoint}'s address does not end in its {last}: {url}")
     return url[:-1]

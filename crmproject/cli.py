@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from crmproject.app import create_app
 from crmproject.errors import ConfigError
+from crmproject.extensions import current_flask_app
 from crmproject.i18n import _
 
 
@@ -48,7 +49,7 @@ def worker(workers: int) -> None:
     """
     from crmproject import jobs
 
-    app = current_app._get_current_object()
+    app = current_flask_app()
     click.echo(_("Running jobs from the %(broker)s queue with %(n)s workers (Ctrl+C to stop).",
                  broker=app.config.get("JOBS_BROKER") or "sqlite", n=workers))
     sys.stdout.flush()

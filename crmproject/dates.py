@@ -159,7 +159,7 @@ def localised(text: str, *, shown: bool = False) -> str:
     the other languages and calendars take them over. `shown`: for a page, the date never broken across lines."""
     head = ISO_DATE.match(text)
     rest = _ISO_REST.match(text[head.end():]) if head else None
-    if rest is None:
+    if head is None or rest is None:
         return text
     try:
         day = date(int(head.group(1)), int(head.group(2)), int(head.group(3)))

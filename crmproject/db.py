@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Integer, MetaData, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy import CursorResult, DateTime, Integer, MetaData, Result, Table, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -19,7 +20,7 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def upsert(table, dialect_name: str):
@@ -46,19 +47,34 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given where a UTC timestamp is required")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # Every model here maps one Table (none a join or a select), so its Core statements and name type-check.
+        __table__: ClassVar[Table]
+
+
+def mapped_table(mapper: Mapper[Any]) -> Table:
+    """The table a model maps: every model here maps one Table (SQLAlchemy types it as any FROM clause)."""
+    return cast(Table, mapper.local_table)
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """The rows an UPDATE, DELETE or INSERT matched: Session.execute is typed as giving a Result, but for these
+    statements it gives a CursorResult, which counts them."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 # The Flask-SQLAlchemy extension (its session, its engines), here with the models' base so that this module, the
@@ -108,7 +124,7 @@ def driver_rows(query, *, name: str | None = None) -> Iterator[tuple]:
     cursor, read in batches.
     """
     sql = str(query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
-    driver = db.session.connection().connection.driver_connection
+    driver: Any = db.session.connection().connection.driver_connection  # the DBAPI's own connection, not typed
     postgresql = db.engine.dialect.name == "postgresql"
     cursor = driver.cursor(name=name) if postgresql and name else driver.cursor()
     try:
@@ -148,12 +164,12 @@ def insert_rows(table, rows: list[dict], *, ids: bool = True) -> list[int]:
         sequence = func.pg_get_serial_sequence(table.name, "id")
         new_ids = list(db.session.scalars(select(func.nextval(sequence)).select_from(
             func.generate_series(1, len(rows)))))
-        _write(table, [{**row, "id": row_id} for row, row_id in zip(rows, new_ids)])
+        _write(table, [{**row, "id": row_id} for row, row_id in zip(rows, new_ids, strict=True)])
     else:
         first = db.session.execute(insert(table).returning(table.c.id), rows[0]).scalar_one()
         new_ids = list(range(first, first + len(rows)))
         if len(rows) > 1:
-            _write(table, [{**row, "id": row_id} for row, row_id in zip(rows[1:], new_ids[1:])])
+            _write(table, [{**row, "id": row_id} for row, row_id in zip(rows[1:], new_ids[1:], strict=True)])
     for listener in BULK_INSERT_LISTENERS:
         listener(table, rows)
     return new_ids
@@ -190,10 +206,11 @@ def _write(table, rows: list[dict]) -> None:
     target = f"{preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)})"
     connection = db.session.connection()
     if dialect.name == "postgresql":
-        with connection.connection.driver_connection.cursor() as cursor, \
+        driver: Any = connection.connection.driver_connection  # psycopg's connection (the DBAPI is not typed)
+        with driver.cursor() as cursor, \
                 cursor.copy(f"COPY {target} FROM STDIN") as copy:
-            for row in zip(*columns):
+            for row in zip(*columns, strict=True):
                 copy.write_row(row)
         return  # the cache hears of it through BULK_INSERT_LISTENERS (the engine's events never see a COPY)
     connection.exec_driver_sql(f"INSERT INTO {target} VALUES ({', '.join(['?'] * len(names))})",
-                               list(zip(*columns)))
+                               list(zip(*columns, strict=True)))

@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING, Self
 
 from sqlalchemy import Enum as SAEnum
 
 from crmproject.i18n import LazyString
 
 
-class LabelledEnum(str, enum.Enum):
-    """A str enum whose members carry a translatable label."""
+class LabelledEnum(enum.StrEnum):
+    """A str enum whose members carry a translatable label: ``PLANNED = "planned", _l("Planned")``."""
 
     label: LazyString
 
-    def __new__(cls, value: str, label: LazyString):
-        obj = str.__new__(cls, value)
-        obj._value_ = value
-        obj.label = label
-        return obj
+    if TYPE_CHECKING:
+        # What the type checker is told: `Kind("planned")` looks a member up by its value. The two-argument
+        # __new__ below only runs while the class is built.
+        def __new__(cls, value: str) -> Self: ...
+
+    else:
+
+        def __new__(cls, value: str, label: LazyString):
+            obj = str.__new__(cls, value)
+            obj._value_ = value
+            obj.label = label
+            return obj
 
     def __str__(self) -> str:
         return self.value

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
@@ -106,9 +106,9 @@ class VersionField(HiddenField):
 
     widget = VersionInput()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.snapshot = None  # set by the form: makes the snapshot rendered beside the version
+        self.snapshot: Callable[[], str] | None = None  # set by the form: makes the snapshot rendered beside the version
         self.submitted = False
         self.posted_snapshot: str | None = None
 
@@ -153,7 +153,7 @@ class VersionedForm(AppForm):
     conflict: list[FieldChange] | None
     merged: list[str]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.conflict = None
         self.merged = []  # labels of the fields that took someone else's newer value
@@ -188,9 +188,9 @@ class VersionedForm(AppForm):
         if self._fresh_snapshot is not None:
             return self._fresh_snapshot
         if self.version.submitted:
-            return self.version.posted_snapshot if self.opened() is not None else ""
+            return (self.version.posted_snapshot or "") if self.opened() is not None else ""
         values = self._shows or {}
-        return self._sign({field.name: compared_key(field, values[field.name] if field.name in values else field.data)
+        return self._sign({field.name: compared_key(field, values.get(field.name, field.data))
                            for field in self.compared_fields()}, self.opened_version)
 
     def _sign(self, keys: Mapping[str, Key], version: int | None) -> str:
@@ -247,7 +247,7 @@ class VersionedForm(AppForm):
 def snapshot_serializer(kind: str) -> URLSafeSerializer:
     """Signs the snapshot of what a page showed with the app's secret key (compressed when that is shorter);
     the salt names the form, so a snapshot of one form means nothing to another."""
-    return URLSafeSerializer(current_app.secret_key, salt=f"crmproject.opened:{kind}")
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=f"crmproject.opened:{kind}")
 
 
 def read_snapshot(kind: str, token: object) -> object | None:
@@ -340,7 +340,7 @@ class Parsed:
     """First in a number field's validators: when the value could not be read as a number (WTForms has
     said so), the range and other checks are skipped, so the field shows one message, not two."""
 
-    field_flags = {}
+    field_flags: dict[str, object] = {}
 
     def __call__(self, form, field) -> None:
         if not field.process_errors:
@@ -354,6 +354,8 @@ class Parsed:
 class _Number:
     """What the number fields share: an empty box is None (Optional or InputRequired then decide), and a
     value that could not be read gets that one message, without the range checks on top."""
+
+    process_errors: list[str]  # the WTForms field's own, beside it in the class
 
     def pre_validate(self, form) -> None:
         if self.process_errors:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
+from typing import overload
 
 from babel.support import NullTranslations
 from flask import current_app, has_app_context, has_request_context, request, session
@@ -78,6 +79,10 @@ def catalog() -> NullTranslations:
 FSI, PDI = "\u2068", "\u2069"  # Unicode's first strong isolate and its end
 
 
+@overload
+def isolate(text: str) -> str: ...
+@overload
+def isolate(text: object) -> object: ...
 def isolate(text: object) -> object:
     """On a right-to-left page, text kept in its own direction inside the sentence around it: a date, a code or a
     Latin name in Persian text reads left to right (2026-11-30, not 30-11-2026). Elsewhere it is left alone."""
@@ -119,7 +124,7 @@ def _isolated(variables: dict[str, object]) -> dict[str, object]:
     return {k: isolate(v) if isinstance(v, str) else v for k, v in shown.items()}
 
 
-def gettext(message: str, **variables: object) -> str:
+def gettext(message: str, /, **variables: object) -> str:  # positional: a placeholder may be named `message`
     translated = catalog().ugettext(message)
     return translated % _isolated(variables) if variables else translated
 

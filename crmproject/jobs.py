@@ -35,6 +35,8 @@ from huey.api import Huey
 from huey.consumer import Consumer
 from sqlalchemy.engine import make_url
 
+from crmproject.extensions import current_flask_app
+
 _log = logging.getLogger(__name__)
 _jobs: dict[str, Callable[..., None]] = {}  # name -> function, as the features register them
 _lock = threading.Lock()
@@ -57,7 +59,7 @@ def job(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
 
 def queue(app: Flask | None = None) -> Huey:
     """The app's queue, built on first use from its configuration, with every registered job on it."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_flask_app()
     with _lock:
         found = app.extensions.get("huey")
         if found is None:
@@ -105,7 +107,7 @@ def enqueue(name: str, kwargs: dict, *, app: Flask | None = None) -> None:
     runs a worker for it."""
     from crmproject.audit.actor import current_actor
 
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_flask_app()
     queue(app)
     # the job's changes are recorded in the audit trail as done by whoever queued it (none: the system)
     actor = current_actor()
@@ -194,7 +196,7 @@ class Heartbeat:
 
 def is_stale(found: dict | None, app: Flask | None = None) -> bool:
     """Whether a job's kept state says it stopped beating: its worker died or was restarted."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_flask_app()
     return found is not None and found.get("at", 0) < time.time() - float(app.config.get("JOBS_STALE_SECONDS", 60))
 
 

@@ -78,7 +78,8 @@ def test_changing_your_password_needs_the_current_one_and_ends_other_sessions(ap
         assert client.post("/login", data={"email": user.email, "password": "correct-horse-1"}).status_code == 302
     wrong = mine.post("/account/password", data={"current_password": "guess", "password": "granite-orchard-51", "confirm": "granite-orchard-51"})
     assert "The current password is wrong." in wrong.get_data(as_text=True)
-    ok = mine.post("/account/password", data={"current_password": "correct-horse-1", "password": "granite-orchard-51", "confirm": "granite-orchard-51"})
+    ok = mine.post("/account/password", data={"current_password": "correct-horse-1", "password": "granite-orchard-51",
+                                              "confirm": "granite-orchard-51"})
     assert ok.status_code == 302
     assert mine.get("/").status_code == 200  # this session goes on
     assert other.get("/").status_code == 302  # the other one is logged out

@@ -129,7 +129,7 @@ def test_a_bump_the_database_refuses_is_not_an_error_and_is_tried_again(make_dep
 def test_rows_written_in_bulk_keep_their_order_and_their_types_and_make_pages_stale(make_plan):
     """db.insert_rows (the task import's bulk write: COPY on PostgreSQL, executemany on SQLite) returns each row's
     id in the order given, stores dates, enums and UTC timestamps as the ORM would, and counts as a write."""
-    from datetime import date, datetime, timezone
+    from datetime import UTC, date, datetime
 
     from crmproject.cache import generations
     from crmproject.db import insert_rows
@@ -140,7 +140,7 @@ def test_rows_written_in_bulk_keep_their_order_and_their_types_and_make_pages_st
     category: TaskCategory = ensure_categories()[0]
     db.session.commit()
     before = generations()
-    stamp = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+    stamp = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     rows = [{"plan_id": plan.id, "title": f"Task {n}", "description": "", "category_id": category.id,
              "start_date": date(2026, 3, 1 + n % 5), "due_date": None,
              "status": (TaskStatus.DONE, TaskStatus.IN_PROGRESS)[n % 2], "priority": TaskPriority.HIGH,

@@ -15,7 +15,9 @@ def test_pages_drafts_and_downloads_are_no_store_static_files_are_cached(client,
     db.session.commit()
     assert client.get("/login").headers["Cache-Control"] == "no-store"
     login(head)
-    assert client.post(f"/plans/{plan.id}/reports/write", data={"overall_rag": "amber", "achievements": "Secret progress", "blockers": "", "next_steps": "", "help_needed": "", "action": "draft"}).status_code == 302
+    assert client.post(f"/plans/{plan.id}/reports/write", data={
+        "overall_rag": "amber", "achievements": "Secret progress", "blockers": "", "next_steps": "", "help_needed": "",
+        "action": "draft"}).status_code == 302
     for url in (f"/plans/{plan.id}", f"/plans/{plan.id}/reports/write", f"/departments/{head.department_id}"):
         response = client.get(url, follow_redirects=True)
         assert response.status_code == 200, url

@@ -35,7 +35,6 @@ from crmproject.notifications.models import Notification
 from crmproject.notifications.tokens import make_token as stop_token
 from crmproject.pulse import services as pulse
 from crmproject.pulse.models import SurveyKind
-from crmproject.impact import services as impact
 from crmproject.gates.models import CriterionKind as GateKind
 from crmproject.plans.models import WaveKind
 from crmproject.kpis import services as kpis
@@ -741,7 +740,8 @@ def _build_world() -> dict:
         "pulse_survey": pulse_survey.id, "other_pulse_survey": other_pulse_survey.id,
         "pulse_version": str(pulse_survey.version), "pulse_invitation": pulse_survey.invitations[0].id,
         "pulse_token": pulse.link_token(pulse_survey.invitations[0]),
-        "usage_import": usage_import.id, "head_token": head_token.id, "module": module.id, "gate": gate.id, "other_gate": other_gate.id, "criterion": criterion.id,
+        "usage_import": usage_import.id, "head_token": head_token.id, "module": module.id, "gate": gate.id,
+        "other_gate": other_gate.id, "criterion": criterion.id,
         "other_criterion": other_criterion.id, "meeting": meeting.id, "other_meeting": other_meeting.id,
         "baseline": baseline.id, "other_baseline": other_baseline.id,
         "budget_line": budget_line.id, "other_budget_line": other_budget_line.id,

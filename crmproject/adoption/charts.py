@@ -57,7 +57,7 @@ def adoption_figure(all_series: Sequence[Series], *, target: Decimal, today: dat
         if go_live is None:
             continue
         first = week_of(go_live) if weekly else go_live
-        values = [p if day >= first else None for day, p in zip(s.days, s.percent)]
+        values = [p if day >= first else None for day, p in zip(s.days, s.percent, strict=True)]
         if all(v is None for v in values):
             continue
         name = escape(s.department.name)
@@ -91,7 +91,7 @@ def heatmap_figure(weeks: Sequence[date], rows: Sequence[tuple[str, list[float |
     z = []
     for (_name, values), go_live in zip(rows, go_lives, strict=True):
         first = week_of(go_live) if go_live is not None else None
-        z.append([v if first is not None and week >= first else None for week, v in zip(weeks, values)])
+        z.append([v if first is not None and week >= first else None for week, v in zip(weeks, values, strict=True)])
     goal = float(target)
     traces: list[dict] = [{
         "type": "heatmap", "x": [w.isoformat() for w in weeks], "y": [escape(name) for name, _values in rows], "z": z,
@@ -101,7 +101,7 @@ def heatmap_figure(weeks: Sequence[date], rows: Sequence[tuple[str, list[float |
         "hovertemplate": "%{y}, " + _("week of %(week)s", week="%{x}") + ": %{z}%<extra></extra>",
     }]
     # a cell spans its Monday ± 3.5 days: the tick stands on the left edge of the go-live's week
-    marked = [(name, go_live) for (name, _values), go_live in zip(rows, go_lives)
+    marked = [(name, go_live) for (name, _values), go_live in zip(rows, go_lives, strict=True)
               if weeks and go_live is not None and weeks[0] <= week_of(go_live) <= weeks[-1]]
     if marked:
         traces.append({

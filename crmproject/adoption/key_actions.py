@@ -31,7 +31,7 @@ from crmproject.db import driver_rows
 from crmproject.departments.models import Department
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
-from crmproject.i18n import _
+from crmproject.i18n import LazyString, _
 from crmproject.i18n import lazy_gettext as _l
 from crmproject.plans.models import Plan
 from crmproject.plans.services import go_live_dates
@@ -56,7 +56,7 @@ class CrmDefaults:
 
     crm: str
     rules: tuple[Rule, ...]
-    meaning: str
+    meaning: LazyString  # translated where it is shown
 
 
 SALESFORCE_RECORDS = "*Opportunity*, *Case*, *Task*, *Event*, *Lead*, *Contact*, *Account*"

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from crmproject.enums import LabelledEnum
 from crmproject.i18n import _, format_number
@@ -139,7 +140,7 @@ def classify(weeks: Sequence[tuple[date, float | None]], *, go_live: date | None
     peak_index = max(range(len(live)), key=lambda n: (live[n][1], -n))  # the first week at the highest value
     peak_week, peak = live[peak_index]
     latest_week, latest = live[-1]
-    figures = dict(weeks_live=len(live), peak=round(peak, 1), peak_week=peak_week, latest=round(latest, 1),
+    figures: dict[str, Any] = dict(weeks_live=len(live), peak=round(peak, 1), peak_week=peak_week, latest=round(latest, 1),
                    latest_week=latest_week, go_live=go_live)
     if len(live) < rules.min_weeks:
         return Verdict(Shape.TOO_EARLY, **figures)

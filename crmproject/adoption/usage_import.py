@@ -38,6 +38,7 @@ from crmproject.adoption.usage_recompute import recompute_span, rematch_unknown_
 from crmproject.adoption.usage_roster import Person, load_roster
 from crmproject.adoption.usage_staging import READ_SHARE, Problems, StageSettings, StageStats, Staging, stage_rows
 from crmproject.auth.models import User
+from crmproject.db import rows_matched
 from crmproject.departments.models import Department
 from crmproject.extensions import db
 from crmproject.i18n import _
@@ -386,7 +387,7 @@ class _Importer:
         # the commit, so a reader giving it up now waits and finds it DONE.
         claimed = db.session.execute(update(UsageImport).where(
             UsageImport.id == self.import_id, UsageImport.state == ImportState.RUNNING).values(state=ImportState.RUNNING))
-        if claimed.rowcount == 0:
+        if rows_matched(claimed) == 0:
             given_up = db.session.scalar(select(UsageImport.message).where(UsageImport.id == self.import_id))
             raise _GivenUp(given_up or _("The import was given up before it finished; nothing was saved."))
         record = db.session.get(UsageImport, self.import_id)

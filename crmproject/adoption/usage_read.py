@@ -222,14 +222,15 @@ class WorkbookSource(Source):
     of four columns) and yields its rows as Python lists one by one. Empty and error cells read as ""."""
 
     def __init__(self, book: CalamineWorkbook, sheet: str, filename: str, checked: CheckedWorkbook) -> None:
-        self._book = book
-        self.sheet = sheet
+        self._book: CalamineWorkbook | None = book  # None once closed
+        self.sheet: str = sheet
         self._filename = filename
         self._checked = checked
         self._data: CalamineSheet | None = None
 
     def _load(self) -> CalamineSheet:
         if self._data is None:
+            assert self._book is not None, "read after close"
             self._checked.check_sheet(self.sheet)  # its extent, before python-calamine stores it
             try:
                 self._data = self._book.get_sheet_by_name(self.sheet)

@@ -49,6 +49,7 @@ def id_key(user_id: str) -> str:
 def load_roster() -> dict[str, Person]:
     """Employees by CRM user name key and by "id:" + CRM user id key, with their department history."""
     stays: dict[int, list[tuple[date, date | None, int]]] = {}
+    department_id: int | None  # a stay's always has one, an employee's may not
     for employee_id, department_id, valid_from, valid_to in db.session.execute(
         select(EmployeeDepartment.employee_id, EmployeeDepartment.department_id, EmployeeDepartment.valid_from,
                EmployeeDepartment.valid_to).order_by(EmployeeDepartment.valid_from.desc(), EmployeeDepartment.id.desc())

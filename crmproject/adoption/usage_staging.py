@@ -17,6 +17,7 @@ publishing one at a time), with no foreign keys to check per row.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
 from collections import Counter
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
@@ -34,6 +36,7 @@ from crmproject.adoption.usage_exports import ExportColumns, export_columns
 from crmproject.adoption.usage_read import Layout, Refused
 from crmproject.adoption.usage_roster import Person, id_key
 from crmproject.adoption.usage_time import MINUTE_SECOND, NAIVE_ISO, BadTime, Clock, as_date, column_day_first
+from crmproject.db import rows_matched
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.roster.models import username_key
@@ -149,7 +152,9 @@ class _Users:
         return user
 
 
-def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, settings: StageSettings) -> StageStats:
+# One function on purpose (complexity 49): the import's hot path, a million rows through one loop whose lookups
+# are local names; split into calls, every row would pay them.
+def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, settings: StageSettings) -> StageStats:  # noqa: C901
     """Read, check and match every row into the staging table; nothing reaches usage_events here.
 
     This loop is the import's hot path (a million rows): its lookups are
@@ -247,7 +252,7 @@ def stage_rows(layout: Layout, people: dict[str, Person], staging: Staging, sett
                     except BadTime as exc:
                         problems.add(number, time_column, time_header, exc.problem)
                         continue
-            if not raw_user or not raw_time:
+            if not raw_user or not raw_time:  # noqa: SIM102 - one test, then the other, spares reindenting the block
                 if is_blank(raw_user) or is_blank(raw_time):
                     filled = sum(not is_blank(value) for value in cells)
                     if not filled:
@@ -402,8 +407,8 @@ class Staging:
 
     def __init__(self, connection, *, postgresql: bool) -> None:
         self.postgresql = postgresql
-        self._copy_context = None
-        self._copy = None
+        self._copy_context: Any = None  # psycopg's COPY, while one is open (the DBAPI is not typed)
+        self._copy: Any = None
         self._restore: list[str] = []
         self._statements: dict[int, str] = {}
         self._cursor = connection.connection.driver_connection.cursor()
@@ -448,10 +453,8 @@ class Staging:
         if not failed:
             context.__exit__(None, None, None)
             return
-        try:
+        with contextlib.suppress(Exception):  # the transaction is rolled back anyway
             context.__exit__(Refused, Refused(""), None)
-        except Exception:  # noqa: BLE001 - the transaction is rolled back anyway
-            pass
 
     def publish(self, import_id: int, staged: int) -> tuple[int, date, date]:
         """Move the staged rows into usage_events, skipping those already there: (added, first day, last day).
@@ -494,7 +497,7 @@ class Staging:
         result = db.session.execute(text(statement), {"import_id": import_id})
         for index in rebuilt:
             index.create(bind=connection)
-        return result.rowcount, as_date(first), as_date(last)
+        return rows_matched(result), as_date(first), as_date(last)
 
     def drop(self) -> None:
         """Drop the staging table and restore the connection's settings, inside the transaction; once (the import

@@ -106,7 +106,7 @@ class Clock:
                     self.text_hours[match[1]] = (prefix, day_text, day)
                 return self.stamp(prefix, moment), day_text, day
             # the offset changes within this hour, or is not whole hours: ask for this very time
-            utc = moment - (hour_offset if hour_offset is not None else moment.replace(tzinfo=self.zone).utcoffset())
+            utc = moment - (hour_offset if hour_offset is not None else moment.replace(tzinfo=self.zone).utcoffset() or timedelta(0))
             day = moment.date()
         else:
             utc = (moment - offset).replace(tzinfo=None)
@@ -118,7 +118,7 @@ class Clock:
             if prefix is not None:
                 return self.stamp(prefix, utc), day_text, day
             day = (utc + (hour_offset if hour_offset is not None else
-                          utc.replace(tzinfo=UTC).astimezone(self.zone).utcoffset())).date()
+                          utc.replace(tzinfo=UTC).astimezone(self.zone).utcoffset() or timedelta(0))).date()
         if not 1900 <= utc.year <= 9998:
             raise BadTime(_("'%(value)s' is not a plausible date and time", value=display(value)))  # type: ignore[arg-type]
         return utc.isoformat(" ", "microseconds") + self.suffix, day.isoformat(), day
@@ -198,7 +198,7 @@ class Clock:
     def read_date(self, raw: object, whole: object) -> date:
         """The date of a date cell or text; `whole` is what the error message quotes."""
         if type(raw) is datetime:
-            return raw.date()  # type: ignore[attr-defined]
+            return raw.date()
         try:
             day = parse_date(raw, day_first=self.day_first, epoch_1904=self._epoch_1904())  # type: ignore[arg-type]
         except CellError as exc:
@@ -213,13 +213,13 @@ class Clock:
         """A date column and a time-of-day column read together."""
         day = self.read_date(raw_date, raw_date)
         if type(raw_clock) is time:
-            return datetime.combine(day, raw_clock)  # type: ignore[arg-type]
-        if type(raw_clock) is timedelta and raw_clock < timedelta(days=1):  # type: ignore[operator]
-            return datetime(day.year, day.month, day.day) + raw_clock  # type: ignore[operator]
-        if type(raw_clock) is float and 0 <= raw_clock < 1:  # type: ignore[operator]
-            return datetime(day.year, day.month, day.day) + timedelta(milliseconds=round(raw_clock * 86_400_000))  # type: ignore[operator]
+            return datetime.combine(day, raw_clock)
+        if type(raw_clock) is timedelta and raw_clock < timedelta(days=1):
+            return datetime(day.year, day.month, day.day) + raw_clock
+        if type(raw_clock) is float and 0 <= raw_clock < 1:
+            return datetime(day.year, day.month, day.day) + timedelta(milliseconds=round(raw_clock * 86_400_000))
         if type(raw_clock) is datetime:
-            return datetime.combine(day, raw_clock.time())  # type: ignore[attr-defined]
+            return datetime.combine(day, raw_clock.time())
         return datetime.combine(day, _time_of_day(str(raw_clock).strip(), raw_clock))
 
 
@@ -243,7 +243,7 @@ def is_time_of_day(value: object) -> bool:
     if type(value) in (time, timedelta):
         return True
     if type(value) is float:
-        return 0 <= value < 1  # type: ignore[operator]
+        return 0 <= value < 1
     return isinstance(value, str) and _CLOCK.fullmatch(value.strip()) is not None
 
 

@@ -118,7 +118,7 @@ def _group_arg() -> people.ActivityGroup | None:
 def department_people(department_id: int):
     found = _people_of(department_id)
     group = _group_arg()
-    sort = request.args.get("sort") if request.args.get("sort") in people.SORTS else "group"
+    sort = request.args.get("sort", "group") if request.args.get("sort") in people.SORTS else "group"
     return render_template("adoption/people.html", found=found, department=found.department, group=group, sort=sort,
                            shown=found.shown(group=group, sort=sort), groups=list(people.ActivityGroup))
 

@@ -43,7 +43,7 @@ from sqlalchemy.sql import ClauseElement
 from crmproject import db as database
 from crmproject.audit.actor import current_actor, request_facts
 from crmproject.audit.models import AuditAction, AuditEntry
-from crmproject.db import utcnow
+from crmproject.db import mapped_table, utcnow
 
 UNAUDITED_TABLES = frozenset({
     "audit_entries", "data_generations", "login_throttles", "rate_limit_counters",  # bookkeeping
@@ -99,7 +99,7 @@ def audited_model(mapper: Mapper) -> AuditedModel | None:
         return _models[mapper]
     except KeyError:
         pass
-    table = mapper.local_table
+    table = mapped_table(mapper)
     found: AuditedModel | None = None
     if getattr(mapper.class_, "__audit__", True) and table.name not in UNAUDITED_TABLES:
         columns, hidden = [], set()
@@ -122,7 +122,7 @@ def audited_model(mapper: Mapper) -> AuditedModel | None:
         id_key = keys[primary[0].name] if len(primary) == 1 and _is_integer(primary[0]) else None
         found = AuditedModel(
             table=table.name, columns=tuple(key for key in columns if key != id_key), hidden=frozenset(hidden),
-            collections=collections, label=label, parent_key=keys.get(parent_column) if parent_table else None,
+            collections=collections, label=label, parent_key=keys.get(parent_column) if parent_table and parent_column else None,
             parent_table=parent_table, id_key=id_key,
         )
     _models[mapper] = found
@@ -225,7 +225,7 @@ def _read_values_not_loaded(session: Session, flush_context, instances) -> None:
         return
     old = session.info.setdefault(_OLD_VALUES, {})
     connection = session.connection()
-    for state, model, missing in wanted:
+    for state, _model, missing in wanted:
         mapper = state.mapper
         columns = [mapper.column_attrs[key].columns[0] for key in missing]
         primary = mapper.primary_key
@@ -242,6 +242,7 @@ def _record_flush(session: Session, flush_context) -> None:
     old = session.info.pop(_OLD_VALUES, {})
     new = {inspect(obj) for obj in session.new}
     rows = []
+    row: dict | None
     for state, (isdelete, listonly) in list(flush_context.states.items()):
         if listonly:
             continue
@@ -392,10 +393,10 @@ def _bulk_inserted(table, rows: list[dict], session: Session | None = None) -> N
     if session is None:
         from crmproject.extensions import db
 
-        session = db.session
-    mapper = next((m for m in AuditEntry.registry.mappers if m.local_table.name == table.name), None)
+        session = db.session()  # the request's session itself, not its proxy
+    mapper = next((m for m in AuditEntry.registry.mappers if mapped_table(m).name == table.name), None)
     model = audited_model(mapper) if mapper is not None else None
-    if model is None or not rows:
+    if mapper is None or model is None or not rows:
         return
     parent_id = None
     if model.parent_key is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select
@@ -15,7 +15,7 @@ from crmproject.audit.models import AuditAction, AuditEntry, AuditSource
 from crmproject.auth.services import get_user_by_email
 from crmproject.auth.signals import logged_out, login_failed, login_succeeded
 from crmproject.collation import fold, folded
-from crmproject.db import Base, utcnow
+from crmproject.db import Base, mapped_table, rows_matched, utcnow
 from crmproject.extensions import db
 from crmproject.i18n import _
 from crmproject.i18n import lazy_gettext as _l
@@ -105,9 +105,9 @@ class AuditFilter:
         if self.action is not None:
             found.append(AuditEntry.action == self.action)
         if self.start is not None:
-            found.append(AuditEntry.at >= datetime.combine(self.start, time.min, timezone.utc))
+            found.append(AuditEntry.at >= datetime.combine(self.start, time.min, UTC))
         if self.end is not None:
-            found.append(AuditEntry.at < datetime.combine(self.end + timedelta(days=1), time.min, timezone.utc))
+            found.append(AuditEntry.at < datetime.combine(self.end + timedelta(days=1), time.min, UTC))
         if text := fold(self.search.strip()):
             found.append(or_(folded(AuditEntry.user_label).contains(text, autoescape=True),
                              folded(AuditEntry.object_label).contains(text, autoescape=True)))
@@ -220,7 +220,7 @@ def _detail_text(value: Any) -> str:
 
 
 def _mapper(table: str | None):
-    return next((m for m in Base.registry.mappers if m.local_table.name == table), None) if table else None
+    return next((m for m in Base.registry.mappers if mapped_table(m).name == table), None) if table else None
 
 
 def _columns(object_type: str | None) -> dict:
@@ -386,7 +386,7 @@ def prune(*, days: int, now: datetime | None = None, dry_run: bool = False) -> i
     old = AuditEntry.at < cutoff
     if dry_run:
         return db.session.scalar(select(func.count()).select_from(AuditEntry).where(old)) or 0
-    removed = db.session.execute(delete(AuditEntry).where(old)).rowcount or 0
+    removed = rows_matched(db.session.execute(delete(AuditEntry).where(old))) or 0
     record_event(AuditAction.PRUNE, details={"entries": removed, "before": cutoff.isoformat(timespec="seconds")})
     return removed
 

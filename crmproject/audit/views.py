@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from flask import Flask, Response, render_template, request
 from flask_login import current_user
@@ -62,7 +62,7 @@ def _filter_args() -> dict[str, str]:
 
 @bp.get("/admin/audit")
 @allow(can_read_audit_trail)
-def index():
+def index() -> str:
     problems: list[str] = []
     flt = _filter(problems)
     page = max(_id(request.args.get("page")) or 1, 1)
@@ -134,7 +134,7 @@ def _shown(iso: str) -> str:
     except ValueError:
         return iso
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
+        moment = moment.astimezone(UTC)
     return moment_shown(moment, " UTC" if moment.tzinfo is not None else "")
 
 

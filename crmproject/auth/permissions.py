@@ -8,8 +8,9 @@ button the user cannot use is not shown, while the route still refuses it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from flask import abort
 from flask_login import current_user

@@ -30,7 +30,7 @@ from sqlalchemy import delete, select, update
 
 from crmproject.auth.models import LoginThrottle
 from crmproject.config import Defaults
-from crmproject.db import upsert
+from crmproject.db import rows_matched, upsert
 from crmproject.extensions import db
 
 # An attempt older than this starts the count afresh (a lock lasts at least as long).
@@ -133,12 +133,12 @@ def claim_attempt(email: str, now: datetime) -> Throttled | None:
         if (state := _state(row.failures, row.last_failure_at, now, policy)) is not None:
             return state
         failures = 1 if now - row.last_failure_at > policy.memory else row.failures + 1
-        claimed = db.session.execute(
+        claimed = rows_matched(db.session.execute(
             update(table)
             .where(table.c.account_key == key, table.c.failures == row.failures,
                    table.c.last_failure_at == row.last_failure_at)
             .values(failures=failures, last_failure_at=now)
-        ).rowcount
+        ))
         if claimed:
             return None
     return Throttled(failures=policy.free_failures, until=now + policy.first_delay, locked=False)

@@ -1,4 +1,5 @@
-"""Costs and benefits of the rollout: budget lines with planned and actual costs by month, benefits valued from the KPIs' improvement, and the return so far."""
+"""Costs and benefits of the rollout: budget lines with planned and actual costs by month, benefits valued from
+the KPIs' improvement, and the return so far."""
 
 from flask import Blueprint
 

@@ -148,7 +148,7 @@ def benefits(plan_id: int):
     kpis = list_kpis(plan)
     kept = services.benefits_by_kpi(plan)
     form = GridForm()
-    values = {f"value-{k.id}": kept[k.id].value_per_unit if k.id in kept else None for k in kpis}
+    values: dict[str, object] = {f"value-{k.id}": kept[k.id].value_per_unit if k.id in kept else None for k in kpis}
     notes = {f"note-{k.id}": kept[k.id].note if k.id in kept else "" for k in kpis}
     errors: dict[str, list[str]] = {}
     if form.validate_on_submit():

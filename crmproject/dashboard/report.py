@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
@@ -263,7 +263,7 @@ class _Table:
     columns: dict[str, int]  # key -> column number (1-based)
 
 
-def _table(workbook: Workbook, title: str, columns: Sequence[tuple[str, Column]], rows: list[list[object]]) -> _Table:
+def _table(workbook: Workbook, title: str, columns: Sequence[tuple[str, Column]], rows: Sequence[Sequence[object]]) -> _Table:
     sheet = write_table(workbook, title, [c for _key, c in columns], rows)
     return _Table(sheet, len(rows), {key: n for n, (key, _c) in enumerate(columns, start=1)})
 
@@ -386,7 +386,7 @@ def _weeks_sheet(workbook: Workbook, d: Dashboard) -> _Table:
         ("seats", Column(_("Licensed seats (sum over the days)"), kind="integer")),
         ("percent", Column(_("Adoption %"), kind="percent", number_format=PERCENT_FORMAT)),
     ]
-    rows = [
+    rows: list[list[Any]] = [
         [w.week, r.name, r.wave_name or None, w.active, w.seats, w.percent]
         for r in d.departments for w in d.department_week_figures.get(r.id, ())
     ]
@@ -396,7 +396,7 @@ def _weeks_sheet(workbook: Workbook, d: Dashboard) -> _Table:
 
 def _waves_sheet(workbook: Workbook, d: Dashboard) -> _Table:
     """Weeks against waves, seat-weighted, and the target: the table behind the wave chart."""
-    percent = {"kind": "percent", "number_format": PERCENT_FORMAT}
+    percent: dict[str, Any] = {"kind": "percent", "number_format": PERCENT_FORMAT}
     columns = [("week", Column(_("Week"), kind="date")), ("target", Column(_("Target"), **percent))]
     columns += [(f"wave-{w.id}", Column(w.name, **percent)) for w in d.waves]
     series = [d.wave_weeks.get(w.id, [None] * len(d.weeks)) for w in d.waves]

@@ -282,7 +282,7 @@ def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
             id=d.id, name=d.name, code=d.code, licensed_seats=d.licensed_seats,
             wave_id=wave.id if wave else None, wave_name=wave.name if wave else "", wave_kind=wave.kind if wave else None,
             go_live=wave.go_live_date if wave else None, live=bool(wave and wave.go_live_date <= today),
-            adoption=latest[d.id].percent if latest[d.id] else None, verdict=verdicts[d.id],
+            adoption=week.percent if (week := latest[d.id]) else None, verdict=verdicts[d.id],
             training=float(completion.percent) if completion and completion.percent is not None else None,
             training_counted=completion.counted if completion else 0,
             training_completed=completion.completed if completion else 0,
@@ -334,9 +334,9 @@ def _range(plan: Plan, filters: Filters, go_lives: list[date], *, today: date) -
 def _headline(rows: list[DepartmentRow], latest: dict, kpi_rows: list, *, target: float, overdue_tasks: int,
               period) -> Headline:
     """The figures on top: adoption over the live departments' seats, training, KPIs green, overdue, missing."""
-    live_rows = [r for r in rows if r.live and latest[r.id] is not None]
-    active = sum(latest[r.id].active for r in live_rows)
-    seats = sum(latest[r.id].seats for r in live_rows)
+    live_weeks = [week for r in rows if r.live and (week := latest[r.id]) is not None]
+    active = sum(w.active for w in live_weeks)
+    seats = sum(w.seats for w in live_weeks)
     counted = sum(r.training_counted for r in rows)
     measured = [rag for k in kpi_rows for rag, n in k.counts.items() for _n in range(n)]
     return Headline(
@@ -376,8 +376,8 @@ def _latest_key_week(weeks: list[adoption_keys.KeyActionFigures], go_live: date,
 def _key_adoption(rows: list[DepartmentRow]) -> float | None:
     """People doing a key action over the licensed seats, summed over the departments' latest weeks."""
     weeks = [r.key_actions for r in rows if r.key_actions is not None and r.key_actions.seats]
-    seats = sum(w.seats for w in weeks)  # type: ignore[union-attr]
-    return round(100.0 * sum(w.people for w in weeks) / seats, 1) if seats else None  # type: ignore[union-attr]
+    seats = sum(w.seats for w in weeks)
+    return round(100.0 * sum(w.people for w in weeks) / seats, 1) if seats else None
 
 
 def _align(weeks: list[date], figures) -> list[float | None]:

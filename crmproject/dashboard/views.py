@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -23,7 +24,7 @@ from crmproject.dashboard.services import Dashboard, Filters, build_dashboard, p
 from crmproject.dates import current_calendar
 from crmproject.errors import saving
 from crmproject.exports import download, spreadsheet_routes
-from crmproject.extensions import db
+from crmproject.extensions import current_flask_app, db
 from crmproject.i18n import _, current_locale
 from crmproject.plans.charts import timeline_figure
 from crmproject.plans.models import Plan
@@ -43,7 +44,8 @@ FILTER_ARGS = ("wave", "department", "from", "to")
 def _figures(plan, d: Dashboard) -> dict[str, Markup]:
     """Every chart as JSON, escaped once for its data attribute (cached with the data)."""
     department_links = {row.id: url_for("department_page.show", department_id=row.id) for row in d.departments}
-    wave_links = {w.id: url_for("dashboard.show", plan_id=d.plan_id, **{**d.filters.args(), "wave": str(w.id)})
+    args: dict[str, Any] = d.filters.args()  # (url_for's keywords are typed; these are none of them)
+    wave_links = {w.id: url_for("dashboard.show", plan_id=d.plan_id, **{**args, "wave": str(w.id)})
                   for w in d.waves}
     kpi_links = {k.id: url_for("kpis.show", plan_id=d.plan_id, kpi_id=k.id) for k in d.kpis}
     figures = {
@@ -171,7 +173,8 @@ def show(plan_id: int):
 @bp.get("/dashboard/print")
 def print_view(plan_id: int):
     plan, page = _page(plan_id, printing=True)
-    return render_template("dashboard/print.html", plan=plan, page=page, today=plan_today(plan))
+    # _PlanHead has the one field plan_today reads (timezone); plan_today is typed for a Plan
+    return render_template("dashboard/print.html", plan=plan, page=page, today=plan_today(plan))  # type: ignore[arg-type]
 
 
 @spreadsheet_routes(bp, "/dashboard/report")
@@ -191,7 +194,7 @@ def report_start(plan_id: int):
     """Build the report on the job queue (the dashboard's filters travel as form fields) and follow it."""
     plan = plan_or_404(plan_id)
     args = {key: value for key in FILTER_ARGS if (value := request.form.get(key, "").strip())}
-    token = report_jobs.start_report_job(current_app._get_current_object(), plan, args, current_user)
+    token = report_jobs.start_report_job(current_flask_app(), plan, args, current_user)
     return redirect(url_for("dashboard.report_status", plan_id=plan.id, token=token))
 
 

@@ -31,13 +31,15 @@ def demo(host: str, port: int, no_serve: bool, scale: str, lang: str) -> None:
     from flask_migrate import upgrade
 
     from crmproject.demo.language import DEMO_LANGUAGES
-    from crmproject.demo.large import LargeDemoRefused, is_large_demo, load_large_demo
-    from crmproject.demo.services import DEMO_PASSWORD, load_demo
-    from crmproject.extensions import db
+    from crmproject.demo.large import LargeDemoRefused, LargeDemoSummary, is_large_demo, load_large_demo
+    from crmproject.demo.services import DEMO_PASSWORD, DemoSummary, load_demo
+    from crmproject.extensions import current_flask_app, db
 
     upgrade(directory=current_app.extensions["migrate"].directory)
     language = DEMO_LANGUAGES[lang.lower()]
     started = time.perf_counter()
+    summary: LargeDemoSummary | DemoSummary
+    lines: list[str]
     if scale == "large":
         try:
             summary = load_large_demo(today=date.today(), language=language)
@@ -66,4 +68,4 @@ def demo(host: str, port: int, no_serve: bool, scale: str, lang: str) -> None:
     # Flask ignores app.run() inside its own command line, so serve with werkzeug directly.
     from werkzeug.serving import run_simple
 
-    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False, use_debugger=False)
+    run_simple(host, port, current_flask_app(), threaded=True, use_reloader=False, use_debugger=False)

@@ -28,7 +28,8 @@ DEFECT, DATA, ACCESS, HOW_TO, INTEGRATION, CHANGE = (
 # hours to the resolution or None while open, the resolution)
 ISSUES: dict[str, list[tuple]] = {
     "SALES": [
-        ("Deal stages do not match our sales process", H, CHANGE, "Olga Petrova", 0, 10, 1.5, 20, "Stages renamed and the 'negotiation' stage added."),
+        ("Deal stages do not match our sales process", H, CHANGE, "Olga Petrova", 0, 10, 1.5, 20,
+         "Stages renamed and the 'negotiation' stage added."),
         ("Cannot see the customer's order history", H, INTEGRATION, "Pavel Morozov", 0, 14, 2, 22, "ERP order view switched on for Sales."),
         ("Where do I log a call?", L, HOW_TO, "Irina Sokolova", 1, 9, 3, 5, "Shown in the key-user session; added to the FAQ."),
         ("Duplicate accounts after the data migration", M, DATA, "Pavel Morozov", 1, 11, 4, 60, "412 duplicates merged by the data steward."),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -107,7 +107,7 @@ def text_files() -> dict[str, Path]:
     return {path.stem: path for path in sorted(TEXTS_DIR.glob("*.yaml"))}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(language: str) -> tuple[dict[str, str], Names]:
     path = text_files().get(language)
     if path is None:

@@ -19,8 +19,9 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import force_locale
 from sqlalchemy import func, insert, or_, select
@@ -104,7 +105,7 @@ class _Unit:
     headcount: int
     seats: int
     wave: int = 0  # 0 pilot, 1 wave 2, 2 wave 3
-    go_live: date | None = None
+    go_live: date = date.min  # set with the stories (_stories), before anything reads it
     story: str = LASTING
     curve: tuple[float, ...] = ()  # the story's parameters, drawn once
     head_id: int | None = None
@@ -115,8 +116,8 @@ class _Unit:
 def is_large_demo() -> bool:
     """Whether the database holds the large demo organisation (found by its plan's seed key, or its English name
     in a database built before plans had one)."""
-    return db.session.scalar(select(func.count()).select_from(Plan).where(
-        or_(Plan.seed_key == LARGE_SEED_KEY, Plan.name == LARGE_PLAN_NAME))) > 0
+    return db.session.execute(select(func.count()).select_from(Plan).where(
+        or_(Plan.seed_key == LARGE_SEED_KEY, Plan.name == LARGE_PLAN_NAME))).scalar_one() > 0
 
 
 def load_large_demo(*, today: date, departments: int = 60, employees: int = 5000, tasks: int = 5000, kpis: int = 20,
@@ -175,7 +176,7 @@ def _departments(count: int, employees: int, rng: random.Random, summary: LargeD
         headcounts[n % count] += 1
     while sum(headcounts) > employees:
         headcounts[headcounts.index(max(headcounts))] -= 1
-    rows = []
+    rows: list[dict[str, Any]] = []
     for n in range(count):
         code, name, _job_role, _order = FUNCTIONS[n % len(FUNCTIONS)]
         region_code, region = REGIONS[(n // len(FUNCTIONS)) % len(REGIONS)]
@@ -288,7 +289,8 @@ def _roster(units: list[_Unit], employees: int, *, today: date, years: int, rng:
             summary: LargeDemoSummary, texts: DemoTexts) -> dict[int, _Unit]:
     """Every department's people with CRM user names and their stays; about one in a hundred moved department."""
     since = today - timedelta(days=years * 365 + 120)
-    people, homes = [], []
+    people: list[dict[str, Any]] = []
+    homes: list[_Unit] = []
     n = 0
     for unit in units:
         for _seat in range(unit.headcount):
@@ -308,8 +310,8 @@ def _roster(units: list[_Unit], employees: int, *, today: date, years: int, rng:
     _bulk(Employee, people)
     ids = dict(db.session.execute(select(Employee.crm_username_key, Employee.id)).all())
     stays, employee_units = [], {}
-    for index, person in enumerate(people):
-        employee_id = ids[person["crm_username_key"]]
+    for index, row in enumerate(people):
+        employee_id = ids[row["crm_username_key"]]
         if index in moves:
             target, on = moves[index]
             stays.append(dict(employee_id=employee_id, department_id=homes[index].id, valid_from=since,
@@ -384,6 +386,7 @@ def _tasks(plan: Plan, units: list[_Unit], count: int, *, today: date, rng: rand
     categories = {c.key: c.id for c in ensure_categories()}
     phases = plan.phases
     by_wave = defaultdict(list)
+    unit: _Unit | None  # below: a task's department, or None for the whole project
     for unit in units:
         by_wave[unit.wave].append(unit)
     # which departments a phase's tasks belong to (None: the whole project)
@@ -433,7 +436,7 @@ def _tasks(plan: Plan, units: list[_Unit], count: int, *, today: date, rng: rand
 
 def _kpis(plan: Plan, count: int, *, owner_id: int, summary: LargeDemoSummary, texts: DemoTexts) -> list[dict]:
     """`count` plan-wide monthly KPIs, each with a baseline at the plan's start and a target at its end."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for n in range(count):
         name, family, unit, direction, baseline, target = KPIS[n % len(KPIS)]
         name = texts(name)
@@ -489,7 +492,7 @@ def _reports_and_measurements(plan: Plan, units: list[_Unit], kpis: list[dict], 
                 report_rows.append(dict(
                     plan_id=plan.id, department_id=unit.id, period_start=period.start, period_end=period.end, revision=1,
                     status=ReportStatus.SUBMITTED, overall_rag=_rag(unit, period.end), author_id=unit.head_id,
-                    submitted_at=datetime.combine(sent, time(9 + rng.randint(0, 8)), timezone.utc),
+                    submitted_at=datetime.combine(sent, time(9 + rng.randint(0, 8)), UTC),
                     **_report_text(unit, period.end, texts)))
                 values_of[(unit.id, period.start)] = values
             for kpi_id, value in values.items():  # the numbers arrive from the CRM even when the report does not
@@ -554,6 +557,7 @@ def _training(units: list[_Unit], employee_units: dict[int, _Unit], *, today: da
                 continue
             draw = rng.random()
             done = TRAINED[unit.story] if unit.go_live <= today else 0.0
+            session_id: int | None
             status, session_id, completed_on, score = EnrolmentStatus.NOT_STARTED, upcoming, None, None
             if draw < 0.03:
                 status, session_id = EnrolmentStatus.WAIVED, None
@@ -577,8 +581,8 @@ def _team(plan: Plan, units: list[_Unit], staff: dict[str, User], summary: Large
     """The standard team seats, held by the demo's users and a few outside people."""
     # the seats by the names the table below gives them (their titles are in the plan's language)
     roles = {seat(r): r for r in add_standard_roles(plan)}
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.role == Role.DEPARTMENT_HEAD))}
-    first = {}
+    users: dict[int | None, User] = {u.id: u for u in db.session.scalars(select(User).where(User.role == Role.DEPARTMENT_HEAD))}
+    first: dict[str, _Unit] = {}
     for unit in units:
         first.setdefault(unit.function, unit)
 

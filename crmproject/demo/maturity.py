@@ -68,7 +68,7 @@ def load_demo_maturity(plan: Plan, *, today: date, texts: DemoTexts) -> None:
         services.save_ratings(assessment, services.Ratings(
             by_assessor={(a.id, block): max(0, min(6, agreed[i] + offsets[n][i]))
                          for n, a in enumerate(assessment.assessors) for i, block in enumerate(ORDER)},
-            agreed=dict(zip(ORDER, agreed)), notes={b: texts(notes.get(b, "")) for b in ORDER}))
+            agreed=dict(zip(ORDER, agreed, strict=False)), notes={b: texts(notes.get(b, "")) for b in ORDER}))
     enterprise = next((g for g in list_gates(plan) if g.wave is not None and g.wave.kind == WaveKind.ENTERPRISE), None)
     if enterprise is not None and all(c.kind != CriterionKind.MATURITY for c in enterprise.criteria):
         add_criterion(enterprise, kind=CriterionKind.MATURITY, threshold=None, blocking=False,

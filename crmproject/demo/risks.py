@@ -30,7 +30,8 @@ SCORES: dict[str, tuple[int, int, str, int, str]] = {
     "internal_politics": (2, 3, "exec@example.com", 30, ""),
     "units_not_cooperating": (3, 4, "pm@example.com", 18, ""),
     "cost": (3, 3, "pm@example.com", 25, ""),
-    "technology_as_solution": (1, 4, "pm@example.com", 90, "The pilot was run on redesigned sales processes; the steering committee chose the modules by business problem."),
+    "technology_as_solution": (1, 4, "pm@example.com", 90, "The pilot was run on redesigned sales processes; "
+                               "the steering committee chose the modules by business problem."),
     "no_executive_support": (2, 5, "exec@example.com", 30, ""),
     "no_customer_culture": (3, 4, "exec@example.com", 40, ""),
     "unclear_roi": (3, 3, "pm@example.com", 28, ""),

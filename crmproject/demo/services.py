@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_babel import force_locale
@@ -144,6 +144,7 @@ def _load(summary: DemoSummary, texts: DemoTexts, *, today: date) -> None:
         if head.department_id != department.id and not department.heads:
             set_head(department, head)
     ensure_standard_modules()
+    plan: Plan | None
     if demo_plan() is None:
         name_standard_modules(texts)
         plan = create_plan_from_template(
@@ -157,8 +158,7 @@ def _load(summary: DemoSummary, texts: DemoTexts, *, today: date) -> None:
         load_roster(today=today, texts=texts)
     load_demo_training(today, translate=texts)
     db.session.commit()
-    if not db.session.scalar(select(func.count()).select_from(UsageImport)):
-        plan = demo_plan()
+    if not db.session.scalar(select(func.count()).select_from(UsageImport)) and (plan := demo_plan()) is not None:
         import_usage(usage_csv(plan, today=today), "northwind-crm-usage-log.csv", timezone=plan.timezone)
     plan = demo_plan()
     if plan is not None:
@@ -222,8 +222,10 @@ def _demo_gate_decision(plan: Plan, *, today: date, texts: DemoTexts) -> None:
         ],
         recorded_by=users.get("exec@example.com"),
     )
-    decision.conditions[0].task.status = TaskStatus.DONE
-    decision.conditions[1].task.status = TaskStatus.IN_PROGRESS
+    first, second = decision.conditions[0].task, decision.conditions[1].task
+    assert first is not None and second is not None  # each condition above has its task
+    first.status = TaskStatus.DONE
+    second.status = TaskStatus.IN_PROGRESS
     db.session.flush()
 
 
@@ -255,7 +257,9 @@ def populate_plan(plan: Plan, *, today: date, texts: DemoTexts) -> None:
     }
     for title, people in holders.items():
         role = roles.get(title)
-        for person, offset in people if role else ():
+        if role is None:
+            continue
+        for person, offset in people:
             if isinstance(person, User):
                 assign(role, user=person, start=start + timedelta(days=offset))
             else:
@@ -277,7 +281,7 @@ def _demo_baseline(plan: Plan, users: dict, texts: DemoTexts) -> None:
     baseline = save_baseline(plan, name=texts("approved plan"),
                              note=texts("Approved by the steering committee at the kick-off."),
                              saved_by=users.get("pm@example.com"))
-    baseline.saved_at = datetime.combine(plan.start_date + timedelta(days=14), time(10), tzinfo=timezone.utc)
+    baseline.saved_at = datetime.combine(plan.start_date + timedelta(days=14), time(10), tzinfo=UTC)
     enterprise_phase = template_phase(plan, "Enterprise rollout and integration")
     if enterprise_phase is not None:
         enterprise_phase.end_date += timedelta(days=30)
@@ -287,8 +291,9 @@ def _demo_baseline(plan: Plan, users: dict, texts: DemoTexts) -> None:
     open_tasks = db.session.scalars(select(ChangeTask).where(
         ChangeTask.plan_id == plan.id, ChangeTask.due_date.is_not(None),
         ChangeTask.status.not_in([TaskStatus.DONE, TaskStatus.CANCELLED])).order_by(ChangeTask.id).limit(3)).all()
-    for task, days in zip(open_tasks, (14, 30, 45)):
-        task.due_date += timedelta(days=days)
+    for task, days in zip(open_tasks, (14, 30, 45), strict=False):
+        if task.due_date is not None:  # (as the query asks)
+            task.due_date += timedelta(days=days)
     kpi = template_kpis(plan).get("Required fields filled")
     if kpi is not None:
         kpi.target_value = Decimal(90)
@@ -357,18 +362,24 @@ def _demo_tasks(plan: Plan, users: dict, *, today: date, texts: DemoTexts) -> No
                          ("Train Marketing on campaigns and segments", "Campaign process redesign for MA")):
         set_dependencies(created[task], [created[before]])
         # finish-to-start, as the timeline checks a move: the task starts when the one before is due
-        created[task].start_date = min(max(created[task].start_date, created[before].due_date), created[task].due_date)
+        start, due, due_before = created[task].start_date, created[task].due_date, created[before].due_date
+        assert start is not None and due is not None and due_before is not None  # each made with both dates above
+        created[task].start_date = min(max(start, due_before), due)
 
 
 def _demo_communications(plan: Plan, users: dict, texts: DemoTexts) -> None:
     pm, sponsor = users["pm@example.com"], users["exec@example.com"]
     start = plan.start_date
     items = (
-        ("All staff", CommunicationChannel.TOWN_HALL, "Why we are introducing a CRM, and what changes for you", 14, sponsor, CommunicationStatus.SENT),
-        ("Sales", CommunicationChannel.MEETING, "Pilot start: your key users, training dates and where to get help", 120, pm, CommunicationStatus.SENT),
-        ("Department heads", CommunicationChannel.EMAIL, "Monthly progress report: adoption, training, open issues", 200, pm, CommunicationStatus.SENT),
+        ("All staff", CommunicationChannel.TOWN_HALL, "Why we are introducing a CRM, and what changes for you", 14, sponsor,
+         CommunicationStatus.SENT),
+        ("Sales", CommunicationChannel.MEETING, "Pilot start: your key users, training dates and where to get help", 120, pm,
+         CommunicationStatus.SENT),
+        ("Department heads", CommunicationChannel.EMAIL, "Monthly progress report: adoption, training, open issues", 200, pm,
+         CommunicationStatus.SENT),
         ("All staff", CommunicationChannel.INTRANET, "Pilot results from Sales: what worked, what we changed", 245, pm, CommunicationStatus.PLANNED),
-        ("Marketing, Key Accounts, Telesales", CommunicationChannel.MEETING, "Wave 2: what you will use from go-live and how you will be trained", 280, pm, CommunicationStatus.PLANNED),
+        ("Marketing, Key Accounts, Telesales", CommunicationChannel.MEETING,
+         "Wave 2: what you will use from go-live and how you will be trained", 280, pm, CommunicationStatus.PLANNED),
     )
     for audience, channel, message, offset, owner, status in items:
         save_communication(None, plan, audience=texts(audience), channel=channel, message=texts(message),
@@ -431,7 +442,7 @@ def _demo_kpis_and_reports(plan: Plan, users: dict, *, today: date, texts: DemoT
                 next_steps=texts("Keep the weekly key-user sessions; prepare the next wave's training."),
                 help_needed="" if rag != Rag.RED else texts("A message from the sponsor on why we use the CRM."),
                 values=values,
-            ), author=heads[department.id], due_kpis=due, now=datetime.combine(min(submitted, today), time(10), timezone.utc))
+            ), author=heads[department.id], due_kpis=due, now=datetime.combine(min(submitted, today), time(10), UTC))
 
 
 # --- roster --------------------------------------------------------------------------------------------
@@ -508,7 +519,7 @@ def _thresholds(people: list[Employee], rng: random.Random) -> dict[int, float]:
     for department_id, members in by_department.items():
         order = list(range(len(members)))
         rng.shuffle(order)
-        for person, k in zip(members, order):
+        for person, k in zip(members, order, strict=True):
             thresholds[person.id] = (k + 0.5) / max(seats.get(department_id) or len(members), 1)
     return thresholds
 

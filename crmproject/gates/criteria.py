@@ -30,10 +30,10 @@ evidence page) and a function in MEASURES; everything else (forms, seed plans, t
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable, Sequence
 
 from sqlalchemy import select
 

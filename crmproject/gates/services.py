@@ -42,13 +42,13 @@ def _check_gate(plan: Plan, gate: PhaseGate | None, *, name: str, phase: Phase |
         errors["name"] = _("Give the gate a name.")
     if (phase is None) == (wave is None):
         errors["target"] = _("Choose the phase whose end, or the wave whose go-live, the gate judges.")
-    elif (phase or wave).plan_id != plan.id:  # type: ignore[union-attr]
+    elif (target := phase or wave) is None or target.plan_id != plan.id:  # (one of them is given here)
         errors["target"] = _("That phase or wave belongs to another plan.")
     else:
         taken = db.session.scalar(select(PhaseGate).where(
-            PhaseGate.phase_id == phase.id if phase is not None else PhaseGate.wave_id == wave.id))  # type: ignore[union-attr]
+            PhaseGate.phase_id == phase.id if phase is not None else PhaseGate.wave_id == target.id))
         if taken is not None and taken is not gate:
-            errors["target"] = _("%(target)s already has a gate: %(gate)s.", target=(phase or wave).name,  # type: ignore[union-attr]
+            errors["target"] = _("%(target)s already has a gate: %(gate)s.", target=target.name,
                                  gate=taken.name)
     if errors:
         raise ValidationFailed(errors)
@@ -181,7 +181,7 @@ def record_decision(gate: PhaseGate, *, outcome: GateOutcome, decided_on: date |
     if outcome == GateOutcome.HOLD and not reasoning.strip():
         errors["reasoning"] = _("Say why the gate is held and what must happen first.")
     names = fields or tuple(f"condition_{n + 1}" for n in range(max(len(conditions), 1)))
-    given = [(name, c) for name, c in zip(names, conditions) if c.text.strip() or c.owner or c.due]
+    given = [(name, c) for name, c in zip(names, conditions, strict=False) if c.text.strip() or c.owner or c.due]
     for name, c in given:
         if not c.text.strip():
             errors[f"{name}_text"] = _("Say what the condition is.")

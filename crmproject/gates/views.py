@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -126,7 +128,7 @@ def gate_form(plan_id: int, gate_id: int | None = None):
     if form.validate_on_submit():
         with saving(form, gate) as outcome:
             phase, wave = _target(plan, form.target.data)
-            values = dict(name=form.name.data or "", phase=phase, wave=wave, notes=form.notes.data or "")
+            values: dict[str, Any] = dict(name=form.name.data or "", phase=phase, wave=wave, notes=form.notes.data or "")
             saved = services.create_gate(plan, **values) if gate is None else services.update_gate(gate, **values)
             if gate is None:
                 for kind in CriterionKind:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable, Sequence
+from typing import overload
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -444,11 +445,19 @@ def local_text(plan: Plan, moment: datetime | None) -> str:
     return moment_shown(moment.astimezone(plan_zone(plan)))
 
 
+@overload
+def as_local(plan: Plan, moment: datetime) -> datetime: ...
+@overload
+def as_local(plan: Plan, moment: None) -> None: ...
 def as_local(plan: Plan, moment: datetime | None) -> datetime | None:
     """A stored moment as the naive local time a form shows."""
     return moment.astimezone(plan_zone(plan)).replace(tzinfo=None) if moment else None
 
 
+@overload
+def from_local(plan: Plan, moment: datetime) -> datetime: ...
+@overload
+def from_local(plan: Plan, moment: None) -> None: ...
 def from_local(plan: Plan, moment: datetime | None) -> datetime | None:
     """A naive local time typed into a form, in the plan's zone."""
     return moment.replace(tzinfo=plan_zone(plan)) if moment else None

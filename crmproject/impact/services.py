@@ -192,9 +192,9 @@ def rate(plan: Plan, department: Department, module: CrmModule, *, processes: in
         if not LOWEST <= level <= HIGHEST:
             raise ValidationFailed(_("Rate from 1 (hardly changes) to 5 (changes completely)."))
     save_grid(plan, rows, {(department.id, module.id): CellValues(processes, tools, roles, note)})
-    return db.session.scalar(select(ImpactRating).where(
+    return db.session.execute(select(ImpactRating).where(
         ImpactRating.plan_id == plan.id, ImpactRating.department_id == department.id,
-        ImpactRating.crm_module_id == module.id))
+        ImpactRating.crm_module_id == module.id)).scalar_one()
 
 
 # --- the heat map ------------------------------------------------------------------------------------------
@@ -244,7 +244,7 @@ def _communications(plan: Plan) -> dict[int | None, dict[CommunicationStatus, in
     return counts
 
 
-def _open_tasks(plan: Plan) -> dict[int, int]:
+def _open_tasks(plan: Plan) -> dict[int | None, int]:  # (never None: those are left out)
     return dict(db.session.execute(
         select(ChangeTask.department_id, func.count()).where(
             ChangeTask.plan_id == plan.id, ChangeTask.department_id.is_not(None),

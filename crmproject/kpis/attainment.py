@@ -49,7 +49,7 @@ def expected_value(path: Sequence[PathPoint], day: date) -> Decimal:
     """Where the KPI should be on `day`: linear between the path's points."""
     if day <= path[0].day:
         return path[0].value
-    for earlier, later in zip(path, path[1:]):
+    for earlier, later in zip(path, path[1:], strict=False):
         if day <= later.day:
             span = (later.day - earlier.day).days
             done = (day - earlier.day).days

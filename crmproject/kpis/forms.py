@@ -23,8 +23,10 @@ class KpiForm(VersionedForm):
     department_id = IdSelectField(_l("Scope"), description=_l("The whole plan (each department reports its value) or one department."))
     frequency = SelectField(_l("Measured"), choices=options(Frequency.choices()))
     owner_id = IdSelectField(_l("Owner"))
-    red_threshold = DecimalField(_l("Red below (% of expected progress)"), column=Kpi.red_threshold, default=60, validators=[InputRequired(), NumberRange(min=0, max=100)])
-    amber_threshold = DecimalField(_l("Amber below (% of expected progress)"), column=Kpi.amber_threshold, default=80, validators=[InputRequired(), NumberRange(min=0, max=100)])
+    red_threshold = DecimalField(_l("Red below (% of expected progress)"), column=Kpi.red_threshold, default=60,
+                                 validators=[InputRequired(), NumberRange(min=0, max=100)])
+    amber_threshold = DecimalField(_l("Amber below (% of expected progress)"), column=Kpi.amber_threshold, default=80,
+                                   validators=[InputRequired(), NumberRange(min=0, max=100)])
     submit = SubmitField(_l("Save KPI"))
 
 

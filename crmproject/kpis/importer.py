@@ -185,14 +185,15 @@ def _read_row(values: dict, lookups: _Lookups, epoch_1904: bool,
     if not earliest <= day <= kpi.plan.end_date:
         raise _RowError("date", _("%(day)s is outside the KPI's plan (%(first)s to %(last)s).", day=day.isoformat(),
                                   first=earliest.isoformat(), last=kpi.plan.end_date.isoformat()))
-    if kpi.department_id is not None and department is not None and department.id != kpi.department_id:
+    if kpi.department_id is not None and department is not None and department.id != kpi.department_id \
+            and kpi.department is not None:
         raise _RowError("department", _("%(kpi)s is measured for %(name)s only.", kpi=kpi.name, name=kpi.department.name))
     return kpi, department, day, value, (parse_text(values.get("note")) or "").strip()
 
 
 def save(result: KpiImport) -> int:
     """Record every row (the caller commits); a row breaking a KPI's rule makes the whole import fail."""
-    for n, (kpi, department, day, value, note) in enumerate(result.rows):
+    for kpi, department, day, value, note in result.rows:
         try:
             services.record_measurement(kpi, measured_on=day, value=value, department=department, entered_by=None, note=note)
         except ValidationFailed as exc:

@@ -145,7 +145,7 @@ def _measurement_form(kpi: Kpi, formdata=None) -> MeasurementForm:
     form = MeasurementForm(formdata=formdata)
     departments = [kpi.department] if kpi.department else list_departments()
     allowed = [d for d in departments if can_enter_measurement(current_user, d.id)]
-    pairs = [(d.id, d.name) for d in allowed]
+    pairs: list[tuple[int | str, str]] = [(d.id, d.name) for d in allowed]
     if kpi.department is None and can_edit_kpis(current_user):
         pairs = [("", _("Whole plan"))] + pairs
     form.department_id.choices = options(pairs)

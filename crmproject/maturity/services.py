@@ -309,7 +309,8 @@ def latest_levels(plan: Plan, department_ids: Iterable[int], *, on: date | None 
         query = query.where(MaturityAssessment.assessed_on <= on)
     levels: dict[int, dict[Block, tuple[int, date]]] = {}
     for department_id, day, block, level in db.session.execute(query):
-        levels.setdefault(department_id, {})[block] = (level, day)
+        if department_id is not None:  # always: it is one of `ids`
+            levels.setdefault(department_id, {})[block] = (level, day)
     return levels
 
 

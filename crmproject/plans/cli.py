@@ -54,7 +54,7 @@ def plans_templates(as_json: bool, language: str | None) -> None:
             {"key": t.key, "name": t.name, "summary": t.summary, "duration_days": t.duration_days,
              "phases": len(t.phases), "waves": len(t.waves), "language": shown,
              "languages": list(r.languages)}
-            for t, r in zip(templates, read)
+            for t, r in zip(templates, read, strict=True)
         ], indent=2, ensure_ascii=False))
         return
     width = max((len(t.key) for t in templates), default=10)

@@ -22,7 +22,8 @@ class PlanForm(VersionedForm):
 class PlanFromTemplateForm(AppForm):
     template = SelectField(_l("Template"), validators=[DataRequired()])
     name = StringField(_l("Plan name"), validators=[Optional(), Length(max=200)], description=_l("Leave empty to use the template's name."))
-    start_date = DateField(_l("Start date"), validators=[InputRequired()], description=_l("Every phase and go-live is shifted to start from this date."))
+    start_date = DateField(_l("Start date"), validators=[InputRequired()],
+                           description=_l("Every phase and go-live is shifted to start from this date."))
     submit = SubmitField(_l("Create plan"))
 
 

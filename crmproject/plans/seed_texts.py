@@ -7,7 +7,8 @@ language``). A plan made from the template takes the texts of its creator's lang
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from flask import has_app_context
 from flask_babel import force_locale, get_translations
@@ -32,7 +33,7 @@ class Text(str):
 
     translations: dict[str, str]
 
-    def __new__(cls, english: str, translations: Mapping[str, str] | None = None) -> "Text":
+    def __new__(cls, english: str, translations: Mapping[str, str] | None = None) -> Text:
         text = super().__new__(cls, english)
         text.translations = {**(translations or {}), DEFAULT_LOCALE: english}
         return text

@@ -70,11 +70,12 @@ Format (all offsets in days from the plan's start)::
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, TypeVar, cast
 
 import yaml
 
@@ -95,10 +96,11 @@ from crmproject.plans.seed_texts import (
 
 # What features above plans add to a plan made from a template (the gates feature: its gates), registered by
 # them with `made_from_template`, so this module need not import upwards.
-_FROM_TEMPLATE: list[Callable[[Plan, "PlanTemplate"], None]] = []
+_FROM_TEMPLATE: list[Callable[[Plan, PlanTemplate], object]] = []
+_Extension = TypeVar("_Extension", bound=Callable[[Plan, "PlanTemplate"], object])
 
 
-def made_from_template(extension: Callable[[Plan, "PlanTemplate"], None]) -> Callable[[Plan, "PlanTemplate"], None]:
+def made_from_template(extension: _Extension) -> _Extension:
     """Decorate a function to run on every plan made from a template, after its phases and waves: the features
     above the plans add their part so (the KPIs, the gates, the maturity targets). It gets the template
     `localized` to the plan's language."""
@@ -209,7 +211,7 @@ class PlanTemplate:
         missing = {path.rsplit(".", 1)[1] for path in self.missing_translations()}
         return tuple(language for language in LANGUAGES if language not in missing)
 
-    def localized(self, language: str) -> "PlanTemplate":
+    def localized(self, language: str) -> PlanTemplate:
         """This template with every text in `language` (English where it has none), plain strings; its gates name
         their phases and waves by those names, as the plan made from it will."""
         language = plan_language(language)
@@ -367,7 +369,7 @@ def _phases(filename: str, top: _Reader, duration: int) -> list[PhaseTemplate]:
             goal=r.text("goal"),
             exit_criteria=r.text("exit_criteria"),
         )
-        unique_name(filename, f"{path}.name", phase.name, [p.name for p in phases], "phase")
+        unique_name(filename, f"{path}.name", cast(Text, phase.name), [p.name for p in phases], "phase")  # as read: a Text
         if phase.start_day + phase.duration_days > duration:
             raise TemplateError(
                 filename, f"{path}.duration_days",
@@ -396,7 +398,7 @@ def _waves(filename: str, top: _Reader, duration: int) -> list[WaveTemplate]:
             departments=r.codes("departments"),
             notes=r.text("notes"),
         )
-        unique_name(filename, f"{path}.name", wave.name, [w.name for w in waves], "wave")
+        unique_name(filename, f"{path}.name", cast(Text, wave.name), [w.name for w in waves], "wave")  # as read: a Text
         for code in wave.departments:
             if code in seen_departments:
                 raise TemplateError(filename, f"{path}.departments", f"{code} is already in the wave {seen_departments[code]!r}")
@@ -422,7 +424,7 @@ def _kpis(filename: str, top: _Reader, duration: int) -> list[KpiTemplate]:
         )
         if (kpi.direction == "higher") != (kpi.target > kpi.baseline):
             raise TemplateError(filename, f"{path}.target", f"must be {'above' if kpi.direction == 'higher' else 'below'} the baseline")
-        unique_name(filename, f"{path}.name", kpi.name, [k.name for k in kpis], "KPI")
+        unique_name(filename, f"{path}.name", cast(Text, kpi.name), [k.name for k in kpis], "KPI")  # as read: a Text
         kpis.append(kpi)
     return kpis
 
@@ -477,7 +479,7 @@ def _maturity_targets(filename: str, top: _Reader) -> dict[str, int]:
             raise TemplateError(filename, f"maturity_targets.{key}", f"must be all or one of {', '.join(MATURITY_BLOCKS)}")
         if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 6:
             raise TemplateError(filename, f"maturity_targets.{key}", f"must be a level from 0 to 6, not {level!r}")
-    return {b: data.get(b, data.get("all")) for b in MATURITY_BLOCKS if data.get(b, data.get("all")) is not None}
+    return {b: level for b in MATURITY_BLOCKS if (level := data.get(b, data.get("all"))) is not None}
 
 
 def load_template_file(path: Path) -> PlanTemplate:
@@ -515,7 +517,8 @@ def create_plan_from_template(
     template = template.localized(language)
     name = (name or "").strip() or template.name
     if start + timedelta(days=template.duration_days) > LATEST:
-        raise ValidationFailed(_("A plan starting on %(start)s would end after %(last)s.", start=start.isoformat(), last=LATEST.isoformat()), field="start_date")
+        raise ValidationFailed(_("A plan starting on %(start)s would end after %(last)s.", start=start.isoformat(),
+                                 last=LATEST.isoformat()), field="start_date")
     plan = services.create_plan(
         name=name, start=start, end=start + timedelta(days=template.duration_days - 1),
         vision=template.vision, horizon_years=template.horizon_years, created_by=created_by, template_key=template.key,

@@ -105,7 +105,7 @@ def _check_plan(plan: Plan | None, *, name: str, start: date | None, end: date |
         errors["end_date"] = _("The end date %(end)s is before the start date %(start)s.", end=end.isoformat(), start=start.isoformat())
     if not 1 <= horizon_years <= 10:
         errors["horizon_years"] = _("The horizon is between 1 and 10 years (the texts advise a 3-5 year vision).")
-    if not errors and plan is not None:
+    if not errors and plan is not None and start is not None and end is not None:
         for phase in plan.phases:
             if phase.start_date < start or phase.end_date > end:
                 errors["start_date" if phase.start_date < start else "end_date"] = _(
@@ -206,10 +206,10 @@ def _check_phase(plan: Plan, phase: Phase | None, *, name: str, start: date | No
 
 
 def add_phase(
-    plan: Plan, *, name: str, start: date, end: date, goal: str = "", exit_criteria: str = "",
+    plan: Plan, *, name: str, start: date | None, end: date | None, goal: str = "", exit_criteria: str = "",
     status: PhaseStatus = PhaseStatus.PLANNED,
 ) -> Phase:
-    """Append a phase to the plan (it becomes the last one; `move_phase` reorders)."""
+    """Append a phase to the plan (it becomes the last one; `move_phase` reorders). A missing date is refused."""
     _check_phase(plan, None, name=name, start=start, end=end)
     phase = Phase(
         name=name.strip(), start_date=start, end_date=end, goal=goal.strip(), exit_criteria=exit_criteria.strip(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import overload
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -204,6 +205,10 @@ def wave_form(plan_id: int, wave_id: int | None = None):
     return render_template("plans/wave_form.html", form=form, plan=plan, wave=wave, taken=taken), form.http_status
 
 
+@overload
+def _wave_parts(wave: Wave) -> dict[str, list[int]]: ...
+@overload
+def _wave_parts(wave: None) -> None: ...
 def _wave_parts(wave: Wave | None) -> dict[str, list[int]] | None:
     """A wave's departments and modules as saved, by field name (they are not columns of the wave)."""
     if wave is None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from crmproject.auth.models import User
 from crmproject.auth.permissions import can_manage_pulse
-from crmproject.db import utcnow
+from crmproject.db import rows_matched, utcnow
 from crmproject.departments.models import Department
 from crmproject.enums import LabelledEnum
 from crmproject.errors import ValidationFailed
@@ -115,6 +115,7 @@ def create_survey(plan: Plan, values: SurveyValues, *, actor: User | None) -> Pu
 def update_survey(survey: PulseSurvey, plan: Plan, values: SurveyValues) -> PulseSurvey:
     """Change a survey; its links not yet used follow a new closing day."""
     _check(plan, values, survey)
+    assert values.department is not None and values.opens_on is not None and values.closes_on is not None  # checked
     survey.department, survey.kind, survey.title = values.department, values.kind, values.title.strip()
     survey.opens_on, survey.closes_on = values.opens_on, values.closes_on
     expiry = link_expiry(plan, values.closes_on)
@@ -274,7 +275,7 @@ def record_answer(invitation: PulseInvitation, answer: Answer, *, now: datetime 
     used = db.session.execute(update(PulseInvitation).where(PulseInvitation.id == invitation.id,
                                                             PulseInvitation.answered_at.is_(None))
                               .values(answered_at=answered_day(now)).execution_options(synchronize_session=False))
-    if used.rowcount != 1:
+    if rows_matched(used) != 1:
         raise ValidationFailed(str(LinkState.ANSWERED.label))
     response = PulseResponse(survey_id=invitation.survey_id, nps=answer.nps,
                              answered_on=now.astimezone(plan_zone(_plan(invitation.survey))).date(),
@@ -348,6 +349,7 @@ def enter_results(survey: PulseSurvey, values: EnteredValues, *, by: User | None
         raise ValidationFailed(_("Open the survey before entering its results."))
     _check_entered(survey, values)
     row = survey.entered or PulseEnteredResult(survey_id=survey.id)
+    assert values.respondents is not None and values.invited is not None  # _check_entered refuses them missing
     row.respondents, row.invited = values.respondents, values.invited
     for element in ELEMENTS:
         setattr(row, element.value, values.means[element])

@@ -34,7 +34,7 @@ class _IssuedSigner(TimestampSigner):
 
 
 def _serializer(issued: int | None = None) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=SALT, signer=_IssuedSigner,
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT, signer=_IssuedSigner,
                                   signer_kwargs={"issued": issued})
 
 

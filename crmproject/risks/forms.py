@@ -9,8 +9,8 @@ from crmproject.risks.models import RiskStatus
 from crmproject.risks.services import IMPACT_MEANINGS, LIKELIHOOD_MEANINGS
 
 
-def _level(value: object) -> int | None:
-    return int(value) if value not in (None, "", "None") else None
+def _level(value: str | int | None) -> int | None:
+    return int(value) if value is not None and value not in ("", "None") else None
 
 
 def _levels(meanings) -> list:

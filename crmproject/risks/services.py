@@ -139,6 +139,7 @@ def _apply(risk: Risk, values: RiskValues) -> None:
     risk.title = values.title.strip()
     risk.description = values.description.strip()
     risk.mitigations = values.mitigations.strip()
+    assert values.likelihood is not None and values.impact is not None  # the callers' _check refuses them missing
     risk.likelihood, risk.impact = values.likelihood, values.impact
     risk.department_id = values.department.id if values.department is not None else None
     risk.owner_id = values.owner.id if values.owner is not None else None
@@ -242,7 +243,7 @@ class RiskView:
     impact: int
     effective_likelihood: int
     reasons: list[str] = field(default_factory=list)
-    risk: Risk | None = None
+    risk: Risk = field(kw_only=True)  # the risk read
 
     @property
     def score(self) -> int:

@@ -213,7 +213,7 @@ def _form_action(plan: Plan, risk: Risk, form, action, done: str, **shown):
         else:
             return _to_risk(plan, risk, done)
     db.session.rollback()
-    return _show(plan, db.session.get(Risk, risk.id), status=400, **shown)
+    return _show(plan, db.session.get_one(Risk, risk.id), status=400, **shown)
 
 
 @bp.post("/<int:risk_id>/close")
@@ -250,7 +250,7 @@ def link_task(plan_id: int, risk_id: int):
     form = LinkTaskForm()
     form.task_id.choices = options([("", "")] + [
         (t.id, t.title) for t in services.task_choices(plan, risk, visible=lambda t: can_view_task(current_user, t))])
-    return _form_action(plan, risk, form, lambda: services.link_task(risk, db.session.get(ChangeTask, form.task_id.data)),
+    return _form_action(plan, risk, form, lambda: services.link_task(risk, db.session.get_one(ChangeTask, form.task_id.data)),
                         _("Task linked."), link=form)
 
 

@@ -32,7 +32,7 @@ import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 
 from crmproject.i18n import _
@@ -265,7 +265,7 @@ class PackageGuard:
         finally:
             chunks.close()
 
-    def _inflate(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    def _inflate(self, info: zipfile.ZipInfo) -> Generator[bytes, None, None]:
         raw = self._raw(info)
         expected, produced, first = info.file_size, 0, True
         inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
@@ -298,7 +298,7 @@ class PackageGuard:
         if produced != expected:
             raise damaged(self.filename)
 
-    def _raw(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    def _raw(self, info: zipfile.ZipInfo) -> Iterator[bytes | memoryview]:
         """The part's compressed bytes, read from where its local header says they start."""
         if isinstance(self.source, Path):
             with self.source.open("rb") as handle:
@@ -333,7 +333,7 @@ class PackageGuard:
 _DONE = object()
 
 
-def _prefetched(chunks: Iterator[bytes], ahead: int = 4) -> Iterator[bytes]:
+def _prefetched(chunks: Generator[bytes, None, None], ahead: int = 4) -> Generator[bytes, None, None]:
     """The same chunks, produced by a helper thread at most `ahead` chunks before they are asked for."""
     ready: queue.Queue = queue.Queue(maxsize=ahead)
     stop = threading.Event()

@@ -84,7 +84,10 @@ def _wait(pid: int, seconds: float) -> int | None:
         ready, _write, _error = select.select([handle], [], [], seconds)
         if not ready:
             os.kill(pid, signal.SIGKILL)
-        return os.waitpid(pid, 0)[1] if ready else _reap(pid)
+        if ready:
+            return os.waitpid(pid, 0)[1]
+        _reap(pid)
+        return None
     finally:
         os.close(handle)
 

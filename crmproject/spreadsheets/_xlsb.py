@@ -85,9 +85,9 @@ def _header(data: bytes, position: int) -> tuple[int, int, int] | None:
 
 @dataclass
 class BinarySheet(SheetMeasure):
-    """A worksheet's measure, with the shared text python-calamine copies into its cells (None: not known)."""
+    """A worksheet's measure, with the shared text python-calamine copies into its cells."""
 
-    copied: int | None = 0
+    copied: int = 0
 
 
 def measure_binary_sheet(chunks: Iterable[bytes], limits: ReadLimits, strings: SharedStrings | None) -> BinarySheet:
@@ -115,11 +115,12 @@ def measure_binary_sheet(chunks: Iterable[bytes], limits: ReadLimits, strings: S
 
 def measure_binary_strings(chunks: Iterable[bytes], limits: ReadLimits) -> SharedStrings:
     """The shared strings of xl/sharedStrings.bin; a string's UTF-8 bytes are at most 3/2 of its UTF-16 record."""
-    found = SharedStrings(lengths=array("I"))
+    lengths = array("I")
+    found = SharedStrings(lengths=lengths)
     for record, size, _payload in records(chunks):
         if record == _SST_ITEM:
             length = size * 3 // 2
-            found.lengths.append(length)
+            lengths.append(length)
             found.longest = max(found.longest, length)
             found.count += 1
             if found.count > limits.max_cells:

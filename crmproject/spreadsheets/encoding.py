@@ -225,7 +225,7 @@ def encoding_choice(value: str | None) -> str | None:
         info = codecs.lookup(name)
     except LookupError:
         info = None
-    if info is None or not info._is_text_encoding:  # type: ignore[attr-defined]
+    if info is None or not info._is_text_encoding:
         from crmproject.i18n import _
 
         raise ValueError(_("%(name)s is not a text encoding; try utf-8, cp1251 or cp1252.", name=value.strip()))

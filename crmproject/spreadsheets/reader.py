@@ -16,7 +16,7 @@ import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path, PurePath
 from typing import Literal, Protocol
 from xml.etree.ElementTree import ParseError
@@ -139,7 +139,7 @@ def _fill_merged(rows: Iterator[Row], ranges: tuple[CellRange, ...], first_row: 
             elif value is not None:
                 if column >= len(cells):
                     cells.extend([None] * (column + 1 - len(cells)))
-                if cells[column] is None or (isinstance(cells[column], str) and not cells[column].strip()):
+                if (held := cells[column]) is None or (isinstance(held, str) and not held.strip()):
                     cells[column] = value
         for column, bottom in starts.get(row.number, ()):
             active[column] = (bottom, row.cell(column))
@@ -220,7 +220,7 @@ def open_workbook(source: Path | bytes, filename: str | None = None, *, limits: 
             entry.name,
             visible=entry.visible == SheetVisibleEnum.Visible,
             source=_CalamineSource(book, entry.name, name, checked.markup_reader(entry.name), limits,
-                                   lambda sheet=entry.name: checked.check_sheet(sheet)),
+                                   partial(checked.check_sheet, entry.name)),
         )
         for entry in metadata
         if entry.typ == SheetTypeEnum.WorkSheet

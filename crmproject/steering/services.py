@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Sequence
 
 from sqlalchemy import select
 
@@ -124,6 +124,7 @@ def build_agenda(plan: Plan, held_on: date, *, today: date) -> dict:
             _("%(gate)s, due %(due)s: %(recommendation)s", gate=gate.name, due=gate.due.isoformat(),
               recommendation=recommendation.label if recommendation else _("no criteria yet")),
             "gates.show", gate_id=gate.id))
+    department_id: int | None  # a KPI's may be None (whole plan)
     for department_id, verdict in sorted(evidence.verdicts.items(), key=lambda i: evidence.names.get(i[0], "")):
         if verdict.warning:
             agenda["adoption"].append(_item(
@@ -151,7 +152,7 @@ def build_agenda(plan: Plan, held_on: date, *, today: date) -> dict:
         .order_by(ChangeTask.due_date.is_(None), ChangeTask.due_date, ChangeTask.id)).all()
     for task_id, title, due in critical:
         late = due is not None and due < today
-        text = _("%(title)s (due %(due)s, overdue)", title=title, due=due.isoformat()) if late else \
+        text = _("%(title)s (due %(due)s, overdue)", title=title, due=due.isoformat()) if late and due is not None else \
             _("%(title)s (due %(due)s)", title=title, due=due.isoformat() if due else _("no date"))
         agenda["tasks"].append(_item(text, "tasks.show", task_id=task_id))
     return {"built_on": today.isoformat(), "sections": agenda}

@@ -77,7 +77,8 @@ def import_tasks(file: str, plan_id: int, sheet: str | None, dry_run: bool, as_j
     else:
         _echo_task_preview(path.name, preview, plan, created, dry_run)
     if blocked:
-        raise click.ClickException(_("Nothing was imported: %(n)s rows have errors (see above; --skip-invalid imports the rest).", n=len({i.row for i in preview.issues})))
+        raise click.ClickException(_("Nothing was imported: %(n)s rows have errors (see above; --skip-invalid imports the rest).",
+                                     n=len({i.row for i in preview.issues})))
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -106,7 +107,8 @@ def _status_pairs(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def _echo_task_preview(filename: str, preview, plan, created: list, dry_run: bool) -> None:
-    click.echo(_("%(file)s, sheet %(sheet)s: header on row %(row)s, %(rows)s rows read, %(tasks)s tasks, %(deps)s dependencies, %(phases)s phases found.",
+    click.echo(_("%(file)s, sheet %(sheet)s: header on row %(row)s, %(rows)s rows read, %(tasks)s tasks, "
+                 "%(deps)s dependencies, %(phases)s phases found.",
                  file=filename, sheet=preview.sheet, row=preview.header_row, rows=preview.rows_read,
                  tasks=len(preview.importable), deps=preview.dependencies, phases=len(preview.groups)))
     click.echo(_("Columns: %(columns)s.", columns=", ".join(f"{c['field']}={c['column']} ({c['header']})"

@@ -33,7 +33,8 @@ class BulkStatusForm(AppForm):
 
 
 class CommunicationForm(VersionedForm):
-    audience = StringField(_l("Audience"), validators=[DataRequired(), Length(max=200)], description=_l("Who hears it, e.g. all Sales staff, department heads, customers."))
+    audience = StringField(_l("Audience"), validators=[DataRequired(), Length(max=200)],
+                           description=_l("Who hears it, e.g. all Sales staff, department heads, customers."))
     channel = SelectField(_l("Channel"), choices=options(CommunicationChannel.choices()))
     message = TextAreaField(_l("Message"), validators=[DataRequired()])
     planned_date = DateField(_l("Date"), validators=[InputRequired()])

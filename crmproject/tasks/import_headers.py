@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from crmproject.i18n import _
-from crmproject.spreadsheets import CellValue, HeaderMatch, Row, Sheet, column_letter, is_blank
+from crmproject.spreadsheets import CellValue, HeaderMatch, Row, column_letter, is_blank
 from crmproject.spreadsheets.table import is_calendar_header
 from crmproject.spreadsheets.values import display
 

@@ -115,7 +115,7 @@ def import_preview(plan_id: int, token: str):
         elif not preview.importable:
             flash(_("There is no valid task to import."), "error")
         else:
-            category = db.session.get(services.TaskCategory, form.category_id.data)
+            category = db.session.get_one(services.TaskCategory, form.category_id.data)
             created = importer.save(preview, plan, actor=current_user, default_category=category)
             uploads.discard(token)
             flash(_("%(n)s tasks imported from %(file)s.", n=len(created), file=upload.filename), "success")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 
 from crmproject.auth.models import User
 from crmproject.db import insert_rows, utcnow
@@ -132,8 +132,9 @@ def analyse(workbook: Workbook, plan: Plan, options: ImportOptions) -> ImportPre
         chosen = choose_sheet(workbook, options.sheet, manual)
         found = chosen.found
         if options.columns is not None:
-            found, _closest = read_sheet(workbook.sheet(found.table.sheet), manual, options.columns)
-            assert found is not None
+            table, _closest = read_sheet(workbook.sheet(found.table.sheet), manual, options.columns)
+            assert table is not None
+            found = table
         elif manual:
             _check_manual(found, options.column_names)
     return _preview(workbook, plan, options, found, chosen.sheets, chosen.skipped)
@@ -204,7 +205,7 @@ def _apply_statuses(tasks: list[ParsedTask], ctx: RowContext, choices: dict[str,
     map_status_words(ctx.statuses, choices)
     column = "status" if ctx.table.header.column("status") is not None else "progress"
     for entry in ctx.statuses.values():
-        if entry.how == "meaning":
+        if entry.how == "meaning" and entry.status is not None:  # a status found by meaning is always one
             ctx.warnings.append(ctx.table.issue(entry.rows[0], column, _(
                 "'%(word)s' is read as %(status)s by its meaning (%(n)s rows); change it in the preview or with "
                 "--status-map.", word=entry.text, status=entry.status.label, n=len(entry.rows))))

@@ -143,7 +143,7 @@ def _values(form: TaskForm) -> services.TaskUpdate:
     get = db.session.get
     return services.TaskUpdate(
         title=form.title.data, description=form.description.data or "",
-        category=get(TaskCategory, form.category_id.data),
+        category=db.session.get_one(TaskCategory, form.category_id.data),
         owner=get(User, form.owner_id.data) if form.owner_id.data else None,
         phase=get(Phase, form.phase_id.data) if form.phase_id.data else None,
         department=get(Department, form.department_id.data) if form.department_id.data else None,

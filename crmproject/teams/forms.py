@@ -10,7 +10,8 @@ from crmproject.teams.models import TeamRoleKind
 
 class TeamRoleForm(VersionedForm):
     kind = SelectField(_l("Kind"), choices=options(TeamRoleKind.choices()))
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)], description=_l("For example: Module lead SFA, Steering committee: CFO."))
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)],
+                        description=_l("For example: Module lead SFA, Steering committee: CFO."))
     crm_module_id = IdSelectField(_l("CRM module"), description=_l("For a module lead."))
     department_id = IdSelectField(_l("Department"), description=_l("For a key user: the department they represent."))
     required = BooleanField(_l("Required: flag the seat while it is vacant"), default=True)
@@ -27,7 +28,8 @@ class AssignmentForm(VersionedForm):
 
     user_id = IdSelectField(_l("User"), description=_l("Someone with an account here."))
     person_name = StringField(_l("Or an outside person's name"), validators=[Optional(), Length(max=200)])
-    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)], description=_l("For an outside person, e.g. the implementation partner."))
+    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)],
+                               description=_l("For an outside person, e.g. the implementation partner."))
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])
     start_date = DateField(_l("From"), validators=[InputRequired()], description=_l("The current holder, if any, hands over the day before."))
     note = TextAreaField(_l("Note"), validators=[Optional()])

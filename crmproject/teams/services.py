@@ -115,7 +115,8 @@ def add_standard_roles(plan: Plan) -> list[TeamRole]:
         if wave.kind == WaveKind.PILOT:
             for department in wave.departments:
                 wanted.append(dict(kind=TeamRoleKind.KEY_USER, title=_("Key user %(code)s", code=department.code), department=department,
-                                   responsibilities=_("Represents %(name)s: tests, trains colleagues and reports what does not work.", name=department.name)))
+                                   responsibilities=_("Represents %(name)s: tests, trains colleagues and reports what does not work.",
+                                                      name=department.name)))
     return [create_role(plan, **spec) for spec in wanted if spec["title"] not in taken]
 
 

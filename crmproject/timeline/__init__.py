@@ -1,4 +1,5 @@
-"""The plan's interactive timeline: phases, go-lives and change tasks with their dependencies, a baseline beside today's dates; tasks rescheduled by dragging their bars."""
+"""The plan's interactive timeline: phases, go-lives and change tasks with their dependencies, a baseline beside
+today's dates; tasks rescheduled by dragging their bars."""
 
 from flask import Blueprint
 

@@ -70,7 +70,7 @@ def completion_bars(labels: Sequence[str], completions: Sequence[Completion], *,
     people who owed the course, in a colour of its own. A plain figure dict.
     """
     per_bar = target is not None and not isinstance(target, (int, float))
-    line = None if per_bar else target
+    line = target if isinstance(target, (int, float)) else None  # one line for every bar, or none
     values = [_value(c) for c in completions]
     colours = ([completion_colour(v, t) for v, t in zip(values, target, strict=True)] if per_bar  # type: ignore[arg-type]
                else [completion_colour(v, line) for v in values])

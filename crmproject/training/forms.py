@@ -14,7 +14,8 @@ class CourseForm(VersionedForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=50)], description=_l("Short and unique, for example SFA-101."))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     crm_module_id = IdSelectField(_l("CRM module"))
-    audience = StringField(_l("Audience"), validators=[Optional(), Length(max=200)], description=_l("Who should take it, for example: sales representatives."))
+    audience = StringField(_l("Audience"), validators=[Optional(), Length(max=200)],
+                           description=_l("Who should take it, for example: sales representatives."))
     mandatory = BooleanField(_l("Mandatory"), description=_l("Mandatory courses are measured against a target of 100% completion."))
     length_hours = DecimalField(_l("Length (hours)"), column=Course.length_hours, validators=[Optional(), NumberRange(min=0.1, max=1000)])
     validity_months = IntegerField(_l("Valid for (months)"), validators=[Optional(), NumberRange(min=1, max=120)],

@@ -22,6 +22,7 @@ def _course_columns(shape: Shape, result: TrainingImport, sheet_result: SheetRes
         result.warnings.append(ImportIssue(sheet, header.row, column, header.headers[column], why))
     found: dict[int, int | str] = {}
     first_column: dict[int | str, int] = {}
+    course: int | str | None  # a known course's id, or the key of one to create
     for column, course in shape.columns.courses.items():
         text = header.headers[column]
         if course is None:
@@ -72,5 +73,8 @@ def analyse_grid(shape: Shape, result: TrainingImport, sheet_result: SheetResult
             except CellError as exc:
                 result.issues.append(ImportIssue(sheet, row.number, column, headers.get(column), exc.message))
                 continue
-            add(result, context, TrainingRecord(row.number, person, course, status, completed_on, score, sheet=sheet),
-                lambda _key, message, row=row, column=column: ImportIssue(sheet, row.number, column, headers.get(column), message))
+
+            def issue(_key: str | None, message: str, row: Row = row, column: int = column) -> ImportIssue:
+                return ImportIssue(sheet, row.number, column, headers.get(column), message)
+
+            add(result, context, TrainingRecord(row.number, person, course, status, completed_on, score, sheet=sheet), issue)

@@ -58,10 +58,9 @@ class People:
             return found
         if user and (found := self.by_user.get(username_key(user))) is not None:
             return found
-        if name and not email and not user:
-            # a name column may hold CRM user names too
-            if (found := self.by_user.get(username_key(name))) is not None:
-                return found
+        # a name column may hold CRM user names too
+        if name and not email and not user and (found := self.by_user.get(username_key(name))) is not None:
+            return found
         if name:
             same = self.by_name.get(text_key(name), [])
             if len(same) == 1:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 
 from crmproject.i18n import _
 from crmproject.spreadsheets import CellValue, ImportIssue, Workbook, infer_day_first, is_blank, parse_date, parse_text
@@ -32,7 +33,8 @@ def analyse_records(shape: Shape, result: TrainingImport, sheet_result: SheetRes
     for column, key in table.header.duplicates.items():
         result.warnings.append(ImportIssue(table.sheet, table.header.row, column, table.header.headers.get(column),
                                            _("Also looks like %(field)s; the column %(used)s is used instead.",
-                                             field=FIELD_LABELS[key], used=table.header.headers.get(table.header.column(key), ""))))
+                                             field=FIELD_LABELS[key],
+                                             used=table.header.headers.get(at, "") if (at := table.header.column(key)) is not None else "")))
     day_first = options.day_first
     if day_first is None:
         day_first = infer_day_first(r.values.get(k) for r in table.rows for k in ("completed_on", "status", "registered", "unregistered")
@@ -56,7 +58,7 @@ def analyse_records(shape: Shape, result: TrainingImport, sheet_result: SheetRes
             result.issues.append(table.issue(row, exc.key, exc.text))
             continue
         add(result, context, TrainingRecord(row.number, person, course, status, completed_on, score, sheet=table.sheet),
-            lambda key, text, row=row: table.issue(row, key, text))
+            partial(table.issue, row))
 
 
 def _day(key: str, value: CellValue, workbook: Workbook, options: ImportOptions, day_first: bool | None) -> tuple[date | None, int | None]:

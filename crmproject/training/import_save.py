@@ -35,7 +35,9 @@ def save(result: TrainingImport) -> SaveCounts:
         employee_ids = _created_employee_ids(result.new_employees)
         counts.employees_created = len(result.new_employees)
 
-    records = [(employee_ids.get(r.person, r.person), course_ids.get(r.course, r.course), r) for r in result.records]
+    # a person or course to create is named by a text key until then; every one has an id now
+    records = [(employee_ids[r.person] if isinstance(r.person, str) else r.person,
+                course_ids[r.course] if isinstance(r.course, str) else r.course, r) for r in result.records]
     involved = sorted({course for _, course, _ in records})
     existing: dict[tuple[int, int], tuple[int, EnrolmentStatus, date | None, Decimal | None]] = {}
     for start in range(0, len(involved), 500):

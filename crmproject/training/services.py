@@ -195,7 +195,7 @@ def session_bookings(course: Course) -> dict[int, int]:
         select(Enrolment.session_id, func.count()).where(Enrolment.course_id == course.id, Enrolment.session_id.is_not(None))
         .group_by(Enrolment.session_id)
     )
-    return {session_id: count for session_id, count in rows}
+    return {session_id: count for session_id, count in rows if session_id is not None}  # (the query's too)
 
 
 # --- enrolments --------------------------------------------------------------------------------
@@ -488,11 +488,17 @@ def rollups(cells: Sequence[CompletionCell], *, course_ids: Iterable[int] | None
     for cell in cells:
         c = cell.completion
         counts = by_course.setdefault(cell.course_id, [0, 0, 0, 0, 0])
-        counts[0] += c.enrolled; counts[1] += c.completed; counts[2] += c.excluded; counts[3] += c.withdrawn
+        counts[0] += c.enrolled
+        counts[1] += c.completed
+        counts[2] += c.excluded
+        counts[3] += c.withdrawn
         counts[4] += c.expired
         if chosen is None or cell.course_id in chosen:
             row = by_department.setdefault(cell.department_id, [cell.department_name, 0, 0, 0, 0, 0])
-            row[1] += c.enrolled; row[2] += c.completed; row[3] += c.excluded; row[4] += c.withdrawn
+            row[1] += c.enrolled
+            row[2] += c.completed
+            row[3] += c.excluded
+            row[4] += c.withdrawn
             row[5] += c.expired
     departments = [DepartmentCompletion(department_id, name, Completion(n, done, out, left, lapsed))
                    for department_id, (name, n, done, out, left, lapsed) in by_department.items()]
@@ -536,7 +542,8 @@ def refreshers_due(*, today: date, course_id: int | None = None, department_id: 
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = [RefresherDue(e_id, p_id, p_name, d_id, d_name, c_id, code, done, add_months(done, months))
             for e_id, p_id, p_name, d_id, d_name, c_id, code, done, months in db.session.execute(
-                query.order_by(Enrolment.completed_on, Course.code, Employee.name).limit(limit))]
+                query.order_by(Enrolment.completed_on, Course.code, Employee.name).limit(limit))
+            if done is not None and months is not None]  # as `lapsed` asks; said again for the types
     return sorted(rows, key=lambda r: (r.expires_on, r.course_code, r.employee_name)), total
 
 

@@ -94,7 +94,8 @@ def test_an_administrator_uploads_a_usage_export_and_follows_its_progress(client
     login(make_user(Role.ADMIN))
     page = client.get("/adoption/imports").get_data(as_text=True)
     assert 'name="file"' in page and 'name="timezone"' in page
-    csv_data = b"Username,Timestamp,Action\nANN.LEE,2026-03-02 09:00,Login\nann.lee,2026-03-02 09:05,Update opportunity\nghost,2026-03-02 10:00,Login\n"
+    csv_data = (b"Username,Timestamp,Action\nANN.LEE,2026-03-02 09:00,Login\nann.lee,2026-03-02 09:05,Update opportunity\n"
+                b"ghost,2026-03-02 10:00,Login\n")
     response = client.post("/adoption/imports", data={"file": (io.BytesIO(csv_data), "usage.csv"), "timezone": "UTC"},
                            content_type="multipart/form-data")
     assert response.status_code == 302

@@ -4,7 +4,7 @@ every event counted, matched by user name or by CRM user id, service accounts ke
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -46,7 +46,7 @@ def _events(*, matched: bool = False):
 
 
 def _utc(*parts):
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 def test_salesforce_ids_of_15_and_18_characters_are_one_user():

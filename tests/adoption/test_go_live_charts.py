@@ -93,7 +93,7 @@ def test_the_adoption_page_and_the_dashboard_agree_before_and_after_a_go_live(cl
     cells = {}
     for page, chart_id in ((adoption, "adoption-heatmap"), (dashboard, "chart-heatmap")):
         heat = _figure(page, chart_id)["data"][0]
-        cells[chart_id] = dict(zip(heat["x"], heat["z"][heat["y"].index("Sales")]))
+        cells[chart_id] = dict(zip(heat["x"], heat["z"][heat["y"].index("Sales")], strict=True))
         weeks_before = [v for week, v in cells[chart_id].items() if date.fromisoformat(week[:10]) < _monday(go_live)]
         assert weeks_before and weeks_before == [None] * len(weeks_before), chart_id  # blank, not 0%
         mark = next(t for t in _figure(page, chart_id)["data"] if t.get("name") == "go-live")
@@ -105,13 +105,13 @@ def test_the_adoption_page_and_the_dashboard_agree_before_and_after_a_go_live(cl
     # the plan's line chart has a point a week, as the dashboard's: blank before the go-live's week, that week
     # partly live, then 40%; the same points as the dashboard's line of Sales
     line = _figure(adoption, "adoption-chart")
-    sales_line = dict(zip(line["data"][0]["x"], line["data"][0]["y"]))
+    sales_line = dict(zip(line["data"][0]["x"], line["data"][0]["y"], strict=True))
     assert {v for day, v in sales_line.items() if date.fromisoformat(day) < _monday(go_live)} == {None}
     assert 0 < sales_line[_monday(go_live).isoformat()] < 40.0
     assert sales_line[(_monday(go_live) + timedelta(weeks=1)).isoformat()] == 40.0
     dashboard_line = next(t for t in _figure(dashboard, "chart-departments")["data"] if t["name"] == "Sales")
     on_both = sales_line.keys() & {day[:10] for day in dashboard_line["x"]}
     assert len(on_both) >= 6 and all(
-        sales_line[day] == dict(zip((d[:10] for d in dashboard_line["x"]), dashboard_line["y"]))[day] for day in on_both)
+        sales_line[day] == dict(zip((d[:10] for d in dashboard_line["x"]), dashboard_line["y"], strict=True))[day] for day in on_both)
     assert _go_live_marks(line["layout"]) == [go_live.isoformat()]
     assert _go_live_marks(_figure(dashboard, "chart-departments")["layout"]) == [go_live.isoformat()]

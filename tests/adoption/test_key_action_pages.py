@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -30,7 +30,7 @@ def _person(name: str, department) -> Employee:
 def _event(person: Employee, on: date, action: str, obj: str = "", minute: int = 0) -> None:
     db.session.add(UsageEvent(username_key=person.crm_username_key, employee_id=person.id,
                               department_id=person.department_id, day=on, action=action, object=obj,
-                              occurred_at=datetime.combine(on, time(9, minute), tzinfo=timezone.utc),
+                              occurred_at=datetime.combine(on, time(9, minute), tzinfo=UTC),
                               is_login=action == "Login"))
 
 

@@ -4,7 +4,7 @@ for each CRM's exports, a mapping a project manager edits, and the counts per de
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -55,7 +55,7 @@ def _employee(name: str, department) -> Employee:
 
 def _event(person: Employee, on: date, action: str, obj: str = "", *, minute: int = 0) -> UsageEvent:
     event = UsageEvent(username_key=person.crm_username_key, employee_id=person.id, department_id=person.department_id,
-                       occurred_at=datetime.combine(on, time(9, minute), tzinfo=timezone.utc), day=on, action=action,
+                       occurred_at=datetime.combine(on, time(9, minute), tzinfo=UTC), day=on, action=action,
                        object=obj, is_login=action == "Login")
     db.session.add(event)
     return event

@@ -4,7 +4,7 @@ for 7, 30 or 90 days, what each did last; who may see it; the Excel download."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -23,7 +23,7 @@ GO_LIVE = TODAY - timedelta(days=300)
 
 def _event(person: Employee, on: date, action: str, *, minute: int = 0, obj: str = "") -> UsageEvent:
     return UsageEvent(username_key=person.crm_username_key, employee_id=person.id, department_id=person.department_id,
-                      occurred_at=datetime.combine(on, time(9, minute), tzinfo=timezone.utc), day=on, action=action,
+                      occurred_at=datetime.combine(on, time(9, minute), tzinfo=UTC), day=on, action=action,
                       object=obj, is_login=action == "Login")
 
 
@@ -93,7 +93,7 @@ def test_the_last_activity_is_read_with_a_fixed_number_of_queries(sales, app):
     from sqlalchemy import event
 
     department = sales["sales"]
-    department.name  # loaded before counting
+    _ = department.name  # loaded before counting
     statements = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)

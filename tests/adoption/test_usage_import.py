@@ -7,7 +7,7 @@ import json
 import re
 import time
 import zipfile
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
@@ -67,7 +67,7 @@ def _count_events() -> int:
 
 
 def _utc(*parts) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 def _xlsx(rows, *, epoch_1904: bool = False) -> bytes:
@@ -368,7 +368,7 @@ def test_bad_files_are_refused_with_a_message(org, content, expected):
 
 
 def test_a_file_not_in_the_encoding_chosen_is_refused_naming_its_line(org):
-    content = "user,time\nanna.k,2026-03-02 09:15\n".encode() + "Zoë,2026-03-02 09:16\n".encode("cp1252")
+    content = b"user,time\nanna.k,2026-03-02 09:15\n" + "Zoë,2026-03-02 09:16\n".encode("cp1252")
 
     with pytest.raises(UsageImportFailed) as failure:
         import_usage(content, "usage.csv", timezone="UTC", encoding="utf-8")
@@ -568,7 +568,7 @@ def test_a_job_with_an_unknown_time_zone_is_recorded_as_failed_at_once(org, app)
 
 def test_an_import_left_running_by_a_stopped_server_is_reported_failed(org, app):
     record = UsageImport(filename="old.csv", timezone="UTC", state=ImportState.RUNNING, unknown_usernames="{}",
-                         updated_at=datetime(2020, 1, 1, tzinfo=timezone.utc))
+                         updated_at=datetime(2020, 1, 1, tzinfo=UTC))
     db.session.add(record)
     db.session.commit()
     status = jobs.job_status(record.id)

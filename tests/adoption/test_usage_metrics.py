@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -37,7 +37,7 @@ def team(make_department):
 def _event(person: Employee, department_id: int, on: date, *, minute: int = 0, login: bool = False) -> UsageEvent:
     return UsageEvent(
         username_key=person.crm_username_key, employee_id=person.id, department_id=department_id,
-        occurred_at=datetime.combine(on, time(9, minute), tzinfo=timezone.utc), day=on,
+        occurred_at=datetime.combine(on, time(9, minute), tzinfo=UTC), day=on,
         action="Login" if login else "Update", object="", is_login=login,
     )
 
@@ -128,7 +128,7 @@ def test_events_without_a_department_or_employee_do_not_count(team):
     a1 = team["a1"]
     db.session.add_all([
         _event(a1, team["alpha"].id, day(3)),
-        UsageEvent(username_key="ghost", occurred_at=datetime(2026, 3, 3, 9, tzinfo=timezone.utc), day=day(3),
+        UsageEvent(username_key="ghost", occurred_at=datetime(2026, 3, 3, 9, tzinfo=UTC), day=day(3),
                    action="", object=""),
     ])
     db.session.commit()

@@ -159,9 +159,9 @@ def every_change_is_in_the_audit_trail(app):
         verb, table = found.group(1).split()[0].upper(), found.group(2).lower()
         if table not in audited:
             return
-        if verb == "UPDATE" and (assigned := _SET.search(sql)):
-            if set(_ASSIGNED.findall(assigned.group(1))) <= IGNORED_COLUMNS:
-                return  # a login's stamp, a version moved: nothing the trail records
+        if verb == "UPDATE" and (assigned := _SET.search(sql)) \
+                and set(_ASSIGNED.findall(assigned.group(1))) <= IGNORED_COLUMNS:
+            return  # a login's stamp, a version moved: nothing the trail records
         pending.setdefault(id(connection), set()).add((table, verb))
 
     def commit(connection):

@@ -98,7 +98,8 @@ CHECK_LAYOUT = r"""
       if (right >= root.scrollWidth - 1 && !clipped(el)) sticking.push(describe(el) + " to " + Math.round(right) + " px");
     }
   }
-  const selector = "td, th, h1, h2, h3, h4, h5, h6, .card, .badge, .task-card, .headline .figure, nav a, dt, dd, legend, label, button, .button, .crumbs";
+  const selector = "td, th, h1, h2, h3, h4, h5, h6, .card, .badge, .task-card, .headline .figure, nav a, dt, dd, "
+    + "legend, label, button, .button, .crumbs";
   const seen = new Set();
   const split = [];
   for (const container of document.querySelectorAll(selector)) {

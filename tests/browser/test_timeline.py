@@ -46,7 +46,7 @@ def test_a_project_manager_drags_a_task_bar_and_its_new_dates_are_saved(page, br
     days = 7
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     day_width = page.evaluate("""(() => { const r = document.querySelector('g.bar-wrapper[data-id="task-%s"] rect.bar');
-                                   return Number(r.getAttribute('width')) / 20; })()""" % task.id)
+                                   return Number(r.getAttribute('width')) / 20; })()""" % task.id)  # noqa: UP031 - % beside the script's braces
     page.mouse.move(x, y)
     page.mouse.down()
     for step in range(1, 11):

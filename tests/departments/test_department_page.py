@@ -242,7 +242,10 @@ def test_the_number_of_queries_does_not_grow_with_the_department(client, login, 
     def count(department_id: int) -> int:
         db.session.remove()  # a fresh session, as in production: nothing served from an earlier request's objects
         statements: list[str] = []
-        listener = lambda conn, cursor, statement, *args: statements.append(statement)
+
+        def listener(conn, cursor, statement, *args):
+            statements.append(statement)
+
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
             response = client.get(f"/departments/{department_id}")

@@ -84,7 +84,8 @@ def test_department_head_edits_only_the_numbers_of_their_own_department(client, 
     login(head)
     form = client.get(f"/departments/{own.id}/edit").get_data(as_text=True)
     assert 'name="licensed_seats"' in form and 'name="code"' not in form
-    assert client.post(f"/departments/{own.id}/edit", data={"headcount": "12", "licensed_seats": "11", "version": str(own.version)}).status_code == 302
+    assert client.post(f"/departments/{own.id}/edit",
+                       data={"headcount": "12", "licensed_seats": "11", "version": str(own.version)}).status_code == 302
     db.session.expire_all()
     assert (own.headcount, own.licensed_seats) == (12, 11)
     assert client.post(f"/departments/{other.id}/edit", data={"headcount": "1", "licensed_seats": "1"}).status_code == 403

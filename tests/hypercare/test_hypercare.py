@@ -4,7 +4,7 @@ criteria per department, and hypercare as a gate criterion of the next wave."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest

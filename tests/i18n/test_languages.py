@@ -175,3 +175,13 @@ def test_numbers_are_written_as_the_language_writes_them(app):
             assert number(Decimal("1234.5")) == expected
             assert number(Decimal("1234.5"), 2) == rounded
             assert number(85) == "85"
+
+
+def test_a_placeholder_may_be_named_message(app):
+    """The KPI import's refusal names its placeholders kpi, day and message: `message` is the text's own, not the
+    translation function's first parameter (which took it, and raised TypeError)."""
+    from crmproject.i18n import _
+
+    with app.test_request_context("/"):
+        shown = _("%(kpi)s on %(day)s: %(message)s", kpi="Win rate", day="2026-03-01", message="Enter a number.")
+    assert shown == "Win rate on 2026-03-01: Enter a number."

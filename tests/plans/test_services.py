@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
@@ -78,7 +79,7 @@ def test_the_database_itself_refuses_a_department_twice_in_a_plan(make_plan, mak
     wave2 = services.add_wave(plan, name="Wave 2", go_live=date(2026, 8, 1))
     db.session.commit()
     db.session.add(WaveDepartment(plan_id=plan.id, wave_id=wave2.id, department_id=sales.id))
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
     assert pilot.id is not None

@@ -292,12 +292,12 @@ def test_everyone_reads_the_readiness_and_the_xlsx_opens_in_libreoffice(rollout,
     client = login(make_user(Role.EXECUTIVE))
     plan = rollout["plan"]
     index = client.get(f"/plans/{plan.id}/pulse/").get_data(as_text=True)
-    assert 'id="pulse-department-%d"' % rollout["service"].id in index and "Knowledge" in index
+    assert f'id="pulse-department-{rollout["service"].id}"' in index and "Knowledge" in index
     assert f'href="/plans/{plan.id}/pulse/surveys/new"' not in index
     department = client.get(f"/departments/{rollout['service'].id}").get_data(as_text=True)
     assert 'id="pulse"' in department and "Knowledge" in department
     dashboard = client.get(f"/plans/{plan.id}/dashboard").get_data(as_text=True)
-    assert 'id="pulse"' in dashboard and 'id="pulse-department-%d"' % rollout["service"].id in dashboard
+    assert 'id="pulse"' in dashboard and f'id="pulse-department-{rollout["service"].id}"' in dashboard
     data = client.get(f"/plans/{plan.id}/pulse/results.xlsx").data
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["Readiness by department", "Pulse results"]
@@ -354,7 +354,7 @@ def test_the_dashboards_readiness_follows_its_wave_filter(rollout, make_user, lo
         answer(invitation, 4, 5, 2, 2, 3)
     plan = rollout["plan"]
     client = login(make_user(Role.EXECUTIVE))
-    service_row = 'id="pulse-department-%d"' % rollout["service"].id
+    service_row = f'id="pulse-department-{rollout["service"].id}"'
     waves = {w.name: w.id for w in plan.waves}
     assert service_row in client.get(f"/plans/{plan.id}/dashboard?wave={waves['Wave 2']}").get_data(as_text=True)
     assert service_row not in client.get(f"/plans/{plan.id}/dashboard?wave={waves['Pilot']}").get_data(as_text=True)

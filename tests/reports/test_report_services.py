@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
 import pytest
@@ -15,7 +15,7 @@ from crmproject.reports.models import ReportStatus
 
 
 def at(y, m, d):
-    return datetime(y, m, d, 12, tzinfo=timezone.utc)
+    return datetime(y, m, d, 12, tzinfo=UTC)
 
 
 @pytest.fixture

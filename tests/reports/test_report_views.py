@@ -137,7 +137,8 @@ def test_a_draft_amendment_neither_leaks_nor_hides_the_submitted_report(client, 
 
     from openpyxl import load_workbook
 
-    rows = list(load_workbook(io.BytesIO(client.get(f"/plans/{plan.id}/reports.xlsx?period={period.start}").data))["Reports"].iter_rows(values_only=True))
+    rows = list(load_workbook(io.BytesIO(client.get(f"/plans/{plan.id}/reports.xlsx?period={period.start}").data))["Reports"]
+                .iter_rows(values_only=True))
     assert rows[1][7] == "Submitted text" and all("SECRET" not in str(c) for r in rows for c in r)
 
 

@@ -352,7 +352,7 @@ def test_the_register_filters_by_heat_map_cell_and_shows_the_reasons(plan, make_
     register = page.split('id="register"', 1)[1]
     assert "No executive support" in register and "no executive sponsor seat" in register
     assert "Cost</a>" not in register
-    assert f'likelihood=4&amp;impact=5' in page  # the heat map's cell links to this list
+    assert 'likelihood=4&amp;impact=5' in page  # the heat map's cell links to this list
 
 
 # --- the xlsx --------------------------------------------------------------------------------------------

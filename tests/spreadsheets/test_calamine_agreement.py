@@ -142,14 +142,14 @@ def test_the_measured_extent_covers_calamine_for_sheets_written_every_way(hostil
             continue
         guard = PackageGuard(data, "random.xlsx", ReadLimits())
         try:
-            extent = measure_sheet(lambda: guard.chunks("xl/worksheets/sheet1.xml"), ReadLimits()).extent
+            extent = measure_sheet(lambda guard=guard: guard.chunks("xl/worksheets/sheet1.xml"), ReadLimits()).extent
         except Malformed:
             continue  # refused: python-calamine never reads it
         measured += 1
         assert extent.rows >= rows and extent.columns >= columns, (dimension, data)
         tight = ReadLimits(max_rows=max(rows, 1), max_columns=max(columns, 1), max_cells=max(rows * columns, 1))
         # a sheet within the limits is not refused for its measure either (no false alarm)
-        assert within(measure_sheet(lambda: guard.chunks("xl/worksheets/sheet1.xml"), tight).extent, tight) or (
+        assert within(measure_sheet(lambda guard=guard: guard.chunks("xl/worksheets/sheet1.xml"), tight).extent, tight) or (
             extent.rows > rows or extent.columns > columns)
     assert measured > 150
 

@@ -154,7 +154,7 @@ def test_task_plans_import_their_titles_correctly(encoding, runner, make_plan, t
 def test_usage_exports_match_user_names_and_keep_objects_as_written(language, encoding, names, make_department):
     department = make_department(name="Sales", code="SALES", licensed_seats=20)
     people, word = PEOPLE[language]
-    for n, name in enumerate(people):
+    for name in people:
         create_employee(name=name, department=department, crm_username=name, since=date(2026, 1, 1))
     db.session.commit()
     lines = ["User;Time;Action;Object"] + [

@@ -166,7 +166,7 @@ def test_the_measured_extent_is_never_smaller_than_what_calamine_stores(hostile)
         data = hostile.xlsx(f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
                             f"{dimension}<sheetData>{body}</sheetData></worksheet>".encode())
         guard = PackageGuard(data, "random.xlsx", ReadLimits())
-        extent = measure_sheet(lambda: guard.chunks("xl/worksheets/sheet1.xml"), ReadLimits()).extent
+        extent = measure_sheet(lambda guard=guard: guard.chunks("xl/worksheets/sheet1.xml"), ReadLimits()).extent
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
         assert extent.rows >= sheet.start[0] + sheet.height and extent.columns >= sheet.start[1] + sheet.width
 

@@ -71,7 +71,7 @@ def test_raci_export_has_the_grid_and_the_team(client, login, make_user, make_pl
     assert grid[1][:4] == ("Goals", None, "A", "R") and grid[1][4] is None
     assert grid[2][0] == "Unplanned" and "no role is accountable" in grid[2][4]
     team = list(workbook["Team"].iter_rows(values_only=True))
-    assert ("PM", "Project manager", True, "Kim") == team[2][:4]
+    assert team[2][:4] == ("PM", "Project manager", True, "Kim")
 
 
 def test_a_russian_readers_export_is_named_and_headed_in_russian(client, login, make_user, make_plan, make_task, libreoffice):

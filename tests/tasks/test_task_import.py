@@ -163,7 +163,7 @@ def test_awkward_workbook_reports_every_bad_row_with_sheet_row_and_column(plan_2
 
 def test_ambiguous_text_dates_are_reported_not_guessed(make_plan, categories):
     plan = make_plan()
-    data = "Task,Owner,Start,Due\nA,,05/03/2026,06/03/2026\nB,,07/03/2026,08/04/2026\n".encode()
+    data = b"Task,Owner,Start,Due\nA,,05/03/2026,06/03/2026\nB,,07/03/2026,08/04/2026\n"
     workbook = importer.load_workbook(data, "dates.csv")
     preview = importer.analyse(workbook, plan, importer.ImportOptions())
     assert {i.row for i in preview.issues} == {2, 3} and all("ambiguous" in i.message.lower() or "could be" in i.message for i in preview.issues)
@@ -264,7 +264,7 @@ def test_another_users_upload_token_is_not_readable(client, app, login, make_use
 
 def test_a_predecessor_cycle_in_the_file_is_reported(make_plan):
     plan = make_plan()
-    data = "ID,Task,Predecessors,Owner\n1,A,3,\n2,B,1,\n3,C,2,\n4,D,1,\n".encode()
+    data = b"ID,Task,Predecessors,Owner\n1,A,3,\n2,B,1,\n3,C,2,\n4,D,1,\n"
     preview = importer.analyse(importer.load_workbook(data, "cycle.csv"), plan, importer.ImportOptions())
     (issue,) = preview.issues
     assert issue.column_letter == "C" and "cycle: 1 → 3 → 2 → 1" in issue.message

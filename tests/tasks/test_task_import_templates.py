@@ -136,7 +136,7 @@ def test_wbs_with_merged_groups_imports_the_sub_tasks_under_their_group(runner, 
 
 
 def test_a_group_message_never_has_an_empty_name(plan):
-    data = "Task,Duration\nSection,\nA,2 days\n".encode()
+    data = b"Task,Duration\nSection,\nA,2 days\n"
     preview = importer.analyse(importer.load_workbook(data, "p.csv"), plan,
                                importer.ImportOptions(create_phases=True, phase_dates="tasks"))
     (issue,) = preview.issues
@@ -160,8 +160,8 @@ def test_hyphenated_ids_resolve_before_lags_are_read(runner, client, login, make
 
 
 def test_lags_after_plain_and_hyphenated_ids(plan):
-    data = ("ID,Task,Predecessors,Owner\nD-01,A,,x\nD-02,B,D-01,x\n3,C,2fs,x\n2,D,D-01SS-1,x\n"
-            "T-1.2,E,3FS+2d,x\n6,F,D-7,x\n").encode()
+    data = (b"ID,Task,Predecessors,Owner\nD-01,A,,x\nD-02,B,D-01,x\n3,C,2fs,x\n2,D,D-01SS-1,x\n"
+            b"T-1.2,E,3FS+2d,x\n6,F,D-7,x\n")
     preview = importer.analyse(importer.load_workbook(data, "p.csv"), plan, importer.ImportOptions())
     refs = {t.title: t.predecessor_refs for t in preview.tasks}
     assert refs == {"A": [], "B": ["D-01"], "C": ["2"], "D": ["D-01"], "E": ["3"], "F": []}

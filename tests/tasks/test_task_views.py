@@ -139,13 +139,13 @@ def test_a_board_column_shows_its_first_cards_in_order_and_counts_the_rest(clien
 
 def test_a_board_column_of_more_than_200_tasks_shows_200_and_links_the_rest(client, login, make_user, make_plan,
                                                                             categories):
-    from datetime import date, datetime, timezone
+    from datetime import UTC, date, datetime
 
     from crmproject.db import insert_rows
     from crmproject.tasks.models import TaskPriority
 
     plan = make_plan()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     insert_rows(ChangeTask.__table__, [
         {"plan_id": plan.id, "title": f"Card {n:03d}", "description": "", "category_id": categories["training"].id,
          "due_date": date(2026, 6, 1), "status": TaskStatus.BLOCKED, "priority": TaskPriority.MEDIUM,

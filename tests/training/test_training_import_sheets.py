@@ -44,9 +44,9 @@ def test_a_full_name_grid_with_unknown_courses_says_so(runner, tracker, bc_team)
     assert "refused" not in summary
     (sheet,) = summary["sheets"]
     assert (sheet["sheet"], sheet["shape"], sheet["header_row"], sheet["rows_read"]) == ("Training Tracker", "grid", 4, 8)
-    assert [(c["column"], c["header"]) for c in sheet["unknown_courses"]] == list(zip("DEFG", TRACKER_COURSES))
+    assert [(c["column"], c["header"]) for c in sheet["unknown_courses"]] == list(zip("DEFG", TRACKER_COURSES, strict=True))
     assert [(e["sheet"], e["row"], e["column"], e["header"]) for e in summary["errors"]] == [
-        ("Training Tracker", 4, column, course) for column, course in zip("DEFG", TRACKER_COURSES)]
+        ("Training Tracker", 4, column, course) for column, course in zip("DEFG", TRACKER_COURSES, strict=True)]
     assert summary["errors"][0]["message"] == ("No course has the code or name BC Awareness (--create-courses creates it, "
                                                "or --course \"BC Awareness=CODE\" maps it to an existing course).")
     # the role before the name is no course

@@ -88,7 +88,8 @@ def test_a_head_updates_only_their_own_departments_enrolments(client, login, wor
     assert refused.status_code == 200 and "cannot be completed in the future" in refused.get_data(as_text=True)
     refused = client.post(f"/training/enrolments/{own.id}", data={"status": "completed", "completed_on": "", "score": "101", "version": opened})
     assert refused.status_code == 200 and "Number must be between 0 and 100." in refused.get_data(as_text=True)
-    assert client.post(f"/training/enrolments/{own.id}", data={"status": "waived", "completed_on": "", "score": "", "version": opened}).status_code == 302
+    assert client.post(f"/training/enrolments/{own.id}",
+                       data={"status": "waived", "completed_on": "", "score": "", "version": opened}).status_code == 302
     db.session.expire_all()
     assert (db.session.get(Enrolment, own.id).status, db.session.get(Enrolment, own.id).completed_on) == (S.WAIVED, None)
     assert client.post(f"/training/enrolments/{own.id}/delete").status_code == 403
@@ -98,7 +99,8 @@ def test_completed_without_a_date_is_completed_today(client, login, make_user, w
     course, sales, service, ann, bo, head = world
     login(make_user(Role.ADMIN))
     enrolment = db.session.scalar(select(Enrolment).where(Enrolment.employee_id == bo.id))
-    assert client.post(f"/training/enrolments/{enrolment.id}", data={"status": "completed", "score": "77.5", "version": str(enrolment.version)}).status_code == 302
+    assert client.post(f"/training/enrolments/{enrolment.id}",
+                       data={"status": "completed", "score": "77.5", "version": str(enrolment.version)}).status_code == 302
     db.session.expire_all()
     saved = db.session.get(Enrolment, enrolment.id)
     assert (saved.status, saved.completed_on, saved.score) == (S.COMPLETED, date.today(), D("77.5"))

@@ -8,7 +8,6 @@ Create Date: 2026-12-07 02:33:43.583082
 from alembic import op
 import sqlalchemy as sa
 
-import crmproject.db
 
 
 # revision identifiers, used by Alembic.

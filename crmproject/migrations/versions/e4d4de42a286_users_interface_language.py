@@ -8,7 +8,6 @@ Create Date: 2026-12-07 00:29:11.078300
 from alembic import op
 import sqlalchemy as sa
 
-import crmproject.db
 
 
 # revision identifiers, used by Alembic.
