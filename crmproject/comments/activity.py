@@ -26,7 +26,7 @@ from crmproject.comments.models import Comment, CommentMention
 from crmproject.comments.services import render_body
 from crmproject.db import Base
 from crmproject.extensions import db
-from crmproject.i18n import _, isolate
+from crmproject.i18n import _, isolate, ngettext
 
 PER_PAGE = 30
 BATCH = 200  # entries read at once while looking for a page of visible ones
@@ -302,7 +302,8 @@ def _items(entries: list[AuditEntry], viewer) -> list[ActivityItem]:
         url = _url(entry.object_type, entry.object_id, loaded) if entry.action != AuditAction.DELETE else None
         if entry.action == AuditAction.BULK_INSERT:
             rows = (entry.details or {}).get("rows", 0)
-            sentence = _sentence(_("%(who)s added %(n)s rows (%(kind)s)"), who=who, n=str(rows), kind=one.what)
+            sentence = escape(ngettext("%(who)s added %(n)s row (%(kind)s)", "%(who)s added %(n)s rows (%(kind)s)",
+                                       rows if isinstance(rows, int) else 0, who=who, kind=one.what))
         else:
             sentence = _sentence(_SENTENCES.get(entry.action, _SENTENCES[AuditAction.UPDATE])(), who=who,
                                  name=_link(name, url), kind=one.what)

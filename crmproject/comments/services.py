@@ -137,8 +137,8 @@ def _mentioned_users(body: str, target: targets.Target, obj) -> list[User]:
             problems.append(_("%(name)s (%(email)s) can no longer log in, so cannot be mentioned.", name=user.name,
                               email=email))
         elif not target.can_see(user, obj):
-            problems.append(_("%(name)s (%(email)s) may not see this %(kind)s, so cannot be mentioned on it.",
-                              name=user.name, email=email, kind=str(target.kind).lower()))
+            problems.append(_("%(name)s (%(email)s) may not see what this comment is about, so cannot be mentioned "
+                              "in it.", name=user.name, email=email))
         else:
             users.append(user)
     if problems:

@@ -50,5 +50,5 @@ def test_a_comment_with_a_mention_on_a_task(page, browser_login, make_user, make
     field = page.get_by_label("Comment", exact=True)
     field.fill("Over to @wang@example.com")
     page.get_by_role("button", name="Post comment").click()
-    expect(page.get_by_role("alert")).to_contain_text("王芳 (wang@example.com) may not see this change task")
+    expect(page.get_by_role("alert")).to_contain_text("王芳 (wang@example.com) may not see what this comment is about")
     expect(page.get_by_label("Comment", exact=True)).to_have_value("Over to @wang@example.com")

@@ -69,7 +69,7 @@ def test_a_mention_of_someone_who_may_not_see_the_object_is_refused_by_name(worl
         services.post_comment(task_target(), world["task_a"], author=world["pm"],
                               body="@head.service@example.com and @nobody@example.com")
     messages = " ".join(refused.value.errors["body"])
-    assert "王芳 (head.service@example.com) may not see this change task" in messages
+    assert "王芳 (head.service@example.com) may not see what this comment is about" in messages
     assert "Nobody has the e-mail address nobody@example.com" in messages
     db.session.rollback()
     assert heard == []
@@ -100,7 +100,7 @@ def test_a_refused_mention_is_shown_at_the_field_with_the_text_kept(world, clien
     response = client.post(url(world, "change_tasks", "task_a"), data={"body": "Over to @head.service@example.com"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "may not see this change task, so cannot be mentioned on it" in html
+    assert "may not see what this comment is about, so cannot be mentioned in it" in html
     assert "Over to @head.service@example.com</textarea>" in html
     assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
 
