@@ -299,7 +299,10 @@ def _items(entries: list[AuditEntry], viewer) -> list[ActivityItem]:
                 comment_edited=comment is not None and comment.edited_at is not None))
             continue
         name = entry.object_label or (f"#{entry.object_id}" if entry.object_id is not None else "")
-        url = _url(entry.object_type, entry.object_id, loaded) if entry.action != AuditAction.DELETE else None
+        url = None
+        target, obj = targets.get(entry.object_type), loaded.get((entry.object_type, entry.object_id))
+        if target is not None and obj is not None and entry.action != AuditAction.DELETE:
+            name, url = target.label(obj), target.url(obj)  # as it is called now, with its page
         if entry.action == AuditAction.BULK_INSERT:
             rows = (entry.details or {}).get("rows", 0)
             sentence = escape(ngettext("%(who)s added %(n)s row (%(kind)s)", "%(who)s added %(n)s rows (%(kind)s)",
