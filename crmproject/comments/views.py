@@ -48,10 +48,10 @@ def _form_page(plan: Plan, target, obj, form: CommentForm, comment: Comment | No
                            people=services.people(services.mentionable(target, obj))), status
 
 
-@bp.post("/comments/<target_type>/<int:target_id>")
-def post(plan_id: int, target_type: str, target_id: int):
+@bp.post("/comments/<kind>/<int:object_id>")
+def post(plan_id: int, kind: str, object_id: int):
     plan = plan_or_404(plan_id, waves=False)
-    target, obj = _object(plan, target_type, target_id)
+    target, obj = _object(plan, kind, object_id)
     require(target.can_comment(current_user, obj))
     form = CommentForm()
     if form.validate_on_submit():
