@@ -9,7 +9,7 @@ entry shown) rather than numbered."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any
 
@@ -50,18 +50,19 @@ class Cursor:
     id: int
 
     def token(self) -> str:
-        return f"{self.at.isoformat()}_{self.id}"
+        """Digits and a hyphen (nothing an address would change): the moment in UTC, then the entry's id."""
+        return f"{self.at.astimezone(timezone.utc):%Y%m%d%H%M%S%f}-{self.id}"
 
     @classmethod
     def parse(cls, text: str | None) -> Cursor | None:
-        stamp, _sep, number = (text or "").rpartition("_")
-        if not stamp or not number.isascii() or not number.isdigit() or len(number) > 18:
+        stamp, _sep, number = (text or "").partition("-")
+        if len(stamp) != 20 or not (stamp + number).isascii() or not (stamp + number).isdigit() or len(number) > 18:
             return None
         try:
-            at = datetime.fromisoformat(stamp)
+            at = datetime.strptime(stamp, "%Y%m%d%H%M%S%f").replace(tzinfo=timezone.utc)
         except ValueError:
             return None
-        return cls(at, int(number)) if at.tzinfo is not None else None
+        return cls(at, int(number))
 
 
 @dataclass

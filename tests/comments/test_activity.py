@@ -124,3 +124,4 @@ def test_the_feed_pages_onward_without_repeating(world, app):
     assert ids == [i.entry.id for i in everything.items][:len(ids)] and len(set(ids)) == len(ids) == 6
     assert everything.next is None
     assert activity.Cursor.parse(first.next.token()) == first.next
+    assert [activity.Cursor.parse(t) for t in ("", "2026-5", "99999999999999999999-1", "2026010100000000000x-1")] == [None] * 4
