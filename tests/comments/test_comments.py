@@ -4,6 +4,8 @@ the object refused at the field, another department's object refused to a crafte
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
@@ -187,3 +189,14 @@ def test_a_deleted_task_takes_its_comments_with_it(world):
     tasks.delete_task(world["task_a"])
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+def test_the_demo_holds_conversations_with_mentions(load_demo_copy):
+    load_demo_copy(today=date.today())
+    found = list(db.session.scalars(select(Comment)))
+    assert {c.target_type for c in found} == {"change_tasks", "status_reports", "kpis", "gate_decisions"}
+    assert all(c.mentions for c in found)  # each names someone who may see what it is about
+    for comment in found:
+        target = targets.get(comment.target_type)
+        obj = target.load(comment.target_id)
+        assert all(target.can_see(m.user, obj) for m in comment.mentions)
