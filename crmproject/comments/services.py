@@ -63,15 +63,6 @@ def comments_on(target_type: str, target_id: int) -> list[Comment]:
         .order_by(Comment.created_at, Comment.id)))
 
 
-def comment_counts(target_type: str, target_ids: list[int]) -> dict[int, int]:
-    """How many comments each of these objects has (for a list of them)."""
-    if not target_ids:
-        return {}
-    rows = db.session.execute(select(Comment.target_id, func.count()).where(
-        Comment.target_type == target_type, Comment.target_id.in_(target_ids)).group_by(Comment.target_id))
-    return {target_id: count for target_id, count in rows}
-
-
 def mentionable(target: targets.Target, obj) -> list[User]:
     """The active people who may see the object, so may be mentioned on it, by name."""
     from crmproject.auth.services import list_active_users

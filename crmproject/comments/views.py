@@ -3,7 +3,7 @@ plan's activity feed."""
 
 from __future__ import annotations
 
-from flask import Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Flask, abort, flash, redirect, render_template, request
 from flask_login import current_user
 
 from crmproject.auth.permissions import (
