@@ -66,6 +66,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from crmproject.audit.views import init_app as audit_hooks
 
     audit_hooks(app)  # after the login wall's hook: the request's user is known by then
+    from crmproject.comments.views import init_app as comment_threads
+
+    comment_threads(app)
     from crmproject import jobs
 
     jobs.init_app(app)
@@ -96,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.auth.views
     import crmproject.baselines.views
     import crmproject.business_case.views
+    import crmproject.comments.views
     import crmproject.dashboard.views
     import crmproject.department_page.views
     import crmproject.departments.views
@@ -121,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from crmproject.auth import bp as auth_bp
     from crmproject.baselines import bp as baselines_bp
     from crmproject.business_case import bp as business_case_bp
+    from crmproject.comments import bp as comments_bp
     from crmproject.dashboard import bp as dashboard_bp
     from crmproject.department_page import bp as department_page_bp
     from crmproject.departments import bp as departments_bp
@@ -144,7 +149,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, departments_bp, department_page_bp, home_bp, plans_bp, teams_bp, tasks_bp, my_tasks_bp, kpis_bp, reports_bp, training_bp,
                adoption_bp, dashboard_bp, gates_bp, steering_bp, baselines_bp, hypercare_bp, impact_bp,
-               business_case_bp, timeline_bp, maturity_bp, risks_bp, pulse_bp, audit_bp, notifications_bp):
+               business_case_bp, timeline_bp, maturity_bp, risks_bp, pulse_bp, audit_bp, notifications_bp, comments_bp):
         app.register_blueprint(bp)
 
 

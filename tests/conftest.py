@@ -450,7 +450,8 @@ def build_rollout_world() -> dict:
     with a holder, a RACI row, a task, a communication, a KPI with a target and a value, a report draft, a course
     with a session and an enrolment, a gate with a criterion, a
     steering meeting, a hypercare issue, a budget line, a maturity assessment, a risk of the department, a
-    readiness pulse survey open with its links (and `pulse_token`, Ann's link), a change impact rating. Users:
+    readiness pulse survey open with its links (and `pulse_token`, Ann's link), a change impact rating, the
+    administrator's comment on the task (and `comment_kind`, the kind in its address). Users:
     an admin, a project manager and the head of the plan's department.
     Returns the objects by name."""
     from decimal import Decimal
@@ -461,6 +462,8 @@ def build_rollout_world() -> dict:
     from crmproject.gates.models import CriterionKind
     from crmproject.business_case import services as business_case
     from crmproject.business_case.models import CostCategory
+    from crmproject.comments import services as comments
+    from crmproject.comments import targets as comment_targets
     from crmproject.hypercare import services as hypercare
     from crmproject.hypercare.models import IssueCategory, IssueSeverity
     from crmproject.maturity import services as maturity
@@ -531,6 +534,9 @@ def build_rollout_world() -> dict:
     # Ann's personal link: a text, not an object (the answer page's address is /pulse/answer/<token>)
     world["pulse_token"] = pulse.link_token(pulse_survey.invitations[0])
     world["impact_rating"] = impact.rate(plan, department, module, processes=4, tools=5, roles=3)
+    world["comment"] = comments.post_comment(comment_targets.get("change_tasks"), world["task"], author=world["admin"],
+                                             body="Who trains the key users, @pm@example.com?")
+    world["comment_kind"] = "change_tasks"  # the address of the task's comments names its kind
     db.session.flush()
     return world
 

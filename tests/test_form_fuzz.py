@@ -67,7 +67,7 @@ EXCLUDED = {
         "maturity.delete",
         "risks.catalogue", "risks.reopen", "risks.delete", "risks.unlink_task",
         "pulse.open_", "pulse.close", "pulse.invite", "pulse.renew", "pulse.delete", "pulse.entered_delete",
-        "tokens.revoke_mine", "tokens.revoke_any",
+        "tokens.revoke_mine", "tokens.revoke_any", "comments.delete",
         "notifications.read", "notifications.read_all",
     )},
     "notifications.unsubscribe_confirm": "an e-mail's stop link: a button, or a mail program's one-click post; "
@@ -83,6 +83,7 @@ ARGUMENTS = {
     "target_id": "kpi_target", "user_id": "pm", "gate_id": "gate", "criterion_id": "criterion",
     "meeting_id": "meeting", "issue_id": "issue", "line_id": "budget_line", "assessment_id": "assessment",
     "risk_id": "risk", "survey_id": "pulse_survey", "token": "pulse_token",
+    "kind": "comment_kind", "object_id": "task", "comment_id": "comment",
 }
 # Where the form of a POST-only route is shown
 PAGES = {
@@ -108,6 +109,7 @@ PAGES = {
     "risks.close": "/plans/<plan_id>/risks/<risk_id>",
     "risks.review": "/plans/<plan_id>/risks/<risk_id>",
     "risks.link_task": "/plans/<plan_id>/risks/<risk_id>",
+    "comments.post": "/plans/<plan_id>/tasks/<task_id>",
 }
 QUERIES = {"reports.write": "?department={department}"}
 # What a user types into a new object's form before it can be saved (edit forms open valid)
@@ -155,6 +157,7 @@ VALID = {
         "reinforcement": "3"},
     "/pulse/answer/<token>": {"awareness": "4", "desire": "5", "knowledge": "2", "ability": "3", "reinforcement": "3"},
     "/training/courses/<int:course_id>/sessions": {"day": "2026-05-04"},
+    "/plans/<int:plan_id>/comments/<kind>/<int:object_id>": {"body": "Ready for the pilot, @pm@example.com?"},
     "/training/courses/<int:course_id>/enrolments": {"employee": "bo@example.com"},
 }
 # Forms a department head uses in their own way (another form, another scope): fuzzed as the head too

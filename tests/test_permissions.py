@@ -27,6 +27,8 @@ from crmproject.steering import services as steering
 from crmproject.baselines import services as baselines
 from crmproject.business_case import services as business_case
 from crmproject.business_case.models import CostCategory
+from crmproject.comments import services as comments
+from crmproject.comments import targets as comment_targets
 from crmproject.hypercare import services as hypercare
 from crmproject.hypercare.models import IssueCategory, IssueSeverity
 from crmproject.maturity import services as maturity
@@ -523,6 +525,22 @@ MATRIX = [
     # a cell of a department outside the plan's waves: refused to everyone, planners included
     row("POST", "/plans/{plan}/impact/grid", (302, 403, 403, 403, 403, 403), {**IMPACT_DATA, "processes-{dept_b}-{module}": "3"}),
     row("POST", f"/plans/{MISSING}/impact/grid", (302, 404, 404, 404, 404, 404), IMPACT_DATA),
+    # --- comments: whoever sees the object reads them; who may write depends on the object; the author edits,
+    # --- the author and administrators delete; the plan's activity, filtered per entry, for every reader -----
+    row("POST", "/plans/{plan}/comments/change_tasks/{task_a}", (302, 302, 302, 302, 403, 302), {"body": "Ready?"}),
+    row("POST", "/plans/{plan}/comments/change_tasks/{other_task}", NOT_FOUND, {"body": "Ready?"}),
+    row("POST", "/plans/{plan}/comments/status_reports/{draft_a}", (302, 302, 302, 302, 403, 403), {"body": "Good"}),
+    row("POST", "/plans/{plan}/comments/status_reports/{submitted_b}", (302, 302, 302, 403, 302, 302), {"body": "Good"}),
+    row("POST", "/plans/{plan}/comments/kpis/{kpi}", EVERYONE_POST, {"body": "Why the dip?"}),
+    row("POST", "/plans/{plan}/comments/gate_decisions/{decision}", RUNNER_POST, {"body": "Agreed"}),
+    row("POST", "/plans/{plan}/comments/nothing/{kpi}", NOT_FOUND, {"body": "Hello"}),
+    row("GET", "/plans/{plan}/comments/{comment_a}/edit", (302, 403, 403, 200, 403, 403)),
+    row("POST", "/plans/{plan}/comments/{comment_a}/edit", (302, 403, 403, 302, 403, 403), {"body": "Ready now?"}),
+    row("POST", "/plans/{plan}/comments/{comment_a}/delete", (302, 302, 403, 302, 403, 403)),
+    row("POST", f"/plans/{{plan}}/comments/{MISSING}/delete", NOT_FOUND),
+    row("GET", "/plans/{plan}/activity", READ),
+    row("GET", "/plans/{plan}/activity?who={head_a}&kind=change_tasks&after=20260101000000000000-5", READ),
+    row("GET", f"/plans/{MISSING}/activity", NOT_FOUND),
     row("GET", "/training/", READ),
     row("GET", "/training/courses/{course}", READ),
     row("GET", f"/training/courses/{MISSING}", NOT_FOUND),
@@ -657,7 +675,7 @@ def _build_world() -> dict:
     plan = create_plan(name="CRM rollout", start=date(2026, 1, 1), end=date(2027, 12, 31))
     other = create_plan(name="Other rollout", start=date(2026, 1, 1), end=date(2027, 12, 31))
     phase = add_phase(plan, name="Phase 1", start=date(2026, 1, 1), end=date(2026, 6, 30))
-    add_phase(plan, name="Phase 2", start=date(2026, 7, 1), end=date(2027, 12, 31))
+    phase_two = add_phase(plan, name="Phase 2", start=date(2026, 7, 1), end=date(2027, 12, 31))
     module = ensure_standard_modules()[0]
     wave = add_wave(plan, name="Pilot", go_live=date(2026, 6, 1), kind=WaveKind.PILOT, departments=[a], modules=[module])
     other_phase = add_phase(other, name="Other phase", start=date(2026, 1, 1), end=date(2026, 6, 30))
@@ -729,6 +747,11 @@ def _build_world() -> dict:
     pulse.invite_department(pulse_survey, plan)
     pulse.open_survey(pulse_survey, today=date(2026, 6, 10))
     other_pulse_survey = pulse.create_survey(other, pulse.SurveyValues(department=b, **survey_values), actor=None)
+    decided_gate = gates.create_gate(plan, name="Rollout proven", phase=phase_two)
+    decision = gates.record_decision(decided_gate, outcome=gates.GateOutcome.GO, decided_on=date(2026, 6, 1),
+                                     decided_by="SC", reasoning="", conditions=[], recorded_by=None, today=date(2026, 6, 1))
+    comment_a = comments.post_comment(comment_targets.get("change_tasks"), task_a, author=users["head_a"], body="Ready?")
+    comment_kpi = comments.post_comment(comment_targets.get("kpis"), kpi, author=users["head_a"], body="Why the dip?")
     head_token = create_token(users["head_a"], scopes=[TokenScope.READ]).token
     usage_import = UsageImport(filename="usage.csv", timezone="UTC", state=ImportState.DONE)
     head_note = Notification(user_id=users["head_a"].id, kind=Kind.TASK_OVERDUE, event_key=f"task:{task_a.id}:overdue",
@@ -740,6 +763,7 @@ def _build_world() -> dict:
         "pulse_survey": pulse_survey.id, "other_pulse_survey": other_pulse_survey.id,
         "pulse_version": str(pulse_survey.version), "pulse_invitation": pulse_survey.invitations[0].id,
         "pulse_token": pulse.link_token(pulse_survey.invitations[0]),
+        "decided_gate": decided_gate.id, "decision": decision.id, "comment_a": comment_a.id, "comment_kpi": comment_kpi.id,
         "usage_import": usage_import.id, "head_token": head_token.id, "module": module.id, "gate": gate.id,
         "other_gate": other_gate.id, "criterion": criterion.id,
         "other_criterion": other_criterion.id, "meeting": meeting.id, "other_meeting": other_meeting.id,
@@ -955,6 +979,14 @@ UI = [  # (page, snippet, roles that see it)
     ("/plans/{plan}", 'href="/admin/audit?type=plans&amp;object={plan}"', {"admin"}),
     ("/plans/{plan}/impact/grid", 'name="processes-{dept_a}-{module}"', PLANNERS | {"head_a"}),
     ("/plans/{plan}/impact/", ">Rate the impact<", PLANNERS | {"head_a", "head_b"}),
+    ("/plans/{plan}", 'href="/plans/{plan}/activity"', set(ROLES) - {"anonymous"}),
+    ("/plans/{plan}/kpis/{kpi}", 'action="/plans/{plan}/comments/kpis/{kpi}"', set(ROLES) - {"anonymous"}),
+    ("/plans/{plan}/kpis/{kpi}", 'href="/plans/{plan}/comments/{comment_kpi}/edit"', {"head_a"}),
+    ("/plans/{plan}/kpis/{kpi}", 'action="/plans/{plan}/comments/{comment_kpi}/delete"', {"head_a", "admin"}),
+    ("/plans/{plan}/reports/{submitted_b}", 'action="/plans/{plan}/comments/status_reports/{submitted_b}"',
+     PLANNERS | {"head_b", "executive"}),
+    ("/plans/{plan}/gates/{decided_gate}", 'action="/plans/{plan}/comments/gate_decisions/{decision}"',
+     PLANNERS | {"executive"}),
     ("/training/", 'href="/training/courses/new"', PLANNERS),
     ("/training/courses/{course}", ">Add session<", PLANNERS),
     ("/training/courses/{course}", 'action="/training/courses/{course}/delete"', PLANNERS),

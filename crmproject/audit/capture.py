@@ -21,6 +21,10 @@ Not recorded row by row:
   course's deletion) and give up an import that stopped.
 Secrets (password and token hashes, any column named like one, or marked info={"audit": "hidden"}) are recorded
 as changed, never with their values.
+
+Each entry is filed under the plan its object belongs to (`plan_id`), for the plan's activity feed: the object's
+own plan_id column, else its parent's (PARENTS), followed up to the plan (a decision's condition, its decision,
+its gate, the gate's plan); read from the session's objects where it has them, else from the database.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ UNAUDITED_TABLES = frozenset({
     "audit_entries", "data_generations", "login_throttles", "rate_limit_counters",  # bookkeeping
     "usage_events", "usage_staging", "adoption_weeks", "key_action_weeks",  # imported events, recomputed figures
     "task_changes",  # a task's own history lines, themselves a record of its changes
+    "comment_mentions",  # who a comment mentions: read from its text, recorded with it
     "pulse_responses",  # anonymous answers: when and what would tell who answered
 })
 IGNORED_COLUMNS = frozenset({"created_at", "updated_at", "version", "last_login_at", "session_token"})
@@ -88,6 +93,7 @@ class AuditedModel:
     parent_table: str | None
     id_key: str | None  # attribute key of the primary key when it is one integer column (else the entry names the
     # object by its key's values)
+    plan_key: str | None = None  # attribute key of its plan_id column (a foreign key to plans), if it has one
 
 
 _models: dict[Mapper, AuditedModel | None] = {}
@@ -120,10 +126,13 @@ def audited_model(mapper: Mapper) -> AuditedModel | None:
             parent_table = next(iter(table.c[parent_column].foreign_keys)).column.table.name
         primary = mapper.primary_key
         id_key = keys[primary[0].name] if len(primary) == 1 and _is_integer(primary[0]) else None
+        plan_column = table.c.get("plan_id")
+        plan_key = keys["plan_id"] if plan_column is not None and any(
+            fk.column.table.name == "plans" for fk in plan_column.foreign_keys) else None
         found = AuditedModel(
             table=table.name, columns=tuple(key for key in columns if key != id_key), hidden=frozenset(hidden),
             collections=collections, label=label, parent_key=keys.get(parent_column) if parent_table and parent_column else None,
-            parent_table=parent_table, id_key=id_key,
+            parent_table=parent_table, id_key=id_key, plan_key=plan_key,
         )
     _models[mapper] = found
     return found
@@ -258,6 +267,7 @@ def _record_flush(session: Session, flush_context) -> None:
         if row is not None:
             rows.append(row)
     if rows:
+        _file_under_plans(session, rows)
         write(session, rows)
 
 
@@ -273,7 +283,9 @@ def _entry(action: AuditAction, state, model: AuditedModel, changes: dict | None
         if object_id is None and state.identity:
             object_id = state.identity[0]
     parent_id = values.get(model.parent_key) if model.parent_key else None
+    plan_id = values.get(model.plan_key) if model.plan_key else (object_id if model.table == "plans" else None)
     return {"action": action, "object_type": model.table, "object_id": object_id,
+            "plan_id": plan_id if isinstance(plan_id, int) else None,
             "object_label": label_of(state, model, object_id) if model.id_key is not None else _key_label(state, values),
             "parent_type": model.parent_table if parent_id is not None else None,
             "parent_id": parent_id if isinstance(parent_id, int) else None, "changes": changes or None}
@@ -377,12 +389,59 @@ def write(session_or_connection, rows: Iterable[dict], *, at: datetime | None = 
     common = {"at": stamp, "user_id": actor.user_id, "user_label": actor.label[:254], "source": actor.source,
               "address": address, "request": request}
     full = [{"object_type": None, "object_id": None, "object_label": "", "parent_type": None, "parent_id": None,
-             "changes": None, "details": None, **common, **row} for row in rows]
+             "plan_id": None, "changes": None, "details": None, **common, **row} for row in rows]
     if not full:
         return
     connection = session_or_connection.connection() if isinstance(session_or_connection, Session) \
         else session_or_connection
     connection.execute(insert(AuditEntry.__table__), full)
+
+
+# --- the plan of each entry ---------------------------------------------------------------------------------
+
+_MAX_DEPTH = 6  # parents followed up to a plan
+
+
+def _file_under_plans(session: Session, rows: list[dict]) -> None:
+    """Give each entry whose object has no plan_id of its own its parent's plan (found once per parent)."""
+    memo: dict[tuple[str, Any], int | None] = {}
+    for row in rows:
+        if row.get("plan_id") is None and row.get("parent_type") and row.get("parent_id") is not None:
+            row["plan_id"] = plan_of(session, row["parent_type"], row["parent_id"], memo)
+
+
+def _mapper_of(table: str) -> Mapper | None:
+    return next((m for m in AuditEntry.registry.mappers if m.local_table.name == table), None)
+
+
+def plan_of(session: Session, table: str, object_id: Any, memo: dict | None = None, depth: int = 0) -> int | None:
+    """The plan an object belongs to: its plan_id, or its parent's plan (PARENTS), or None. The session's copy of
+    an object is read first (no query); else its row."""
+    memo = {} if memo is None else memo
+    key = (table, object_id)
+    if key in memo:
+        return memo[key]
+    memo[key] = None
+    if table == "plans":
+        memo[key] = object_id if isinstance(object_id, int) else None
+        return memo[key]
+    mapper = _mapper_of(table)
+    model = audited_model(mapper) if mapper is not None else None
+    wanted = (model.plan_key or model.parent_key) if model is not None else None
+    if mapper is None or model is None or wanted is None or depth > _MAX_DEPTH or len(mapper.primary_key) != 1:
+        return None
+    obj = session.identity_map.get(mapper.identity_key_from_primary_key((object_id,)))
+    values = inspect(obj).dict if obj is not None else {}
+    if wanted in values:
+        value = values[wanted]
+    else:
+        column = mapper.column_attrs[wanted].columns[0]
+        value = session.connection().execute(select(column).where(mapper.primary_key[0] == object_id)).scalar()
+    if value is None:
+        return None
+    found = value if model.plan_key else plan_of(session, model.parent_table or "", value, memo, depth + 1)
+    memo[key] = found if isinstance(found, int) else None
+    return memo[key]
 
 
 # --- rows written in bulk (crmproject.db.insert_rows) ------------------------------------------------------
@@ -398,14 +457,21 @@ def _bulk_inserted(table, rows: list[dict], session: Session | None = None) -> N
     model = audited_model(mapper) if mapper is not None else None
     if mapper is None or model is None or not rows:
         return
-    parent_id = None
+    parent_id = plan_id = None
     if model.parent_key is not None:
         column = mapper.attrs[model.parent_key].columns[0].name
         parents = {row.get(column) if isinstance(row, dict) else None for row in rows}
         parent_id = parents.pop() if len(parents) == 1 else None
+    if model.plan_key is not None:
+        column = mapper.attrs[model.plan_key].columns[0].name
+        plans = {row.get(column) if isinstance(row, dict) else None for row in rows}
+        plan_id = plans.pop() if len(plans) == 1 else None
+    elif isinstance(parent_id, int) and model.parent_table is not None:
+        plan_id = plan_of(session, model.parent_table, parent_id)
     write(session, [{"action": AuditAction.BULK_INSERT, "object_type": model.table,
                      "parent_type": model.parent_table if isinstance(parent_id, int) else None,
                      "parent_id": parent_id if isinstance(parent_id, int) else None,
+                     "plan_id": plan_id if isinstance(plan_id, int) else None,
                      "details": {"rows": len(rows)}}])
 
 

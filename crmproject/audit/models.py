@@ -53,6 +53,7 @@ class AuditEntry(Base):
         Index("ix_audit_entries_parent", "parent_type", "parent_id"),
         Index("ix_audit_entries_user_at", "user_id", "at"),
         Index("ix_audit_entries_action_at", "action", "at"),
+        Index("ix_audit_entries_plan_at", "plan_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(EntryId, primary_key=True)
@@ -67,6 +68,9 @@ class AuditEntry(Base):
     # the object a child row belongs to (a KPI's value, a wave's department), so the parent's history shows it
     parent_type: Mapped[str | None] = mapped_column(String(64))
     parent_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    # the plan the object belongs to (its own plan_id, or its parent's...), for the plan's activity feed; no foreign
+    # key: the trail outlives the plan
+    plan_id: Mapped[int | None] = mapped_column(Integer)
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     address: Mapped[str] = mapped_column(String(64), default="")  # the client's address, for a request

@@ -45,9 +45,51 @@ OBJECT_TYPES = {
     "adoption_snapshots": _l("Adoption figure"), "adoption_rules": _l("Adoption rules"),
     "key_action_mappings": _l("Key actions"), "key_action_rules": _l("Key action rule"),
 }
+# What people call the recorded fields (the columns' keys) that many objects share; a key not named here is shown
+# as its words ("licensed_seats" as "Licensed seats", "handler_id" as "Handler").
+FIELD_LABELS = {
+    "title": _l("Title"), "name": _l("Name"), "status": _l("Status"), "owner_id": _l("Owner"), "due_date": _l("Due date"),
+    "start_date": _l("Start date"), "end_date": _l("End date"), "department_id": _l("Department"), "phase_id": _l("Phase"),
+    "priority": _l("Priority"), "category_id": _l("Category"), "description": _l("Description"), "value": _l("Value"),
+    "note": _l("Note"), "notes": _l("Notes"), "measured_on": _l("Measured on"), "target_value": _l("Target value"),
+    "target_date": _l("Target date"), "baseline_value": _l("Baseline value"), "baseline_date": _l("Baseline date"),
+    "unit": _l("Unit"), "direction": _l("Direction"), "goal_family": _l("Goal family"), "frequency": _l("Frequency"),
+    "red_threshold": _l("Red threshold"), "amber_threshold": _l("Amber threshold"), "achievements": _l("Achievements"),
+    "blockers": _l("Blockers"), "next_steps": _l("Next steps"), "help_needed": _l("Help needed from leadership"),
+    "overall_rag": _l("Overall"), "submitted_at": _l("Submitted"), "revision": _l("Revision"), "body": _l("Comment"),
+    "edited_at": _l("Edited"), "outcome": _l("Outcome"), "reasoning": _l("Reasoning"), "decided_on": _l("Decided on"),
+    "decided_by": _l("Decided by"), "recommendation": _l("Recommendation"), "vision": _l("Vision"), "goal": _l("Goal"),
+    "exit_criteria": _l("Exit criteria"), "go_live_date": _l("Go-live date"), "kind": _l("Kind"),
+    "headcount": _l("Headcount"), "licensed_seats": _l("Licensed seats"), "email": _l("E-mail"), "role": _l("Role"),
+    "active": _l("Active"), "language": _l("Language"), "code": _l("Code"), "audience": _l("Audience"),
+    "channel": _l("Channel"), "message": _l("Message"), "planned_date": _l("Planned date"),
+    "likelihood": _l("Likelihood"), "impact": _l("Impact"), "mitigations": _l("Mitigations"),
+    "review_date": _l("Review date"), "closed_note": _l("Closing note"), "severity": _l("Severity"),
+    "resolution": _l("Resolution"), "reported_at": _l("Reported"), "reported_by": _l("Reported by"),
+    "held_on": _l("Held on"), "minutes": _l("Minutes"), "threshold": _l("Threshold"), "blocking": _l("Blocking"),
+    "wave_id": _l("Wave"), "plan_id": _l("Plan"), "task_id": _l("Task"), "kpi_id": _l("KPI"), "user_id": _l("User"),
+    "author_id": _l("Author"), "parent_id": _l("Part of"), "depends_on": _l("Depends on"), "modules": _l("CRM modules"),
+    "crm_module_id": _l("CRM module"), "trainer": _l("Trainer"), "location": _l("Location"),
+    "capacity": _l("Capacity"), "score": _l("Score"), "completed_on": _l("Completed on"), "mandatory": _l("Mandatory"),
+    "horizon_years": _l("Horizon (years)"), "level": _l("Level"), "assessed_on": _l("Assessed on"),
+    "person_name": _l("Person"), "text": _l("Text"), "currency": _l("Currency"), "planned": _l("Planned"),
+    "actual": _l("Actual"), "month": _l("Month"), "opens_on": _l("Opens on"), "closes_on": _l("Closes on"),
+    "attendees": _l("Attendees"), "responsibilities": _l("Responsibilities"), "required": _l("Required"),
+    "job_role": _l("Job role"), "position": _l("Position"), "tasks": _l("Tasks"), "target_type": _l("Kind of object"),
+    "target_id": _l("Object"),
+}
 PER_PAGE = 50
 HISTORY_PER_PAGE = 20
 EXPORT_LIMIT = 100_000  # entries in one export; narrow the filters for more
+
+
+def field_label(key: str) -> str:
+    """A recorded field as people call it: its label (translated), else its key as words."""
+    found = FIELD_LABELS.get(key)
+    if found is not None:
+        return str(found)
+    words = key.removesuffix("_id").replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else key
 
 
 def type_label(object_type: str | None) -> str:
@@ -152,6 +194,7 @@ class ChangeShown:
     after_cut: int = 0
     created: bool = False  # only an "after"
     deleted: bool = False  # only a "before"
+    label: str = ""  # the field as people call it (field_label)
 
 
 @dataclass
@@ -183,7 +226,7 @@ def show(entries: list[AuditEntry], viewer=None) -> list[EntryShown]:
         for name, change in (entry.changes or {}).items():
             column = columns.get(name)
             changes.append(ChangeShown(
-                field=name, hidden=bool(change.get("hidden")),
+                field=name, label=field_label(name), hidden=bool(change.get("hidden")),
                 before=_text(change.get("before"), entry.object_type, name, column, names),
                 after=_text(change.get("after"), entry.object_type, name, column, names),
                 before_cut=int(change.get("before_cut") or 0), after_cut=int(change.get("after_cut") or 0),

@@ -340,6 +340,68 @@ def can_revoke_token(user: User, token) -> bool:
     return user.is_authenticated and (token.user_id == user.id or is_admin(user))
 
 
+# --- comments and the activity feed ---------------------------------------------------------------------------
+# A comment is read by whoever may see its object (a task, a status report, a KPI, a gate decision). Who may
+# write: whoever has a stake in the object. The author edits and deletes their own; administrators delete any.
+
+
+def can_comment_on_task(user: User, task) -> bool:
+    """Everyone who sees the task (a department head: their department's and the ones they own) may discuss it,
+    executives included: a question is not a change."""
+    return can_view(user) and can_view_task(user, task)
+
+
+def can_comment_on_report(user: User, report) -> bool:
+    """A status report: the planners and the executives (who read it to help), and its own department's head; never
+    another department's head."""
+    if not (can_view(user) and can_read_report(user, report)):
+        return False
+    if user.role == Role.DEPARTMENT_HEAD:
+        return can_write_report(user, report.department_id)
+    return True
+
+
+def can_comment_on_kpi(user: User, kpi) -> bool:
+    """A KPI is the whole plan's: every reader may discuss it (heads report its values)."""
+    return can_view(user)
+
+
+def can_comment_on_gate_decision(user: User, decision) -> bool:
+    """A gate decision: the steering committee (executives) and those who prepare it (the planners)."""
+    return can_view(user) and user.role in (*PLANNERS, Role.EXECUTIVE)
+
+
+def can_edit_comment(user: User, comment) -> bool:
+    """A comment is changed by its author only."""
+    return can_view(user) and comment.author_id is not None and comment.author_id == user.id
+
+
+def can_delete_comment(user: User, comment) -> bool:
+    """A comment is taken back by its author, or by an administrator."""
+    return can_edit_comment(user, comment) or is_admin(user)
+
+
+def can_read_activity(user: User) -> bool:
+    """A plan's activity feed: every reader, each entry shown only to those who may see its object
+    (can_see_in_activity)."""
+    return can_view(user)
+
+
+# Kinds of object some readers may not see: the activity feed loads these to ask their rule (can_see_named).
+RESTRICTED_TABLES = frozenset({"change_tasks", "status_reports", "users"})
+
+
+def can_see_in_activity(user: User, table: str | None, obj) -> bool:
+    """Whether a plan's activity feed shows a change of this object (or of a row belonging to it) to the user: as
+    its history would (a head is not told of other departments' tasks nor of their report drafts). `obj` is the
+    object, or what was recorded of it when it is gone; None when nothing is known of it."""
+    if not can_view(user):
+        return False
+    if table == "users":
+        return can_manage_users(user)
+    return can_see_named(user, table or "", obj)
+
+
 # --- the rules the templates read -----------------------------------------------------------------------
 # `can.<name>` in a template: a role rule answers for the current user (a bool); an object rule is called with
 # the object (`can.edit_department(department)`). The route x role tests (tests/test_permissions.py) hold the
@@ -368,6 +430,7 @@ ROLE_RULES: dict[str, Callable[[User], bool]] = {
     "delete_pulse_survey": can_delete_pulse_survey,
     "rate_any_impact": can_rate_any_impact,
     "read_audit_trail": can_read_audit_trail,
+    "read_activity": can_read_activity,
 }
 
 OBJECT_RULES: dict[str, Callable[..., bool]] = {
@@ -386,4 +449,6 @@ OBJECT_RULES: dict[str, Callable[..., bool]] = {
     "rate_impact": can_rate_impact,
     "see_history": can_see_history,
     "revoke_token": can_revoke_token,
+    "edit_comment": can_edit_comment,
+    "delete_comment": can_delete_comment,
 }

@@ -22,6 +22,7 @@ from crmproject.demo.risks import load_demo_risks
 from crmproject.demo.pulse import load_demo_pulse
 from crmproject.demo.impact import load_demo_impact
 from crmproject.demo.language import SOURCE_LANGUAGE, DemoTexts, demo_texts
+from crmproject.demo.comments import load_demo_comments
 from crmproject.demo.lookup import DEMO_TEMPLATE, seat, template_kpis, template_phase
 from crmproject.extensions import db
 from crmproject.gates.models import GateOutcome
@@ -170,6 +171,7 @@ def _load(summary: DemoSummary, texts: DemoTexts, *, today: date) -> None:
         load_demo_impact(plan, texts=texts)
         _demo_gate_decision(plan, today=today, texts=texts)
         _demo_meeting(plan, today=today, texts=texts)
+        load_demo_comments(plan, today=today, texts=texts)
         db.session.commit()
 
 

@@ -8,7 +8,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from crmproject.auth.models import User
-from crmproject.auth.permissions import allow, can_decide_gates, can_prepare_gates
+from crmproject.auth.permissions import allow, can_comment_on_gate_decision, can_decide_gates, can_prepare_gates, can_view
+from crmproject.comments import targets as comment_targets
+from crmproject.dates import date_shown
 from crmproject.auth.services import list_active_users
 from crmproject.errors import ValidationFailed, saving
 from crmproject.exports import table_csv, table_page, wants_csv
@@ -16,9 +18,9 @@ from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.gates import bp, criteria, services
 from crmproject.gates.forms import CriterionForm, DecisionForm, GateForm
-from crmproject.gates.models import CriterionKind, GateCriterion, GateOutcome, PhaseGate
+from crmproject.gates.models import CriterionKind, GateCriterion, GateDecision, GateOutcome, PhaseGate
 from crmproject.gates.tables import CRITERIA, GATES
-from crmproject.i18n import _
+from crmproject.i18n import _, lazy_gettext
 from crmproject.plans.models import Phase, Plan, Wave
 from crmproject.plans.lookup import plan_or_404
 from crmproject.plans.services import plan_today
@@ -189,3 +191,13 @@ def criterion_delete(plan_id: int, gate_id: int, criterion_id: int):
     gate = _gate(plan, gate_id)
     services.delete_criterion(_criterion(gate, criterion_id))
     return _to_gate(plan, gate, _("Criterion removed."))
+
+
+# a gate decision takes comments (crmproject/comments): its gate's page shows them under the decision
+comment_targets.register(comment_targets.Target(
+    type="gate_decisions", kind=lazy_gettext("Gate decision"),
+    load=lambda decision_id: db.session.get(GateDecision, decision_id), plan_id=lambda decision: decision.gate.plan_id,
+    label=lambda decision: _("%(gate)s: %(outcome)s on %(day)s", gate=decision.gate.name, outcome=decision.outcome.label,
+                             day=date_shown(decision.decided_on)),
+    url=lambda decision: url_for("gates.show", plan_id=decision.gate.plan_id, gate_id=decision.gate_id) + f"#decision-{decision.id}",
+    can_see=lambda user, decision: can_view(user), can_comment=can_comment_on_gate_decision))

@@ -10,14 +10,15 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from crmproject.auth.models import User
-from crmproject.auth.permissions import allow, can_edit_kpis, can_enter_measurement, require
+from crmproject.auth.permissions import allow, can_comment_on_kpi, can_edit_kpis, can_enter_measurement, can_view, require
+from crmproject.comments import targets as comment_targets
 from crmproject.auth.services import list_active_users
 from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
 from crmproject.errors import saving
 from crmproject.extensions import db
 from crmproject.forms import options
-from crmproject.i18n import _
+from crmproject.i18n import _, lazy_gettext
 from crmproject.exports import download, download_name, spreadsheet_routes, table_csv, table_page, wants_csv
 from crmproject.kpis import bp, services, tables
 from crmproject.kpis.attainment import Rag
@@ -258,3 +259,11 @@ def target_delete(plan_id: int, kpi_id: int, target_id: int):
     services.remove_target(target)
     flash(_("Intermediate target removed."), "success")
     return redirect(url_for("kpis.show", plan_id=plan.id, kpi_id=kpi.id))
+
+
+# a KPI takes comments (crmproject/comments): its page shows them
+comment_targets.register(comment_targets.Target(
+    type="kpis", kind=lazy_gettext("KPI"), load=lambda kpi_id: db.session.get(Kpi, kpi_id),
+    plan_id=lambda kpi: kpi.plan_id, label=lambda kpi: kpi.name,
+    url=lambda kpi: url_for("kpis.show", plan_id=kpi.plan_id, kpi_id=kpi.id),
+    can_see=lambda user, kpi: can_view(user), can_comment=can_comment_on_kpi))

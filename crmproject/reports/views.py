@@ -10,11 +10,13 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from crmproject.auth.models import Role
-from crmproject.auth.permissions import can_read_report, can_write_report, require
+from crmproject.auth.permissions import can_comment_on_report, can_read_report, can_write_report, require
+from crmproject.comments import targets as comment_targets
+from crmproject.dates import date_shown
 from crmproject.departments.models import Department
 from crmproject.errors import ValidationFailed, saving
 from crmproject.extensions import db
-from crmproject.i18n import _
+from crmproject.i18n import _, lazy_gettext
 from crmproject.kpis.attainment import Rag
 from crmproject.kpis.models import Kpi
 from crmproject.plans.models import Plan
@@ -159,3 +161,16 @@ def department_history(plan_id: int, department_id: int):
     department = _department(department_id)
     reports = [r for r in services.history(plan, department) if can_read_report(current_user, r)]
     return render_template("reports/history.html", plan=plan, department=department, reports=reports)
+
+
+def _report_label(report: StatusReport) -> str:
+    return _("%(department)s: %(start)s to %(end)s", department=report.department.name,
+             start=date_shown(report.period_start), end=date_shown(report.period_end))
+
+
+# a status report takes comments (crmproject/comments): its page shows them, the draft's editor too
+comment_targets.register(comment_targets.Target(
+    type="status_reports", kind=lazy_gettext("Status report"), load=lambda report_id: db.session.get(StatusReport, report_id),
+    plan_id=lambda report: report.plan_id, label=_report_label,
+    url=lambda report: url_for("reports.show", plan_id=report.plan_id, report_id=report.id),
+    can_see=can_read_report, can_comment=can_comment_on_report))

@@ -11,15 +11,16 @@ from sqlalchemy import select
 from crmproject.auth.models import Role, User
 from crmproject.auth.services import list_active_users
 from crmproject.auth.permissions import (
-    allow, can_create_tasks, can_delete_task, can_edit_plans, can_manage_categories, can_update_task, can_view_task,
-    require, task_department_scope,
+    allow, can_comment_on_task, can_create_tasks, can_delete_task, can_edit_plans, can_manage_categories, can_update_task,
+    can_view_task, require, task_department_scope,
 )
 from crmproject.departments.models import Department
 from crmproject.departments.services import list_departments
 from crmproject.errors import ValidationFailed, saving
 from crmproject.extensions import db
 from crmproject.forms import options
-from crmproject.i18n import _
+from crmproject.comments import targets as comment_targets
+from crmproject.i18n import _, lazy_gettext
 from crmproject.plans.models import Phase, Plan
 from crmproject.plans.lookup import plan_or_404
 from crmproject.exports import download, download_name, spreadsheet_routes, table_csv, table_page, wants_csv
@@ -361,3 +362,15 @@ def communication_delete(plan_id: int, communication_id: int):
     services.delete_communication(communication)
     flash(_("Communication deleted."), "success")
     return redirect(url_for("tasks.communications", plan_id=plan.id))
+
+
+def _tasks_by_id(ids) -> dict[int, ChangeTask]:
+    return {t.id: t for t in db.session.scalars(select(ChangeTask).where(ChangeTask.id.in_(list(ids))))}
+
+
+# a task takes comments (crmproject/comments): its page shows them
+comment_targets.register(comment_targets.Target(
+    type="change_tasks", kind=lazy_gettext("Change task"), load=lambda task_id: db.session.get(ChangeTask, task_id),
+    load_many=_tasks_by_id, plan_id=lambda task: task.plan_id, label=lambda task: task.title,
+    url=lambda task: url_for("tasks.show", plan_id=task.plan_id, task_id=task.id),
+    can_see=can_view_task, can_comment=can_comment_on_task))

@@ -38,8 +38,8 @@ def test_an_edit_in_the_browser_is_in_the_audit_trail_with_its_values_before_and
     change = history.locator("tbody tr").first
     expect(change).to_contain_text("Paula Manager")
     expect(change.get_by_label("before").first).to_be_visible()
-    expect(change.locator("li", has_text="title")).to_contain_text("Train Sales on SFA → Train all of Sales on SFA")
-    expect(change.locator("li", has_text="due_date")).to_contain_text("2026-05-01 → 2026-06-15")
+    expect(change.locator("li", has_text="Title")).to_contain_text("Train Sales on SFA → Train all of Sales on SFA")
+    expect(change.locator("li", has_text="Due date")).to_contain_text("2026-05-01 → 2026-06-15")
     expect(change.locator("li", has_text="status")).to_contain_text("Not started → In progress")
     expect(history.get_by_role("link", name="Open in the audit trail")).to_have_count(0)  # the administrators' page
 
@@ -55,8 +55,8 @@ def test_an_edit_in_the_browser_is_in_the_audit_trail_with_its_values_before_and
     row = page.locator("table.audit tbody tr")
     expect(row).to_contain_text("Paula Manager")
     expect(row).to_contain_text("Train all of Sales on SFA")
-    expect(row.locator("li", has_text="title")).to_contain_text("Train Sales on SFA → Train all of Sales on SFA")
-    expect(row.locator("li", has_text="due_date")).to_contain_text("2026-05-01 → 2026-06-15")
+    expect(row.locator("li", has_text="Title")).to_contain_text("Train Sales on SFA → Train all of Sales on SFA")
+    expect(row.locator("li", has_text="Due date")).to_contain_text("2026-05-01 → 2026-06-15")
     expect(row).to_contain_text(f"POST /plans/{plan.id}/tasks/{task.id}/edit")
 
     # the logins and the logout are there too, and the download of the filtered trail is recorded as an export

@@ -33,6 +33,8 @@ from crmproject.gates.services import list_gates
 from crmproject.steering.services import list_meetings
 from crmproject.baselines.services import list_baselines
 from crmproject.business_case.services import list_lines
+from crmproject.comments import targets as comment_targets
+from crmproject.comments.services import post_comment
 from crmproject.hypercare.services import plan_issues
 from crmproject.maturity.services import plan_assessments
 from crmproject.risks.services import list_risks
@@ -154,6 +156,8 @@ class Demo:
     sales_pulse: int  # Sales' latest readiness survey, closed
     pulse_token: str  # an unanswered personal link to Field Service's survey
     stop_token: str  # the link in the head of Sales' e-mails that stops reports due
+    task: int  # Sales' task with a long address, commented on by the project manager (mentioning Sales' head)
+    comment: int  # that comment
 
 
 @pytest.fixture
@@ -170,8 +174,12 @@ def demo(load_demo_copy) -> Demo:
     ))
     kpis.record_measurement(kpi, measured_on=today - timedelta(days=3), value=Decimal("47.5"), department=sales,
                             entered_by=pm)
-    create_task(plan, title=LONG_ADDRESS_TASK, category=ensure_categories()[0], actor=pm, owner=pm, department=sales,
-                due=today + timedelta(days=9), status=TaskStatus.IN_PROGRESS, priority=TaskPriority.CRITICAL)
+    task = create_task(plan, title=LONG_ADDRESS_TASK, category=ensure_categories()[0], actor=pm, owner=pm,
+                       department=sales, due=today + timedelta(days=9), status=TaskStatus.IN_PROGRESS,
+                       priority=TaskPriority.CRITICAL)
+    comment = post_comment(comment_targets.get("change_tasks"), task, author=pm, body=(
+        f"@{head_email('SALES')} the guide is at https://intranet.northwind.example/crm-rollout/guides/key-users-and-heads"
+        "\nCan your key users review it before the training sessions start?"))
     db.session.commit()
     send_due()  # the notifications due in the demo: every page's header shows its reader's unread count
     head = db.session.scalar(select(User).where(User.email == "head.sales@example.com"))
@@ -188,7 +196,8 @@ def demo(load_demo_copy) -> Demo:
                 pulse_survey=field_survey.id,
                 sales_pulse=[s.id for s in surveys if s.department_id == sales.id and s.kind == SurveyKind.AFTER][-1],
                 pulse_token=link_token(next(i for i in field_survey.invitations if i.answered_at is None)),
-                stop_token=stop_token(head.id, Kind.REPORT_DUE))
+                stop_token=stop_token(head.id, Kind.REPORT_DUE),
+                task=task.id, comment=comment.id)
 
 
 def main_pages(role: Role, demo: Demo) -> dict[str, str]:
@@ -212,7 +221,8 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         "readiness pulse": f"{plan}/pulse/", "pulse survey": f"{plan}/pulse/surveys/{demo.pulse_survey}",
         "Sales pulse survey": f"{plan}/pulse/surveys/{demo.sales_pulse}", "pulse answer": f"/pulse/answer/{demo.pulse_token}",
         "change impact": f"{plan}/impact/", "change impact grid": f"{plan}/impact/grid",
-        "settings": "/account/password",
+        "settings": "/account/password", "activity": f"{plan}/activity",
+        "activity of tasks": f"{plan}/activity?kind=change_tasks", "task page": f"{plan}/tasks/{demo.task}",
         "notifications": "/notifications", "notification settings": "/account/notifications",
         "stop notifications": f"/notifications/stop/{demo.stop_token}",
     }
@@ -237,6 +247,8 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         pages["new risk"] = f"{plan}/risks/new"
         pages["pulse survey form"] = f"{plan}/pulse/surveys/{demo.pulse_survey}/edit"
         pages["new plan from template"] = "/plans/from-template"  # the templates in the reader's language
+    if role == Role.PROJECT_MANAGER:
+        pages["comment form"] = f"{plan}/comments/{demo.comment}/edit"
     if role != Role.DEPARTMENT_HEAD:
         pages["meeting form"] = f"{plan}/meetings/{demo.meeting}/edit"
     if role == Role.ADMIN:
