@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select
 
-from crmproject.auth.models import Role, User
+from crmproject.auth.models import Role
 from crmproject.demo.services import DEMO_PASSWORD, demo_plan, head_email
 from crmproject.departments.models import Department
 from crmproject.extensions import db
@@ -177,7 +177,9 @@ def _ids() -> dict[str, object]:
     other = db.session.scalar(select(ChangeTask.department_id).where(
         ChangeTask.plan_id == plan.id, ChangeTask.department_id.is_not(None),
         ChangeTask.department_id != departments["SALES"]).order_by(ChangeTask.id).limit(1))
-    return {"plan": plan.id, "course": course.id, "kpi": kpi.id, "baseline": db.session.scalar(select(PlanBaseline.id).where(PlanBaseline.plan_id == plan.id)), "gate": gate.id, "assessment": assessment.id, "sales": departments["SALES"], "other": other}
+    baseline = db.session.scalar(select(PlanBaseline.id).where(PlanBaseline.plan_id == plan.id))
+    return {"plan": plan.id, "course": course.id, "kpi": kpi.id, "baseline": baseline, "gate": gate.id,
+            "assessment": assessment.id, "sales": departments["SALES"], "other": other}
 
 
 @pytest.fixture
@@ -217,9 +219,9 @@ def test_every_table_page_downloads_the_table_its_reader_sees(client, demo, role
         header, body = table
         assert rows[0] == header, f"{path}: {rows[0]} != {header}"
         assert len(rows) - 1 == len(body), f"{path}: {len(rows) - 1} rows in the CSV, {len(body)} on the page"
-        for number, (written, shown) in enumerate(zip(rows[1:], body), start=1):
+        for number, (written, shown) in enumerate(zip(rows[1:], body, strict=True), start=1):
             assert len(written) == len(shown), f"{path} row {number}"
-            for column, (w, s) in enumerate(zip(written, shown)):
+            for column, (w, s) in enumerate(zip(written, shown, strict=True)):
                 assert same_cell(s, w), f"{path} row {number}, {header[column]}: {w!r} not in {s!r}"
         checked += 1
     assert checked

@@ -411,7 +411,7 @@ def _file_under_plans(session: Session, rows: list[dict]) -> None:
 
 
 def _mapper_of(table: str) -> Mapper | None:
-    return next((m for m in AuditEntry.registry.mappers if m.local_table.name == table), None)
+    return next((m for m in AuditEntry.registry.mappers if mapped_table(m).name == table), None)
 
 
 def plan_of(session: Session, table: str, object_id: Any, memo: dict | None = None, depth: int = 0) -> int | None:

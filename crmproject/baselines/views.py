@@ -60,7 +60,8 @@ def show(plan_id: int, baseline_id: int):
     baseline = _baseline(plan, baseline_id)
     comparison = services.compare(plan, baseline)
     if wants_csv():  # every task that moved, not only the TASKS_SHOWN that moved most
-        part = request.args.get("table") if request.args.get("table") in COMPARISON else "phases"
+        asked = request.args.get("table", "")
+        part = asked if asked in COMPARISON else "phases"
         return table_csv(COMPARISON[part], getattr(comparison, part), plan.name, baseline.name, part)
     return render_template("baselines/show.html", plan=plan, baseline=baseline, c=comparison,
                            baselines=services.list_baselines(plan), tasks_shown=TASKS_SHOWN)

@@ -9,7 +9,7 @@ entry shown) rather than numbered."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from types import SimpleNamespace
 from typing import Any
 
@@ -24,7 +24,7 @@ from crmproject.auth.permissions import RESTRICTED_TABLES, can_see_in_activity
 from crmproject.comments import targets
 from crmproject.comments.models import Comment, CommentMention
 from crmproject.comments.services import render_body
-from crmproject.db import Base
+from crmproject.db import Base, mapped_table
 from crmproject.extensions import db
 from crmproject.i18n import _, isolate, ngettext
 
@@ -51,7 +51,7 @@ class Cursor:
 
     def token(self) -> str:
         """Digits and a hyphen (nothing an address would change): the moment in UTC, then the entry's id."""
-        return f"{self.at.astimezone(timezone.utc):%Y%m%d%H%M%S%f}-{self.id}"
+        return f"{self.at.astimezone(UTC):%Y%m%d%H%M%S%f}-{self.id}"
 
     @classmethod
     def parse(cls, text: str | None) -> Cursor | None:
@@ -59,7 +59,7 @@ class Cursor:
         if len(stamp) != 20 or not (stamp + number).isascii() or not (stamp + number).isdigit() or len(number) > 18:
             return None
         try:
-            at = datetime.strptime(stamp, "%Y%m%d%H%M%S%f").replace(tzinfo=timezone.utc)
+            at = datetime.strptime(stamp, "%Y%m%d%H%M%S%f").replace(tzinfo=UTC)
         except ValueError:
             return None
         return cls(at, int(number))
@@ -130,7 +130,7 @@ def kinds(plan_id: int) -> list[tuple[str, str]]:
 
 
 def _mapper(table: str):
-    return next((m for m in Base.registry.mappers if m.local_table.name == table), None)
+    return next((m for m in Base.registry.mappers if mapped_table(m).name == table), None)
 
 
 def _load(table: str, ids: set[int]) -> dict[int, Any]:
@@ -186,7 +186,7 @@ class _Visibility:
         by_type: dict[str, set[int]] = {}
         for entry in entries:
             if entry.object_type == COMMENTS:
-                target_type, target_id = _comment_target(entry, self.comments.get(entry.object_id))
+                target_type, target_id = _comment_target(entry, self.comments.get(entry.object_id or 0))
                 if target_type and target_id is not None:
                     by_type.setdefault(target_type, set()).add(target_id)
         self.targets = {t: targets.load_many(t, ids) for t, ids in by_type.items()}
@@ -201,7 +201,7 @@ class _Visibility:
 
     def visible(self, entry: AuditEntry) -> bool:
         if entry.object_type == COMMENTS:
-            target_type, target_id = _comment_target(entry, self.comments.get(entry.object_id))
+            target_type, target_id = _comment_target(entry, self.comments.get(entry.object_id or 0))
             target = targets.get(target_type)
             obj = self.targets.get(target_type or "", {}).get(target_id) if target_id is not None else None
             if target is not None and obj is not None:
@@ -273,7 +273,7 @@ def _items(entries: list[AuditEntry], viewer) -> list[ActivityItem]:
         selectinload(Comment.mentions).selectinload(CommentMention.user)))} if comment_ids else {}
     for entry in entries:
         if entry.object_type == COMMENTS:
-            target_type, target_id = _comment_target(entry, comments.get(entry.object_id))
+            target_type, target_id = _comment_target(entry, comments.get(entry.object_id or 0))
         else:
             target_type, target_id = entry.object_type, entry.object_id
             if targets.get(target_type) is None:
@@ -285,10 +285,10 @@ def _items(entries: list[AuditEntry], viewer) -> list[ActivityItem]:
     for entry, one in zip(entries, shown, strict=True):
         who = one.who
         if entry.object_type == COMMENTS:
-            comment = comments.get(entry.object_id)
+            comment = comments.get(entry.object_id or 0)
             target_type, target_id = _comment_target(entry, comment)
             target = targets.get(target_type)
-            obj = loaded.get((target_type, target_id))
+            obj = loaded.get((target_type or "", target_id or 0))
             name = target.label(obj) if target is not None and obj is not None else f"#{target_id or ''}"
             url = (target.url(obj).partition("#")[0] + f"#comment-{comment.id}" if comment is not None else target.url(obj)) \
                 if target is not None and obj is not None else None
@@ -301,7 +301,7 @@ def _items(entries: list[AuditEntry], viewer) -> list[ActivityItem]:
             continue
         name = entry.object_label or (f"#{entry.object_id}" if entry.object_id is not None else "")
         url = None
-        target, obj = targets.get(entry.object_type), loaded.get((entry.object_type, entry.object_id))
+        target, obj = targets.get(entry.object_type), loaded.get((entry.object_type or "", entry.object_id or 0))
         if target is not None and obj is not None and entry.action != AuditAction.DELETE:
             name, url = target.label(obj), target.url(obj)  # as it is called now, with its page
         if entry.action == AuditAction.BULK_INSERT:

@@ -5,7 +5,7 @@ their e-mail address, as the comment form does."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 
 from sqlalchemy import func, select
 
@@ -33,13 +33,15 @@ def load_demo_comments(plan: Plan, *, today: date, texts: DemoTexts) -> None:
     sales, marketing = departments.get("SALES"), departments.get("MKT")
     sales_head = sales.heads[0] if sales is not None and sales.heads else None
     marketing_head = marketing.heads[0] if marketing is not None and marketing.heads else None
-    if pm is None or sponsor is None or sales_head is None or marketing_head is None:
+    if pm is None or sponsor is None or sales is None or marketing is None or sales_head is None or marketing_head is None:
         return
 
     def say(kind: str, obj, author: User, days_ago: int, hour: int, text: str, **mentions: User) -> None:
         body = texts(text, **{name: f"@{user.email}" for name, user in mentions.items()})
-        comment = post_comment(targets.get(kind), obj, author=author, body=body)
-        comment.created_at = datetime.combine(today - timedelta(days=days_ago), time(hour), tzinfo=timezone.utc)
+        target = targets.get(kind)
+        assert target is not None  # every feature registers its kind when the app is made
+        comment = post_comment(target, obj, author=author, body=body)
+        comment.created_at = datetime.combine(today - timedelta(days=days_ago), time(hour), tzinfo=UTC)
 
     blocked = db.session.scalar(select(ChangeTask).where(
         ChangeTask.plan_id == plan.id, ChangeTask.department_id == sales.id, ChangeTask.status == TaskStatus.BLOCKED)

@@ -31,7 +31,8 @@ from crmproject.auth.models import Role, User
 from crmproject.auth.services import create_user
 from crmproject.demo.language import SOURCE_LANGUAGE, DemoTexts, demo_texts
 from crmproject.demo.large_data import (
-    COURSES, DAILY_ADOPTION_KPI, FADING, FIRST_NAMES, FUNCTIONS, KPIS, LASTING, LAST_NAMES, LAST_WAVE_LIVE_DAYS, NO_EFFECT, REGIONS, SAME_UNITS, TASK_TITLES, TOO_EARLY, TRAINED, WAVE2_STORIES,
+    COURSES, DAILY_ADOPTION_KPI, FADING, FIRST_NAMES, FUNCTIONS, KPIS, LASTING, LAST_NAMES, LAST_WAVE_LIVE_DAYS,
+    NO_EFFECT, REGIONS, SAME_UNITS, TASK_TITLES, TOO_EARLY, TRAINED, WAVE2_STORIES,
 )
 from crmproject.demo.lookup import seat
 from crmproject.demo.services import DEMO_PASSWORD, STAFF, head_email, interface_language, name_standard_modules

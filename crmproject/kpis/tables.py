@@ -19,6 +19,11 @@ def _progress(grid: dict, kpi, key):
     return round(found.result.progress) if found is not None else None
 
 
+def _department_progress(grid: dict, key):
+    """A department's column (None: the whole plan's): each KPI's progress there."""
+    return lambda kpi: _progress(grid, kpi, key)
+
+
 def register_table(grid: dict, departments: list, has_plan_wide: bool) -> Table:
     """`grid`: each KPI's latest attainment by department id (None: the whole plan), as the page gets it."""
     keys = ([None] if has_plan_wide else []) + [d.id for d in departments]
@@ -26,7 +31,7 @@ def register_table(grid: dict, departments: list, has_plan_wide: bool) -> Table:
     return Table(
         Column(_l("KPI"), lambda k: k.name),
         Column(_l("Baseline → target"), _range),
-        *(Column(header, lambda k, key=key: _progress(grid, k, key)) for header, key in zip(headers, keys)),
+        *(Column(header, _department_progress(grid, key)) for header, key in zip(headers, keys, strict=True)),
     )
 
 

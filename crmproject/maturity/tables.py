@@ -17,12 +17,17 @@ ASSESSMENTS = Table(
 )
 
 
+
+def _assessor_rating(ratings: dict, assessor_id: int):
+    """An assessor's column: their rating of each building block."""
+    return lambda info: ratings.get((assessor_id, info.block))
+
 def ratings_table(assessment, ratings: dict, agreed: dict, targets: dict, level_label) -> Table:
     """An assessment's page: a building block a row, each assessor's rating, the agreed level, the target and the
     note. `ratings` by (assessor id, block), `agreed` by block, `targets` by block; rows are BLOCK_INFO's."""
     return Table(
         Column(_l("Building block"), lambda info: f"{info.number}. {info.block.label}"),
-        *(Column(p.name, lambda info, p=p: ratings.get((p.id, info.block))) for p in assessment.assessors),
+        *(Column(p.name, _assessor_rating(ratings, p.id)) for p in assessment.assessors),
         Column(_l("Agreed"), lambda info: level_label(agreed[info.block].level) if info.block in agreed else None),
         Column(_l("Target"), lambda info: level_label(targets.get(info.block)) or None),
         Column(_l("Note"), lambda info: agreed[info.block].note if info.block in agreed else None),

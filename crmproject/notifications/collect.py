@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from typing import Any
 
 from flask import url_for
@@ -163,7 +163,8 @@ def tasks(found: Collected, plan: Plan, day: date) -> None:
         params = {"task": task.title, "plan": plan.name}
         link = url_for("tasks.show", plan_id=plan.id, task_id=task.id)
 
-        def tell(kind: Kind, key: str, extra: dict[str, Any] | None = None) -> None:
+        def tell(kind: Kind, key: str, extra: dict[str, Any] | None = None, *, owner=owner, params=params, link=link,
+                 task=task) -> None:  # (this task's, bound now: tell is called within this turn of the loop)
             found.add([owner], kind, key, {**params, **(extra or {})}, link, plan.id,
                       allowed=lambda u, t=task: can_view_task(u, t))
 
@@ -186,7 +187,7 @@ def _latest_changes(plan: Plan, day: date) -> dict[tuple[int, str], tuple[int, s
     """Per task of the plan: the version, who (name) and by whom (id) of its latest assignment within
     ASSIGNED_WITHIN_DAYS (its creation with an owner, or a change of owner), and the version of the change that
     last made it blocked."""
-    since = datetime.combine(day - timedelta(days=ASSIGNED_WITHIN_DAYS), time(0), timezone.utc)
+    since = datetime.combine(day - timedelta(days=ASSIGNED_WITHIN_DAYS), time(0), UTC)
     rows = db.session.execute(
         select(TaskChange.task_id, TaskChange.field, TaskChange.new_value, TaskChange.version, TaskChange.changed_at,
                TaskChange.user_id, User.name)
@@ -267,10 +268,7 @@ def mentions(found: Collected, *, mention_ids: Iterable[int] | None = None) -> N
     query = (select(CommentMention).options(selectinload(CommentMention.comment).selectinload(Comment.author),
                                             selectinload(CommentMention.user))
              .order_by(CommentMention.id))
-    if mention_ids is not None:
-        query = query.where(CommentMention.id.in_(list(mention_ids)))
-    else:
-        query = query.where(~told.exists())
+    query = query.where(CommentMention.id.in_(list(mention_ids)) if mention_ids is not None else ~told.exists())
     for mention in db.session.scalars(query):
         event = mention_event(mention)
         if event is not None:

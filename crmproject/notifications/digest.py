@@ -3,7 +3,7 @@ week (the audit trail's changes by kind of object, tasks finished, reports submi
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,8 +21,8 @@ TOP_TYPES = 6  # the kinds of object changed most, named in the digest
 def week_summary(plan: Plan, *, end: date, board=None) -> dict[str, Any]:
     """The week ending on `end` (a Sunday), as values: kinds.message() and the e-mail write them out."""
     start = end - timedelta(days=6)
-    first = datetime.combine(start, time(0), timezone.utc)
-    after = datetime.combine(end + timedelta(days=1), time(0), timezone.utc)
+    first = datetime.combine(start, time(0), UTC)
+    after = datetime.combine(end + timedelta(days=1), time(0), UTC)
     by_type = db.session.execute(
         select(AuditEntry.object_type, func.count()).where(AuditEntry.at >= first, AuditEntry.at < after,
                                                           AuditEntry.action.in_(CHANGES))

@@ -107,21 +107,26 @@ def message(kind: Kind, params: dict[str, Any], *, page: bool = False) -> str:
         return _("%(department)s: adoption shows no effect, a peak of %(peak)s%% in %(weeks)s weeks since the go-live.",
                  department=p["department"], peak=format_number(p["peak"], 1), weeks=p["weeks"])
     if kind == Kind.MENTION:
-        on = p.get("on")
-        if on == "task":
-            return _("%(author)s mentioned you in a comment on the task \"%(name)s\".", author=p["author"], name=p["name"])
-        if on == "report":
-            return _("%(author)s mentioned you in a comment on the status report of %(name)s from %(start)s.",
-                     author=p["author"], name=p["name"], start=_day(p.get("start")))
-        if on == "kpi":
-            return _("%(author)s mentioned you in a comment on the KPI \"%(name)s\".", author=p["author"], name=p["name"])
-        return _("%(author)s mentioned you in a comment on the decision on the gate \"%(name)s\".", author=p["author"],
-                 name=p["name"])
+        return _mention(p, _day)
     if kind == Kind.WEEKLY_DIGEST:
         return ngettext("%(plan)s, week to %(end)s: %(n)s change recorded.",
                         "%(plan)s, week to %(end)s: %(n)s changes recorded.", p["changes"], plan=p["plan"],
                         end=_day(p["end"]))
     return kind.label
+
+
+def _mention(p: dict[str, Any], day) -> str:
+    """A mention, said of what the comment is on."""
+    on = p.get("on")
+    if on == "task":
+        return _("%(author)s mentioned you in a comment on the task \"%(name)s\".", author=p["author"], name=p["name"])
+    if on == "report":
+        return _("%(author)s mentioned you in a comment on the status report of %(name)s from %(start)s.",
+                 author=p["author"], name=p["name"], start=day(p.get("start")))
+    if on == "kpi":
+        return _("%(author)s mentioned you in a comment on the KPI \"%(name)s\".", author=p["author"], name=p["name"])
+    return _("%(author)s mentioned you in a comment on the decision on the gate \"%(name)s\".", author=p["author"],
+             name=p["name"])
 
 
 def subject(kind: Kind, messages: list[str]) -> str:

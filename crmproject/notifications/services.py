@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from crmproject.auth.models import User
-from crmproject.db import utcnow
+from crmproject.db import rows_matched, utcnow
 from crmproject.extensions import db
 from crmproject.notifications.collect import Event
 from crmproject.notifications.kinds import DEFAULTS, Channel, EmailStatus, Kind
@@ -153,7 +153,7 @@ def _claim() -> list[Notification]:
             .values(email_status=EmailStatus.SENDING, email_claimed_at=now)
             .execution_options(synchronize_session=False))
         db.session.commit()  # the claim holds before anything is sent
-        if result.rowcount == 1:
+        if rows_matched(result) == 1:
             claimed.append(notification_id)
     if not claimed:
         return []
@@ -307,4 +307,4 @@ def mark_all_read(user: User) -> int:
     result = db.session.execute(update(Notification).where(
         Notification.user_id == user.id, Notification.in_app.is_(True), Notification.read_at.is_(None))
         .values(read_at=utcnow()).execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return rows_matched(result)

@@ -18,7 +18,7 @@ class BadToken(Exception):
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=SALT)
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
 
 
 def make_token(user_id: int, kind: Kind) -> str:

@@ -16,9 +16,14 @@ def _cell(matrix, department, period) -> str:
     return text
 
 
+def _period_cell(matrix, period):
+    """A period's column: each department's cell of that period."""
+    return lambda department: _cell(matrix, department, period)
+
+
 def matrix_table(matrix) -> Table:
     return Table(
         Column(_l("Department"), lambda d: d.name),
-        *(Column(f"{p.start.isoformat()} {_('due %(d)s', d=p.due.isoformat())}", lambda d, p=p: _cell(matrix, d, p))
+        *(Column(f"{p.start.isoformat()} {_('due %(d)s', d=p.due.isoformat())}", _period_cell(matrix, p))
           for p in matrix.periods),
     )

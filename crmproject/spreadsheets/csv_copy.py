@@ -16,7 +16,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, UTC
 from decimal import Decimal
 from enum import Enum
 
@@ -84,7 +84,7 @@ def plain_number(value: Decimal | int | float, decimal: str = ".") -> str:
 def _value_text(value: object, decimal: str) -> str:
     """One value as its cell: a moment in UTC to the minute, a decimal as a plain number, an enum by its label."""
     if isinstance(value, datetime):
-        moment = value.astimezone(timezone.utc) if value.tzinfo is not None else value
+        moment = value.astimezone(UTC) if value.tzinfo is not None else value
         return moment.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, Decimal):
         return plain_number(value, decimal)

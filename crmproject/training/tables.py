@@ -10,7 +10,7 @@ from crmproject.i18n import _
 from crmproject.i18n import lazy_gettext as _l
 
 
-def _percent(value) -> Decimal | None:
+def _percent(value) -> int | None:
     return None if value is None else round(Decimal(str(value)))
 
 

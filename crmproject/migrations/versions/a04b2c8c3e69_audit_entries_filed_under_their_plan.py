@@ -11,7 +11,6 @@ Create Date: 2026-12-07 05:46:07.125204
 from alembic import op
 import sqlalchemy as sa
 
-import crmproject.db
 
 
 # revision identifiers, used by Alembic.
