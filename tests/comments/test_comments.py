@@ -200,3 +200,23 @@ def test_the_demo_holds_conversations_with_mentions(load_demo_copy):
         target = targets.get(comment.target_type)
         obj = target.load(comment.target_id)
         assert all(target.can_see(m.user, obj) for m in comment.mentions)
+
+
+def test_a_mention_posted_on_the_page_reaches_the_person_mentioned(world, client, login, open_form):
+    """The whole way, as people use it: a comment posted through the task page (its transaction ended by the
+    request's end), the signal after the commit, and the mentioned head's notification in the app, in their
+    header's count and on their notifications page; the author is not told of their own comment."""
+    from crmproject.notifications.models import Notification
+
+    login(world["pm"])
+    page = f"/plans/{world['plan'].id}/tasks/{world['task_a'].id}"
+    form = open_form(page, action=url(world, "change_tasks", "task_a"))
+    assert client.post(form.action, data=form.data(body="@head.sales@example.com can Sales start on Monday?")
+                       ).status_code == 302
+    db.session.rollback()
+    told = db.session.scalars(select(Notification)).all()
+    assert [(n.user_id, n.kind.value) for n in told] == [(world["head_a"].id, "mention")]
+    client.post("/logout")
+    login(world["head_a"])
+    listed = client.get("/notifications").get_data(as_text=True)
+    assert "Paula PM" in listed and "Train Sales" in listed
