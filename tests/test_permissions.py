@@ -580,7 +580,7 @@ TABLE_PAGES = ("/admin/users", "/departments/", "/plans/", "/plans/modules", "/p
                "/training/", "/training/courses/{course}", "/plans/{plan}", "/plans/{plan}/maturity/",
                "/plans/{plan}/adoption", "/plans/{plan}/kpis/{kpi}", "/plans/{plan}/gates/{gate}",
                "/plans/{plan}/maturity/assessments/{assessment_a}", "/adoption/imports",
-               "/plans/{plan}/baselines/{baseline}")
+               "/plans/{plan}/baselines/{baseline}", "/account/tokens", "/admin/tokens")
 
 
 def _csv_address(url: str) -> str:

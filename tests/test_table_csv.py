@@ -35,6 +35,8 @@ EVERYONE = tuple(ACCOUNTS)
 # A page of several tables names the one a CSV holds with ?table=...: here the page's address carries it too.
 PAGES = [
     ("/admin/users", 0, ("admin",)),
+    ("/admin/tokens", 0, ("admin",)),
+    ("/account/tokens", 0, EVERYONE),
     ("/adoption/imports", 0, ("admin",)),
     ("/departments/", 0, EVERYONE),
     ("/plans/", 0, EVERYONE),

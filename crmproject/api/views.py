@@ -8,8 +8,10 @@ from flask_login import current_user
 from crmproject.api import services
 from crmproject.api.forms import TokenForm
 from crmproject.api.models import ApiToken, TokenScope
+from crmproject.api.tables import tokens_table
 from crmproject.auth.permissions import admins_only, can_revoke_token, require
 from crmproject.db import utcnow
+from crmproject.exports import table_csv, table_page, wants_csv
 from crmproject.extensions import db
 from crmproject.i18n import _
 
@@ -19,8 +21,10 @@ tokens_bp = Blueprint("tokens", __name__)
 NEW_SECRET = "new_api_token"
 
 
-@tokens_bp.route("/account/tokens", methods=["GET", "POST"])
+@table_page(tokens_bp, "/account/tokens", methods=("GET", "POST"))
 def mine():
+    if wants_csv():
+        return table_csv(tokens_table(utcnow()), services.tokens_of(current_user), _("API tokens"))
     form = TokenForm()
     if form.validate_on_submit():
         issued = services.create_token(current_user, scopes=[TokenScope(s) for s in form.scopes.data],
@@ -50,9 +54,11 @@ def revoke_mine(token_id: int):
     return redirect(url_for("tokens.mine"))
 
 
-@tokens_bp.get("/admin/tokens")
+@table_page(tokens_bp, "/admin/tokens")
 @admins_only
 def every():
+    if wants_csv():
+        return table_csv(tokens_table(utcnow(), owners=True), services.all_tokens(), _("every API token"))
     return render_template("api/all_tokens.html", tokens=services.all_tokens(), now=utcnow())
 
 
