@@ -32,6 +32,8 @@ NOT_TEXT = {
     "steering_meetings.agenda_json", "gate_decisions.evidence_json", "gate_criteria.blocks",
     "pulse_invitations.token_hash", "task_categories.name", "risks.factor",
     "task_changes.field", "comments.target_type",
+    # a notification's key of its event and the address it links to
+    "notifications.event_key", "notifications.link",
     # the audit trail records what was written, as it was: tables' names, logins, requests, a row's key
     "audit_entries.object_type", "audit_entries.parent_type", "audit_entries.user_label", "audit_entries.request",
     "audit_entries.address", "audit_entries.object_label",
