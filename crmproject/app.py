@@ -90,9 +90,9 @@ class DatabaseIntConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
-def _register_blueprints(app: Flask) -> None:
-    # The views modules attach their routes to the blueprints. They are imported here, not in
-    # the packages' __init__, so importing a feature's models or services never pulls in views.
+def _import_views() -> None:
+    """The views modules attach their routes to the blueprints. They are imported here, not in
+    the packages' __init__, so importing a feature's models or services never pulls in views."""
     import crmproject.adoption.import_views
     import crmproject.adoption.views
     import crmproject.audit.views
@@ -120,6 +120,10 @@ def _register_blueprints(app: Flask) -> None:
     import crmproject.timeline.views
     import crmproject.teams.views
     import crmproject.training.views  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    _import_views()
     from crmproject.adoption import bp as adoption_bp
     from crmproject.audit import bp as audit_bp
     from crmproject.auth import bp as auth_bp

@@ -21,6 +21,7 @@ from crmproject.plans.services import department_waves, go_live_dates
 from crmproject.plans.lookup import plan_or_404
 from crmproject.plans.services import plan_today
 from crmproject.reports.services import reporting_departments
+from crmproject.training import completion as training_completion
 from crmproject.training import services as training
 from crmproject.training.charts import completion_heatmap, department_completion_figure
 
@@ -61,10 +62,10 @@ def plan_adoption(plan_id: int):
     if wants_csv():
         table = latest_table(services.latest(departments, today=today), go_live_dates(plan), today)
         return table_csv(table, departments, plan.name, _("adoption"))
-    cells = training.completion_cells(today=today)
+    cells = training_completion.completion_cells(today=today)
     mandatory = [c.id for c in training.list_courses() if c.mandatory]
     ids = {d.id for d in departments}
-    by_department = [row for row in training.rollups(cells, course_ids=mandatory)[1] if row.department_id in ids]
+    by_department = [row for row in training_completion.rollups(cells, course_ids=mandatory)[1] if row.department_id in ids]
     return render_template(
         "adoption/plan.html", plan=plan, departments=departments, today=today, percent=services.adoption_percent,
         training_chart=department_completion_figure(by_department) if by_department else None,

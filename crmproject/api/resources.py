@@ -31,6 +31,7 @@ from crmproject.reports.models import ReportStatus, StatusReport
 from crmproject.tasks import services as tasks
 from crmproject.tasks.models import ChangeTask
 from crmproject.teams import services as teams
+from crmproject.training import completion as training_completion
 from crmproject.training import services as training
 
 
@@ -321,7 +322,7 @@ class Completion(MethodView):
     @bp.response(200, s.CompletionSchema(many=True))
     def get(self, query: dict):
         """Training completion per department today (counts only, never named people)."""
-        return training.completion_by_department(mandatory_only=query["mandatory_only"])
+        return training_completion.completion_by_department(mandatory_only=query["mandatory_only"])
 
 
 @bp.route("/departments/<int:department_id>/adoption")

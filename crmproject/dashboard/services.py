@@ -31,6 +31,7 @@ from crmproject.kpis.services import latest_statuses, list_kpis
 from crmproject.plans.models import Plan, WaveKind
 from crmproject.reports.services import Submission, reporting_matrix
 from crmproject.tasks.models import ChangeTask, TaskStatus
+from crmproject.training import completion as training_completion
 from crmproject.training import services as training
 
 OPEN_STATUSES = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
@@ -263,7 +264,7 @@ def build_dashboard(plan: Plan, filters: Filters, *, today: date) -> Dashboard:
     latest = {d.id: _latest(live_figures[d.id], first, last) for d in departments}
 
     training_rows = {row.department_id: row.completion
-                     for row in training.completion_by_department(mandatory_only=True, today=today)}
+                     for row in training_completion.completion_by_department(mandatory_only=True, today=today)}
     courses = _courses(ids if filters.department_id or filters.wave_id else None, today=today)
     whole_plan = filters.wave_id is None and filters.department_id is None
     kpi_rows, department_rag = _kpis(plan, set(ids), today=today, plan_wide=whole_plan)
@@ -407,7 +408,7 @@ def _latest(figures, first: date, last: date) -> adoption.WeekFigures | None:
 def _courses(department_ids: list[int] | None, *, today: date) -> list[CourseRow]:
     """Completion per course: everyone's, or only the filtered departments' people (two queries)."""
     courses = training.list_courses()
-    by_course = training.completion_by_course(department_ids=department_ids, today=today)
+    by_course = training_completion.completion_by_course(department_ids=department_ids, today=today)
     rows = []
     for course in courses:
         c = by_course.get(course.id)

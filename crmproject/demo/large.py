@@ -16,23 +16,24 @@ builds with the same arguments are the same.
 from __future__ import annotations
 
 import random
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from flask_babel import force_locale
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, or_, select
 
 from crmproject.adoption.models import AdoptionSnapshot, SnapshotSource
 from crmproject.auth.models import Role, User
 from crmproject.auth.services import create_user
 from crmproject.demo.language import SOURCE_LANGUAGE, DemoTexts, demo_texts
+from crmproject.demo.large_parts import LARGE_PLAN_NAME, LargeDemoSummary, Unit, bulk
+from crmproject.demo.large_reports import add_kpis, reports_and_measurements
 from crmproject.demo.large_data import (
-    COURSES, DAILY_ADOPTION_KPI, FADING, FIRST_NAMES, FUNCTIONS, KPIS, LASTING, LAST_NAMES, LAST_WAVE_LIVE_DAYS,
-    NO_EFFECT, REGIONS, SAME_UNITS, TASK_TITLES, TOO_EARLY, TRAINED, WAVE2_STORIES,
+    COURSES, FADING, FIRST_NAMES, FUNCTIONS, LAST_NAMES, LAST_WAVE_LIVE_DAYS,
+    NO_EFFECT, REGIONS, TASK_TITLES, TOO_EARLY, TRAINED, WAVE2_STORIES,
 )
 from crmproject.demo.lookup import seat
 from crmproject.demo.services import DEMO_PASSWORD, STAFF, head_email, interface_language, name_standard_modules
@@ -40,12 +41,8 @@ from crmproject.departments.models import Department
 from crmproject.errors import DomainError
 from crmproject.extensions import db
 from crmproject.i18n import _
-from crmproject.kpis.attainment import Rag
-from crmproject.kpis.models import Frequency, GoalFamily, Kpi, KpiMeasurement
 from crmproject.plans.models import PhaseStatus, Plan, WaveKind
 from crmproject.plans.services import add_phase, add_wave, create_plan, ensure_standard_modules
-from crmproject.reports.models import ReportKpiValue, ReportStatus, StatusReport
-from crmproject.reports.services import periods
 from crmproject.roster.models import Employee, EmployeeDepartment, username_key
 from crmproject.tasks.models import (
     ChangeTask, CommunicationChannel, CommunicationStatus, TaskChange, TaskPriority, TaskStatus,
@@ -55,63 +52,12 @@ from crmproject.teams.services import add_standard_roles, assign
 from crmproject.training.models import Enrolment, EnrolmentStatus
 from crmproject.training.services import CourseValues, SessionValues, add_session, create_course
 
-LARGE_PLAN_NAME = "Northwind Group CRM rollout"
 LARGE_SEED_KEY = "demo-large"
 SEED = 20261123
 
 
-
 class LargeDemoRefused(DomainError):
     """The large demo is built into a fresh database only."""
-
-
-@dataclass
-class LargeDemoSummary:
-    plan_id: int = 0
-    plan_name: str = LARGE_PLAN_NAME
-    created: Counter = field(default_factory=Counter)
-    stories: Counter = field(default_factory=Counter)
-    accounts: list[tuple[str, str]] = field(default_factory=list)
-
-    def describe(self) -> list[str]:
-        """What was built, one line each, for the command line."""
-        c = self.created
-        return [
-            _("Large demo organisation built: plan %(name)s (id %(id)s).", name=self.plan_name, id=self.plan_id),
-            _("%(departments)s departments, %(employees)s employees (%(moves)s moved department), %(users)s users.",
-              departments=c["departments"], employees=c["employees"], moves=c["moves"], users=c["users"]),
-            _("%(waves)s waves, %(phases)s phases, %(roles)s team roles.", waves=c["waves"], phases=c["phases"],
-              roles=c["team roles"]),
-            _("%(snapshots)s daily adoption snapshots; stories: %(lasting)s lasting, %(fading)s fading, "
-              "%(none)s no effect, %(early)s too early.", snapshots=c["snapshots"], lasting=self.stories[LASTING],
-              fading=self.stories[FADING], none=self.stories[NO_EFFECT], early=self.stories[TOO_EARLY]),
-            _("%(tasks)s change tasks (%(overdue)s overdue).", tasks=c["tasks"], overdue=c["overdue tasks"]),
-            _("%(kpis)s KPIs with %(measurements)s measurements.", kpis=c["kpis"], measurements=c["measurements"]),
-            _("%(reports)s status reports submitted, %(missing)s missing.", reports=c["reports"],
-              missing=c["missing reports"]),
-            _("%(courses)s courses, %(sessions)s sessions, %(enrolments)s enrolments.", courses=c["courses"],
-              sessions=c["sessions"], enrolments=c["enrolments"]),
-        ]
-
-
-@dataclass
-class _Unit:
-    """One department of the large organisation while it is being built."""
-
-    id: int
-    code: str
-    name: str
-    function: str
-    job_role: str
-    headcount: int
-    seats: int
-    wave: int = 0  # 0 pilot, 1 wave 2, 2 wave 3
-    go_live: date = date.min  # set with the stories (_stories), before anything reads it
-    story: str = LASTING
-    curve: tuple[float, ...] = ()  # the story's parameters, drawn once
-    head_id: int | None = None
-    # day -> (28-day active users, daily active users), for the KPIs
-    adoption: dict[date, tuple[int, int]] = field(default_factory=dict)
 
 
 def is_large_demo() -> bool:
@@ -147,8 +93,8 @@ def load_large_demo(*, today: date, departments: int = 60, employees: int = 5000
         employee_units = _roster(units, employees, today=today, years=years, rng=rng, summary=summary, texts=texts)
         _snapshots(units, today=today, years=years, rng=rng, summary=summary)
         _tasks(plan, units, tasks, today=today, rng=rng, staff=staff, summary=summary, texts=texts)
-        kpi_rows = _kpis(plan, kpis, owner_id=staff["pm@example.com"].id, summary=summary, texts=texts)
-        _reports_and_measurements(plan, units, kpi_rows, today=today, rng=rng, summary=summary, texts=texts)
+        kpi_rows = add_kpis(plan, kpis, owner_id=staff["pm@example.com"].id, summary=summary, texts=texts)
+        reports_and_measurements(plan, units, kpi_rows, today=today, rng=rng, summary=summary, texts=texts)
         _training(units, employee_units, today=today, rng=rng, summary=summary, texts=texts)
         _team(plan, units, staff, summary, texts)
         _communications(plan, staff, texts)
@@ -160,16 +106,10 @@ def load_large_demo(*, today: date, departments: int = 60, employees: int = 5000
     return summary
 
 
-def _bulk(model, rows: Sequence[dict]) -> None:
-    """Insert plain rows in one executemany (Core insert, no ORM objects), in slices to bound memory."""
-    for start in range(0, len(rows), 20_000):
-        db.session.execute(insert(model), list(rows[start:start + 20_000]))
-
-
 # --- departments, users, the plan -------------------------------------------------------------------
 
 def _departments(count: int, employees: int, rng: random.Random, summary: LargeDemoSummary,
-                 texts: DemoTexts) -> list[_Unit]:
+                 texts: DemoTexts) -> list[Unit]:
     """`count` departments: the functions in every region, sized so their headcounts add up to `employees`."""
     weights = [rng.uniform(0.5, 1.6) for _n in range(count)]
     headcounts = [max(1, int(employees * w / sum(weights))) for w in weights]
@@ -186,15 +126,15 @@ def _departments(count: int, employees: int, rng: random.Random, summary: LargeD
         full = texts("%(function)s %(region)s", function=texts(name), region=texts(region))
         rows.append(dict(code=f"{code}-{region_code}{suffix}", name=f"{full}{' ' + suffix if suffix else ''}",
                          headcount=headcounts[n], licensed_seats=seats))
-    _bulk(Department, rows)
+    bulk(Department, rows)
     ids = dict(db.session.execute(select(Department.code, Department.id)).all())
     summary.created["departments"] = count
-    return [_Unit(id=ids[r["code"]], code=r["code"], name=r["name"], function=FUNCTIONS[n % len(FUNCTIONS)][0],
+    return [Unit(id=ids[r["code"]], code=r["code"], name=r["name"], function=FUNCTIONS[n % len(FUNCTIONS)][0],
                   job_role=FUNCTIONS[n % len(FUNCTIONS)][2], headcount=r["headcount"], seats=r["licensed_seats"])
             for n, r in enumerate(rows)]
 
 
-def _users(units: list[_Unit], summary: LargeDemoSummary, texts: DemoTexts) -> dict[str, User]:
+def _users(units: list[Unit], summary: LargeDemoSummary, texts: DemoTexts) -> dict[str, User]:
     """The standard demo's staff accounts, and a head for every department (all with DEMO_PASSWORD)."""
     language = interface_language(texts)
     staff = {email: create_user(email=email, name=texts(name), password=DEMO_PASSWORD, role=role)
@@ -207,7 +147,7 @@ def _users(units: list[_Unit], summary: LargeDemoSummary, texts: DemoTexts) -> d
                  password_hash=password_hash, role=Role.DEPARTMENT_HEAD, department_id=u.id, active=True,
                  language=language)
             for n, u in enumerate(units)]
-    _bulk(User, rows)
+    bulk(User, rows)
     heads = dict(db.session.execute(select(User.department_id, User.id).where(User.role == Role.DEPARTMENT_HEAD)).all())
     for unit in units:
         unit.head_id = heads.get(unit.id)
@@ -215,7 +155,7 @@ def _users(units: list[_Unit], summary: LargeDemoSummary, texts: DemoTexts) -> d
     return staff
 
 
-def _plan(units: list[_Unit], *, today: date, years: int, rng: random.Random, created_by: User,
+def _plan(units: list[Unit], *, today: date, years: int, rng: random.Random, created_by: User,
           summary: LargeDemoSummary, texts: DemoTexts) -> Plan:
     """A plan that started `years` ago: a pilot, wave 2 and a last wave that went live five weeks ago;
     the enterprise rollout and the evaluation are still ahead."""
@@ -249,8 +189,15 @@ def _plan(units: list[_Unit], *, today: date, years: int, rng: random.Random, cr
                   else PhaseStatus.PLANNED)
         add_phase(plan, name=name, start=first, end=last, status=status)
     summary.created["phases"] = len(phases)
+    _waves(plan, units, (pilot_live, wave2_live, wave3_live), rng=rng, summary=summary, texts=texts)
+    return plan
 
-    # the customer-facing functions go first; the pilot is a few Sales departments
+
+def _waves(plan: Plan, units: list[Unit], go_lives: tuple[date, date, date], *, rng: random.Random,
+           summary: LargeDemoSummary, texts: DemoTexts) -> None:
+    """The three waves and each department's story: the customer-facing functions go first; the pilot is a few
+    Sales departments."""
+    pilot_live, wave2_live, wave3_live = go_lives
     order = {code: rank for code, _name, _role, rank in FUNCTIONS}
     ordered = sorted(units, key=lambda u: (order[u.function], u.code))
     pilot_size = max(1, len(units) // 15)
@@ -263,7 +210,7 @@ def _plan(units: list[_Unit], *, today: date, years: int, rng: random.Random, cr
     for unit in units:
         if unit.wave == 2:
             unit.story = TOO_EARLY
-        unit.go_live = (pilot_live, wave2_live, wave3_live)[unit.wave]
+        unit.go_live = go_lives[unit.wave]
         unit.curve = _curve(unit.story, rng)
         summary.stories[unit.story] += 1
     modules = {m.code: m for m in ensure_standard_modules()}
@@ -281,17 +228,16 @@ def _plan(units: list[_Unit], *, today: date, years: int, rng: random.Random, cr
         add_wave(plan, name=name, kind=kind, go_live=go_live, notes=notes, modules=[modules[c] for c in codes],
                  departments=[by_id[u.id] for u in ordered if u.wave == index])
     summary.created["waves"] = len(waves)
-    return plan
 
 
 # --- roster -------------------------------------------------------------------------------------------
 
-def _roster(units: list[_Unit], employees: int, *, today: date, years: int, rng: random.Random,
-            summary: LargeDemoSummary, texts: DemoTexts) -> dict[int, _Unit]:
+def _roster(units: list[Unit], employees: int, *, today: date, years: int, rng: random.Random,
+            summary: LargeDemoSummary, texts: DemoTexts) -> dict[int, Unit]:
     """Every department's people with CRM user names and their stays; about one in a hundred moved department."""
     since = today - timedelta(days=years * 365 + 120)
     people: list[dict[str, Any]] = []
-    homes: list[_Unit] = []
+    homes: list[Unit] = []
     n = 0
     for unit in units:
         for _seat in range(unit.headcount):
@@ -303,12 +249,12 @@ def _roster(units: list[_Unit], employees: int, *, today: date, years: int, rng:
                                start_date=since - timedelta(days=rng.randint(0, 3000)), active=True))
             homes.append(unit)
             n += 1
-    moves: dict[int, tuple[_Unit, date]] = {}
+    moves: dict[int, tuple[Unit, date]] = {}
     for index in rng.sample(range(len(people)), max(1, employees // 100)):
         target = rng.choice([u for u in units if u is not homes[index]])
         moves[index] = (target, today - timedelta(days=rng.randint(20, years * 300)))
         people[index]["department_id"] = target.id
-    _bulk(Employee, people)
+    bulk(Employee, people)
     ids = dict(db.session.execute(select(Employee.crm_username_key, Employee.id)).all())
     stays, employee_units = [], {}
     for index, row in enumerate(people):
@@ -322,7 +268,7 @@ def _roster(units: list[_Unit], employees: int, *, today: date, years: int, rng:
         else:
             stays.append(dict(employee_id=employee_id, department_id=homes[index].id, valid_from=since, valid_to=None))
             employee_units[employee_id] = homes[index]
-    _bulk(EmployeeDepartment, stays)
+    bulk(EmployeeDepartment, stays)
     summary.created["employees"] = len(people)
     summary.created["moves"] = len(moves)
     return employee_units
@@ -353,7 +299,7 @@ def share_of_seats(story: str, curve: Sequence[float], live_days: int) -> float:
     return curve[0] * min(1.0, 0.3 + 0.7 * live_days / 60)
 
 
-def _snapshots(units: list[_Unit], *, today: date, years: int, rng: random.Random, summary: LargeDemoSummary) -> None:
+def _snapshots(units: list[Unit], *, today: date, years: int, rng: random.Random, summary: LargeDemoSummary) -> None:
     """Daily snapshots of every department for `years` up to today, as the usage import computes them."""
     days = [today - timedelta(days=n) for n in range(years * 365 - 1, -1, -1)]
     count = 0
@@ -374,24 +320,24 @@ def _snapshots(units: list[_Unit], *, today: date, years: int, rng: random.Rando
                              weekly_active_users=weekly, monthly_active_users=monthly, logins=logins,
                              events=logins + round(active * rng.uniform(5, 11)), source=SnapshotSource.USAGE))
             unit.adoption[day] = (monthly, active)
-        _bulk(AdoptionSnapshot, rows)
+        bulk(AdoptionSnapshot, rows)
         count += len(rows)
     summary.created["snapshots"] = count
 
 
 # --- change tasks -------------------------------------------------------------------------------------
 
-def _tasks(plan: Plan, units: list[_Unit], count: int, *, today: date, rng: random.Random, staff: dict[str, User],
+def _tasks(plan: Plan, units: list[Unit], count: int, *, today: date, rng: random.Random, staff: dict[str, User],
            summary: LargeDemoSummary, texts: DemoTexts) -> None:
     """Change tasks over the phases and departments: past ones mostly done, some late, blocked or cancelled."""
     categories = {c.key: c.id for c in ensure_categories()}
     phases = plan.phases
     by_wave = defaultdict(list)
-    unit: _Unit | None  # below: a task's department, or None for the whole project
+    unit: Unit | None  # below: a task's department, or None for the whole project
     for unit in units:
         by_wave[unit.wave].append(unit)
     # which departments a phase's tasks belong to (None: the whole project)
-    phase_units: list[list[_Unit] | None] = [None, list(units), by_wave[0], by_wave[0], by_wave[1], by_wave[2],
+    phase_units: list[list[Unit] | None] = [None, list(units), by_wave[0], by_wave[0], by_wave[1], by_wave[2],
                                              list(units), None]
     weights = [4, 12, 8, 3, 30, 25, 12, 6]
     owners = [staff["pm@example.com"].id, staff["exec@example.com"].id]
@@ -424,117 +370,18 @@ def _tasks(plan: Plan, units: list[_Unit], count: int, *, today: date, rng: rand
                          owner_id=(unit.head_id if unit and rng.random() < 0.85 else rng.choice(owners)),
                          title=title, description="", start_date=start, due_date=due, status=status, priority=priority,
                          outline=f"{index + 1}.{n + 1}", version=1))
-    _bulk(ChangeTask, rows)
+    bulk(ChangeTask, rows)
     created = db.session.execute(select(ChangeTask.id, ChangeTask.title).where(ChangeTask.plan_id == plan.id)).all()
     # creating a task is the first line of its history, as create_task writes it
-    _bulk(TaskChange, [dict(task_id=task_id, user_id=staff["pm@example.com"].id, version=1, field="created",
+    bulk(TaskChange, [dict(task_id=task_id, user_id=staff["pm@example.com"].id, version=1, field="created",
                             old_value="", new_value=title) for task_id, title in created])
     summary.created["tasks"] = len(rows)
     summary.created["overdue tasks"] = overdue
 
 
-# --- KPIs, their measurements and the status reports ---------------------------------------------------
-
-def _kpis(plan: Plan, count: int, *, owner_id: int, summary: LargeDemoSummary, texts: DemoTexts) -> list[dict]:
-    """`count` plan-wide monthly KPIs, each with a baseline at the plan's start and a target at its end."""
-    rows: list[dict[str, Any]] = []
-    for n in range(count):
-        name, family, unit, direction, baseline, target = KPIS[n % len(KPIS)]
-        name = texts(name)
-        rows.append(dict(plan_id=plan.id, name=name if n < len(KPIS) else f"{name} ({n // len(KPIS) + 1})",
-                         goal_family=family, unit=unit if unit in SAME_UNITS else texts(unit), direction=direction,
-                         baseline_value=Decimal(baseline),
-                         baseline_date=plan.start_date, target_value=Decimal(target), target_date=plan.end_date,
-                         department_id=None, frequency=Frequency.MONTHLY, owner_id=owner_id, description=""))
-    _bulk(Kpi, rows)
-    ids = dict(db.session.execute(select(Kpi.name, Kpi.id).where(Kpi.plan_id == plan.id)).all())
-    for n, row in enumerate(rows):
-        row["id"] = ids[row["name"]]
-        row["daily"] = KPIS[n % len(KPIS)][0] == DAILY_ADOPTION_KPI
-    summary.created["kpis"] = len(rows)
-    return rows
-
-
-def _kpi_value(kpi: dict, unit: _Unit, day: date, plan: Plan, rng: random.Random) -> Decimal:
-    """A plausible value of a KPI for a department on a day: adoption from the snapshots, the rest moving
-    towards the target as far as the department's story lets it."""
-    if kpi["goal_family"] == GoalFamily.ADOPTION:
-        monthly, active = unit.adoption.get(day, (0, 0))
-        used = active if kpi["daily"] else monthly
-        return Decimal(100 * used / unit.seats).quantize(Decimal("0.1")) if unit.seats else Decimal(0)
-    baseline, target = kpi["baseline_value"], kpi["target_value"]
-    elapsed = max((day - plan.start_date).days, 0) / max((plan.end_date - plan.start_date).days, 1)
-    live = max((day - unit.go_live).days, 0) / 365
-    reach = {LASTING: 0.9, FADING: 0.4, NO_EFFECT: 0.1, TOO_EARLY: 0.5}[unit.story]
-    progress = min(0.2 * elapsed + reach * min(live, 1.0), 1.0)
-    share = Decimal(str(round(progress + rng.uniform(-0.04, 0.04), 3)))
-    return (baseline + (target - baseline) * share).quantize(Decimal("0.1"))
-
-
-def _reports_and_measurements(plan: Plan, units: list[_Unit], kpis: list[dict], *, today: date, rng: random.Random,
-                              summary: LargeDemoSummary, texts: DemoTexts) -> None:
-    """Every department's monthly report up to last month (most on time, some late, some missing) and
-    every KPI's value per department and month; this month's reports are still to be written."""
-    habits = {u.id: rng.choices(("reliable", "late", "missing"), weights=(75, 15, 10))[0] for u in units}
-    report_rows, values_of, measurements = [], {}, []
-    for period in periods(plan, until=today)[:-1]:
-        for unit in units:
-            due = [k for k in kpis if k["goal_family"] != GoalFamily.ADOPTION or unit.go_live <= period.end]
-            values = {k["id"]: _kpi_value(k, unit, period.end, plan, rng) for k in due}
-            habit, draw = habits[unit.id], rng.random()
-            missing = draw < {"reliable": 0.02, "late": 0.08, "missing": 0.45}[habit]
-            note = ""
-            if not missing:
-                late = draw > {"reliable": 0.95, "late": 0.5, "missing": 0.8}[habit]
-                sent = period.due + timedelta(days=rng.randint(1, 12)) if late else period.due - timedelta(days=rng.randint(0, 4))
-                sent = min(sent, today)
-                note = texts("Status report %(start)s to %(end)s", start=period.start.isoformat(),
-                             end=period.end.isoformat())
-                report_rows.append(dict(
-                    plan_id=plan.id, department_id=unit.id, period_start=period.start, period_end=period.end, revision=1,
-                    status=ReportStatus.SUBMITTED, overall_rag=_rag(unit, period.end), author_id=unit.head_id,
-                    submitted_at=datetime.combine(sent, time(9 + rng.randint(0, 8)), UTC),
-                    **_report_text(unit, period.end, texts)))
-                values_of[(unit.id, period.start)] = values
-            for kpi_id, value in values.items():  # the numbers arrive from the CRM even when the report does not
-                measurements.append(dict(kpi_id=kpi_id, department_id=unit.id, measured_on=period.end, value=value,
-                                         entered_by_id=unit.head_id if note else None, note=note))
-    _bulk(StatusReport, report_rows)
-    reports = db.session.execute(select(StatusReport.id, StatusReport.department_id, StatusReport.period_start)
-                                 .where(StatusReport.plan_id == plan.id)).all()
-    _bulk(ReportKpiValue, [dict(report_id=report_id, kpi_id=kpi_id, value=value)
-                           for report_id, department_id, start in reports
-                           for kpi_id, value in values_of[(department_id, start)].items()])
-    _bulk(KpiMeasurement, measurements)
-    summary.created["reports"] = len(report_rows)
-    summary.created["missing reports"] = len(periods(plan, until=today)[:-1]) * len(units) - len(report_rows)
-    summary.created["measurements"] = len(measurements)
-
-
-def _rag(unit: _Unit, day: date) -> Rag:
-    if day < unit.go_live or unit.story == TOO_EARLY:
-        return Rag.GREEN if unit.wave == 0 else Rag.AMBER
-    if unit.story == LASTING:
-        return Rag.GREEN
-    if unit.story == NO_EFFECT:
-        return Rag.RED
-    return Rag.GREEN if (day - unit.go_live).days < 90 else Rag.AMBER if (day - unit.go_live).days < 200 else Rag.RED
-
-
-def _report_text(unit: _Unit, day: date, texts: DemoTexts) -> dict[str, str]:
-    rag = _rag(unit, day)
-    return dict(
-        achievements=(texts("%(name)s: users trained as planned; data clean-up on track.", name=unit.name)
-                      if day < unit.go_live else texts("%(name)s: the CRM is used in daily work.", name=unit.name)),
-        blockers="" if rag == Rag.GREEN else texts("Not enough time for the CRM next to daily work."),
-        next_steps=texts("Keep the weekly key-user sessions; review the adoption figures with the team."),
-        help_needed="" if rag != Rag.RED else texts("A message from the sponsor on why we use the CRM."),
-    )
-
-
 # --- training, team, communications ---------------------------------------------------------------------
 
-def _training(units: list[_Unit], employee_units: dict[int, _Unit], *, today: date, rng: random.Random,
+def _training(units: list[Unit], employee_units: dict[int, Unit], *, today: date, rng: random.Random,
               summary: LargeDemoSummary, texts: DemoTexts) -> None:
     """Five courses with sessions before each wave's go-live, and an enrolment of every person in the courses of
     their function; how much is done follows the department's story."""
@@ -572,18 +419,18 @@ def _training(units: list[_Unit], employee_units: dict[int, _Unit], *, today: da
                 status, session_id = EnrolmentStatus.IN_PROGRESS, rng.choice(sessions[unit.go_live])
             enrolments.append(dict(employee_id=employee_id, course_id=course.id, session_id=session_id, status=status,
                                    completed_on=completed_on, score=score))
-    _bulk(Enrolment, enrolments)
+    bulk(Enrolment, enrolments)
     summary.created["courses"] = len(COURSES)
     summary.created["sessions"] = sessions_count
     summary.created["enrolments"] = len(enrolments)
 
 
-def _team(plan: Plan, units: list[_Unit], staff: dict[str, User], summary: LargeDemoSummary, texts: DemoTexts) -> None:
+def _team(plan: Plan, units: list[Unit], staff: dict[str, User], summary: LargeDemoSummary, texts: DemoTexts) -> None:
     """The standard team seats, held by the demo's users and a few outside people."""
     # the seats by the names the table below gives them (their titles are in the plan's language)
     roles = {seat(r): r for r in add_standard_roles(plan)}
     users: dict[int | None, User] = {u.id: u for u in db.session.scalars(select(User).where(User.role == Role.DEPARTMENT_HEAD))}
-    first: dict[str, _Unit] = {}
+    first: dict[str, Unit] = {}
     for unit in units:
         first.setdefault(unit.function, unit)
 

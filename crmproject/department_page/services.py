@@ -29,8 +29,9 @@ from crmproject.risks.services import department_risks
 from crmproject.tasks.models import ChangeTask, TaskStatus
 from crmproject.tasks.services import open_tasks_of_department
 from crmproject.teams.models import TeamAssignment, TeamRole
+from crmproject.training import completion as training_completion
 from crmproject.training import services as training
-from crmproject.training.services import CompletionCell
+from crmproject.training.completion import CompletionCell
 
 
 REPORT_PERIODS_SHOWN = 6
@@ -158,7 +159,7 @@ def department_overview(department: Department, *, viewer: User, today: date | N
         kpis=_kpi_rows(department, plan_ids={w.plan_id for w in waves}, today=today),
         adoption_shape=_adoption_shape(department, waves[0], today=today) if waves else None,
         reports=[_plan_reports(plan, department, viewer=viewer, today=today) for plan in _plans_of(waves)],
-        training_cells=training.completion_cells(department_id=department.id, today=today),
+        training_cells=training_completion.completion_cells(department_id=department.id, today=today),
         mandatory_course_ids={c.id for c in training.list_courses() if c.mandatory},
     )
 

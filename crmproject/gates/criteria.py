@@ -58,7 +58,7 @@ from crmproject.plans.services import plan_zone
 from crmproject.reports.services import Submission, reporting_matrix
 from crmproject.tasks.models import ChangeTask, TaskPriority, TaskStatus
 from crmproject.teams.services import team_overview
-from crmproject.training import services as training
+from crmproject.training import completion as training_completion
 
 AT_LEAST, AT_MOST = "at_least", "at_most"
 
@@ -166,7 +166,7 @@ class PlanEvidence:
     today: date
     waves: list[Wave]
     names: dict[int, str]
-    training: dict[int, training.Completion]
+    training: dict[int, training_completion.Completion]
     verdicts: dict[int, Verdict]
     adoption_target: Decimal
     kpi_statuses: list[tuple[int, int | None, Rag]]
@@ -191,7 +191,7 @@ def gather(plan: Plan, *, today: date) -> PlanEvidence:
     first = min(go_lives.values(), default=today)
     weekly = adoption.weekly_figures(ids, first=min(first, today), last=today) if ids else {}
     verdicts = adoption.department_shapes(go_lives, weekly, today=today, rules=adoption.shape_rules(plan))
-    completion = {row.department_id: row.completion for row in training.completion_by_department(mandatory_only=True, today=today)
+    completion = {row.department_id: row.completion for row in training_completion.completion_by_department(mandatory_only=True, today=today)
                   if row.department_id is not None}
     matrix = reporting_matrix(plan, today=today, count=3, reports=False)
     due = [p for p in matrix.periods if p.due < today]

@@ -26,7 +26,7 @@ from crmproject.i18n import _, format_number, lazy_gettext as _l, ngettext
 from crmproject.impact.models import DIMENSIONS, ImpactRating
 from crmproject.plans.models import CrmModule, Plan, Wave
 from crmproject.tasks.models import ChangeTask, Communication, CommunicationStatus, TaskStatus
-from crmproject.training import services as training
+from crmproject.training import completion as training_completion
 
 LOWEST, HIGHEST = 1, 5
 HIGH_IMPACT = 4
@@ -205,7 +205,7 @@ class DepartmentImpact:
     wave: Wave
     levels: dict[int, int]  # module id -> the cell's impact (its highest dimension); missing: not rated
     overall: int | None  # the highest cell; None when nothing is rated
-    training: training.Completion | None  # mandatory courses, valid completion as of the day
+    training: training_completion.Completion | None  # mandatory courses, valid completion as of the day
     communications_planned: int
     communications_sent: int
     tasks_open: int
@@ -252,7 +252,7 @@ def _open_tasks(plan: Plan) -> dict[int | None, int]:  # (never None: those are 
         .group_by(ChangeTask.department_id)).all())
 
 
-def _reasons(overall: int | None, completion: training.Completion | None, heard: int) -> list[str]:
+def _reasons(overall: int | None, completion: training_completion.Completion | None, heard: int) -> list[str]:
     if overall is None or overall < HIGH_IMPACT:
         return []
     reasons = []
@@ -272,7 +272,7 @@ def impact_map(plan: Plan, *, today: date) -> ImpactMap:
     wave and name), departments not rated yet last."""
     rows = grid(plan)
     completion = {r.department_id: r.completion
-                  for r in training.completion_by_department(mandatory_only=True, today=today)
+                  for r in training_completion.completion_by_department(mandatory_only=True, today=today)
                   if r.department_id is not None}
     communications = _communications(plan)
     tasks = _open_tasks(plan)

@@ -25,7 +25,7 @@ from crmproject.risks import catalogue
 from crmproject.tasks.models import ChangeTask, TaskStatus
 from crmproject.teams.models import TeamRoleKind
 from crmproject.teams.services import team_overview
-from crmproject.training.services import completion_by_department
+from crmproject.training.completion import completion_by_department
 
 TRAINING_TARGET = 90  # percent of mandatory enrolments completed before a go-live
 TRAINING_WINDOW_DAYS = 14  # how far ahead a go-live makes lagging training a risk

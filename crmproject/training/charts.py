@@ -12,7 +12,7 @@ from html import escape
 
 from crmproject.charts import COLOURS, layout
 from crmproject.i18n import _, format_number
-from crmproject.training.services import Completion, CompletionCell, DepartmentCompletion
+from crmproject.training.completion import Completion, CompletionCell, DepartmentCompletion
 
 # red below half, amber towards the target, green at it
 COMPLETION_SCALE = [[0.0, COLOURS["red"]], [0.5, COLOURS["amber"]], [1.0, COLOURS["green"]]]

@@ -23,7 +23,7 @@ from crmproject.forms import options
 from crmproject.i18n import _
 from crmproject.plans.models import CrmModule
 from crmproject.plans.services import list_modules
-from crmproject.training import bp, services
+from crmproject.training import bp, completion, services
 from crmproject.training.charts import completion_heatmap, department_completion_figure
 from crmproject.training.forms import CourseForm, EnrolDepartmentForm, EnrolEmployeeForm, EnrolmentForm, SessionForm
 from crmproject.training.models import Course, Enrolment, EnrolmentStatus, TrainingSession
@@ -66,15 +66,15 @@ def index():
     today = date.today()  # training spans plans: the figures are as of the server's day
     courses = services.list_courses()
     mandatory = [c.id for c in courses if c.mandatory]
-    cells = services.completion_cells(today=today)
-    by_course, by_department = services.rollups(cells, course_ids=mandatory or None)
+    cells = completion.completion_cells(today=today)
+    by_course, by_department = completion.rollups(cells, course_ids=mandatory or None)
     if wants_csv():
         return table_csv(courses_table(by_course, services.session_counts()), courses, _("training courses"))
-    refreshers, refreshers_total = services.refreshers_due(today=today, limit=REFRESHERS_SHOWN)
+    refreshers, refreshers_total = completion.refreshers_due(today=today, limit=REFRESHERS_SHOWN)
     return render_template(
         "training/index.html", courses=courses, completion=by_course, sessions=services.session_counts(),
         has_mandatory=bool(mandatory), by_department=by_department, today=today, refreshers=refreshers,
-        refreshers_total=refreshers_total, refresher_counts=services.refresher_counts(today=today),
+        refreshers_total=refreshers_total, refresher_counts=completion.refresher_counts(today=today),
         department_figure=department_completion_figure(by_department, target=100.0 if mandatory else None) if by_department else None,
         heatmap=completion_heatmap(cells) if cells else None,
     )
@@ -141,15 +141,15 @@ def _show(course: Course, *, session_form: SessionForm | None = None, department
     employee_form = employee_form or EnrolEmployeeForm(formdata=None)
     employee_form.session_id.choices = _session_choices(course, _("— no session —"))
     today = date.today()
-    cells = services.completion_cells(course_ids=[course.id], today=today)
-    rows = [services.DepartmentCompletion(c.department_id, c.department_name, c.completion) for c in cells]
-    refreshers, refreshers_total = services.refreshers_due(today=today, course_id=course.id, department_id=department_id,
+    cells = completion.completion_cells(course_ids=[course.id], today=today)
+    rows = [completion.DepartmentCompletion(c.department_id, c.department_name, c.completion) for c in cells]
+    refreshers, refreshers_total = completion.refreshers_due(today=today, course_id=course.id, department_id=department_id,
                                                            limit=REFRESHERS_SHOWN)
     return render_template(
         "training/show.html", course=course, enrolments=enrolments, total=total, page=page, per_page=PER_PAGE,
         department_id=department_id, status=status, statuses=list(EnrolmentStatus), departments=departments,
-        completion=services.completion_by_course(course_ids=[course.id], today=today).get(course.id), by_department=rows,
-        today=today, refreshers=refreshers, refreshers_total=refreshers_total, expires_on=services.expires_on,
+        completion=completion.completion_by_course(course_ids=[course.id], today=today).get(course.id), by_department=rows,
+        today=today, refreshers=refreshers, refreshers_total=refreshers_total, expires_on=completion.expires_on,
         figure=department_completion_figure(rows, target=100.0 if course.mandatory else None) if rows else None,
         bookings=services.session_bookings(course), session_form=session_form or SessionForm(formdata=None),
         department_form=department_form, employee_form=employee_form,
@@ -160,8 +160,8 @@ def _show(course: Course, *, session_form: SessionForm | None = None, department
 def show(course_id: int):
     course = _course_or_404(course_id)
     if wants_csv() and request.args.get("table") == "departments":
-        cells = services.completion_cells(course_ids=[course.id], today=date.today())
-        rows = [services.DepartmentCompletion(c.department_id, c.department_name, c.completion) for c in cells]
+        cells = completion.completion_cells(course_ids=[course.id], today=date.today())
+        rows = [completion.DepartmentCompletion(c.department_id, c.department_name, c.completion) for c in cells]
         return table_csv(COURSE_DEPARTMENTS, rows, course.code, _("completion per department"))
     if wants_csv() and request.args.get("table") == "sessions":
         return table_csv(sessions_table(services.session_bookings(course)), course.sessions, course.code, _("sessions"))

@@ -15,7 +15,7 @@ from crmproject.extensions import db
 from crmproject.plans.services import add_wave, ensure_standard_modules
 from crmproject.roster.services import create_employee, move
 from crmproject.demo.training import load_demo_training
-from crmproject.training import services
+from crmproject.training import completion, services
 from crmproject.training.models import Course, Enrolment, EnrolmentStatus as S
 
 TODAY = date(2026, 5, 15)
@@ -29,11 +29,11 @@ def _completed(employee, course, on: date) -> Enrolment:
 
 
 def test_expiry_is_the_same_day_so_many_months_later_clamped_to_the_months_end():
-    assert services.expires_on(date(2025, 4, 15), 12) == date(2026, 4, 15)
-    assert services.expires_on(date(2026, 1, 31), 1) == date(2026, 2, 28)
-    assert services.expires_on(date(2023, 2, 28), 12) == date(2024, 2, 28)
-    assert services.expires_on(date(2026, 1, 31), None) is None
-    assert services.add_months(date(2026, 3, 31), -1) == date(2026, 2, 28)
+    assert completion.expires_on(date(2025, 4, 15), 12) == date(2026, 4, 15)
+    assert completion.expires_on(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert completion.expires_on(date(2023, 2, 28), 12) == date(2024, 2, 28)
+    assert completion.expires_on(date(2026, 1, 31), None) is None
+    assert completion.add_months(date(2026, 3, 31), -1) == date(2026, 2, 28)
 
 
 def test_the_sql_rule_agrees_with_the_expiry_date_on_every_day(make_course, make_employee, make_department):
@@ -44,8 +44,8 @@ def test_the_sql_rule_agrees_with_the_expiry_date_on_every_day(make_course, make
     for day in days:
         _completed(make_employee(department=department), course, day)
     for today in (date(2024, 2, 28), date(2024, 2, 29), date(2024, 3, 1), date(2024, 3, 30), date(2024, 3, 31)):
-        want = sum(1 for day in days if day <= today and services.expires_on(day, 1) <= today)
-        got = services.completion_by_course(today=today)[course.id].expired
+        want = sum(1 for day in days if day <= today and completion.expires_on(day, 1) <= today)
+        got = completion.completion_by_course(today=today)[course.id].expired
         assert got == want, today
 
 
@@ -56,20 +56,20 @@ def test_a_completion_13_months_ago_on_a_12_month_course_counts_as_not_done(make
     _completed(lapsed, course, TODAY - timedelta(days=396))  # 13 months ago
     _completed(recent, course, TODAY - timedelta(days=60))
 
-    whole = services.completion_by_course(today=TODAY)[course.id]
+    whole = completion.completion_by_course(today=TODAY)[course.id]
     assert (whole.completed, whole.expired, whole.counted, whole.percent) == (1, 1, 2, 50)
-    [row] = services.completion_by_department(mandatory_only=True, today=TODAY)
+    [row] = completion.completion_by_department(mandatory_only=True, today=TODAY)
     assert (row.completion.completed, row.completion.expired, row.completion.percent) == (1, 1, 50)
-    [cell] = services.completion_cells(today=TODAY)
+    [cell] = completion.completion_cells(today=TODAY)
     assert (cell.completion.completed, cell.completion.expired) == (1, 1)
-    by_course, [department] = services.rollups(services.completion_cells(today=TODAY))
+    by_course, [department] = completion.rollups(completion.completion_cells(today=TODAY))
     assert by_course[course.id].expired == 1 and department.completion.percent == 50
     # two months earlier both were valid: the figures are as of the day asked
-    assert services.completion_by_course(today=TODAY - timedelta(days=40))[course.id].percent == 100
+    assert completion.completion_by_course(today=TODAY - timedelta(days=40))[course.id].percent == 100
 
-    due, total = services.refreshers_due(today=TODAY)
+    due, total = completion.refreshers_due(today=TODAY)
     assert total == 1 and due[0].employee_name == "Old Hand" and due[0].expired(TODAY)
-    assert due[0].expires_on == services.add_months(TODAY - timedelta(days=396), 12)
+    assert due[0].expires_on == completion.add_months(TODAY - timedelta(days=396), 12)
 
 
 def test_one_completed_11_and_a_half_months_ago_is_a_refresher_due_not_expired(make_course, make_employee, make_department):
@@ -77,19 +77,19 @@ def test_one_completed_11_and_a_half_months_ago_is_a_refresher_due_not_expired(m
     course = make_course(mandatory=True, validity_months=12)
     person = make_employee(name="Soon Due", department=sales)
     _completed(person, course, TODAY - timedelta(days=350))  # about 11.5 months ago
-    assert services.completion_by_course(today=TODAY)[course.id].percent == 100  # still valid
-    [due], total = services.refreshers_due(today=TODAY)
+    assert completion.completion_by_course(today=TODAY)[course.id].percent == 100  # still valid
+    [due], total = completion.refreshers_due(today=TODAY)
     assert total == 1 and not due.expired(TODAY) and 0 < (due.expires_on - TODAY).days <= 30
-    [count] = services.refresher_counts(today=TODAY)
+    [count] = completion.refresher_counts(today=TODAY)
     assert (count.department_name, count.due, count.expired) == ("Sales", 1, 0)
-    assert services.refreshers_due(today=TODAY, department_id=sales.id + 1000)[1] == 0
+    assert completion.refreshers_due(today=TODAY, department_id=sales.id + 1000)[1] == 0
 
 
 def test_a_course_without_validity_never_expires(make_course, make_employee):
     course = make_course()
     _completed(make_employee(), course, date(2015, 1, 1))
-    assert services.completion_by_course(today=TODAY)[course.id].percent == 100
-    assert services.refreshers_due(today=TODAY) == ([], 0)
+    assert completion.completion_by_course(today=TODAY)[course.id].percent == 100
+    assert completion.refreshers_due(today=TODAY) == ([], 0)
 
 
 def test_the_gate_evidence_counts_an_expired_completion_as_not_done(make_course, make_employee, make_department, make_plan):
@@ -184,7 +184,7 @@ def test_the_demo_shows_refreshers_due_and_a_few_expired(app, make_department):
     db.session.commit()
     load_demo_training(TODAY)
     db.session.commit()
-    due, total = services.refreshers_due(today=TODAY)
+    due, total = completion.refreshers_due(today=TODAY)
     expired = [r for r in due if r.expired(TODAY)]
     assert total > len(expired) > 0
     assert {r.course_code for r in due} <= {"MA-201", "CSS-101"}
@@ -215,9 +215,9 @@ def test_a_planner_sets_a_validity_and_the_pages_show_expired_and_refreshers(cli
     assert "Fresh Person" not in index and "expired" in index and "12 months" in index
     page = client.get(f"/training/courses/{course.id}").get_data(as_text=True)
     assert "66.7%" in page and "1 expired" in page and "Lapsed Person" in page
-    lapsed_on = services.expires_on(today - timedelta(days=400), 12)
+    lapsed_on = completion.expires_on(today - timedelta(days=400), 12)
     assert f"expired {lapsed_on.isoformat()}" in page  # each person's completion says how long it holds
-    assert f"valid until {services.expires_on(today - timedelta(days=20), 12).isoformat()}" in page
+    assert f"valid until {completion.expires_on(today - timedelta(days=20), 12).isoformat()}" in page
     edit = client.get(f"/training/courses/{course.id}/edit").get_data(as_text=True)
     assert 'name="validity_months"' in edit and 'value="12"' in edit
 

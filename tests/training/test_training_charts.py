@@ -1,5 +1,5 @@
 from crmproject.training.charts import completion_heatmap, course_completion_figure, department_completion_figure
-from crmproject.training.services import Completion, CompletionCell, DepartmentCompletion
+from crmproject.training.completion import Completion, CompletionCell, DepartmentCompletion
 
 
 def test_department_bars_against_the_target_line():

@@ -6,7 +6,7 @@ from crmproject.departments.services import create_department
 from crmproject.extensions import db
 from crmproject.roster.models import Employee
 from crmproject.demo.training import load_demo_training
-from crmproject.training import services
+from crmproject.training import completion
 from crmproject.training.models import Course, Enrolment, EnrolmentStatus as S, TrainingSession
 
 TODAY = date(2026, 5, 15)
@@ -37,7 +37,7 @@ def test_demo_training_fills_the_charts_and_runs_twice_without_adding(app):
     assert statuses == set(S)
     completed = db.session.scalars(select(Enrolment).where(Enrolment.status == S.COMPLETED)).all()
     assert all(e.completed_on is not None and e.completed_on <= TODAY and e.score is not None for e in completed)
-    rows = services.completion_by_department(mandatory_only=True)
+    rows = completion.completion_by_department(mandatory_only=True)
     assert {r.department_name for r in rows} == {"Sales", "Marketing", "Customer Service", "Finance"}
     assert len({r.completion.percent for r in rows}) > 1  # varied, so the chart says something
     load_demo_training(TODAY)

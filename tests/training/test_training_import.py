@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from crmproject.extensions import db
 from crmproject.roster.models import Employee
-from crmproject.training import importer, services
+from crmproject.training import completion, importer, services
 from crmproject.training.models import Course, Enrolment, EnrolmentStatus as S
 
 
@@ -261,7 +261,7 @@ def test_oulad_registrations_import_end_to_end(runner, app, testdata):
     # the 6,975 students who left after the module start are withdrawn, not "not started"
     assert (summary["statuses"]["withdrawn"], summary["statuses"]["not_started"]) == (6_975, 6)
     # withdrawals before the start are not applicable; both leave the denominator, withdrawals counted apart
-    by_course = services.completion_by_course()
+    by_course = completion.completion_by_course()
     aaa = next(c for c in courses if c.code == "AAA 2013J")
     aaa_rows = [r for r in rows if (r["code_module"], r["code_presentation"]) == ("AAA", "2013J")]
     assert by_course[aaa.id].enrolled == len(aaa_rows) == 383
@@ -294,7 +294,7 @@ def test_oulad_registrations_match_existing_employees_by_crm_user(runner, app, t
     missing = runner("import", "training", str(path), "--json")
     assert missing.exit_code == 0, missing.output
     assert json.loads(missing.output)["enrolments_added"] == 300
-    cells = services.completion_cells(department_id=department.id)
+    cells = completion.completion_cells(department_id=department.id)
     assert {c.course_code for c in cells} == {f"{r['code_module']} {r['code_presentation']}" for r in rows}
     assert sum(c.completion.enrolled for c in cells) == 300
 

@@ -7,7 +7,7 @@ from sqlalchemy import event, select
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
 from crmproject.plans.services import ensure_standard_modules
-from crmproject.training import services
+from crmproject.training import completion, services
 from crmproject.training.models import Course, Enrolment, EnrolmentStatus as S, TrainingSession
 
 TODAY = date(2026, 5, 15)
@@ -117,13 +117,13 @@ def _world(make_department, make_course, make_employee):
 
 def test_completion_leaves_waived_and_not_applicable_out(make_department, make_course, make_employee):
     sales, service, sfa, dq = _world(make_department, make_course, make_employee)
-    by_department = services.completion_by_department(course_ids=[sfa.id])
+    by_department = completion.completion_by_department(course_ids=[sfa.id])
     assert [(r.department_name, r.completion.completed, r.completion.counted, r.completion.percent) for r in by_department] == [
         ("Sales", 2, 3, D("66.7")), ("Service", 1, 4, D("25.0")), (None, 1, 1, D("100.0"))]
-    by_course = services.completion_by_course()
-    assert by_course[sfa.id] == services.Completion(enrolled=10, completed=4, excluded=2)
+    by_course = completion.completion_by_course()
+    assert by_course[sfa.id] == completion.Completion(enrolled=10, completed=4, excluded=2)
     assert by_course[dq.id].percent is None  # everyone waived: nothing to complete
-    assert services.completion_by_course(department_id=sales.id)[sfa.id].percent == D("66.7")
+    assert completion.completion_by_course(department_id=sales.id)[sfa.id].percent == D("66.7")
 
 
 def test_completion_cells_follow_the_current_department(make_department, make_course, make_employee):
@@ -131,7 +131,7 @@ def test_completion_cells_follow_the_current_department(make_department, make_co
     mover = db.session.scalars(select(Enrolment).where(Enrolment.course_id == sfa.id, Enrolment.status == S.NOT_STARTED)).first()
     mover.employee.department = sales
     db.session.commit()
-    cells = {(c.department_name, c.course_code): c.completion for c in services.completion_cells(mandatory_only=True)}
+    cells = {(c.department_name, c.course_code): c.completion for c in completion.completion_cells(mandatory_only=True)}
     assert set(cells) == {("Sales", "SFA-101"), ("Service", "SFA-101"), (None, "SFA-101")}
     assert (cells[("Sales", "SFA-101")].counted, cells[("Service", "SFA-101")].counted) == (4, 3)
 
@@ -142,12 +142,12 @@ def test_the_training_pages_rollups_count_as_the_grouped_queries_do(make_departm
     sales, service, sfa, dq = _world(make_department, make_course, make_employee)
     services.set_status(services.enrol(make_employee(department=service), dq), S.WITHDRAWN, today=TODAY)
     db.session.commit()
-    cells = services.completion_cells()
+    cells = completion.completion_cells()
     for course_ids in (None, [sfa.id], [dq.id]):
-        by_course, by_department = services.rollups(cells, course_ids=course_ids)
-        assert by_course == services.completion_by_course()
-        assert by_department == services.completion_by_department(course_ids=course_ids)
-    assert services.rollups(cells, course_ids=[dq.id])[1][1].completion.withdrawn == 1  # Service's withdrawal
+        by_course, by_department = completion.rollups(cells, course_ids=course_ids)
+        assert by_course == completion.completion_by_course()
+        assert by_department == completion.completion_by_department(course_ids=course_ids)
+    assert completion.rollups(cells, course_ids=[dq.id])[1][1].completion.withdrawn == 1  # Service's withdrawal
 
 
 def test_completion_is_counted_in_a_fixed_number_of_queries(make_department, make_course, make_employee):
@@ -156,9 +156,9 @@ def test_completion_is_counted_in_a_fixed_number_of_queries(make_department, mak
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        services.completion_by_department()
-        services.completion_cells()
-        services.completion_by_course()
+        completion.completion_by_department()
+        completion.completion_cells()
+        completion.completion_by_course()
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert len(statements) == 3 and all("GROUP BY" in s for s in statements)
@@ -192,11 +192,11 @@ def test_withdrawn_leaves_the_denominator_and_is_counted_apart(make_department, 
         enrolment = services.enrol(make_employee(department=sales), course)
         services.set_status(enrolment, status, today=TODAY)
     db.session.commit()
-    expected = services.Completion(enrolled=5, completed=1, excluded=1, withdrawn=2)
-    assert services.completion_by_course()[course.id] == expected
+    expected = completion.Completion(enrolled=5, completed=1, excluded=1, withdrawn=2)
+    assert completion.completion_by_course()[course.id] == expected
     assert (expected.counted, expected.percent) == (2, D("50.0"))  # 1 of (5 - 1 waived - 2 withdrawn)
-    (row,) = services.completion_by_department()
+    (row,) = completion.completion_by_department()
     assert row.completion == expected
-    (cell,) = services.completion_cells(department_id=sales.id)
+    (cell,) = completion.completion_cells(department_id=sales.id)
     assert cell.completion == expected
     assert not S.WITHDRAWN.counts and S.NOT_STARTED.counts
