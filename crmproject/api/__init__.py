@@ -4,7 +4,7 @@ OpenAPI 3 document served at /api/v1/openapi.json, with a ReDoc page at /api/v1/
 Requests authenticate with a personal token (`Authorization: Bearer crmp_...`), never a session cookie, so
 CSRF does not apply. GET needs the token's `read` scope, writes `write`, the usage ingest `ingest`; beyond
 that every resource applies the rules of the matching page (crmproject.auth.permissions). Errors are JSON
-problems (RFC 9457). Requests are rate limited per token.
+problems (RFC 9457). Requests are rate limited per token, and per client address without a valid one.
 """
 
 from __future__ import annotations

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import current_app, g, request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from crmproject.api import bp
-from crmproject.api.models import TokenScope
+from crmproject.api.models import ApiToken, TokenScope
 from crmproject.api.problems import from_http, from_validation, problem
-from crmproject.api.services import MAX_TOKEN_LENGTH, TOKEN_MARK, authenticate, touch
+from crmproject.api.services import authenticate, touch
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db, limiter
 from crmproject.i18n import _
@@ -21,6 +19,7 @@ from crmproject.tasks.services import StaleTask
 
 INGEST_ENDPOINTS = {"api.ingest_usage_events"}
 UNAUTHENTICATED = {"api.not_found"}  # an unknown address under /api/v1 is a 404 to everyone
+REQUEST_TOKEN = "crmproject.api_token"  # request.environ's key for the request's token (request_token)
 
 
 def required_scope() -> TokenScope:
@@ -29,12 +28,28 @@ def required_scope() -> TokenScope:
     return TokenScope.READ if request.method in ("GET", "HEAD") else TokenScope.WRITE
 
 
+def bearer_secret() -> str:
+    """The token of the Authorization header, whatever the case of its scheme (RFC 7235: `bearer` is `Bearer`);
+    "" when the header holds no bearer token."""
+    scheme, _space, secret = request.headers.get("Authorization", "").strip().partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else ""
+
+
+def request_token() -> ApiToken | None:
+    """The live token this request carries, else None: looked up once a request, as the rate limit asks first.
+    Kept in the request's environ, not `g`, which may outlive a request (an app context pushed around several)."""
+    if REQUEST_TOKEN not in request.environ:
+        secret = bearer_secret()
+        request.environ[REQUEST_TOKEN] = authenticate(secret) if secret else None
+    return request.environ[REQUEST_TOKEN]
+
+
 def rate_limit_key() -> str:
-    """Per token (a hash of it, so the counter's key holds no secret); per client address for a request without
-    one or with something that is no token at all."""
-    secret = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if secret.startswith(TOKEN_MARK) and len(secret) <= MAX_TOKEN_LENGTH:
-        return "api:" + hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()[:32]
+    """Per token for a token that opens the API (its id: the counter's key holds no secret); per client address
+    for every other request, so made-up tokens, one new each time, are counted together and add no counters."""
+    token = request_token()
+    if token is not None:
+        return f"api-token:{token.id}"
     return "api-anonymous:" + client_address()
 
 
@@ -51,10 +66,9 @@ def _challenge(detail: str):
 def authenticate_token():
     if request.endpoint in UNAUTHENTICATED:
         return None
-    scheme, _space, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
+    if not bearer_secret():
         return _challenge(_("This API needs a personal token: send it as 'Authorization: Bearer <token>'."))
-    token = authenticate(secret.strip())
+    token = request_token()
     if token is None:
         return _challenge(_("The token is unknown, expired or revoked."))
     g._login_user = token.user  # the token's user for this request: a session cookie never counts here

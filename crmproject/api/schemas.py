@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
+from crmproject.forms import UNPRINTABLE
 from crmproject.i18n import _
 from crmproject.kpis.attainment import Rag
 from crmproject.plans.models import PhaseStatus
@@ -22,12 +23,7 @@ DATABASE_ID = validate.Range(min=1, max=2**63 - 1)  # what an id (or a version) 
 
 def plain_text(text: str) -> None:
     """Text as a person types it: no control characters (PostgreSQL cannot store a NUL) nor marks that reorder
-    text on screen, as the forms refuse them."""
-    from marshmallow import ValidationError
-
-    from crmproject.forms import UNPRINTABLE
-    from crmproject.i18n import _
-
+    text on screen, as the forms refuse them (crmproject.forms.plain_text). Every free text a request writes."""
     if UNPRINTABLE.search(text):
         raise ValidationError(_("Remove the control characters (such as NUL or escape) and the marks that reorder text on screen."))
 
@@ -130,8 +126,8 @@ class TaskPatchSchema(Base):
 
     version = fields.Int(validate=DATABASE_ID,
                          metadata={"description": "The task's version read before; else send If-Match: \"<version>\"."})
-    title = fields.Str(validate=validate.Length(min=1, max=300))
-    description = fields.Str(validate=validate.Length(max=20_000))
+    title = fields.Str(validate=[validate.Length(min=1, max=300), plain_text])
+    description = fields.Str(validate=[validate.Length(max=20_000), plain_text])
     status = fields.Enum(TaskStatus, by_value=True)
     priority = fields.Enum(TaskPriority, by_value=True)
     phase_id = fields.Int(allow_none=True, validate=DATABASE_ID)
@@ -202,10 +198,10 @@ class ReportWriteSchema(Base):
     version = fields.Int(validate=DATABASE_ID,
                          metadata={"description": "The draft's version when one exists (409 when it moved on)."})
     overall_rag = fields.Enum(Rag, by_value=True, allow_none=True, load_default=None)
-    achievements = fields.Str(load_default="", validate=validate.Length(max=20_000))
-    blockers = fields.Str(load_default="", validate=validate.Length(max=20_000))
-    next_steps = fields.Str(load_default="", validate=validate.Length(max=20_000))
-    help_needed = fields.Str(load_default="", validate=validate.Length(max=20_000))
+    achievements = fields.Str(load_default="", validate=[validate.Length(max=20_000), plain_text])
+    blockers = fields.Str(load_default="", validate=[validate.Length(max=20_000), plain_text])
+    next_steps = fields.Str(load_default="", validate=[validate.Length(max=20_000), plain_text])
+    help_needed = fields.Str(load_default="", validate=[validate.Length(max=20_000), plain_text])
     values = fields.Dict(keys=fields.Str(validate=validate.Regexp(r"^[0-9]{1,18}$")),
                          values=fields.Decimal(allow_none=True, allow_nan=False, validate=bounded_value),
                          load_default=dict, metadata={"description": "KPI id -> value."})
@@ -253,13 +249,13 @@ class SnapshotQuerySchema(Base):
 
 
 class UsageEventSchema(Base):
-    user = fields.Str(validate=validate.Length(min=1, max=254),
+    user = fields.Str(validate=[validate.Length(min=1, max=254), plain_text],
                       metadata={"description": "The CRM user name (matched to the roster's CRM user names)."})
-    user_id = fields.Str(validate=validate.Length(min=1, max=100),
+    user_id = fields.Str(validate=[validate.Length(min=1, max=100), plain_text],
                          metadata={"description": "The CRM user id: used where `user` is missing."})
     time = fields.AwareDateTime(required=True, metadata={"description": "When, ISO 8601 with its offset."})
-    action = fields.Str(load_default="", validate=validate.Length(max=200))
-    object = fields.Str(load_default="", validate=validate.Length(max=300))
+    action = fields.Str(load_default="", validate=[validate.Length(max=200), plain_text])
+    object = fields.Str(load_default="", validate=[validate.Length(max=300), plain_text])
 
 
 class UsageBatchSchema(Base):

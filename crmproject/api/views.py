@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from crmproject.api import services
@@ -18,22 +18,21 @@ from crmproject.i18n import _
 tokens_bp = Blueprint("tokens", __name__)
 
 
-NEW_SECRET = "new_api_token"
-
-
 @table_page(tokens_bp, "/account/tokens", methods=("GET", "POST"))
 def mine():
     if wants_csv():
         return table_csv(tokens_table(utcnow()), services.tokens_of(current_user), _("API tokens"))
     form = TokenForm()
-    if form.validate_on_submit():
-        issued = services.create_token(current_user, scopes=[TokenScope(s) for s in form.scopes.data],
-                                       days=form.days.data, name=form.name.data or "")
-        # Carried to the page that follows in the user's own session, and taken out of it there: shown once,
-        # and reloading that page makes no second token. The database keeps only its hash.
-        session[NEW_SECRET] = issued.secret
-        return redirect(url_for("tokens.mine"))
-    secret = session.pop(NEW_SECRET, None) if request.method == "GET" else None
+    if not form.validate_on_submit():
+        return _tokens_page(form)
+    issued = services.create_token(current_user, scopes=[TokenScope(s) for s in form.scopes.data],
+                                   days=form.days.data, name=form.name.data or "")
+    # Shown in this answer only: never in the session (a signed cookie anyone holding it can read), never cached,
+    # and the database keeps only its hash. A reload asks the browser to post again, and it warns first.
+    return _tokens_page(TokenForm(formdata=None), secret=issued.secret), {"Cache-Control": "no-store"}
+
+
+def _tokens_page(form: TokenForm, secret: str | None = None) -> str:
     return render_template("api/tokens.html", form=form, secret=secret, tokens=services.tokens_of(current_user),
                            now=utcnow())
 

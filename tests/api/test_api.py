@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from crmproject.extensions import db
 from crmproject.kpis import services as kpis
 from crmproject.kpis.models import Direction, GoalFamily, KpiMeasurement
 from crmproject.plans.services import add_wave
+from crmproject.ratelimit import RateLimitCounter
 from crmproject.reports import services as reports
 from crmproject.roster.models import Employee, username_key
 from crmproject.tasks import services as tasks
@@ -322,6 +324,36 @@ def test_rate_limited_per_token(world, client, app):
         answers = [client.get("/api/v1/plans", headers={"Authorization": f"Bearer guess-{n}"}).status_code
                    for n in range(4)]
         assert answers == [401, 401, 401, 429]
+    finally:
+        app.config["API_RATE_LIMIT"] = "600 per minute"
+
+
+def test_made_up_tokens_are_counted_per_address(world, client, app):
+    """A new made-up `crmp_` token on every request is no way around the limit, and leaves no counter each."""
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    try:
+        counters = select(func.count()).select_from(RateLimitCounter)
+        before = db.session.scalar(counters)
+        answers = [client.get("/api/v1/plans", headers={"Authorization": f"Bearer crmp_{secrets.token_urlsafe(32)}"})
+                   .status_code for _ in range(20)]
+        assert answers == [401] * 3 + [429] * 17
+        assert db.session.scalar(counters) - before <= 1
+        # the address's limit is spent: a real token still has its own
+        assert client.get("/api/v1/plans", headers=bearer(world["pm"])).status_code == 200
+    finally:
+        app.config["API_RATE_LIMIT"] = "600 per minute"
+
+
+def test_the_scheme_is_case_insensitive(world, client, app):
+    """`bearer` or `BEARER` (RFC 7235): the token opens the API and is counted as itself, not as its address."""
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    try:
+        secret = bearer(world["pm"])["Authorization"].removeprefix("Bearer ")
+        for scheme in ("bearer", "BEARER", "bEaReR"):
+            assert client.get("/api/v1/plans", headers={"Authorization": f"{scheme} {secret}"}).status_code == 200
+        is_problem(client.get("/api/v1/plans", headers={"Authorization": f"bearer {secret}"}), 429)
+        # the address's own counter was not spent by that token
+        assert client.get("/api/v1/plans").status_code == 401
     finally:
         app.config["API_RATE_LIMIT"] = "600 per minute"
 

@@ -6,14 +6,17 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import func, select
 
+from crmproject.adoption.models import UsageEvent
 from crmproject.api.models import TokenScope
 from crmproject.api.services import create_token
 from crmproject.auth.models import Role
 from crmproject.extensions import db
 from crmproject.kpis import services as kpis
-from crmproject.kpis.models import Direction, GoalFamily
+from crmproject.kpis.models import Direction, GoalFamily, KpiMeasurement
 from crmproject.plans.services import add_wave
+from crmproject.reports.models import StatusReport
 from crmproject.tasks import services as tasks
 
 HOSTILE = ["", None, -1, 0, 2**70, "9" * 400, 1e308, "NaN", "Infinity", "x" * 100_000, "Sales\x00\u202e", [], {}, True,
@@ -65,6 +68,36 @@ def test_hostile_values_in_every_field(setup, client):
         for raw in ("", "{", "[]", "null", '"text"', "1" * 1000):
             response = client.open(url, method=method, data=raw, headers={**headers, "Content-Type": "application/json"})
             assert 400 <= response.status_code < 500 and response.mimetype == "application/problem+json", (url, raw[:20])
+
+
+# Marks a person does not type, which the forms refuse: a right-to-left override (text shown reversed), an escape
+# (a terminal's colours, a spreadsheet's surprise), a NUL (PostgreSQL cannot store it: a 500 there).
+UNTYPED = ["invoice\u202egpj.exe", "\x1b[31mred", "before\x00after"]
+FREE_TEXT = {"tasks/": ["title", "description"], "/status-reports": ["achievements", "blockers", "next_steps", "help_needed"],
+             "/values": ["note"], "/usage/events": ["events.0.user", "events.0.user_id", "events.0.action", "events.0.object"]}
+
+
+def test_control_characters_refused_in_every_free_text_field(setup, client):
+    writes, headers = setup
+    for url, (method, valid) in writes.items():
+        fields = next(names for end, names in FREE_TEXT.items() if end in url)
+        for name in fields:
+            for text in UNTYPED:
+                body = {**valid, "events": [dict(valid["events"][0])]} if "events" in valid else dict(valid)
+                if name.startswith("events.0."):
+                    body["events"][0][name.removeprefix("events.0.")] = text
+                else:
+                    body[name] = text
+                response = client.open(url, method=method, json=body, headers=headers)
+                assert response.status_code == 422, (url, name, repr(text), response.get_data(as_text=True)[:300])
+                assert response.mimetype == "application/problem+json"
+                assert [e["field"] for e in response.get_json()["errors"]] == [name], (url, name)
+    # nothing was saved: the task as it was, no report, no KPI value, no usage event
+    task_url = next(url for url in writes if "/tasks/" in url)
+    task = client.get(task_url, headers=headers).get_json()
+    assert (task["title"], task["description"], task["version"]) == ("Train Sales", "", 1)
+    for model in (StatusReport, KpiMeasurement, UsageEvent):
+        assert db.session.scalar(select(func.count()).select_from(model)) == 0, model
 
 
 def test_hostile_queries(setup, client):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from sqlalchemy import select
@@ -17,18 +18,31 @@ def _secret(html: str) -> str | None:
     return found.group(1) if found else None
 
 
+def _session(app, response) -> str:
+    """Every cookie the response sets, the session's decoded (it is signed, not encrypted: anyone can read it)."""
+    cookies = response.headers.getlist("Set-Cookie")
+    serializer = app.session_interface.get_signing_serializer(app)
+    decoded = [json.dumps(serializer.loads(c.split("=", 1)[1].split(";", 1)[0]))
+               for c in cookies if c.startswith(app.config["SESSION_COOKIE_NAME"] + "=") and "=;" not in c]
+    return "\n".join(cookies + decoded)
+
+
 def test_a_token_is_shown_once_and_opens_the_api(app, client, login, make_user, make_plan):
     make_plan()
     login(make_user(Role.EXECUTIVE))
     response = client.post("/account/tokens", data={"name": "Reporting script", "scopes": ["read"], "days": "30"})
-    assert response.status_code == 302 and response.headers["Location"] == "/account/tokens"
-    page = client.get("/account/tokens").get_data(as_text=True)
+    # shown in the answer to the POST itself, never kept by a cache, never carried in the (readable) session cookie
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
     secret = _secret(page)
-    assert secret and "Reporting script" in page
-    again = client.get("/account/tokens").get_data(as_text=True)
-    assert _secret(again) is None and secret not in again  # shown once
+    assert secret and secret.startswith("crmp_") and "Reporting script" in page
+    assert secret not in _session(app, response)
+    again = client.get("/account/tokens")
+    assert _secret(again.get_data(as_text=True)) is None and secret not in again.get_data(as_text=True)  # shown once
+    assert secret not in _session(app, again)
     token = db.session.scalar(select(ApiToken))
-    assert token.scopes == "read" and secret not in (token.token_hash, token.prefix) and token.prefix in again
+    assert token.scopes == "read" and secret not in (token.token_hash, token.prefix)
+    assert token.prefix in again.get_data(as_text=True)
     api = client.application.test_client()  # no session: the token alone
     assert api.get("/api/v1/plans", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
 
