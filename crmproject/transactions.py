@@ -7,7 +7,8 @@ redirect (crmproject.errors.saving shows a form's errors and conflicts).
 
 A commit that fails because another request changed the same rows at the same moment (StaleDataError,
 IntegrityError) is answered as if the view had raised it (409: the page's conflict page, the API's problem), and
-the messages the view flashed about a save that did not happen are dropped.
+the messages the view flashed about a save that did not happen are dropped; so is any other failure of the
+database at the commit (a lock, a lost connection), answered as the error it is (500), logged.
 
 Two kinds of code commit on their own, and say why where they do: work handed to another process (a job must
 find its record committed) and the audit trail's events recorded at once (a refusal, a download).
@@ -16,7 +17,7 @@ find its record committed) and the audit trail's events recorded at once (a refu
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, request, session
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from crmproject.extensions import db
@@ -35,9 +36,9 @@ def end(response: Response) -> Response:
     if g.get("_keep_transaction") or (request.method in WRITES and response.status_code < 400):
         try:
             db.session.commit()
-        except (StaleDataError, IntegrityError) as exc:
+        except (StaleDataError, SQLAlchemyError) as exc:  # a conflict (409), or the database failed (500)
             db.session.rollback()
-            session.pop("_flashes", None)
+            session.pop("_flashes", None)  # nothing was saved: no "saved" message may follow
             return current_app.make_response(current_app.handle_user_exception(exc))
     elif response.status_code >= 400:
         db.session.rollback()

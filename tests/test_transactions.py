@@ -4,6 +4,7 @@ committed, an error saves nothing, a commit two requests fight over answers 409 
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from crmproject.auth.models import Role
@@ -52,6 +53,25 @@ def test_a_commit_that_loses_a_race_answers_409_and_takes_back_its_saved_message
     assert _codes() == set()
     page = client.get("/departments/").get_data(as_text=True)
     assert "saved." not in page
+
+
+def test_a_commit_the_database_refuses_says_nothing_was_saved(make_user, login, monkeypatch):
+    """A commit that fails for another reason (a locked or lost database) answers the error page without the
+    view's "added" message, on it or on the next page, and nothing is saved."""
+    client = login(make_user(Role.PROJECT_MANAGER))
+    real_commit = db.session.commit
+
+    def commit():
+        monkeypatch.setattr(db.session, "commit", real_commit)  # once
+        raise OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(db.session, "commit", commit)
+    response = client.post("/departments/new", data=NEW)
+    assert response.status_code == 500 and "Logistics" not in response.get_data(as_text=True)
+    with client.session_transaction() as kept:
+        assert "_flashes" not in kept
+    assert _codes() == set()
+    assert "Logistics" not in client.get("/departments/").get_data(as_text=True)
 
 
 def test_a_read_writes_nothing(make_user, login, monkeypatch):

@@ -19,6 +19,7 @@ from crmproject.auth.services import list_users
 from crmproject.dates import date_shown, moment_shown
 from crmproject.exports import download, download_name, spreadsheet_routes
 from crmproject.i18n import _
+from crmproject.paging import page_arg
 
 FILTER_KEYS = ("who", "type", "object", "action", "from", "to", "q")
 
@@ -65,7 +66,7 @@ def _filter_args() -> dict[str, str]:
 def index() -> str:
     problems: list[str] = []
     flt = _filter(problems)
-    page = max(_id(request.args.get("page")) or 1, 1)
+    page = page_arg()
     entries, total = services.find_entries(flt, page=page)
     return render_template(
         "audit/index.html", entries=services.show(entries, current_user), total=total, page=page,
@@ -93,7 +94,7 @@ def _history(obj):
     key = services.object_key(obj) if obj is not None else None
     if key is None or not can_see_history(current_user, obj):
         return None
-    page = max(_id(request.args.get("history_page")) or 1, 1)
+    page = page_arg("history_page")
     entries, total = services.history(*key, page=page)
     return {"entries": services.show(entries, current_user), "total": total, "page": page,
             "per_page": services.HISTORY_PER_PAGE, "object_type": key[0], "object_id": key[1]}

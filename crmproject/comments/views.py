@@ -117,7 +117,7 @@ def _thread(obj):
     target = targets.get(target_type)
     if target is None or not target.can_see(current_user, obj):
         return None
-    found = services.comments_on(target.type, obj.id)
+    found = services.comments_on(target.type, obj.id, plan_id=target.plan_id(obj))
     may_comment = target.can_comment(current_user, obj)
     return {
         "target": target, "obj": obj, "plan_id": target.plan_id(obj),

@@ -27,6 +27,7 @@ from crmproject.kpis.excel import measurements_workbook
 from crmproject.kpis.forms import KpiForm, MeasurementForm, TargetForm
 from crmproject.kpis.models import Direction, Frequency, GoalFamily, Kpi, KpiMeasurement, KpiTarget
 from crmproject.kpis.tables import register_table
+from crmproject.paging import page_arg
 from crmproject.plans.models import Phase, Plan
 from crmproject.plans.lookup import plan_or_404
 
@@ -181,7 +182,7 @@ def _show(plan: Plan, kpi: Kpi, measurement_form: MeasurementForm, target_form: 
     today = date.today()
     total = services.measurement_count(kpi)
     pages = max(1, -(-total // VALUES_PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    page = min(page_arg(), pages)
     shown = services.measurements(kpi, limit=VALUES_PER_PAGE, offset=(page - 1) * VALUES_PER_PAGE)
     return render_template(
         "kpis/show.html", plan=plan, kpi=kpi, measurements=shown, total_values=total, page=page, pages=pages,

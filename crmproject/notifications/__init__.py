@@ -5,7 +5,7 @@ This package sits above the features it reads (like the dashboard): it imports t
 comments' signal (crmproject.comments.signals) so a mention is told at once.
 """
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, current_app
 
 bp = Blueprint("notifications", __name__)
 
@@ -40,9 +40,15 @@ def init_app(app: Flask) -> None:
 
 def _comment_posted(comment, mentioned=(), **_extra) -> None:
     """A committed comment's newly mentioned people are told at once (the comments send this after their commit)."""
+    from crmproject.extensions import db
     from crmproject.notifications import services
 
     wanted = {user.id for user in mentioned}
     ids = [m.id for m in comment.mentions if m.user_id in wanted]
-    if ids:
+    if not ids:
+        return
+    try:
         services.notify_mentions(ids)
+    except Exception:  # the comment is saved: its answer stays a success, and `notify send` tells them later
+        db.session.rollback()
+        current_app.logger.exception("the people mentioned in comment %s could not be told at once", comment.id)

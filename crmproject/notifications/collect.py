@@ -258,13 +258,15 @@ def digest(found: Collected, plan: Plan, day: date, board) -> None:
 
 def mentions(found: Collected, *, mention_ids: Iterable[int] | None = None) -> None:
     """People named in comments and not yet told (the comments' signal tells them at once; this catches any it
-    missed). Each mention is its own event: the same key whichever way it is told."""
+    missed). A person named in a comment is one event (mention:<comment>:<person>), the same key whichever way it
+    is told: an edit that drops the name and puts it back tells nobody again."""
     from crmproject.comments.models import Comment, CommentMention
     from crmproject.notifications.models import Notification
 
     told = select(Notification.id).where(
         Notification.user_id == CommentMention.user_id, Notification.kind == Kind.MENTION,
-        Notification.event_key == literal("mention:") + cast(CommentMention.id, String))
+        Notification.event_key == literal("mention:") + cast(CommentMention.comment_id, String) + literal(":")
+        + cast(CommentMention.user_id, String))
     query = (select(CommentMention).options(selectinload(CommentMention.comment).selectinload(Comment.author),
                                             selectinload(CommentMention.user))
              .order_by(CommentMention.id))
@@ -284,7 +286,11 @@ def mention_event(mention) -> Event | None:
     if target is None:
         return None
     params = {"author": comment.author.name if comment.author else "", **target, "excerpt": comment.body[:300]}
-    return Event(mention.user, Kind.MENTION, f"mention:{mention.id}", params, link, comment.plan_id)
+    return Event(mention.user, Kind.MENTION, mention_key(comment.id, mention.user_id), params, link, comment.plan_id)
+
+
+def mention_key(comment_id: int, user_id: int) -> str:
+    return f"mention:{comment_id}:{user_id}"
 
 
 def _target(target_type: str, target_id: int):

@@ -24,8 +24,8 @@ def week_summary(plan: Plan, *, end: date, board=None) -> dict[str, Any]:
     first = datetime.combine(start, time(0), UTC)
     after = datetime.combine(end + timedelta(days=1), time(0), UTC)
     by_type = db.session.execute(
-        select(AuditEntry.object_type, func.count()).where(AuditEntry.at >= first, AuditEntry.at < after,
-                                                          AuditEntry.action.in_(CHANGES))
+        select(AuditEntry.object_type, func.count()).where(AuditEntry.plan_id == plan.id, AuditEntry.at >= first,
+                                                          AuditEntry.at < after, AuditEntry.action.in_(CHANGES))
         .group_by(AuditEntry.object_type).order_by(func.count().desc(), AuditEntry.object_type)).all()
     summary: dict[str, Any] = {
         "plan": plan.name, "start": start.isoformat(), "end": end.isoformat(),

@@ -123,7 +123,7 @@ def build_email(user, kind: Kind, notifications: Sequence) -> EmailMultiAlternat
         context = {"user": user, "kind": kind, "items": items, "stop": stop, "settings": url_for(
             "notifications.preferences", _external=True), "rtl": is_rtl(), "lang": language.replace("_", "-"),
             "shape_label": _shape_label, "outcome_label": _outcome_label, "type_label": type_label}
-        title = subject(kind, [i.text for i in items])
+        title = " ".join(subject(kind, [i.text for i in items]).split())  # a name typed with a line break: one line
         text = render_template("notifications/email/message.txt", **context)
         html = render_template("notifications/email/message.html", subject=title, **context)
     email = EmailMultiAlternatives(

@@ -15,10 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, event as orm_event, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from crmproject.auth.models import User
+from crmproject.comments.models import Comment
 from crmproject.db import rows_matched, utcnow
 from crmproject.extensions import db
 from crmproject.notifications.collect import Event
@@ -270,6 +271,14 @@ def notify_mentions(mention_ids: Sequence[int]) -> list[Notification]:
         with link_context():
             mentions(found, mention_ids=mention_ids)
     return record(found.events, smtp=smtp_configured()).recorded
+
+
+@orm_event.listens_for(Comment, "after_delete")
+def _forget_a_deleted_comments_mentions(mapper, connection, comment: Comment) -> None:
+    """A comment deleted takes its mentions' notifications with it: they would lead to nothing, and a later comment
+    given the same id (SQLite may reuse the highest) is a new event for the people it names."""
+    connection.execute(delete(Notification).where(Notification.kind == Kind.MENTION,
+                                                  Notification.event_key.startswith(f"mention:{comment.id}:")))
 
 
 # --- in the application ----------------------------------------------------------------------------------------

@@ -13,11 +13,12 @@ from crmproject.i18n import _
 from crmproject.notifications import bp, services, tokens
 from crmproject.notifications.forms import PreferencesForm
 from crmproject.notifications.kinds import Channel, Kind, message
+from crmproject.paging import page_arg
 
 
 @bp.get("/notifications")
 def index():
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     rows, total = services.page_of(current_user, page=page)
     return render_template("notifications/index.html", rows=rows, total=total, page=page, per_page=services.PER_PAGE,
                            message=message, unread=services.unread_count(current_user))
@@ -36,7 +37,7 @@ def open_(notification_id: int):
 def read(notification_id: int):
     notification = services.own_notification(current_user, notification_id) or abort(404)
     services.mark_read(notification)
-    return redirect(url_for("notifications.index", page=request.args.get("page", type=int) or None))
+    return redirect(url_for("notifications.index", page=page_arg() if "page" in request.args else None))
 
 
 @bp.post("/notifications/read-all")

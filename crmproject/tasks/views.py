@@ -21,6 +21,7 @@ from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.comments import targets as comment_targets
 from crmproject.i18n import _, lazy_gettext
+from crmproject.paging import page_arg
 from crmproject.plans.models import Phase, Plan
 from crmproject.plans.lookup import plan_or_404
 from crmproject.exports import download, download_name, spreadsheet_routes, table_csv, table_page, wants_csv
@@ -84,7 +85,7 @@ def _filter_choices(plan: Plan) -> dict:
 def index(plan_id: int):
     plan = plan_or_404(plan_id, waves=False)
     flt = _filter_from_args()
-    page = max(_int_arg("page") or 1, 1)
+    page = page_arg()
     scope = task_department_scope(current_user)
     today = date.today()
     tasks, total = services.find_tasks(plan, flt, scope=scope, today=today, page=page, per_page=PER_PAGE)

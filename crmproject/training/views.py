@@ -21,6 +21,7 @@ from crmproject.exports import table_csv, table_page, wants_csv
 from crmproject.extensions import db
 from crmproject.forms import options
 from crmproject.i18n import _
+from crmproject.paging import page_arg
 from crmproject.plans.models import CrmModule
 from crmproject.plans.services import list_modules
 from crmproject.training import bp, completion, services
@@ -125,8 +126,7 @@ def _filters() -> tuple[int | None, EnrolmentStatus | None, int]:
     else:
         department_id = int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 18 else None
     status = next((s for s in EnrolmentStatus if s.value == request.args.get("status")), None)
-    page = request.args.get("page", "1")
-    return department_id, status, max(1, min(int(page), 1_000_000)) if page.isascii() and page.isdigit() and len(page) < 8 else 1
+    return department_id, status, page_arg()
 
 
 def _show(course: Course, *, session_form: SessionForm | None = None, department_form: EnrolDepartmentForm | None = None,

@@ -220,3 +220,94 @@ def test_a_mention_posted_on_the_page_reaches_the_person_mentioned(world, client
     login(world["head_a"])
     listed = client.get("/notifications").get_data(as_text=True)
     assert "Paula PM" in listed and "Train Sales" in listed
+
+
+def test_a_department_deleted_takes_the_comments_on_its_reports_with_it(world, make_department, client, login):
+    """The database deletes a department's status reports with it (ON DELETE CASCADE); their comments go too, and
+    never show on a later report that is given the same id."""
+    from crmproject.departments import services as departments
+    from crmproject.reports import services as reports
+
+    plan = world["plan"]
+    temp = make_department("Temp", "TEMP")
+    report = reports.start_report(plan, temp, reports.Period(date(2026, 4, 1), date(2026, 4, 30)), author=None)
+    db.session.commit()
+    services.post_comment(targets.get("status_reports"), report, author=world["pm"], body="Temp's own remark")
+    services.post_comment(task_target(), world["task_a"], author=world["pm"], body="Stays")
+    db.session.commit()
+
+    departments.delete_department(temp)
+    db.session.commit()
+    assert db.session.scalars(select(Comment.body)).all() == ["Stays"]
+    assert db.session.scalar(select(func.count()).select_from(CommentMention)) == 0
+
+    later = reports.start_report(plan, world["sales"], reports.Period(date(2026, 5, 1), date(2026, 5, 31)), author=None)
+    db.session.commit()
+    login(world["head_a"])
+    page = client.get(f"/plans/{plan.id}/reports/{later.id}")
+    assert page.status_code == 200 and "Temp&#39;s own remark" not in page.get_data(as_text=True)
+    assert "own remark" not in page.get_data(as_text=True)
+
+
+def _told(user) -> list[str]:
+    from crmproject.notifications.models import Notification
+
+    db.session.expire_all()
+    return [n.params["excerpt"] for n in db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id))]
+
+
+def test_a_name_dropped_and_put_back_in_edits_is_told_once(world):
+    comment = services.post_comment(task_target(), world["task_a"], author=world["pm"],
+                                    body="@head.sales@example.com look")
+    db.session.commit()
+    services.edit_comment(comment, body="look")
+    db.session.commit()
+    services.post_comment(targets.get("kpis"), world["kpi"], author=world["pm"], body="@exec@example.com fyi")
+    db.session.commit()
+    services.edit_comment(comment, body="@head.sales@example.com look again")
+    db.session.commit()
+    assert _told(world["head_a"]) == ["@head.sales@example.com look"]
+
+
+def test_a_deleted_comment_takes_its_notifications_and_a_new_comment_is_told(world):
+    first = services.post_comment(task_target(), world["task_a"], author=world["pm"],
+                                  body="@head.sales@example.com first")
+    db.session.commit()
+    assert _told(world["head_a"]) == ["@head.sales@example.com first"]
+    services.delete_comment(first)
+    db.session.commit()
+    assert _told(world["head_a"]) == []
+    services.post_comment(targets.get("kpis"), world["kpi"], author=world["pm"],
+                          body="@head.sales@example.com second, on the KPI")
+    db.session.commit()
+    assert _told(world["head_a"]) == ["@head.sales@example.com second, on the KPI"]
+
+
+def test_a_comment_saved_stays_a_success_when_its_mentions_cannot_be_told_at_once(world, client, login, monkeypatch,
+                                                                                   open_form):
+    """Telling the people mentioned happens after the comment's commit: a failure there is logged and left to
+    `notify send`, which tells them on its next run; the poster sees their comment saved, not an error."""
+    from sqlalchemy.exc import OperationalError
+
+    from crmproject.notifications import collect
+    from crmproject.notifications import services as notifications
+    from crmproject.notifications.mail import link_context
+
+    def locked(mention_ids):
+        raise OperationalError("INSERT INTO notifications", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(notifications, "notify_mentions", locked)
+    login(world["pm"])
+    page = f"/plans/{world['plan'].id}/tasks/{world['task_a'].id}"
+    form = open_form(page, action=url(world, "change_tasks", "task_a"))
+    answer = client.post(form.action, data=form.data(body="@head.sales@example.com ready?"))
+    assert answer.status_code == 302
+    db.session.rollback()
+    assert db.session.scalars(select(Comment.body)).all() == ["@head.sales@example.com ready?"]
+    assert _told(world["head_a"]) == []
+    monkeypatch.undo()
+    found = collect.Collected()
+    with link_context():  # as `notify send` runs, outside a request
+        collect.mentions(found)
+    assert [e.user.id for e in found.events] == [world["head_a"].id]
