@@ -161,6 +161,9 @@ VALID = {
     "/training/courses/<int:course_id>/enrolments": {"employee": "bo@example.com"},
 }
 # Forms a department head uses in their own way (another form, another scope): fuzzed as the head too
+# a save answered with a page of its own rather than a redirect: a new API token's secret, shown once in the POST's
+# answer (never carried in the session to a page after a redirect)
+SAVED_WITH_A_PAGE = {"tokens.mine"}
 AS_HEAD = {"tokens.mine", "departments.edit", "reports.show", "reports.write", "training.enrolment", "adoption.enter",
            "kpis.measurement_add", "tasks.edit", "hypercare.new", "hypercare.edit", "maturity.new",
            "maturity.edit", "maturity.levels", "risks.edit", "risks.close", "risks.review", "risks.link_task",
@@ -330,19 +333,20 @@ def test_hostile_input_never_gives_a_500_nor_saves(_app, world, forms_in, rule, 
     button = dict(form.buttons[:1])  # the first named button (a report's "Save draft")
     baseline = form.data(**{k.format(**ids): v.format(**ids) for k, v in VALID.get(rule, {}).items()})
     writes.take()
+    saved = 200 if endpoint in SAVED_WITH_A_PAGE else 302
 
     def post(data: dict, *, refuse: bool, what: str):
         response = client.post(url, data={**data, **button})
         assert response.status_code < 500, f"{what}: {response.status_code}"
         if written := writes.take():
-            assert response.status_code == 302 and not refuse, f"{what} wrote {sorted(written)} (answer {response.status_code})"
+            assert response.status_code == saved and not refuse, f"{what} wrote {sorted(written)} (answer {response.status_code})"
             _put_back(rows)
             writes.take()
         return response
 
     # the form as a user fills it in is saved: the posts below get as far as the services
     response = client.post(url, data={**baseline, **button})
-    assert response.status_code == 302, f"the valid form was not saved: {_errors(response)}"
+    assert response.status_code == saved, f"the valid form was not saved: {_errors(response)}"
     _put_back(rows)
     writes.take()
 

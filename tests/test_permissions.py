@@ -642,10 +642,13 @@ MATRIX += [
     row("POST", "/api/v1/usage/events", (401, 200, 403, 403, 403, 403), USAGE_EVENTS),  # as the usage import page
     # the token pages: everyone's own tokens; every token for administrators
     row("GET", "/account/tokens", READ),
-    row("POST", "/account/tokens", EVERYONE_POST, {"name": "Script", "scopes": "read", "days": "30"}),
+    row("GET", "/account/tokens.csv", READ),  # its table as CSV (TABLE_PAGES: these rows come after the derived ones)
+    # made by everyone, its secret shown once in the POST's own answer
+    row("POST", "/account/tokens", READ, {"name": "Script", "scopes": "read", "days": "30"}),
     row("POST", "/account/tokens/{head_token}/revoke", (302, 404, 404, 302, 404, 404)),  # its owner's (head A's)
     row("POST", f"/account/tokens/{MISSING}/revoke", NOT_FOUND),
     row("GET", "/admin/tokens", ADMIN_GET),
+    row("GET", "/admin/tokens.csv", ADMIN_GET),
     # --- notifications: everyone's own; an e-mail's stop link works without an account ---------------------------
     row("GET", "/notifications", READ),
     row("GET", "/notifications/{head_note}", (302, 404, 404, 302, 404, 404)),  # head A's: opens its object
