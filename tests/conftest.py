@@ -93,15 +93,22 @@ def _empty_tables() -> None:
     db.session.rollback()
     # the data generation (crmproject/cache.py) stays: it only ever grows, as in production
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name != "data_generations"]
-    for table in tables:
-        db.session.execute(table.delete())
-    if db.engine.dialect.name == "postgresql":
-        # ids start again at 1, as after TRUNCATE ... RESTART IDENTITY, which costs ten times more per test
-        # (it gives every table a new file); one statement for every table's sequence
-        serial = [t.name for t in tables if "id" in t.c and t.c.id.autoincrement is not False]
-        if serial:
-            db.session.execute(text("SELECT " + ", ".join(
-                f"setval(pg_get_serial_sequence('{name}', 'id'), 1, false)" for name in serial)))
+    if db.engine.dialect.name != "postgresql":
+        for table in tables:
+            db.session.execute(table.delete())
+        db.session.commit()
+        return
+    # PostgreSQL: every DELETE and the sequences' reset sent at once, one round trip after each test instead of
+    # one per table (psycopg takes several statements in one call when they have no parameters). The ids start
+    # again at 1, as after TRUNCATE ... RESTART IDENTITY, which costs ten times more per test (a new file for
+    # every table).
+    quote = db.engine.dialect.identifier_preparer.quote
+    statements = [f"DELETE FROM {quote(t.name)}" for t in tables]
+    serial = [t.name for t in tables if "id" in t.c and t.c.id.autoincrement is not False]
+    if serial:
+        statements.append("SELECT " + ", ".join(
+            f"setval(pg_get_serial_sequence('{name}', 'id'), 1, false)" for name in serial))
+    db.session.connection().exec_driver_sql("; ".join(statements))
     db.session.commit()
 
 
