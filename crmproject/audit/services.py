@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -172,13 +173,34 @@ def find_entries(flt: AuditFilter, *, page: int = 1, per_page: int = PER_PAGE) -
 
 def history(object_type: str, object_id: int, *, page: int = 1,
             per_page: int = HISTORY_PER_PAGE) -> tuple[list[AuditEntry], int]:
-    """The changes of one object and of the rows that belong to it (a KPI's values), newest first."""
+    """The changes of one object and of the rows that belong to it (a KPI's values), newest first; only since the
+    last deletion of an object of that kind and id (SQLite may give a new row the id of the last one deleted)."""
     condition = or_(and_(AuditEntry.object_type == object_type, AuditEntry.object_id == object_id),
                     and_(AuditEntry.parent_type == object_type, AuditEntry.parent_id == object_id))
+    deleted = last_deleted({(object_type, object_id)}).get((object_type, object_id))
+    if deleted is not None:
+        condition = and_(condition, AuditEntry.id > deleted)
     total = db.session.scalar(select(func.count()).select_from(AuditEntry).where(condition)) or 0
     query = _newest_first(select(AuditEntry).where(condition).options(selectinload(AuditEntry.user)))
     entries = list(db.session.scalars(query.limit(per_page).offset((max(page, 1) - 1) * per_page)))
     return entries, total
+
+
+def last_deleted(objects: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """The entry that last recorded the deletion of each of these objects (kind, id), for those ever deleted: an
+    entry about that kind and id up to it is about an object that is gone, whatever row holds the id now."""
+    by_type: dict[str, set[int]] = {}
+    for object_type, object_id in objects:
+        by_type.setdefault(object_type, set()).add(object_id)
+    found: dict[tuple[str, int], int] = {}
+    for object_type, ids in by_type.items():
+        rows = db.session.execute(
+            select(AuditEntry.object_id, func.max(AuditEntry.id))
+            .where(AuditEntry.object_type == object_type, AuditEntry.object_id.in_(sorted(ids)),
+                   AuditEntry.action == AuditAction.DELETE)
+            .group_by(AuditEntry.object_id))
+        found.update({(object_type, object_id): entry_id for object_id, entry_id in rows if object_id is not None})
+    return found
 
 
 # --- showing an entry ------------------------------------------------------------------------------------

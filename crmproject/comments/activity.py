@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from crmproject.audit import capture
 from crmproject.audit.models import CHANGES, AuditAction, AuditEntry
-from crmproject.audit.services import EntryShown, show, type_label
+from crmproject.audit.services import EntryShown, last_deleted, show, type_label
 from crmproject.auth.permissions import RESTRICTED_TABLES, can_see_in_activity
 from crmproject.comments import targets
 from crmproject.comments.models import Comment, CommentMention
@@ -174,6 +174,7 @@ class _Visibility:
 
     def __init__(self, viewer, entries: list[AuditEntry]):
         self.viewer = viewer
+        self.gone = _about_gone_objects(entries)
         wanted: dict[str, set[int]] = {}
         comment_ids = {e.object_id for e in entries if e.object_type == COMMENTS and e.object_id is not None}
         self.comments = _load(COMMENTS, comment_ids) if comment_ids else {}
@@ -186,22 +187,27 @@ class _Visibility:
         by_type: dict[str, set[int]] = {}
         for entry in entries:
             if entry.object_type == COMMENTS:
-                target_type, target_id = _comment_target(entry, self.comments.get(entry.object_id or 0))
+                target_type, target_id = _comment_target(entry, self._comment(entry))
                 if target_type and target_id is not None:
                     by_type.setdefault(target_type, set()).add(target_id)
         self.targets = {t: targets.load_many(t, ids) for t, ids in by_type.items()}
+
+    def _comment(self, entry: AuditEntry) -> Comment | None:
+        return None if entry.id in self.gone else self.comments.get(entry.object_id or 0)
 
     def _object_rule(self, table: str | None, object_id: int | None, entry: AuditEntry | None) -> bool:
         if table not in RESTRICTED_TABLES:
             return can_see_in_activity(self.viewer, table, None)
         obj = self.objects.get(table, {}).get(object_id) if object_id is not None else None
+        if entry is not None and entry.id in self.gone and table == entry.object_type:
+            obj = None  # the row with this id now is another object
         if obj is None and entry is not None:
             obj = _recorded(entry)
         return can_see_in_activity(self.viewer, table, obj)
 
     def visible(self, entry: AuditEntry) -> bool:
         if entry.object_type == COMMENTS:
-            target_type, target_id = _comment_target(entry, self.comments.get(entry.object_id or 0))
+            target_type, target_id = _comment_target(entry, self._comment(entry))
             target = targets.get(target_type)
             obj = self.targets.get(target_type or "", {}).get(target_id) if target_id is not None else None
             if target is not None and obj is not None:
@@ -263,17 +269,30 @@ def _url(table: str | None, object_id: int | None, loaded: dict) -> str | None:
     return target.url(obj) if target is not None and obj is not None else None
 
 
+def _about_gone_objects(entries: list[AuditEntry]) -> set[int]:
+    """The entries about an object deleted since (their own deletion included): the row that holds its id now, if
+    any, is another object (SQLite may give a new row the id of the last one deleted)."""
+    deleted = last_deleted({(e.object_type, e.object_id) for e in entries
+                            if e.object_type is not None and e.object_id is not None})
+    return {e.id for e in entries if e.id <= deleted.get((e.object_type or "", e.object_id or 0), 0)}
+
+
 def _items(entries: list[AuditEntry], viewer) -> list[ActivityItem]:
     shown = show(entries, viewer)
     parents = _labels(entries)
+    gone = _about_gone_objects(entries)
     # the commentable objects the entries are about (for their links and names), and the comments
     wanted: dict[str, set[int]] = {}
     comment_ids = {e.object_id for e in entries if e.object_type == COMMENTS and e.object_id is not None}
     comments = {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(comment_ids)).options(
         selectinload(Comment.mentions).selectinload(CommentMention.user)))} if comment_ids else {}
+
+    def comment_of(entry: AuditEntry) -> Comment | None:
+        return None if entry.id in gone else comments.get(entry.object_id or 0)
+
     for entry in entries:
         if entry.object_type == COMMENTS:
-            target_type, target_id = _comment_target(entry, comments.get(entry.object_id or 0))
+            target_type, target_id = _comment_target(entry, comment_of(entry))
         else:
             target_type, target_id = entry.object_type, entry.object_id
             if targets.get(target_type) is None:
@@ -285,7 +304,7 @@ def _items(entries: list[AuditEntry], viewer) -> list[ActivityItem]:
     for entry, one in zip(entries, shown, strict=True):
         who = one.who
         if entry.object_type == COMMENTS:
-            comment = comments.get(entry.object_id or 0)
+            comment = comment_of(entry)
             target_type, target_id = _comment_target(entry, comment)
             target = targets.get(target_type)
             obj = loaded.get((target_type or "", target_id or 0))
@@ -302,7 +321,7 @@ def _items(entries: list[AuditEntry], viewer) -> list[ActivityItem]:
         name = entry.object_label or (f"#{entry.object_id}" if entry.object_id is not None else "")
         url = None
         target, obj = targets.get(entry.object_type), loaded.get((entry.object_type or "", entry.object_id or 0))
-        if target is not None and obj is not None and entry.action != AuditAction.DELETE:
+        if target is not None and obj is not None and entry.id not in gone:
             name, url = target.label(obj), target.url(obj)  # as it is called now, with its page
         if entry.action == AuditAction.BULK_INSERT:
             rows = (entry.details or {}).get("rows", 0)

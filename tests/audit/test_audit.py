@@ -406,6 +406,19 @@ def test_the_history_pages_its_entries(client, login, make_user, task):
     assert "Title 0</ins>" in second
 
 
+def test_a_new_object_given_a_deleted_ones_id_has_a_history_of_its_own(task):
+    """SQLite gives a new row the id of the last one deleted: the new task's history starts at its creation."""
+    task.title = "Old task's new title"
+    db.session.commit()
+    plan_id, old_id, category_id = task.plan_id, task.id, task.category_id
+    tasks.delete_task(task)
+    db.session.commit()
+    db.session.add(ChangeTask(id=old_id, plan_id=plan_id, title="Another task", category_id=category_id))
+    db.session.commit()
+    shown, total = audit.history("change_tasks", old_id)
+    assert total == 1 and [(e.action, e.object_label) for e in shown] == [(AuditAction.CREATE, "Another task")]
+
+
 # --- retention ------------------------------------------------------------------------------------------
 
 

@@ -125,3 +125,27 @@ def test_the_feed_pages_onward_without_repeating(world, app):
     assert everything.next is None
     assert activity.Cursor.parse(first.next.token()) == first.next
     assert [activity.Cursor.parse(t) for t in ("", "2026-5", "99999999999999999999-1", "2026010100000000000x-1")] == [None] * 4
+
+
+def test_an_entry_about_a_deleted_comment_is_not_told_as_the_comment_that_has_its_id_now(world, client, login):
+    """SQLite gives a new row the id of the last one deleted: Anna's comment on the KPI, deleted, and Paula's on
+    the task that then has its id are two comments, and the feed and the history tell them apart."""
+    from crmproject.comments.models import Comment
+
+    with as_user(world["head_a"]):
+        anna = services.post_comment(targets.get("kpis"), world["kpi"], author=world["head_a"], body="Numbers look off")
+        db.session.commit()
+        old_id = anna.id
+        services.delete_comment(anna)
+        db.session.commit()
+    with as_user(world["pm"]):  # the id again, as SQLite would give it (PostgreSQL never does: set here by hand)
+        db.session.add(Comment(id=old_id, plan_id=world["plan"].id, target_type="change_tasks",
+                               target_id=world["task_a"].id, author_id=world["pm"].id, body="Ping again"))
+        db.session.commit()
+
+    login(world["pm"])
+    lines = [text(li) for li in feed(client, world).split("<li")[1:]]
+    comments = [line.split("UTC ", 1)[1].strip() for line in lines if "comment" in line]
+    assert comments == ["Paula PM commented on “Train Sales” (Change task) Ping again",
+                        "Анна Ли deleted a comment on “Adoption” (KPI)",
+                        "Анна Ли commented on “Adoption” (KPI)"]
