@@ -313,7 +313,7 @@ MATRIX = [
     row("GET", f"/plans/{MISSING}/adoption/key-actions", PLANNER_404),
     # --- status reports: heads write their own, drafts are private, submitted ones are read by all ----------
     row("GET", "/plans/{plan}/reports", READ),
-    row("GET", "/plans/{plan}/reports.xlsx?period=2026-03-01", READ),
+    row("GET", "/plans/{plan}/reports/period.xlsx?period=2026-03-01", READ),
     row("GET", "/plans/{plan}/kpis/values.xlsx", READ),
     row("GET", "/plans/{plan}/reports/write?department={dept_a}", (302, 200, 200, 200, 403, 403)),
     row("POST", "/plans/{plan}/reports/write?department={dept_a}", (302, 302, 302, 302, 403, 403), REPORT_DATA),

@@ -325,3 +325,16 @@ def test_libreoffice_reads_a_table_csv_in_every_script_with_numbers_as_numbers(c
     formula = next(c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value)
     assert formula.data_type == "s" and formula.value.lstrip("'") == NAMES[3]
     assert by_code["X0"][5] == 75  # seats per head, in percent, a number in the reader's own decimal convention
+
+
+def test_no_two_pages_share_an_address(app):
+    """A table page's CSV and a download's CSV are registered apart: one address answering for two views serves the
+    first one registered, the other never (the period's reports once came as the report-status grid)."""
+    seen: dict[tuple[str, str], str] = {}
+    shared = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if (rule.rule, method) in seen:
+                shared.append(f"{method} {rule.rule}: {seen[(rule.rule, method)]} and {rule.endpoint}")
+            seen[(rule.rule, method)] = rule.endpoint
+    assert shared == []

@@ -95,7 +95,7 @@ def _editor(plan: Plan, department: Department, period: services.Period, report:
                            kpis=kpis, kpi_field_name=kpi_field_name), form.http_status
 
 
-@spreadsheet_routes(bp, "/reports")
+@spreadsheet_routes(bp, "/reports/period")
 def export(plan_id: int):
     """The reports of one period (the latest revision each, drafts only where the user may read them)."""
     plan = plan_or_404(plan_id)

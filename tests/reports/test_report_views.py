@@ -100,11 +100,15 @@ def test_exports_of_a_periods_reports_and_of_kpi_values(client, login, make_user
     services.start_report(plan, other_head.department, period, author=other_head)  # a draft: private
     db.session.commit()
     login(make_user(Role.EXECUTIVE))
-    sheet = load_workbook(io.BytesIO(client.get(f"/plans/{plan.id}/reports.xlsx?period={period.start}").data))["Reports"]
+    sheet = load_workbook(io.BytesIO(client.get(f"/plans/{plan.id}/reports/period.xlsx?period={period.start}").data))["Reports"]
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][0] == head.department.name
     assert rows[0][-1] == "Active users / licensed seats (%)" and rows[1][-1] == 33
     assert sheet.cell(row=2, column=8).data_type == "s"  # the formula-like text stays text
+    beside = client.get(f"/plans/{plan.id}/reports/period.csv?period={period.start}")  # the CSV beside it
+    lines = beside.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert beside.status_code == 200 and len(lines) == 2 and "Achievements" in lines[0]
+    assert lines[1].startswith(head.department.name) and "'=cmd" in lines[1]
     values = load_workbook(io.BytesIO(client.get(f"/plans/{plan.id}/kpis/values.xlsx").data))["KPI values"]
     assert list(values.iter_rows(min_row=2, values_only=True))[0][:5][4] == 33
 
@@ -137,7 +141,7 @@ def test_a_draft_amendment_neither_leaks_nor_hides_the_submitted_report(client, 
 
     from openpyxl import load_workbook
 
-    rows = list(load_workbook(io.BytesIO(client.get(f"/plans/{plan.id}/reports.xlsx?period={period.start}").data))["Reports"]
+    rows = list(load_workbook(io.BytesIO(client.get(f"/plans/{plan.id}/reports/period.xlsx?period={period.start}").data))["Reports"]
                 .iter_rows(values_only=True))
     assert rows[1][7] == "Submitted text" and all("SECRET" not in str(c) for r in rows for c in r)
 
