@@ -65,7 +65,7 @@ def download(workbook: Workbook | bytes, filename: str) -> Response:
         return xlsx_response(workbook, filename)
     data = workbook if isinstance(workbook, bytes) else workbook_bytes(workbook)
     content, name, mimetype = csv_download(data, filename, language=current_locale())
-    response = Response(content, mimetype=mimetype)
+    response = Response(content, content_type=mimetype)
     response.headers["Content-Disposition"] = content_disposition(name)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -134,7 +134,7 @@ def table_csv(table: Table, items: Iterable[Any], *name_parts: str) -> Response:
     """The rows a page shows, as the CSV download of its table (UTF-8 with a byte order mark, the separator and
     decimal sign of the reader's language, text never a formula)."""
     content = csv_table(table.header(), table.rows(items), language=current_locale())
-    response = Response(content, mimetype="text/csv; charset=utf-8")
+    response = Response(content, content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = content_disposition(download_name(*name_parts, suffix="csv"))
     response.headers["Cache-Control"] = "no-store"
     return response

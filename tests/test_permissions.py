@@ -534,6 +534,11 @@ MATRIX = [
     row("POST", "/plans/{plan}/comments/kpis/{kpi}", EVERYONE_POST, {"body": "Why the dip?"}),
     row("POST", "/plans/{plan}/comments/gate_decisions/{decision}", RUNNER_POST, {"body": "Agreed"}),
     row("POST", "/plans/{plan}/comments/nothing/{kpi}", NOT_FOUND, {"body": "Hello"}),
+    # the address a refused comment was answered at, opened again: to the conversation, for who may see the object
+    row("GET", "/plans/{plan}/comments/change_tasks/{task_a}", (302, 302, 302, 302, 403, 302)),
+    row("GET", "/plans/{plan}/comments/status_reports/{draft_a}", (302, 302, 302, 302, 403, 403)),
+    row("GET", "/plans/{plan}/comments/kpis/{kpi}", (302, 302, 302, 302, 302, 302)),
+    row("GET", "/plans/{plan}/comments/nothing/{kpi}", NOT_FOUND),
     row("GET", "/plans/{plan}/comments/{comment_a}/edit", (302, 403, 403, 200, 403, 403)),
     row("POST", "/plans/{plan}/comments/{comment_a}/edit", (302, 403, 403, 302, 403, 403), {"body": "Ready now?"}),
     row("POST", "/plans/{plan}/comments/{comment_a}/delete", (302, 302, 403, 302, 403, 403)),

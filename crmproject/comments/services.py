@@ -80,6 +80,20 @@ def people(users: list[User]) -> list[dict[str, str]]:
     return [{"name": user.name, "email": user.email} for user in users]
 
 
+def plain_body(comment: Comment) -> str:
+    """The body as plain text, each mention of a person named in it as @ and their name (as the page shows it):
+    for a notification's excerpt."""
+    people = {normalise_email(m.user.email): m.user for m in comment.mentions if m.user is not None}
+    body, parts, last = comment.body, [], 0
+    for mention in find_mentions(body):
+        user = people.get(normalise_email(mention.email))
+        if user is not None:
+            parts += [body[last:mention.start], f"@{user.name}"]
+            last = mention.end
+    parts.append(body[last:])
+    return "".join(parts)
+
+
 def render_body(comment: Comment) -> Markup:
     """The body as HTML: escaped, each mention of a person named in it shown as their name (the address as its
     title); line breaks are kept by the page's style (white-space: pre-line)."""
@@ -90,7 +104,7 @@ def render_body(comment: Comment) -> Markup:
         if user is None:
             continue  # an address changed since: shown as typed
         parts += [escape(body[last:mention.start]),
-                  Markup('<span class="mention" title="%s">@%s</span>') % (user.email, user.name)]
+                  Markup('<bdi class="mention" title="%s">@%s</bdi>') % (user.email, user.name)]
         last = mention.end
     parts.append(escape(body[last:]))
     return Markup("").join(parts)
@@ -100,7 +114,7 @@ def render_body(comment: Comment) -> Markup:
 
 
 def _checked_body(body: str) -> str:
-    text = (body or "").strip()
+    text = (body or "").replace("\r\n", "\n").strip()
     if not text:
         raise ValidationFailed({"body": _("Write the comment first.")})
     if len(text) > MAX_BODY:

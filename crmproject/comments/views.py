@@ -48,6 +48,15 @@ def _form_page(plan: Plan, target, obj, form: CommentForm, comment: Comment | No
                            people=services.people(services.mentionable(target, obj))), status
 
 
+@bp.get("/comments/<kind>/<int:object_id>")
+def thread(plan_id: int, kind: str, object_id: int):
+    """The address a refused comment's page was answered at, opened again (a reload, a bookmark): the object's
+    conversation on its page."""
+    plan = plan_or_404(plan_id, waves=False)
+    target, obj = _object(plan, kind, object_id)
+    return redirect(_at(target, obj, f"comments-{target.type}-{object_id}"))
+
+
 @bp.post("/comments/<kind>/<int:object_id>")
 def post(plan_id: int, kind: str, object_id: int):
     plan = plan_or_404(plan_id, waves=False)

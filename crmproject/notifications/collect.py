@@ -285,7 +285,9 @@ def mention_event(mention) -> Event | None:
     target, link = describe_target(comment.plan_id, comment.target_type, comment.target_id)
     if target is None:
         return None
-    params = {"author": comment.author.name if comment.author else "", **target, "excerpt": comment.body[:300]}
+    from crmproject.comments.services import plain_body
+
+    params = {"author": comment.author.name if comment.author else "", **target, "excerpt": plain_body(comment)[:300]}
     return Event(mention.user, Kind.MENTION, mention_key(comment.id, mention.user_id), params, link, comment.plan_id)
 
 

@@ -13,3 +13,9 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// A page that answers a form's POST with something shown once (a new API token's secret) carries data-shown-once:
+// its history entry becomes a plain visit, so reloading it shows the page again instead of posting the form twice.
+if (document.querySelector("[data-shown-once]") && window.history && window.history.replaceState) {
+  window.history.replaceState(null, "", window.location.href);
+}
