@@ -12,6 +12,22 @@ from __future__ import annotations
 from flask_smorest import Api, Blueprint
 
 API_PREFIX = "/api/v1"
+# What the documentation page tells its readers (the people who connect a script or a CRM), in their terms
+DESCRIPTION = """The crmproject REST API: read the rollout plan, its phases, waves, departments, team, change tasks,
+KPIs and their values, status reports, training and adoption; write change tasks, KPI values and status reports;
+push the CRM's usage events in batches.
+
+**Access.** Make a personal token on your account's page *API tokens* and send it with every request:
+`Authorization: Bearer crmp_...`. A token reads (`read`), writes (`write`) or pushes usage events (`ingest`), as
+its scopes allow, and never sees more than its owner sees in the application: a department head's token reads
+their own department's drafts, not another's.
+
+**Writes.** A change task is updated with the version it was read at (`If-Match`), so a change made meanwhile
+is never overwritten. A batch of usage events pushed again counts once.
+
+**Errors** are JSON problems (RFC 9457) naming the field that is wrong. Requests are rate limited per token;
+an answer 429 says when to try again.
+"""
 
 
 class CrmApi(Api):
@@ -39,7 +55,7 @@ def init_app(app) -> None:
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.config.setdefault("OPENAPI_REDOC_PATH", "docs")
     app.config.setdefault("OPENAPI_REDOC_URL", "/static/vendor/redoc/redoc.standalone.js")
-    api.init_app(app, spec_kwargs={"info": {"description": __doc__}})
+    api.init_app(app, spec_kwargs={"info": {"description": DESCRIPTION}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                    "description": "A personal token (Account > API tokens)."})
     api.spec.options["security"] = [{"bearer": []}]

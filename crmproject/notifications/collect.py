@@ -285,6 +285,7 @@ def mention_event(mention) -> Event | None:
     target, link = describe_target(comment.plan_id, comment.target_type, comment.target_id)
     if target is None:
         return None
+    link = f"{link.partition('#')[0]}#comment-{comment.id}"  # at the comment, on its object's page
     from crmproject.comments.services import plain_body
 
     params = {"author": comment.author.name if comment.author else "", **target, "excerpt": plain_body(comment)[:300]}

@@ -170,7 +170,8 @@ def test_a_mention_is_told_at_once_only_to_who_may_see_it_and_once(app, smtp, ma
 
     _comment_on(task, pm, [head_sales, head_service, pm])
     (told,) = _told(head_sales, Kind.MENTION)  # at once, in the application
-    assert told.in_app and told.params["name"] == "Clean the lead sources" and told.link.endswith(f"/tasks/{task.id}")
+    assert told.in_app and told.params["name"] == "Clean the lead sources"
+    assert told.link.startswith(f"/plans/{plan.id}/tasks/{task.id}#comment-")  # at the comment
     assert _told(head_service) == []  # another department's task: not theirs to see
     assert _told(pm) == []  # naming oneself tells nobody
     assert smtp.messages == []  # the e-mail goes with the next run
