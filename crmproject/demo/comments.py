@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, UTC
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from crmproject.audit.actor import acting_as
+from crmproject.audit.models import AuditEntry, AuditSource
 from crmproject.auth.models import User
 from crmproject.comments import targets
 from crmproject.comments.models import Comment
@@ -40,8 +42,13 @@ def load_demo_comments(plan: Plan, *, today: date, texts: DemoTexts) -> None:
         body = texts(text, **{name: f"@{user.email}" for name, user in mentions.items()})
         target = targets.get(kind)
         assert target is not None  # every feature registers its kind when the app is made
-        comment = post_comment(target, obj, author=author, body=body)
-        comment.created_at = datetime.combine(today - timedelta(days=days_ago), time(hour), tzinfo=UTC)
+        written = datetime.combine(today - timedelta(days=days_ago), time(hour), tzinfo=UTC)
+        with acting_as(author.id, source=AuditSource.WEB):  # the activity feed tells it as its author's, then
+            comment = post_comment(target, obj, author=author, body=body)
+            comment.created_at = written
+            db.session.flush()
+        db.session.execute(update(AuditEntry).where(AuditEntry.object_type == "comments",
+                                                    AuditEntry.object_id == comment.id).values(at=written))
 
     blocked = db.session.scalar(select(ChangeTask).where(
         ChangeTask.plan_id == plan.id, ChangeTask.department_id == sales.id, ChangeTask.status == TaskStatus.BLOCKED)

@@ -214,6 +214,11 @@ def test_the_demo_holds_conversations_with_mentions(load_demo_copy):
         target = targets.get(comment.target_type)
         obj = target.load(comment.target_id)
         assert all(target.can_see(m.user, obj) for m in comment.mentions)
+    # the activity feed tells each as its author's, when it was written
+    from crmproject.audit.models import AuditEntry
+
+    recorded = {e.object_id: e for e in db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "comments"))}
+    assert {(c.author_id, c.created_at) for c in found} == {(recorded[c.id].user_id, recorded[c.id].at) for c in found}
 
 
 def test_a_mention_posted_on_the_page_reaches_the_person_mentioned(world, client, login, open_form):
