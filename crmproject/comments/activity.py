@@ -240,7 +240,7 @@ def _sentence(template: str, **values) -> Markup:
 
 
 def _link(label: str, url: str | None) -> Markup:
-    quoted = Markup("“%s”") % label
+    quoted = escape(_("“%(name)s”", name=label))  # each language's quotation marks: «…» in Russian and Persian
     return Markup('<a href="%s">%s</a>') % (url, quoted) if url else quoted
 
 
