@@ -76,6 +76,17 @@ def test_a_users_own_language_wins_over_the_browser_and_is_set_by_the_switch(cli
     assert db.session.scalar(select(User.language).where(User.id == user.id)) == "zh_Hans"
 
 
+def test_the_settings_page_chooses_the_language_too(client, make_user, login, open_form):
+    user = make_user(Role.EXECUTIVE)
+    login(user)
+    form = open_form("/account/password", action="/language")  # the settings form (the footer's comes after it)
+    answer = client.post(form.action, data=form.data(language="fa"))
+    assert answer.headers["Location"] == "/account/password#language"
+    db.session.expire_all()
+    assert db.session.scalar(select(User.language).where(User.id == user.id)) == "fa"
+    assert 'dir="rtl"' in html_tag(client.get("/account/password").get_data(as_text=True))
+
+
 def _source_messages() -> dict:
     """Every message the source asks to translate, read the way `pybabel extract -F babel.cfg` reads it."""
     method_map = [("crmproject/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
