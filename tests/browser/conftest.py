@@ -51,10 +51,33 @@ def _chromium_path() -> str | None:
     return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
 
 
+def _read_whole(app):
+    """The app's answer read and closed before the server writes it.
+
+    Werkzeug's development server closes a response (and the static file it
+    holds open) only after draining the socket; when Chromium drops a
+    connection it no longer needs, that read raises first and the file is left
+    for the garbage collector, which pytest then reports against whichever test
+    happens to be running. Reading the answer whole inside the app closes the
+    file every time; the browser sees the same bytes.
+    """
+
+    def wsgi(environ, start_response):
+        answer = app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(_app):
     """The session app on 127.0.0.1 and a free port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, _app, threaded=True)
+    server = make_server("127.0.0.1", 0, _read_whole(_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
