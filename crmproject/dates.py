@@ -58,7 +58,8 @@ def current_calendar() -> str:
     if has_request_context():
         from flask_login import current_user
 
-        own = getattr(current_user, "calendar", None) if current_user and current_user.is_authenticated else None
+        user = current_user._get_current_object()  # once: each use of the proxy looks the user up again
+        own = getattr(user, "calendar", None) if user is not None and user.is_authenticated else None
         if own in CALENDARS:
             return own
     return default_calendar(current_locale())
