@@ -10,16 +10,16 @@ once per save, with the users that save newly mentioned; a rollback sends nothin
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
-from sqlalchemy import Column, Table, event, func, inspect, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from crmproject.auth.models import User
 from crmproject.auth.services import normalise_email
+from crmproject.cascades import deleted_in, going_with
 from crmproject.comments import targets
 from crmproject.comments.models import Comment, CommentMention
 from crmproject.comments.signals import comment_posted
@@ -246,17 +246,12 @@ def _delete_with_their_object(session: Session, flush_context, instances) -> Non
     """An object deleted takes its comments with it (they have no foreign key to it: any kind may take them),
     and so do the objects the database deletes with it (a department's status reports and KPIs, a phase's gates
     and their decisions: foreign keys ON DELETE CASCADE), found before the flush while they are still there."""
-    deleted: dict[str, set[int]] = {}
-    for obj in session.deleted:
-        state = inspect(obj, raiseerr=False)
-        table = getattr(getattr(state, "mapper", None), "local_table", None)
-        object_id = getattr(obj, "id", None)
-        if isinstance(table, Table) and isinstance(object_id, int):
-            deleted.setdefault(table.name, set()).add(object_id)
+    deleted = deleted_in(session)
     if not deleted:
         return
     with session.no_autoflush:
-        for target_type, ids in _with_cascades(session, deleted).items():
+        commentable = [t.type for t in targets.all_targets()]
+        for target_type, ids in going_with(session, deleted, commentable).items():
             for start in range(0, len(ids), _IDS_AT_ONCE):
                 for comment in session.scalars(select(Comment).where(
                         Comment.target_type == target_type, Comment.target_id.in_(ids[start:start + _IDS_AT_ONCE]))):
@@ -264,48 +259,3 @@ def _delete_with_their_object(session: Session, flush_context, instances) -> Non
 
 
 _IDS_AT_ONCE = 5_000
-
-
-def _with_cascades(session: Session, deleted: dict[str, set[int]]) -> dict[str, list[int]]:
-    """The ids, per commentable table, of the rows going with `deleted` (table -> ids): themselves and, through
-    foreign keys ON DELETE CASCADE, their dependants, as deep as the cascades reach a commentable table."""
-    cascades = _cascades(frozenset(t.type for t in targets.all_targets()))
-    found: dict[str, set[int]] = {}
-    frontier = deleted
-    while frontier:
-        following: dict[str, set[int]] = {}
-        for table_name, ids in frontier.items():
-            if targets.get(table_name) is not None:
-                found.setdefault(table_name, set()).update(ids)
-            for child, column in cascades.get(table_name, ()):
-                listed = sorted(ids)
-                for start in range(0, len(listed), _IDS_AT_ONCE):
-                    rows = session.scalars(select(child.c.id).where(column.in_(listed[start:start + _IDS_AT_ONCE])))
-                    new = set(rows) - found.get(child.name, set())
-                    if new:
-                        following.setdefault(child.name, set()).update(new)
-        frontier = following
-    return {name: sorted(ids) for name, ids in found.items()}
-
-
-@functools.cache
-def _cascades(commentable: frozenset[str]) -> dict[str, list[tuple[Table, Column]]]:
-    """Parent table -> (child table, its foreign key column) for each foreign key ON DELETE CASCADE on a path that
-    leads down to a commentable table; the rest of the schema is never looked at when its rows are deleted."""
-    edges: dict[str, list[tuple[Table, Column]]] = {}
-    for table in db.metadata.tables.values():
-        if "id" not in table.c:
-            continue
-        for key in table.foreign_keys:
-            if (key.ondelete or "").upper() == "CASCADE" and key.parent.table is table:
-                edges.setdefault(key.column.table.name, []).append((table, key.parent))
-    reaching = set(commentable)
-    grew = True
-    while grew:
-        grew = False
-        for parent, children in edges.items():
-            if parent not in reaching and any(child.name in reaching for child, _column in children):
-                reaching.add(parent)
-                grew = True
-    return {parent: [(child, column) for child, column in children if child.name in reaching]
-            for parent, children in edges.items() if parent in reaching}

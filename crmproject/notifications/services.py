@@ -17,8 +17,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import delete, event as orm_event, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from crmproject.auth.models import User
+from crmproject.cascades import deleted_in, going_with
 from crmproject.comments.models import Comment
 from crmproject.db import rows_matched, utcnow
 from crmproject.extensions import db
@@ -279,6 +281,34 @@ def _forget_a_deleted_comments_mentions(mapper, connection, comment: Comment) ->
     given the same id (SQLite may reuse the highest) is a new event for the people it names."""
     connection.execute(delete(Notification).where(Notification.kind == Kind.MENTION,
                                                   Notification.event_key.startswith(f"mention:{comment.id}:")))
+
+
+# The notifications about one object, by the table its id is in: the kinds that tell of it, and the first part of
+# their event keys ("task:12:overdue:2026-12-01", "gate:3:2026-12-20"), which the object's id follows.
+_ABOUT_AN_OBJECT: dict[str, tuple[str, tuple[Kind, ...]]] = {
+    "change_tasks": ("task", (Kind.TASK_ASSIGNED, Kind.TASK_DUE_SOON, Kind.TASK_OVERDUE, Kind.TASK_BLOCKED)),
+    "phase_gates": ("gate", (Kind.GATE_UPCOMING,)),
+}
+_IDS_AT_ONCE = 5_000
+
+
+@orm_event.listens_for(Session, "before_flush")
+def _forget_what_was_told_of_a_deleted_object(session: Session, flush_context, instances) -> None:
+    """A task or gate deleted, or going with its phase, wave or department, takes its notifications with it: they
+    would open a page that is gone, and a later task or gate given the same id (SQLite may reuse the highest) is a
+    new event for the people it concerns, not one already told."""
+    deleted = deleted_in(session)
+    if not deleted:
+        return
+    with session.no_autoflush:
+        for table, ids in going_with(session, deleted, _ABOUT_AN_OBJECT).items():
+            prefix, kinds = _ABOUT_AN_OBJECT[table]
+            gone = {str(object_id) for object_id in ids}
+            told = session.execute(select(Notification.id, Notification.event_key).where(
+                Notification.kind.in_(kinds), Notification.event_key.startswith(f"{prefix}:")))
+            doomed = [notification_id for notification_id, key in told if key.split(":")[1] in gone]
+            for start in range(0, len(doomed), _IDS_AT_ONCE):
+                session.execute(delete(Notification).where(Notification.id.in_(doomed[start:start + _IDS_AT_ONCE])))
 
 
 # --- in the application ----------------------------------------------------------------------------------------

@@ -258,6 +258,7 @@ def delete_phase(phase: Phase) -> None:
     _refuse_deletion(phase)
     plan = phase.plan
     plan.phases.remove(phase)
+    db.session.delete(phase)  # deleted now, not as an orphan at the flush: what goes with it is found before
     _renumber(sorted(plan.phases, key=lambda p: p.position))
     db.session.flush()
 
@@ -362,6 +363,7 @@ def delete_wave(wave: Wave) -> None:
     _refuse_deletion(wave)
     plan = wave.plan
     plan.waves.remove(wave)
+    db.session.delete(wave)  # deleted now, not as an orphan at the flush: what goes with it is found before
     _renumber(sorted(plan.waves, key=lambda w: w.position))
     db.session.flush()
 

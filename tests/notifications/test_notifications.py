@@ -355,3 +355,56 @@ def test_two_runs_at_once_tell_each_event_once(app, smtp, head):
             if line.startswith("- ")]
     assert len(told) == len(set(told)) == 3, told
     assert {n.email_status for n in _told(head)} == {EmailStatus.SENT}
+
+
+def test_a_deleted_task_takes_its_notifications_and_a_task_given_its_id_is_told_anew(
+        app, client, login, make_plan, make_user, make_department):
+    plan = make_plan()
+    department = make_department()
+    pm, head = make_user(Role.PROJECT_MANAGER), make_user(Role.DEPARTMENT_HEAD, department)
+    category = tasks.ensure_categories()[0]
+    task = tasks.create_task(plan, title="Clean the contact list", category=category, actor=pm, owner=head,
+                             department=department)
+    db.session.commit()
+    services.send_due(today=TODAY)
+    assert [n.params["task"] for n in _told(head, Kind.TASK_ASSIGNED)] == ["Clean the contact list"]
+    task_id = task.id
+
+    login(pm)
+    deleted = client.post(f"/plans/{plan.id}/tasks/{task_id}/delete", follow_redirects=True)
+    assert "Task Clean the contact list deleted." in deleted.get_data(as_text=True)
+    db.session.expire_all()
+    assert [n for n in _told(head) if n.kind.value.startswith("task_")] == []  # none opens a page that is gone
+
+    client.post("/logout")
+    login(head)
+    assert "Clean the contact list" not in client.get("/notifications").get_data(as_text=True)
+    again = tasks.create_task(plan, title="Train the key users", category=category, actor=pm, owner=head,
+                              department=department)
+    db.session.commit()
+    services.send_due(today=TODAY)
+    told = [(n.params["task"], n.link.rsplit("/", 1)[1]) for n in _told(head, Kind.TASK_ASSIGNED)]
+    assert told == [("Train the key users", str(again.id))]  # told, whether or not the id is the one deleted
+
+
+def test_a_gate_going_with_its_phase_takes_its_notifications(app, make_plan, make_user):
+    from crmproject.gates import services as gates
+    from crmproject.plans.services import add_phase, delete_phase
+    from crmproject.teams import services as teams
+    from crmproject.teams.models import TeamRoleKind
+
+    plan = make_plan()
+    sponsor = make_user(Role.EXECUTIVE)
+    pilot = add_phase(plan, name="Pilot", start=date(2026, 1, 1), end=date(2026, 3, 20))
+    rollout = add_phase(plan, name="Rollout", start=date(2026, 3, 1), end=date(2026, 3, 18))
+    gates.create_gate(plan, name="Pilot done", phase=pilot)
+    gates.create_gate(plan, name="Rollout done", phase=rollout)
+    teams.assign(teams.create_role(plan, kind=TeamRoleKind.EXECUTIVE_SPONSOR, title="Sponsor"), user=sponsor,
+                 start=date(2026, 1, 1))
+    db.session.commit()
+    services.send_due(today=TODAY)
+    assert sorted(n.params["gate"] for n in _told(sponsor, Kind.GATE_UPCOMING)) == ["Pilot done", "Rollout done"]
+
+    delete_phase(pilot)  # its gate goes with it, by the database's cascade
+    db.session.commit()
+    assert [n.params["gate"] for n in _told(sponsor, Kind.GATE_UPCOMING)] == ["Rollout done"]
