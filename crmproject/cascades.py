@@ -8,14 +8,21 @@ the objects of the tables they care about that go with what the session deletes.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy import Column, Table, inspect, select
 from sqlalchemy.orm import Session
 
 from crmproject.extensions import db
 
-_IDS_AT_ONCE = 5_000
+# ids in one IN (...): well under SQLite's and PostgreSQL's limits on a statement's parameters
+IDS_AT_ONCE = 5_000
+
+
+def in_chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    """`ids` a statement's worth at a time."""
+    for start in range(0, len(ids), IDS_AT_ONCE):
+        yield ids[start:start + IDS_AT_ONCE]
 
 
 def deleted_in(session: Session) -> dict[str, set[int]]:
@@ -43,9 +50,8 @@ def going_with(session: Session, deleted: dict[str, set[int]], wanted: Iterable[
             if table_name in wanted:
                 found.setdefault(table_name, set()).update(ids)
             for child, column in cascades.get(table_name, ()):
-                listed = sorted(ids)
-                for start in range(0, len(listed), _IDS_AT_ONCE):
-                    rows = session.scalars(select(child.c.id).where(column.in_(listed[start:start + _IDS_AT_ONCE])))
+                for chunk in in_chunks(sorted(ids)):
+                    rows = session.scalars(select(child.c.id).where(column.in_(chunk)))
                     new = set(rows) - found.get(child.name, set())
                     if new:
                         following.setdefault(child.name, set()).update(new)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from crmproject.auth.models import User
 from crmproject.auth.services import normalise_email
-from crmproject.cascades import deleted_in, going_with
+from crmproject.cascades import deleted_in, going_with, in_chunks
 from crmproject.comments import targets
 from crmproject.comments.models import Comment, CommentMention
 from crmproject.comments.signals import comment_posted
@@ -252,10 +252,8 @@ def _delete_with_their_object(session: Session, flush_context, instances) -> Non
     with session.no_autoflush:
         commentable = [t.type for t in targets.all_targets()]
         for target_type, ids in going_with(session, deleted, commentable).items():
-            for start in range(0, len(ids), _IDS_AT_ONCE):
+            for chunk in in_chunks(ids):
                 for comment in session.scalars(select(Comment).where(
-                        Comment.target_type == target_type, Comment.target_id.in_(ids[start:start + _IDS_AT_ONCE]))):
+                        Comment.target_type == target_type, Comment.target_id.in_(chunk))):
                     session.delete(comment)
 
-
-_IDS_AT_ONCE = 5_000

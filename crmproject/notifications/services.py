@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crmproject.auth.models import User
-from crmproject.cascades import deleted_in, going_with
+from crmproject.cascades import deleted_in, going_with, in_chunks
 from crmproject.comments.models import Comment
 from crmproject.db import rows_matched, utcnow
 from crmproject.extensions import db
@@ -289,7 +289,6 @@ _ABOUT_AN_OBJECT: dict[str, tuple[str, tuple[Kind, ...]]] = {
     "change_tasks": ("task", (Kind.TASK_ASSIGNED, Kind.TASK_DUE_SOON, Kind.TASK_OVERDUE, Kind.TASK_BLOCKED)),
     "phase_gates": ("gate", (Kind.GATE_UPCOMING,)),
 }
-_IDS_AT_ONCE = 5_000
 
 
 @orm_event.listens_for(Session, "before_flush")
@@ -307,8 +306,8 @@ def _forget_what_was_told_of_a_deleted_object(session: Session, flush_context, i
             told = session.execute(select(Notification.id, Notification.event_key).where(
                 Notification.kind.in_(kinds), Notification.event_key.startswith(f"{prefix}:")))
             doomed = [notification_id for notification_id, key in told if key.split(":")[1] in gone]
-            for start in range(0, len(doomed), _IDS_AT_ONCE):
-                session.execute(delete(Notification).where(Notification.id.in_(doomed[start:start + _IDS_AT_ONCE])))
+            for chunk in in_chunks(doomed):
+                session.execute(delete(Notification).where(Notification.id.in_(chunk)))
 
 
 # --- in the application ----------------------------------------------------------------------------------------
