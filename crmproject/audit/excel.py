@@ -26,7 +26,7 @@ def _rows(entries: list[EntryShown]):
     for shown in entries:
         entry = shown.entry
         common = [entry.at.replace(tzinfo=None), shown.who, str(entry.source.label), str(entry.action.label), shown.what,
-                  entry.object_id, entry.object_label]
+                  entry.object_id, shown.label]
         tail = ["; ".join(f"{label}: {text}" for label, text in shown.details), entry.address, entry.request]
         if not shown.changes:
             yield [*common, "", "", "", *tail]

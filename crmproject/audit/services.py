@@ -265,6 +265,8 @@ class EntryShown:
     what: str  # the kind of object
     changes: list[ChangeShown] = field(default_factory=list)
     details: list[tuple[str, str]] = field(default_factory=list)
+    label: str = ""  # the object's name; a row without an id by what its key refers to ("KPI: Sales cycle (#12)")
+    label_in_parent: str = ""  # the same, without the part that names its parent (in the parent's history)
 
 
 def who(entry: AuditEntry) -> str:
@@ -294,9 +296,40 @@ def show(entries: list[AuditEntry], viewer=None) -> list[EntryShown]:
                 created="before" not in change and "after" in change, deleted="after" not in change and "before" in change,
             ))
         details = [(_detail_label(key), _detail_text(value)) for key, value in (entry.details or {}).items()]
+        label, label_in_parent = _labels(entry, columns, names)
         shown.append(EntryShown(entry=entry, who=who(entry), what=type_label(entry.object_type), changes=changes,
-                                details=details))
+                                details=details, label=label, label_in_parent=label_in_parent))
     return shown
+
+
+def _key_parts(entry: AuditEntry) -> list[tuple[str, int | str]]:
+    """A row without a single id (a report's KPI value, a RACI cell, a task's dependency) is recorded under its
+    key's columns and values, "report_id=5, kpi_id=12" (capture._key_label): those pairs, else none."""
+    if entry.object_id is not None or not entry.object_type or not entry.object_label:
+        return []
+    parts: list[tuple[str, int | str]] = []
+    for piece in entry.object_label.split(", "):
+        key, sep, value = piece.partition("=")
+        if not sep:
+            return []
+        parts.append((key, int(value) if value.isdigit() else value))
+    return parts
+
+
+def _labels(entry: AuditEntry, columns: dict, names: Names) -> tuple[str, str]:
+    """The entry's object as people read it, whole and without its parent's part."""
+    parts = _key_parts(entry)
+    if not parts:
+        return entry.object_label, entry.object_label
+    whole, in_parent = [], []
+    for key, value in parts:
+        table = _target(entry.object_type, key, columns.get(key))
+        text = _named(table, value, None, names) if table is not None and isinstance(value, int) else str(value)
+        part = f"{field_label(key)}: {text}"
+        whole.append(part)
+        if not (table == entry.parent_type and value == entry.parent_id):
+            in_parent.append(part)
+    return ", ".join(whole), ", ".join(in_parent)
 
 
 DETAIL_LABELS = {
@@ -367,6 +400,10 @@ def _names(entries: list[AuditEntry], viewer) -> Names:
             if table is not None:
                 for side in ("before", "after"):
                     wanted.setdefault(table, set()).update(_ids(change.get(side)))
+        for key, value in _key_parts(entry):
+            table = _target(entry.object_type, key, columns.get(key))
+            if table is not None and isinstance(value, int):
+                wanted.setdefault(table, set()).add(value)
     found: Names = {}
     for table, ids in wanted.items():
         mapper = _mapper(table)

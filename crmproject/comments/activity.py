@@ -318,7 +318,7 @@ def _items(entries: list[AuditEntry], viewer) -> list[ActivityItem]:
                 comment_html=render_body(comment) if comment is not None and entry.action == AuditAction.CREATE else None,
                 comment_edited=comment is not None and comment.edited_at is not None))
             continue
-        name = entry.object_label or (f"#{entry.object_id}" if entry.object_id is not None else "")
+        name = one.label or (f"#{entry.object_id}" if entry.object_id is not None else "")
         url = None
         target, obj = targets.get(entry.object_type), loaded.get((entry.object_type or "", entry.object_id or 0))
         if target is not None and obj is not None and entry.id not in gone:

@@ -21,9 +21,11 @@ from crmproject.auth.models import Role, User
 from crmproject.auth.services import set_password
 from crmproject.extensions import db
 from crmproject.kpis import services as kpis
-from crmproject.kpis.models import Direction, GoalFamily
+from crmproject.kpis.attainment import Rag
+from crmproject.kpis.models import Direction, Frequency, GoalFamily
 from crmproject.plans.services import add_wave, ensure_standard_modules, update_wave
 from crmproject.plans.models import WaveKind
+from crmproject.reports import services as reports
 from crmproject.tasks import services as tasks
 from crmproject.tasks.models import ChangeTask, TaskStatus
 
@@ -538,3 +540,32 @@ def test_a_change_through_the_api_is_the_tokens_user_and_the_token_is_never_kept
     assert set(token.changes["token_hash"]) == {"hidden"}
     everything = " ".join(str(v) for row in db.session.execute(text("SELECT * FROM audit_entries")) for v in row)
     assert issued.secret not in everything
+
+
+def test_a_row_without_an_id_is_named_by_what_its_key_refers_to(client, login, make_user, make_plan, make_department):
+    """A report's KPI value has no id of its own: its entry names the KPI (and the report), never "kpi_id=12"."""
+    plan = make_plan(start=date(2026, 1, 15), end=date(2026, 12, 31))
+    sales = make_department(name="Sales", code="SALES")
+    add_wave(plan, name="Pilot", go_live=date(2026, 3, 1), departments=[sales])
+    kpi = kpis.create_kpi(plan, kpis.KpiValues(
+        name="Sales cycle length", goal_family=GoalFamily.ADOPTION, direction=Direction.HIGHER, baseline_value=Decimal(0),
+        baseline_date=date(2026, 1, 15), target_value=Decimal(80), target_date=date(2026, 12, 31),
+        frequency=Frequency.MONTHLY))
+    head = make_user(Role.PROJECT_MANAGER)
+    report = reports.start_report(plan, sales, reports.period_for(plan, date(2026, 3, 10)), author=head)
+    reports.submit(report, reports.ReportContent(overall_rag=Rag.GREEN, achievements="A", next_steps="B",
+                                                 values={kpi.id: Decimal(35)}), author=head, due_kpis=[kpi])
+    db.session.commit()
+
+    value_entry = latest(object_type="report_kpi_values", action=AuditAction.CREATE)
+    assert value_entry.object_label == f"report_id={report.id}, kpi_id={kpi.id}"  # as recorded
+    shown = audit.show([value_entry])[0]
+    assert f"KPI: Sales cycle length (#{kpi.id})" in shown.label and f"#{report.id}" in shown.label
+    assert shown.label_in_parent == f"KPI: Sales cycle length (#{kpi.id})"
+
+    login(make_user(Role.ADMIN))
+    page = client.get(f"/plans/{plan.id}/reports/{report.id}").get_data(as_text=True)
+    history = page[page.index('id="history"'):]
+    assert f"KPI: Sales cycle length (#{kpi.id})" in history and "kpi_id=" not in history
+    trail = client.get("/admin/audit?type=report_kpi_values").get_data(as_text=True)
+    assert f"KPI: Sales cycle length (#{kpi.id})" in trail and "kpi_id=" not in trail
