@@ -429,6 +429,12 @@ def _text(value: Any, object_type: str | None, field: str, column, names: Names)
         if table is not None and all(isinstance(v, list) and len(v) == 2 for v in value):
             return ", ".join(_named(table, member_id, label, names) for member_id, label in value)
         return ", ".join(_text(v, None, "", None, names) for v in value)
+    as_text = column.info.get("audit_text") if column is not None else None
+    if as_text is not None and isinstance(value, str):  # a model's own reading of a kept text (a decision's evidence)
+        try:
+            return str(as_text(value))
+        except ValueError:
+            pass
     if isinstance(value, dict):
         import json
 

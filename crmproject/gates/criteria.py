@@ -41,12 +41,10 @@ from crmproject.adoption import services as adoption
 from crmproject.adoption.shapes import Shape, Verdict
 from crmproject.db import utcnow
 from crmproject.departments.models import Department
-from crmproject.enums import LabelledEnum
 from crmproject.extensions import db
-from crmproject.gates.models import CriterionKind, GateCriterion, GateOutcome, PhaseGate
+from crmproject.gates.models import CriterionKind, CriterionStatus, GateCriterion, GateOutcome, PhaseGate
 from crmproject.hypercare import services as hypercare
 from crmproject.i18n import _, format_number
-from crmproject.i18n import lazy_gettext as _l
 from crmproject.kpis.attainment import Rag
 from crmproject.kpis.services import latest_statuses, list_kpis
 from crmproject.maturity import services as maturity
@@ -84,13 +82,6 @@ KINDS: dict[CriterionKind, KindInfo] = {
     CriterionKind.RISKS: KindInfo(Decimal(15), "", AT_MOST, "risks.index", maximum=Decimal(25)),
     CriterionKind.READINESS: KindInfo(Decimal(3), "", AT_LEAST, "pulse.index", maximum=Decimal(5)),
 }
-
-
-class CriterionStatus(LabelledEnum):
-    MET = "met", _l("Met")
-    NOT_MET = "not_met", _l("Not met")
-    NO_DATA = "no_data", _l("No data yet")
-    NOT_APPLICABLE = "not_applicable", _l("Not applicable")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crmproject.db import Base, TimestampMixin, UTCDateTime, Versioned, utcnow
 from crmproject.enums import LabelledEnum, enum_column_type
+from crmproject.i18n import format_number
 from crmproject.i18n import lazy_gettext as _l
 
 if TYPE_CHECKING:
@@ -100,6 +101,32 @@ class GateCriterion(Versioned, Base):
     gate: Mapped[PhaseGate] = relationship(back_populates="criteria")
 
 
+class CriterionStatus(LabelledEnum):
+    """How a criterion stood when it was measured (crmproject.gates.criteria measures it)."""
+
+    MET = "met", _l("Met")
+    NOT_MET = "not_met", _l("Not met")
+    NO_DATA = "no_data", _l("No data yet")
+    NOT_APPLICABLE = "not_applicable", _l("Not applicable")
+
+
+def evidence_text(recorded: str) -> str:
+    """A decision's evidence as its audit history shows it: the day it was measured and each criterion's figure
+    and result ("2026-11-30: Mandatory training completed 85% (Met); ..."), not the JSON it is kept in. Raises
+    ValueError on a text that is not that JSON (the audit trail may have cut a very long one)."""
+    evidence = json.loads(recorded)
+    if not isinstance(evidence, dict):
+        raise ValueError("not a decision's evidence")
+    parts = []
+    for criterion in evidence.get("criteria") or []:
+        status = next((s for s in CriterionStatus if s.value == criterion.get("status")), None)
+        measured = criterion.get("measured")
+        figure = "—" if measured is None else f"{format_number(measured)}{criterion.get('unit') or ''}"
+        parts.append(f"{criterion.get('label', '')} {figure} ({status.label if status is not None else '?'})")
+    day = evidence.get("evaluated_on") or ""
+    return f"{day}: " + "; ".join(parts) if parts else day
+
+
 class GateDecision(Base):
     """What the steering committee decided at a gate, with the evidence as it stood (never edited)."""
 
@@ -112,7 +139,7 @@ class GateDecision(Base):
     decided_on: Mapped[date] = mapped_column(Date)
     decided_by: Mapped[str] = mapped_column(String(300))
     reasoning: Mapped[str] = mapped_column(Text, default="")
-    evidence_json: Mapped[str] = mapped_column(Text, default="[]")
+    evidence_json: Mapped[str] = mapped_column(Text, default="[]", info={"audit_text": evidence_text})
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -218,6 +218,18 @@ def test_a_decision_keeps_the_evidence_and_its_conditions_become_tasks(world):
     assert json.loads(db.session.get(GateDecision, decision.id).evidence_json)["recommendation"] == "go"
 
 
+def test_a_decisions_history_shows_its_evidence_as_figures_not_json(world, client, login):
+    services.add_criterion(world["gate"], kind=CriterionKind.ADOPTION)
+    decide(world)
+    db.session.commit()
+    login(world["pm"])
+    page = client.get(f"/plans/{world['plan'].id}/gates/{world['gate'].id}").get_data(as_text=True)
+    history = page[page.index('id="history"'):]
+    label = str(CriterionKind.ADOPTION.label)
+    assert f"{label} 90% (Met)" in history
+    assert '"criteria"' not in history and "&#34;criteria&#34;" not in history
+
+
 def test_a_changed_decision_is_a_new_entry(world):
     services.add_criterion(world["gate"], kind=CriterionKind.ADOPTION)
     first = decide(world)
