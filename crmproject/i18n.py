@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import overload
 
 from babel.support import NullTranslations
-from flask import current_app, has_app_context, has_request_context, request, session
+from flask import current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Babel, get_translations
 
 from crmproject.locales import (  # noqa: F401 - HTML_LANG and current_locale are read through i18n too
@@ -72,8 +72,23 @@ def is_rtl() -> bool:
 
 
 def catalog() -> NullTranslations:
-    """The catalogue of the current language, for libraries that format messages themselves."""
-    return get_translations() if has_app_context() else NullTranslations()
+    """The catalogue of the current language, for libraries that format messages themselves.
+
+    Asked for every message a page translates (hundreds): Flask-Babel's own lookup finds the domain, the locale
+    and its name each time, so the catalogue is kept in the request's g beside the locale object it is for (one
+    that force_locale puts in place is a different object, and finds its own)."""
+    if not has_app_context():
+        return NullTranslations()
+    here = g._get_current_object()  # the request's g itself: each use of the proxy looks it up again
+    kept = getattr(here, "_crmproject_catalog", None)
+    locale = getattr(getattr(here, "_flask_babel", None), "babel_locale", None)
+    if kept is not None and locale is not None and kept[0] is locale:
+        return kept[1]
+    translations = get_translations()
+    locale = getattr(getattr(here, "_flask_babel", None), "babel_locale", None)  # chosen by that lookup if not before
+    if locale is not None:
+        here._crmproject_catalog = (locale, translations)
+    return translations
 
 
 FSI, PDI = "\u2068", "\u2069"  # Unicode's first strong isolate and its end
