@@ -56,9 +56,12 @@ def current_calendar() -> str:
     if forced in CALENDARS:
         return forced
     if has_request_context():
+        from flask import g
         from flask_login import current_user
 
-        user = current_user._get_current_object()  # once: each use of the proxy looks the user up again
+        # Asked for every date a page writes (thousands on a large table): the request's user is read where
+        # Flask-Login keeps it once loaded (g._login_user), else through its proxy, once
+        user = getattr(g._get_current_object(), "_login_user", None) or current_user._get_current_object()
         own = getattr(user, "calendar", None) if user is not None and user.is_authenticated else None
         if own in CALENDARS:
             return own
@@ -89,10 +92,13 @@ def _jalali_text(value: date, language: str) -> str:
 
 def date_text(value: date) -> str:
     """A date as the reader writes it (see the module's docstring), plain text: a line may break inside it."""
+    return _date_text(value, current_locale(), current_calendar())
+
+
+def _date_text(value: date, language: str, calendar: str) -> str:
     if isinstance(value, datetime):
         value = value.date()
-    language = current_locale()
-    if current_calendar() == PERSIAN:
+    if calendar == PERSIAN:
         return _jalali_text(value, language)
     if language == DEFAULT_LOCALE:
         return value.isoformat()
@@ -124,8 +130,9 @@ def month_text(value: date) -> str:
 def date_shown(value: date) -> str:
     """A date in a page (the `date` filter): as the reader writes it, that a line never breaks inside. English's
     ISO date is left as it is (a narrow English column breaks at spaces, never inside a date)."""
-    text = date_text(value)
-    return text if _plain_iso() else unbroken(text)
+    language, calendar = current_locale(), current_calendar()  # once for both: a table shows thousands of dates
+    text = _date_text(value, language, calendar)
+    return text if language == DEFAULT_LOCALE and calendar == GREGORIAN else unbroken(text)
 
 
 def moment_shown(value: datetime, suffix: str = "") -> str:
