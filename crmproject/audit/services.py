@@ -23,6 +23,7 @@ from crmproject.i18n import lazy_gettext as _l
 
 # What people call each kind of object; a table not named here (a new feature's) shows its table's name.
 OBJECT_TYPES = {
+    "api_tokens": _l("API token"), "comments": _l("Comment"), "notification_preferences": _l("Notification setting"),
     "plans": _l("Plan"), "phases": _l("Phase"), "waves": _l("Wave"), "wave_departments": _l("Wave department"),
     "departments": _l("Department"), "users": _l("User"), "change_tasks": _l("Change task"),
     "task_dependencies": _l("Task dependency"), "task_categories": _l("Category"),
