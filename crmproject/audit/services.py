@@ -313,7 +313,7 @@ def _key_parts(entry: AuditEntry) -> list[tuple[str, int | str]]:
         key, sep, value = piece.partition("=")
         if not sep:
             return []
-        parts.append((key, int(value) if value.isdigit() else value))
+        parts.append((key, int(value) if value.isascii() and value.isdigit() else value))
     return parts
 
 

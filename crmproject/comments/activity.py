@@ -318,7 +318,9 @@ def _items(entries: list[AuditEntry], viewer) -> list[ActivityItem]:
                 comment_html=render_body(comment) if comment is not None and entry.action == AuditAction.CREATE else None,
                 comment_edited=comment is not None and comment.edited_at is not None))
             continue
-        name = one.label or (f"#{entry.object_id}" if entry.object_id is not None else "")
+        in_parent = bool(entry.parent_type and entry.parent_id is not None and entry.parent_type != "plans")
+        label = one.label_in_parent if in_parent else one.label  # the sentence names the parent after it
+        name = label or (f"#{entry.object_id}" if entry.object_id is not None else "")
         url = None
         target, obj = targets.get(entry.object_type), loaded.get((entry.object_type or "", entry.object_id or 0))
         if target is not None and obj is not None and entry.id not in gone:
@@ -330,8 +332,8 @@ def _items(entries: list[AuditEntry], viewer) -> list[ActivityItem]:
         else:
             sentence = _sentence(_SENTENCES.get(entry.action, _SENTENCES[AuditAction.UPDATE])(), who=who,
                                  name=_link(name, url), kind=one.what)
-        if entry.parent_type and entry.parent_id is not None and entry.parent_type != "plans":
-            parent = parents.get((entry.parent_type, entry.parent_id), f"#{entry.parent_id}")
+        if in_parent:
+            parent = parents.get((entry.parent_type or "", entry.parent_id or 0), f"#{entry.parent_id}")
             sentence += Markup(" ") + _sentence(_("in %(name)s (%(kind)s)"), kind=type_label(entry.parent_type),
                                                 name=_link(parent, _url(entry.parent_type, entry.parent_id, loaded)))
         items.append(ActivityItem(entry=entry, shown=one, sentence=sentence,

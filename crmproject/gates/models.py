@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from crmproject.dates import localised
 from crmproject.db import Base, TimestampMixin, UTCDateTime, Versioned, utcnow
 from crmproject.enums import LabelledEnum, enum_column_type
 from crmproject.i18n import format_number
@@ -112,19 +113,25 @@ class CriterionStatus(LabelledEnum):
 
 def evidence_text(recorded: str) -> str:
     """A decision's evidence as its audit history shows it: the day it was measured and each criterion's figure
-    and result ("2026-11-30: Mandatory training completed 85% (Met); ..."), not the JSON it is kept in. Raises
+    and result ("2026-11-30: Mandatory training completed 85% (Met); ..."), in the reader's language (a criterion
+    by its kind, its recorded name only for a kind no longer known), not the JSON it is kept in. Raises
     ValueError on a text that is not that JSON (the audit trail may have cut a very long one)."""
     evidence = json.loads(recorded)
-    if not isinstance(evidence, dict):
+    criteria = evidence.get("criteria", []) if isinstance(evidence, dict) else None
+    if not isinstance(criteria, list) or not all(isinstance(c, dict) for c in criteria):
         raise ValueError("not a decision's evidence")
     parts = []
-    for criterion in evidence.get("criteria") or []:
+    for criterion in criteria:
+        kind = next((k for k in CriterionKind if k.value == criterion.get("kind")), None)
         status = next((s for s in CriterionStatus if s.value == criterion.get("status")), None)
         measured = criterion.get("measured")
-        figure = "—" if measured is None else f"{format_number(measured)}{criterion.get('unit') or ''}"
-        parts.append(f"{criterion.get('label', '')} {figure} ({status.label if status is not None else '?'})")
-    day = evidence.get("evaluated_on") or ""
-    return f"{day}: " + "; ".join(parts) if parts else day
+        figure = f"{format_number(measured)}{criterion.get('unit') or ''}" if isinstance(measured, int | float) else "—"
+        parts.append(f"{kind.label if kind is not None else criterion.get('label', '')} {figure} "
+                     f"({status.label if status is not None else '?'})")
+    day = evidence.get("evaluated_on")
+    day = localised(day, shown=True) if isinstance(day, str) else ""
+    text = "; ".join(parts)
+    return f"{day}: {text}" if day and text else (day or text)
 
 
 class GateDecision(Base):

@@ -510,12 +510,22 @@ def test_a_history_never_names_what_its_reader_may_not_see(client, login, make_u
                                                     department=sales))
     risks.link_task(risk, own)
     risks.link_task(risk, foreign)
+    tasks.set_dependencies(own, [foreign])
     db.session.commit()
     head = make_user(Role.DEPARTMENT_HEAD, department=sales)
     login(head)
     history = client.get(f"/plans/{plan.id}/risks/{risk.id}").get_data(as_text=True).split('id="history"')[1]
     assert f"Train Sales (#{own.id})" in history
     assert "Service desk rota" not in history and "(hidden)" in history
+    history = client.get(f"/plans/{plan.id}/tasks/{own.id}").get_data(as_text=True).split('id="history"')[1]
+    assert '<ins aria-label="after">(hidden)</ins>' in history and "Service desk rota" not in history
+    # a row without an id of its own is named by its key's parts, each only as the reader may see it
+    row = AuditEntry(action=AuditAction.CREATE, source=AuditSource.WEB, object_type="task_dependencies",
+                     object_label=f"task_id={own.id}, depends_on_id={foreign.id}", parent_type="change_tasks",
+                     parent_id=own.id, at=datetime.now(UTC))
+    (shown,) = audit.show([row], viewer=head)
+    assert shown.label == f"Task: Train Sales (#{own.id}), Depends on: (hidden)"
+    assert shown.label_in_parent == "Depends on: (hidden)"
     client.post("/logout")
     login(make_user(Role.PROJECT_MANAGER))
     history = client.get(f"/plans/{plan.id}/risks/{risk.id}").get_data(as_text=True).split('id="history"')[1]
@@ -560,7 +570,7 @@ def test_a_row_without_an_id_is_named_by_what_its_key_refers_to(client, login, m
     value_entry = latest(object_type="report_kpi_values", action=AuditAction.CREATE)
     assert value_entry.object_label == f"report_id={report.id}, kpi_id={kpi.id}"  # as recorded
     shown = audit.show([value_entry])[0]
-    assert f"KPI: Sales cycle length (#{kpi.id})" in shown.label and f"#{report.id}" in shown.label
+    assert shown.label == f"Status report: #{report.id}, KPI: Sales cycle length (#{kpi.id})"
     assert shown.label_in_parent == f"KPI: Sales cycle length (#{kpi.id})"
 
     login(make_user(Role.ADMIN))
@@ -569,6 +579,9 @@ def test_a_row_without_an_id_is_named_by_what_its_key_refers_to(client, login, m
     assert f"KPI: Sales cycle length (#{kpi.id})" in history and "kpi_id=" not in history
     trail = client.get("/admin/audit?type=report_kpi_values").get_data(as_text=True)
     assert f"KPI: Sales cycle length (#{kpi.id})" in trail and "kpi_id=" not in trail
+    # the activity feed says which report after the value, so the value is not named by its report as well
+    feed = client.get(f"/plans/{plan.id}/activity").get_data(as_text=True)
+    assert f"KPI: Sales cycle length (#{kpi.id})" in feed and f"Status report: #{report.id}" not in feed
 
 
 def test_every_kind_of_object_and_every_field_recorded_has_a_name_people_read(app):
@@ -587,3 +600,21 @@ def test_every_kind_of_object_and_every_field_recorded_has_a_name_people_read(ap
         unnamed_fields.update(f"{model.table}.{key}" for key in (*model.columns, *model.collections)
                               if key not in audit.FIELD_LABELS)
     assert not unnamed_types and not unnamed_fields
+
+
+def test_a_decisions_evidence_reads_in_the_readers_language_and_odd_text_is_shown_as_it_is(app):
+    from flask_babel import force_locale
+
+    from crmproject.gates.models import CriterionKind, evidence_text
+
+    recorded = json.dumps({"evaluated_on": "2026-11-30", "criteria": [
+        {"kind": "adoption", "label": "Внедрение", "measured": 90.0, "unit": "%", "status": "met"},
+        {"kind": "no-such-kind", "label": "Retired criterion", "measured": None, "unit": "", "status": "no_data"}]})
+    with app.test_request_context("/"):
+        assert evidence_text(recorded) == (f"2026-11-30: {CriterionKind.ADOPTION.label} 90% (Met); "
+                                           "Retired criterion — (No data yet)")
+        with force_locale("ru"):
+            assert evidence_text(recorded).startswith("30.11.2026: ")
+        for odd in ('{"criteria": [1]}', '{"criteria": "ab"}', "[]", '{"criteria": {"a": 1}}', '{"crit'):
+            with pytest.raises(ValueError):
+                evidence_text(odd)
