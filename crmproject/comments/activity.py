@@ -318,24 +318,30 @@ def _items(entries: list[AuditEntry], viewer) -> list[ActivityItem]:
                 comment_html=render_body(comment) if comment is not None and entry.action == AuditAction.CREATE else None,
                 comment_edited=comment is not None and comment.edited_at is not None))
             continue
-        in_parent = bool(entry.parent_type and entry.parent_id is not None and entry.parent_type != "plans")
-        label = one.label_in_parent if in_parent else one.label  # the sentence names the parent after it
-        name = label or (f"#{entry.object_id}" if entry.object_id is not None else "")
-        url = None
-        target, obj = targets.get(entry.object_type), loaded.get((entry.object_type or "", entry.object_id or 0))
-        if target is not None and obj is not None and entry.id not in gone:
-            name, url = target.label(obj), target.url(obj)  # as it is called now, with its page
-        if entry.action == AuditAction.BULK_INSERT:
-            rows = (entry.details or {}).get("rows", 0)
-            sentence = escape(ngettext("%(who)s added %(n)s row (%(kind)s)", "%(who)s added %(n)s rows (%(kind)s)",
-                                       rows if isinstance(rows, int) else 0, who=who, kind=one.what))
-        else:
-            sentence = _sentence(_SENTENCES.get(entry.action, _SENTENCES[AuditAction.UPDATE])(), who=who,
-                                 name=_link(name, url), kind=one.what)
-        if in_parent:
-            parent = parents.get((entry.parent_type or "", entry.parent_id or 0), f"#{entry.parent_id}")
-            sentence += Markup(" ") + _sentence(_("in %(name)s (%(kind)s)"), kind=type_label(entry.parent_type),
-                                                name=_link(parent, _url(entry.parent_type, entry.parent_id, loaded)))
-        items.append(ActivityItem(entry=entry, shown=one, sentence=sentence,
-                                  changes=entry.action == AuditAction.UPDATE))
+        items.append(_change_item(entry, one, loaded=loaded, parents=parents, gone=gone))
     return items
+
+
+def _change_item(entry: AuditEntry, one: EntryShown, *, loaded: dict, parents: dict, gone: set) -> ActivityItem:
+    """A change to an object, told as a sentence: who did what to which object (by its name now, with its page
+    while it is there), and the object it belongs to."""
+    who = one.who
+    in_parent = bool(entry.parent_type and entry.parent_id is not None and entry.parent_type != "plans")
+    label = one.label_in_parent if in_parent else one.label  # the sentence names the parent after it
+    name = label or (f"#{entry.object_id}" if entry.object_id is not None else "")
+    url = None
+    target, obj = targets.get(entry.object_type), loaded.get((entry.object_type or "", entry.object_id or 0))
+    if target is not None and obj is not None and entry.id not in gone:
+        name, url = target.label(obj), target.url(obj)  # as it is called now, with its page
+    if entry.action == AuditAction.BULK_INSERT:
+        rows = (entry.details or {}).get("rows", 0)
+        sentence = escape(ngettext("%(who)s added %(n)s row (%(kind)s)", "%(who)s added %(n)s rows (%(kind)s)",
+                                   rows if isinstance(rows, int) else 0, who=who, kind=one.what))
+    else:
+        sentence = _sentence(_SENTENCES.get(entry.action, _SENTENCES[AuditAction.UPDATE])(), who=who,
+                             name=_link(name, url), kind=one.what)
+    if in_parent:
+        parent = parents.get((entry.parent_type or "", entry.parent_id or 0), f"#{entry.parent_id}")
+        sentence += Markup(" ") + _sentence(_("in %(name)s (%(kind)s)"), kind=type_label(entry.parent_type),
+                                            name=_link(parent, _url(entry.parent_type, entry.parent_id, loaded)))
+    return ActivityItem(entry=entry, shown=one, sentence=sentence, changes=entry.action == AuditAction.UPDATE)
