@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
+from typing import Any
 
+import jdatetime
 from markupsafe import Markup
 
 from crmproject.dates import PERSIAN, current_calendar
@@ -55,6 +58,46 @@ _AXIS = re.compile(r"[xy]axis\d*")
 _FORMATTED = re.compile(r"%\{([xy])\|([^}]*)\}")
 
 
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(.*)$")
+
+
+def _jalali(value: Any) -> Any:
+    """An ISO date (or date and time) as the same day on the Solar Hijri calendar, "1405-09-16" (a list of them
+    each); anything else as it is. Plotly reads a date axis's range and tick0, and the shapes and annotations
+    placed on it, in the axis's calendar (the traces' data in their own, Gregorian)."""
+    if isinstance(value, list):
+        return [_jalali(v) for v in value]
+    found = _ISO.match(value) if isinstance(value, str) else None
+    if found is None:
+        return value
+    try:
+        day = jdatetime.date.fromgregorian(date=date(int(found.group(1)), int(found.group(2)), int(found.group(3))))
+    except ValueError:
+        return value
+    return f"{day.year:04d}-{day.month:02d}-{day.day:02d}{found.group(4)}"
+
+
+def _jalali_marks(layout: dict, dated: set[str]) -> None:
+    """The layout's shapes and annotations placed on a date axis (xref "x" by default, "x2", ...) at the same
+    days on that axis's Solar Hijri calendar."""
+    for kind, keys in (("shapes", ("0", "1")), ("annotations", ("",))):
+        marks = layout.get(kind)
+        if not isinstance(marks, list):
+            continue
+        moved = []
+        for mark in marks:
+            if isinstance(mark, dict):
+                mark = dict(mark)
+                for letter in ("x", "y"):
+                    ref = mark.get(f"{letter}ref", letter)
+                    if isinstance(ref, str) and f"{letter}axis{ref[1:]}" in dated:
+                        for key in keys:
+                            if f"{letter}{key}" in mark:
+                                mark[f"{letter}{key}"] = _jalali(mark[f"{letter}{key}"])
+            moved.append(mark)
+        layout[kind] = moved
+
+
 def localised_dates(fig: dict) -> dict:
     """A figure whose date axes (`"type": "date"`) show their hover dates as the reader writes dates, and on the
     Solar Hijri calendar their ticks and hovers too (plotly.js's own `calendar: "jalali"`). The data stay ISO
@@ -77,8 +120,13 @@ def localised_dates(fig: dict) -> dict:
             axis.setdefault("hoverformat", _JALALI_DAY)
             if "tickformat" not in axis:
                 axis.setdefault("tickformatstops", _JALALI_TICKS)
+            for key in ("range", "tick0"):
+                if key in axis:
+                    axis[key] = _jalali(axis[key])
         else:
             axis.setdefault("hoverformat", _HOVER_DAY.get(language, "%Y-%m-%d"))
+    if calendar == PERSIAN:
+        _jalali_marks(layout, dated)
 
     def hover_format(found: re.Match) -> str:
         letter, form = found.group(1), found.group(2)

@@ -34,6 +34,21 @@ def _in(language: str, message: str, **variables) -> str:
         return _(message, **variables)
 
 
+def _date_axes_show_today(page) -> None:
+    """Every chart on the page with a date axis is drawn over the plan's months, today among them: on the Solar
+    Hijri calendar too, where plotly reads a range, a shape or an annotation in the axis's calendar (a Gregorian
+    date given there put the axis a millennium wide, the data a sliver at its edge)."""
+    page.locator(".chart[data-figure]").first.wait_for()
+    expect(page.locator(".chart[data-figure]:not([data-drawn])")).to_have_count(0)
+    spans = page.evaluate("""() => [...document.querySelectorAll('.chart[data-drawn]')].flatMap(el =>
+        Object.values(el._fullLayout).filter(a => a && a._id && a._id[0] === 'x' && a.type === 'date')
+              .map(a => [el.id, a._rl[0], a._rl[1]]))""")
+    assert spans, "no chart with a date axis on the page"
+    now, day = page.evaluate("Date.now()"), 86_400_000
+    for chart, low, high in spans:  # a weekly chart may end at its last week's start
+        assert low <= now and high >= now - 8 * day and high - low < 4 * 365 * day, (chart, low, high)
+
+
 @pytest.mark.parametrize("language", ["ru", "zh_Hans", "fa"])
 def test_dashboard_kpi_page_and_report_in_the_readers_language(app, page, browser_login, make_user, make_plan, make_department,
                                                               libreoffice, tmp_path, language):
@@ -64,12 +79,17 @@ def test_dashboard_kpi_page_and_report_in_the_readers_language(app, page, browse
     expect(page.locator("#chart-waves[data-drawn=true] svg.main-svg").first).to_be_attached()
     # plotly.js draws with its own locale file for the language (served by the app): its month names, its menus
     assert page.evaluate("document.getElementById('chart-waves')._context.locale") == PLOTLY_LOCALE[language]
+    _date_axes_show_today(page)
+
+    page.goto(f"/plans/{plan.id}")  # the plan's timeline: its phases as bars from the plan's start to its end
+    _date_axes_show_today(page)
 
     page.goto(f"/plans/{plan.id}/kpis/{kpi.id}")
     expect(html).to_have_attribute("lang", HTML_LANG[language])
     decimal = "," if language == "ru" else "."
     expect(page.locator("main")).to_contain_text(f"30{decimal}5")  # the target, as the language writes numbers
     expect(page.locator("main")).to_contain_text(_in(language, "Target"))
+    _date_axes_show_today(page)
 
     page.goto(f"/plans/{plan.id}/dashboard")
     page.locator("#report-download").click()  # built by a job; its page follows it

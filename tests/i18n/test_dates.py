@@ -211,6 +211,15 @@ def test_charts_hover_and_tick_in_the_readers_dates(app, kpi_world):
         axis = json.loads(figure_json(figure))["layout"]["xaxis"]
         assert axis["calendar"] == "jalali" and axis["hoverformat"] == "%Y/%m/%d"
         assert [stop["value"] for stop in axis["tickformatstops"]] == ["%Y/%m/%d", "%Y/%m", "%Y"]  # numbers, not "Aza"
+        # plotly reads the axis's range and what is placed on it in the axis's calendar, the traces' data in theirs
+        shown = json.loads(figure_json({"data": [], "layout": {
+            "xaxis": {"type": "date", "range": ["2026-03-21", "2026-12-07 12:00"]},
+            "shapes": [{"x0": "2026-12-07", "x1": "2026-12-07", "yref": "paper"},
+                       {"xref": "x domain", "x0": 0, "x1": 1, "y0": 5, "y1": 5}],
+            "annotations": [{"x": "2026-12-07", "xref": "x", "text": "today"}]}}))["layout"]
+        assert shown["xaxis"]["range"] == ["1405-01-01", "1405-09-16 12:00"]
+        assert [(s["x0"], s["x1"]) for s in shown["shapes"]] == [("1405-09-16", "1405-09-16"), (0, 1)]
+        assert shown["annotations"][0]["x"] == "1405-09-16"
 
 
 def test_maturity_hover_dates_follow_the_language(app):
