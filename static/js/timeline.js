@@ -49,7 +49,7 @@
   function popup(context) {
     const task = context.task;
     const row = rows.find((r) => r.id === task.id) || task;
-    let html = "<div class=\"tl-popup\"><strong>" + escapeHtml(row.name) + "</strong><div>" + shown(row.start) +
+    let html = "<div class=\"tl-popup\" dir=\"" + (document.documentElement.dir || "ltr") + "\"><strong>" + escapeHtml(row.name) + "</strong><div>" + shown(row.start) +
       (row.end !== row.start ? " – " + shown(row.end) : "") + "</div>";
     if (row.status) html += "<div>" + escapeHtml(row.status) + "</div>";
     if (row.baseline) {
@@ -155,7 +155,9 @@
 
   gantt = new Gantt(element, copies(), {
     view_mode: "Month",
-    language: document.documentElement.lang || "en",
+    // Time runs left to right on a right-to-left page too (the element is dir=ltr, as the charts are), over the
+    // Gregorian months it draws: their names in the page's language on that calendar (Persian's own is Solar Hijri)
+    language: (document.documentElement.lang || "en") + "-u-ca-gregory",
     readonly_progress: true,
     move_dependencies: false,
     bar_height: 22,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import select
 
 from crmproject.auth.models import Role
@@ -74,3 +75,31 @@ def test_a_card_dragged_to_another_column_changes_the_tasks_status(page, browser
     expect(page.locator('.board-column[data-status="done"]').locator(f'[data-task="{task.id}"]')).to_be_visible()
     expect(card).to_have_attribute("data-version", "3")
     assert _task(task.id).status == TaskStatus.DONE
+
+
+def test_a_persian_reader_opens_the_timeline_on_today_and_today_brings_it_back(page, browser_login, make_user,
+                                                                                plan_with_task):
+    """The timeline reads left to right on a right-to-left page, as the charts do: it opens at today, its
+    months are the Gregorian ones it draws (named in Persian), and its Today button scrolls back to today."""
+    plan, task = plan_with_task
+    reader = make_user(Role.PROJECT_MANAGER)
+    reader.language = "fa"
+    db.session.commit()
+    browser_login(reader)
+    page.goto(f"/plans/{plan.id}/timeline/")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    bar = page.locator(f'g.bar-wrapper[data-id="task-{task.id}"] rect.bar')
+    expect(bar).to_be_attached()
+
+    today_in_view = """() => { const box = document.querySelector('.gantt-container').getBoundingClientRect();
+        const at = document.querySelector('.gantt-container .current-date-highlight').getBoundingClientRect();
+        return at.left >= box.left && at.right <= box.right; }"""
+    page.wait_for_function(today_in_view)  # scrolled there (smoothly) on opening
+    today = date.today()
+    month = page.locator(f".gantt-container .lower-text.date_{today:%Y-%m}").inner_text()
+    assert month == format_date(today, "MMMM", locale="fa")  # the Gregorian month it draws, named in Persian
+    assert str(today.year) in page.locator(".gantt-container .upper-text").all_inner_texts()
+    page.evaluate("document.querySelector('.gantt-container').scrollLeft = 0")
+    assert not page.evaluate(today_in_view)
+    page.locator(".today-button").click()
+    page.wait_for_function(today_in_view)
