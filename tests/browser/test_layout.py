@@ -236,6 +236,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         pages["new maturity assessment"] = f"{plan}/maturity/assessments/new"
         pages["new pulse survey"] = f"{plan}/pulse/surveys/new"
         pages["pulse results form"] = f"{plan}/pulse/surveys/{demo.sales_pulse}/entered"
+        pages["task form"] = f"{plan}/tasks/{demo.task}/edit"  # its phase menu holds the demo's longest phase name
     if role in (Role.ADMIN, Role.PROJECT_MANAGER):
         pages["key actions"] = f"{plan}/adoption/key-actions"
         pages["gate form"] = f"{plan}/gates/{demo.gate}/edit"
@@ -248,6 +249,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         pages["new risk"] = f"{plan}/risks/new"
         pages["pulse survey form"] = f"{plan}/pulse/surveys/{demo.pulse_survey}/edit"
         pages["new plan from template"] = "/plans/from-template"  # the templates in the reader's language
+        pages["new task"] = f"{plan}/tasks/new"
     if role == Role.PROJECT_MANAGER:
         pages["comment form"] = f"{plan}/comments/{demo.comment}/edit"
     if role != Role.DEPARTMENT_HEAD:
