@@ -130,9 +130,16 @@ def remove_target(target: KpiTarget) -> None:
     db.session.flush()
 
 
+# what a Persian or Arabic keyboard types for digits and signs: read as 0-9, the decimal point, grouping (none), minus
+_TYPED_SIGNS = str.maketrans({**{chr(c): str(i) for i, c in enumerate(range(0x6F0, 0x6FA))},
+                              **{chr(c): str(i) for i, c in enumerate(range(0x660, 0x66A))},
+                              "٫": ".", "٬": "", "−": "-", "٪": "%"})
+
+
 def parse_value(text: str | None, field: str = "value") -> Decimal:
-    """A number typed by a person: '85', '85.5', '85,5', '1 200'. Raises ValidationFailed at `field`."""
-    cleaned = (text or "").strip().replace(" ", "").replace("\u00a0", "")
+    """A number typed by a person: '85', '85.5', '85,5', '1 200', '۲۷٫۵' (Persian digits and decimal sign), '2.1%'
+    (a percentage sign after it, as a % KPI's value is written). Raises ValidationFailed at `field`."""
+    cleaned = (text or "").strip().translate(_TYPED_SIGNS).replace(" ", "").replace("\u00a0", "").removesuffix("%")
     shown = text if len(text or "") <= 40 else f"{(text or '')[:40]}…"  # the message repeats what was typed, not a whole page of it
     if cleaned.count(",") == 1 and "." not in cleaned:
         if re.fullmatch(r"-?\d{1,3},\d{3}", cleaned):

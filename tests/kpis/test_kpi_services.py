@@ -34,7 +34,10 @@ def test_kpi_rules_at_their_fields(make_plan):
 
 def test_numbers_typed_by_people():
     assert services.parse_value("85,5") == D("85.5") and services.parse_value(" 1 200 ") == D(1200)
-    for bad in ("", "abc", "NaN", "1e30"):
+    # a Persian keyboard's digits and decimal sign (and Arabic-Indic ones), and a percentage sign after the value
+    assert [services.parse_value(t) for t in ("۲۷٫۵", "٣٫٥", "۱۲٬۳۴۵", "2.1%", "۸۷٪")] == [
+        D("27.5"), D("3.5"), D(12345), D("2.1"), D(87)]
+    for bad in ("", "abc", "NaN", "1e30", "%", "5%%"):
         with pytest.raises(ValidationFailed):
             services.parse_value(bad)
 
