@@ -165,12 +165,8 @@ def save_draft(report: StatusReport, content: ReportContent, *, author: User | N
     return report
 
 
-def submit(report: StatusReport, content: ReportContent, *, author: User | None, due_kpis: Sequence[Kpi],
-           now: datetime | None = None) -> StatusReport:
-    """Submit: every field and every due KPI value is required; the values become measurements dated the period's end.
-
-    Submitting an amendment supersedes the earlier revision.
-    """
+def submission_problems(content: ReportContent, due_kpis: Sequence[Kpi]) -> dict[str, str]:
+    """What a report lacks to be submitted, by field: every text, the overall status and every due KPI's value."""
     errors: dict[str, str] = {}
     if content.overall_rag is None:
         errors["overall_rag"] = _("Give the overall status: red, amber or green.")
@@ -182,8 +178,19 @@ def submit(report: StatusReport, content: ReportContent, *, author: User | None,
     for kpi in due_kpis:
         if values.get(kpi.id) is None:
             errors[f"kpi-{kpi.id}"] = _("Enter the value of %(name)s for this period.", name=kpi.name)
+    return errors
+
+
+def submit(report: StatusReport, content: ReportContent, *, author: User | None, due_kpis: Sequence[Kpi],
+           now: datetime | None = None) -> StatusReport:
+    """Submit: every field and every due KPI value is required; the values become measurements dated the period's end.
+
+    Submitting an amendment supersedes the earlier revision.
+    """
+    errors = submission_problems(content, due_kpis)
     if errors:
         raise ValidationFailed(errors)
+    values = content.values or {}
     save_draft(report, content, author=author)
     # a report sent before its period ends gives the values as of its sending day (so they count at once)
     measured_on = min(report.period_end, max(report.period_start, (now or utcnow()).date()))

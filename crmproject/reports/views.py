@@ -67,6 +67,16 @@ def _content(form: ReportForm, kpis: list[Kpi]) -> services.ReportContent:
     )
 
 
+def _also_what_submitting_lacks(form: ReportForm, kpis: list[Kpi]) -> None:
+    """A submission the form refused (a value that is not a number) also names everything else the report lacks
+    to be submitted, so it is put right in one round, not found one refusal after another."""
+    for name, message in services.submission_problems(_content(form, kpis), kpis).items():
+        field = form._fields.get(name)
+        if field is not None and not field.errors:
+            field.errors = [*field.errors, message]
+    form._errors = None  # WTForms keeps the form's errors once read: read them again with these
+
+
 def _saved_values(report: StatusReport | None, kpis: list[Kpi]) -> dict[str, Decimal | None]:
     """The report's KPI values as saved, by field name (they are not attributes of the report)."""
     saved = {v.kpi_id: v.value for v in report.values} if report is not None else {}
@@ -91,6 +101,8 @@ def _editor(plan: Plan, department: Department, period: services.Period, report:
         if outcome.saved:
             flash(_("Report submitted.") if submitting else _("Draft saved."), "success")
             return redirect(url_for("reports.show", plan_id=plan.id, report_id=draft.id))
+    elif form.is_submitted() and form.errors and request.form.get("action") == "submit":
+        _also_what_submitting_lacks(form, kpis)
     return render_template("reports/form.html", plan=plan, department=department, period=period, report=report, form=form,
                            kpis=kpis, kpi_field_name=kpi_field_name), form.http_status
 

@@ -54,6 +54,21 @@ def test_head_submits_this_periods_report_with_kpi_values_and_sees_it_in_the_his
     assert db.session.scalar(db.select(db.func.count()).select_from(StatusReport)) == 2
 
 
+def test_a_refused_submission_names_everything_it_lacks_at_once(client, login, world):
+    """A value that is not a number, and a text left empty: both are said the first time, not one after the other."""
+    plan, head, _other_head, kpi = world
+    login(head)
+    refused = client.post(f"/plans/{plan.id}/reports/write",
+                          data={**FILLED, "next_steps": "", "action": "submit", f"kpi-{kpi.id}": "abc"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "is not a number" in page and "Say what comes next." in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(StatusReport)) == 0
+    # saving a draft asks for nothing more than numbers that are numbers
+    draft = client.post(f"/plans/{plan.id}/reports/write",
+                        data={**FILLED, "next_steps": "", "action": "draft", f"kpi-{kpi.id}": "abc"}).get_data(as_text=True)
+    assert "is not a number" in draft and "Say what comes next." not in draft
+
+
 def test_drafts_stay_private_and_executives_read_submitted_reports(client, app, login, make_user, world):
     plan, head, other_head, kpi = world
     period = services.period_for(plan, date.today())
