@@ -19,3 +19,13 @@ document.addEventListener("click", function (event) {
 if (document.querySelector("[data-shown-once]") && window.history && window.history.replaceState) {
   window.history.replaceState(null, "", window.location.href);
 }
+
+// A form sent back with errors: the first of them is brought into view, and its field focused, so a reader on a
+// phone sees what to put right instead of the top of a long page (the form may sit far below, as a gate's does).
+(function () {
+  var first = document.querySelector(".form-errors, .field.has-error");
+  if (!first) return;
+  first.scrollIntoView({block: "center"});
+  var input = first.matches(".field") ? first.querySelector("input, select, textarea") : null;
+  if (input) input.focus({preventScroll: true});
+})();

@@ -26,6 +26,7 @@ def test_head_submits_the_periods_report_and_sees_it_in_the_history(page, browse
         name="Active users / licensed seats", goal_family=GoalFamily.ADOPTION, direction=Direction.HIGHER, unit="%",
         baseline_value=Decimal(0), baseline_date=plan.start_date, target_value=Decimal(80), target_date=plan.end_date))
     db.session.commit()
+    page.set_viewport_size({"width": 390, "height": 844})  # on a phone: what to put right is brought into view
     browser_login(head)
     page.goto(f"/plans/{plan.id}/reports")
     page.get_by_role("link", name="This period's report").click()
@@ -34,6 +35,9 @@ def test_head_submits_the_periods_report_and_sees_it_in_the_history(page, browse
     page.get_by_role("button", name="Submit report").click()
     expect(page.get_by_text("Say what comes next.")).to_be_visible()
     expect(page.get_by_text("Enter the value of Active users / licensed seats for this period.")).to_be_visible()
+    invalid = page.locator("[aria-invalid=true]").first
+    expect(invalid).to_be_focused()
+    expect(invalid).to_be_in_viewport()
     page.get_by_label("Active users / licensed seats (%)").fill("47,5")
     page.get_by_label("Next steps").fill("Prepare wave 2")
     page.get_by_role("button", name="Submit report").click()
