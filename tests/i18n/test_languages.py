@@ -5,6 +5,7 @@ that translate every message of the source."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -94,7 +95,10 @@ def _source_messages() -> dict:
     found = {}
     # values given to a message's variables may be f-strings: babel warns of every one; only messages matter here
     logging.getLogger("babel").setLevel(logging.ERROR)
-    for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT), method_map, keywords=keywords):
+    # every folder but hidden ones: Babel's default also leaves out those starting with "_" (templates/_macros)
+    shown = lambda path: not os.path.basename(path).startswith(".")  # noqa: E731
+    for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT), method_map, keywords=keywords,
+                                                                       directory_filter=shown):
         if message:
             found[message] = True
     return found
