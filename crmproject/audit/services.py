@@ -418,7 +418,9 @@ def _names(entries: list[AuditEntry], viewer) -> Names:
             if viewer is not None and not can_see_named(viewer, table, obj):
                 found[(table, object_id)] = None
             elif obj is not None and model.label is not None:
-                found[(table, object_id)] = str(getattr(obj, model.label))
+                # a model that names itself for the reader (a built-in task category, translated) is named so
+                shown = isinstance(getattr(type(obj), "label", None), property)
+                found[(table, object_id)] = str(obj.label if shown else getattr(obj, model.label))
     return found
 
 

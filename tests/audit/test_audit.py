@@ -618,3 +618,18 @@ def test_a_decisions_evidence_reads_in_the_readers_language_and_odd_text_is_show
         for odd in ('{"criteria": [1]}', '{"criteria": "ab"}', "[]", '{"criteria": {"a": 1}}', '{"crit'):
             with pytest.raises(ValueError):
                 evidence_text(odd)
+
+
+def test_a_built_in_category_is_named_in_the_readers_language_in_a_history(client, login, make_user, task):
+    from flask_babel import force_locale
+
+    from crmproject.i18n import gettext
+
+    reader = make_user(Role.PROJECT_MANAGER)
+    reader.language = "ru"
+    db.session.commit()
+    login(reader)
+    history = client.get(f"/plans/{task.plan_id}/tasks/{task.id}").get_data(as_text=True).split('id="history"')[1]
+    with force_locale("ru"):
+        russian = gettext(task.category.name)
+    assert russian != task.category.name and f"{russian} (#{task.category_id})" in history
