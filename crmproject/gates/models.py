@@ -18,6 +18,7 @@ from crmproject.dates import localised
 from crmproject.db import Base, TimestampMixin, UTCDateTime, Versioned, utcnow
 from crmproject.enums import LabelledEnum, enum_column_type
 from crmproject.i18n import format_number
+from crmproject.maturity.blocks import Block
 from crmproject.i18n import lazy_gettext as _l
 
 if TYPE_CHECKING:
@@ -83,6 +84,16 @@ class PhaseGate(Versioned, TimestampMixin, Base):
         return self.phase.end_date
 
 
+def blocks_text(recorded: str) -> str:
+    """A maturity criterion's building blocks as its audit history shows them: by their names in the reader's
+    language ("Processes, Information"), not the values they are kept as."""
+    names = []
+    for value in recorded.split(","):
+        block = next((b for b in Block if b.value == value.strip()), None)
+        names.append(str(block.label) if block is not None else value.strip())
+    return ", ".join(name for name in names if name)
+
+
 class GateCriterion(Versioned, Base):
     """One measured condition of a gate: its kind, the threshold, and whether failing it means no-go."""
 
@@ -97,7 +108,7 @@ class GateCriterion(Versioned, Base):
     note: Mapped[str] = mapped_column(Text, default="")
     # the building blocks a maturity criterion judges (their values, comma-separated; empty: every block with a
     # target); other kinds leave it empty
-    blocks: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    blocks: Mapped[str] = mapped_column(String(200), default="", server_default="", info={"audit_text": blocks_text})
 
     gate: Mapped[PhaseGate] = relationship(back_populates="criteria")
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Column, Date, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from crmproject.dates import localised
 from crmproject.db import Base, TimestampMixin, Versioned
 
 if TYPE_CHECKING:
@@ -23,6 +24,21 @@ meeting_attendees = Table(
 )
 
 
+def agenda_text(recorded: str) -> str:
+    """A meeting's agenda as its audit history shows it: the day it was built and its items' texts, not the JSON
+    it is kept in (each item's page is on the meeting's own page). Raises ValueError on a text that is not that
+    JSON (the audit trail may have cut a very long one)."""
+    agenda = json.loads(recorded)
+    sections = agenda.get("sections", {}) if isinstance(agenda, dict) else None
+    if not isinstance(sections, dict) or not all(isinstance(items, list) for items in sections.values()):
+        raise ValueError("not a meeting's agenda")
+    texts = [str(item.get("text", "")) for items in sections.values() for item in items if isinstance(item, dict)]
+    day = agenda.get("built_on")
+    day = localised(day, shown=True) if isinstance(day, str) else ""
+    text = "; ".join(texts)
+    return f"{day}: {text}" if day and text else (day or text)
+
+
 class SteeringMeeting(Versioned, TimestampMixin, Base):
     """A meeting of the project leadership group. Its agenda is built from the plan's figures when the meeting
     is planned (and rebuilt on request until it is held) and kept as it was, with the minutes."""
@@ -34,7 +50,7 @@ class SteeringMeeting(Versioned, TimestampMixin, Base):
     held_on: Mapped[date] = mapped_column(Date)
     title: Mapped[str] = mapped_column(String(200))
     minutes: Mapped[str] = mapped_column(Text, default="")
-    agenda_json: Mapped[str] = mapped_column(Text, default="{}")
+    agenda_json: Mapped[str] = mapped_column(Text, default="{}", info={"audit_text": agenda_text})
     agenda_built_on: Mapped[date | None] = mapped_column(Date)
 
     attendees: Mapped[list[User]] = relationship(secondary=meeting_attendees, order_by="User.name")

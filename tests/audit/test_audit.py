@@ -633,3 +633,20 @@ def test_a_built_in_category_is_named_in_the_readers_language_in_a_history(clien
     with force_locale("ru"):
         russian = gettext(task.category.name)
     assert russian != task.category.name and f"{russian} (#{task.category_id})" in history
+
+
+def test_a_criterions_blocks_and_a_meetings_agenda_read_as_words_in_a_history(app):
+    from crmproject.gates.models import blocks_text
+    from crmproject.maturity.blocks import Block
+    from crmproject.steering.models import agenda_text
+
+    with app.test_request_context("/"):
+        assert blocks_text("processes,information") == f"{Block.PROCESSES.label}, {Block.INFORMATION.label}"
+        agenda = json.dumps({"built_on": "2026-11-30", "sections": {
+            "gates": [{"text": "Pilot proven, due 2026-12-01: Go", "endpoint": "gates.show", "args": {"gate_id": 1}}],
+            "tasks": [{"text": "Migrate the contacts (due 2026-12-10)", "endpoint": "tasks.show", "args": {}}]}})
+        assert agenda_text(agenda) == ("2026-11-30: Pilot proven, due 2026-12-01: Go; "
+                                       "Migrate the contacts (due 2026-12-10)")
+        for odd in ('{"sections": [1]}', '{"sections": {"gates": 1}}', '{"buil'):
+            with pytest.raises(ValueError):
+                agenda_text(odd)
