@@ -650,3 +650,12 @@ def test_a_criterions_blocks_and_a_meetings_agenda_read_as_words_in_a_history(ap
         for odd in ('{"sections": [1]}', '{"sections": {"gates": 1}}', '{"buil'):
             with pytest.raises(ValueError):
                 agenda_text(odd)
+
+
+def test_a_change_by_a_command_names_its_source_once(app, runner, client, login, make_user):
+    assert runner("users", "create", "--email", "cli@example.com", "--name", "From the CLI", "--role", "executive",
+                  "--password", "quiet-horse-stable-3").exit_code == 0
+    login(make_user(Role.ADMIN))
+    page = client.get("/admin/audit?type=users&action=create").get_data(as_text=True)
+    row = next(r for r in page.split("<tr>") if "From the CLI" in r)
+    assert row.count("command line") == 1
