@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import Numeric, and_, delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from crmproject.audit import capture
@@ -18,7 +19,7 @@ from crmproject.auth.signals import logged_out, login_failed, login_succeeded
 from crmproject.collation import fold, folded
 from crmproject.db import Base, mapped_table, rows_matched, utcnow
 from crmproject.extensions import db
-from crmproject.i18n import _
+from crmproject.i18n import _, format_number
 from crmproject.i18n import lazy_gettext as _l
 
 # What people call each kind of object; a table not named here (a new feature's) shows its table's name.
@@ -452,6 +453,11 @@ def _text(value: Any, object_type: str | None, field: str, column, names: Names)
         label = getattr(member, "label", None)
         if label is not None:
             return str(label)
+    if isinstance(getattr(column, "type", None), Numeric) and isinstance(value, str | int | float):
+        try:  # a decimal is kept as its text ("79.0000"): shown as the reader writes the number (79; 79,5)
+            return format_number(Decimal(str(value)))
+        except InvalidOperation:
+            pass
     return str(value)
 
 

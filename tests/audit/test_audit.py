@@ -564,7 +564,7 @@ def test_a_row_without_an_id_is_named_by_what_its_key_refers_to(client, login, m
     head = make_user(Role.PROJECT_MANAGER)
     report = reports.start_report(plan, sales, reports.period_for(plan, date(2026, 3, 10)), author=head)
     reports.submit(report, reports.ReportContent(overall_rag=Rag.GREEN, achievements="A", next_steps="B",
-                                                 values={kpi.id: Decimal(35)}), author=head, due_kpis=[kpi])
+                                                 values={kpi.id: Decimal("35.5000")}), author=head, due_kpis=[kpi])
     db.session.commit()
 
     value_entry = latest(object_type="report_kpi_values", action=AuditAction.CREATE)
@@ -572,6 +572,8 @@ def test_a_row_without_an_id_is_named_by_what_its_key_refers_to(client, login, m
     shown = audit.show([value_entry])[0]
     assert shown.label == f"Status report: #{report.id}, KPI: Sales cycle length (#{kpi.id})"
     assert shown.label_in_parent == f"KPI: Sales cycle length (#{kpi.id})"
+    assert value_entry.changes["value"]["after"] == "35.5000"  # kept as the decimal's text, shown as people write it
+    assert next(c.after for c in shown.changes if c.field == "value") == "35.5"
 
     login(make_user(Role.ADMIN))
     page = client.get(f"/plans/{plan.id}/reports/{report.id}").get_data(as_text=True)
