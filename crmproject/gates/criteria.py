@@ -427,10 +427,12 @@ def _risks(criterion, gate, departments, evidence) -> Measured:
     wanted = set(departments)
     concerned = [r for r in evidence.risks if r.department_id is None or r.department_id in wanted]
     if not concerned:
-        return CriterionStatus.MET, Decimal(0), _("No risk is open."), {}
+        return CriterionStatus.MET, Decimal(0), _("No risk of these departments or of the whole plan is open."), {}
     above = [r for r in concerned if r.effective_score > criterion.threshold]
     highest = concerned[0]  # open_risks sorts the highest first
-    detail = _("%(n)s open risks; the highest scores %(score)s (%(title)s).", n=len(concerned),
+    # counted over the gate's departments and the plan-wide risks: the dashboard's count is every department's
+    detail = _("%(n)s open risks of these departments or of the whole plan; the highest scores %(score)s (%(title)s).",
+               n=len(concerned),
                score=highest.effective_score, title=highest.title)
     if above:
         detail += " " + _("Above %(threshold)s: %(risks)s.", threshold=number(criterion.threshold), risks="; ".join(
