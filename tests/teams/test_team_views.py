@@ -88,3 +88,17 @@ def test_executive_reads_the_raci_but_gets_no_controls(client, make_user, login,
     html = client.get(f"/plans/{plan.id}/raci").get_data(as_text=True).split("<main", 1)[1].split("</main>", 1)[0]
     assert "Goals" in html and "<select" not in html and "Save RACI" not in html  # (the footer's language switch aside)
     assert client.post(f"/plans/{plan.id}/raci", data={}).status_code == 403
+
+
+def test_the_last_day_box_of_a_holder_is_an_iso_date_in_every_language(client, pm, make_plan, make_user):
+    """A date box (<input type=date>) takes only an ISO date: a Russian 07.12.2026 left it empty."""
+    import re
+
+    plan = make_plan()
+    role = services.create_role(plan, kind=TeamRoleKind.IT, title="IT lead")
+    services.assign(role, user=make_user(name="Holder"), start=date(2026, 1, 1))
+    pm.language = "ru"
+    db.session.commit()
+    html = client.get(f"/plans/{plan.id}/team").get_data(as_text=True)
+    value = re.search(r'<input type="date" id="end-\d+" name="end_date" value="([^"]*)"', html).group(1)
+    assert date.fromisoformat(value)
