@@ -134,8 +134,23 @@
   }
 
   // frappe-gantt reports a date change at every step of a drag: the last one is saved when the mouse is released.
+  // Its dates are read as what the drag meant: a bar moved keeps its length (at the Months scale frappe-gantt
+  // snaps the start to the 1st and gives an end before it for a bar shorter than a month), a handle dragged moves
+  // only its own end, and an end never falls before the start.
   const pending = new Map();
   function remember(task, start, end) {
+    const row = rows.find((r) => r.id === task.id);
+    if (row) {
+      start = local(iso(start));
+      end = local(iso(end));
+      const moved = iso(start) !== row.start, stretched = iso(end) !== row.end;
+      if (moved && stretched) {  // whole days, so a change of summer time between them shifts nothing
+        const length = Math.round((local(row.end) - local(row.start)) / DAY);
+        end = new Date(start.getFullYear(), start.getMonth(), start.getDate() + length);
+      } else if (end < start) {
+        end = start;
+      }
+    }
     pending.set(task.id, [task, start, end]);
   }
   document.addEventListener("mouseup", function () {

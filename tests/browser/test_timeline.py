@@ -77,6 +77,28 @@ def test_a_card_dragged_to_another_column_changes_the_tasks_status(page, browser
     assert _task(task.id).status == TaskStatus.DONE
 
 
+def test_a_bar_dragged_at_the_months_scale_keeps_its_length(page, browser_login, make_user, plan_with_task):
+    """At the Months scale frappe-gantt snaps a moved bar to the 1st and gives it an end before that when it is
+    shorter than a month: the move is saved as a move, the task as long as before."""
+    plan, task = plan_with_task
+    start, length = task.start_date, (task.due_date - task.start_date).days
+    browser_login(make_user(Role.PROJECT_MANAGER))
+    page.goto(f"/plans/{plan.id}/timeline/")  # Months: the scale it opens at
+    bar = page.locator(f'g.bar-wrapper[data-id="task-{task.id}"] rect.bar')
+    expect(bar).to_be_visible()
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x + box["width"] * 2 * step / 10, y)
+    page.mouse.up()
+    expect(page.locator(".timeline-status")).to_contain_text("rescheduled")
+    saved = _task(task.id)
+    assert saved.start_date > start and (saved.due_date - saved.start_date).days == length
+
+
 def test_a_persian_reader_opens_the_timeline_on_today_and_today_brings_it_back(page, browser_login, make_user,
                                                                                 plan_with_task):
     """The timeline reads left to right on a right-to-left page, as the charts do: it opens at today, its
