@@ -79,7 +79,19 @@ class ImportPreview:
 
     @property
     def importable(self) -> list[ParsedTask]:
-        return [t for t in self.tasks if t.valid and not (t.is_group and t.phase_key == t.key)]
+        """The tasks to create: the valid rows, less the groups that became phases, and less a section (a name
+        over the tasks it groups, or a Phase column's value) none of whose tasks is imported: it would be an empty
+        parent task."""
+        kept = [t for t in self.tasks if t.valid and not (t.is_group and t.phase_key == t.key)]
+        by_key = {t.key: t for t in kept}
+        wanted: set[int] = set()
+        for task in kept:
+            if not task.section:
+                parent = task.parent_key
+                while parent is not None and parent in by_key and parent not in wanted:
+                    wanted.add(parent)
+                    parent = by_key[parent].parent_key
+        return [t for t in kept if not t.section or t.key in wanted]
 
     @property
     def skipped_rows(self) -> int:

@@ -171,6 +171,17 @@ def test_ambiguous_text_dates_are_reported_not_guessed(make_plan, categories):
     assert decided.issues == [] and decided.tasks[0].start == date(2026, 3, 5)
 
 
+def test_a_phase_column_group_whose_rows_are_all_refused_is_not_created(make_plan, categories):
+    """A Phase value whose only row is refused (its due date is no date) makes no empty parent task of that name."""
+    plan = make_plan(start=date(2026, 1, 1), end=date(2026, 12, 31))
+    data = (b"Task,Phase,Start,Due\nClean data,Preparation,2026-02-01,2026-03-01\n"
+            b"Bad row,New phase from import,2026-05-01,not a date\n")
+    preview = importer.analyse(importer.load_workbook(data, "plan.csv"), plan, importer.ImportOptions())
+    assert [i.row for i in preview.issues] == [3]
+    titles = [t.title for t in _saved(importer.save(preview, plan, actor=None, default_category=categories["process_redesign"]))]
+    assert titles == ["Preparation", "Clean data"]
+
+
 def test_cli_import_is_all_or_nothing_and_prints_a_json_summary(runner, make_plan, categories, tmp_path):
     plan = make_plan(start=date(2026, 1, 1), end=date(2026, 12, 31))
     path = tmp_path / "plan.csv"
