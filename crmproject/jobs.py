@@ -22,6 +22,7 @@ job that dies has saved nothing, and says so.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -29,13 +30,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from huey import PostgresHuey, SqliteHuey
 from huey.api import Huey
 from huey.consumer import Consumer
 from sqlalchemy.engine import make_url
 
+from crmproject.dates import current_calendar
 from crmproject.extensions import current_flask_app
+from crmproject.locales import current_locale
 
 _log = logging.getLogger(__name__)
 _jobs: dict[str, Callable[..., None]] = {}  # name -> function, as the features register them
@@ -45,6 +48,7 @@ HEARTBEAT_SECONDS = 5.0
 # A job no worker has started for this long is not going to run (the queue lost it, or no worker runs).
 UNCLAIMED_SECONDS = 15 * 60
 _ACTOR = "_audit_actor"  # the keyword argument that carries who queued a job
+_READER = "_reader"  # and the one that carries their language and calendar, which the job writes its messages in
 
 
 def job(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -76,7 +80,7 @@ def _build(app: Flask) -> Huey:
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         huey: Huey = PostgresHuey("crmproject", dsn=dsn, results=False, utc=True)
     elif broker == "sqlite":
-        path = Path(app.config.get("JOBS_SQLITE_FILE") or Path(app.instance_path) / "jobs.sqlite3")
+        path = Path(app.config.get("JOBS_SQLITE_FILE") or _default_sqlite_file(app))
         path.parent.mkdir(parents=True, exist_ok=True)
         huey = SqliteHuey("crmproject", filename=str(path), results=False, utc=True)
     else:
@@ -86,13 +90,32 @@ def _build(app: Flask) -> Huey:
     return huey
 
 
+def _default_sqlite_file(app: Flask) -> Path:
+    """The queue's file in the instance folder: jobs.sqlite3 beside the instance's own database; for another
+    database (CRMPROJECT_DATABASE_URL), a file of its own named after it, so that two apps on two databases
+    sharing an instance folder never work each other's jobs (an import queued by one was run against the other's
+    database, found nothing, and was lost)."""
+    from crmproject.config import normalise_database_url
+
+    instance = Path(app.instance_path)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url == normalise_database_url(f"sqlite:///{instance / 'crmproject.db'}"):
+        return instance / "jobs.sqlite3"
+    return instance / f"jobs-{hashlib.sha256(url.encode()).hexdigest()[:12]}.sqlite3"
+
+
 def _in_app(app: Flask, function: Callable[..., None]) -> Callable[..., None]:
     def run(**kwargs) -> None:
+        from flask_babel import force_locale
+
         from crmproject.audit.actor import acting_as
+        from crmproject.dates import force_calendar
         from crmproject.extensions import db
 
         user_id, label = kwargs.pop(_ACTOR, None) or (None, "")
-        with app.app_context(), acting_as(user_id, label=label):
+        language, calendar = kwargs.pop(_READER, None) or (None, None)
+        with app.app_context(), acting_as(user_id, label=label), force_locale(language or app.config.get(
+                "LOCALE", "en")), force_calendar(calendar):
             try:
                 function(**kwargs)
             finally:
@@ -112,7 +135,9 @@ def enqueue(name: str, kwargs: dict, *, app: Flask | None = None) -> None:
     # the job's changes are recorded in the audit trail as done by whoever queued it (none: the system)
     actor = current_actor()
     who = {_ACTOR: (actor.user_id, actor.label)} if actor.user_id is not None else {}
-    app.extensions["huey_tasks"][name](**kwargs, **who)  # calling a huey task enqueues it
+    # what it writes for people (an import's messages) in the language and calendar of whoever queued it
+    reader = {_READER: (current_locale(), current_calendar())} if has_request_context() else {}
+    app.extensions["huey_tasks"][name](**kwargs, **who, **reader)  # calling a huey task enqueues it
     if app.config.get("JOBS_IN_PROCESS", True):
         start_in_process(app)
 

@@ -226,3 +226,37 @@ def test_a_stale_time_under_two_seconds_is_refused():
 
     with pytest.raises(ConfigError, match="JOBS_STALE_SECONDS must be at least 2"):
         create_app({"TESTING": True, "JOBS_STALE_SECONDS": 1})
+
+
+def test_a_job_writes_in_the_language_of_whoever_queued_it(app, tmp_path):
+    """A Russian reader's import says what it found in Russian (a job ran in the instance's default language)."""
+    from crmproject.i18n import gettext
+
+    said = []
+    run = jobs._in_app(app, lambda: said.append(gettext("Status")))
+    run(**{jobs._READER: ("ru", None)})
+    run()
+    assert said == ["Статус", "Status"]
+    other = create_app({"TESTING": True, "SECRET_KEY": "jobs-test", "JOBS_IN_PROCESS": 0,
+                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "JOBS_SQLITE_FILE": str(tmp_path / "queue.sqlite3")})
+    queued = []
+    jobs.queue(other)
+    other.extensions["huey_tasks"] = {"probe": lambda **kwargs: queued.append(kwargs)}  # stands for a job's task
+    with other.test_request_context("/", headers={"Accept-Language": "ru"}):
+        jobs.enqueue("probe", {"import_id": 7}, app=other)
+    with other.app_context():
+        db.engine.dispose()
+    assert queued == [{"import_id": 7, jobs._READER: ("ru", "gregorian")}]
+
+
+def test_an_app_on_another_database_keeps_its_queue_apart(app, tmp_path):
+    """Two demos in one instance folder (the README's second language) never work each other's jobs."""
+    own = create_app({"TESTING": True, "SECRET_KEY": "x"})
+    own.instance_path = str(tmp_path)
+    own.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'crmproject.db'}"
+    other = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite:////tmp/crm-ru.db"})
+    other.instance_path = str(tmp_path)
+    assert jobs._default_sqlite_file(own) == tmp_path / "jobs.sqlite3"
+    assert jobs._default_sqlite_file(other).parent == tmp_path
+    assert jobs._default_sqlite_file(other) != jobs._default_sqlite_file(own)
