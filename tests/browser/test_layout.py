@@ -62,6 +62,8 @@ ACCOUNTS = {
     Role.EXECUTIVE: "exec@example.com",
 }
 LONG_KPI = "Share of customer-facing staff who record every customer interaction in the CRM each working week"
+# a wave named as the Russian demo's are: its name fills the dashboard's wave menu and the timeline's rows
+LONG_WAVE = "Wave 2: marketing automation and the remaining sales units of every region"
 LONG_ADDRESS_TASK = "Publish the key users' guide at https://intranet.northwind.example/crm-rollout/guides/key-users-and-heads"
 
 # Finds what a reader would notice, in the page as drawn: the document wider than the window (and the elements
@@ -163,7 +165,7 @@ class Demo:
 
 @pytest.fixture
 def demo(load_demo_copy) -> Demo:
-    """The demo organisation, and a KPI with a long name and a task with a long address on top."""
+    """The demo organisation, and a KPI and a wave with long names and a task with a long address on top."""
     today = date.today()
     load_demo_copy(today=today)
     plan = demo_plan()
@@ -178,6 +180,7 @@ def demo(load_demo_copy) -> Demo:
     task = create_task(plan, title=LONG_ADDRESS_TASK, category=ensure_categories()[0], actor=pm, owner=pm,
                        department=sales, due=today + timedelta(days=9), status=TaskStatus.IN_PROGRESS,
                        priority=TaskPriority.CRITICAL)
+    plan.waves[-1].name = LONG_WAVE
     comment = post_comment(comment_targets.get("change_tasks"), task, author=pm, body=(
         f"@{head_email('SALES')} the guide is at https://intranet.northwind.example/crm-rollout/guides/key-users-and-heads"
         "\nCan your key users review it before the training sessions start?"))
@@ -250,6 +253,7 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         pages["pulse survey form"] = f"{plan}/pulse/surveys/{demo.pulse_survey}/edit"
         pages["new plan from template"] = "/plans/from-template"  # the templates in the reader's language
         pages["new task"] = f"{plan}/tasks/new"
+        pages["task import"] = f"{plan}/tasks/import"  # its steps, in Russian wider than a phone
     if role == Role.PROJECT_MANAGER:
         pages["comment form"] = f"{plan}/comments/{demo.comment}/edit"
     if role != Role.DEPARTMENT_HEAD:
