@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from wtforms import StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from crmproject.api.models import TokenScope
 from crmproject.api.services import DEFAULT_DAYS, MAX_DAYS
@@ -15,5 +15,5 @@ class TokenForm(AppForm):
     scopes = CheckboxListField(_l("Scopes"), coerce=str, choices=options(TokenScope.choices()),
                                validators=[DataRequired(_l("Choose at least one scope."))])
     days = IntegerField(_l("Valid for (days)"), default=DEFAULT_DAYS,
-                        validators=[DataRequired(), NumberRange(min=1, max=MAX_DAYS)])
+                        validators=[InputRequired(), NumberRange(min=1, max=MAX_DAYS)])  # 0 is typed: out of range
     submit = SubmitField(_l("Create token"))

@@ -17,7 +17,7 @@ from crmproject.departments.models import Department
 from crmproject.db import touch
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
-from crmproject.i18n import _
+from crmproject.i18n import _, format_number
 from crmproject.kpis.attainment import Attainment, PathPoint, Rag, attainment, expected_value, target_path
 from crmproject.kpis.models import Direction, Frequency, GoalFamily, Kpi, KpiMeasurement, KpiTarget
 from crmproject.plans.models import Phase, Plan
@@ -69,9 +69,11 @@ def _check_kpi(plan: Plan, kpi: Kpi | None, v: KpiValues) -> None:
     elif v.target_date > plan.end_date:
         errors["target_date"] = _("The target date must fall inside the plan (it ends %(d)s).", d=plan.end_date.isoformat())
     if v.direction == Direction.HIGHER and v.target_value <= v.baseline_value:
-        errors["target_value"] = _("Higher is better, so the target must be above the baseline %(b)s.", b=v.baseline_value)
+        errors["target_value"] = _("Higher is better, so the target must be above the baseline %(b)s.",
+                                    b=format_number(v.baseline_value))
     if v.direction == Direction.LOWER and v.target_value >= v.baseline_value:
-        errors["target_value"] = _("Lower is better, so the target must be below the baseline %(b)s.", b=v.baseline_value)
+        errors["target_value"] = _("Lower is better, so the target must be below the baseline %(b)s.",
+                                    b=format_number(v.baseline_value))
     if not Decimal(0) < v.red_threshold < v.amber_threshold <= Decimal(100):
         errors["amber_threshold"] = _("Thresholds run 0 < red < amber <= 100 (percent of the expected progress).")
     if errors:

@@ -53,6 +53,9 @@ def test_a_token_needs_a_scope_and_a_sensible_expiry(app, client, login, make_us
                  {"scopes": ["everything"], "days": "30"}):
         response = client.post("/account/tokens", data=data)
         assert response.status_code == 200 and "has-error" in response.get_data(as_text=True), data
+        if data["days"] == "0":  # typed, and out of range: not "required"
+            page = response.get_data(as_text=True)
+            assert "between 1 and 366" in page and "This field is required." not in page
     assert db.session.scalar(select(ApiToken)) is None
 
 
