@@ -269,7 +269,7 @@ def test_a_queued_job_acts_for_whoever_queued_it(app, client, login, make_user, 
             jobs.enqueue("any", {"value": 1}, app=app)
     finally:
         app.config["JOBS_IN_PROCESS"] = 1
-    assert queued == {"value": 1, "_audit_actor": (pm.id, pm.email)}
+    assert queued == {"value": 1, "_audit_actor": (pm.id, pm.email), "_reader": ("en", "gregorian")}
 
     ran = {}
     run = jobs._in_app(app, lambda **kwargs: ran.update(kwargs, actor=__import__(

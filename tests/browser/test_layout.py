@@ -253,7 +253,6 @@ def main_pages(role: Role, demo: Demo) -> dict[str, str]:
         pages["pulse survey form"] = f"{plan}/pulse/surveys/{demo.pulse_survey}/edit"
         pages["new plan from template"] = "/plans/from-template"  # the templates in the reader's language
         pages["new task"] = f"{plan}/tasks/new"
-        pages["task import"] = f"{plan}/tasks/import"  # its steps, in Russian wider than a phone
     if role == Role.PROJECT_MANAGER:
         pages["comment form"] = f"{plan}/comments/{demo.comment}/edit"
     if role != Role.DEPARTMENT_HEAD:
