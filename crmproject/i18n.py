@@ -204,6 +204,13 @@ _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
 _ARABIC_SIGNS = str.maketrans({"٫": ".", "٬": ",", "−": "-"})
 
 
+def ascii_digits(text: str) -> str | None:
+    """The text with the digits of any decimal system (Persian ۲۷, Arabic-Indic ٣) as 0-9; None when it holds a
+    digit of no decimal system, such as ²."""
+    digits = [unicodedata.decimal(c, None) if c.isdigit() and not c.isascii() else c for c in text]
+    return None if None in digits else "".join(map(str, digits))
+
+
 def read_number(text: str, *, whole: bool = False):
     """A number as a person types it in the page's language, as a Decimal; None when it is not one.
 
@@ -219,10 +226,10 @@ def read_number(text: str, *, whole: bool = False):
 
     if not isinstance(text, str) or len(text) > 1000:
         return None
-    digits = [unicodedata.decimal(c, None) if c.isdigit() and not c.isascii() else c for c in text.strip()]
-    if None in digits:  # a digit of no decimal system, such as ²
+    plain = ascii_digits(text.strip())
+    if plain is None:
         return None
-    text = "".join(map(str, digits)).translate(_ARABIC_SIGNS)
+    text = plain.translate(_ARABIC_SIGNS)
     if _GROUPED.match(text):
         text = text.translate(_SPACES)
     if not text or any(c.isspace() for c in text):

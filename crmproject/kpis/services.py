@@ -17,7 +17,7 @@ from crmproject.departments.models import Department
 from crmproject.db import touch
 from crmproject.errors import ValidationFailed
 from crmproject.extensions import db
-from crmproject.i18n import _, format_number
+from crmproject.i18n import _, ascii_digits, format_number
 from crmproject.kpis.attainment import Attainment, PathPoint, Rag, attainment, expected_value, target_path
 from crmproject.kpis.models import Direction, Frequency, GoalFamily, Kpi, KpiMeasurement, KpiTarget
 from crmproject.plans.models import Phase, Plan
@@ -132,16 +132,16 @@ def remove_target(target: KpiTarget) -> None:
     db.session.flush()
 
 
-# what a Persian or Arabic keyboard types for digits and signs: read as 0-9, the decimal point, grouping (none), minus
-_TYPED_SIGNS = str.maketrans({**{chr(c): str(i) for i, c in enumerate(range(0x6F0, 0x6FA))},
-                              **{chr(c): str(i) for i, c in enumerate(range(0x660, 0x66A))},
-                              "٫": ".", "٬": "", "−": "-", "٪": "%"})
+# what a Persian or Arabic keyboard types for signs (its digits: i18n.ascii_digits): the decimal point, grouping
+# (dropped: it is never a decimal sign), minus and percent
+_TYPED_SIGNS = str.maketrans({"٫": ".", "٬": "", "−": "-", "٪": "%"})
 
 
 def parse_value(text: str | None, field: str = "value") -> Decimal:
     """A number typed by a person: '85', '85.5', '85,5', '1 200', '۲۷٫۵' (Persian digits and decimal sign), '2.1%'
     (a percentage sign after it, as a % KPI's value is written). Raises ValidationFailed at `field`."""
-    cleaned = (text or "").strip().translate(_TYPED_SIGNS).replace(" ", "").replace("\u00a0", "").removesuffix("%")
+    cleaned = (ascii_digits((text or "").strip()) or "").translate(_TYPED_SIGNS).replace(" ", "").replace(
+        "\u00a0", "").removesuffix("%")
     shown = text if len(text or "") <= 40 else f"{(text or '')[:40]}…"  # the message repeats what was typed, not a whole page of it
     if cleaned.count(",") == 1 and "." not in cleaned:
         if re.fullmatch(r"-?\d{1,3},\d{3}", cleaned):
